@@ -1,0 +1,46 @@
+// The `cie` command: parses the command line, runs one subcommand, and maps errors to exit codes
+// (0 success, 1 internal, 2 usage or configuration, 3 input data, 4 device).
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+
+#include "host/cli/commands.hpp"
+#include "host/error.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"cie: customer intelligence engine (RFM, segmentation, propensity)", "cie"};
+  app.set_version_flag("--version", CIE_VERSION);
+  app.require_subcommand(1);
+  cie::cli::GlobalOptions global;
+  app.add_option("--device", global.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
+  app.add_option("--threads", global.threads, "CPU threads (0 = all cores)")->capture_default_str();
+  app.add_option("--seed", global.seed, "random seed")->capture_default_str();
+  app.add_option("--log-level", global.log_level, "debug | info | warn | error | quiet")
+      ->capture_default_str();
+  cie::cli::add_gen_command(app, global);
+  cie::cli::add_rfm_command(app, global);
+
+  try {
+    app.parse(argc, argv);
+  } catch (CLI::CallForHelp const& e) {
+    return app.exit(e);
+  } catch (CLI::CallForAllHelp const& e) {
+    return app.exit(e);
+  } catch (CLI::CallForVersion const& e) {
+    return app.exit(e);
+  } catch (CLI::ParseError const& e) {
+    app.exit(e);
+    return static_cast<int>(cie::ExitCode::kUsage);
+  } catch (cie::Error const& e) {
+    std::fprintf(stderr, "cie: error: %s\n", e.what());
+    return static_cast<int>(e.code());
+  } catch (std::bad_alloc const&) {
+    std::fprintf(stderr, "cie: error: out of host memory\n");
+    return static_cast<int>(cie::ExitCode::kInternal);
+  } catch (std::exception const& e) {
+    std::fprintf(stderr, "cie: internal error: %s\n", e.what());
+    return static_cast<int>(cie::ExitCode::kInternal);
+  }
+  return 0;
+}

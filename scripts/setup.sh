@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what cie needs on a Debian 12 machine, idempotently: the compiler tool chain and
+# libraries from Debian's packages, and a Python virtual environment (.venv) with the peers the
+# tests and benchmarks compare against, from PyPI. Safe to run again: it installs only what is
+# missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+debian_packages=(
+  build-essential cmake ninja-build pkg-config time python3-venv
+  libeigen3-dev libcli11-dev libfmt-dev libtomlplusplus-dev libfast-float-dev
+  libxxhash-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
+)
+missing=()
+for p in "${debian_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+python_packages=(numpy==2.1.3 pandas==2.2.3)
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+if ! .venv/bin/python -c "import numpy, pandas" 2>/dev/null; then
+  echo "setup: installing ${python_packages[*]} into .venv"
+  .venv/bin/pip install -q --disable-pip-version-check "${python_packages[@]}"
+fi
