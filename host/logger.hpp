@@ -2,12 +2,17 @@
 //
 // Contract: messages never contain customer-level values (ids, amounts of one customer); they
 // carry counts, timings and file names only. Thread-safe.
+//
+// The fmt-formatting members are hidden from nvcc (fmt's compile-time checks do not get through
+// it); .cu files call write() with a ready message.
 #pragma once
-
-#include <fmt/format.h>
 
 #include <mutex>
 #include <string_view>
+
+#ifndef __CUDACC__
+#include <fmt/format.h>
+#endif
 
 namespace cie {
 
@@ -23,6 +28,7 @@ class Logger {
   [[nodiscard]] LogLevel level() const noexcept { return level_; }
   void set_level(LogLevel level) noexcept { level_ = level; }
 
+#ifndef __CUDACC__
   template <typename... Args>
   void info(fmt::format_string<Args...> format, Args&&... args) const {
     write(LogLevel::kInfo, fmt::format(format, std::forward<Args>(args)...));
@@ -35,6 +41,7 @@ class Logger {
   void debug(fmt::format_string<Args...> format, Args&&... args) const {
     if (level_ <= LogLevel::kDebug) write(LogLevel::kDebug, fmt::format(format, std::forward<Args>(args)...));
   }
+#endif
   void write(LogLevel level, std::string_view message) const;
 
  private:

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "host/context.hpp"
+#include "host/transactions.hpp"
 
 namespace cie::cli {
 
@@ -17,6 +18,26 @@ struct GlobalOptions {
   int threads = 0;              ///< 0 = all cores
   std::uint64_t seed = 42;
   std::string log_level = "info";
+};
+
+/// Command-line spelling of a TransactionsFormat (shared by every command that reads
+/// transactions).
+struct TransactionsOptions {
+  std::string delimiter = "comma";  ///< comma | semicolon | tab | whitespace | one character
+  bool no_header = false;
+  std::string id_column = "customer_id";
+  std::string date_column = "date";
+  std::string amount_column = "amount";
+  std::string quantity_column;
+  std::string price_column;
+  std::string bad_rows = "fail";  ///< fail | skip | quarantine=FILE
+  std::string returns = "net";    ///< net | exclude
+
+  /// Registers --delimiter, --no-header, --id-col, --date-col, --amount-col, --quantity-col,
+  /// --price-col, --bad-rows and --returns on `command`.
+  void add_to(CLI::App& command);
+  /// Converts to a TransactionsFormat; a usage error (exit 2) for a value it cannot take.
+  [[nodiscard]] TransactionsFormat to_format() const;
 };
 
 /// Builds the run's Context from the global options (resolving --device auto).

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   CLI::App app{"cie: customer intelligence engine (RFM, segmentation, propensity)", "cie"};
   app.set_version_flag("--version", CIE_VERSION);
   app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand: cie gen --seed 7 ...
   cie::cli::GlobalOptions global;
   app.add_option("--device", global.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
   app.add_option("--threads", global.threads, "CPU threads (0 = all cores)")->capture_default_str();

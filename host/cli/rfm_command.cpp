@@ -1,8 +1,149 @@
+// `cie rfm`: transactions file in, one row per customer out (features, scores, cell, segment),
+// and a summary on stdout.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <memory>
+
 #include "host/cli/commands.hpp"
+#include "host/date.hpp"
+#include "host/error.hpp"
+#include "host/rfm_output.hpp"
+#include "host/text_file.hpp"
+#include "models/rfm.hpp"
 
 namespace cie::cli {
-void add_rfm_command(CLI::App& app, GlobalOptions const& global) {
-  (void)global;
-  app.add_subcommand("rfm", "RFM features, scores and segments from a transactions file");
+namespace {
+
+struct RfmOptions {
+  std::string transactions_path;
+  std::string out_path;
+  std::string as_of;
+  std::string frequency = "days";
+  std::string monetary = "total";
+  int score_bins = 5;
+  std::string time_unit = "days";
+  std::string segments_path;
+  TransactionsOptions input;
+};
+
+RfmParams to_params(RfmOptions const& options) {
+  RfmParams params;
+  if (!options.as_of.empty()) {
+    std::optional<std::int32_t> day = parse_date(options.as_of);
+    CIE_EXPECTS(day.has_value(), "--as-of: expected a date such as 2024-12-31, got '{}'",
+                options.as_of);
+    params.as_of_day = *day;
+  }
+  if (options.frequency == "days") {
+    params.frequency = FrequencyDefinition::kPurchaseDays;
+  } else if (options.frequency == "transactions") {
+    params.frequency = FrequencyDefinition::kTransactions;
+  } else {
+    fail(ExitCode::kUsage, "--frequency: expected days or transactions, got '{}'", options.frequency);
+  }
+  if (options.monetary == "total") {
+    params.monetary_basis = MonetaryBasis::kTotal;
+  } else if (options.monetary == "mean") {
+    params.monetary_basis = MonetaryBasis::kMean;
+  } else {
+    fail(ExitCode::kUsage, "--monetary: expected total or mean, got '{}'", options.monetary);
+  }
+  if (options.time_unit == "days") {
+    params.time_unit_days = 1;
+  } else if (options.time_unit == "weeks") {
+    params.time_unit_days = 7;
+  } else {
+    fail(ExitCode::kUsage, "--time-unit: expected days or weeks, got '{}'", options.time_unit);
+  }
+  params.score_bins = options.score_bins;
+  params.validate();
+  return params;
 }
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void run_rfm(GlobalOptions const& global, RfmOptions const& options) {
+  // Every option is checked before any heavy work starts.
+  TransactionsFormat format = options.input.to_format();
+  RfmParams params = to_params(options);
+  SegmentTable segments =
+      options.segments_path.empty()
+          ? SegmentTable::standard(params.score_bins)
+          : SegmentTable::from_toml(read_text_file(options.segments_path), options.segments_path);
+  CIE_EXPECTS(segments.score_bins() == params.score_bins,
+              "--segments {} is a table for {} score bins, but --score-bins is {}",
+              options.segments_path, segments.score_bins(), params.score_bins);
+  Context ctx = make_context(global);
+
+  auto start = std::chrono::steady_clock::now();
+  ReadReport report;
+  Transactions transactions = read_transactions(ctx, options.transactions_path, format, report);
+  double read_seconds = seconds_since(start);
+
+  start = std::chrono::steady_clock::now();
+  RfmTable table = compute_rfm(ctx, params, transactions, segments);
+  double rfm_seconds = seconds_since(start);
+
+  start = std::chrono::steady_clock::now();
+  write_rfm_csv(ctx, table, transactions, segments, options.out_path);
+  double write_seconds = seconds_since(start);
+
+  std::size_t const ignored = transactions.customer_count() - table.size();
+  std::string out = fmt::format("RFM as of {} on {}\n", format_date(table.as_of_day),
+                                ctx.device_name());
+  out += fmt::format("  transactions  {:>12} read from {} data lines\n", report.rows_accepted,
+                     report.data_lines);
+  out += fmt::format("  rejected rows {:>12}{}\n", report.rows_rejected,
+                     format.bad_rows == BadRowPolicy::kQuarantine
+                         ? fmt::format(" (quarantined in {})", format.quarantine_path)
+                         : std::string());
+  if (table.transactions_after_as_of > 0) {
+    out += fmt::format("  on or after the as-of date {:>6} (not used)\n", table.transactions_after_as_of);
+  }
+  if (format.returns == ReturnsPolicy::kExclude) {
+    out += fmt::format("  returns excluded {:>9}\n", report.rows_excluded_returns);
+  }
+  out += fmt::format("  customers     {:>12}", table.size());
+  out += ignored > 0 ? fmt::format(" ({} more with no transaction before the as-of date)\n", ignored)
+                     : std::string("\n");
+  out += format_segment_summary(summarize_segments(table, segments));
+  out += fmt::format("  wrote {} ({:.2f} s read, {:.2f} s RFM, {:.2f} s write)\n", options.out_path,
+                     read_seconds, rfm_seconds, write_seconds);
+  if (report.rows_rejected > 0) {
+    ctx.logger().warn("{} bad rows were not used; the first: {}", report.rows_rejected,
+                      report.first_rejection);
+  }
+  fmt::print("{}", out);
+}
+
+}  // namespace
+
+void add_rfm_command(CLI::App& app, GlobalOptions const& global) {
+  auto options = std::make_shared<RfmOptions>();
+  CLI::App* command =
+      app.add_subcommand("rfm", "RFM features, scores and segments from a transactions file");
+  command->add_option("--transactions", options->transactions_path, "transactions file")
+      ->required();
+  command->add_option("--out", options->out_path, "output CSV, one row per customer")->required();
+  command->add_option("--as-of", options->as_of,
+                      "analysis date; later transactions are ignored (default: the day after the "
+                      "last transaction)");
+  command->add_option("--frequency", options->frequency, "days (distinct purchase days) | transactions")
+      ->capture_default_str();
+  command->add_option("--monetary", options->monetary, "M score ranks: total | mean")
+      ->capture_default_str();
+  command->add_option("--score-bins", options->score_bins, "scores run 1..N (2..9)")
+      ->capture_default_str();
+  command->add_option("--time-unit", options->time_unit,
+                      "unit of repeat_recency and T: days | weeks")
+      ->capture_default_str();
+  command->add_option("--segments", options->segments_path,
+                      "segment table (TOML, as datasets/rfm_segments_5.toml); default: standard");
+  options->input.add_to(*command);
+  command->callback([options, &global] { run_rfm(global, *options); });
+}
+
 }  // namespace cie::cli

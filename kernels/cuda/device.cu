@@ -40,7 +40,8 @@ DeviceInfo cuda_device_info(int ordinal) {
 void* create_cuda_stream(int ordinal) {
   CIE_CUDA_TRY(cudaSetDevice(ordinal));
   cudaStream_t stream = nullptr;
-  CIE_CUDA_TRY(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  // A blocking stream: it orders itself after work Thrust queues on the legacy default stream.
+  CIE_CUDA_TRY(cudaStreamCreate(&stream));
   return stream;
 }
 

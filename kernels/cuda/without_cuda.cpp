@@ -2,6 +2,7 @@
 // device discovery reports no GPU, and any CUDA kernel fails with a clear message.
 #include "host/error.hpp"
 #include "kernels/device.hpp"
+#include "kernels/rfm.hpp"
 
 namespace cie::kernels {
 namespace {
@@ -15,5 +16,13 @@ DeviceProbe probe_cuda_devices() noexcept { return {0, "built without CUDA suppo
 DeviceInfo cuda_device_info(int) { no_cuda(); }
 void* create_cuda_stream(int) { no_cuda(); }
 void destroy_cuda_stream(void*) noexcept {}
+
+namespace cuda_impl {
+RfmAggregates aggregate_rfm(Context const&, TransactionColumns, std::int32_t) { no_cuda(); }
+std::vector<std::int8_t> quantile_scores(Context const&, std::span<double const>, std::int32_t,
+                                         ScoreDirection) {
+  no_cuda();
+}
+}  // namespace cuda_impl
 
 }  // namespace cie::kernels

@@ -1,0 +1,41 @@
+// Helpers for CUDA twins built on Thrust: the execution policy bound to the context's stream, and
+// translation of Thrust's exceptions into cie device errors (exit code 4).
+#pragma once
+
+#include <cuda_runtime.h>
+#include <thrust/system/cuda/execution_policy.h>
+#include <thrust/system_error.h>
+
+#include <new>
+#include <string>
+#include <utility>
+
+#include "host/context.hpp"
+#include "host/error.hpp"
+
+namespace cie::kernels::cuda_detail {
+
+inline cudaStream_t stream_of(Context const& ctx) { return static_cast<cudaStream_t>(ctx.stream()); }
+
+inline auto policy(Context const& ctx) { return thrust::cuda::par.on(stream_of(ctx)); }
+
+/// Grid size for a grid-stride loop over n items.
+inline unsigned grid_for(long long n, unsigned block) {
+  long long blocks = (n + block - 1) / block;
+  if (blocks < 1) blocks = 1;
+  return static_cast<unsigned>(blocks < 65535 * 32 ? blocks : 65535 * 32);
+}
+
+/// Runs `body`, turning Thrust and allocation failures into a cie::Error with kDevice.
+template <typename Body>
+auto run_on_device(char const* what, Body&& body) -> decltype(body()) {
+  try {
+    return std::forward<Body>(body)();
+  } catch (thrust::system_error const& e) {
+    throw Error(ExitCode::kDevice, std::string(what) + ": CUDA error: " + e.what());
+  } catch (std::bad_alloc const&) {
+    throw Error(ExitCode::kDevice, std::string(what) + ": out of GPU memory");
+  }
+}
+
+}  // namespace cie::kernels::cuda_detail

@@ -1,0 +1,61 @@
+// Shared test helpers: contexts for each backend (CUDA ones skip with the reason when no GPU is
+// usable) and temporary directories.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "host/context.hpp"
+#include "kernels/device.hpp"
+
+namespace cie::testing {
+
+/// A context for `backend`, or nullptr with `skip_reason` set when that backend is unusable here.
+inline std::unique_ptr<Context> make_backend_context(Backend backend, std::string& skip_reason,
+                                                     int threads = 2) {
+  ContextOptions options;
+  options.threads = threads;
+  if (backend == Backend::kCpu) {
+    options.device.kind = DeviceRequest::Kind::kCpu;
+  } else {
+    kernels::DeviceProbe probe = kernels::probe_cuda_devices();
+    if (probe.count == 0) {
+      skip_reason = "no usable CUDA device: " + probe.reason;
+      return nullptr;
+    }
+    options.device.kind = DeviceRequest::Kind::kCuda;
+  }
+  return std::make_unique<Context>(options, std::make_shared<Logger>(LogLevel::kWarn));
+}
+
+inline std::string backend_name(::testing::TestParamInfo<Backend> const& info) {
+  return info.param == Backend::kCpu ? "cpu" : "cuda";
+}
+
+/// A fresh directory under the system temporary directory, removed by the destructor.
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device entropy;
+    path_ = std::filesystem::temp_directory_path() /
+            ("cie-test-" + std::to_string(entropy()) + std::to_string(entropy()));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(TempDir const&) = delete;
+  TempDir& operator=(TempDir const&) = delete;
+  [[nodiscard]] std::string file(std::string const& name) const { return (path_ / name).string(); }
+  [[nodiscard]] std::filesystem::path const& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace cie::testing
