@@ -19,10 +19,11 @@ struct CivilDate {
 };
 CivilDate civil_from_days(std::int32_t days) noexcept;
 
-/// Parses a timestamp into seconds since the epoch. Accepted forms:
-///   YYYY-MM-DD, YYYYMMDD, YYYY-MM-DD[T| ]HH:MM[:SS[.fraction]][Z]  (fraction is dropped),
-///   YYYY/MM/DD with the same optional time.
-/// Returns nullopt for anything else, including impossible dates (2023-02-30) and times.
+/// Parses a timestamp into seconds since the epoch. Accepted forms: a date YYYY-MM-DD, YYYY/MM/DD
+/// or YYYYMMDD (two-digit month and day), optionally followed by 'T' or ' ' and a time
+/// HH:MM[:SS[.fraction]][Z] (the fraction is dropped; hours 00-23, minutes and seconds 00-59).
+/// A date alone is midnight. Returns nullopt for anything else, including impossible dates
+/// (2023-02-30), surrounding spaces and time zone offsets other than Z.
 std::optional<std::int64_t> parse_timestamp(std::string_view text) noexcept;
 
 /// Parses a date (any form above; a time part is not allowed) into days since the epoch.

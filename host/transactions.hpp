@@ -46,17 +46,24 @@ enum class ReturnsPolicy {
 
 /// How a transactions file is laid out.
 struct TransactionsFormat {
-  /// Field separator. '\0' means runs of spaces and tabs (leading ones ignored), as in the
-  /// fixed-width CDNOW files. Fields may be quoted with '"' ("" inside a quoted field is one
-  /// quote); a quoted field may hold the delimiter but not a line break.
+  /// Field separator. '\0' means runs of spaces and tabs (leading and trailing ones ignored), as
+  /// in the fixed-width CDNOW files. A field that starts with '"' is quoted ("" inside it is one
+  /// quote) and may hold the delimiter but not a line break; its closing quote must end the
+  /// field. A quote elsewhere is an ordinary character. Lines end with "\n" or "\r\n"; a UTF-8
+  /// BOM is skipped; blank lines (only spaces, tabs and CRs that are not the delimiter) are
+  /// skipped but still counted in line numbers.
   char delimiter = ',';
   /// Whether the first non-blank line is a header. Without one, columns are 1-based positions.
+  /// Every row must have as many fields as the header (or, without one, the first data line).
   bool has_header = true;
   /// Columns, by header name or (always allowed, required without a header) 1-based position.
   std::string id_column = "customer_id";
   std::string date_column = "date";
-  /// The amount column; ignored when quantity_column and price_column are both set, in which
-  /// case amount = quantity × unit price.
+  /// Dates are read by parse_timestamp (host/date.hpp). Numbers are whole fields in decimal or
+  /// scientific notation, optionally signed; NaN, infinities, empty fields and surrounding
+  /// spaces are not numbers.
+  /// The amount column; ignored when quantity_column and price_column are both set (set both or
+  /// neither), in which case amount = quantity × unit price.
   std::string amount_column = "amount";
   std::string quantity_column;
   std::string price_column;
@@ -75,10 +82,13 @@ struct ReadReport {
 };
 
 /// Reads a transactions file. Throws cie::Error: kUsage (2) for a missing file, a column not in
-/// the header or an inconsistent format; kInputData (3) for the first bad row under kFail, with
-/// the message "FILE:LINE: column N (NAME): REASON" (LINE counts every physical line from 1).
+/// the header or an inconsistent format; kInputData (3) for the first bad row in file order
+/// under kFail, with the message "FILE:LINE: column N (NAME): REASON" or "FILE:LINE: expected K
+/// fields, found M" (LINE counts every physical line from 1; NAME is "#N" without a header).
 /// The quarantine file is written atomically and holds the header line, then every rejected
-/// line byte for byte; it is written (possibly with no rows) whenever kQuarantine is chosen.
+/// line byte for byte without its line end, each followed by "\n"; it is written (possibly with
+/// no rows) whenever kQuarantine is chosen. An empty or header-only file gives no rows.
+/// The result is the same, vector for vector, whatever ctx.threads().
 Transactions read_transactions(Context const& ctx, std::string const& path,
                                TransactionsFormat const& format, ReadReport& report);
 

@@ -24,11 +24,17 @@ if ((${#missing[@]})); then
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-python_packages=(numpy==2.1.3 pandas==2.2.3)
+python_packages=(numpy==2.1.3 pandas==2.2.3 scikit-learn==1.9.1 faiss-cpu==1.15.1)
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import numpy, pandas" 2>/dev/null; then
+# Installs when any pinned version is missing (pip check of the exact pins is cheap and offline).
+if ! .venv/bin/pip show -q "${python_packages[@]%%==*}" >/dev/null 2>&1 ||
+   ! .venv/bin/python - "${python_packages[@]}" <<'PY' 2>/dev/null; then
+import sys
+from importlib.metadata import version
+sys.exit(any(version(p.split("==")[0]) != p.split("==")[1] for p in sys.argv[1:]))
+PY
   echo "setup: installing ${python_packages[*]} into .venv"
   .venv/bin/pip install -q --disable-pip-version-check "${python_packages[@]}"
 fi

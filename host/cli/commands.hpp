@@ -45,5 +45,6 @@ Context make_context(GlobalOptions const& global);
 
 void add_gen_command(CLI::App& app, GlobalOptions const& global);
 void add_rfm_command(CLI::App& app, GlobalOptions const& global);
+void add_segment_command(CLI::App& app, GlobalOptions const& global);
 
 }  // namespace cie::cli

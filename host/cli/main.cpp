@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cie::cli::add_gen_command(app, global);
   cie::cli::add_rfm_command(app, global);
+  cie::cli::add_segment_command(app, global);
 
   try {
     app.parse(argc, argv);

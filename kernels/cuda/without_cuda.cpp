@@ -2,6 +2,7 @@
 // device discovery reports no GPU, and any CUDA kernel fails with a clear message.
 #include "host/error.hpp"
 #include "kernels/device.hpp"
+#include "kernels/kmeans.hpp"
 #include "kernels/rfm.hpp"
 
 namespace cie::kernels {
@@ -21,6 +22,10 @@ namespace cuda_impl {
 RfmAggregates aggregate_rfm(Context const&, TransactionColumns, std::int32_t) { no_cuda(); }
 std::vector<std::int8_t> quantile_scores(Context const&, std::span<double const>, std::int32_t,
                                          ScoreDirection) {
+  no_cuda();
+}
+std::unique_ptr<KMeansWorkspace> make_kmeans_workspace(Context const&, float const*, std::int64_t,
+                                                       int, std::span<float const>) {
   no_cuda();
 }
 }  // namespace cuda_impl

@@ -1,0 +1,108 @@
+// K-means on the CPU: one assignment pass (assign + per-cluster sums, the whole of a Lloyd
+// iteration's data traffic) and a full fit of a fixed number of iterations (tol 0, given
+// centroids, so every run does the same work). d = 8, k = 8/16/32, 1M and 10M rows; data is
+// built once per size, outside the timed loops. Labels: rows#cols#k. Counters: rows/s and
+// bytes/s of feature data read per pass.
+//
+//   build/bench/bench_kmeans --benchmark_counters_tabular=true
+#include <benchmark/benchmark.h>
+
+#include <map>
+#include <random>
+#include <string>
+
+#include "host/context.hpp"
+#include "kernels/kmeans.hpp"
+#include "models/kmeans.hpp"
+
+namespace {
+
+constexpr int kCols = 8;
+constexpr int kFitIterations = 10;
+
+/// Overlapping Gaussian blobs (32 centres, sd 3 in a [-10, 10] box), column-major, fixed seed;
+/// the overlap keeps Lloyd moving for every iteration of the fit benchmark.
+std::vector<float> const& blobs(std::int64_t rows) {
+  static std::map<std::int64_t, std::vector<float>> cache;
+  auto [slot, inserted] = cache.try_emplace(rows);
+  if (!inserted) return slot->second;
+  std::mt19937_64 rng(20261125);
+  std::uniform_real_distribution<float> where(-10.0f, 10.0f);
+  std::normal_distribution<float> noise(0.0f, 3.0f);
+  std::vector<float> centres(32 * kCols);
+  for (float& v : centres) v = where(rng);
+  std::vector<float>& x = slot->second;
+  x.resize(static_cast<std::size_t>(rows) * kCols);
+  for (std::int64_t i = 0; i < rows; ++i) {
+    std::size_t const centre = static_cast<std::size_t>(i % 32);
+    for (int j = 0; j < kCols; ++j) x[j * rows + i] = centres[centre * kCols + j] + noise(rng);
+  }
+  return x;
+}
+
+/// The first k rows as centroids.
+std::vector<float> first_rows(std::vector<float> const& x, std::int64_t rows, int k) {
+  std::vector<float> centroids;
+  for (int c = 0; c < k; ++c) {
+    for (int j = 0; j < kCols; ++j) centroids.push_back(x[j * rows + c]);
+  }
+  return centroids;
+}
+
+void label(benchmark::State& state, std::int64_t rows, int k, double passes, int threads) {
+  state.SetLabel(std::to_string(rows) + "#" + std::to_string(kCols) + "#" + std::to_string(k));
+  double const rows_done = static_cast<double>(rows) * passes * state.iterations();
+  state.counters["rows/s"] = benchmark::Counter(rows_done, benchmark::Counter::kIsRate);
+  state.counters["bytes/s"] =
+      benchmark::Counter(rows_done * kCols * sizeof(float), benchmark::Counter::kIsRate);
+  state.counters["threads"] = threads;
+}
+
+void BM_KMeansAssignPass(benchmark::State& state) {
+  std::int64_t const rows = state.range(0);
+  int const k = static_cast<int>(state.range(1));
+  std::vector<float> const& x = blobs(rows);
+  std::vector<float> const centroids = first_rows(x, rows, k);
+  cie::Context ctx = cie::Context::cpu();
+  auto workspace = cie::kernels::make_kmeans_workspace(ctx, x.data(), rows, kCols, {});
+  for (auto _ : state) {
+    cie::kernels::KMeansPassStats stats = workspace->lloyd_pass(centroids, k, {});
+    benchmark::DoNotOptimize(stats.inertia);
+  }
+  label(state, rows, k, 1.0, ctx.threads());
+}
+
+void BM_KMeansFit(benchmark::State& state) {
+  std::int64_t const rows = state.range(0);
+  int const k = static_cast<int>(state.range(1));
+  std::vector<float> const& x = blobs(rows);
+  cie::KMeansParams params;
+  params.n_clusters = k;
+  params.init = cie::KMeansInit::kGiven;
+  params.initial_centroids = first_rows(x, rows, k);
+  params.max_iter = kFitIterations;
+  params.tol = 0.0;
+  cie::Context ctx = cie::Context::cpu();
+  cie::FeatureMatrix const matrix{x.data(), static_cast<std::size_t>(rows), kCols};
+  int iterations = 0;
+  for (auto _ : state) {
+    cie::KMeansResult result = cie::kmeans_fit(ctx, params, matrix);
+    iterations = result.iterations;
+    benchmark::DoNotOptimize(result.inertia);
+  }
+  // Passes per fit: the iterations plus the final assignment.
+  label(state, rows, k, iterations + 1.0, ctx.threads());
+  state.counters["lloyd_iterations"] = iterations;
+}
+
+void sizes(benchmark::internal::Benchmark* bench) {
+  for (std::int64_t rows : {1'000'000, 10'000'000}) {
+    for (int k : {8, 16, 32}) bench->Args({rows, k});
+  }
+}
+
+}  // namespace
+
+BENCHMARK(BM_KMeansAssignPass)->Apply(sizes)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_KMeansFit)->Apply(sizes)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_MAIN();

@@ -1,0 +1,155 @@
+"""K-means: cie against scikit-learn and faiss on the same data and initial centroids, in one run.
+
+Speed: Gaussian blobs (ROWS x 8 by default, k 8/16/32), written as float32 files; each tool runs
+ITERS Lloyd iterations from the same initial centroids (tol 0), REPEATS times, and the median
+fit time per iteration is reported with the inertia of the final centroids and the ratios
+against cie. scikit-learn stops early when no label changes; time per iteration divides by the
+iterations it actually ran. faiss is told not to subsample (max_points_per_centroid).
+
+Quality: the wholesale customers data (6 spending columns, log1p then z-score), k = 2..8,
+k-means++ with n_init 10: cie's best inertia must be no worse than scikit-learn's with the same
+settings (the script prints both and exits 1 if cie is worse by more than 1e-6 relative).
+
+  .venv/bin/python bench/compare_kmeans.py --driver build/bench/kmeans_driver
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import faiss
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+WHOLESALE = ROOT.parent / "shared/datasets/real/wholesale-customers/wholesale_customers_data.csv"
+SPENDING = ["Fresh", "Milk", "Grocery", "Frozen", "Detergents_Paper", "Delicassen"]
+
+
+def blobs(rows, cols, centres, seed):
+    rng = np.random.default_rng(seed)
+    where = rng.uniform(-10, 10, size=(centres, cols)).astype(np.float32)
+    labels = np.arange(rows) % centres
+    return (where[labels] + rng.normal(0, 3, size=(rows, cols))).astype(np.float32)
+
+
+def write_column_major(x, path):
+    np.ascontiguousarray(x.T, dtype="<f4").tofile(path)
+
+
+def run_cie(driver, x, data_path, k, extra, threads):
+    command = [driver, "--data", data_path, "--rows", str(x.shape[0]), "--cols", str(x.shape[1]),
+               "--k", str(k), "--threads", str(threads), *extra]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"kmeans_driver failed ({result.returncode}): {result.stderr}")
+    return json.loads(result.stdout)
+
+
+def inertia_of(x, centroids):
+    index = faiss.IndexFlatL2(x.shape[1])
+    index.add(np.ascontiguousarray(centroids, dtype=np.float32))
+    distances, _ = index.search(x, 1)
+    return float(distances.astype(np.float64).sum())
+
+
+def speed(args, tmp):
+    rows = []
+    x = blobs(args.rows, 8, 32, args.seed)
+    data_path = os.path.join(tmp, "x.f32")
+    write_column_major(x, data_path)
+    rng = np.random.default_rng(args.seed + 1)
+    for k in args.k:
+        init = np.ascontiguousarray(x[rng.choice(x.shape[0], k, replace=False)])
+        init_path = os.path.join(tmp, f"init{k}.f32")
+        init.astype("<f4").tofile(init_path)
+        cie_runs = [run_cie(args.driver, x, data_path, k,
+                            ["--init", init_path, "--iters", str(args.iters)], args.threads)
+                    for _ in range(args.repeats)]
+        cie_per_iter = statistics.median(r["seconds_per_iter"] for r in cie_runs)
+
+        sk_times, sk_iters = [], 0
+        for _ in range(args.repeats):
+            model = KMeans(n_clusters=k, init=init, n_init=1, max_iter=args.iters, tol=0,
+                           algorithm="lloyd")
+            start = time.perf_counter()
+            model.fit(x)
+            sk_iters = model.n_iter_
+            sk_times.append((time.perf_counter() - start) / model.n_iter_)
+        sk_inertia = float(model.inertia_)
+
+        fa_times = []
+        for _ in range(args.repeats):
+            km = faiss.Kmeans(8, k, niter=args.iters, max_points_per_centroid=10**9,
+                              min_points_per_centroid=1, seed=args.seed)
+            start = time.perf_counter()
+            km.train(x, init_centroids=init)
+            fa_times.append((time.perf_counter() - start) / args.iters)
+        fa_inertia = inertia_of(x, km.centroids)
+
+        sk_per_iter, fa_per_iter = statistics.median(sk_times), statistics.median(fa_times)
+        rows.append((k, cie_per_iter, cie_runs[0]["inertia"], cie_runs[0]["iterations"],
+                     sk_per_iter, sk_inertia, sk_iters, fa_per_iter, fa_inertia))
+    print(f"\n## Lloyd iterations, {args.rows} x 8, {args.iters} iterations from the same "
+          f"centroids, {args.threads or os.cpu_count()} threads (median of {args.repeats})\n")
+    print("| k | cie ms/iter | sklearn ms/iter | faiss ms/iter | sklearn/cie | faiss/cie "
+          "| cie inertia | sklearn inertia | faiss inertia | iterations cie/sklearn |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for k, c, ci, cn, s, si, sn, f, fi in rows:
+        print(f"| {k} | {c * 1e3:.2f} | {s * 1e3:.2f} | {f * 1e3:.2f} | {s / c:.2f}x | {f / c:.2f}x "
+              f"| {ci:.6g} | {si:.6g} | {fi:.6g} | {cn}/{sn} |")
+
+
+def quality(args, tmp):
+    frame = pd.read_csv(WHOLESALE)
+    x = np.log1p(frame[SPENDING].to_numpy(dtype=np.float64))
+    x = ((x - x.mean(axis=0)) / x.std(axis=0)).astype(np.float32)
+    data_path = os.path.join(tmp, "wholesale.f32")
+    write_column_major(x, data_path)
+    print(f"\n## Wholesale customers ({x.shape[0]} x 6, log1p + z-score), k-means++, n_init 10\n")
+    print("| k | cie inertia | sklearn inertia | cie/sklearn |")
+    print("|---|---|---|---|")
+    worse = []
+    for k in range(2, 9):
+        cie = run_cie(args.driver, x, data_path, k,
+                      ["--kmeans++", "--n-init", "10", "--iters", "300", "--tol", "1e-4",
+                       "--seed", str(args.seed)], args.threads)["inertia"]
+        sk = KMeans(n_clusters=k, init="k-means++", n_init=10, max_iter=300, tol=1e-4,
+                    algorithm="lloyd", random_state=args.seed).fit(x).inertia_
+        print(f"| {k} | {cie:.6f} | {sk:.6f} | {cie / sk:.6f} |")
+        if cie > sk * (1 + 1e-6):
+            worse.append(k)
+    if worse:
+        print(f"\nFAIL: cie's inertia is worse than scikit-learn's for k = {worse}")
+    return not worse
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--driver", default=str(ROOT / "build/bench/kmeans_driver"))
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--k", type=int, nargs="+", default=[8, 16, 32])
+    parser.add_argument("--iters", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=0, help="cie threads; 0 = all")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--skip-speed", action="store_true")
+    args = parser.parse_args()
+    print(f"scikit-learn {__import__('sklearn').__version__}, faiss {faiss.__version__}, "
+          f"{os.cpu_count()} CPUs")
+    with tempfile.TemporaryDirectory() as tmp:
+        if not args.skip_speed:
+            speed(args, tmp)
+        ok = quality(args, tmp)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,530 @@
+// `cie segment`: k-means segmentation of a customer table (the RFM output by default).
+//   select  fits each k of a range and reports inertia, silhouette, Davies-Bouldin and
+//           Calinski-Harabasz, and recommends a k (rule in models/cluster_metrics.hpp);
+//   fit     fits one k, writes the model file and prints the segment profile;
+//   assign  assigns customers with a saved model (on whichever device this run has) and writes
+//           customer_id,cluster,distance.
+// Features default to recency_days,frequency,monetary_total, each log1p'd (monetary_total as
+// floor:0+log1p, since net returns can make it negative) and z-scored.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <memory>
+
+#include "host/atomic_file.hpp"
+#include "host/cli/commands.hpp"
+#include "host/error.hpp"
+#include "host/model_file.hpp"
+#include "host/numeric_table.hpp"
+#include "host/rfm_output.hpp"
+#include "models/cluster_metrics.hpp"
+#include "models/feature_pipeline.hpp"
+#include "models/kmeans.hpp"
+#include "models/segment_profile.hpp"
+
+namespace cie::cli {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kModelKind[] = "kmeans";
+
+/// Transforms of the RFM columns when --transforms does not name them; other columns: none.
+std::string default_transform(std::string_view column) {
+  if (column == "recency_days" || column == "frequency") return "log1p";
+  if (column == "monetary_total" || column == "monetary_mean") return "floor:0+log1p";
+  return "none";
+}
+
+std::vector<std::string> split_list(std::string_view text, char separator) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find(separator, start);
+    if (end == std::string_view::npos) end = text.size();
+    if (end > start) parts.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
+struct InputOptions {
+  std::string input_path;
+  std::string id_column = "customer_id";
+  std::string revenue_column = "monetary_total";
+  std::string segment_column = "segment";
+
+  void add_to(CLI::App& command) {
+    command.add_option("--input", input_path, "customer table (CSV with a header)")->required();
+    command.add_option("--id-col", id_column, "customer id column")->capture_default_str();
+    command
+        .add_option("--revenue-col", revenue_column,
+                    "column summed for each cluster's share of revenue, when present")
+        ->capture_default_str();
+    command
+        .add_option("--segment-col", segment_column,
+                    "column of RFM segment names profiled per cluster, when present")
+        ->capture_default_str();
+  }
+};
+
+/// Options that define the features and the k-means run (select and fit).
+struct TrainingOptions {
+  InputOptions input;
+  std::string features = "recency_days,frequency,monetary_total";
+  std::string transforms;
+  bool no_standardize = false;
+  std::string init = "k-means++";
+  int n_init = 1;
+  int max_iter = 300;
+  double tol = 1e-4;
+  std::string weights_column;
+  std::size_t silhouette_limit = 20'000;
+
+  void add_to(CLI::App& command) {
+    input.add_to(command);
+    command.add_option("--features", features, "numeric columns to cluster on, comma-separated")
+        ->capture_default_str();
+    command.add_option("--transforms", transforms,
+                       "COLUMN=SPEC,... with SPEC none or floor:V, clip:Q, log1p joined by '+' "
+                       "(default log1p for recency_days and frequency, floor:0+log1p for "
+                       "monetary_total and monetary_mean, none otherwise)");
+    command.add_flag("--no-standardize", no_standardize, "skip the z-score after the transforms");
+    command.add_option("--init", init, "k-means++ | k-means|| | random")->capture_default_str();
+    command.add_option("--n-init", n_init, "initializations; the lowest inertia is kept")
+        ->capture_default_str();
+    command.add_option("--max-iter", max_iter, "Lloyd iterations at most")->capture_default_str();
+    command.add_option("--tol", tol, "convergence tolerance (scikit-learn's)")
+        ->capture_default_str();
+    command.add_option("--weights-col", weights_column, "column of non-negative customer weights");
+    command
+        .add_option("--silhouette-limit", silhouette_limit,
+                    "exact silhouette up to this many rows, a seeded sample of this size above")
+        ->capture_default_str();
+  }
+
+  [[nodiscard]] FeaturePipeline pipeline() const {
+    std::vector<std::string> const columns = split_list(features, ',');
+    std::map<std::string, std::string, std::less<>> specs;
+    for (std::string const& assignment : split_list(transforms, ',')) {
+      std::size_t const equals = assignment.find('=');
+      CIE_EXPECTS(equals != std::string::npos && equals > 0,
+                  "--transforms: expected COLUMN=SPEC, got '{}'", assignment);
+      std::string column = assignment.substr(0, equals);
+      CIE_EXPECTS(std::find(columns.begin(), columns.end(), column) != columns.end(),
+                  "--transforms: {} is not one of the --features ({})", column, features);
+      specs[column] = assignment.substr(equals + 1);
+    }
+    std::vector<FeatureSpec> specs_in_order;
+    for (std::string const& column : columns) {
+      auto const given = specs.find(column);
+      std::string const spec = given != specs.end() ? given->second : default_transform(column);
+      specs_in_order.push_back({column, ColumnTransform::parse(spec, column)});
+    }
+    return FeaturePipeline(std::move(specs_in_order), !no_standardize);
+  }
+
+  [[nodiscard]] KMeansParams kmeans_params(Context const& ctx, int k) const {
+    KMeansParams params;
+    params.n_clusters = k;
+    if (init == "k-means++") {
+      params.init = KMeansInit::kKMeansPlusPlus;
+    } else if (init == "k-means||") {
+      params.init = KMeansInit::kKMeansParallel;
+    } else if (init == "random") {
+      params.init = KMeansInit::kRandom;
+    } else {
+      fail(ExitCode::kUsage, "--init: expected k-means++, k-means|| or random, got '{}'", init);
+    }
+    params.n_init = n_init;
+    params.max_iter = max_iter;
+    params.tol = tol;
+    params.seed = ctx.seed();
+    return params;
+  }
+
+  [[nodiscard]] ClusterMetricsParams metrics_params(Context const& ctx) const {
+    ClusterMetricsParams params;
+    params.silhouette_exact_limit = silhouette_limit;
+    params.silhouette_sample_size = silhouette_limit;
+    params.seed = ctx.seed();
+    params.validate();
+    return params;
+  }
+};
+
+/// "2..12" or "5" as the ascending list of k.
+std::vector<int> parse_k_range(std::string const& text) {
+  auto const parse_int = [&](std::string_view part) {
+    int value = 0;
+    auto const [end, error] = std::from_chars(part.data(), part.data() + part.size(), value);
+    CIE_EXPECTS(error == std::errc() && end == part.data() + part.size() && value >= 1,
+                "--k: expected a number of clusters >= 1 or a range such as 2..12, got '{}'", text);
+    return value;
+  };
+  std::size_t const dots = text.find("..");
+  int const first = parse_int(std::string_view(text).substr(0, dots));
+  int const last =
+      dots == std::string::npos ? first : parse_int(std::string_view(text).substr(dots + 2));
+  CIE_EXPECTS(first <= last, "--k: the range {} is empty", text);
+  std::vector<int> ks;
+  for (int k = first; k <= last; ++k) ks.push_back(k);
+  return ks;
+}
+
+/// The customer table with the pipeline's columns, plus weights, revenue and segment names when
+/// present.
+struct Customers {
+  NumericTable table;
+  std::vector<std::string> feature_columns;
+
+  /// The pipeline's input columns; they point into `table`.
+  [[nodiscard]] RawColumns raw() const {
+    RawColumns raw;
+    for (std::string const& name : feature_columns) raw.columns.emplace_back(*table.find(name));
+    raw.rows = table.rows();
+    raw.describe_row = [this](std::size_t row) { return table.describe_row(row); };
+    return raw;
+  }
+};
+
+Customers read_customers(InputOptions const& input, FeaturePipeline const& pipeline,
+                         std::string const& weights_column, std::string const& needed_by) {
+  NumericTableRequest request;
+  request.id_column = input.id_column;
+  request.numeric_columns = pipeline.column_names();
+  if (!weights_column.empty()) request.numeric_columns.push_back(weights_column);
+  request.optional_numeric_columns = {input.revenue_column};
+  request.optional_text_column = input.segment_column;
+  request.needed_by = needed_by;
+  Customers customers{read_numeric_table(input.input_path, request), pipeline.column_names()};
+  CIE_EXPECTS_DATA(customers.table.rows() > 0, "{}: no customer rows", customers.table.source);
+  return customers;
+}
+
+std::string format_profile(SegmentProfile const& profile) {
+  std::string out =
+      fmt::format("  {:>7} {:>10} {:>7} {:>8}", "cluster", "customers", "share", "revenue");
+  std::vector<std::size_t> widths;
+  for (std::string const& name : profile.feature_names) {
+    widths.push_back(std::max<std::size_t>(name.size(), 19));
+    out += fmt::format("  {:>{}}", name, widths.back());
+  }
+  out += "  top RFM segments\n";
+  for (std::size_t c = 0; c < profile.clusters.size(); ++c) {
+    ClusterProfile const& cluster = profile.clusters[c];
+    out += fmt::format("  {:>7} {:>10} {:>6.1f}% {:>7}", c, cluster.size, 100.0 * cluster.share,
+                       std::isnan(cluster.revenue_share)
+                           ? std::string("-")
+                           : fmt::format("{:.1f}%", 100.0 * cluster.revenue_share));
+    for (std::size_t j = 0; j < widths.size(); ++j) {
+      out += fmt::format("  {:>{}}",
+                         fmt::format("{:.4g} / {:.4g}", cluster.mean[j], cluster.median[j]),
+                         widths[j]);
+    }
+    std::vector<std::string> segments;
+    for (auto const& [name, share] : cluster.top_segments) {
+      segments.push_back(fmt::format("{} {:.1f}%", name, 100.0 * share));
+    }
+    out +=
+        "  " + (segments.empty() ? std::string("-") : fmt::format("{}", fmt::join(segments, ", ")));
+    out += "\n";
+  }
+  out += fmt::format("  (features: mean / median in original units{})\n",
+                     profile.revenue_column.empty()
+                         ? std::string("; no revenue column")
+                         : fmt::format("; revenue = sum of {}", profile.revenue_column));
+  return out;
+}
+
+SegmentProfile profile(Context const& ctx, Customers const& customers, InputOptions const& input,
+                       FeaturePipeline const& pipeline, std::vector<std::int32_t> const& labels,
+                       int k) {
+  ProfileInput profile_input;
+  profile_input.feature_names = pipeline.column_names();
+  profile_input.features = customers.raw().columns;
+  if (std::vector<double> const* revenue = customers.table.find(input.revenue_column)) {
+    profile_input.revenue_column = input.revenue_column;
+    profile_input.revenue = *revenue;
+  }
+  profile_input.segment_names = customers.table.text;
+  return profile_segments(ctx, profile_input, labels, k);
+}
+
+/// Writes customer_id,cluster,distance (Euclidean distance to the centroid in the prepared
+/// feature space) atomically.
+void write_assignments(Context const& ctx, std::string const& path, NumericTable const& table,
+                       FeatureMatrix x, std::vector<float> const& centroids,
+                       std::vector<std::int32_t> const& labels) {
+  std::size_t const n = x.rows;
+  std::vector<double> distance(n);
+  auto const rows = static_cast<std::ptrdiff_t>(n);
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static)
+  for (std::ptrdiff_t row = 0; row < rows; ++row) {
+    auto const i = static_cast<std::size_t>(row);
+    double squared = 0.0;
+    for (std::size_t j = 0; j < x.cols; ++j) {
+      double const difference = static_cast<double>(x.column(j)[i]) -
+                                centroids[static_cast<std::size_t>(labels[i]) * x.cols + j];
+      squared += difference * difference;
+    }
+    distance[i] = std::sqrt(squared);
+  }
+  AtomicFile file(path);
+  std::string chunk = "customer_id,cluster,distance\n";
+  for (std::size_t i = 0; i < n; ++i) {
+    append_csv_field(chunk, table.ids[i]);
+    fmt::format_to(std::back_inserter(chunk), ",{},{:.6g}\n", labels[i], distance[i]);
+    if (chunk.size() > (1u << 20)) {
+      file.write(chunk);
+      chunk.clear();
+    }
+  }
+  file.write(chunk);
+  file.commit();
+}
+
+std::string describe_features(FeaturePipeline const& pipeline) {
+  std::vector<std::string> parts;
+  for (FeatureSpec const& feature : pipeline.features()) {
+    parts.push_back(fmt::format("{} ({})", feature.column, feature.transform.to_string()));
+  }
+  return fmt::format("{}{}", fmt::join(parts, ", "),
+                     pipeline.standardizes() ? ", z-scored" : ", not standardized");
+}
+
+std::string describe_silhouette(ClusterMetrics const& metrics, std::size_t rows,
+                                std::uint64_t seed) {
+  return metrics.silhouette_sampled
+             ? fmt::format("silhouette on a uniform sample of {} of {} rows (seed {})",
+                           metrics.silhouette_rows, rows, seed)
+             : fmt::format("silhouette exact on all {} rows", rows);
+}
+
+std::vector<float> weights_of(Customers const& customers, std::string const& column) {
+  if (column.empty()) return {};
+  std::vector<double> const& values = *customers.table.find(column);
+  return {values.begin(), values.end()};
+}
+
+void run_select(GlobalOptions const& global, TrainingOptions const& options,
+                std::string const& k_text) {
+  std::vector<int> const ks = parse_k_range(k_text);
+  FeaturePipeline pipeline = options.pipeline();
+  Context ctx = make_context(global);
+  ClusterMetricsParams const metrics_params = options.metrics_params(ctx);
+  Customers const customers = read_customers(options.input, pipeline, options.weights_column, "");
+  RawColumns const raw = customers.raw();
+  pipeline.fit(ctx, raw);
+  std::vector<float> const prepared = pipeline.apply(ctx, raw);
+  FeatureMatrix const x{prepared.data(), raw.rows, pipeline.size()};
+  std::vector<float> const weights = weights_of(customers, options.weights_column);
+
+  std::string out =
+      fmt::format("k-means model selection on {}: {} customers from {}\n  features: {}\n",
+                  ctx.device_name(), x.rows, options.input.input_path, describe_features(pipeline));
+  out += fmt::format("  {:>4} {:>14} {:>11} {:>15} {:>18} {:>10}\n", "k", "inertia", "silhouette",
+                     "davies_bouldin", "calinski_harabasz", "iterations");
+  std::vector<double> silhouettes;
+  ClusterMetrics metrics;
+  for (int const k : ks) {
+    KMeansResult const result = kmeans_fit(ctx, options.kmeans_params(ctx, k), x, weights);
+    metrics = cluster_metrics(ctx, metrics_params, x, result.labels, k);
+    silhouettes.push_back(metrics.silhouette);
+    out +=
+        fmt::format("  {:>4} {:>14.6g} {:>11.4f} {:>15.4f} {:>18.6g} {:>10}{}\n", k, result.inertia,
+                    metrics.silhouette, metrics.davies_bouldin, metrics.calinski_harabasz,
+                    result.iterations, result.converged ? "" : " (not converged)");
+  }
+  out += fmt::format("  {}\n", describe_silhouette(metrics, x.rows, metrics_params.seed));
+  std::size_t const chosen = recommend_k(ks, silhouettes);
+  if (chosen < ks.size()) {
+    out += fmt::format(
+        "recommended k = {}: the highest silhouette, where a k within {} of the highest counts as "
+        "a tie and the smallest such k wins\n",
+        ks[chosen], kSilhouetteTieTolerance);
+  } else {
+    out += "no k recommended: no silhouette could be computed (fewer than 2 non-empty clusters)\n";
+  }
+  fmt::print("{}", out);
+}
+
+json metrics_json(KMeansResult const& result, ClusterMetrics const& metrics, Context const& ctx) {
+  return {{"inertia", result.inertia},
+          {"iterations", result.iterations},
+          {"converged", result.converged},
+          {"silhouette", metrics.silhouette},
+          {"silhouette_rows", metrics.silhouette_rows},
+          {"silhouette_sampled", metrics.silhouette_sampled},
+          {"davies_bouldin", metrics.davies_bouldin},
+          {"calinski_harabasz", metrics.calinski_harabasz},
+          {"device", ctx.device_name()}};
+}
+
+void run_fit(GlobalOptions const& global, TrainingOptions const& options, std::string const& k_text,
+             std::string const& model_path, std::string const& out_path) {
+  std::vector<int> const ks = parse_k_range(k_text);
+  CIE_EXPECTS(ks.size() == 1, "--k: fit takes one k, got the range {} (use cie segment select)",
+              k_text);
+  FeaturePipeline pipeline = options.pipeline();
+  Context ctx = make_context(global);
+  KMeansParams const params = options.kmeans_params(ctx, ks.front());
+  ClusterMetricsParams const metrics_params = options.metrics_params(ctx);
+  Customers const customers = read_customers(options.input, pipeline, options.weights_column, "");
+  RawColumns const raw = customers.raw();
+  pipeline.fit(ctx, raw);
+  std::vector<float> const prepared = pipeline.apply(ctx, raw);
+  FeatureMatrix const x{prepared.data(), raw.rows, pipeline.size()};
+  KMeansResult const result =
+      kmeans_fit(ctx, params, x, weights_of(customers, options.weights_column));
+  ClusterMetrics const metrics =
+      cluster_metrics(ctx, metrics_params, x, result.labels, params.n_clusters);
+
+  ModelDocument document;
+  document.kind = kModelKind;
+  document.features = pipeline.to_json();
+  document.params = {{"n_clusters", params.n_clusters},
+                     {"init", options.init},
+                     {"n_init", params.n_init},
+                     {"max_iter", params.max_iter},
+                     {"tol", params.tol},
+                     {"seed", params.seed},
+                     {"weights_column", options.weights_column}};
+  json centroids = json::array();
+  for (int c = 0; c < params.n_clusters; ++c) {
+    auto const begin = result.centroids.begin() + static_cast<std::ptrdiff_t>(c * x.cols);
+    centroids.push_back(std::vector<float>(begin, begin + static_cast<std::ptrdiff_t>(x.cols)));
+  }
+  document.fitted = {{"centroids", std::move(centroids)}};
+  document.training_metrics = metrics_json(result, metrics, ctx);
+  document.training_data = fingerprint_matrix(prepared, x.rows);
+  write_model_file(model_path, document);
+  if (!out_path.empty())
+    write_assignments(ctx, out_path, customers.table, x, result.centroids, result.labels);
+
+  std::string out = fmt::format("k-means, k = {}, on {}: {} customers from {}\n  features: {}\n",
+                                params.n_clusters, ctx.device_name(), x.rows,
+                                options.input.input_path, describe_features(pipeline));
+  out += fmt::format(
+      "  inertia {:.6g}, {} iterations{}, silhouette {:.4f}, Davies-Bouldin {:.4f}, "
+      "Calinski-Harabasz {:.6g}\n  {}\n",
+      result.inertia, result.iterations, result.converged ? "" : " (not converged)",
+      metrics.silhouette, metrics.davies_bouldin, metrics.calinski_harabasz,
+      describe_silhouette(metrics, x.rows, metrics_params.seed));
+  out += format_profile(
+      profile(ctx, customers, options.input, pipeline, result.labels, params.n_clusters));
+  out +=
+      fmt::format("  wrote model {}{}\n", model_path,
+                  out_path.empty() ? std::string() : fmt::format(" and assignments {}", out_path));
+  fmt::print("{}", out);
+}
+
+/// The centroids of a k-means model file, checked against the feature count.
+std::vector<float> read_centroids(ModelDocument const& document, std::string const& source,
+                                  std::size_t features, int& n_clusters) {
+  json const& rows = document.fitted.contains("centroids") ? document.fitted["centroids"] : json();
+  CIE_EXPECTS(rows.is_array() && !rows.empty(),
+              "model file {} is damaged: fitted.centroids is not a non-empty array", source);
+  std::vector<float> centroids;
+  for (json const& row : rows) {
+    CIE_EXPECTS(row.is_array() && row.size() == features,
+                "model file {} is damaged: a centroid does not have {} values", source, features);
+    for (json const& value : row) {
+      CIE_EXPECTS(value.is_number() && std::isfinite(value.get<double>()),
+                  "model file {} is damaged: a centroid holds a non-number", source);
+      centroids.push_back(value.get<float>());
+    }
+  }
+  n_clusters = static_cast<int>(rows.size());
+  return centroids;
+}
+
+void run_assign(GlobalOptions const& global, InputOptions const& input,
+                std::string const& model_path, std::string const& out_path) {
+  ModelDocument const document = read_model_file(model_path, kModelKind);
+  FeaturePipeline const pipeline = FeaturePipeline::from_json(document.features, model_path);
+  int n_clusters = 0;
+  std::vector<float> const centroids =
+      read_centroids(document, model_path, pipeline.size(), n_clusters);
+  Context ctx = make_context(global);
+  Customers const customers = read_customers(input, pipeline, "", "model " + model_path);
+  RawColumns const raw = customers.raw();
+  std::vector<float> const prepared = pipeline.apply(ctx, raw);
+  FeatureMatrix const x{prepared.data(), raw.rows, pipeline.size()};
+  double inertia = 0.0;
+  std::vector<std::int32_t> const labels = kmeans_predict(ctx, centroids, n_clusters, x, &inertia);
+  write_assignments(ctx, out_path, customers.table, x, centroids, labels);
+
+  std::string out = fmt::format("k-means assignment, k = {}, on {}: {} customers from {}\n",
+                                n_clusters, ctx.device_name(), x.rows, input.input_path);
+  out += fmt::format("  model {} (trained on {} rows on {}, cie {}, {})\n  features: {}\n",
+                     model_path, document.training_data.rows,
+                     document.training_metrics.value("device", std::string("?")),
+                     document.engine_version, document.created_utc, describe_features(pipeline));
+  out += fmt::format("  inertia {:.6g}\n", inertia);
+  out += format_profile(profile(ctx, customers, input, pipeline, labels, n_clusters));
+  out += fmt::format("  wrote {}\n", out_path);
+  fmt::print("{}", out);
+}
+
+}  // namespace
+
+void add_segment_command(CLI::App& app, GlobalOptions const& global) {
+  CLI::App* segment = app.add_subcommand("segment", "k-means customer segmentation");
+  segment->require_subcommand(1);
+  segment->fallthrough();
+
+  struct SelectOptions {
+    TrainingOptions training;
+    std::string k = "2..12";
+  };
+  auto select_options = std::make_shared<SelectOptions>();
+  CLI::App* select = segment->add_subcommand("select", "fit each k of a range and recommend one");
+  select->fallthrough();
+  select->add_option("--k", select_options->k, "a range such as 2..12, or one k")
+      ->capture_default_str();
+  select_options->training.add_to(*select);
+  select->callback([select_options, &global] {
+    run_select(global, select_options->training, select_options->k);
+  });
+
+  struct FitOptions {
+    TrainingOptions training;
+    std::string k;
+    std::string model_path;
+    std::string out_path;
+  };
+  auto fit_options = std::make_shared<FitOptions>();
+  CLI::App* fit = segment->add_subcommand("fit", "fit k-means and write the model file");
+  fit->fallthrough();
+  fit->add_option("--k", fit_options->k, "number of clusters")->required();
+  fit->add_option("--model", fit_options->model_path, "model file to write (JSON)")->required();
+  fit->add_option("--out", fit_options->out_path, "also write the training customers' clusters");
+  fit_options->training.add_to(*fit);
+  fit->callback([fit_options, &global] {
+    run_fit(global, fit_options->training, fit_options->k, fit_options->model_path,
+            fit_options->out_path);
+  });
+
+  struct AssignOptions {
+    InputOptions input;
+    std::string model_path;
+    std::string out_path;
+  };
+  auto assign_options = std::make_shared<AssignOptions>();
+  CLI::App* assign = segment->add_subcommand("assign", "assign customers with a saved model");
+  assign->fallthrough();
+  assign->add_option("--model", assign_options->model_path, "model file written by segment fit")
+      ->required();
+  assign->add_option("--out", assign_options->out_path, "output CSV: customer_id,cluster,distance")
+      ->required();
+  assign_options->input.add_to(*assign);
+  assign->callback([assign_options, &global] {
+    run_assign(global, assign_options->input, assign_options->model_path, assign_options->out_path);
+  });
+}
+
+}  // namespace cie::cli

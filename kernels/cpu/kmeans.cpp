@@ -1,0 +1,283 @@
+// CPU twin of kernels/kmeans.hpp (OpenMP).
+//
+// The hot loop computes the distances of a block of rows to all centroids feature by feature:
+// the inner loop runs over rows of one column, contiguous in the column-major input, so it
+// vectorizes; it is compiled for AVX2 and for the baseline ISA and picked at load time. The
+// build uses -ffp-contract=off (ISO C++ mode), so both clones round exactly like the shared rule
+// and give the same bits.
+#include <omp.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "host/error.hpp"
+#include "kernels/kmeans.hpp"
+#include "kernels/kmeans_rules.hpp"
+
+namespace cie::kernels::cpu_impl {
+namespace {
+
+/// Rows whose distances to every centroid are computed together; the k × block buffer of
+/// distances stays in L1 (at most 16 KiB).
+int block_rows_for(int k) { return std::clamp(4096 / k / 16 * 16, 16, 512); }
+
+/// distance[c * block + r] = squared distance from row r0 + r to centroid c, for r < count.
+__attribute__((target_clones("avx2", "default"))) void block_distances(
+    float const* __restrict x, std::int64_t rows, std::int64_t r0, int count,
+    float const* __restrict centroids, int k, int cols, int block, float* __restrict distance) {
+  for (int c = 0; c < k; ++c) std::fill_n(distance + c * block, count, 0.0f);
+  for (int j = 0; j < cols; ++j) {
+    float const* __restrict column = x + j * rows + r0;
+    for (int c = 0; c < k; ++c) {
+      float const centroid = centroids[c * cols + j];
+      float* __restrict to_centroid = distance + c * block;
+      for (int r = 0; r < count; ++r) {
+        to_centroid[r] = add_squared_difference(to_centroid[r], column[r], centroid);
+      }
+    }
+  }
+}
+
+/// best[r], label[r]: the nearest centroid of each row of the block (ties: the lower index).
+__attribute__((target_clones("avx2", "default"))) void block_argmin(
+    float const* __restrict distance, int k, int count, int block, float* __restrict best,
+    std::int32_t* __restrict label) {
+  for (int r = 0; r < count; ++r) {
+    best[r] = distance[r];
+    label[r] = 0;
+  }
+  for (int c = 1; c < k; ++c) {
+    float const* __restrict to_centroid = distance + c * block;
+    for (int r = 0; r < count; ++r) {
+      bool const closer = is_closer(to_centroid[r], best[r]);
+      best[r] = closer ? to_centroid[r] : best[r];
+      label[r] = closer ? c : label[r];
+    }
+  }
+}
+
+class CpuKMeansWorkspace final : public KMeansWorkspace {
+ public:
+  CpuKMeansWorkspace(Context const& ctx, float const* x, std::int64_t rows, int cols,
+                     std::span<float const> sample_weight)
+      : threads_(ctx.threads()), x_(x), rows_(rows), cols_(cols), weight_(sample_weight) {}
+
+  [[nodiscard]] std::int64_t rows() const noexcept override { return rows_; }
+  [[nodiscard]] int cols() const noexcept override { return cols_; }
+
+  KMeansPassStats lloyd_pass(std::span<float const> centroids, int k,
+                             std::span<std::int32_t> labels) override {
+    CIE_ASSERT(centroids.size() == static_cast<std::size_t>(k) * cols_);
+    CIE_ASSERT(labels.empty() || labels.size() == static_cast<std::size_t>(rows_));
+    std::size_t const sums_size = static_cast<std::size_t>(k) * cols_;
+    std::size_t const stride = sums_size + k + 1;  // sums, weights, inertia
+    KMeansPassStats stats;
+    stats.sums.assign(sums_size, 0.0);
+    stats.weights.assign(static_cast<std::size_t>(k), 0.0);
+    for_each_batch_in_order(k, stride, [&](std::int64_t batch, double* partial, Scratch& scratch) {
+      reduce_batch(batch, centroids.data(), k, partial, labels, scratch);
+    }, [&](double const* partial) {
+      for (std::size_t i = 0; i < sums_size; ++i) stats.sums[i] += partial[i];
+      for (int c = 0; c < k; ++c) stats.weights[c] += partial[sums_size + c];
+      stats.inertia += partial[stride - 1];
+    });
+    return stats;
+  }
+
+  void nearest_distances(std::span<float const> centroids, int k,
+                         std::span<float> distances) override {
+    CIE_ASSERT(distances.size() == static_cast<std::size_t>(rows_));
+    for_each_block(k, [&](std::int64_t r0, int count, Scratch& scratch) {
+      block_distances(x_, rows_, r0, count, centroids.data(), k, cols_, scratch.block,
+                      scratch.distance.data());
+      block_argmin(scratch.distance.data(), k, count, scratch.block, distances.data() + r0,
+                   scratch.label.data());
+    });
+  }
+
+  void reset_closest() override { closest_.assign(static_cast<std::size_t>(rows_), 1.0f); }
+
+  void update_closest(std::span<float const> points, int m, bool replace) override {
+    closest_.resize(static_cast<std::size_t>(rows_));
+    for_each_block(m, [&](std::int64_t r0, int count, Scratch& scratch) {
+      block_distances(x_, rows_, r0, count, points.data(), m, cols_, scratch.block,
+                      scratch.distance.data());
+      block_argmin(scratch.distance.data(), m, count, scratch.block, scratch.best.data(),
+                   scratch.label.data());
+      for (int r = 0; r < count; ++r) {
+        float const distance = scratch.best[r];
+        float& closest = closest_[r0 + r];
+        closest = replace || is_closer(distance, closest) ? distance : closest;
+      }
+    });
+  }
+
+  std::vector<double> candidate_potentials(std::span<float const> candidates, int m) override {
+    std::vector<double> potentials(static_cast<std::size_t>(m), 0.0);
+    for_each_batch_in_order(m, static_cast<std::size_t>(m), [&](std::int64_t batch, double* partial, Scratch& scratch) {
+      std::fill_n(partial, m, 0.0);
+      auto [begin, end] = batch_range(batch);
+      for (std::int64_t r0 = begin; r0 < end; r0 += scratch.block) {
+        int const count = static_cast<int>(std::min<std::int64_t>(scratch.block, end - r0));
+        block_distances(x_, rows_, r0, count, candidates.data(), m, cols_, scratch.block,
+                        scratch.distance.data());
+        for (int c = 0; c < m; ++c) {
+          float const* to_candidate = scratch.distance.data() + c * scratch.block;
+          for (int r = 0; r < count; ++r) {
+            float const closest = closest_[r0 + r];
+            float const distance = is_closer(to_candidate[r], closest) ? to_candidate[r] : closest;
+            partial[c] += sampling_potential(weight(r0 + r), distance);
+          }
+        }
+      }
+    }, [&](double const* partial) {
+      for (int c = 0; c < m; ++c) potentials[c] += partial[c];
+    });
+    return potentials;
+  }
+
+  std::vector<double> batch_potentials() override {
+    std::int64_t const batch_count = batches();
+    std::vector<double> potentials(static_cast<std::size_t>(batch_count));
+#pragma omp parallel for num_threads(threads_) schedule(static)
+    for (std::int64_t batch = 0; batch < batch_count; ++batch) {
+      auto [begin, end] = batch_range(batch);
+      double sum = 0.0;
+      for (std::int64_t i = begin; i < end; ++i) sum += sampling_potential(weight(i), closest_[i]);
+      potentials[batch] = sum;
+    }
+    return potentials;
+  }
+
+  std::vector<double> row_potentials(std::int64_t batch) override {
+    auto [begin, end] = batch_range(batch);
+    std::vector<double> potentials;
+    potentials.reserve(static_cast<std::size_t>(end - begin));
+    for (std::int64_t i = begin; i < end; ++i) {
+      potentials.push_back(sampling_potential(weight(i), closest_[i]));
+    }
+    return potentials;
+  }
+
+  std::vector<float> gather_rows(std::span<std::int64_t const> rows) override {
+    std::vector<float> points(rows.size() * cols_);
+    for (std::size_t p = 0; p < rows.size(); ++p) {
+      for (int j = 0; j < cols_; ++j) points[p * cols_ + j] = x_[j * rows_ + rows[p]];
+    }
+    return points;
+  }
+
+ private:
+  /// Per-thread buffers for one block of rows against up to k points.
+  struct Scratch {
+    int block = 0;
+    std::vector<float> distance;
+    std::vector<float> best;
+    std::vector<std::int32_t> label;
+    explicit Scratch(int k)
+        : block(block_rows_for(k)),
+          distance(static_cast<std::size_t>(k) * block),
+          best(static_cast<std::size_t>(block)),
+          label(static_cast<std::size_t>(block)) {}
+  };
+
+  [[nodiscard]] float weight(std::int64_t row) const {
+    return weight_.empty() ? 1.0f : weight_[static_cast<std::size_t>(row)];
+  }
+
+  [[nodiscard]] std::pair<std::int64_t, std::int64_t> batch_range(std::int64_t batch) const {
+    std::int64_t const begin = batch * kKMeansBatchRows;
+    return {begin, std::min(rows_, begin + kKMeansBatchRows)};
+  }
+
+  /// Runs `body(r0, count, scratch)` on every block of rows, in parallel; the blocks are
+  /// independent (each writes only its own rows).
+  template <typename Body>
+  void for_each_block(int k, Body&& body) {
+    int const block = block_rows_for(k);
+    std::int64_t const blocks = (rows_ + block - 1) / block;
+#pragma omp parallel num_threads(threads_)
+    {
+      Scratch scratch(k);
+#pragma omp for schedule(static)
+      for (std::int64_t b = 0; b < blocks; ++b) {
+        std::int64_t const r0 = b * block;
+        body(r0, static_cast<int>(std::min<std::int64_t>(block, rows_ - r0)), scratch);
+      }
+    }
+  }
+
+  /// Reduces every batch into its own `stride` doubles with `reduce(batch, partial, scratch)`
+  /// (scratch sized for `points` centroids or candidates) in parallel, then hands the partials to `fold` in batch order. Batches are processed in
+  /// waves so the partials take at most ~64 MiB; the fold order, and so the result, does not
+  /// depend on the wave size or the thread count.
+  template <typename Reduce, typename Fold>
+  void for_each_batch_in_order(int points, std::size_t stride, Reduce&& reduce, Fold&& fold) {
+    std::int64_t const batch_count = batches();
+    std::int64_t const wave = std::clamp<std::int64_t>(
+        static_cast<std::int64_t>((std::size_t{64} << 20) / (stride * sizeof(double))), 1,
+        batch_count);
+    std::vector<double> partials(static_cast<std::size_t>(wave) * stride);
+    for (std::int64_t first = 0; first < batch_count; first += wave) {
+      std::int64_t const last = std::min(batch_count, first + wave);
+#pragma omp parallel num_threads(threads_)
+      {
+        Scratch scratch(points);
+#pragma omp for schedule(dynamic, 1)
+        for (std::int64_t batch = first; batch < last; ++batch) {
+          reduce(batch, partials.data() + (batch - first) * stride, scratch);
+        }
+      }
+      for (std::int64_t batch = first; batch < last; ++batch) {
+        fold(partials.data() + (batch - first) * stride);
+      }
+    }
+  }
+
+  void reduce_batch(std::int64_t batch, float const* centroids, int k, double* partial,
+                    std::span<std::int32_t> labels, Scratch& scratch) const {
+    std::size_t const sums_size = static_cast<std::size_t>(k) * cols_;
+    std::fill_n(partial, sums_size + k + 1, 0.0);
+    double* sums = partial;
+    double* weights = partial + sums_size;
+    double inertia = 0.0;
+    auto [begin, end] = batch_range(batch);
+    for (std::int64_t r0 = begin; r0 < end; r0 += scratch.block) {
+      int const count = static_cast<int>(std::min<std::int64_t>(scratch.block, end - r0));
+      block_distances(x_, rows_, r0, count, centroids, k, cols_, scratch.block,
+                      scratch.distance.data());
+      block_argmin(scratch.distance.data(), k, count, scratch.block, scratch.best.data(),
+                   scratch.label.data());
+      for (int r = 0; r < count; ++r) {
+        std::int64_t const row = r0 + r;
+        std::int32_t const c = scratch.label[r];
+        double const w = weight(row);
+        weights[c] += w;
+        inertia += w * scratch.best[r];
+        double* cluster_sums = sums + static_cast<std::size_t>(c) * cols_;
+        for (int j = 0; j < cols_; ++j) cluster_sums[j] += w * x_[j * rows_ + row];
+      }
+      if (!labels.empty()) std::copy_n(scratch.label.data(), count, labels.data() + r0);
+    }
+    partial[sums_size + k] = inertia;
+  }
+
+  int threads_;
+  float const* x_;
+  std::int64_t rows_;
+  int cols_;
+  std::span<float const> weight_;
+  std::vector<float> closest_;
+};
+
+}  // namespace
+
+std::unique_ptr<KMeansWorkspace> make_kmeans_workspace(Context const& ctx, float const* x,
+                                                       std::int64_t rows, int cols,
+                                                       std::span<float const> sample_weight) {
+  CIE_ASSERT(rows > 0 && cols > 0);
+  CIE_ASSERT(sample_weight.empty() || sample_weight.size() == static_cast<std::size_t>(rows));
+  return std::make_unique<CpuKMeansWorkspace>(ctx, x, rows, cols, sample_weight);
+}
+
+}  // namespace cie::kernels::cpu_impl

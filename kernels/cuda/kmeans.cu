@@ -1,0 +1,506 @@
+// CUDA twin of kernels/kmeans.hpp.
+//
+// Lloyd pass, small k·d: one fused kernel. Each block owns kRowsPerBlock consecutive rows, keeps
+// the centroids in shared memory, reads x once (coalesced: a warp's lanes take consecutive
+// rows), finds the nearest centroid with the shared rule, and reduces per-cluster sums, weights
+// and inertia with fixed-order warp shuffles into per-warp shared accumulators; the warps are
+// folded in warp order and the block writes its partial. The partials are then reduced per entry
+// by one block in a fixed order. No atomics: the result does not depend on scheduling.
+//
+// Lloyd pass, large k·d (the accumulators no longer fit in shared memory): distances by
+// cuBLAS, ||x||² - 2 x·c + ||c||² per tile of rows (SGEMM), argmin per row; then rows are
+// stably sorted by cluster and one block per cluster sums its rows in a fixed order. Its
+// distances differ from the shared rule's in the last bits (a different formula), so ties may
+// break differently from the CPU twin; assignments agree otherwise.
+//
+// Seeding passes compute per-row potentials in parallel and sum each batch of kKMeansBatchRows
+// rows in row order in one thread, exactly as the CPU does, so both twins draw the same rows.
+#include <cublas_v2.h>
+#include <thrust/binary_search.h>
+#include <thrust/device_vector.h>
+#include <thrust/fill.h>
+#include <thrust/iterator/counting_iterator.h>
+#include <thrust/sequence.h>
+#include <thrust/sort.h>
+
+#include <algorithm>
+#include <string>
+
+#include "kernels/cuda/cuda_check.cuh"
+#include "kernels/cuda/thrust_support.cuh"
+#include "kernels/kmeans.hpp"
+#include "kernels/kmeans_rules.hpp"
+
+namespace cie::kernels::cuda_impl {
+namespace {
+
+using cuda_detail::grid_for;
+using cuda_detail::run_on_device;
+
+constexpr int kThreads = 256;
+constexpr int kWarps = kThreads / 32;
+constexpr int kRowsPerThread = 8;
+constexpr std::int64_t kRowsPerBlock = std::int64_t{kThreads} * kRowsPerThread;
+constexpr std::size_t kSharedBytes = 48 * 1024;
+
+void cublas_check(cublasStatus_t status, char const* call) {
+  if (status != CUBLAS_STATUS_SUCCESS) {
+    throw Error(ExitCode::kDevice, std::string("cuBLAS error in ") + call + ": status " +
+                                       std::to_string(static_cast<int>(status)));
+  }
+}
+
+/// Lane 0 receives the sum of v over the warp; the shuffle tree is fixed, so is the result.
+__device__ double warp_sum(double v) {
+  for (int offset = 16; offset > 0; offset /= 2) v += __shfl_down_sync(0xffffffffu, v, offset);
+  return v;
+}
+
+/// Entry layout of one partial: cluster c's feature sums at c*(cols+1) .. +cols-1, its weight
+/// at c*(cols+1)+cols, the inertia last.
+__global__ void fused_lloyd_kernel(float const* x, std::int64_t rows, int cols,
+                                   float const* weight, float const* centroids, int k,
+                                   std::int32_t* labels, double* block_partials) {
+  extern __shared__ double shared[];
+  int const stride = k * (cols + 1) + 1;
+  double* warp_acc = shared + (threadIdx.x / 32) * stride;
+  float* shared_centroids = reinterpret_cast<float*>(shared + kWarps * stride);
+  for (int i = threadIdx.x; i < kWarps * stride; i += blockDim.x) shared[i] = 0.0;
+  for (int i = threadIdx.x; i < k * cols; i += blockDim.x) shared_centroids[i] = centroids[i];
+  __syncthreads();
+
+  int const lane = threadIdx.x % 32;
+  double inertia = 0.0;
+  std::int64_t const first = blockIdx.x * kRowsPerBlock;
+  for (int step = 0; step < kRowsPerThread; ++step) {
+    std::int64_t const row = first + step * kThreads + threadIdx.x;
+    int cluster = -1;
+    double w = 0.0;
+    if (row < rows) {
+      Nearest const nearest = nearest_centroid(x, rows, row, shared_centroids, k, cols);
+      cluster = nearest.cluster;
+      w = weight != nullptr ? weight[row] : 1.0f;
+      inertia += w * nearest.distance;
+      if (labels != nullptr) labels[row] = cluster;
+    }
+    for (int c = 0; c < k; ++c) {
+      if (__ballot_sync(0xffffffffu, cluster == c) == 0) continue;
+      bool const mine = cluster == c;
+      double* cluster_acc = warp_acc + c * (cols + 1);
+      for (int j = 0; j < cols; ++j) {
+        double const total = warp_sum(mine ? w * x[j * rows + row] : 0.0);
+        if (lane == 0) cluster_acc[j] += total;
+      }
+      double const total_weight = warp_sum(mine ? w : 0.0);
+      if (lane == 0) cluster_acc[cols] += total_weight;
+    }
+  }
+  double const total_inertia = warp_sum(inertia);
+  if (lane == 0) warp_acc[stride - 1] += total_inertia;
+  __syncthreads();
+  for (int e = threadIdx.x; e < stride; e += blockDim.x) {
+    double sum = 0.0;
+    for (int w = 0; w < kWarps; ++w) sum += shared[w * stride + e];
+    block_partials[blockIdx.x * static_cast<std::int64_t>(stride) + e] = sum;
+  }
+}
+
+/// Fixed-order block reduction of `lane_sums` (kThreads values); thread 0 gets the total.
+__device__ double block_sum(double* lane_sums, double value) {
+  lane_sums[threadIdx.x] = value;
+  __syncthreads();
+  for (int half = kThreads / 2; half > 0; half /= 2) {
+    if (threadIdx.x < half) lane_sums[threadIdx.x] += lane_sums[threadIdx.x + half];
+    __syncthreads();
+  }
+  double const total = lane_sums[0];
+  __syncthreads();
+  return total;
+}
+
+/// out[e] = sum over blocks of partials[block * stride + e]; one block per entry.
+__global__ void fold_partials_kernel(double const* partials, std::int64_t blocks, int stride,
+                                     double* out) {
+  __shared__ double lane_sums[kThreads];
+  double sum = 0.0;
+  for (std::int64_t b = threadIdx.x; b < blocks; b += kThreads) sum += partials[b * stride + blockIdx.x];
+  double const total = block_sum(lane_sums, sum);
+  if (threadIdx.x == 0) out[blockIdx.x] = total;
+}
+
+__global__ void row_norms_kernel(float const* x, std::int64_t rows, int cols, float* norms) {
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < rows;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    float norm = 0.0f;
+    for (int j = 0; j < cols; ++j) norm = add_squared_difference(norm, x[j * rows + i], 0.0f);
+    norms[i] = norm;
+  }
+}
+
+/// GEMM path: dots is tile × k column-major (x·c); labels and distances of rows r0 .. r0+tile.
+__global__ void argmin_from_dots_kernel(float const* dots, std::int64_t tile, std::int64_t r0,
+                                        float const* row_norms, float const* centroid_norms,
+                                        int k, std::int32_t* labels, float* distances) {
+  for (std::int64_t r = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; r < tile;
+       r += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    float const norm = row_norms[r0 + r];
+    float best = 0.0f;
+    int cluster = 0;
+    for (int c = 0; c < k; ++c) {
+      float const distance = fmaxf(0.0f, norm - 2.0f * dots[c * tile + r] + centroid_norms[c]);
+      if (c == 0 || is_closer(distance, best)) {
+        best = distance;
+        cluster = c;
+      }
+    }
+    labels[r0 + r] = cluster;
+    distances[r0 + r] = best;
+  }
+}
+
+/// GEMM path: one block per cluster sums its rows (order[offsets[c] .. offsets[c+1]), ascending
+/// row numbers) in a fixed order; out holds cols sums, the weight and the inertia per cluster.
+__global__ void cluster_sums_kernel(float const* x, std::int64_t rows, int cols,
+                                    float const* weight, float const* distances,
+                                    std::int64_t const* order, std::int64_t const* offsets,
+                                    double* out) {
+  __shared__ double lane_sums[kThreads];
+  int const c = blockIdx.x;
+  for (int e = 0; e < cols + 2; ++e) {
+    double sum = 0.0;
+    for (std::int64_t p = offsets[c] + threadIdx.x; p < offsets[c + 1]; p += kThreads) {
+      std::int64_t const row = order[p];
+      double const w = weight != nullptr ? weight[row] : 1.0f;
+      sum += e < cols ? w * x[e * rows + row] : (e == cols ? w : w * distances[row]);
+    }
+    double const total = block_sum(lane_sums, sum);
+    if (threadIdx.x == 0) out[c * (cols + 2) + e] = total;
+  }
+}
+
+__global__ void nearest_kernel(float const* x, std::int64_t rows, int cols,
+                               float const* centroids, int k, float* distances) {
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < rows;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    distances[i] = nearest_centroid(x, rows, i, centroids, k, cols).distance;
+  }
+}
+
+__global__ void update_closest_kernel(float const* x, std::int64_t rows, int cols,
+                                      float const* points, int m, bool replace, float* closest) {
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < rows;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    float const distance = nearest_centroid(x, rows, i, points, m, cols).distance;
+    closest[i] = replace || is_closer(distance, closest[i]) ? distance : closest[i];
+  }
+}
+
+/// out[i - begin] = sampling_potential(weight, closest) for rows begin .. end, with closest
+/// first lowered to the distance to `candidate` when one is given.
+__global__ void row_potentials_kernel(float const* x, std::int64_t rows, int cols,
+                                      float const* weight, float const* closest,
+                                      float const* candidate, std::int64_t begin,
+                                      std::int64_t end, double* out) {
+  for (std::int64_t i = begin + blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+       i < end; i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    float distance = closest[i];
+    if (candidate != nullptr) {
+      float const to_candidate = squared_distance(x, rows, i, candidate, cols);
+      distance = is_closer(to_candidate, distance) ? to_candidate : distance;
+    }
+    out[i - begin] = sampling_potential(weight != nullptr ? weight[i] : 1.0f, distance);
+  }
+}
+
+/// One thread per batch sums its rows in row order, as the CPU twin does.
+__global__ void batch_sums_kernel(double const* values, std::int64_t rows, std::int64_t batches,
+                                  double* out) {
+  std::int64_t const batch = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  if (batch >= batches) return;
+  std::int64_t const begin = batch * kKMeansBatchRows;
+  std::int64_t const end = begin + kKMeansBatchRows < rows ? begin + kKMeansBatchRows : rows;
+  double sum = 0.0;
+  for (std::int64_t i = begin; i < end; ++i) sum += values[i];
+  out[batch] = sum;
+}
+
+__global__ void gather_rows_kernel(float const* x, std::int64_t rows, int cols,
+                                   std::int64_t const* picks, std::int64_t count, float* points) {
+  for (std::int64_t p = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+       p < count * cols; p += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    points[p] = x[(p % cols) * rows + picks[p / cols]];
+  }
+}
+
+template <typename T>
+T* raw(thrust::device_vector<T>& v) {
+  return v.empty() ? nullptr : v.data().get();
+}
+
+class CudaKMeansWorkspace final : public KMeansWorkspace {
+ public:
+  CudaKMeansWorkspace(Context const& ctx, float const* x, std::int64_t rows, int cols,
+                      std::span<float const> sample_weight)
+      : stream_(cuda_detail::stream_of(ctx)), rows_(rows), cols_(cols) {
+    CIE_CUDA_TRY(cudaSetDevice(ctx.device_ordinal()));
+    x_.resize(static_cast<std::size_t>(rows) * cols);
+    upload(x, x_.size(), raw(x_));
+    if (!sample_weight.empty()) {
+      weight_.resize(sample_weight.size());
+      upload(sample_weight.data(), sample_weight.size(), raw(weight_));
+    }
+    closest_.resize(static_cast<std::size_t>(rows));
+    potentials_.resize(static_cast<std::size_t>(rows));
+  }
+
+  ~CudaKMeansWorkspace() override {
+    if (cublas_ != nullptr) (void)cublasDestroy(cublas_);  // nothing to do about a failure here
+  }
+
+  [[nodiscard]] std::int64_t rows() const noexcept override { return rows_; }
+  [[nodiscard]] int cols() const noexcept override { return cols_; }
+
+  KMeansPassStats lloyd_pass(std::span<float const> centroids, int k,
+                             std::span<std::int32_t> labels) override {
+    return run_on_device("k-means Lloyd pass", [&] {
+      set_points(centroids);
+      int const stride = k * (cols_ + 1) + 1;
+      std::size_t const shared_bytes =
+          sizeof(double) * kWarps * stride + sizeof(float) * centroids.size();
+      if (!labels.empty()) labels_.resize(static_cast<std::size_t>(rows_));
+      KMeansPassStats stats = shared_bytes <= kSharedBytes
+                                  ? fused_pass(k, stride, shared_bytes, !labels.empty())
+                                  : gemm_pass(centroids, k);
+      if (!labels.empty()) download(raw(labels_), labels.size(), labels.data());
+      return stats;
+    });
+  }
+
+  void nearest_distances(std::span<float const> centroids, int k,
+                         std::span<float> distances) override {
+    run_on_device("k-means distances", [&] {
+      set_points(centroids);
+      nearest_kernel<<<grid_for(rows_, kThreads), kThreads, 0, stream_>>>(
+          raw(x_), rows_, cols_, raw(points_), k, raw(closest_scratch()));
+      CIE_CUDA_CHECK_LAUNCH();
+      download(raw(scratch_), distances.size(), distances.data());
+    });
+  }
+
+  void reset_closest() override {
+    run_on_device("k-means seeding", [&] {
+      thrust::fill(thrust::cuda::par.on(stream_), closest_.begin(), closest_.end(), 1.0f);
+    });
+  }
+
+  void update_closest(std::span<float const> points, int m, bool replace) override {
+    run_on_device("k-means seeding", [&] {
+      set_points(points);
+      update_closest_kernel<<<grid_for(rows_, kThreads), kThreads, 0, stream_>>>(
+          raw(x_), rows_, cols_, raw(points_), m, replace, raw(closest_));
+      CIE_CUDA_CHECK_LAUNCH();
+      CIE_CUDA_TRY(cudaStreamSynchronize(stream_));
+    });
+  }
+
+  std::vector<double> candidate_potentials(std::span<float const> candidates, int m) override {
+    return run_on_device("k-means seeding", [&] {
+      set_points(candidates);
+      std::vector<double> potentials(static_cast<std::size_t>(m), 0.0);
+      for (int c = 0; c < m; ++c) {
+        for (double batch : batch_sums(raw(points_) + static_cast<std::size_t>(c) * cols_)) {
+          potentials[c] += batch;
+        }
+      }
+      return potentials;
+    });
+  }
+
+  std::vector<double> batch_potentials() override {
+    return run_on_device("k-means seeding", [&] { return batch_sums(nullptr); });
+  }
+
+  std::vector<double> row_potentials(std::int64_t batch) override {
+    return run_on_device("k-means seeding", [&] {
+      std::int64_t const begin = batch * kKMeansBatchRows;
+      std::int64_t const end = std::min(rows_, begin + kKMeansBatchRows);
+      row_potentials_kernel<<<grid_for(end - begin, kThreads), kThreads, 0, stream_>>>(
+          raw(x_), rows_, cols_, raw(weight_), raw(closest_), nullptr, begin, end,
+          raw(potentials_));
+      CIE_CUDA_CHECK_LAUNCH();
+      std::vector<double> potentials(static_cast<std::size_t>(end - begin));
+      download(raw(potentials_), potentials.size(), potentials.data());
+      return potentials;
+    });
+  }
+
+  std::vector<float> gather_rows(std::span<std::int64_t const> rows) override {
+    return run_on_device("k-means seeding", [&] {
+      thrust::device_vector<std::int64_t> picks(rows.size());
+      upload(rows.data(), rows.size(), raw(picks));
+      thrust::device_vector<float> points(rows.size() * cols_);
+      std::int64_t const count = static_cast<std::int64_t>(rows.size());
+      gather_rows_kernel<<<grid_for(count * cols_, kThreads), kThreads, 0, stream_>>>(
+          raw(x_), rows_, cols_, raw(picks), count, raw(points));
+      CIE_CUDA_CHECK_LAUNCH();
+      std::vector<float> result(points.size());
+      download(raw(points), result.size(), result.data());
+      return result;
+    });
+  }
+
+ private:
+  template <typename T>
+  void upload(T const* host, std::size_t count, T* device) {
+    CIE_CUDA_TRY(cudaMemcpyAsync(device, host, count * sizeof(T), cudaMemcpyHostToDevice, stream_));
+    CIE_CUDA_TRY(cudaStreamSynchronize(stream_));
+  }
+  template <typename T>
+  void download(T const* device, std::size_t count, T* host) {
+    CIE_CUDA_TRY(cudaMemcpyAsync(host, device, count * sizeof(T), cudaMemcpyDeviceToHost, stream_));
+    CIE_CUDA_TRY(cudaStreamSynchronize(stream_));
+  }
+
+  void set_points(std::span<float const> points) {
+    points_.resize(points.size());
+    upload(points.data(), points.size(), raw(points_));
+  }
+
+  thrust::device_vector<float>& closest_scratch() {
+    scratch_.resize(static_cast<std::size_t>(rows_));
+    return scratch_;
+  }
+
+  KMeansPassStats unpack(std::vector<double> const& entries, int k, int per_cluster,
+                         double inertia) const {
+    KMeansPassStats stats;
+    stats.sums.resize(static_cast<std::size_t>(k) * cols_);
+    stats.weights.resize(static_cast<std::size_t>(k));
+    for (int c = 0; c < k; ++c) {
+      for (int j = 0; j < cols_; ++j) stats.sums[c * cols_ + j] = entries[c * per_cluster + j];
+      stats.weights[c] = entries[c * per_cluster + cols_];
+    }
+    stats.inertia = inertia;
+    return stats;
+  }
+
+  KMeansPassStats fused_pass(int k, int stride, std::size_t shared_bytes, bool want_labels) {
+    std::int64_t const blocks = (rows_ + kRowsPerBlock - 1) / kRowsPerBlock;
+    partials_.resize(static_cast<std::size_t>(blocks) * stride);
+    folded_.resize(static_cast<std::size_t>(stride));
+    fused_lloyd_kernel<<<static_cast<unsigned>(blocks), kThreads, shared_bytes, stream_>>>(
+        raw(x_), rows_, cols_, raw(weight_), raw(points_), k, want_labels ? raw(labels_) : nullptr,
+        raw(partials_));
+    CIE_CUDA_CHECK_LAUNCH();
+    fold_partials_kernel<<<static_cast<unsigned>(stride), kThreads, 0, stream_>>>(
+        raw(partials_), blocks, stride, raw(folded_));
+    CIE_CUDA_CHECK_LAUNCH();
+    std::vector<double> entries(static_cast<std::size_t>(stride));
+    download(raw(folded_), entries.size(), entries.data());
+    return unpack(entries, k, cols_ + 1, entries.back());
+  }
+
+  KMeansPassStats gemm_pass(std::span<float const> centroids, int k) {
+    if (cublas_ == nullptr) {
+      cublas_check(cublasCreate(&cublas_), "cublasCreate");
+      cublas_check(cublasSetStream(cublas_, stream_), "cublasSetStream");
+    }
+    if (row_norms_.empty()) {
+      row_norms_.resize(static_cast<std::size_t>(rows_));
+      row_norms_kernel<<<grid_for(rows_, kThreads), kThreads, 0, stream_>>>(raw(x_), rows_, cols_,
+                                                                           raw(row_norms_));
+      CIE_CUDA_CHECK_LAUNCH();
+    }
+    std::vector<float> norms(static_cast<std::size_t>(k), 0.0f);
+    for (int c = 0; c < k; ++c) {
+      for (int j = 0; j < cols_; ++j) {
+        norms[c] = add_squared_difference(norms[c], centroids[c * cols_ + j], 0.0f);
+      }
+    }
+    thrust::device_vector<float> centroid_norms(norms.size());
+    upload(norms.data(), norms.size(), raw(centroid_norms));
+    labels_.resize(static_cast<std::size_t>(rows_));
+    thrust::device_vector<float>& distances = closest_scratch();
+
+    // Tiles keep the tile × k matrix of dot products within 256 MiB.
+    std::int64_t const tile_rows = std::min(rows_, std::max<std::int64_t>(1024, (1 << 26) / k));
+    thrust::device_vector<float> dots(static_cast<std::size_t>(tile_rows) * k);
+    float const one = 1.0f;
+    float const zero = 0.0f;
+    for (std::int64_t r0 = 0; r0 < rows_; r0 += tile_rows) {
+      std::int64_t const tile = std::min(tile_rows, rows_ - r0);
+      cublas_check(cublasSgemm(cublas_, CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(tile), k, cols_,
+                               &one, raw(x_) + r0, static_cast<int>(rows_), raw(points_), cols_,
+                               &zero, raw(dots), static_cast<int>(tile)),
+                   "cublasSgemm");
+      argmin_from_dots_kernel<<<grid_for(tile, kThreads), kThreads, 0, stream_>>>(
+          raw(dots), tile, r0, raw(row_norms_), raw(centroid_norms), k, raw(labels_),
+          raw(distances));
+      CIE_CUDA_CHECK_LAUNCH();
+    }
+
+    auto const exec = thrust::cuda::par.on(stream_);
+    thrust::device_vector<std::int32_t> keys = labels_;
+    thrust::device_vector<std::int64_t> order(static_cast<std::size_t>(rows_));
+    thrust::sequence(exec, order.begin(), order.end());
+    thrust::stable_sort_by_key(exec, keys.begin(), keys.end(), order.begin());
+    thrust::device_vector<std::int64_t> offsets(static_cast<std::size_t>(k) + 1);
+    thrust::lower_bound(exec, keys.begin(), keys.end(), thrust::counting_iterator<std::int32_t>(0),
+                        thrust::counting_iterator<std::int32_t>(k + 1), offsets.begin());
+    int const per_cluster = cols_ + 2;
+    folded_.resize(static_cast<std::size_t>(k) * per_cluster);
+    cluster_sums_kernel<<<static_cast<unsigned>(k), kThreads, 0, stream_>>>(
+        raw(x_), rows_, cols_, raw(weight_), raw(distances), raw(order), raw(offsets),
+        raw(folded_));
+    CIE_CUDA_CHECK_LAUNCH();
+    std::vector<double> entries(folded_.size());
+    download(raw(folded_), entries.size(), entries.data());
+    double inertia = 0.0;
+    for (int c = 0; c < k; ++c) inertia += entries[c * per_cluster + cols_ + 1];
+    return unpack(entries, k, per_cluster, inertia);
+  }
+
+  /// Per-batch sums of the rows' potentials, with closest lowered by `candidate` if not null.
+  std::vector<double> batch_sums(float const* candidate) {
+    row_potentials_kernel<<<grid_for(rows_, kThreads), kThreads, 0, stream_>>>(
+        raw(x_), rows_, cols_, raw(weight_), raw(closest_), candidate, 0, rows_,
+        raw(potentials_));
+    CIE_CUDA_CHECK_LAUNCH();
+    std::int64_t const batch_count = batches();
+    folded_.resize(static_cast<std::size_t>(batch_count));
+    batch_sums_kernel<<<grid_for(batch_count, 64), 64, 0, stream_>>>(raw(potentials_), rows_,
+                                                                      batch_count, raw(folded_));
+    CIE_CUDA_CHECK_LAUNCH();
+    std::vector<double> sums(static_cast<std::size_t>(batch_count));
+    download(raw(folded_), sums.size(), sums.data());
+    return sums;
+  }
+
+  cudaStream_t stream_;
+  std::int64_t rows_;
+  int cols_;
+  cublasHandle_t cublas_ = nullptr;
+  thrust::device_vector<float> x_;  // column-major, as on the host
+  thrust::device_vector<float> weight_;
+  thrust::device_vector<float> closest_;
+  thrust::device_vector<float> scratch_;
+  thrust::device_vector<float> row_norms_;
+  thrust::device_vector<float> points_;
+  thrust::device_vector<double> potentials_;
+  thrust::device_vector<double> partials_;
+  thrust::device_vector<double> folded_;
+  thrust::device_vector<std::int32_t> labels_;
+};
+
+}  // namespace
+
+std::unique_ptr<KMeansWorkspace> make_kmeans_workspace(Context const& ctx, float const* x,
+                                                       std::int64_t rows, int cols,
+                                                       std::span<float const> sample_weight) {
+  return run_on_device("k-means workspace", [&] {
+    return std::unique_ptr<KMeansWorkspace>(
+        std::make_unique<CudaKMeansWorkspace>(ctx, x, rows, cols, sample_weight));
+  });
+}
+
+}  // namespace cie::kernels::cuda_impl

@@ -1,0 +1,68 @@
+// Per-element k-means arithmetic shared by the CPU and CUDA twins (see kernels/hd.hpp).
+//
+// A squared distance is accumulated feature by feature, in feature order, in float, with the
+// multiply and the add rounded separately on both backends (nvcc would otherwise fuse them into
+// an FMA and the GPU's distances would differ from the CPU's in the last bit). Equal inputs
+// therefore give equal distances on both twins, and so equal assignments and equal k-means++
+// draws.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/hd.hpp"
+
+namespace cie::kernels {
+
+/// Rows per statistics batch of a k-means pass. Every pass reduces each batch in row order and
+/// folds the batches in batch order; the size is fixed (never derived from the thread count or
+/// the grid) so the result does not depend on how the batches are scheduled.
+inline constexpr std::int64_t kKMeansBatchRows = 1 << 14;
+
+/// `partial` + (x - c)², the one step of every squared distance in cie's k-means.
+CIE_HD inline float add_squared_difference(float partial, float x, float c) {
+  float const diff = x - c;
+#if defined(__CUDA_ARCH__)
+  return __fadd_rn(partial, __fmul_rn(diff, diff));
+#else
+  return partial + diff * diff;
+#endif
+}
+
+/// Squared Euclidean distance between row `row` of a column-major matrix with `rows` rows and
+/// `cols` features, and a point of `cols` contiguous floats. O(cols).
+CIE_HD inline float squared_distance(float const* x, std::int64_t rows, std::int64_t row,
+                                     float const* point, int cols) {
+  float distance = 0.0f;
+  for (int j = 0; j < cols; ++j) {
+    distance = add_squared_difference(distance, x[j * rows + row], point[j]);
+  }
+  return distance;
+}
+
+/// Argmin step: whether `distance` beats `best`. Strict, so scanning clusters in ascending
+/// order sends ties to the lower cluster index.
+CIE_HD inline bool is_closer(float distance, float best) { return distance < best; }
+
+/// The nearest of `k` row-major centroids to row `row` (ties: the lower index) and its squared
+/// distance. O(k × cols).
+struct Nearest {
+  std::int32_t cluster = 0;
+  float distance = 0.0f;
+};
+CIE_HD inline Nearest nearest_centroid(float const* x, std::int64_t rows, std::int64_t row,
+                                       float const* centroids, int k, int cols) {
+  Nearest nearest{0, squared_distance(x, rows, row, centroids, cols)};
+  for (int c = 1; c < k; ++c) {
+    float const distance = squared_distance(x, rows, row, centroids + c * cols, cols);
+    if (is_closer(distance, nearest.distance)) nearest = {c, distance};
+  }
+  return nearest;
+}
+
+/// A row's share of a D² sampling potential: its weight times its squared distance to the
+/// closest chosen centroid, in double so that sums over millions of rows keep their precision.
+CIE_HD inline double sampling_potential(float weight, float closest_distance) {
+  return static_cast<double>(weight) * static_cast<double>(closest_distance);
+}
+
+}  // namespace cie::kernels

@@ -1,0 +1,104 @@
+// Feature preparation for models that work in a scaled space (k-means first): which columns, a
+// transform per column, and z-score standardization fitted on the training data. It is stored in
+// the model file (the "features" section), so scoring applies exactly what training applied.
+//
+// Per column, in this fixed order whatever order the spec names them in:
+//   floor:V   values below V become V (original units). Net monetary values can be negative
+//             (returns); "floor:0+log1p" treats a net refund as no spend rather than failing.
+//   clip:Q    values above the training data's Q-quantile (0 < Q <= 1, linear interpolation
+//             between order statistics as numpy's default) become that quantile; the quantile is
+//             fitted once and stored, so scoring clips at the training value.
+//   log1p     log(1 + x). A value <= -1 (after floor and clip) is an input error: log1p is -Inf
+//             or NaN there.
+// A spec is "none" or steps joined by '+': "log1p", "clip:0.99", "floor:0+log1p".
+//
+// Standardization: z = (t - mean) / scale with mean and population standard deviation (ddof 0,
+// as scikit-learn's StandardScaler) of the transformed training column, computed in double. A
+// constant column has scale 1, so it standardizes to 0, never NaN.
+//
+// NaN or Inf in an input column is an input error (exit code 3) naming the column and the first
+// bad row; so is a log1p of a value <= -1.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "host/context.hpp"
+
+namespace cie {
+
+/// The transform of one column; see the file comment for the order and meaning of the steps.
+struct ColumnTransform {
+  std::optional<double> floor;          ///< lower bound in original units
+  std::optional<double> clip_quantile;  ///< upper clip at this training quantile, (0, 1]
+  bool log1p = false;
+
+  /// Parses "none" or steps joined by '+'; a usage error (exit 2) naming `column` otherwise.
+  static ColumnTransform parse(std::string_view spec, std::string_view column);
+  /// The spec string, as parse() reads it ("none" for no step).
+  [[nodiscard]] std::string to_string() const;
+};
+
+/// One input column and what to do with it.
+struct FeatureSpec {
+  std::string column;
+  ColumnTransform transform;
+};
+
+/// Input columns in original units, in the order of the pipeline's features, all of `rows`
+/// values.
+struct RawColumns {
+  std::vector<std::span<double const>> columns;
+  std::size_t rows = 0;
+  /// Names row i (0-based) in messages, e.g. "rfm.csv:17"; empty: "row i+1".
+  std::function<std::string(std::size_t)> describe_row;
+};
+
+/// Throws an input error (exit 3) for the first NaN or Inf, naming names[j] and the row. Columns
+/// are checked in order and the first bad row of the first bad column is reported.
+void check_finite_columns(RawColumns const& input, std::span<std::string const> names);
+
+class FeaturePipeline {
+ public:
+  /// An unfitted pipeline. A usage error for no features, a repeated column or a bad transform.
+  explicit FeaturePipeline(std::vector<FeatureSpec> features, bool standardize = true);
+
+  /// Fits clip quantiles and the scaler on the training columns (at least one row).
+  void fit(Context const& ctx, RawColumns const& training);
+  /// The prepared matrix, column-major float32: feature j of row i at [j * rows + i]. Requires a
+  /// fitted pipeline.
+  [[nodiscard]] std::vector<float> apply(Context const& ctx, RawColumns const& input) const;
+
+  [[nodiscard]] std::vector<FeatureSpec> const& features() const noexcept { return features_; }
+  [[nodiscard]] std::vector<std::string> column_names() const;
+  [[nodiscard]] std::size_t size() const noexcept { return features_.size(); }
+  [[nodiscard]] bool fitted() const noexcept { return fitted_; }
+  [[nodiscard]] bool standardizes() const noexcept { return standardize_; }
+  /// Fitted values per feature: the clip bound (original units, +Inf without clip), the scaler's
+  /// mean and scale (0 and 1 without standardization).
+  [[nodiscard]] std::vector<double> const& clip_values() const noexcept { return clip_value_; }
+  [[nodiscard]] std::vector<double> const& means() const noexcept { return mean_; }
+  [[nodiscard]] std::vector<double> const& scales() const noexcept { return scale_; }
+
+  /// {"standardize": bool, "columns": [{"name", "transform", "clip_value"?, "mean", "scale"}]}.
+  /// Requires a fitted pipeline.
+  [[nodiscard]] nlohmann::json to_json() const;
+  /// Reads to_json()'s form; a usage error starting with "model file `source`" when it is not.
+  static FeaturePipeline from_json(nlohmann::json const& json, std::string const& source);
+
+ private:
+  std::vector<FeatureSpec> features_;
+  bool standardize_ = true;
+  bool fitted_ = false;
+  std::vector<double> clip_value_;
+  std::vector<double> mean_;
+  std::vector<double> scale_;
+};
+
+}  // namespace cie

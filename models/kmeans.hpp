@@ -1,0 +1,88 @@
+// K-means clustering (Lloyd), deterministic: every pass reduces per-cluster sums in double in a
+// fixed batch order, so the same data, params and backend give the same bits.
+//
+// Data: a FeatureMatrix, column-major float32 (one contiguous array per feature, as everywhere
+// in cie). Centroids: row-major k × d float32 (centroid c, feature j at [c * d + j]).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "host/context.hpp"
+
+namespace cie {
+
+/// A read-only column-major float32 matrix: feature j of row i is data[j * rows + i].
+struct FeatureMatrix {
+  float const* data = nullptr;
+  std::size_t rows = 0;
+  std::size_t cols = 0;
+  [[nodiscard]] float const* column(std::size_t j) const noexcept { return data + j * rows; }
+};
+
+enum class KMeansInit {
+  kKMeansPlusPlus,  ///< k-means++ (greedy variant as scikit-learn: 2 + log k candidates per step)
+  kKMeansParallel,  ///< k-means|| (Bahmani et al.): oversampled rounds, then weighted k-means++
+  kRandom,          ///< k distinct rows chosen uniformly
+  kGiven,           ///< KMeansParams::initial_centroids
+};
+
+struct KMeansParams {
+  /// Number of clusters k; 1 <= k <= rows.
+  int n_clusters = 8;
+  /// How the first centroids are chosen.
+  KMeansInit init = KMeansInit::kKMeansPlusPlus;
+  /// k-means||: points sampled per round = oversampling_factor × k; > 0.
+  double oversampling_factor = 2.0;
+  /// k-means||: sampling rounds; >= 1.
+  int init_rounds = 5;
+  /// Runs from different initializations (seed, seed+1, ...); the lowest inertia is kept. >= 1;
+  /// must be 1 with KMeansInit::kGiven.
+  int n_init = 1;
+  /// Lloyd iterations at most; >= 1.
+  int max_iter = 300;
+  /// Convergence: stop when the sum over centroids of the squared shift of the last iteration
+  /// is <= tol × (mean over features of the feature variance), as scikit-learn defines it; >= 0.
+  double tol = 1e-4;
+  /// Seed of every random choice.
+  std::uint64_t seed = 42;
+  /// For KMeansInit::kGiven: k × d row-major centroids.
+  std::vector<float> initial_centroids;
+
+  /// Throws a usage error naming the field and its allowed range (k > rows is rejected here).
+  void validate(std::size_t rows, std::size_t cols) const;
+};
+
+struct KMeansResult {
+  std::vector<float> centroids;  ///< k × d row-major
+  std::vector<std::int32_t> labels;
+  double inertia = 0.0;          ///< sum of (weighted) squared distances to the assigned centroid
+  int iterations = 0;            ///< Lloyd iterations of the kept run
+  bool converged = false;        ///< whether the kept run met tol before max_iter
+  int best_init = 0;             ///< which of the n_init runs was kept
+  int reseeded_clusters = 0;     ///< empty clusters re-seeded (farthest point) in the kept run
+};
+
+/// Throws an input-data error (ExitCode::kInputData) for the first column, in column order, that
+/// holds NaN or ±Inf, naming it and its first bad row (1-based): "column 'monetary_total' has
+/// NaN at row 17". `column_names` is empty (columns are then named "#1", "#2", ...) or has one
+/// name per column. O(rows × cols), vectorized.
+void check_finite_columns(FeatureMatrix x, std::span<std::string const> column_names);
+
+/// Fits k-means on ctx's device. `sample_weight` is empty (all 1) or one non-negative finite
+/// weight per row, used in initialization, update and inertia. NaN or Inf in `x` is an input
+/// data error naming the column index and the first bad row (callers with column names catch
+/// and rename; see check_finite_columns).
+KMeansResult kmeans_fit(Context const& ctx, KMeansParams const& params, FeatureMatrix x,
+                        std::span<float const> sample_weight = {});
+
+/// Assigns each row to its nearest centroid (ties: the lower cluster index). If `inertia` is
+/// not null it receives the (unweighted) sum of squared distances.
+std::vector<std::int32_t> kmeans_predict(Context const& ctx, std::span<float const> centroids,
+                                         int n_clusters, FeatureMatrix x,
+                                         double* inertia = nullptr);
+
+}  // namespace cie

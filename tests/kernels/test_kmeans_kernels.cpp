@@ -1,0 +1,156 @@
+// K-means kernels: the shared per-element rules by hand, and each backend's passes against a
+// naive reference (the CUDA instantiation skips with the reason where no GPU is usable).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "kernels/kmeans.hpp"
+#include "kernels/kmeans_rules.hpp"
+#include "tests/test_support.hpp"
+
+namespace cie::kernels {
+namespace {
+
+TEST(KMeansRules, SquaredDistanceAndNearestByHand) {
+  // Two rows, two features, column-major: row 0 = (1, 2), row 1 = (4, 6).
+  float const x[] = {1.0f, 4.0f, 2.0f, 6.0f};
+  float const origin[] = {0.0f, 0.0f};
+  EXPECT_EQ(squared_distance(x, 2, 0, origin, 2), 5.0f);
+  EXPECT_EQ(squared_distance(x, 2, 1, origin, 2), 52.0f);
+  // Centroids 0 and 2 are equally far from row 0; the tie goes to the lower index.
+  float const centroids[] = {0.0f, 2.0f, 4.0f, 6.0f, 2.0f, 2.0f};
+  Nearest nearest = nearest_centroid(x, 2, 0, centroids, 3, 2);
+  EXPECT_EQ(nearest.cluster, 0);
+  EXPECT_EQ(nearest.distance, 1.0f);
+  EXPECT_EQ(nearest_centroid(x, 2, 1, centroids, 3, 2).cluster, 1);
+  EXPECT_FALSE(is_closer(1.0f, 1.0f));
+  EXPECT_EQ(sampling_potential(2.0f, 0.5f), 1.0);
+}
+
+struct RandomMatrix {
+  std::vector<float> x;  // column-major
+  std::vector<float> weight;
+  std::vector<float> centroids;
+  std::int64_t rows = 0;
+  int cols = 0;
+  int k = 0;
+};
+
+RandomMatrix make_random_matrix(std::int64_t rows, int cols, int k, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::uniform_int_distribution<int> weight(0, 3);
+  RandomMatrix m{{}, {}, {}, rows, cols, k};
+  m.x.resize(static_cast<std::size_t>(rows) * cols);
+  for (float& v : m.x) v = normal(rng);
+  m.weight.resize(static_cast<std::size_t>(rows));
+  for (float& w : m.weight) w = static_cast<float>(weight(rng));
+  m.centroids.resize(static_cast<std::size_t>(k) * cols);
+  for (float& v : m.centroids) v = normal(rng);
+  return m;
+}
+
+class KMeansKernelBackends : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    context_ = cie::testing::make_backend_context(GetParam(), skip_reason_);
+    if (!context_) GTEST_SKIP() << skip_reason_;
+  }
+  std::unique_ptr<Context> context_;
+  std::string skip_reason_;
+};
+
+TEST_P(KMeansKernelBackends, LloydPassMatchesReferenceAcrossSizes) {
+  struct Size {
+    std::int64_t rows;
+    int cols;
+    int k;
+  };
+  for (Size size : {Size{1, 1, 1}, Size{257, 1, 3}, Size{257, 64, 5}, Size{1000, 3, 7},
+                    Size{40009, 8, 16}, Size{3001, 24, 300}}) {
+    std::uint64_t const seed = 77 + static_cast<std::uint64_t>(size.rows);
+    SCOPED_TRACE(::testing::Message() << "rows " << size.rows << " cols " << size.cols << " k "
+                                      << size.k << " seed " << seed);
+    RandomMatrix m = make_random_matrix(size.rows, size.cols, size.k, seed);
+    auto workspace = make_kmeans_workspace(*context_, m.x.data(), m.rows, m.cols, m.weight);
+    std::vector<std::int32_t> labels(static_cast<std::size_t>(m.rows));
+    KMeansPassStats stats = workspace->lloyd_pass(m.centroids, m.k, labels);
+
+    std::vector<double> sums(m.centroids.size(), 0.0), weights(static_cast<std::size_t>(m.k), 0.0);
+    double inertia = 0.0;
+    std::vector<float> distances(static_cast<std::size_t>(m.rows));
+    workspace->nearest_distances(m.centroids, m.k, distances);
+    for (std::int64_t i = 0; i < m.rows; ++i) {
+      Nearest nearest = nearest_centroid(m.x.data(), m.rows, i, m.centroids.data(), m.k, m.cols);
+      ASSERT_EQ(labels[i], nearest.cluster) << "row " << i;
+      ASSERT_EQ(distances[i], nearest.distance) << "row " << i;
+      double const w = m.weight[i];
+      weights[nearest.cluster] += w;
+      inertia += w * nearest.distance;
+      for (int j = 0; j < m.cols; ++j) sums[nearest.cluster * m.cols + j] += w * m.x[j * m.rows + i];
+    }
+    for (int c = 0; c < m.k; ++c) EXPECT_EQ(stats.weights[c], weights[c]) << "cluster " << c;
+    for (std::size_t i = 0; i < sums.size(); ++i) {
+      EXPECT_NEAR(stats.sums[i], sums[i], 1e-9 * (1.0 + std::fabs(sums[i]))) << "entry " << i;
+    }
+    EXPECT_NEAR(stats.inertia, inertia, 1e-9 * inertia);
+  }
+}
+
+TEST_P(KMeansKernelBackends, SeedingPassesMatchReference) {
+  RandomMatrix m = make_random_matrix(40009, 5, 3, 11);
+  auto workspace = make_kmeans_workspace(*context_, m.x.data(), m.rows, m.cols, m.weight);
+  std::span<float const> first(m.centroids.data(), static_cast<std::size_t>(m.cols));
+  std::span<float const> rest(m.centroids.data() + m.cols, static_cast<std::size_t>(2 * m.cols));
+  workspace->update_closest(first, 1, true);
+  std::vector<double> potentials = workspace->candidate_potentials(rest, 2);
+  workspace->update_closest(rest, 2, false);
+  std::vector<double> batches = workspace->batch_potentials();
+  ASSERT_EQ(static_cast<std::int64_t>(batches.size()), workspace->batches());
+
+  std::vector<double> expected_potentials(2, 0.0), expected_batches(batches.size(), 0.0);
+  for (std::int64_t i = 0; i < m.rows; ++i) {
+    float const d0 = squared_distance(m.x.data(), m.rows, i, m.centroids.data(), m.cols);
+    float closest = d0;
+    for (int c = 1; c < 3; ++c) {
+      float const dc = squared_distance(m.x.data(), m.rows, i, m.centroids.data() + c * m.cols,
+                                        m.cols);
+      expected_potentials[c - 1] += sampling_potential(m.weight[i], std::min(d0, dc));
+      closest = std::min(closest, dc);
+    }
+    expected_batches[i / kKMeansBatchRows] += sampling_potential(m.weight[i], closest);
+  }
+  for (int c = 0; c < 2; ++c) EXPECT_NEAR(potentials[c], expected_potentials[c], 1e-9 * potentials[c]);
+  // Both twins sum each batch in row order, exactly as this loop does: equal bits.
+  EXPECT_EQ(batches, expected_batches);
+  std::vector<double> rows_of_last = workspace->row_potentials(workspace->batches() - 1);
+  ASSERT_EQ(rows_of_last.size(), static_cast<std::size_t>(m.rows % kKMeansBatchRows));
+
+  std::vector<std::int64_t> const picks = {0, 40008, 17};
+  std::vector<float> points = workspace->gather_rows(picks);
+  for (std::size_t p = 0; p < picks.size(); ++p) {
+    for (int j = 0; j < m.cols; ++j) EXPECT_EQ(points[p * m.cols + j], m.x[j * m.rows + picks[p]]);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(KMeans, KMeansKernelBackends,
+                         ::testing::Values(Backend::kCpu, Backend::kCuda),
+                         cie::testing::backend_name);
+
+TEST(KMeansKernels, CpuPassDoesNotDependOnThreadCount) {
+  RandomMatrix m = make_random_matrix(100003, 8, 16, 5);
+  Context one = Context::cpu(1);
+  Context two = Context::cpu(2);
+  auto a = cpu_impl::make_kmeans_workspace(one, m.x.data(), m.rows, m.cols, m.weight);
+  auto b = cpu_impl::make_kmeans_workspace(two, m.x.data(), m.rows, m.cols, m.weight);
+  KMeansPassStats sa = a->lloyd_pass(m.centroids, m.k, {});
+  KMeansPassStats sb = b->lloyd_pass(m.centroids, m.k, {});
+  EXPECT_EQ(sa.sums, sb.sums);
+  EXPECT_EQ(sa.weights, sb.weights);
+  EXPECT_EQ(sa.inertia, sb.inertia);
+}
+
+}  // namespace
+}  // namespace cie::kernels

@@ -1,0 +1,294 @@
+// K-means model: recovery of well-separated blobs across sizes and seedings, reproducibility,
+// sample weights, empty-cluster re-seeding, bad input and parameter messages, CPU/CUDA parity
+// (skipped where no GPU is usable).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+#include <string>
+
+#include "host/error.hpp"
+#include "models/kmeans.hpp"
+#include "tests/test_support.hpp"
+
+namespace cie {
+namespace {
+
+/// Isotropic Gaussian blobs around k centres drawn in [-10, 10]^cols, column-major, with the
+/// true label of each row; centres closer than 4 apart are redrawn so the blobs (sd `spread`)
+/// are well separated.
+struct Blobs {
+  std::vector<float> x;
+  std::vector<std::int32_t> truth;
+  std::size_t rows = 0;
+  std::size_t cols = 0;
+  [[nodiscard]] FeatureMatrix matrix() const { return {x.data(), rows, cols}; }
+};
+
+Blobs make_blobs(std::size_t rows, std::size_t cols, int k, std::uint64_t seed,
+                 float spread = 0.3f) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> where(-10.0f, 10.0f);
+  std::normal_distribution<float> noise(0.0f, spread);
+  std::vector<float> centres;
+  while (centres.size() < static_cast<std::size_t>(k) * cols) {
+    std::vector<float> candidate(cols);
+    for (float& v : candidate) v = where(rng);
+    bool separated = true;
+    for (std::size_t c = 0; c < centres.size() / cols; ++c) {
+      double d2 = 0.0;
+      for (std::size_t j = 0; j < cols; ++j) d2 += std::pow(candidate[j] - centres[c * cols + j], 2);
+      separated = separated && d2 >= 16.0;
+    }
+    if (separated) centres.insert(centres.end(), candidate.begin(), candidate.end());
+  }
+  Blobs blobs{std::vector<float>(rows * cols), std::vector<std::int32_t>(rows), rows, cols};
+  for (std::size_t i = 0; i < rows; ++i) {
+    auto const label = static_cast<std::int32_t>(i % static_cast<std::size_t>(k));
+    blobs.truth[i] = label;
+    for (std::size_t j = 0; j < cols; ++j) {
+      blobs.x[j * rows + i] = centres[label * cols + j] + noise(rng);
+    }
+  }
+  return blobs;
+}
+
+/// Adjusted Rand index of two labelings (Hubert and Arabie): 1 for identical partitions up to
+/// renaming, about 0 for independent ones.
+double adjusted_rand_index(std::vector<std::int32_t> const& a, std::vector<std::int32_t> const& b) {
+  std::map<std::pair<int, int>, double> joint;
+  std::map<int, double> count_a, count_b;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    ++joint[{a[i], b[i]}];
+    ++count_a[a[i]];
+    ++count_b[b[i]];
+  }
+  auto pairs = [](double n) { return n * (n - 1) / 2; };
+  double index = 0, sum_a = 0, sum_b = 0;
+  for (auto const& [key, n] : joint) index += pairs(n);
+  for (auto const& [key, n] : count_a) sum_a += pairs(n);
+  for (auto const& [key, n] : count_b) sum_b += pairs(n);
+  double const expected = sum_a * sum_b / pairs(static_cast<double>(a.size()));
+  double const maximum = (sum_a + sum_b) / 2;
+  return maximum == expected ? 1.0 : (index - expected) / (maximum - expected);
+}
+
+template <typename Body>
+Error error_of(Body&& body) {
+  try {
+    body();
+  } catch (Error const& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no cie::Error thrown";
+  return Error(ExitCode::kSuccess, "");
+}
+
+bool all_finite(std::vector<float> const& values) {
+  return std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); });
+}
+
+TEST(KMeansModel, RecoversBlobsAcrossSizesAndSeedings) {
+  struct Case {
+    std::size_t rows;
+    std::size_t cols;
+    int k;
+    KMeansInit init;
+    int n_init;
+  };
+  Context ctx = Context::cpu(2);
+  for (Case c : {Case{257, 1, 3, KMeansInit::kKMeansPlusPlus, 1},
+                 Case{257, 64, 5, KMeansInit::kKMeansPlusPlus, 1},
+                 Case{1000, 8, 1, KMeansInit::kKMeansPlusPlus, 1},
+                 Case{3001, 5, 7, KMeansInit::kKMeansParallel, 2},
+                 Case{3001, 5, 7, KMeansInit::kRandom, 10},
+                 Case{40009, 8, 16, KMeansInit::kKMeansPlusPlus, 3},
+                 Case{40009, 8, 16, KMeansInit::kKMeansParallel, 3}}) {
+    std::uint64_t const seed = 1000 + c.rows + c.cols;
+    SCOPED_TRACE(::testing::Message() << "rows " << c.rows << " cols " << c.cols << " k " << c.k
+                                      << " init " << static_cast<int>(c.init) << " seed " << seed);
+    Blobs blobs = make_blobs(c.rows, c.cols, c.k, seed);
+    KMeansParams params;
+    params.n_clusters = c.k;
+    params.init = c.init;
+    params.n_init = c.n_init;
+    params.seed = seed;
+    KMeansResult result = kmeans_fit(ctx, params, blobs.matrix());
+    EXPECT_EQ(adjusted_rand_index(result.labels, blobs.truth), 1.0);
+    EXPECT_TRUE(result.converged);
+    EXPECT_EQ(result.centroids.size(), c.k * c.cols);
+    double predicted_inertia = 0.0;
+    EXPECT_EQ(kmeans_predict(ctx, result.centroids, c.k, blobs.matrix(), &predicted_inertia),
+              result.labels);
+    EXPECT_EQ(predicted_inertia, result.inertia);
+  }
+}
+
+TEST(KMeansModel, SameSeedGivesSameBitsWithAnyThreadCount) {
+  Blobs blobs = make_blobs(50021, 6, 9, 3, 2.5f);  // overlapping blobs: many iterations
+  KMeansParams params;
+  params.n_clusters = 9;
+  params.n_init = 2;
+  params.seed = 3;
+  Context one = Context::cpu(1);
+  Context two = Context::cpu(2);
+  KMeansResult a = kmeans_fit(one, params, blobs.matrix());
+  KMeansResult b = kmeans_fit(two, params, blobs.matrix());
+  KMeansResult c = kmeans_fit(two, params, blobs.matrix());
+  EXPECT_GT(a.iterations, 2);
+  for (KMeansResult const* other : {&b, &c}) {
+    EXPECT_EQ(a.centroids, other->centroids);
+    EXPECT_EQ(a.labels, other->labels);
+    EXPECT_EQ(a.inertia, other->inertia);
+    EXPECT_EQ(a.iterations, other->iterations);
+  }
+  params.init = KMeansInit::kKMeansParallel;
+  EXPECT_EQ(kmeans_fit(one, params, blobs.matrix()).centroids,
+            kmeans_fit(two, params, blobs.matrix()).centroids);
+}
+
+TEST(KMeansModel, IntegerWeightsEqualDuplicatedRows) {
+  Blobs blobs = make_blobs(2003, 4, 5, 8, 1.5f);
+  std::vector<float> weight(blobs.rows);
+  std::mt19937_64 rng(8);
+  std::uniform_int_distribution<int> copies(0, 3);
+  for (float& w : weight) w = static_cast<float>(copies(rng));
+  Blobs duplicated{{}, {}, 0, blobs.cols};
+  for (std::size_t i = 0; i < blobs.rows; ++i) duplicated.rows += static_cast<std::size_t>(weight[i]);
+  duplicated.x.reserve(duplicated.rows * blobs.cols);
+  for (std::size_t j = 0; j < blobs.cols; ++j) {
+    for (std::size_t i = 0; i < blobs.rows; ++i) {
+      duplicated.x.insert(duplicated.x.end(), static_cast<std::size_t>(weight[i]),
+                          blobs.x[j * blobs.rows + i]);
+    }
+  }
+  KMeansParams params;
+  params.n_clusters = 5;
+  params.init = KMeansInit::kGiven;
+  params.initial_centroids.assign(blobs.x.begin(), blobs.x.begin() + 0);
+  for (int c = 0; c < 5; ++c) {
+    for (std::size_t j = 0; j < blobs.cols; ++j) {
+      params.initial_centroids.push_back(blobs.x[j * blobs.rows + static_cast<std::size_t>(c)]);
+    }
+  }
+  Context ctx = Context::cpu(2);
+  KMeansResult weighted = kmeans_fit(ctx, params, blobs.matrix(), weight);
+  KMeansResult copies_fit = kmeans_fit(ctx, params, duplicated.matrix());
+  ASSERT_EQ(weighted.iterations, copies_fit.iterations);
+  for (std::size_t i = 0; i < weighted.centroids.size(); ++i) {
+    EXPECT_NEAR(weighted.centroids[i], copies_fit.centroids[i], 1e-6) << "entry " << i;
+  }
+  EXPECT_NEAR(weighted.inertia, copies_fit.inertia, 1e-9 * copies_fit.inertia);
+}
+
+TEST(KMeansModel, EmptyClusterTakesTheFarthestRow) {
+  Blobs blobs = make_blobs(500, 2, 2, 21);
+  KMeansParams params;
+  params.n_clusters = 3;
+  params.init = KMeansInit::kGiven;
+  // Centroids 0 and 1 on two rows of different blobs; centroid 2 far from every row.
+  params.initial_centroids = {blobs.x[0], blobs.x[500], blobs.x[1], blobs.x[501], 1e6f, 1e6f};
+  KMeansResult result = kmeans_fit(Context::cpu(2), params, blobs.matrix());
+  EXPECT_GE(result.reseeded_clusters, 1);
+  EXPECT_TRUE(all_finite(result.centroids));
+  std::vector<int> sizes(3, 0);
+  for (std::int32_t label : result.labels) ++sizes[label];
+  for (int c = 0; c < 3; ++c) EXPECT_GT(sizes[c], 0) << "cluster " << c;
+  EXPECT_TRUE(std::isfinite(result.inertia));
+}
+
+TEST(KMeansModel, NonFiniteInputNamesColumnAndRow) {
+  Blobs blobs = make_blobs(40, 3, 2, 4);
+  blobs.x[1 * 40 + 16] = std::nanf("");
+  blobs.x[2 * 40 + 3] = INFINITY;
+  KMeansParams params;
+  params.n_clusters = 2;
+  Error e = error_of([&] { kmeans_fit(Context::cpu(1), params, blobs.matrix()); });
+  EXPECT_EQ(e.code(), ExitCode::kInputData);
+  EXPECT_STREQ(e.what(), "column '#2' has NaN at row 17");
+  std::vector<std::string> const names = {"recency_days", "purchase_count", "monetary_total"};
+  blobs.x[1 * 40 + 16] = 1.0f;
+  Error named = error_of([&] { check_finite_columns(blobs.matrix(), names); });
+  EXPECT_STREQ(named.what(), "column 'monetary_total' has Inf at row 4");
+  blobs.x[2 * 40 + 3] = 1.0f;
+  EXPECT_NO_THROW(check_finite_columns(blobs.matrix(), names));
+}
+
+TEST(KMeansModel, ParametersAreValidatedWithFieldAndRange) {
+  Blobs blobs = make_blobs(5, 2, 1, 1);
+  Context ctx = Context::cpu(1);
+  auto message_for = [&](auto&& change) {
+    KMeansParams params;
+    params.n_clusters = 2;
+    change(params);
+    Error e = error_of([&] { kmeans_fit(ctx, params, blobs.matrix()); });
+    EXPECT_EQ(e.code(), ExitCode::kUsage) << e.what();
+    return std::string(e.what());
+  };
+  EXPECT_EQ(message_for([](KMeansParams& p) { p.n_clusters = 9; }),
+            "n_clusters (k) = 9 is more than the 5 rows; k must be in [1, 5]");
+  EXPECT_EQ(message_for([](KMeansParams& p) { p.n_clusters = 0; }),
+            "n_clusters (k) must be >= 1, got 0");
+  EXPECT_EQ(message_for([](KMeansParams& p) { p.oversampling_factor = 0; }),
+            "oversampling_factor must be finite and > 0, got 0");
+  EXPECT_EQ(message_for([](KMeansParams& p) { p.init_rounds = 0; }),
+            "init_rounds must be >= 1, got 0");
+  EXPECT_EQ(message_for([](KMeansParams& p) { p.n_init = 0; }), "n_init must be >= 1, got 0");
+  EXPECT_EQ(message_for([](KMeansParams& p) { p.max_iter = 0; }), "max_iter must be >= 1, got 0");
+  EXPECT_EQ(message_for([](KMeansParams& p) { p.tol = -1; }), "tol must be finite and >= 0, got -1");
+  EXPECT_EQ(message_for([](KMeansParams& p) {
+              p.init = KMeansInit::kGiven;
+              p.initial_centroids = {1, 2, 3};
+            }),
+            "initial_centroids must hold n_clusters × columns = 2 × 2 = 4 values, got 3");
+  EXPECT_EQ(message_for([](KMeansParams& p) {
+              p.init = KMeansInit::kGiven;
+              p.n_init = 3;
+              p.initial_centroids = {1, 2, 3, 4};
+            }),
+            "n_init must be 1 when the initial centroids are given, got 3");
+  EXPECT_EQ(message_for([](KMeansParams& p) {
+              p.init = KMeansInit::kGiven;
+              p.initial_centroids = {1, 2, 3, NAN};
+            }),
+            "initial_centroids has NaN at centroid 2, feature 2");
+  std::vector<float> negative(5, 1.0f);
+  negative[2] = -1.0f;
+  KMeansParams params;
+  params.n_clusters = 2;
+  Error e = error_of([&] { kmeans_fit(ctx, params, blobs.matrix(), negative); });
+  EXPECT_EQ(e.code(), ExitCode::kInputData);
+  EXPECT_STREQ(e.what(), "sample weight at row 3 is -1; weights must be finite and >= 0");
+}
+
+TEST(KMeansModel, CudaMatchesCpuFromGivenCentroids) {
+  std::string skip_reason;
+  auto cuda = cie::testing::make_backend_context(Backend::kCuda, skip_reason);
+  if (!cuda) GTEST_SKIP() << skip_reason;
+  Blobs blobs = make_blobs(100003, 8, 12, 12, 2.0f);
+  KMeansParams params;
+  params.n_clusters = 12;
+  params.max_iter = 20;
+  params.init = KMeansInit::kGiven;
+  for (int c = 0; c < 12; ++c) {
+    for (std::size_t j = 0; j < blobs.cols; ++j) {
+      params.initial_centroids.push_back(blobs.x[j * blobs.rows + static_cast<std::size_t>(c)]);
+    }
+  }
+  KMeansResult cpu = kmeans_fit(Context::cpu(2), params, blobs.matrix());
+  KMeansResult gpu = kmeans_fit(*cuda, params, blobs.matrix());
+  EXPECT_EQ(gpu.labels, cpu.labels) << "rows 100003 cols 8 k 12 seed 12";
+  EXPECT_NEAR(gpu.inertia, cpu.inertia, 1e-5 * cpu.inertia);
+  // Seeding draws the same rows on both twins (same host RNG, same potentials).
+  params.init = KMeansInit::kKMeansPlusPlus;
+  params.initial_centroids.clear();
+  params.max_iter = 1;
+  EXPECT_EQ(adjusted_rand_index(kmeans_fit(*cuda, params, blobs.matrix()).labels,
+                                kmeans_fit(Context::cpu(2), params, blobs.matrix()).labels),
+            1.0);
+}
+
+}  // namespace
+}  // namespace cie
