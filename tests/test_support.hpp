@@ -3,8 +3,12 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <memory>
 #include <random>
 #include <string>
@@ -57,5 +61,47 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+/// A test fixture parameterized by backend; a CUDA instance skips with the reason when no GPU
+/// is usable. Tests use `context()`.
+class BackendTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    context_ = make_backend_context(GetParam(), skip_reason_);
+    if (!context_) GTEST_SKIP() << skip_reason_;
+  }
+  [[nodiscard]] Context const& context() const { return *context_; }
+
+ private:
+  std::unique_ptr<Context> context_;
+  std::string skip_reason_;
+};
+
+inline std::string slurp(std::string const& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+inline void spit(std::string const& path, std::string const& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+struct RunResult {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+
+/// Runs the built `cie` binary with `arguments` (a shell fragment), capturing stdout and stderr
+/// in files of `dir`.
+inline RunResult run_cie(TempDir const& dir, std::string const& arguments) {
+  std::string const command = std::string(CIE_BINARY) + " " + arguments + " >" +
+                              dir.file("stdout") + " 2>" + dir.file("stderr") + " </dev/null";
+  int const status = std::system(command.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir.file("stdout")),
+          slurp(dir.file("stderr"))};
+}
 
 }  // namespace cie::testing

@@ -2,11 +2,8 @@
 // published whole or not at all.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdlib>
 #include <fstream>
-#include <sstream>
 
 #include "host/rfm_output.hpp"
 #include "kernels/device.hpp"
@@ -17,30 +14,10 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct RunResult {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(std::string const& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void spit(std::string const& path, std::string const& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-RunResult run_cie(cie::testing::TempDir const& dir, std::string const& arguments) {
-  std::string command = std::string(CIE_BINARY) + " " + arguments + " >" + dir.file("stdout") +
-                        " 2>" + dir.file("stderr") + " </dev/null";
-  int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir.file("stdout")),
-          slurp(dir.file("stderr"))};
-}
+using cie::testing::run_cie;
+using cie::testing::RunResult;
+using cie::testing::slurp;
+using cie::testing::spit;
 
 std::size_t count_files(cie::testing::TempDir const& dir) {
   std::size_t n = 0;

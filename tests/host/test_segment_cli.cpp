@@ -2,12 +2,9 @@
 // mismatched or damaged models (exit 2) and of NaN in the input (exit 3).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include "tests/test_support.hpp"
 
@@ -17,30 +14,12 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct RunResult {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using cie::testing::RunResult;
+using cie::testing::slurp;
+using cie::testing::spit;
 
-std::string slurp(std::string const& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void spit(std::string const& path, std::string const& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-RunResult run_cie(cie::testing::TempDir const& dir, std::string const& arguments) {
-  std::string const command = std::string(CIE_BINARY) + " --device cpu --threads 2 " + arguments +
-                              " >" + dir.file("stdout") + " 2>" + dir.file("stderr") +
-                              " </dev/null";
-  int const status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir.file("stdout")),
-          slurp(dir.file("stderr"))};
+RunResult run_on_cpu(cie::testing::TempDir const& dir, std::string const& arguments) {
+  return cie::testing::run_cie(dir, "--device cpu --threads 2 " + arguments);
 }
 
 /// An RFM-like table of three obvious groups of four customers: recent big spenders, middling
@@ -78,7 +57,7 @@ TEST(SegmentCli, FitWritesAModelThatAssignReproduces) {
   cie::testing::TempDir dir;
   spit(dir.file("rfm.csv"), kRfmTable);
   RunResult const fit =
-      run_cie(dir, "segment fit --input " + dir.file("rfm.csv") + " --k 3 --model " +
+      run_on_cpu(dir, "segment fit --input " + dir.file("rfm.csv") + " --k 3 --model " +
                        dir.file("seg.json") + " --out " + dir.file("fit.csv"));
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
   EXPECT_THAT(fit.out, HasSubstr("k-means, k = 3, on cpu: 12 customers"));
@@ -90,7 +69,7 @@ TEST(SegmentCli, FitWritesAModelThatAssignReproduces) {
   EXPECT_THAT(model, HasSubstr("\"checksum\""));
 
   RunResult const assign =
-      run_cie(dir, "segment assign --model " + dir.file("seg.json") + " --input " +
+      run_on_cpu(dir, "segment assign --model " + dir.file("seg.json") + " --input " +
                        dir.file("rfm.csv") + " --out " + dir.file("clusters.csv"));
   ASSERT_EQ(assign.exit_code, 0) << assign.err;
   std::map<std::string, std::string> const trained = clusters_of(slurp(dir.file("fit.csv")));
@@ -111,7 +90,7 @@ TEST(SegmentCli, FitWritesAModelThatAssignReproduces) {
 TEST(SegmentCli, SelectReportsEveryKAndRecommendsOne) {
   cie::testing::TempDir dir;
   spit(dir.file("rfm.csv"), kRfmTable);
-  RunResult const run = run_cie(dir, "segment select --input " + dir.file("rfm.csv") + " --k 2..4");
+  RunResult const run = run_on_cpu(dir, "segment select --input " + dir.file("rfm.csv") + " --k 2..4");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("silhouette"));
   EXPECT_THAT(run.out, HasSubstr("davies_bouldin"));
@@ -122,13 +101,13 @@ TEST(SegmentCli, SelectReportsEveryKAndRecommendsOne) {
 TEST(SegmentCli, ModelWhoseFeaturesAreMissingIsRefused) {
   cie::testing::TempDir dir;
   spit(dir.file("rfm.csv"), kRfmTable);
-  ASSERT_EQ(run_cie(dir, "segment fit --input " + dir.file("rfm.csv") + " --k 2 --model " +
+  ASSERT_EQ(run_on_cpu(dir, "segment fit --input " + dir.file("rfm.csv") + " --k 2 --model " +
                              dir.file("seg.json"))
                 .exit_code,
             0);
   spit(dir.file("other.csv"), "customer_id,recency_days,frequency\nx,3,4\n");
   RunResult const run =
-      run_cie(dir, "segment assign --model " + dir.file("seg.json") + " --input " +
+      run_on_cpu(dir, "segment assign --model " + dir.file("seg.json") + " --input " +
                        dir.file("other.csv") + " --out " + dir.file("clusters.csv"));
   EXPECT_EQ(run.exit_code, 2) << run.err;
   EXPECT_THAT(run.err, HasSubstr("column monetary_total is not in the header (needed by model"));
@@ -138,7 +117,7 @@ TEST(SegmentCli, ModelWhoseFeaturesAreMissingIsRefused) {
 TEST(SegmentCli, DamagedModelIsRefused) {
   cie::testing::TempDir dir;
   spit(dir.file("rfm.csv"), kRfmTable);
-  ASSERT_EQ(run_cie(dir, "segment fit --input " + dir.file("rfm.csv") + " --k 2 --model " +
+  ASSERT_EQ(run_on_cpu(dir, "segment fit --input " + dir.file("rfm.csv") + " --k 2 --model " +
                              dir.file("seg.json"))
                 .exit_code,
             0);
@@ -146,7 +125,7 @@ TEST(SegmentCli, DamagedModelIsRefused) {
   model.replace(model.find("\"n_clusters\": 2"), 15, "\"n_clusters\": 3");
   spit(dir.file("seg.json"), model);
   RunResult const run =
-      run_cie(dir, "segment assign --model " + dir.file("seg.json") + " --input " +
+      run_on_cpu(dir, "segment assign --model " + dir.file("seg.json") + " --input " +
                        dir.file("rfm.csv") + " --out " + dir.file("clusters.csv"));
   EXPECT_EQ(run.exit_code, 2) << run.err;
   EXPECT_THAT(run.err, HasSubstr("seg.json is damaged: checksum mismatch (stored"));
@@ -157,7 +136,7 @@ TEST(SegmentCli, NaNInTheInputIsAnInputErrorNamingColumnAndRow) {
   std::string table = kRfmTable;
   table.replace(table.find("c06,65,5,"), 9, "c06,65,nan,");
   spit(dir.file("rfm.csv"), table);
-  RunResult const run = run_cie(
+  RunResult const run = run_on_cpu(
       dir, "segment fit --input " + dir.file("rfm.csv") + " --k 3 --model " + dir.file("seg.json"));
   EXPECT_EQ(run.exit_code, 3) << run.err;
   EXPECT_THAT(run.err, HasSubstr("rfm.csv:7: column 3 (frequency): NaN is not allowed"));
@@ -168,13 +147,13 @@ TEST(SegmentCli, BadOptionsAreUsageErrors) {
   cie::testing::TempDir dir;
   spit(dir.file("rfm.csv"), kRfmTable);
   std::string const input = "--input " + dir.file("rfm.csv");
-  RunResult run = run_cie(dir, "segment fit " + input + " --k 2..5 --model " + dir.file("m.json"));
+  RunResult run = run_on_cpu(dir, "segment fit " + input + " --k 2..5 --model " + dir.file("m.json"));
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("fit takes one k"));
-  run = run_cie(dir, "segment select " + input + " --transforms segment=log1p");
+  run = run_on_cpu(dir, "segment select " + input + " --transforms segment=log1p");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("segment is not one of the --features"));
-  run = run_cie(dir, "segment select " + input + " --features recency_days,age");
+  run = run_on_cpu(dir, "segment select " + input + " --features recency_days,age");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("column age is not in the header; its columns are: customer_id"));
   EXPECT_THAT(run.err, Not(HasSubstr("needed by")));

@@ -52,15 +52,7 @@ RandomMatrix make_random_matrix(std::int64_t rows, int cols, int k, std::uint64_
   return m;
 }
 
-class KMeansKernelBackends : public ::testing::TestWithParam<Backend> {
- protected:
-  void SetUp() override {
-    context_ = cie::testing::make_backend_context(GetParam(), skip_reason_);
-    if (!context_) GTEST_SKIP() << skip_reason_;
-  }
-  std::unique_ptr<Context> context_;
-  std::string skip_reason_;
-};
+class KMeansKernelBackends : public cie::testing::BackendTest {};
 
 TEST_P(KMeansKernelBackends, LloydPassMatchesReferenceAcrossSizes) {
   struct Size {
@@ -74,7 +66,7 @@ TEST_P(KMeansKernelBackends, LloydPassMatchesReferenceAcrossSizes) {
     SCOPED_TRACE(::testing::Message() << "rows " << size.rows << " cols " << size.cols << " k "
                                       << size.k << " seed " << seed);
     RandomMatrix m = make_random_matrix(size.rows, size.cols, size.k, seed);
-    auto workspace = make_kmeans_workspace(*context_, m.x.data(), m.rows, m.cols, m.weight);
+    auto workspace = make_kmeans_workspace(context(), m.x.data(), m.rows, m.cols, m.weight);
     std::vector<std::int32_t> labels(static_cast<std::size_t>(m.rows));
     KMeansPassStats stats = workspace->lloyd_pass(m.centroids, m.k, labels);
 
@@ -101,7 +93,7 @@ TEST_P(KMeansKernelBackends, LloydPassMatchesReferenceAcrossSizes) {
 
 TEST_P(KMeansKernelBackends, SeedingPassesMatchReference) {
   RandomMatrix m = make_random_matrix(40009, 5, 3, 11);
-  auto workspace = make_kmeans_workspace(*context_, m.x.data(), m.rows, m.cols, m.weight);
+  auto workspace = make_kmeans_workspace(context(), m.x.data(), m.rows, m.cols, m.weight);
   std::span<float const> first(m.centroids.data(), static_cast<std::size_t>(m.cols));
   std::span<float const> rest(m.centroids.data() + m.cols, static_cast<std::size_t>(2 * m.cols));
   workspace->update_closest(first, 1, true);

@@ -115,15 +115,7 @@ std::vector<CustomerAggregate> reference_aggregates(RandomTransactions const& t,
   return result;
 }
 
-class RfmKernelBackends : public ::testing::TestWithParam<Backend> {
- protected:
-  void SetUp() override {
-    context_ = cie::testing::make_backend_context(GetParam(), skip_reason_);
-    if (!context_) GTEST_SKIP() << skip_reason_;
-  }
-  std::unique_ptr<Context> context_;
-  std::string skip_reason_;
-};
+class RfmKernelBackends : public cie::testing::BackendTest {};
 
 TEST_P(RfmKernelBackends, AggregatesMatchReferenceAcrossSizes) {
   struct Size {
@@ -135,7 +127,7 @@ TEST_P(RfmKernelBackends, AggregatesMatchReferenceAcrossSizes) {
     RandomTransactions t = make_random_transactions(size.rows, size.customers, seed);
     std::int32_t const as_of_day = 19045;  // some rows fall after it and must be ignored
     std::vector<CustomerAggregate> expected = reference_aggregates(t, as_of_day);
-    RfmAggregates actual = aggregate_rfm(*context_, t.columns(), as_of_day);
+    RfmAggregates actual = aggregate_rfm(context(), t.columns(), as_of_day);
     ASSERT_EQ(actual.transactions.size(), expected.size());
     for (std::size_t c = 0; c < expected.size(); ++c) {
       SCOPED_TRACE(::testing::Message() << "rows " << size.rows << " customers " << size.customers
@@ -157,9 +149,9 @@ TEST_P(RfmKernelBackends, ScoresRankFirstWithTiesByPosition) {
   std::vector<double> values = {5.0, 0.0, -0.0, 5.0, 1.0, 9.0, -3.0, 5.0, 2.0, 7.0};
   // Ascending rank (ties by position): -3(6)=1, 0(1)=2, -0(2)=3, 1(4)=4, 2(8)=5, 5(0)=6, 5(3)=7,
   // 5(7)=8, 7(9)=9, 9(5)=10; bins of ten ranks into five: 1,1,2,2,3,3,4,4,5,5.
-  std::vector<std::int8_t> high = quantile_scores(*context_, values, 5, ScoreDirection::kHighIsBest);
+  std::vector<std::int8_t> high = quantile_scores(context(), values, 5, ScoreDirection::kHighIsBest);
   EXPECT_EQ(high, (std::vector<std::int8_t>{3, 1, 2, 4, 2, 5, 1, 4, 3, 5}));
-  std::vector<std::int8_t> low = quantile_scores(*context_, values, 5, ScoreDirection::kLowIsBest);
+  std::vector<std::int8_t> low = quantile_scores(context(), values, 5, ScoreDirection::kLowIsBest);
   for (std::size_t i = 0; i < values.size(); ++i) EXPECT_EQ(low[i], 6 - high[i]) << "position " << i;
 }
 
@@ -170,7 +162,7 @@ TEST_P(RfmKernelBackends, ScoresAgreeWithCpuOnLargeInput) {
   for (double& v : values) v = value(rng) / 4.0;
   Context cpu = Context::cpu(1);
   for (int bins : {4, 5}) {
-    EXPECT_EQ(quantile_scores(*context_, values, bins, ScoreDirection::kHighIsBest),
+    EXPECT_EQ(quantile_scores(context(), values, bins, ScoreDirection::kHighIsBest),
               cpu_impl::quantile_scores(cpu, values, bins, ScoreDirection::kHighIsBest))
         << "bins " << bins << " seed 99";
   }
