@@ -310,18 +310,36 @@ std::vector<float> weights_of(Customers const& customers, std::string const& col
   return {values.begin(), values.end()};
 }
 
+/// What select and fit train on: the customers read, the feature matrix prepared by `pipeline`
+/// (fitted here on these customers) and the sample weights (empty when none).
+struct TrainingData {
+  Customers customers;
+  std::vector<float> prepared;
+  std::vector<float> weights;
+
+  [[nodiscard]] FeatureMatrix matrix(FeaturePipeline const& pipeline) const {
+    return {prepared.data(), customers.table.rows(), pipeline.size()};
+  }
+};
+
+TrainingData prepare_training(Context const& ctx, TrainingOptions const& options,
+                              FeaturePipeline& pipeline) {
+  TrainingData data{read_customers(options.input, pipeline, options.weights_column, ""), {}, {}};
+  RawColumns const raw = data.customers.raw();
+  pipeline.fit(ctx, raw);
+  data.prepared = pipeline.apply(ctx, raw);
+  data.weights = weights_of(data.customers, options.weights_column);
+  return data;
+}
+
 void run_select(GlobalOptions const& global, TrainingOptions const& options,
                 std::string const& k_text) {
   std::vector<int> const ks = parse_k_range(k_text);
   FeaturePipeline pipeline = options.pipeline();
   Context ctx = make_context(global);
   ClusterMetricsParams const metrics_params = options.metrics_params(ctx);
-  Customers const customers = read_customers(options.input, pipeline, options.weights_column, "");
-  RawColumns const raw = customers.raw();
-  pipeline.fit(ctx, raw);
-  std::vector<float> const prepared = pipeline.apply(ctx, raw);
-  FeatureMatrix const x{prepared.data(), raw.rows, pipeline.size()};
-  std::vector<float> const weights = weights_of(customers, options.weights_column);
+  TrainingData const data = prepare_training(ctx, options, pipeline);
+  FeatureMatrix const x = data.matrix(pipeline);
 
   std::string out =
       fmt::format("k-means model selection on {}: {} customers from {}\n  features: {}\n",
@@ -331,7 +349,7 @@ void run_select(GlobalOptions const& global, TrainingOptions const& options,
   std::vector<double> silhouettes;
   ClusterMetrics metrics;
   for (int const k : ks) {
-    KMeansResult const result = kmeans_fit(ctx, options.kmeans_params(ctx, k), x, weights);
+    KMeansResult const result = kmeans_fit(ctx, options.kmeans_params(ctx, k), x, data.weights);
     metrics = cluster_metrics(ctx, metrics_params, x, result.labels, k);
     silhouettes.push_back(metrics.silhouette);
     out +=
@@ -373,13 +391,9 @@ void run_fit(GlobalOptions const& global, TrainingOptions const& options, std::s
   Context ctx = make_context(global);
   KMeansParams const params = options.kmeans_params(ctx, ks.front());
   ClusterMetricsParams const metrics_params = options.metrics_params(ctx);
-  Customers const customers = read_customers(options.input, pipeline, options.weights_column, "");
-  RawColumns const raw = customers.raw();
-  pipeline.fit(ctx, raw);
-  std::vector<float> const prepared = pipeline.apply(ctx, raw);
-  FeatureMatrix const x{prepared.data(), raw.rows, pipeline.size()};
-  KMeansResult const result =
-      kmeans_fit(ctx, params, x, weights_of(customers, options.weights_column));
+  TrainingData const data = prepare_training(ctx, options, pipeline);
+  FeatureMatrix const x = data.matrix(pipeline);
+  KMeansResult const result = kmeans_fit(ctx, params, x, data.weights);
   ClusterMetrics const metrics =
       cluster_metrics(ctx, metrics_params, x, result.labels, params.n_clusters);
 
@@ -400,10 +414,10 @@ void run_fit(GlobalOptions const& global, TrainingOptions const& options, std::s
   }
   document.fitted = {{"centroids", std::move(centroids)}};
   document.training_metrics = metrics_json(result, metrics, ctx);
-  document.training_data = fingerprint_matrix(prepared, x.rows);
+  document.training_data = fingerprint_matrix(data.prepared, x.rows);
   write_model_file(model_path, document);
   if (!out_path.empty())
-    write_assignments(ctx, out_path, customers.table, x, result.centroids, result.labels);
+    write_assignments(ctx, out_path, data.customers.table, x, result.centroids, result.labels);
 
   std::string out = fmt::format("k-means, k = {}, on {}: {} customers from {}\n  features: {}\n",
                                 params.n_clusters, ctx.device_name(), x.rows,
@@ -415,7 +429,7 @@ void run_fit(GlobalOptions const& global, TrainingOptions const& options, std::s
       metrics.silhouette, metrics.davies_bouldin, metrics.calinski_harabasz,
       describe_silhouette(metrics, x.rows, metrics_params.seed));
   out += format_profile(
-      profile(ctx, customers, options.input, pipeline, result.labels, params.n_clusters));
+      profile(ctx, data.customers, options.input, pipeline, result.labels, params.n_clusters));
   out +=
       fmt::format("  wrote model {}{}\n", model_path,
                   out_path.empty() ? std::string() : fmt::format(" and assignments {}", out_path));
