@@ -6,6 +6,8 @@
 // text must outlive them; only fields with "" escapes need unescape() and a buffer.
 #pragma once
 
+#include <fast_float/fast_float.h>
+
 #include <cstddef>
 #include <cstring>
 #include <string>
@@ -128,5 +130,16 @@ std::string_view unescape(Field const& field, std::string& buffer);
 
 /// Explains a SplitError in words, for messages.
 std::string_view describe(SplitError error) noexcept;
+
+/// Parses a whole field as a number with fast_float. A leading '+' is accepted (spreadsheets
+/// write one; std::from_chars, which fast_float follows, refuses it). NaN and Inf parse: each
+/// caller decides whether it accepts them. Inline: it runs once per numeric field.
+inline bool parse_number(std::string_view text, double& value) noexcept {
+  char const* first = text.data();
+  char const* const last = first + text.size();
+  if (last - first > 1 && *first == '+' && first[1] != '-' && first[1] != '+') ++first;
+  auto const [end, error] = fast_float::from_chars(first, last, value);
+  return error == std::errc() && end == last;
+}
 
 }  // namespace cie

@@ -1,6 +1,5 @@
 #include "host/numeric_table.hpp"
 
-#include <fast_float/fast_float.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -22,17 +21,10 @@ struct FieldUse {
   std::size_t slot = 0;  ///< for kNumeric: index into NumericTable::numeric
 };
 
-/// Parses a whole field as a finite number, or returns why it is refused. A leading '+' is
-/// accepted as spreadsheets write one (fast_float, like std::from_chars, refuses it).
+/// Parses a whole field as a finite number (parse_number), or returns why it is refused.
 std::optional<std::string> parse_value(std::string_view text, double& value) {
   if (text.empty()) return "empty value (missing values are not allowed in a feature)";
-  char const* first = text.data();
-  char const* const last = first + text.size();
-  if (last - first > 1 && *first == '+' && first[1] != '-' && first[1] != '+') ++first;
-  auto const [end, error] = fast_float::from_chars(first, last, value);
-  if (error != std::errc() || end != last) {
-    return fmt::format("cannot parse '{}' as a number", text);
-  }
+  if (!parse_number(text, value)) return fmt::format("cannot parse '{}' as a number", text);
   if (std::isnan(value)) return "NaN is not allowed in a feature";
   if (std::isinf(value)) return "Inf is not allowed in a feature";
   return std::nullopt;

@@ -1,7 +1,6 @@
 // Reading transactions: the file is cut into chunks at line ends, each chunk is parsed on its
 // own thread into its slice of the output with its own id dictionary, and the dictionaries are
 // then merged in chunk order, which makes every output vector independent of the thread count.
-#include <fast_float/fast_float.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/mman.h>
@@ -35,16 +34,6 @@ constexpr std::size_t kMinChunkBytes = std::size_t{1} << 20;
 constexpr std::size_t kChunksPerThread = 2;
 // Rows whose id lookups overlap; enough to cover a memory latency with the parsing of the others.
 constexpr std::size_t kBatchRows = 16;
-
-/// A whole field as a finite number. fast_float follows std::from_chars, which refuses a leading
-/// '+', but spreadsheets write one.
-bool parse_number(std::string_view text, double& value) noexcept {
-  char const* first = text.data();
-  char const* const last = first + text.size();
-  if (last - first > 1 && *first == '+' && first[1] != '-' && first[1] != '+') ++first;
-  auto const [end, error] = fast_float::from_chars(first, last, value);
-  return error == std::errc() && end == last && std::isfinite(value);
-}
 
 /// Why a data line is a bad row; turned into a message only when one is needed.
 struct RowProblem {
@@ -185,7 +174,7 @@ class ChunkParser {
           double& value = role == Role::kAmount     ? row.amount
                           : role == Role::kQuantity ? quantity
                                                     : price;
-          if (!parse_number(text, value)) {
+          if (!parse_number(text, value) || !std::isfinite(value)) {
             return RowProblem{RowProblem::Kind::kNumber, field, {}, text};
           }
           break;
