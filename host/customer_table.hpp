@@ -1,0 +1,105 @@
+// Reading a table of customer attributes with numeric and categorical columns and missing values
+// (bank marketing, Hillstrom, `cie gen`'s customers.csv, an RFM output), for propensity models.
+//
+// A column is numeric when every non-missing value parses as a finite number (fast_float,
+// host/delimited_text.hpp's parse_number), categorical otherwise, unless the request names its
+// type. A value is missing when it is empty or one of the request's missing tokens (default
+// "NA", "N/A", "NaN", "null"; case-sensitive). Numeric values are double with a per-row missing
+// flag; categorical values are dictionary-encoded (levels in first-appearance order).
+// Inf, or NaN spelled any other way than a missing token, in a numeric column is an input error.
+//
+// Ids: `id_column` names a column holding unique, non-empty customer ids; an empty id_column means
+// the file has none and rows are numbered "1", "2", ... (a table that is itself the training set,
+// such as bank.csv). A duplicate id is an input error naming both lines.
+//
+// Errors (all name the file): a requested column not in the header: usage error (exit 2) listing
+// the missing columns and the header; a row with the wrong field count, a broken quote, an empty
+// or duplicate id, Inf, or a non-number in a column forced numeric: input error (exit 3)
+// "FILE:LINE: column N (NAME): reason". A UTF-8 BOM is ignored; blank lines carry no row.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace cie {
+
+enum class ColumnType { kNumeric, kCategorical };
+
+struct TableColumn {
+  std::string name;
+  ColumnType type = ColumnType::kNumeric;
+  std::vector<double> numbers;         ///< kNumeric: one per row (0 where missing)
+  std::vector<std::uint8_t> missing;   ///< one per row, 1 where the value is missing (both types)
+  std::vector<std::int32_t> codes;     ///< kCategorical: index into levels, -1 where missing
+  std::vector<std::string> levels;     ///< kCategorical: distinct values, first-appearance order
+
+  [[nodiscard]] std::size_t missing_count() const noexcept;
+};
+
+struct CustomerTableRequest {
+  /// The id column; "" when the file has none (rows are then numbered from 1).
+  std::string id_column = "customer_id";
+  /// Columns to read, in this order; empty means every column of the header except the id.
+  std::vector<std::string> columns;
+  /// Columns never read (e.g. a leaking outcome); a name not in the header is a usage error.
+  std::vector<std::string> exclude;
+  /// Type overrides: these columns are read as categorical / numeric whatever they hold.
+  std::vector<std::string> categorical;
+  std::vector<std::string> numeric;
+  std::vector<std::string> missing_tokens = {"NA", "N/A", "NaN", "null"};
+  char delimiter = ',';
+  /// Who needs the columns, for the missing-column message, e.g. "model prop.json".
+  std::string needed_by;
+};
+
+struct CustomerTable {
+  std::string source;
+  std::vector<std::string> ids;
+  std::vector<TableColumn> columns;
+  std::vector<std::size_t> line_numbers;  ///< physical line (from 1) of each row
+
+  [[nodiscard]] std::size_t rows() const noexcept { return ids.size(); }
+  /// The column called `name`, or nullptr.
+  [[nodiscard]] TableColumn const* find(std::string_view name) const noexcept;
+  [[nodiscard]] TableColumn* find(std::string_view name) noexcept;
+  /// "FILE:LINE" of a row, for messages.
+  [[nodiscard]] std::string describe_row(std::size_t row) const;
+  /// Removes a column and returns it (a usage error naming the file when it is absent).
+  TableColumn take(std::string_view name);
+};
+
+/// Parses `text` (a whole file); `source` names it in messages.
+CustomerTable parse_customer_table(std::string_view text, std::string const& source,
+                                   CustomerTableRequest const& request);
+/// Reads `path` and parse_customer_table()s it; a usage error if it cannot be read.
+CustomerTable read_customer_table(std::string const& path, CustomerTableRequest const& request);
+
+/// How many rows of one table found a partner in the other.
+struct JoinSide {
+  std::string source;
+  std::size_t rows = 0;
+  std::size_t matched = 0;
+  std::size_t unmatched = 0;  ///< rows whose id is not in the base table (left out, counted)
+};
+
+/// Inner join on customer id: the result has the base table's rows that every other table also
+/// has, in the base table's order, with the columns of all tables (base first). A column name
+/// present in two tables is a usage error naming both files. `sides` receives one JoinSide per
+/// table (base first; the base's `unmatched` counts its rows missing from some other table).
+/// The caller reports the counts: nothing is dropped silently.
+CustomerTable join_tables(CustomerTable base, std::vector<CustomerTable> others,
+                          std::vector<JoinSide>& sides);
+
+/// The labels of a response column as 0/1 floats: a numeric column holding only 0 and 1, or any
+/// column whose value equal to `positive` (e.g. "yes") is 1 and every other value 0. A missing
+/// label is an input error naming the row; so is a numeric value other than 0 or 1 when
+/// `positive` is empty.
+std::vector<float> response_labels(CustomerTable const& table, TableColumn const& column,
+                                   std::string const& positive);
+
+}  // namespace cie
