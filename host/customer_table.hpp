@@ -12,6 +12,12 @@
 // the file has none and rows are numbered "1", "2", ... (a table that is itself the training set,
 // such as bank.csv). A duplicate id is an input error naming both lines.
 //
+// Memory, for tables of millions of rows: the file is read whole, then scanned twice. The first
+// pass checks the structure, keeps ids and parses numbers for every column that may be numeric
+// (a column turns categorical at its first value that is not a number, dropping its numbers);
+// the second encodes the categorical columns through one hash map (level -> code) per column.
+// No per-row strings are kept except the ids.
+//
 // Errors (all name the file): a requested column not in the header: usage error (exit 2) listing
 // the missing columns and the header; a row with the wrong field count, a broken quote, an empty
 // or duplicate id, Inf, or a non-number in a column forced numeric: input error (exit 3)
@@ -44,11 +50,16 @@ struct TableColumn {
 struct CustomerTableRequest {
   /// The id column; "" when the file has none (rows are then numbered from 1).
   std::string id_column = "customer_id";
-  /// Columns to read, in this order; empty means every column of the header except the id.
+  /// Columns to read, in this order; empty means every column of the header except the id (in
+  /// header order). Naming the id column or a column twice is a usage error.
   std::vector<std::string> columns;
-  /// Columns never read (e.g. a leaking outcome); a name not in the header is a usage error.
+  /// Columns never read (e.g. a leaking outcome), even when `columns` names them; a name not in
+  /// the header is a usage error.
   std::vector<std::string> exclude;
-  /// Type overrides: these columns are read as categorical / numeric whatever they hold.
+  /// Type overrides: these columns are read as categorical / numeric whatever they hold (a
+  /// column forced numeric with a value that is not a number is an input error). Names of
+  /// columns not read are ignored, so one request can serve several tables that are joined; a
+  /// name in both lists is a usage error.
   std::vector<std::string> categorical;
   std::vector<std::string> numeric;
   std::vector<std::string> missing_tokens = {"NA", "N/A", "NaN", "null"};
@@ -88,7 +99,8 @@ struct JoinSide {
 };
 
 /// Inner join on customer id: the result has the base table's rows that every other table also
-/// has, in the base table's order, with the columns of all tables (base first). A column name
+/// has, in the base table's order, with the columns of all tables (base first). Its source and
+/// line numbers are the base table's, so describe_row() names the base file's line. A column name
 /// present in two tables is a usage error naming both files. `sides` receives one JoinSide per
 /// table (base first; the base's `unmatched` counts its rows missing from some other table).
 /// The caller reports the counts: nothing is dropped silently.

@@ -42,12 +42,6 @@ double quantile(std::vector<double>& values, double q) {
   return low + (position - static_cast<double>(below)) * (high - low);
 }
 
-/// Floor and clip of one value, before log1p.
-double bound(double x, ColumnTransform const& transform, double clip) noexcept {
-  if (transform.floor && x < *transform.floor) x = *transform.floor;
-  return std::min(x, clip);
-}
-
 /// Transforms column j of `input` into `out` (one value per row); an input error for the first
 /// row where log1p is undefined.
 template <typename T>
@@ -59,13 +53,10 @@ void transform_column(Context const& ctx, RawColumns const& input, std::size_t j
   std::size_t first_bad = input.rows;
 #pragma omp parallel for num_threads(ctx.threads()) schedule(static) reduction(min : first_bad)
   for (std::ptrdiff_t i = 0; i < rows; ++i) {
-    double x = bound(column[static_cast<std::size_t>(i)], transform, clip);
-    if (transform.log1p) {
-      if (x <= -1.0) {
-        first_bad = std::min(first_bad, static_cast<std::size_t>(i));
-        continue;
-      }
-      x = std::log1p(x);
+    double const x = transform.apply(column[static_cast<std::size_t>(i)], clip);
+    if (std::isnan(x)) {
+      first_bad = std::min(first_bad, static_cast<std::size_t>(i));
+      continue;
     }
     out[i] = static_cast<T>(x);
   }
@@ -121,6 +112,32 @@ std::string ColumnTransform::to_string() const {
   return spec.empty() ? "none" : spec;
 }
 
+double ColumnTransform::fit_clip_value(std::vector<double>& values) const {
+  if (!clip_quantile) return kNoClip;
+  if (floor) {
+    for (double& x : values) x = std::max(x, *floor);
+  }
+  return quantile(values, *clip_quantile);
+}
+
+double ColumnTransform::apply(double x, double clip_value) const noexcept {
+  if (floor && x < *floor) x = *floor;
+  x = std::min(x, clip_value);
+  if (!log1p) return x;
+  return x > -1.0 ? std::log1p(x) : std::numeric_limits<double>::quiet_NaN();
+}
+
+Standardization fit_standardization(std::span<double const> values) {
+  double sum = 0.0;
+  for (double const x : values) sum += x;
+  double const mean = sum / static_cast<double>(values.size());
+  double squares = 0.0;
+  for (double const x : values) squares += (x - mean) * (x - mean);
+  double const deviation = std::sqrt(squares / static_cast<double>(values.size()));
+  // A constant column: scale 1 (as StandardScaler), so it standardizes to 0 rather than NaN.
+  return {mean, deviation > 0.0 ? deviation : 1.0};
+}
+
 void check_finite_columns(RawColumns const& input, std::span<std::string const> names) {
   for (std::size_t j = 0; j < input.columns.size(); ++j) {
     std::span<double const> const column = input.columns[j];
@@ -167,23 +184,14 @@ void FeaturePipeline::fit(Context const& ctx, RawColumns const& training) {
   for (std::size_t j = 0; j < d; ++j) {
     ColumnTransform const& transform = features_[j].transform;
     if (transform.clip_quantile) {
-      for (std::size_t i = 0; i < training.rows; ++i) {
-        values[i] = bound(training.columns[j][i], transform, kNoClip);
-      }
-      clip_value_[j] = quantile(values, *transform.clip_quantile);
+      values.assign(training.columns[j].begin(), training.columns[j].end());
+      clip_value_[j] = transform.fit_clip_value(values);
     }
     if (!standardize_) continue;
     transform_column(ctx, training, j, transform, clip_value_[j], names[j], values.data());
-    // Two passes in row order: deterministic, and accurate for columns with a large mean.
-    double sum = 0.0;
-    for (double const x : values) sum += x;
-    double const mean = sum / static_cast<double>(training.rows);
-    double squares = 0.0;
-    for (double const x : values) squares += (x - mean) * (x - mean);
-    double const deviation = std::sqrt(squares / static_cast<double>(training.rows));
-    mean_[j] = mean;
-    // A constant column: scale 1 (as StandardScaler), so it standardizes to 0 rather than NaN.
-    scale_[j] = deviation > 0.0 ? deviation : 1.0;
+    Standardization const fitted = fit_standardization(values);
+    mean_[j] = fitted.mean;
+    scale_[j] = fitted.scale;
   }
   fitted_ = true;
 }

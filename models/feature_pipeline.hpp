@@ -43,7 +43,25 @@ struct ColumnTransform {
   static ColumnTransform parse(std::string_view spec, std::string_view column);
   /// The spec string, as parse() reads it ("none" for no step).
   [[nodiscard]] std::string to_string() const;
+
+  /// The clip bound fitted on training values in original units: the clip_quantile quantile of
+  /// the floored values (linear interpolation, as numpy.quantile's default), +Inf without clip.
+  /// `values` (finite, at least one) is overwritten.
+  [[nodiscard]] double fit_clip_value(std::vector<double>& values) const;
+  /// Floor, clip at `clip_value` (from fit_clip_value()), then log1p: the transformed value of a
+  /// finite x, or NaN where log1p is undefined (a value <= -1 after floor and clip).
+  [[nodiscard]] double apply(double x, double clip_value) const noexcept;
 };
+
+/// The z-score parameters of one transformed training column: mean and population standard
+/// deviation (ddof 0), in double, two passes in order (deterministic, accurate for a large
+/// mean); scale 1 for a constant column, so it standardizes to 0 rather than NaN.
+struct Standardization {
+  double mean = 0.0;
+  double scale = 1.0;
+};
+/// Requires at least one value.
+Standardization fit_standardization(std::span<double const> values);
 
 /// One input column and what to do with it.
 struct FeatureSpec {

@@ -50,12 +50,15 @@ class TabularEncoder {
 
   /// Fits levels, clip values, means and scales on the training table (>= 1 row). A spec whose
   /// column is missing from the table, or whose type differs from the table's, is a usage error
-  /// naming the column.
+  /// naming the column. Input errors: a kError column with a missing value, a kMeanImpute column
+  /// with no value at all, a log1p of a value <= -1, two features with the same name (a level
+  /// "b" of column "a" and a column "a=b").
   void fit(Context const& ctx, CustomerTable const& training);
 
   /// The encoded matrix (rows × feature_names().size(), column-major). Requires a fitted encoder
-  /// and a table that passes check_schema() (apply calls it). Columns the model does not use are
-  /// ignored.
+  /// and a table that passes check_schema() (apply calls it with the source "(in memory)": call
+  /// check_schema() with the model file's path first for a message that names it). Columns the
+  /// model does not use are ignored.
   [[nodiscard]] std::vector<float> apply(Context const& ctx, CustomerTable const& table) const;
 
   /// Throws a usage error starting with "model file `model_source`" that names every input column
@@ -70,9 +73,11 @@ class TabularEncoder {
   [[nodiscard]] std::vector<std::string> const& feature_names() const noexcept { return names_; }
   [[nodiscard]] bool fitted() const noexcept { return fitted_; }
 
-  /// {"columns": [{"name", "type", "transform", "missing", "clip_value"?, "mean", "scale"} |
+  /// {"columns": [{"name", "type": "numeric", "transform", "missing": "error" | "mean_impute",
+  ///              "clip_value"?, "mean", "scale"} |
   ///  {"name", "type": "categorical", "max_levels", "levels": [...]}], "features": [...]}.
   [[nodiscard]] nlohmann::json to_json() const;
+  /// Reads to_json()'s form; a usage error starting with "model file `source`" when it is not.
   static TabularEncoder from_json(nlohmann::json const& json, std::string const& source);
 
  private:
@@ -82,6 +87,10 @@ class TabularEncoder {
     double scale = 1.0;
     std::vector<std::string> levels;
   };
+  /// The output feature names of fitted columns; an input error when two names coincide.
+  static std::vector<std::string> feature_names_of(std::vector<EncodedColumnSpec> const& specs,
+                                                   std::vector<Fitted> const& fitted);
+
   std::vector<EncodedColumnSpec> specs_;
   std::vector<Fitted> fitted_columns_;
   std::vector<std::string> names_;

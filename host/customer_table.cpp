@@ -1,0 +1,476 @@
+#include "host/customer_table.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <utility>
+
+#include "host/delimited_text.hpp"
+#include "host/error.hpp"
+#include "host/text_file.hpp"
+
+namespace cie {
+namespace {
+
+/// A hash that lets an unordered_map keyed by std::string be searched with a string_view.
+struct TextHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view text) const noexcept {
+    return std::hash<std::string_view>{}(text);
+  }
+};
+using LevelCodes = std::unordered_map<std::string, std::int32_t, TextHash, std::equal_to<>>;
+
+/// The file being read: its header and where its rows start, shared by both passes.
+struct Layout {
+  std::string const& source;
+  std::vector<std::string> header;
+  std::size_t data_position = 0;  ///< offset of the line after the header
+  std::size_t data_line = 0;      ///< line number of the header
+  char delimiter = ',';
+
+  [[noreturn]] void fail_at(std::size_t line, std::size_t field, std::string_view reason) const {
+    fail(ExitCode::kInputData, "{}:{}: column {} ({}): {}", source, line, field + 1,
+         field < header.size() ? std::string_view(header[field]) : "beyond the header", reason);
+  }
+
+  /// Calls on_row(line_number, fields) for each non-blank line after the header; an input error
+  /// for a broken quote or a wrong field count.
+  template <typename OnRow>
+  void for_each_row(std::string_view text, OnRow&& on_row) const {
+    LineSplitter const splitter(delimiter);
+    std::vector<Field> fields(header.size());
+    std::size_t position = data_position;
+    std::size_t line_number = data_line;
+    while (position < text.size()) {
+      std::string_view const line = next_line(text, position);
+      ++line_number;
+      if (splitter.is_blank(line)) continue;
+      SplitResult const split = splitter.split(line, [&](std::size_t field, Field const& value) {
+        if (field < fields.size()) fields[field] = value;
+      });
+      if (split.error != SplitError::kNone) {
+        fail_at(line_number, split.field_count - 1, describe(split.error));
+      }
+      if (split.field_count != header.size()) {
+        fail_at(line_number, std::min(split.field_count, header.size()),
+                fmt::format("expected {} fields, found {}", header.size(), split.field_count));
+      }
+      on_row(line_number, fields);
+    }
+  }
+};
+
+Layout read_header(std::string_view text, std::string const& source, char delimiter) {
+  Layout layout{source, {}, 0, 0, delimiter};
+  LineSplitter const splitter(delimiter);
+  std::string buffer;
+  while (layout.data_position < text.size() && layout.header.empty()) {
+    std::string_view const line = next_line(text, layout.data_position);
+    ++layout.data_line;
+    if (splitter.is_blank(line)) continue;
+    SplitResult const split = splitter.split(line, [&](std::size_t, Field const& field) {
+      layout.header.emplace_back(unescape(field, buffer));
+    });
+    if (split.error != SplitError::kNone) {
+      fail(ExitCode::kInputData, "{}:{}: header column {}: {}", source, layout.data_line,
+           split.field_count, describe(split.error));
+    }
+  }
+  CIE_EXPECTS_DATA(!layout.header.empty(), "{}: the file is empty (a header line is needed)",
+                   source);
+  return layout;
+}
+
+bool contains(std::vector<std::string> const& names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+/// Which header fields are read: the id field and, per column of the table, its field.
+struct Selection {
+  std::optional<std::size_t> id_field;
+  std::vector<std::size_t> column_fields;
+  std::vector<std::string> column_names;
+};
+
+Selection select_columns(Layout const& layout, CustomerTableRequest const& request) {
+  std::vector<std::string> const& header = layout.header;
+  std::string const& source = layout.source;
+  auto const field_of = [&](std::string const& name) -> std::optional<std::size_t> {
+    auto const found = std::find(header.begin(), header.end(), name);
+    if (found == header.end()) return std::nullopt;
+    auto const field = static_cast<std::size_t>(found - header.begin());
+    auto const again = std::find(found + 1, header.end(), name);
+    if (again != header.end()) {
+      layout.fail_at(layout.data_line, field,
+                     fmt::format("the header names it twice (columns {} and {})", field + 1,
+                                 again - header.begin() + 1));
+    }
+    return field;
+  };
+  std::vector<std::string> unknown;
+  for (std::string const& name : request.exclude) {
+    if (!contains(header, name)) unknown.push_back(name);
+  }
+  if (!unknown.empty()) {
+    fail(ExitCode::kUsage, "{}: excluded {} {} {} not in the header; its columns are: {}", source,
+         unknown.size() == 1 ? "column" : "columns", fmt::join(unknown, ", "),
+         unknown.size() == 1 ? "is" : "are", fmt::join(header, ", "));
+  }
+  for (std::string const& name : request.categorical) {
+    CIE_EXPECTS(!contains(request.numeric, name),
+                "{}: column {} is asked to be read both as categorical and as numeric", source,
+                name);
+  }
+
+  Selection selection;
+  std::vector<std::string> missing;
+  if (!request.id_column.empty()) {
+    selection.id_field = field_of(request.id_column);
+    if (!selection.id_field) missing.push_back(request.id_column);
+  }
+  std::vector<std::string> const& wanted = request.columns.empty() ? header : request.columns;
+  for (std::string const& name : wanted) {
+    if (contains(request.exclude, name)) continue;
+    if (request.columns.empty() && name == request.id_column) continue;
+    CIE_EXPECTS(name != request.id_column, "{}: the id column {} cannot also be read as a column",
+                source, name);
+    CIE_EXPECTS(!contains(selection.column_names, name), "{}: column {} is requested twice", source,
+                name);
+    std::optional<std::size_t> const field = field_of(name);
+    if (!field) {
+      missing.push_back(name);
+      continue;
+    }
+    selection.column_fields.push_back(*field);
+    selection.column_names.push_back(name);
+  }
+  if (!missing.empty()) {
+    fail(ExitCode::kUsage, "{}: {} {} {} not in the header{}; its columns are: {}", source,
+         missing.size() == 1 ? "column" : "columns", fmt::join(missing, ", "),
+         missing.size() == 1 ? "is" : "are",
+         request.needed_by.empty() ? "" : fmt::format(" (needed by {})", request.needed_by),
+         fmt::join(header, ", "));
+  }
+  return selection;
+}
+
+/// A numeric-looking column's first NaN or Inf: an error only if the column stays numeric.
+struct NonFinite {
+  std::size_t line = 0;  ///< 0: none seen
+  std::size_t field = 0;
+  bool is_nan = false;
+};
+
+std::string non_finite_reason(bool is_nan, std::vector<std::string> const& missing_tokens) {
+  if (!is_nan) return "Inf is not allowed in a numeric column";
+  return fmt::format(
+      "NaN is not allowed in a numeric column (a missing value is empty or one "
+      "of: {})",
+      fmt::join(missing_tokens, ", "));
+}
+
+/// Row index of each id; on_duplicate(row, first_row) for the first repeated id (it throws).
+template <typename OnDuplicate>
+std::unordered_map<std::string_view, std::size_t> index_ids(CustomerTable const& table,
+                                                            OnDuplicate&& on_duplicate) {
+  std::unordered_map<std::string_view, std::size_t> index;
+  index.reserve(table.rows());
+  for (std::size_t row = 0; row < table.rows(); ++row) {
+    auto const [found, inserted] = index.emplace(table.ids[row], row);
+    if (!inserted) on_duplicate(row, found->second);
+  }
+  return index;
+}
+
+std::unordered_map<std::string_view, std::size_t> index_ids(CustomerTable const& table) {
+  return index_ids(table, [&](std::size_t row, std::size_t first) {
+    fail(ExitCode::kInputData, "{}: duplicate customer id (first on line {})",
+         table.describe_row(row), table.line_numbers[first]);
+  });
+}
+
+/// The rows `rows` of `column`, in that order.
+void gather(TableColumn& column, std::vector<std::size_t> const& rows) {
+  auto const pick = [&](auto& values) {
+    if (values.empty()) return;
+    std::remove_reference_t<decltype(values)> picked(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) picked[i] = values[rows[i]];
+    values = std::move(picked);
+  };
+  pick(column.numbers);
+  pick(column.missing);
+  pick(column.codes);
+}
+
+}  // namespace
+
+std::size_t TableColumn::missing_count() const noexcept {
+  return static_cast<std::size_t>(std::count(missing.begin(), missing.end(), std::uint8_t{1}));
+}
+
+TableColumn const* CustomerTable::find(std::string_view name) const noexcept {
+  auto const found = std::find_if(columns.begin(), columns.end(),
+                                  [&](TableColumn const& column) { return column.name == name; });
+  return found == columns.end() ? nullptr : &*found;
+}
+
+TableColumn* CustomerTable::find(std::string_view name) noexcept {
+  return const_cast<TableColumn*>(std::as_const(*this).find(name));
+}
+
+std::string CustomerTable::describe_row(std::size_t row) const {
+  return fmt::format("{}:{}", source, line_numbers[row]);
+}
+
+TableColumn CustomerTable::take(std::string_view name) {
+  auto const found = std::find_if(columns.begin(), columns.end(),
+                                  [&](TableColumn const& column) { return column.name == name; });
+  if (found == columns.end()) {
+    std::vector<std::string_view> names;
+    for (TableColumn const& column : columns) names.push_back(column.name);
+    fail(ExitCode::kUsage, "{}: no column {}; its columns are: {}", source, name,
+         fmt::join(names, ", "));
+  }
+  TableColumn column = std::move(*found);
+  columns.erase(found);
+  return column;
+}
+
+CustomerTable parse_customer_table(std::string_view text, std::string const& source,
+                                   CustomerTableRequest const& request) {
+  constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+  if (text.starts_with(kUtf8Bom)) text.remove_prefix(kUtf8Bom.size());
+  Layout const layout = read_header(text, source, request.delimiter);
+  Selection const selection = select_columns(layout, request);
+  std::size_t const n_columns = selection.column_names.size();
+
+  CustomerTable table;
+  table.source = source;
+  table.columns.resize(n_columns);
+  std::vector<std::uint8_t> forced_numeric(n_columns, 0);
+  for (std::size_t c = 0; c < n_columns; ++c) {
+    TableColumn& column = table.columns[c];
+    column.name = selection.column_names[c];
+    if (contains(request.categorical, column.name)) column.type = ColumnType::kCategorical;
+    forced_numeric[c] = contains(request.numeric, column.name) ? 1 : 0;
+  }
+  auto const is_missing = [&](std::string_view value) {
+    return value.empty() || contains(request.missing_tokens, value);
+  };
+
+  // Pass 1: structure, ids and line numbers; numbers for every column that may be numeric. A
+  // column turns categorical at its first value that is not a number (or missing), and its
+  // numbers are dropped; pass 2 encodes the categorical columns. No raw text is kept.
+  std::vector<NonFinite> non_finite(n_columns);
+  std::string buffer;
+  layout.for_each_row(text, [&](std::size_t line, std::vector<Field> const& fields) {
+    if (selection.id_field) {
+      std::string_view const id = unescape(fields[*selection.id_field], buffer);
+      if (id.empty()) layout.fail_at(line, *selection.id_field, "empty customer id");
+      table.ids.emplace_back(id);
+    }
+    table.line_numbers.push_back(line);
+    for (std::size_t c = 0; c < n_columns; ++c) {
+      TableColumn& column = table.columns[c];
+      if (column.type == ColumnType::kCategorical) continue;
+      std::size_t const field = selection.column_fields[c];
+      std::string_view const value = unescape(fields[field], buffer);
+      double number = 0.0;
+      bool const missing = is_missing(value);
+      if (!missing && !parse_number(value, number)) {
+        if (forced_numeric[c] != 0) {
+          layout.fail_at(line, field,
+                         fmt::format("cannot parse '{}' as a number (the column is "
+                                     "read as numeric)",
+                                     value));
+        }
+        column.type = ColumnType::kCategorical;
+        std::vector<double>().swap(column.numbers);
+        std::vector<std::uint8_t>().swap(column.missing);
+        continue;
+      }
+      if (!std::isfinite(number)) {
+        if (forced_numeric[c] != 0) {
+          layout.fail_at(line, field,
+                         non_finite_reason(std::isnan(number), request.missing_tokens));
+        }
+        if (non_finite[c].line == 0) non_finite[c] = {line, field, std::isnan(number)};
+      }
+      column.numbers.push_back(missing ? 0.0 : number);
+      column.missing.push_back(missing ? 1 : 0);
+    }
+  });
+  NonFinite const* first_bad = nullptr;
+  for (std::size_t c = 0; c < n_columns; ++c) {
+    NonFinite const& bad = non_finite[c];
+    bool const numeric = table.columns[c].type == ColumnType::kNumeric;
+    if (numeric && bad.line != 0 && (first_bad == nullptr || bad.line < first_bad->line)) {
+      first_bad = &bad;
+    }
+  }
+  if (first_bad != nullptr) {
+    layout.fail_at(first_bad->line, first_bad->field,
+                   non_finite_reason(first_bad->is_nan, request.missing_tokens));
+  }
+
+  // Pass 2: dictionary-encode the categorical columns.
+  std::vector<std::size_t> categorical;
+  for (std::size_t c = 0; c < n_columns; ++c) {
+    if (table.columns[c].type == ColumnType::kCategorical) categorical.push_back(c);
+  }
+  if (!categorical.empty()) {
+    std::vector<LevelCodes> codes_of(categorical.size());
+    for (std::size_t c : categorical) {
+      table.columns[c].codes.reserve(table.line_numbers.size());
+      table.columns[c].missing.reserve(table.line_numbers.size());
+    }
+    layout.for_each_row(text, [&](std::size_t, std::vector<Field> const& fields) {
+      for (std::size_t k = 0; k < categorical.size(); ++k) {
+        TableColumn& column = table.columns[categorical[k]];
+        std::string_view const value =
+            unescape(fields[selection.column_fields[categorical[k]]], buffer);
+        std::int32_t code = -1;
+        if (!is_missing(value)) {
+          auto found = codes_of[k].find(value);
+          if (found == codes_of[k].end()) {
+            found =
+                codes_of[k]
+                    .emplace(std::string(value), static_cast<std::int32_t>(column.levels.size()))
+                    .first;
+            column.levels.emplace_back(value);
+          }
+          code = found->second;
+        }
+        column.codes.push_back(code);
+        column.missing.push_back(code < 0 ? 1 : 0);
+      }
+    });
+    CIE_ASSERT(table.columns[categorical.front()].codes.size() == table.line_numbers.size());
+  }
+
+  if (selection.id_field) {
+    (void)index_ids(table, [&](std::size_t row, std::size_t first) {
+      layout.fail_at(
+          table.line_numbers[row], *selection.id_field,
+          fmt::format("duplicate customer id (first on line {})", table.line_numbers[first]));
+    });
+  } else {
+    table.ids.reserve(table.line_numbers.size());
+    for (std::size_t row = 0; row < table.line_numbers.size(); ++row) {
+      table.ids.push_back(std::to_string(row + 1));
+    }
+  }
+  return table;
+}
+
+CustomerTable read_customer_table(std::string const& path, CustomerTableRequest const& request) {
+  return parse_customer_table(read_text_file(path), path, request);
+}
+
+CustomerTable join_tables(CustomerTable base, std::vector<CustomerTable> others,
+                          std::vector<JoinSide>& sides) {
+  std::vector<CustomerTable const*> tables = {&base};
+  for (CustomerTable const& other : others) tables.push_back(&other);
+  for (std::size_t t = 1; t < tables.size(); ++t) {
+    for (TableColumn const& column : tables[t]->columns) {
+      for (std::size_t earlier = 0; earlier < t; ++earlier) {
+        CIE_EXPECTS(tables[earlier]->find(column.name) == nullptr,
+                    "column {} is in both {} and {}; exclude it from one of them", column.name,
+                    tables[earlier]->source, tables[t]->source);
+      }
+    }
+  }
+
+  std::unordered_map<std::string_view, std::size_t> const base_index = index_ids(base);
+  std::vector<std::vector<std::size_t>> partner(others.size());  // per other: row per kept row
+  std::vector<std::size_t> kept;
+  std::vector<std::unordered_map<std::string_view, std::size_t>> indexes;
+  for (CustomerTable const& other : others) indexes.push_back(index_ids(other));
+  std::vector<std::size_t> rows_of_other(others.size());
+  for (std::size_t row = 0; row < base.rows(); ++row) {
+    bool everywhere = true;
+    for (std::size_t t = 0; t < others.size() && everywhere; ++t) {
+      auto const found = indexes[t].find(base.ids[row]);
+      everywhere = found != indexes[t].end();
+      if (everywhere) rows_of_other[t] = found->second;
+    }
+    if (!everywhere) continue;
+    kept.push_back(row);
+    for (std::size_t t = 0; t < others.size(); ++t) partner[t].push_back(rows_of_other[t]);
+  }
+
+  sides.clear();
+  sides.push_back({base.source, base.rows(), kept.size(), base.rows() - kept.size()});
+  for (CustomerTable const& other : others) {
+    std::size_t matched = 0;
+    for (std::string const& id : other.ids) matched += base_index.contains(id) ? 1 : 0;
+    sides.push_back({other.source, other.rows(), matched, other.rows() - matched});
+  }
+
+  CustomerTable joined;
+  joined.source = base.source;
+  joined.ids.reserve(kept.size());
+  joined.line_numbers.reserve(kept.size());
+  for (std::size_t const row : kept) {
+    joined.ids.push_back(std::move(base.ids[row]));
+    joined.line_numbers.push_back(base.line_numbers[row]);
+  }
+  for (TableColumn& column : base.columns) {
+    gather(column, kept);
+    joined.columns.push_back(std::move(column));
+  }
+  for (std::size_t t = 0; t < others.size(); ++t) {
+    for (TableColumn& column : others[t].columns) {
+      gather(column, partner[t]);
+      joined.columns.push_back(std::move(column));
+    }
+  }
+  return joined;
+}
+
+std::vector<float> response_labels(CustomerTable const& table, TableColumn const& column,
+                                   std::string const& positive) {
+  std::size_t const rows = table.rows();
+  std::vector<float> labels(rows);
+  for (std::size_t row = 0; row < rows; ++row) {
+    CIE_EXPECTS_DATA(column.missing[row] == 0, "{}: column {}: the response is missing",
+                     table.describe_row(row), column.name);
+  }
+  if (column.type == ColumnType::kCategorical) {
+    CIE_EXPECTS(!positive.empty(),
+                "{}: the response column {} is categorical ({}); name its positive value",
+                table.source, column.name, fmt::join(column.levels, ", "));
+    auto const found = std::find(column.levels.begin(), column.levels.end(), positive);
+    CIE_EXPECTS(found != column.levels.end(),
+                "{}: the response column {} has no value '{}'; its values are: {}", table.source,
+                column.name, positive, fmt::join(column.levels, ", "));
+    auto const code = static_cast<std::int32_t>(found - column.levels.begin());
+    for (std::size_t row = 0; row < rows; ++row) labels[row] = column.codes[row] == code ? 1 : 0;
+    return labels;
+  }
+  if (!positive.empty()) {
+    double value = 0.0;
+    CIE_EXPECTS(parse_number(positive, value) && std::isfinite(value),
+                "{}: the response column {} is numeric but its positive value '{}' is not a "
+                "number",
+                table.source, column.name, positive);
+    for (std::size_t row = 0; row < rows; ++row) {
+      labels[row] = column.numbers[row] == value ? 1.0F : 0.0F;
+    }
+    return labels;
+  }
+  for (std::size_t row = 0; row < rows; ++row) {
+    double const value = column.numbers[row];
+    CIE_EXPECTS_DATA(value == 0.0 || value == 1.0,
+                     "{}: column {}: the response must be 0 or 1, found {}",
+                     table.describe_row(row), column.name, value);
+    labels[row] = static_cast<float>(value);
+  }
+  return labels;
+}
+
+}  // namespace cie
