@@ -203,14 +203,19 @@ TEST(PublishRecovery, ARunKilledWhileWritingLeavesTheOutputsAndIsCleanedUpByTheN
   pid_t const child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
+    // The child never returns into the test runner: it is killed, or exits on any error.
     ::close(ready[0]);
-    OutputStaging staging(output);
-    write_file_atomically(staging.path("a.csv"), "new a\n");
-    AtomicFile half(staging.path("b.csv"));
-    half.write("new b, first half");
-    char const byte = 'x';
-    if (::write(ready[1], &byte, 1) != 1) ::_exit(1);
-    for (;;) ::pause();
+    try {
+      OutputStaging staging(output);
+      write_file_atomically(staging.path("a.csv"), "new a\n");
+      AtomicFile half(staging.path("b.csv"));
+      half.write("new b, first half");
+      char const byte = 'x';
+      if (::write(ready[1], &byte, 1) != 1) ::_exit(1);
+      for (;;) ::pause();
+    } catch (...) {
+      ::_exit(1);
+    }
   }
   ::close(ready[1]);
   char byte = 0;
