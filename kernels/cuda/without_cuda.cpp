@@ -2,6 +2,7 @@
 // device discovery reports no GPU, and any CUDA kernel fails with a clear message.
 #include "host/error.hpp"
 #include "kernels/device.hpp"
+#include "kernels/device_memory.hpp"
 #include "kernels/kmeans.hpp"
 #include "kernels/rfm.hpp"
 
@@ -17,6 +18,7 @@ DeviceProbe probe_cuda_devices() noexcept { return {0, "built without CUDA suppo
 DeviceInfo cuda_device_info(int) { no_cuda(); }
 void* create_cuda_stream(int) { no_cuda(); }
 void destroy_cuda_stream(void*) noexcept {}
+DeviceMemory cuda_memory_info(int) { no_cuda(); }
 
 namespace cuda_impl {
 RfmAggregates aggregate_rfm(Context const&, TransactionColumns, std::int32_t) { no_cuda(); }
