@@ -25,9 +25,17 @@ CIE_HD inline double sigmoid_from(double z, double e) {
 /// σ(z) = 1 / (1 + exp(−z)), in [0, 1] for every finite z.
 CIE_HD inline double stable_sigmoid(double z) { return sigmoid_from(z, ::exp(-::fabs(z))); }
 
+/// log1p(e) for e in [0, 1], to a few ulps, by Goldberg's formula log(u)·e/(u − 1) with
+/// u = 1 + e: the division cancels the rounding of u. It costs a log and a division, about half
+/// the time of glibc's log1p, which dominated the CPU pass.
+CIE_HD inline double log1p_unit(double e) {
+  double const u = 1.0 + e;
+  return u == 1.0 ? e : ::log(u) * (e / (u - 1.0));
+}
+
 /// ℓ(z, y) given e = exp(−|z|), as max(z, 0) − y·z + log1p(e).
 CIE_HD inline double loss_from(double z, double y, double e) {
-  return (z > 0.0 ? z : 0.0) - y * z + ::log1p(e);
+  return (z > 0.0 ? z : 0.0) - y * z + log1p_unit(e);
 }
 
 /// ℓ(z, y) = log(1 + exp(z)) − y·z: the negative log-likelihood of label y ∈ {0, 1} at margin z.

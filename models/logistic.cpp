@@ -2,8 +2,10 @@
 // kernels/linear.hpp, the minimizers in models/optimizers.hpp; this file states the objective.
 #include "models/logistic.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "host/error.hpp"
 #include "kernels/linear.hpp"
@@ -88,6 +90,7 @@ class SmoothObjective {
                     std::vector<double>* hessian) {
     kernels::LogisticPassStats const stats =
         workspace_.pass(theta.first(cols_), intercept(theta), hessian != nullptr);
+    last_theta_.assign(theta.begin(), theta.end());
     last_loss_ = stats.loss * inverse_weight_;
     double value = last_loss_;
     for (std::size_t j = 0; j < cols_; ++j) {
@@ -106,14 +109,23 @@ class SmoothObjective {
         if (j < cols_) (*hessian)[j * n + j] += l2_;
       }
     }
+    last_value_ = value;
     return value;
+  }
+
+  /// f and the loss at theta, from the last call when it was at theta (the minimizers end on
+  /// a point they evaluated, which saves a pass), else from a new pass.
+  std::pair<double, double> value_and_loss(std::span<double const> theta) {
+    if (!std::equal(theta.begin(), theta.end(), last_theta_.begin(), last_theta_.end())) {
+      std::vector<double> gradient(theta.size());
+      (*this)(theta, gradient, nullptr);
+    }
+    return {last_value_, last_loss_};
   }
 
   [[nodiscard]] double intercept(std::span<double const> theta) const {
     return fit_intercept_ ? theta[cols_] : 0.0;
   }
-  /// (1/W) Σ s_i ℓ_i at the point of the last call.
-  [[nodiscard]] double last_loss() const { return last_loss_; }
 
  private:
   static double l2_share(LogisticParams const& params) {
@@ -129,7 +141,9 @@ class SmoothObjective {
   bool fit_intercept_;
   double inverse_weight_;
   double l2_;
-  double last_loss_ = 0.0;
+  std::vector<double> last_theta_;
+  double last_value_ = 0.0;
+  double last_loss_ = 0.0;  ///< (1/W) Σ s_i ℓ_i at last_theta_
 };
 
 double l1_share(LogisticParams const& params) {
@@ -227,9 +241,8 @@ LogisticModel logistic_fit(Context const& ctx, LogisticParams const& params, Fea
     default: result = optim::minimize_owlqn(f, l1_weight, theta, options); break;
   }
 
-  std::vector<double> gradient(theta.size());
-  double const smooth = f(result.x, gradient, nullptr);
-  model.log_loss = objective.last_loss();
+  auto const [smooth, loss] = objective.value_and_loss(result.x);
+  model.log_loss = loss;
   model.objective = smooth;
   for (std::size_t j = 0; j < x.cols; ++j) model.objective += l1_weight[j] * std::abs(result.x[j]);
   model.gradient_norm = result.gradient_norm;

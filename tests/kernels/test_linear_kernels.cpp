@@ -31,6 +31,18 @@ TEST(LinearRules, SigmoidAndLossByHand) {
   }
 }
 
+TEST(LinearRules, Log1pUnitMatchesLog1p) {
+  std::mt19937_64 rng(1);
+  std::uniform_real_distribution<double> exponent(-40.0, 0.0);
+  for (int i = 0; i < 100000; ++i) {
+    double const e = std::exp(exponent(rng));
+    ASSERT_NEAR(log1p_unit(e), std::log1p(e), 1e-15 * std::log1p(e)) << "e " << e;
+  }
+  EXPECT_EQ(log1p_unit(0.0), 0.0);
+  EXPECT_EQ(log1p_unit(1e-300), 1e-300);
+  EXPECT_NEAR(log1p_unit(1.0), std::log(2.0), 1e-16);
+}
+
 TEST(LinearRules, ExtremeMarginsStayFinite) {
   for (double z : {-1e300, -1e6, -800.0, 800.0, 1e6, 1e300}) {
     SCOPED_TRACE(::testing::Message() << "z " << z);
