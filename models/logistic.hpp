@@ -92,8 +92,10 @@ struct LogisticModel {
 /// Fits on ctx's device. `y` holds one 0 or 1 per row (anything else: an input error, exit 3,
 /// naming the first bad row); `sample_weight` is empty (all 1) or one finite weight >= 0 per row
 /// with a positive total. NaN or Inf in x: an input error naming the column index and row.
-/// Separable data under L2 gives finite coefficients; with kNone it stops at max_iter with
-/// converged = false rather than diverging to Inf.
+/// Separable data under L2 gives finite coefficients. With kNone on separable data the optimum
+/// is at infinity: the fit stops with finite coefficients and converged = false, either at
+/// max_iter or where the gradient has fallen below tol (the fitted β then separates every
+/// weighted training row, which no finite optimum can; a warning is logged).
 LogisticModel logistic_fit(Context const& ctx, LogisticParams const& params, FeatureMatrix x,
                            std::span<float const> y, std::span<float const> sample_weight = {});
 

@@ -4,6 +4,7 @@
 #include "kernels/device.hpp"
 #include "kernels/device_memory.hpp"
 #include "kernels/kmeans.hpp"
+#include "kernels/linear.hpp"
 #include "kernels/rfm.hpp"
 
 namespace cie::kernels {
@@ -28,6 +29,16 @@ std::vector<std::int8_t> quantile_scores(Context const&, std::span<double const>
 }
 std::unique_ptr<KMeansWorkspace> make_kmeans_workspace(Context const&, float const*, std::int64_t,
                                                        int, std::span<float const>) {
+  no_cuda();
+}
+std::unique_ptr<LogisticWorkspace> make_logistic_workspace(Context const&, float const*,
+                                                           std::int64_t, int,
+                                                           std::span<float const>,
+                                                           std::span<double const>) {
+  no_cuda();
+}
+void logistic_probabilities(Context const&, float const*, std::int64_t, int,
+                            std::span<double const>, double, std::span<double>) {
   no_cuda();
 }
 }  // namespace cuda_impl
