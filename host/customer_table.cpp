@@ -186,26 +186,6 @@ std::unordered_map<std::string_view, std::size_t> index_ids(CustomerTable const&
   return index;
 }
 
-std::unordered_map<std::string_view, std::size_t> index_ids(CustomerTable const& table) {
-  return index_ids(table, [&](std::size_t row, std::size_t first) {
-    fail(ExitCode::kInputData, "{}: duplicate customer id (first on line {})",
-         table.describe_row(row), table.line_numbers[first]);
-  });
-}
-
-/// The rows `rows` of `column`, in that order.
-void gather(TableColumn& column, std::vector<std::size_t> const& rows) {
-  auto const pick = [&](auto& values) {
-    if (values.empty()) return;
-    std::remove_reference_t<decltype(values)> picked(rows.size());
-    for (std::size_t i = 0; i < rows.size(); ++i) picked[i] = values[rows[i]];
-    values = std::move(picked);
-  };
-  pick(column.numbers);
-  pick(column.missing);
-  pick(column.codes);
-}
-
 }  // namespace
 
 std::size_t TableColumn::missing_count() const noexcept {
@@ -369,108 +349,6 @@ CustomerTable parse_customer_table(std::string_view text, std::string const& sou
 
 CustomerTable read_customer_table(std::string const& path, CustomerTableRequest const& request) {
   return parse_customer_table(read_text_file(path), path, request);
-}
-
-CustomerTable join_tables(CustomerTable base, std::vector<CustomerTable> others,
-                          std::vector<JoinSide>& sides) {
-  std::vector<CustomerTable const*> tables = {&base};
-  for (CustomerTable const& other : others) tables.push_back(&other);
-  for (std::size_t t = 1; t < tables.size(); ++t) {
-    for (TableColumn const& column : tables[t]->columns) {
-      for (std::size_t earlier = 0; earlier < t; ++earlier) {
-        CIE_EXPECTS(tables[earlier]->find(column.name) == nullptr,
-                    "column {} is in both {} and {}; exclude it from one of them", column.name,
-                    tables[earlier]->source, tables[t]->source);
-      }
-    }
-  }
-
-  std::unordered_map<std::string_view, std::size_t> const base_index = index_ids(base);
-  std::vector<std::vector<std::size_t>> partner(others.size());  // per other: row per kept row
-  std::vector<std::size_t> kept;
-  std::vector<std::unordered_map<std::string_view, std::size_t>> indexes;
-  for (CustomerTable const& other : others) indexes.push_back(index_ids(other));
-  std::vector<std::size_t> rows_of_other(others.size());
-  for (std::size_t row = 0; row < base.rows(); ++row) {
-    bool everywhere = true;
-    for (std::size_t t = 0; t < others.size() && everywhere; ++t) {
-      auto const found = indexes[t].find(base.ids[row]);
-      everywhere = found != indexes[t].end();
-      if (everywhere) rows_of_other[t] = found->second;
-    }
-    if (!everywhere) continue;
-    kept.push_back(row);
-    for (std::size_t t = 0; t < others.size(); ++t) partner[t].push_back(rows_of_other[t]);
-  }
-
-  sides.clear();
-  sides.push_back({base.source, base.rows(), kept.size(), base.rows() - kept.size()});
-  for (CustomerTable const& other : others) {
-    std::size_t matched = 0;
-    for (std::string const& id : other.ids) matched += base_index.contains(id) ? 1 : 0;
-    sides.push_back({other.source, other.rows(), matched, other.rows() - matched});
-  }
-
-  CustomerTable joined;
-  joined.source = base.source;
-  joined.ids.reserve(kept.size());
-  joined.line_numbers.reserve(kept.size());
-  for (std::size_t const row : kept) {
-    joined.ids.push_back(std::move(base.ids[row]));
-    joined.line_numbers.push_back(base.line_numbers[row]);
-  }
-  for (TableColumn& column : base.columns) {
-    gather(column, kept);
-    joined.columns.push_back(std::move(column));
-  }
-  for (std::size_t t = 0; t < others.size(); ++t) {
-    for (TableColumn& column : others[t].columns) {
-      gather(column, partner[t]);
-      joined.columns.push_back(std::move(column));
-    }
-  }
-  return joined;
-}
-
-std::vector<float> response_labels(CustomerTable const& table, TableColumn const& column,
-                                   std::string const& positive) {
-  std::size_t const rows = table.rows();
-  std::vector<float> labels(rows);
-  for (std::size_t row = 0; row < rows; ++row) {
-    CIE_EXPECTS_DATA(column.missing[row] == 0, "{}: column {}: the response is missing",
-                     table.describe_row(row), column.name);
-  }
-  if (column.type == ColumnType::kCategorical) {
-    CIE_EXPECTS(!positive.empty(),
-                "{}: the response column {} is categorical ({}); name its positive value",
-                table.source, column.name, fmt::join(column.levels, ", "));
-    auto const found = std::find(column.levels.begin(), column.levels.end(), positive);
-    CIE_EXPECTS(found != column.levels.end(),
-                "{}: the response column {} has no value '{}'; its values are: {}", table.source,
-                column.name, positive, fmt::join(column.levels, ", "));
-    auto const code = static_cast<std::int32_t>(found - column.levels.begin());
-    for (std::size_t row = 0; row < rows; ++row) labels[row] = column.codes[row] == code ? 1 : 0;
-    return labels;
-  }
-  if (!positive.empty()) {
-    double value = 0.0;
-    CIE_EXPECTS(parse_number(positive, value) && std::isfinite(value),
-                "{}: the response column {} is numeric but its positive value '{}' is not a "
-                "number",
-                table.source, column.name, positive);
-    for (std::size_t row = 0; row < rows; ++row) {
-      labels[row] = column.numbers[row] == value ? 1.0F : 0.0F;
-    }
-    return labels;
-  }
-  for (std::size_t row = 0; row < rows; ++row) {
-    double const value = column.numbers[row];
-    CIE_EXPECTS_DATA(value == 0.0 || value == 1.0,
-                     "{}: column {}: the response must be 0 or 1, found {}",
-                     table.describe_row(row), column.name, value);
-    labels[row] = static_cast<float>(value);
-  }
-  return labels;
 }
 
 }  // namespace cie

@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -89,6 +90,10 @@ CustomerTable parse_customer_table(std::string_view text, std::string const& sou
                                    CustomerTableRequest const& request);
 /// Reads `path` and parse_customer_table()s it; a usage error if it cannot be read.
 CustomerTable read_customer_table(std::string const& path, CustomerTableRequest const& request);
+
+/// The given rows of `table`, in the given order, with every column (categorical levels are kept
+/// whole, so codes stay valid). Each row index must be < table.rows().
+CustomerTable select_rows(CustomerTable const& table, std::span<std::size_t const> rows);
 
 /// How many rows of one table found a partner in the other.
 struct JoinSide {

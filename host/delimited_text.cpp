@@ -1,5 +1,7 @@
 #include "host/delimited_text.hpp"
 
+#include "host/error.hpp"
+
 namespace cie {
 
 std::string_view unescape(Field const& field, std::string& buffer) {
@@ -11,6 +13,17 @@ std::string_view unescape(Field const& field, std::string& buffer) {
     if (field.text[i] == '"') ++i;
   }
   return buffer;
+}
+
+char parse_delimiter(std::string_view text, std::string_view setting) {
+  if (text == "comma") return ',';
+  if (text == "semicolon") return ';';
+  if (text == "tab" || text == "\\t") return '\t';
+  if (text == "whitespace") return '\0';
+  CIE_EXPECTS(text.size() == 1 && text[0] != '"' && text[0] != '\n' && text[0] != '\r',
+              "{}: expected comma, semicolon, tab, whitespace or one character, got '{}'",
+              setting, text);
+  return text[0];
 }
 
 std::string_view describe(SplitError error) noexcept {

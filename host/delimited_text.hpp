@@ -128,6 +128,11 @@ class LineSplitter {
 /// has no escapes, otherwise of `buffer`, which is overwritten.
 std::string_view unescape(Field const& field, std::string& buffer);
 
+/// A delimiter by name: "comma", "semicolon", "tab", "whitespace" ('\0': runs of spaces and
+/// tabs) or one character other than a quote or line break; a usage error (exit 2) naming
+/// `setting` (e.g. "--delimiter") otherwise.
+char parse_delimiter(std::string_view text, std::string_view setting);
+
 /// Explains a SplitError in words, for messages.
 std::string_view describe(SplitError error) noexcept;
 

@@ -72,6 +72,12 @@ struct TransactionsFormat {
   ReturnsPolicy returns = ReturnsPolicy::kNet;
 };
 
+/// Sets format.bad_rows (and quarantine_path) from "fail", "skip" or "quarantine=FILE", and
+/// format.returns from "net" or "exclude"; a usage error naming `setting` (an option or a
+/// configuration key) for any other value.
+void set_bad_rows(TransactionsFormat& format, std::string_view text, std::string_view setting);
+void set_returns(TransactionsFormat& format, std::string_view text, std::string_view setting);
+
 /// Counts from one read. Nothing is dropped without being counted here.
 struct ReadReport {
   std::size_t data_lines = 0;             ///< non-blank lines after the header

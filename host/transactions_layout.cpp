@@ -91,4 +91,27 @@ ColumnLayout make_layout(std::string_view first_line, std::size_t line_number,
   return layout;
 }
 
+void set_bad_rows(TransactionsFormat& format, std::string_view text, std::string_view setting) {
+  if (text == "fail") {
+    format.bad_rows = BadRowPolicy::kFail;
+  } else if (text == "skip") {
+    format.bad_rows = BadRowPolicy::kSkip;
+  } else if (text.starts_with("quarantine=") && text.size() > 11) {
+    format.bad_rows = BadRowPolicy::kQuarantine;
+    format.quarantine_path = std::string(text.substr(11));
+  } else {
+    fail(ExitCode::kUsage, "{}: expected fail, skip or quarantine=FILE, got '{}'", setting, text);
+  }
+}
+
+void set_returns(TransactionsFormat& format, std::string_view text, std::string_view setting) {
+  if (text == "net") {
+    format.returns = ReturnsPolicy::kNet;
+  } else if (text == "exclude") {
+    format.returns = ReturnsPolicy::kExclude;
+  } else {
+    fail(ExitCode::kUsage, "{}: expected net or exclude, got '{}'", setting, text);
+  }
+}
+
 }  // namespace cie

@@ -28,7 +28,7 @@ namespace cie {
 
 enum class Penalty { kNone, kL2, kL1, kElasticNet };
 enum class LogisticSolver {
-  kAuto,    ///< Newton for L2/none with cols <= 256, L-BFGS for L2/none above, OWL-QN for L1/EN
+  kAuto,    ///< L2/none: Newton while rows × (cols+1)² <= 2e8, else L-BFGS; L1/EN: OWL-QN
   kLbfgs,   ///< L-BFGS (L2 or none only)
   kOwlqn,   ///< orthant-wise L-BFGS (any penalty)
   kNewton,  ///< Newton with a Cholesky solve of the (d+1)² Hessian (L2 or none only)

@@ -9,6 +9,18 @@
 
 namespace cie {
 
+FrequencyDefinition parse_frequency_definition(std::string_view text, std::string_view setting) {
+  if (text == "days") return FrequencyDefinition::kPurchaseDays;
+  if (text == "transactions") return FrequencyDefinition::kTransactions;
+  fail(ExitCode::kUsage, "{}: expected days or transactions, got '{}'", setting, text);
+}
+
+MonetaryBasis parse_monetary_basis(std::string_view text, std::string_view setting) {
+  if (text == "total") return MonetaryBasis::kTotal;
+  if (text == "mean") return MonetaryBasis::kMean;
+  fail(ExitCode::kUsage, "{}: expected total or mean, got '{}'", setting, text);
+}
+
 void RfmParams::validate() const {
   CIE_EXPECTS(score_bins >= 2 && score_bins <= 9, "score_bins must be in 2..9, got {}", score_bins);
   CIE_EXPECTS(time_unit_days == 1 || time_unit_days == 7,

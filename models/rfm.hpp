@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "host/context.hpp"
@@ -56,6 +57,10 @@ struct RfmParams {
   /// Throws a usage error naming the field and its allowed range.
   void validate() const;
 };
+
+/// "days" | "transactions" and "total" | "mean"; a usage error naming `setting` otherwise.
+FrequencyDefinition parse_frequency_definition(std::string_view text, std::string_view setting);
+MonetaryBasis parse_monetary_basis(std::string_view text, std::string_view setting);
 
 /// One row per customer with at least one transaction before the as-of day, in customer-index
 /// order.

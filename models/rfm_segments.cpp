@@ -2,9 +2,8 @@
 
 #include <toml++/toml.h>
 
-#include <set>
-
 #include "host/error.hpp"
+#include "host/toml_support.hpp"
 
 namespace cie {
 namespace detail {
@@ -13,39 +12,25 @@ std::string_view standard_segment_table_toml(int score_bins);  // generated from
 
 namespace {
 
-std::string where(std::string const& source_name, toml::node const& node) {
-  return fmt::format("{}:{}", source_name, node.source().begin.line);
-}
-
-void reject_unknown_keys(toml::table const& table, std::set<std::string_view> const& allowed,
-                         std::string const& source_name, std::string_view context) {
-  for (auto const& [key, value] : table) {
-    if (!allowed.contains(key.str())) {
-      fail(ExitCode::kUsage, "{}: unknown key '{}' in {}", where(source_name, value), key.str(),
-           context);
-    }
-  }
-}
-
 ScoreRange parse_range(toml::table const& rule, std::string_view key, int score_bins,
                        std::string const& source_name, std::string const& rule_name) {
   toml::node const* node = rule.get(key);
   if (node == nullptr) {
-    fail(ExitCode::kUsage, "{}: segment '{}' has no '{}' range", where(source_name, rule),
+    fail(ExitCode::kUsage, "{}: segment '{}' has no '{}' range", toml_where(source_name, rule),
          rule_name, key);
   }
   toml::array const* array = node->as_array();
   if (array == nullptr || array->size() != 2 || !array->get(0)->is_integer() ||
       !array->get(1)->is_integer()) {
     fail(ExitCode::kUsage, "{}: segment '{}': '{}' must be [low, high] with integer scores",
-         where(source_name, *node), rule_name, key);
+         toml_where(source_name, *node), rule_name, key);
   }
   ScoreRange range{static_cast<int>(array->get(0)->as_integer()->get()),
                    static_cast<int>(array->get(1)->as_integer()->get())};
   if (range.low < 1 || range.high > score_bins || range.low > range.high) {
     fail(ExitCode::kUsage,
          "{}: segment '{}': '{}' = [{}, {}] must satisfy 1 <= low <= high <= score_bins ({})",
-         where(source_name, *node), rule_name, key, range.low, range.high, score_bins);
+         toml_where(source_name, *node), rule_name, key, range.low, range.high, score_bins);
   }
   return range;
 }
@@ -85,15 +70,15 @@ SegmentTable SegmentTable::from_toml(std::string_view text, std::string const& s
   std::set<std::string> names{table.fallback_};
   for (toml::node const& node : *segments) {
     toml::table const* rule = node.as_table();
-    CIE_EXPECTS(rule != nullptr, "{}: each 'segment' must be a table", where(source_name, node));
+    CIE_EXPECTS(rule != nullptr, "{}: each 'segment' must be a table", toml_where(source_name, node));
     reject_unknown_keys(*rule, {"name", "description", "recency", "frequency", "monetary"},
                         source_name, "a [[segment]]");
     SegmentRule parsed;
     parsed.name = (*rule)["name"].value_or(std::string());
     CIE_EXPECTS(!parsed.name.empty(), "{}: a segment needs a non-empty 'name'",
-                where(source_name, *rule));
+                toml_where(source_name, *rule));
     CIE_EXPECTS(names.insert(parsed.name).second, "{}: segment name '{}' is used twice",
-                where(source_name, *rule), parsed.name);
+                toml_where(source_name, *rule), parsed.name);
     parsed.description = (*rule)["description"].value_or(std::string());
     parsed.recency = parse_range(*rule, "recency", table.score_bins_, source_name, parsed.name);
     parsed.frequency = parse_range(*rule, "frequency", table.score_bins_, source_name, parsed.name);

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "host/context.hpp"
 #include "host/transactions.hpp"
@@ -40,11 +42,15 @@ struct TransactionsOptions {
   [[nodiscard]] TransactionsFormat to_format() const;
 };
 
+/// The non-empty parts of `text` between separators: "a,,b" gives {"a", "b"}.
+std::vector<std::string> split_list(std::string_view text, char separator = ',');
+
 /// Builds the run's Context from the global options (resolving --device auto).
 Context make_context(GlobalOptions const& global);
 
 void add_gen_command(CLI::App& app, GlobalOptions const& global);
 void add_rfm_command(CLI::App& app, GlobalOptions const& global);
 void add_segment_command(CLI::App& app, GlobalOptions const& global);
+void add_propensity_command(CLI::App& app, GlobalOptions const& global);
 
 }  // namespace cie::cli

@@ -35,20 +35,8 @@ RfmParams to_params(RfmOptions const& options) {
                 options.as_of);
     params.as_of_day = *day;
   }
-  if (options.frequency == "days") {
-    params.frequency = FrequencyDefinition::kPurchaseDays;
-  } else if (options.frequency == "transactions") {
-    params.frequency = FrequencyDefinition::kTransactions;
-  } else {
-    fail(ExitCode::kUsage, "--frequency: expected days or transactions, got '{}'", options.frequency);
-  }
-  if (options.monetary == "total") {
-    params.monetary_basis = MonetaryBasis::kTotal;
-  } else if (options.monetary == "mean") {
-    params.monetary_basis = MonetaryBasis::kMean;
-  } else {
-    fail(ExitCode::kUsage, "--monetary: expected total or mean, got '{}'", options.monetary);
-  }
+  params.frequency = parse_frequency_definition(options.frequency, "--frequency");
+  params.monetary_basis = parse_monetary_basis(options.monetary, "--monetary");
   if (options.time_unit == "days") {
     params.time_unit_days = 1;
   } else if (options.time_unit == "weeks") {

@@ -1,4 +1,5 @@
 #include "host/cli/commands.hpp"
+#include "host/delimited_text.hpp"
 #include "host/error.hpp"
 
 namespace cie::cli {
@@ -25,22 +26,7 @@ void TransactionsOptions::add_to(CLI::App& command) {
 
 TransactionsFormat TransactionsOptions::to_format() const {
   TransactionsFormat format;
-  if (delimiter == "comma") {
-    format.delimiter = ',';
-  } else if (delimiter == "semicolon") {
-    format.delimiter = ';';
-  } else if (delimiter == "tab" || delimiter == "\\t") {
-    format.delimiter = '\t';
-  } else if (delimiter == "whitespace") {
-    format.delimiter = '\0';
-  } else if (delimiter.size() == 1 && delimiter[0] != '"' && delimiter[0] != '\n' &&
-             delimiter[0] != '\r') {
-    format.delimiter = delimiter[0];
-  } else {
-    fail(ExitCode::kUsage,
-         "--delimiter: expected comma, semicolon, tab, whitespace or one character, got '{}'",
-         delimiter);
-  }
+  format.delimiter = parse_delimiter(delimiter, "--delimiter");
   format.has_header = !no_header;
   format.id_column = id_column;
   format.date_column = date_column;
@@ -50,25 +36,8 @@ TransactionsFormat TransactionsOptions::to_format() const {
   format.quantity_column = quantity_column;
   format.price_column = price_column;
 
-  if (bad_rows == "fail") {
-    format.bad_rows = BadRowPolicy::kFail;
-  } else if (bad_rows == "skip") {
-    format.bad_rows = BadRowPolicy::kSkip;
-  } else if (bad_rows.starts_with("quarantine=") && bad_rows.size() > 11) {
-    format.bad_rows = BadRowPolicy::kQuarantine;
-    format.quarantine_path = bad_rows.substr(11);
-  } else {
-    fail(ExitCode::kUsage, "--bad-rows: expected fail, skip or quarantine=FILE, got '{}'",
-         bad_rows);
-  }
-
-  if (returns == "net") {
-    format.returns = ReturnsPolicy::kNet;
-  } else if (returns == "exclude") {
-    format.returns = ReturnsPolicy::kExclude;
-  } else {
-    fail(ExitCode::kUsage, "--returns: expected net or exclude, got '{}'", returns);
-  }
+  set_bad_rows(format, bad_rows, "--bad-rows");
+  set_returns(format, returns, "--returns");
   return format;
 }
 

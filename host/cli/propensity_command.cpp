@@ -1,0 +1,442 @@
+// `cie propensity`: response-propensity models (models/propensity.hpp).
+//   train  joins the customer tables, encodes the features, fits a logistic regression, prints
+//          the evaluation (AUC, log-loss, Brier, accuracy, lift table, reliability) and writes the
+//          model file and, if asked, a JSON report;
+//   score  applies a saved model to customer tables and writes customer_id,probability,decile,rank
+//          (decile 1 and rank 1 for the highest probability, ties by input order).
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <numeric>
+
+#include "host/atomic_file.hpp"
+#include "host/cli/commands.hpp"
+#include "host/cli/table_inputs.hpp"
+#include "host/error.hpp"
+#include "host/model_file.hpp"
+#include "host/rfm_output.hpp"
+#include "models/propensity.hpp"
+
+namespace cie::cli {
+namespace {
+
+using nlohmann::json;
+
+struct TrainOptions {
+  TableInputs inputs;
+  std::string target;
+  std::string positive;
+  std::string features;
+  std::string exclude;
+  std::string categorical;
+  std::string numeric;
+  std::string transforms;
+  std::string missing;
+  int max_levels = 32;
+  std::string penalty = "l2";
+  double C = 1.0;
+  double l1_ratio = 0.5;
+  bool no_intercept = false;
+  std::string class_weight = "none";
+  std::string solver = "auto";
+  int max_iter = 1000;
+  double tol = 1e-8;
+  double validation = 0.2;
+  int folds = 0;
+  std::string calibration = "none";
+  double threshold = 0.5;
+  int bins = 10;
+  std::string model_path;
+  std::string report_path;
+
+  void add_to(CLI::App& command) {
+    inputs.add_to(command);
+    command.add_option("--target", target, "response column (0/1, or see --positive)")
+        ->required();
+    command.add_option("--positive", positive,
+                       "value of --target that means a response, e.g. yes (default: the column "
+                       "holds 0 and 1)");
+    command.add_option("--features", features,
+                       "columns to use, comma-separated (default: every column but the id, the "
+                       "target and --exclude)");
+    command.add_option("--exclude", exclude, "columns never used, e.g. leaking outcomes");
+    command.add_option("--categorical", categorical,
+                       "columns read as categorical even if they hold numbers");
+    command.add_option("--numeric", numeric, "columns that must be numeric");
+    command.add_option("--transforms", transforms,
+                       "COLUMN=SPEC,... for numeric columns: none or floor:V, clip:Q, log1p joined "
+                       "by '+' (default none); all are then z-scored");
+    command.add_option("--missing", missing,
+                       "COLUMN=mean|error,... for numeric columns: mean imputes the training mean "
+                       "and adds a COLUMN__missing indicator (default), error refuses missing "
+                       "values");
+    command.add_option("--max-levels", max_levels,
+                       "one-hot levels kept per categorical column (most frequent); the rest and "
+                       "unseen levels share COLUMN=<other>")
+        ->capture_default_str();
+    command.add_option("--penalty", penalty, "none | l2 | l1 | elasticnet")->capture_default_str();
+    command.add_option("--C", C, "inverse regularization strength, as scikit-learn's C")
+        ->capture_default_str();
+    command.add_option("--l1-ratio", l1_ratio, "elastic net: share of the L1 term")
+        ->capture_default_str();
+    command.add_flag("--no-intercept", no_intercept, "fit without an intercept");
+    command.add_option("--class-weight", class_weight, "none | balanced | W0,W1")
+        ->capture_default_str();
+    command.add_option("--solver", solver, "auto | lbfgs | owlqn | newton")->capture_default_str();
+    command.add_option("--max-iter", max_iter, "solver iterations at most")->capture_default_str();
+    command.add_option("--tol", tol, "convergence: infinity norm of the gradient")
+        ->capture_default_str();
+    command.add_option("--validation", validation,
+                       "share of rows held out (stratified, seeded) for validation; 0 for none")
+        ->capture_default_str();
+    command.add_option("--folds", folds,
+                       "k-fold cross-validation instead of a hold-out (needs --validation 0)")
+        ->capture_default_str();
+    command.add_option("--calibration", calibration,
+                       "none | platt | isotonic, fitted on the held-out predictions")
+        ->capture_default_str();
+    command.add_option("--threshold", threshold, "threshold of the reported accuracy")
+        ->capture_default_str();
+    command.add_option("--bins", bins, "groups of the lift table")->capture_default_str();
+    command.add_option("--model", model_path, "model file to write (JSON)")->required();
+    command.add_option("--report", report_path, "also write the evaluation as JSON here");
+  }
+
+  [[nodiscard]] PropensityParams params(Context const& ctx) const {
+    PropensityParams params;
+    LogisticParams& logistic = params.logistic;
+    logistic.penalty = parse_penalty(penalty);
+    logistic.C = C;
+    logistic.l1_ratio = l1_ratio;
+    logistic.fit_intercept = !no_intercept;
+    if (class_weight == "balanced") {
+      logistic.class_weight.kind = ClassWeight::Kind::kBalanced;
+    } else if (class_weight != "none") {
+      std::vector<std::string> const parts = split_list(class_weight);
+      double negative = 0.0, positive_weight = 0.0;
+      std::size_t used0 = 0, used1 = 0;
+      bool ok = parts.size() == 2;
+      try {
+        if (ok) negative = std::stod(parts[0], &used0);
+        if (ok) positive_weight = std::stod(parts[1], &used1);
+      } catch (std::exception const&) {
+        ok = false;
+      }
+      CIE_EXPECTS(ok && used0 == parts[0].size() && used1 == parts[1].size(),
+                  "--class-weight: expected none, balanced or W0,W1 (two weights), got '{}'",
+                  class_weight);
+      logistic.class_weight = {ClassWeight::Kind::kGiven, negative, positive_weight};
+    }
+    logistic.solver = parse_solver(solver);
+    logistic.max_iter = max_iter;
+    logistic.tol = tol;
+    params.validation_fraction = validation;
+    params.folds = folds;
+    params.calibration = parse_calibration(calibration);
+    params.threshold = threshold;
+    params.bins = bins;
+    params.seed = ctx.seed();
+    params.validate();
+    return params;
+  }
+};
+
+/// COLUMN=VALUE pairs of a list option, each column one of `columns`.
+std::map<std::string, std::string> parse_assignments(std::string const& text,
+                                                     std::string const& option) {
+  std::map<std::string, std::string> out;
+  for (std::string const& assignment : split_list(text)) {
+    std::size_t const equals = assignment.find('=');
+    CIE_EXPECTS(equals != std::string::npos && equals > 0, "{}: expected COLUMN=VALUE, got '{}'",
+                option, assignment);
+    out[assignment.substr(0, equals)] = assignment.substr(equals + 1);
+  }
+  return out;
+}
+
+std::vector<std::string> column_names(CustomerTable const& table) {
+  std::vector<std::string> names;
+  for (TableColumn const& column : table.columns) names.push_back(column.name);
+  return names;
+}
+
+/// The encoded columns: --features (or every column), their types from the table, and the
+/// --transforms / --missing / --max-levels choices.
+std::vector<EncodedColumnSpec> feature_specs(TrainOptions const& options,
+                                             CustomerTable const& table) {
+  std::vector<EncodedColumnSpec> const detected = TabularEncoder::default_specs(table);
+  std::vector<std::string> wanted = split_list(options.features);
+  if (wanted.empty()) wanted = column_names(table);
+  std::vector<EncodedColumnSpec> specs;
+  for (std::string const& name : wanted) {
+    auto const found = std::find_if(detected.begin(), detected.end(),
+                                    [&](EncodedColumnSpec const& spec) { return spec.name == name; });
+    CIE_EXPECTS(found != detected.end(),
+                "--features: column {} is not in the joined tables (or is the id, the target or "
+                "excluded); the columns are: {}",
+                name, fmt::join(column_names(table), ", "));
+    specs.push_back(*found);
+    specs.back().max_levels = options.max_levels;
+  }
+  auto const spec_of = [&](std::string const& name, std::string const& option) -> EncodedColumnSpec& {
+    auto const found = std::find_if(specs.begin(), specs.end(),
+                                    [&](EncodedColumnSpec const& spec) { return spec.name == name; });
+    CIE_EXPECTS(found != specs.end(), "{}: {} is not one of the features", option, name);
+    CIE_EXPECTS(found->type == ColumnType::kNumeric,
+                "{}: {} is categorical; transforms and missing-value policies apply to numeric "
+                "columns",
+                option, name);
+    return *found;
+  };
+  for (auto const& [name, spec] : parse_assignments(options.transforms, "--transforms")) {
+    spec_of(name, "--transforms").transform = ColumnTransform::parse(spec, name);
+  }
+  for (auto const& [name, policy] : parse_assignments(options.missing, "--missing")) {
+    CIE_EXPECTS(policy == "mean" || policy == "error",
+                "--missing: expected COLUMN=mean or COLUMN=error, got {}={}", name, policy);
+    spec_of(name, "--missing").missing =
+        policy == "mean" ? MissingPolicy::kMeanImpute : MissingPolicy::kError;
+  }
+  return specs;
+}
+
+json join_json(std::vector<JoinSide> const& sides) {
+  json out = json::array();
+  for (JoinSide const& side : sides) {
+    out.push_back({{"source", side.source},
+                   {"rows", side.rows},
+                   {"matched", side.matched},
+                   {"unmatched", side.unmatched}});
+  }
+  return out;
+}
+
+std::string describe_model(PropensityModel const& model) {
+  LogisticModel const& logistic = model.logistic();
+  return fmt::format("{} solver, {} iterations{}, training log-loss {:.6f}, gradient norm {:.3g}",
+                     to_string(logistic.solver_used), logistic.iterations,
+                     logistic.converged ? "" : " (NOT converged: raise --max-iter or --tol)",
+                     logistic.log_loss, logistic.gradient_norm);
+}
+
+/// The largest coefficients by magnitude, as "name +0.1234" lines.
+std::string top_coefficients(PropensityModel const& model, std::size_t count) {
+  std::vector<std::string> const& names = model.encoder().feature_names();
+  std::vector<double> const& coef = model.logistic().coef;
+  std::vector<std::size_t> order(coef.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::abs(coef[a]) > std::abs(coef[b]);
+  });
+  std::string out = fmt::format("  coefficients (z-scored features; largest {} of {}):\n",
+                                std::min(count, coef.size()), coef.size());
+  for (std::size_t i = 0; i < std::min(count, order.size()); ++i) {
+    out += fmt::format("    {:<40} {:+.6f}\n", names[order[i]], coef[order[i]]);
+  }
+  out += fmt::format("    {:<40} {:+.6f}\n", "(intercept)", model.logistic().intercept);
+  return out;
+}
+
+void run_train(GlobalOptions const& global, TrainOptions const& options) {
+  Context ctx = make_context(global);
+  PropensityParams const params = options.params(ctx);
+  std::vector<JoinSide> sides;
+  CustomerTable table = options.inputs.read(split_list(options.categorical),
+                                            split_list(options.numeric), sides);
+  CIE_EXPECTS(table.find(options.target) != nullptr,
+              "--target: column {} is not in the tables; the columns are: {}", options.target,
+              fmt::join(column_names(table), ", "));
+  std::vector<float> const label =
+      response_labels(table, *table.find(options.target), options.positive);
+  table.take(options.target);
+  for (std::string const& name : split_list(options.exclude)) {
+    CIE_EXPECTS(table.find(name) != nullptr,
+                "--exclude: column {} is not in the tables; the columns are: {}", name,
+                fmt::join(column_names(table), ", "));
+    table.take(name);
+  }
+  std::vector<EncodedColumnSpec> specs = feature_specs(options, table);
+
+  PropensityTraining const trained = train_propensity(ctx, table, label, std::move(specs), params,
+                                                      options.target, options.positive);
+  PropensityModel const& model = trained.model;
+
+  json metrics = {{"device", ctx.device_name()},
+                  {"training_rows", trained.training_rows},
+                  {"validation_rows", trained.validation_rows},
+                  {"training", trained.training.to_json()}};
+  if (trained.validation) metrics["validation"] = trained.validation->to_json();
+  if (!trained.folds.empty()) {
+    metrics["folds"] = json::array();
+    for (ClassificationReport const& fold : trained.folds) metrics["folds"].push_back(fold.to_json());
+  }
+  if (trained.calibrated) metrics["calibrated"] = trained.calibrated->to_json();
+
+  ModelDocument document = model.to_document();
+  document.params = params.to_json();
+  document.params["inputs"] = join_json(sides);
+  document.training_metrics = metrics;
+  document.training_data = trained.training_data;
+  if (!options.report_path.empty()) {
+    json report = {{"model", options.model_path},
+                   {"target", options.target},
+                   {"positive", options.positive},
+                   {"inputs", join_json(sides)},
+                   {"params", document.params},
+                   {"features", model.encoder().feature_names()},
+                   {"coef", model.logistic().coef},
+                   {"intercept", model.logistic().intercept},
+                   {"solver", to_string(model.logistic().solver_used)},
+                   {"iterations", model.logistic().iterations},
+                   {"converged", model.logistic().converged},
+                   {"metrics", metrics}};
+    write_file_atomically(options.report_path, report.dump(2) + "\n");
+  }
+  write_model_file(options.model_path, document);
+
+  std::size_t const positives = static_cast<std::size_t>(
+      std::count_if(label.begin(), label.end(), [](float y) { return y == 1.0f; }));
+  std::string out = fmt::format(
+      "propensity model for {}{} on {}: {} customers ({} responders, {:.2f}%)\n  inputs: {}\n",
+      options.target, options.positive.empty() ? "" : fmt::format(" = {}", options.positive),
+      ctx.device_name(), label.size(), positives, 100.0 * static_cast<double>(positives) /
+                                                      static_cast<double>(label.size()),
+      describe_join(sides));
+  out += fmt::format("  {} features from {} columns; {} penalty, C = {}\n",
+                     model.encoder().feature_names().size(), model.encoder().specs().size(),
+                     to_string(params.logistic.penalty), params.logistic.C);
+  out += fmt::format("  fit on {} rows: {}\n", trained.training_rows, describe_model(model));
+  out += top_coefficients(model, 15);
+  out += fmt::format("training ({} rows):\n{}", trained.training_rows, trained.training.to_text());
+  if (!trained.folds.empty()) {
+    out += fmt::format("cross-validation, {} folds (seed {}):\n", trained.folds.size(), params.seed);
+    for (std::size_t f = 0; f < trained.folds.size(); ++f) {
+      ClassificationReport const& fold = trained.folds[f];
+      out += fmt::format("  fold {}: {} rows, AUC {:.4f}, log-loss {:.6f}, Brier {:.6f}\n", f + 1,
+                         fold.rows, fold.auc, fold.log_loss, fold.brier);
+    }
+    out += "out-of-fold predictions of all rows:\n";
+  } else if (trained.validation) {
+    out += fmt::format("validation ({} rows held out, stratified, seed {}):\n",
+                       trained.validation_rows, params.seed);
+  }
+  if (trained.validation) out += trained.validation->to_text();
+  if (trained.calibrated) {
+    out += fmt::format("after {} calibration (fitted on these held-out predictions):\n",
+                       options.calibration);
+    out += trained.calibrated->to_text();
+  }
+  out += fmt::format("wrote model {}{}\n", options.model_path,
+                     options.report_path.empty() ? ""
+                                                 : fmt::format(" and report {}", options.report_path));
+  fmt::print("{}", out);
+}
+
+/// Writes customer_id,probability,decile,rank atomically.
+void write_scores(std::string const& path, CustomerTable const& table,
+                  std::vector<double> const& probability, Ranking const& ranking) {
+  AtomicFile file(path);
+  std::string chunk = "customer_id,probability,decile,rank\n";
+  for (std::size_t i = 0; i < table.rows(); ++i) {
+    append_csv_field(chunk, table.ids[i]);
+    fmt::format_to(std::back_inserter(chunk), ",{},{},{}\n", probability[i], ranking.decile[i],
+                   ranking.rank[i]);
+    if (chunk.size() > (1u << 20)) {
+      file.write(chunk);
+      chunk.clear();
+    }
+  }
+  file.write(chunk);
+  file.commit();
+}
+
+struct ScoreOptions {
+  TableInputs inputs;
+  std::string model_path;
+  std::string out_path;
+  std::size_t batch_rows = std::size_t{1} << 20;
+  int bins = 10;
+};
+
+void run_score(GlobalOptions const& global, ScoreOptions const& options) {
+  CIE_EXPECTS(options.batch_rows > 0, "--batch-rows must be >= 1");
+  CIE_EXPECTS(options.bins >= 2 && options.bins <= 100, "--bins must be in [2, 100], got {}",
+              options.bins);
+  ModelDocument const document = read_model_file(options.model_path, "propensity");
+  PropensityModel const model = PropensityModel::from_document(document, options.model_path);
+  Context ctx = make_context(global);
+  std::vector<std::string> categorical, numeric;
+  for (EncodedColumnSpec const& spec : model.encoder().specs()) {
+    (spec.type == ColumnType::kCategorical ? categorical : numeric).push_back(spec.name);
+  }
+  std::vector<JoinSide> sides;
+  CustomerTable const table = options.inputs.read(categorical, numeric, sides);
+  std::vector<double> const probability =
+      model.predict(ctx, table, options.model_path, options.batch_rows);
+  Ranking const ranking = rank_scores(probability, options.bins);
+  write_scores(options.out_path, table, probability, ranking);
+
+  std::vector<std::size_t> count(static_cast<std::size_t>(options.bins));
+  std::vector<double> sum(count.size()), low(count.size(), 1.0), high(count.size(), 0.0);
+  for (std::size_t i = 0; i < probability.size(); ++i) {
+    auto const d = static_cast<std::size_t>(ranking.decile[i] - 1);
+    ++count[d];
+    sum[d] += probability[i];
+    low[d] = std::min(low[d], probability[i]);
+    high[d] = std::max(high[d], probability[i]);
+  }
+  double const total = std::accumulate(probability.begin(), probability.end(), 0.0);
+  std::string out = fmt::format(
+      "propensity scores for {}{} on {}: {} customers\n  model {} (cie {}, {}; {})\n  inputs: {}\n",
+      model.target(), model.positive().empty() ? "" : fmt::format(" = {}", model.positive()),
+      ctx.device_name(), table.rows(), options.model_path, document.engine_version,
+      document.created_utc, describe_model(model), describe_join(sides));
+  out += fmt::format("  mean probability {:.4f}, expected responders {:.0f}\n",
+                     table.rows() == 0 ? 0.0 : total / static_cast<double>(table.rows()), total);
+  out += fmt::format("  {:>6} {:>10} {:>10} {:>21}\n", "decile", "customers", "mean p", "p range");
+  for (std::size_t d = 0; d < count.size(); ++d) {
+    if (count[d] == 0) continue;
+    out += fmt::format("  {:>6} {:>10} {:>10.4f} {:>10.4f} - {:<8.4f}\n", d + 1, count[d],
+                       sum[d] / static_cast<double>(count[d]), low[d], high[d]);
+  }
+  out += fmt::format("  wrote {}\n", options.out_path);
+  fmt::print("{}", out);
+}
+
+}  // namespace
+
+void add_propensity_command(CLI::App& app, GlobalOptions const& global) {
+  CLI::App* propensity =
+      app.add_subcommand("propensity", "response propensity: logistic regression");
+  propensity->require_subcommand(1);
+  propensity->fallthrough();
+
+  auto train_options = std::make_shared<TrainOptions>();
+  CLI::App* train = propensity->add_subcommand(
+      "train", "fit a propensity model, evaluate it, write the model file");
+  train->fallthrough();
+  train_options->add_to(*train);
+  train->callback([train_options, &global] { run_train(global, *train_options); });
+
+  auto score_options = std::make_shared<ScoreOptions>();
+  CLI::App* score =
+      propensity->add_subcommand("score", "score customers with a saved propensity model");
+  score->fallthrough();
+  score->add_option("--model", score_options->model_path, "model file written by train")
+      ->required();
+  score->add_option("--out", score_options->out_path,
+                    "output CSV: customer_id,probability,decile,rank")
+      ->required();
+  score->add_option("--batch-rows", score_options->batch_rows,
+                    "rows encoded and scored at a time")
+      ->capture_default_str();
+  score->add_option("--bins", score_options->bins, "decile groups")->capture_default_str();
+  score_options->inputs.add_to(*score);
+  score->callback([score_options, &global] { run_score(global, *score_options); });
+}
+
+}  // namespace cie::cli

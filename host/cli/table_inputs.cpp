@@ -1,0 +1,57 @@
+#include "host/cli/table_inputs.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "host/cli/commands.hpp"
+#include "host/delimited_text.hpp"
+#include "host/error.hpp"
+
+namespace cie::cli {
+
+void TableInputs::add_to(CLI::App& command) {
+  command
+      .add_option("--table", paths,
+                  "customer table (CSV with a header); repeat to join several on the customer id "
+                  "(inner join; rows missing from a table are counted and reported)")
+      ->required();
+  command.add_option("--id-col", id_column, "customer id column")->capture_default_str();
+  command.add_flag("--no-id", no_id,
+                   "the (single) table has no id column: rows are numbered from 1");
+  command.add_option("--delimiter", delimiter,
+                     "field separator: comma, semicolon, tab, whitespace or one character")
+      ->capture_default_str();
+}
+
+CustomerTable TableInputs::read(std::vector<std::string> const& categorical,
+                                std::vector<std::string> const& numeric,
+                                std::vector<JoinSide>& sides) const {
+  CIE_EXPECTS(!paths.empty(), "--table: at least one table is needed");
+  CIE_EXPECTS(!no_id || paths.size() == 1,
+              "--no-id: tables without ids cannot be joined; give one --table (got {})",
+              paths.size());
+  CustomerTableRequest request;
+  request.id_column = no_id ? "" : id_column;
+  request.categorical = categorical;
+  request.numeric = numeric;
+  request.delimiter = parse_delimiter(delimiter, "--delimiter");
+  std::vector<CustomerTable> tables;
+  for (std::string const& path : paths) tables.push_back(read_customer_table(path, request));
+  CustomerTable base = std::move(tables.front());
+  tables.erase(tables.begin());
+  return join_tables(std::move(base), std::move(tables), sides);
+}
+
+std::string describe_join(std::vector<JoinSide> const& sides) {
+  std::vector<std::string> parts;
+  for (std::size_t i = 0; i < sides.size(); ++i) {
+    JoinSide const& side = sides[i];
+    parts.push_back(side.unmatched == 0
+                        ? fmt::format("{}: {} rows", side.source, side.rows)
+                        : fmt::format("{}: {} rows, {} without a partner (left out)", side.source,
+                                      side.rows, side.unmatched));
+  }
+  return fmt::format("{}", fmt::join(parts, "; "));
+}
+
+}  // namespace cie::cli

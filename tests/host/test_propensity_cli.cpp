@@ -1,0 +1,188 @@
+// `cie propensity` as a user runs it: train on joined tables (unmatched rows counted), a model
+// file and a JSON report, score with the same probabilities, unseen categorical levels, and the
+// refusals: a table lacking a model column or with another type (exit 2), a damaged model
+// (exit 2), bad labels (exit 3), bad options (exit 2).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include "tests/test_support.hpp"
+
+namespace cie {
+namespace {
+
+using ::testing::HasSubstr;
+
+using cie::testing::RunResult;
+using cie::testing::slurp;
+using cie::testing::spit;
+
+RunResult run_on_cpu(cie::testing::TempDir const& dir, std::string const& arguments) {
+  return cie::testing::run_cie(dir, "--device cpu --threads 2 " + arguments);
+}
+
+/// 400 customers: attributes (spend, region, a missing value now and then) in one table and
+/// responses in another, with 5 response rows whose customer has no attributes. The response
+/// probability rises with spend and is higher in the north.
+struct Tables {
+  std::string attributes;
+  std::string responses;
+};
+Tables make_tables() {
+  std::ostringstream attributes, responses;
+  attributes << "customer_id,spend,region\n";
+  responses << "customer_id,responded\n";
+  char const* regions[] = {"north", "south", "east"};
+  for (int i = 0; i < 400; ++i) {
+    double const spend = (i * 37 % 101) / 10.0;
+    std::string const region = regions[i % 3];
+    attributes << "c" << i << "," << (i % 50 == 7 ? std::string() : std::to_string(spend)) << ","
+               << region << "\n";
+    // A deterministic, noisy rule: responders mostly among high spenders in the north.
+    double const logit = -2.0 + 0.5 * spend + (region == "north" ? 1.0 : 0.0);
+    double const u = ((i * 7919) % 1000 + 0.5) / 1000.0;
+    responses << "c" << i << "," << (u < 1.0 / (1.0 + std::exp(-logit)) ? 1 : 0) << "\n";
+  }
+  for (int i = 0; i < 5; ++i) responses << "ghost" << i << ",1\n";
+  return {attributes.str(), responses.str()};
+}
+
+/// customer_id -> the probability column of a scores file; checks the header.
+std::map<std::string, double> probabilities(std::string const& csv) {
+  std::map<std::string, double> out;
+  std::istringstream lines(csv);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line, "customer_id,probability,decile,rank");
+  while (std::getline(lines, line)) {
+    std::size_t const first = line.find(',');
+    out[line.substr(0, first)] = std::stod(line.substr(first + 1));
+  }
+  return out;
+}
+
+class PropensityCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Tables const tables = make_tables();
+    spit(dir_.file("attributes.csv"), tables.attributes);
+    spit(dir_.file("responses.csv"), tables.responses);
+  }
+  std::string train(std::string const& extra = "") {
+    return "propensity train --table " + dir_.file("responses.csv") + " --table " +
+           dir_.file("attributes.csv") + " --target responded --model " + dir_.file("m.json") +
+           " --report " + dir_.file("report.json") + " " + extra;
+  }
+  cie::testing::TempDir dir_;
+};
+
+TEST_F(PropensityCli, TrainReportsTheJoinAndScoreReproducesTheTrainingProbabilities) {
+  RunResult const trained = run_on_cpu(dir_, train("--validation 0"));
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  EXPECT_THAT(trained.out, HasSubstr("5 without a partner (left out)"));
+  EXPECT_THAT(trained.out, HasSubstr("AUC"));
+  nlohmann::json const report = nlohmann::json::parse(slurp(dir_.file("report.json")));
+  EXPECT_EQ(report["inputs"][0]["unmatched"], 5);
+  EXPECT_EQ(report["metrics"]["training"]["rows"], 400);
+  EXPECT_TRUE(report["converged"].get<bool>());
+  std::vector<std::string> const features = report["features"];
+  EXPECT_EQ(features, (std::vector<std::string>{"spend", "spend__missing", "region=north",
+                                                "region=south", "region=east", "region=<other>"}));
+  // The rule: spend and the north raise the response.
+  EXPECT_GT(report["coef"][0].get<double>(), 0.5);
+  EXPECT_GT(report["coef"][2].get<double>(), report["coef"][3].get<double>());
+  EXPECT_GT(report["metrics"]["training"]["auc"].get<double>(), 0.75);
+
+  RunResult const scored = run_on_cpu(dir_, "propensity score --model " + dir_.file("m.json") +
+                                                " --table " + dir_.file("attributes.csv") +
+                                                " --out " + dir_.file("scores.csv"));
+  ASSERT_EQ(scored.exit_code, 0) << scored.err;
+  std::map<std::string, double> const p = probabilities(slurp(dir_.file("scores.csv")));
+  ASSERT_EQ(p.size(), 400u);
+  // The probability of c0 from the report's coefficients: spend 0 z-scored, region north.
+  nlohmann::json const model = nlohmann::json::parse(slurp(dir_.file("m.json")));
+  for (nlohmann::json const& column : model["features"]["columns"]) {
+    if (column["name"] == "spend") {
+      double const z = (0.0 - column["mean"].get<double>()) / column["scale"].get<double>();
+      double const logit = report["intercept"].get<double>() + report["coef"][0].get<double>() * z +
+                           report["coef"][2].get<double>();
+      EXPECT_NEAR(p.at("c0"), 1.0 / (1.0 + std::exp(-logit)), 1e-6);
+    }
+  }
+}
+
+TEST_F(PropensityCli, UnseenAndMissingLevelsScoreAsOther) {
+  ASSERT_EQ(run_on_cpu(dir_, train()).exit_code, 0);
+  spit(dir_.file("new.csv"),
+       "customer_id,spend,region\nx1,5,west\nx2,5,\nx3,5,north\nx4,,south\n");
+  RunResult const scored = run_on_cpu(dir_, "propensity score --model " + dir_.file("m.json") +
+                                                " --table " + dir_.file("new.csv") + " --out " +
+                                                dir_.file("scores.csv"));
+  ASSERT_EQ(scored.exit_code, 0) << scored.err;
+  std::map<std::string, double> const p = probabilities(slurp(dir_.file("scores.csv")));
+  EXPECT_EQ(p.at("x1"), p.at("x2"));  // an unseen level and a missing one: both <other>
+  EXPECT_NE(p.at("x1"), p.at("x3"));
+  EXPECT_TRUE(std::isfinite(p.at("x4")));  // missing spend: imputed, not NaN
+}
+
+TEST_F(PropensityCli, ScoringRefusesATableThatDoesNotFitTheModel) {
+  ASSERT_EQ(run_on_cpu(dir_, train()).exit_code, 0);
+  spit(dir_.file("lacking.csv"), "customer_id,region,age\nx1,north,30\n");
+  RunResult const lacking = run_on_cpu(dir_, "propensity score --model " + dir_.file("m.json") +
+                                                 " --table " + dir_.file("lacking.csv") +
+                                                 " --out " + dir_.file("scores.csv"));
+  EXPECT_EQ(lacking.exit_code, 2);
+  EXPECT_THAT(lacking.err, HasSubstr("spend"));
+  EXPECT_THAT(lacking.err, HasSubstr("age"));  // listed as extra
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("scores.csv")));
+
+  std::string model = slurp(dir_.file("m.json"));
+  model.replace(model.find("\"region\""), 8, "\"regiom\"");
+  spit(dir_.file("damaged.json"), model);
+  RunResult const damaged = run_on_cpu(dir_, "propensity score --model " + dir_.file("damaged.json") +
+                                                 " --table " + dir_.file("attributes.csv") +
+                                                 " --out " + dir_.file("scores.csv"));
+  EXPECT_EQ(damaged.exit_code, 2);
+  EXPECT_THAT(damaged.err, HasSubstr("checksum"));
+}
+
+TEST_F(PropensityCli, BadLabelsAndOptionsAreRefused) {
+  spit(dir_.file("responses.csv"), "customer_id,responded\nc0,1\nc1,2\nc2,0\n");
+  RunResult const labels = run_on_cpu(dir_, train());
+  EXPECT_EQ(labels.exit_code, 3);
+  EXPECT_THAT(labels.err, HasSubstr("responses.csv"));
+
+  Tables const tables = make_tables();
+  spit(dir_.file("responses.csv"), tables.responses);
+  std::string command = train();
+  command.replace(command.find("--target responded"), 18, "--target nope");
+  RunResult const target = run_on_cpu(dir_, command);
+  EXPECT_EQ(target.exit_code, 2);
+  EXPECT_THAT(target.err, HasSubstr("nope"));
+  EXPECT_EQ(run_on_cpu(dir_, train("--penalty l3")).exit_code, 2);
+  EXPECT_EQ(run_on_cpu(dir_, train("--folds 5")).exit_code, 2);  // needs --validation 0
+  EXPECT_EQ(run_on_cpu(dir_, train("--validation 0 --calibration platt")).exit_code, 2);
+  EXPECT_EQ(run_on_cpu(dir_, train("--transforms region=log1p")).exit_code, 2);
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("m.json")));
+}
+
+TEST_F(PropensityCli, CrossValidationAndCalibrationAreReported) {
+  RunResult const folds =
+      run_on_cpu(dir_, train("--validation 0 --folds 4 --calibration isotonic"));
+  ASSERT_EQ(folds.exit_code, 0) << folds.err;
+  nlohmann::json const report = nlohmann::json::parse(slurp(dir_.file("report.json")));
+  ASSERT_EQ(report["metrics"]["folds"].size(), 4u);
+  std::size_t rows = 0;
+  for (nlohmann::json const& fold : report["metrics"]["folds"]) rows += fold["rows"].get<std::size_t>();
+  EXPECT_EQ(rows, 400u);
+  EXPECT_EQ(report["metrics"]["validation"]["rows"], 400);
+  EXPECT_TRUE(report["metrics"].contains("calibrated"));
+  EXPECT_THAT(folds.out, HasSubstr("fold 4"));
+}
+
+}  // namespace
+}  // namespace cie
