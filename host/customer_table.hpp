@@ -26,6 +26,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -102,6 +103,9 @@ struct JoinSide {
   std::size_t matched = 0;
   std::size_t unmatched = 0;  ///< rows whose id is not in the base table (left out, counted)
 };
+
+/// [{"source", "rows", "matched", "unmatched"}, ...] for run reports.
+nlohmann::json join_json(std::vector<JoinSide> const& sides);
 
 /// Inner join on customer id: the result has the base table's rows that every other table also
 /// has, in the base table's order, with the columns of all tables (base first). Its source and

@@ -70,6 +70,17 @@ CustomerTable select_rows(CustomerTable const& table, std::span<std::size_t cons
   return out;
 }
 
+nlohmann::json join_json(std::vector<JoinSide> const& sides) {
+  nlohmann::json out = nlohmann::json::array();
+  for (JoinSide const& side : sides) {
+    out.push_back({{"source", side.source},
+                   {"rows", side.rows},
+                   {"matched", side.matched},
+                   {"unmatched", side.unmatched}});
+  }
+  return out;
+}
+
 CustomerTable join_tables(CustomerTable base, std::vector<CustomerTable> others,
                           std::vector<JoinSide>& sides) {
   std::vector<CustomerTable const*> tables = {&base};

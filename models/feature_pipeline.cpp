@@ -68,6 +68,12 @@ void transform_column(Context const& ctx, RawColumns const& input, std::size_t j
 
 }  // namespace
 
+std::string default_rfm_transform(std::string_view column) {
+  if (column == "recency_days" || column == "frequency") return "log1p";
+  if (column == "monetary_total" || column == "monetary_mean") return "floor:0+log1p";
+  return "none";
+}
+
 ColumnTransform ColumnTransform::parse(std::string_view spec, std::string_view column) {
   ColumnTransform transform;
   if (spec == "none") return transform;

@@ -63,6 +63,11 @@ struct Standardization {
 /// Requires at least one value.
 Standardization fit_standardization(std::span<double const> values);
 
+/// The transform spec the RFM columns get when none is named: "log1p" for recency_days and
+/// frequency, "floor:0+log1p" for monetary_total and monetary_mean (net returns can make them
+/// negative), "none" for any other column.
+std::string default_rfm_transform(std::string_view column);
+
 /// One input column and what to do with it.
 struct FeatureSpec {
   std::string column;

@@ -204,17 +204,6 @@ std::vector<EncodedColumnSpec> feature_specs(TrainOptions const& options,
   return specs;
 }
 
-json join_json(std::vector<JoinSide> const& sides) {
-  json out = json::array();
-  for (JoinSide const& side : sides) {
-    out.push_back({{"source", side.source},
-                   {"rows", side.rows},
-                   {"matched", side.matched},
-                   {"unmatched", side.unmatched}});
-  }
-  return out;
-}
-
 std::string describe_model(PropensityModel const& model) {
   LogisticModel const& logistic = model.logistic();
   return fmt::format("{} solver, {} iterations{}, training log-loss {:.6f}, gradient norm {:.3g}",

@@ -23,21 +23,13 @@
 #include "models/cluster_metrics.hpp"
 #include "models/feature_pipeline.hpp"
 #include "models/kmeans.hpp"
+#include "models/segment_model.hpp"
 #include "models/segment_profile.hpp"
 
 namespace cie::cli {
 namespace {
 
 using nlohmann::json;
-
-constexpr char kModelKind[] = "kmeans";
-
-/// Transforms of the RFM columns when --transforms does not name them; other columns: none.
-std::string default_transform(std::string_view column) {
-  if (column == "recency_days" || column == "frequency") return "log1p";
-  if (column == "monetary_total" || column == "monetary_mean") return "floor:0+log1p";
-  return "none";
-}
 
 struct InputOptions {
   std::string input_path;
@@ -109,7 +101,7 @@ struct TrainingOptions {
     std::vector<FeatureSpec> specs_in_order;
     for (std::string const& column : columns) {
       auto const given = specs.find(column);
-      std::string const spec = given != specs.end() ? given->second : default_transform(column);
+      std::string const spec = given != specs.end() ? given->second : default_rfm_transform(column);
       specs_in_order.push_back({column, ColumnTransform::parse(spec, column)});
     }
     return FeaturePipeline(std::move(specs_in_order), !no_standardize);
@@ -385,9 +377,8 @@ void run_fit(GlobalOptions const& global, TrainingOptions const& options, std::s
   ClusterMetrics const metrics =
       cluster_metrics(ctx, metrics_params, x, result.labels, params.n_clusters);
 
-  ModelDocument document;
-  document.kind = kModelKind;
-  document.features = pipeline.to_json();
+  ModelDocument document =
+      SegmentModel(pipeline, result.centroids, params.n_clusters).to_document();
   document.params = {{"n_clusters", params.n_clusters},
                      {"init", options.init},
                      {"n_init", params.n_init},
@@ -395,12 +386,6 @@ void run_fit(GlobalOptions const& global, TrainingOptions const& options, std::s
                      {"tol", params.tol},
                      {"seed", params.seed},
                      {"weights_column", options.weights_column}};
-  json centroids = json::array();
-  for (int c = 0; c < params.n_clusters; ++c) {
-    auto const begin = result.centroids.begin() + static_cast<std::ptrdiff_t>(c * x.cols);
-    centroids.push_back(std::vector<float>(begin, begin + static_cast<std::ptrdiff_t>(x.cols)));
-  }
-  document.fitted = {{"centroids", std::move(centroids)}};
   document.training_metrics = metrics_json(result, metrics, ctx);
   document.training_data = fingerprint_matrix(data.prepared, x.rows);
   write_model_file(model_path, document);
@@ -424,41 +409,20 @@ void run_fit(GlobalOptions const& global, TrainingOptions const& options, std::s
   fmt::print("{}", out);
 }
 
-/// The centroids of a k-means model file, checked against the feature count.
-std::vector<float> read_centroids(ModelDocument const& document, std::string const& source,
-                                  std::size_t features, int& n_clusters) {
-  json const& rows = document.fitted.contains("centroids") ? document.fitted["centroids"] : json();
-  CIE_EXPECTS(rows.is_array() && !rows.empty(),
-              "model file {} is damaged: fitted.centroids is not a non-empty array", source);
-  std::vector<float> centroids;
-  for (json const& row : rows) {
-    CIE_EXPECTS(row.is_array() && row.size() == features,
-                "model file {} is damaged: a centroid does not have {} values", source, features);
-    for (json const& value : row) {
-      CIE_EXPECTS(value.is_number() && std::isfinite(value.get<double>()),
-                  "model file {} is damaged: a centroid holds a non-number", source);
-      centroids.push_back(value.get<float>());
-    }
-  }
-  n_clusters = static_cast<int>(rows.size());
-  return centroids;
-}
-
 void run_assign(GlobalOptions const& global, InputOptions const& input,
                 std::string const& model_path, std::string const& out_path) {
-  ModelDocument const document = read_model_file(model_path, kModelKind);
-  FeaturePipeline const pipeline = FeaturePipeline::from_json(document.features, model_path);
-  int n_clusters = 0;
-  std::vector<float> const centroids =
-      read_centroids(document, model_path, pipeline.size(), n_clusters);
+  ModelDocument const document = read_model_file(model_path, kSegmentModelKind);
+  SegmentModel const model = SegmentModel::from_document(document, model_path);
+  FeaturePipeline const& pipeline = model.pipeline();
+  int const n_clusters = model.n_clusters();
   Context ctx = make_context(global);
   Customers const customers = read_customers(input, pipeline, "", "model " + model_path);
   RawColumns const raw = customers.raw();
-  std::vector<float> const prepared = pipeline.apply(ctx, raw);
-  FeatureMatrix const x{prepared.data(), raw.rows, pipeline.size()};
+  std::vector<float> prepared;
   double inertia = 0.0;
-  std::vector<std::int32_t> const labels = kmeans_predict(ctx, centroids, n_clusters, x, &inertia);
-  write_assignments(ctx, out_path, customers.table, x, centroids, labels);
+  std::vector<std::int32_t> const labels = model.assign(ctx, raw, &prepared, &inertia);
+  FeatureMatrix const x{prepared.data(), raw.rows, pipeline.size()};
+  write_assignments(ctx, out_path, customers.table, x, model.centroids(), labels);
 
   std::string out = fmt::format("k-means assignment, k = {}, on {}: {} customers from {}\n",
                                 n_clusters, ctx.device_name(), x.rows, input.input_path);
