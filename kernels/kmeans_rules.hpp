@@ -18,9 +18,12 @@ namespace cie::kernels {
 /// the grid) so the result does not depend on how the batches are scheduled.
 inline constexpr std::int64_t kKMeansBatchRows = 1 << 14;
 
-/// `partial` + (x - c)², the one step of every squared distance in cie's k-means.
-CIE_HD inline float add_squared_difference(float partial, float x, float c) {
-  float const diff = x - c;
+/// `partial` + (x - c)², the one step of every squared distance in cie's k-means. `Value` is
+/// float, or on the CPU a GCC vector of floats holding one row per lane, with c a float taken by
+/// every lane (kernels/cpu/kmeans_tiles.cpp); each lane rounds exactly as float does.
+template <typename Value>
+CIE_HD inline Value add_squared_difference(Value partial, Value x, float c) {
+  Value const diff = x - c;
 #if defined(__CUDA_ARCH__)
   return __fadd_rn(partial, __fmul_rn(diff, diff));
 #else
@@ -39,9 +42,12 @@ CIE_HD inline float squared_distance(float const* x, std::int64_t rows, std::int
   return distance;
 }
 
-/// Argmin step: whether `distance` beats `best`. Strict, so scanning clusters in ascending
-/// order sends ties to the lower cluster index.
-CIE_HD inline bool is_closer(float distance, float best) { return distance < best; }
+/// Argmin step: whether `distance` beats `best` (for vectors: a lane mask). Strict, so scanning
+/// clusters in ascending order sends ties to the lower cluster index.
+template <typename Value>
+CIE_HD inline auto is_closer(Value distance, Value best) {
+  return distance < best;
+}
 
 /// The nearest of `k` row-major centroids to row `row` (ties: the lower index) and its squared
 /// distance. O(k × cols).
