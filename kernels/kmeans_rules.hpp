@@ -1,13 +1,17 @@
 // Per-element k-means arithmetic shared by the CPU and CUDA twins (see kernels/hd.hpp).
 //
-// A squared distance is accumulated feature by feature, in feature order, in float, with the
-// multiply and the add rounded separately on both backends (nvcc would otherwise fuse them into
-// an FMA and the GPU's distances would differ from the CPU's in the last bit). Equal inputs
-// therefore give equal distances on both twins, and so equal assignments and equal k-means++
-// draws.
+// A squared distance is accumulated feature by feature, in feature order, in float, each step a
+// fused multiply-add (one rounding) on both backends: __fmaf_rn on the GPU, std::fma on the CPU,
+// where the SIMD clones of kernels/cpu/kmeans_tiles.cpp compile it to vector FMA instructions.
+// Equal inputs therefore give equal distances on both twins, and so equal assignments and equal
+// k-means++ draws. (A CPU without FMA instructions still gets these bits, from the C library's
+// fmaf, slowly.)
 #pragma once
 
+#include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/hd.hpp"
 
@@ -25,9 +29,17 @@ template <typename Value>
 CIE_HD inline Value add_squared_difference(Value partial, Value x, float c) {
   Value const diff = x - c;
 #if defined(__CUDA_ARCH__)
-  return __fadd_rn(partial, __fmul_rn(diff, diff));
+  return __fmaf_rn(diff, diff, partial);
 #else
-  return partial + diff * diff;
+  if constexpr (std::is_same_v<Value, float>) {
+    return std::fma(diff, diff, partial);
+  } else {
+    Value result;
+    for (std::size_t lane = 0; lane < sizeof(Value) / sizeof(float); ++lane) {
+      result[lane] = std::fma(diff[lane], diff[lane], partial[lane]);
+    }
+    return result;
+  }
 #endif
 }
 

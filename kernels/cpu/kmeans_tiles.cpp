@@ -14,8 +14,8 @@
 namespace cie::kernels::cpu_impl {
 namespace {
 
-// GCC vector extensions: one source for both clones (AVX2: one ymm register per tile column;
-// baseline: two SSE registers). Every helper is always_inline: a helper left out of line would be
+// GCC vector extensions: one source for both clones (x86-64-v3, i.e. AVX2 and FMA: one ymm
+// register per tile column; baseline: two SSE registers). Every helper is always_inline: a helper left out of line would be
 // compiled once, for the baseline ISA, and called from the AVX2 clone.
 constexpr int kTileRows = 8;
 typedef float Lanes __attribute__((vector_size(kTileRows * sizeof(float))));
@@ -140,7 +140,7 @@ template <bool kWeighted>
 
 }  // namespace
 
-__attribute__((target_clones("avx2", "default"))) void nearest_points(
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void nearest_points(
     float const* x, std::int64_t rows, std::int64_t r0, int count, float const* points, int k,
     int cols, float* best, std::int32_t* label) {
   int r = 0;
@@ -163,7 +163,7 @@ __attribute__((target_clones("avx2", "default"))) void nearest_points(
   }
 }
 
-__attribute__((target_clones("avx2", "default"))) void accumulate_rows(
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void accumulate_rows(
     float const* x, std::int64_t rows, std::int64_t r0, int count, int cols, int k,
     std::int32_t const* label, float const* best, float const* weight, double* lanes) {
   if (weight == nullptr) {

@@ -3,16 +3,16 @@
 //
 // nearest_points is register-blocked: four points are compared per sweep over the features and
 // the best distance and label stay in registers until the tile is done. Each distance is
-// accumulated in feature order with the shared add_squared_difference (multiply and add rounded
-// separately; the build uses -ffp-contract=off), so every result is bit-identical to
-// kernels::nearest_centroid, which also handles the rows past the last full tile.
+// accumulated in feature order with the shared add_squared_difference (a fused multiply-add per
+// feature), so every result is bit-identical to kernels::nearest_centroid, which also handles
+// the rows past the last full tile.
 //
 // accumulate_rows transposes each tile into eight rows of eight features and adds them, in
 // double, to per-cluster sums: a few vector adds per row instead of one scalar
 // load-add-store per feature.
 //
-// Both are compiled for AVX2 and for the baseline ISA and picked at load time; the clones give
-// the same bits.
+// Both are compiled for x86-64-v3 (AVX2 + FMA) and for the baseline ISA and picked at load time;
+// the clones give the same bits (the baseline one calls fmaf per lane: correct, slow).
 #pragma once
 
 #include <cstddef>
