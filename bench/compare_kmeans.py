@@ -17,6 +17,11 @@ seeds of the best-of-10 inertia and exits 1 if cie's is worse than scikit-learn'
 number of seeds on which cie is no worse (within 1e-6: scikit-learn sums its inertia in float32).
 
   .venv/bin/python bench/compare_kmeans.py --driver build/bench/kmeans_driver
+
+All three tools use OpenMP (libgomp), whose threads spin at barriers by default. On a machine
+whose cores other processes share, a spinning thread takes the core its descheduled sibling
+needs; OMP_WAIT_POLICY=passive (inherited by all three) makes them sleep instead. The header
+line says which policy a table was measured with.
 """
 
 import argparse
@@ -167,7 +172,7 @@ def main():
     parser.add_argument("--skip-quality", action="store_true")
     args = parser.parse_args()
     print(f"scikit-learn {__import__('sklearn').__version__}, faiss {faiss.__version__}, "
-          f"{os.cpu_count()} CPUs")
+          f"{os.cpu_count()} CPUs, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}")
     with tempfile.TemporaryDirectory() as tmp:
         if not args.skip_speed:
             speed(args, tmp)
