@@ -37,9 +37,10 @@ inline constexpr int kSumLanes = 4;
 }
 
 /// Adds the `count` rows r0 + i, i < count, to copy i % kSumLanes of `lanes` (kSumLanes copies
-/// of sum_lane_stride(k, cols) doubles), each copy in row order: weight w (`weight` null: 1,
-/// else weight[i]) to the weight of cluster label[i], w × best[i] to the inertia, w × x to the
-/// sums of the cluster. O(count × cols).
+/// of sum_lane_stride(k, cols) doubles): weight w (`weight` null: 1, else weight[i]) to the
+/// weight of cluster label[i] and w × x to its sums, each copy in row order; w × best[i] to the
+/// inertia, summed per SIMD lane over the call and then added to the copies. The order depends
+/// only on r0 and count, so the result is a fixed function of the rows. O(count × cols).
 void accumulate_rows(float const* x, std::int64_t rows, std::int64_t r0, int count, int cols, int k,
                      std::int32_t const* label, float const* best, float const* weight,
                      double* lanes);
