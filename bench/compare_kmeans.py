@@ -1,9 +1,9 @@
 """K-means: cie against scikit-learn and faiss on the same data and initial centroids, in one run.
 
 Speed: Gaussian blobs (ROWS x 8 by default, k 8/16/32), written as float32 files; each tool runs
-ITERS Lloyd iterations from the same initial centroids (tol 0), REPEATS times, and the median
-fit time per iteration is reported with the inertia of the final centroids and the ratios
-against cie. scikit-learn stops early when no label changes; time per iteration divides by the
+ITERS Lloyd iterations from the same initial centroids (tol 0), in REPEATS rounds of one run per
+tool, and the median fit time per iteration is reported with the inertia of the final centroids
+and the ratios against cie. scikit-learn stops early when no label changes; time per iteration divides by the
 iterations it actually ran. faiss is told not to subsample (max_points_per_centroid).
 
 Quality: the wholesale customers data (6 spending columns, log1p then z-score), k = 2..8,
@@ -81,28 +81,28 @@ def speed(args, tmp):
         init = np.ascontiguousarray(x[rng.choice(x.shape[0], k, replace=False)])
         init_path = os.path.join(tmp, f"init{k}.f32")
         init.astype("<f4").tofile(init_path)
-        cie_runs = [run_cie(args.driver, x, data_path, k,
-                            ["--init", init_path, "--iters", str(args.iters)], args.threads)
-                    for _ in range(args.repeats)]
-        cie_per_iter = statistics.median(r["seconds_per_iter"] for r in cie_runs)
-
-        sk_times, sk_iters = [], 0
+        # One run of each tool per round, so a burst of load from other processes falls on all
+        # three rather than on one tool's whole series.
+        cie_runs, sk_times, fa_times = [], [], []
         for _ in range(args.repeats):
+            cie_runs.append(run_cie(args.driver, x, data_path, k,
+                                    ["--init", init_path, "--iters", str(args.iters)],
+                                    args.threads))
+
             model = KMeans(n_clusters=k, init=init, n_init=1, max_iter=args.iters, tol=0,
                            algorithm="lloyd")
             start = time.perf_counter()
             model.fit(x)
             sk_iters = model.n_iter_
             sk_times.append((time.perf_counter() - start) / model.n_iter_)
-        sk_inertia = float(model.inertia_)
 
-        fa_times = []
-        for _ in range(args.repeats):
             km = faiss.Kmeans(8, k, niter=args.iters, max_points_per_centroid=10**9,
                               min_points_per_centroid=1, seed=args.seed)
             start = time.perf_counter()
             km.train(x, init_centroids=init)
             fa_times.append((time.perf_counter() - start) / args.iters)
+        cie_per_iter = statistics.median(r["seconds_per_iter"] for r in cie_runs)
+        sk_inertia = float(model.inertia_)
         fa_inertia = inertia_of(x, km.centroids)
 
         sk_per_iter, fa_per_iter = statistics.median(sk_times), statistics.median(fa_times)
