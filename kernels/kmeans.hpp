@@ -2,11 +2,12 @@
 //
 // The data of one fit stays where the kernels run for the whole fit (a view of the caller's
 // arrays on the CPU, a device copy on CUDA), so a KMeansWorkspace owns it and every pass is a
-// method. Twins: kernels/cpu/kmeans.cpp (OpenMP, vectorized, blocks of rows against all
-// centroids feature by feature) and kernels/cuda/kmeans.cu (a fused assign-and-reduce kernel for
-// small k·d, a cuBLAS GEMM distance path for large k·d). Both use the per-element functions of
-// kernels/kmeans_rules.hpp and reduce in batches of kKMeansBatchRows rows folded in batch order,
-// so a backend gives the same bits whatever its thread count.
+// method. Twins: kernels/cpu/kmeans.cpp (OpenMP; SIMD tiles of eight rows against four
+// centroids at a time, kernels/cpu/kmeans_tiles.cpp) and kernels/cuda/kmeans.cu (a fused
+// assign-and-reduce kernel for small k·d, a cuBLAS GEMM distance path for large k·d). Both use
+// the per-element functions of kernels/kmeans_rules.hpp and reduce in batches of
+// kKMeansBatchRows rows folded in batch order, so a backend gives the same bits whatever its
+// thread count.
 //
 // Matrices: x is column-major float32 (feature j of row i at x[j * rows + i]); centroids and
 // candidate points are row-major (point c, feature j at [c * cols + j]).

@@ -1,13 +1,17 @@
 // Per-element k-means arithmetic shared by the CPU and CUDA twins (see kernels/hd.hpp).
 //
-// A squared distance is accumulated feature by feature, in feature order, in float, with the
-// multiply and the add rounded separately on both backends (nvcc would otherwise fuse them into
-// an FMA and the GPU's distances would differ from the CPU's in the last bit). Equal inputs
-// therefore give equal distances on both twins, and so equal assignments and equal k-means++
-// draws.
+// A squared distance is accumulated feature by feature, in feature order, in float, each step a
+// fused multiply-add (one rounding) on both backends: __fmaf_rn on the GPU, std::fma on the CPU,
+// where the SIMD clones of kernels/cpu/kmeans_tiles.cpp compile it to vector FMA instructions.
+// Equal inputs therefore give equal distances on both twins, and so equal assignments and equal
+// k-means++ draws. (A CPU without FMA instructions still gets these bits, from the C library's
+// fmaf, slowly.)
 #pragma once
 
+#include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/hd.hpp"
 
@@ -18,13 +22,24 @@ namespace cie::kernels {
 /// the grid) so the result does not depend on how the batches are scheduled.
 inline constexpr std::int64_t kKMeansBatchRows = 1 << 14;
 
-/// `partial` + (x - c)², the one step of every squared distance in cie's k-means.
-CIE_HD inline float add_squared_difference(float partial, float x, float c) {
-  float const diff = x - c;
+/// `partial` + (x - c)², the one step of every squared distance in cie's k-means. `Value` is
+/// float, or on the CPU a GCC vector of floats holding one row per lane, with c a float taken by
+/// every lane (kernels/cpu/kmeans_tiles.cpp); each lane rounds exactly as float does.
+template <typename Value>
+CIE_HD inline Value add_squared_difference(Value partial, Value x, float c) {
+  Value const diff = x - c;
 #if defined(__CUDA_ARCH__)
-  return __fadd_rn(partial, __fmul_rn(diff, diff));
+  return __fmaf_rn(diff, diff, partial);
 #else
-  return partial + diff * diff;
+  if constexpr (std::is_same_v<Value, float>) {
+    return std::fma(diff, diff, partial);
+  } else {
+    Value result;
+    for (std::size_t lane = 0; lane < sizeof(Value) / sizeof(float); ++lane) {
+      result[lane] = std::fma(diff[lane], diff[lane], partial[lane]);
+    }
+    return result;
+  }
 #endif
 }
 
@@ -39,9 +54,12 @@ CIE_HD inline float squared_distance(float const* x, std::int64_t rows, std::int
   return distance;
 }
 
-/// Argmin step: whether `distance` beats `best`. Strict, so scanning clusters in ascending
-/// order sends ties to the lower cluster index.
-CIE_HD inline bool is_closer(float distance, float best) { return distance < best; }
+/// Argmin step: whether `distance` beats `best` (for vectors: a lane mask). Strict, so scanning
+/// clusters in ascending order sends ties to the lower cluster index.
+template <typename Value>
+CIE_HD inline auto is_closer(Value distance, Value best) {
+  return distance < best;
+}
 
 /// The nearest of `k` row-major centroids to row `row` (ties: the lower index) and its squared
 /// distance. O(k × cols).

@@ -1,60 +1,25 @@
 // CPU twin of kernels/kmeans.hpp (OpenMP).
 //
-// The hot loop computes the distances of a block of rows to all centroids feature by feature:
-// the inner loop runs over rows of one column, contiguous in the column-major input, so it
-// vectorizes; it is compiled for AVX2 and for the baseline ISA and picked at load time. The
-// build uses -ffp-contract=off (ISO C++ mode), so both clones round exactly like the shared rule
-// and give the same bits.
+// Rows are taken in blocks of kBlockRows: kernels/cpu/kmeans_tiles.cpp finds the nearest
+// centroid of every row of the block (SIMD, register-blocked, bit-identical to the shared rule),
+// then adds the block's rows to kSumLanes interleaved copies of the per-cluster statistics,
+// folded in copy order at the end of each batch. Every statistic is thus a fixed function of its
+// batch, whatever the thread count.
 #include <omp.h>
 
 #include <algorithm>
-#include <limits>
 
 #include "host/error.hpp"
+#include "kernels/cpu/kmeans_tiles.hpp"
 #include "kernels/kmeans.hpp"
 #include "kernels/kmeans_rules.hpp"
 
 namespace cie::kernels::cpu_impl {
 namespace {
 
-/// Rows whose distances to every centroid are computed together; the k × block buffer of
-/// distances stays in L1 (at most 16 KiB).
-int block_rows_for(int k) { return std::clamp(4096 / k / 16 * 16, 16, 512); }
-
-/// distance[c * block + r] = squared distance from row r0 + r to centroid c, for r < count.
-__attribute__((target_clones("avx2", "default"))) void block_distances(
-    float const* __restrict x, std::int64_t rows, std::int64_t r0, int count,
-    float const* __restrict centroids, int k, int cols, int block, float* __restrict distance) {
-  for (int c = 0; c < k; ++c) std::fill_n(distance + c * block, count, 0.0f);
-  for (int j = 0; j < cols; ++j) {
-    float const* __restrict column = x + j * rows + r0;
-    for (int c = 0; c < k; ++c) {
-      float const centroid = centroids[c * cols + j];
-      float* __restrict to_centroid = distance + c * block;
-      for (int r = 0; r < count; ++r) {
-        to_centroid[r] = add_squared_difference(to_centroid[r], column[r], centroid);
-      }
-    }
-  }
-}
-
-/// best[r], label[r]: the nearest centroid of each row of the block (ties: the lower index).
-__attribute__((target_clones("avx2", "default"))) void block_argmin(
-    float const* __restrict distance, int k, int count, int block, float* __restrict best,
-    std::int32_t* __restrict label) {
-  for (int r = 0; r < count; ++r) {
-    best[r] = distance[r];
-    label[r] = 0;
-  }
-  for (int c = 1; c < k; ++c) {
-    float const* __restrict to_centroid = distance + c * block;
-    for (int r = 0; r < count; ++r) {
-      bool const closer = is_closer(to_centroid[r], best[r]);
-      best[r] = closer ? to_centroid[r] : best[r];
-      label[r] = closer ? c : label[r];
-    }
-  }
-}
+/// Rows per block: their labels, distances and features stay in L1 between the two steps.
+constexpr int kBlockRows = 256;
+static_assert(kKMeansBatchRows % kBlockRows == 0 && kBlockRows % kSumLanes == 0);
 
 class CpuKMeansWorkspace final : public KMeansWorkspace {
  public:
@@ -74,7 +39,7 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
     KMeansPassStats stats;
     stats.sums.assign(sums_size, 0.0);
     stats.weights.assign(static_cast<std::size_t>(k), 0.0);
-    for_each_batch_in_order(k, stride, [&](std::int64_t batch, double* partial, Scratch& scratch) {
+    for_each_batch_in_order(stride, [&](std::int64_t batch, double* partial, Scratch& scratch) {
       reduce_batch(batch, centroids.data(), k, partial, labels, scratch);
     }, [&](double const* partial) {
       for (std::size_t i = 0; i < sums_size; ++i) stats.sums[i] += partial[i];
@@ -87,11 +52,9 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
   void nearest_distances(std::span<float const> centroids, int k,
                          std::span<float> distances) override {
     CIE_ASSERT(distances.size() == static_cast<std::size_t>(rows_));
-    for_each_block(k, [&](std::int64_t r0, int count, Scratch& scratch) {
-      block_distances(x_, rows_, r0, count, centroids.data(), k, cols_, scratch.block,
-                      scratch.distance.data());
-      block_argmin(scratch.distance.data(), k, count, scratch.block, distances.data() + r0,
-                   scratch.label.data());
+    for_each_block([&](std::int64_t r0, int count, Scratch& scratch) {
+      nearest_points(x_, rows_, r0, count, centroids.data(), k, cols_, distances.data() + r0,
+                     scratch.label.data());
     });
   }
 
@@ -99,11 +62,9 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
 
   void update_closest(std::span<float const> points, int m, bool replace) override {
     closest_.resize(static_cast<std::size_t>(rows_));
-    for_each_block(m, [&](std::int64_t r0, int count, Scratch& scratch) {
-      block_distances(x_, rows_, r0, count, points.data(), m, cols_, scratch.block,
-                      scratch.distance.data());
-      block_argmin(scratch.distance.data(), m, count, scratch.block, scratch.best.data(),
-                   scratch.label.data());
+    for_each_block([&](std::int64_t r0, int count, Scratch& scratch) {
+      nearest_points(x_, rows_, r0, count, points.data(), m, cols_, scratch.best.data(),
+                     scratch.label.data());
       for (int r = 0; r < count; ++r) {
         float const distance = scratch.best[r];
         float& closest = closest_[r0 + r];
@@ -114,18 +75,20 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
 
   std::vector<double> candidate_potentials(std::span<float const> candidates, int m) override {
     std::vector<double> potentials(static_cast<std::size_t>(m), 0.0);
-    for_each_batch_in_order(m, static_cast<std::size_t>(m), [&](std::int64_t batch, double* partial, Scratch& scratch) {
+    for_each_batch_in_order(static_cast<std::size_t>(m), [&](std::int64_t batch, double* partial,
+                                                             Scratch& scratch) {
       std::fill_n(partial, m, 0.0);
       auto [begin, end] = batch_range(batch);
-      for (std::int64_t r0 = begin; r0 < end; r0 += scratch.block) {
-        int const count = static_cast<int>(std::min<std::int64_t>(scratch.block, end - r0));
-        block_distances(x_, rows_, r0, count, candidates.data(), m, cols_, scratch.block,
-                        scratch.distance.data());
+      for (std::int64_t r0 = begin; r0 < end; r0 += kBlockRows) {
+        int const count = static_cast<int>(std::min<std::int64_t>(kBlockRows, end - r0));
         for (int c = 0; c < m; ++c) {
-          float const* to_candidate = scratch.distance.data() + c * scratch.block;
+          float const* candidate = candidates.data() + static_cast<std::size_t>(c) * cols_;
+          nearest_points(x_, rows_, r0, count, candidate, 1, cols_, scratch.best.data(),
+                         scratch.label.data());
           for (int r = 0; r < count; ++r) {
             float const closest = closest_[r0 + r];
-            float const distance = is_closer(to_candidate[r], closest) ? to_candidate[r] : closest;
+            float const to_candidate = scratch.best[r];
+            float const distance = is_closer(to_candidate, closest) ? to_candidate : closest;
             partial[c] += sampling_potential(weight(r0 + r), distance);
           }
         }
@@ -168,17 +131,11 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
   }
 
  private:
-  /// Per-thread buffers for one block of rows against up to k points.
+  /// Per-thread buffers for one block of rows, and the interleaved statistics of a Lloyd pass.
   struct Scratch {
-    int block = 0;
-    std::vector<float> distance;
-    std::vector<float> best;
-    std::vector<std::int32_t> label;
-    explicit Scratch(int k)
-        : block(block_rows_for(k)),
-          distance(static_cast<std::size_t>(k) * block),
-          best(static_cast<std::size_t>(block)),
-          label(static_cast<std::size_t>(block)) {}
+    std::vector<float> best = std::vector<float>(kBlockRows);
+    std::vector<std::int32_t> label = std::vector<std::int32_t>(kBlockRows);
+    std::vector<double> lanes;
   };
 
   [[nodiscard]] float weight(std::int64_t row) const {
@@ -193,26 +150,25 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
   /// Runs `body(r0, count, scratch)` on every block of rows, in parallel; the blocks are
   /// independent (each writes only its own rows).
   template <typename Body>
-  void for_each_block(int k, Body&& body) {
-    int const block = block_rows_for(k);
-    std::int64_t const blocks = (rows_ + block - 1) / block;
+  void for_each_block(Body&& body) {
+    std::int64_t const blocks = (rows_ + kBlockRows - 1) / kBlockRows;
 #pragma omp parallel num_threads(threads_)
     {
-      Scratch scratch(k);
+      Scratch scratch;
 #pragma omp for schedule(static)
       for (std::int64_t b = 0; b < blocks; ++b) {
-        std::int64_t const r0 = b * block;
-        body(r0, static_cast<int>(std::min<std::int64_t>(block, rows_ - r0)), scratch);
+        std::int64_t const r0 = b * kBlockRows;
+        body(r0, static_cast<int>(std::min<std::int64_t>(kBlockRows, rows_ - r0)), scratch);
       }
     }
   }
 
   /// Reduces every batch into its own `stride` doubles with `reduce(batch, partial, scratch)`
-  /// (scratch sized for `points` centroids or candidates) in parallel, then hands the partials to `fold` in batch order. Batches are processed in
+  /// in parallel, then hands the partials to `fold` in batch order. Batches are processed in
   /// waves so the partials take at most ~64 MiB; the fold order, and so the result, does not
   /// depend on the wave size or the thread count.
   template <typename Reduce, typename Fold>
-  void for_each_batch_in_order(int points, std::size_t stride, Reduce&& reduce, Fold&& fold) {
+  void for_each_batch_in_order(std::size_t stride, Reduce&& reduce, Fold&& fold) {
     std::int64_t const batch_count = batches();
     std::int64_t const wave = std::clamp<std::int64_t>(
         static_cast<std::int64_t>((std::size_t{64} << 20) / (stride * sizeof(double))), 1,
@@ -222,7 +178,7 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
       std::int64_t const last = std::min(batch_count, first + wave);
 #pragma omp parallel num_threads(threads_)
       {
-        Scratch scratch(points);
+        Scratch scratch;
 #pragma omp for schedule(dynamic, 1)
         for (std::int64_t batch = first; batch < last; ++batch) {
           reduce(batch, partials.data() + (batch - first) * stride, scratch);
@@ -234,32 +190,35 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
     }
   }
 
+  /// One batch of a Lloyd pass: labels, then the rows' statistics into the kSumLanes
+  /// interleaved copies, folded in copy order into `partial` (sums k × cols, weights, inertia).
   void reduce_batch(std::int64_t batch, float const* centroids, int k, double* partial,
                     std::span<std::int32_t> labels, Scratch& scratch) const {
-    std::size_t const sums_size = static_cast<std::size_t>(k) * cols_;
-    std::fill_n(partial, sums_size + k + 1, 0.0);
-    double* sums = partial;
-    double* weights = partial + sums_size;
-    double inertia = 0.0;
+    int const padded = padded_cols(cols_);
+    std::size_t const lane_stride = sum_lane_stride(k, cols_);
+    scratch.lanes.assign(kSumLanes * lane_stride, 0.0);
     auto [begin, end] = batch_range(batch);
-    for (std::int64_t r0 = begin; r0 < end; r0 += scratch.block) {
-      int const count = static_cast<int>(std::min<std::int64_t>(scratch.block, end - r0));
-      block_distances(x_, rows_, r0, count, centroids, k, cols_, scratch.block,
-                      scratch.distance.data());
-      block_argmin(scratch.distance.data(), k, count, scratch.block, scratch.best.data(),
-                   scratch.label.data());
-      for (int r = 0; r < count; ++r) {
-        std::int64_t const row = r0 + r;
-        std::int32_t const c = scratch.label[r];
-        double const w = weight(row);
-        weights[c] += w;
-        inertia += w * scratch.best[r];
-        double* cluster_sums = sums + static_cast<std::size_t>(c) * cols_;
-        for (int j = 0; j < cols_; ++j) cluster_sums[j] += w * x_[j * rows_ + row];
-      }
+    for (std::int64_t r0 = begin; r0 < end; r0 += kBlockRows) {
+      int const count = static_cast<int>(std::min<std::int64_t>(kBlockRows, end - r0));
+      nearest_points(x_, rows_, r0, count, centroids, k, cols_, scratch.best.data(),
+                     scratch.label.data());
+      accumulate_rows(x_, rows_, r0, count, cols_, k, scratch.label.data(), scratch.best.data(),
+                      weight_.empty() ? nullptr : weight_.data() + r0, scratch.lanes.data());
       if (!labels.empty()) std::copy_n(scratch.label.data(), count, labels.data() + r0);
     }
-    partial[sums_size + k] = inertia;
+    std::size_t const sums_size = static_cast<std::size_t>(k) * cols_;
+    std::fill_n(partial, sums_size + k + 1, 0.0);
+    for (int copy = 0; copy < kSumLanes; ++copy) {
+      double const* lane = scratch.lanes.data() + copy * lane_stride;
+      for (int c = 0; c < k; ++c) {
+        for (int j = 0; j < cols_; ++j) {
+          partial[static_cast<std::size_t>(c) * cols_ + j] +=
+              lane[static_cast<std::size_t>(c) * padded + j];
+        }
+        partial[sums_size + c] += lane[static_cast<std::size_t>(k) * padded + c];
+      }
+      partial[sums_size + k] += lane[lane_stride - 1];
+    }
   }
 
   int threads_;

@@ -127,6 +127,46 @@ TEST_P(KMeansKernelBackends, SeedingPassesMatchReference) {
   }
 }
 
+TEST_P(KMeansKernelBackends, TiesGoToTheLowerIndexInEveryRow) {
+  // 37 rows (full SIMD tiles and a tail) at (i, 0, 0); centroids 2 and 4 are equally near every
+  // row (offsets ±1 in feature 1), once within a sweep of four centroids and once after it.
+  std::int64_t const rows = 37;
+  int const cols = 3;
+  std::vector<float> x(static_cast<std::size_t>(rows) * cols, 0.0f);
+  for (std::int64_t i = 0; i < rows; ++i) x[i] = static_cast<float>(i);
+  std::vector<float> centroids;
+  for (int c = 0; c < 5; ++c) {
+    float const offset = c == 2 ? 1.0f : (c == 4 ? -1.0f : 10.0f + c);
+    centroids.insert(centroids.end(), {0.0f, offset, 0.0f});
+  }
+  auto workspace = make_kmeans_workspace(context(), x.data(), rows, cols, {});
+  std::vector<std::int32_t> labels(static_cast<std::size_t>(rows));
+  KMeansPassStats const stats = workspace->lloyd_pass(centroids, 5, labels);
+  std::vector<float> distances(static_cast<std::size_t>(rows));
+  workspace->nearest_distances(centroids, 5, distances);
+  for (std::int64_t i = 0; i < rows; ++i) {
+    ASSERT_EQ(labels[i], 2) << "row " << i;
+    ASSERT_EQ(distances[i], static_cast<float>(i * i) + 1.0f) << "row " << i;
+  }
+  EXPECT_EQ(stats.weights[2], static_cast<double>(rows));
+  EXPECT_EQ(stats.weights[4], 0.0);
+}
+
+TEST_P(KMeansKernelBackends, UnweightedPassEqualsUnitWeightsBitForBit) {
+  for (int cols : {3, 8, 11}) {
+    SCOPED_TRACE(::testing::Message() << "rows 20001 cols " << cols << " k 6 seed 31");
+    RandomMatrix m = make_random_matrix(20001, cols, 6, 31);
+    std::vector<float> const ones(static_cast<std::size_t>(m.rows), 1.0f);
+    auto unweighted = make_kmeans_workspace(context(), m.x.data(), m.rows, m.cols, {});
+    auto unit = make_kmeans_workspace(context(), m.x.data(), m.rows, m.cols, ones);
+    KMeansPassStats const a = unweighted->lloyd_pass(m.centroids, m.k, {});
+    KMeansPassStats const b = unit->lloyd_pass(m.centroids, m.k, {});
+    EXPECT_EQ(a.sums, b.sums);
+    EXPECT_EQ(a.weights, b.weights);
+    EXPECT_EQ(a.inertia, b.inertia);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(KMeans, KMeansKernelBackends,
                          ::testing::Values(Backend::kCpu, Backend::kCuda),
                          cie::testing::backend_name);
