@@ -173,19 +173,6 @@ std::string non_finite_reason(bool is_nan, std::vector<std::string> const& missi
       fmt::join(missing_tokens, ", "));
 }
 
-/// Row index of each id; on_duplicate(row, first_row) for the first repeated id (it throws).
-template <typename OnDuplicate>
-std::unordered_map<std::string_view, std::size_t> index_ids(CustomerTable const& table,
-                                                            OnDuplicate&& on_duplicate) {
-  std::unordered_map<std::string_view, std::size_t> index;
-  index.reserve(table.rows());
-  for (std::size_t row = 0; row < table.rows(); ++row) {
-    auto const [found, inserted] = index.emplace(table.ids[row], row);
-    if (!inserted) on_duplicate(row, found->second);
-  }
-  return index;
-}
-
 }  // namespace
 
 std::size_t TableColumn::missing_count() const noexcept {

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_map>
 
 #include "host/delimited_text.hpp"
 #include "host/error.hpp"
@@ -14,16 +13,12 @@
 namespace cie {
 namespace {
 
-/// Row index of each id; a repeated id (possible in tables built in code) is an input error.
-std::unordered_map<std::string_view, std::size_t> index_ids(CustomerTable const& table) {
-  std::unordered_map<std::string_view, std::size_t> index;
-  index.reserve(table.rows());
-  for (std::size_t row = 0; row < table.rows(); ++row) {
-    auto const [found, inserted] = index.emplace(table.ids[row], row);
-    CIE_EXPECTS_DATA(inserted, "{}: duplicate customer id (first on line {})",
-                     table.describe_row(row), table.line_numbers[found->second]);
-  }
-  return index;
+/// The ids of `table` by row; a repeated id (possible in tables built in code) is an input error.
+IdDictionary index_ids(CustomerTable const& table) {
+  return index_ids(table, [&](std::size_t row, std::size_t first) {
+    fail(ExitCode::kInputData, "{}: duplicate customer id (first on line {})",
+         table.describe_row(row), table.line_numbers[first]);
+  });
 }
 
 /// The rows `rows` of `column`, in that order.
@@ -95,18 +90,24 @@ CustomerTable join_tables(CustomerTable base, std::vector<CustomerTable> others,
     }
   }
 
-  std::unordered_map<std::string_view, std::size_t> const base_index = index_ids(base);
+  if (others.empty()) {
+    sides = {{base.source, base.rows(), base.rows(), 0}};
+    return base;
+  }
+  IdDictionary const base_index = index_ids(base);
   std::vector<std::vector<std::size_t>> partner(others.size());  // per other: row per kept row
   std::vector<std::size_t> kept;
-  std::vector<std::unordered_map<std::string_view, std::size_t>> indexes;
+  std::vector<IdDictionary> indexes;
   for (CustomerTable const& other : others) indexes.push_back(index_ids(other));
   std::vector<std::size_t> rows_of_other(others.size());
+  std::vector<std::uint64_t> hashes(base.rows());
+  for (std::size_t row = 0; row < base.rows(); ++row) hashes[row] = base_index.hash(row);
   for (std::size_t row = 0; row < base.rows(); ++row) {
     bool everywhere = true;
     for (std::size_t t = 0; t < others.size() && everywhere; ++t) {
-      auto const found = indexes[t].find(base.ids[row]);
-      everywhere = found != indexes[t].end();
-      if (everywhere) rows_of_other[t] = found->second;
+      std::int32_t const found = indexes[t].find(base.ids[row], hashes[row]);
+      everywhere = found >= 0;
+      if (everywhere) rows_of_other[t] = static_cast<std::size_t>(found);
     }
     if (!everywhere) continue;
     kept.push_back(row);
@@ -117,7 +118,7 @@ CustomerTable join_tables(CustomerTable base, std::vector<CustomerTable> others,
   sides.push_back({base.source, base.rows(), kept.size(), base.rows() - kept.size()});
   for (CustomerTable const& other : others) {
     std::size_t matched = 0;
-    for (std::string const& id : other.ids) matched += base_index.contains(id) ? 1 : 0;
+    for (std::string const& id : other.ids) matched += base_index.find(id, hash_id(id)) >= 0 ? 1 : 0;
     sides.push_back({other.source, other.rows(), matched, other.rows() - matched});
   }
 

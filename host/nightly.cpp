@@ -182,7 +182,7 @@ json run_nightly(NightlyConfig const& config, std::shared_ptr<Logger> logger) {
 
   StageProgress read("read transactions", 0, *logger);
   ReadReport read_report;
-  Transactions const transactions =
+  Transactions transactions =
       read_transactions(ctx, config.transactions, config.transactions_format, read_report);
   read.advance(read_report.rows_accepted);
   stages.push_back(read.finish());
@@ -197,8 +197,15 @@ json run_nightly(NightlyConfig const& config, std::shared_ptr<Logger> logger) {
   report["as_of"] = format_date(rfm.as_of_day);
   report["transactions_after_as_of"] = rfm.transactions_after_as_of;
 
-  CustomerTable customers =
-      rfm_customer_table(rfm, transactions, inputs.segment_table, "RFM of " + config.transactions);
+  // Only the customer ids are needed from here on: free the rows (20 bytes each).
+  std::vector<std::int32_t>().swap(transactions.customer);
+  std::vector<std::int64_t>().swap(transactions.timestamp);
+  std::vector<double>().swap(transactions.amount);
+
+  std::vector<std::string> rfm_columns = inputs.needed_columns;
+  rfm_columns.push_back("segment");  // never empty: an empty list would mean every column
+  CustomerTable customers = rfm_customer_table(rfm, transactions, inputs.segment_table,
+                                               "RFM of " + config.transactions, rfm_columns);
   std::vector<JoinSide> sides;
   if (!config.attributes.empty()) {
     StageProgress stage("read attributes", 0, *logger);

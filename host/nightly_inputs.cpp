@@ -36,7 +36,13 @@ std::vector<std::string> read_header(std::string const& path, char delimiter) {
 
 /// Checks that `needed` columns are all in `available`.
 void check_columns(std::vector<std::string> const& needed, std::set<std::string> const& available,
-                   std::string const& what, NightlyConfig const& config) {
+                   std::string const& what, NightlyConfig const& config,
+                   std::vector<std::string>& needed_columns) {
+  for (std::string const& name : needed) {
+    if (std::find(needed_columns.begin(), needed_columns.end(), name) == needed_columns.end()) {
+      needed_columns.push_back(name);
+    }
+  }
   std::vector<std::string> missing;
   for (std::string const& name : needed) {
     if (!available.contains(name)) missing.push_back(name);
@@ -118,10 +124,12 @@ NightlyInputs load_nightly_inputs(NightlyConfig const& config) {
     }));
     inputs.segment_model_checksum = xxh64_hex(model_file_text(document));
     check_columns(inputs.segment_model->pipeline().column_names(), available,
-                  "the segments model " + config.segments.model, config);
+                  "the segments model " + config.segments.model, config,
+                  inputs.needed_columns);
   }
   if (config.segments.enabled && config.segments.retrain) {
-    check_columns(config.segments.features, available, "[segments] features", config);
+    check_columns(config.segments.features, available, "[segments] features", config,
+                  inputs.needed_columns);
   }
   for (NightlyPropensity const& entry : config.propensity) {
     std::string const key = fmt::format("[[propensity]] '{}' model", entry.name);
@@ -130,7 +138,8 @@ NightlyInputs load_nightly_inputs(NightlyConfig const& config) {
     PropensityModel model =
         naming(config, key, [&] { return PropensityModel::from_document(document, entry.model); });
     check_columns(model.encoder().input_columns(), available,
-                  fmt::format("propensity model '{}' ({})", entry.name, entry.model), config);
+                  fmt::format("propensity model '{}' ({})", entry.name, entry.model), config,
+                  inputs.needed_columns);
     inputs.propensity.push_back({entry.name, entry.model, std::move(document), std::move(model)});
   }
   return inputs;
@@ -141,6 +150,17 @@ CustomerTable read_attributes(NightlyConfig const& config, NightlyInputs const& 
   request.id_column = config.attributes_id_column;
   request.delimiter = config.attributes_delimiter;
   request.needed_by = config.source;
+  for (std::string const& name : inputs.needed_columns) {
+    if (std::find(inputs.attribute_columns.begin(), inputs.attribute_columns.end(), name) !=
+        inputs.attribute_columns.end()) {
+      request.columns.push_back(name);
+    }
+  }
+  // No model reads an attribute: the file still decides which customers are scored (the join),
+  // so read its ids and its first column only.
+  if (request.columns.empty() && !inputs.attribute_columns.empty()) {
+    request.columns.push_back(inputs.attribute_columns.front());
+  }
   for (LoadedPropensity const& loaded : inputs.propensity) {
     for (EncodedColumnSpec const& spec : loaded.model.encoder().specs()) {
       auto& list = spec.type == ColumnType::kCategorical ? request.categorical : request.numeric;

@@ -33,6 +33,9 @@ struct NightlyInputs {
   std::string segment_model_checksum;
   std::vector<LoadedPropensity> propensity;
   std::vector<std::string> attribute_columns;  ///< the attributes file's header, id excluded
+  /// Every column some model reads (RFM or attribute), in first-use order: the run builds and
+  /// reads only these.
+  std::vector<std::string> needed_columns;
 };
 
 /// Loads the segment table and every model file, and checks that each model's input columns are

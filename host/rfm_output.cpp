@@ -107,7 +107,11 @@ void write_rfm_csv(Context const& ctx, RfmTable const& table, Transactions const
 }
 
 CustomerTable rfm_customer_table(RfmTable const& table, Transactions const& transactions,
-                                 SegmentTable const& segments, std::string source) {
+                                 SegmentTable const& segments, std::string source,
+                                 std::vector<std::string> const& columns) {
+  auto const wanted = [&](std::string_view name) {
+    return columns.empty() || std::find(columns.begin(), columns.end(), name) != columns.end();
+  };
   std::size_t const n = table.size();
   CustomerTable out;
   out.source = std::move(source);
@@ -118,6 +122,7 @@ CustomerTable rfm_customer_table(RfmTable const& table, Transactions const& tran
     out.line_numbers[row] = row + 1;
   }
   auto const add = [&](std::string name, auto const& values) {
+    if (!wanted(name)) return;
     TableColumn& column = out.columns.emplace_back();
     column.name = std::move(name);
     column.type = ColumnType::kNumeric;
@@ -137,9 +142,12 @@ CustomerTable rfm_customer_table(RfmTable const& table, Transactions const& tran
   add("r_score", table.r_score);
   add("f_score", table.f_score);
   add("m_score", table.m_score);
-  std::vector<int> cells(n);
-  for (std::size_t row = 0; row < n; ++row) cells[row] = table.cell(row);
-  add("rfm_cell", cells);
+  if (wanted("rfm_cell")) {
+    std::vector<int> cells(n);
+    for (std::size_t row = 0; row < n; ++row) cells[row] = table.cell(row);
+    add("rfm_cell", cells);
+  }
+  if (!wanted("segment")) return out;
   TableColumn& segment = out.columns.emplace_back();
   segment.name = "segment";
   segment.type = ColumnType::kCategorical;

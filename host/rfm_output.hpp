@@ -39,9 +39,12 @@ void write_rfm_csv(Context const& ctx, RfmTable const& table, Transactions const
 /// exactly as they read `cie rfm`'s CSV: ids, then the numeric columns recency_days, frequency,
 /// transactions, monetary_total, monetary_mean, tenure_days, repeat_frequency, repeat_recency, T,
 /// mean_repeat_value, r_score, f_score, m_score, rfm_cell and the categorical column segment.
-/// line_numbers hold the RFM row + 1; `source` names the table in messages.
+/// line_numbers hold the RFM row + 1; `source` names the table in messages. `columns`, when not
+/// empty, keeps only the columns it names (the others are not built: a run at millions of
+/// customers holds only what its models read).
 CustomerTable rfm_customer_table(RfmTable const& table, Transactions const& transactions,
-                                 SegmentTable const& segments, std::string source);
+                                 SegmentTable const& segments, std::string source,
+                                 std::vector<std::string> const& columns = {});
 
 /// Appends `field` to `out`, quoted as RFC 4180 asks when it holds a comma, quote or line break.
 void append_csv_field(std::string& out, std::string_view field);

@@ -67,20 +67,41 @@ struct Chunk {
   std::string first_rejection;
   std::vector<std::string_view> rejected_lines;  ///< kept for kQuarantine only
   IdDictionary ids;                              ///< local index = order of first appearance
-  std::deque<std::string> unescaped_ids;         ///< owns ids that held "" escapes
+  /// Owns ids that held "" escapes, and, when the text's pages are released as they are parsed
+  /// (a mapped file), every id the dictionary keeps.
+  std::deque<std::string> owned_ids;
   std::exception_ptr failure;
 };
 
+/// Parsed text is released from the process in steps of this many bytes.
+constexpr std::size_t kReleaseBytes = std::size_t{16} << 20;
+
+/// Drops the whole pages inside [begin, end) of a read-only file mapping from the process
+/// (madvise MADV_DONTNEED): they stay in the page cache, and reading them again faults them back
+/// in with the same bytes. Keeps the resident size near the chunks being parsed instead of the
+/// whole file. Only for mappings: on heap memory it would zero the pages.
+void release_text_pages(char const* begin, char const* end) noexcept {
+  auto const page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  std::uintptr_t const first = (reinterpret_cast<std::uintptr_t>(begin) + page - 1) / page * page;
+  std::uintptr_t const last = reinterpret_cast<std::uintptr_t>(end) / page * page;
+  if (last > first) {
+    ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);  // advice only
+  }
+}
+
 class ChunkParser {
  public:
+  /// `release_pages`: the body is a read-only file mapping whose pages may be dropped from the
+  /// process once parsed (release_text_pages), so the file never needs to be resident whole.
   ChunkParser(std::string_view body, std::string const& source, TransactionsFormat const& format,
-              ColumnLayout const& layout, Transactions& out)
+              ColumnLayout const& layout, Transactions& out, bool release_pages)
       : body_(body),
         source_(source),
         format_(format),
         layout_(layout),
         splitter_(format.delimiter),
-        out_(out) {}
+        out_(out),
+        release_pages_(release_pages) {}
 
   /// Parses the chunk into out's rows from chunk.row_offset, with local customer indices.
   /// Under kFail it stops at the chunk's first bad row.
@@ -96,7 +117,7 @@ class ChunkParser {
         ParsedRow& row = batch[i];
         std::int32_t customer = chunk.ids.find(row.id, row.id_hash);
         if (customer < 0) {
-          if (row.id_has_escapes) row.id = chunk.unescaped_ids.emplace_back(row.id);
+          if (row.id_has_escapes || release_pages_) row.id = chunk.owned_ids.emplace_back(row.id);
           customer = chunk.ids.insert(row.id, row.id_hash);
         }
         std::size_t const out_row = chunk.row_offset + chunk.rows_accepted++;
@@ -108,7 +129,12 @@ class ChunkParser {
     };
 
     std::size_t position = chunk.begin;
+    std::size_t released = chunk.begin;
     for (std::size_t line_number = chunk.first_line; position < chunk.end; ++line_number) {
+      if (release_pages_ && position - released >= kReleaseBytes) {
+        release_text_pages(body_.data() + released, body_.data() + position);
+        released = position;
+      }
       std::string_view const line = next_line(body_, position);
       if (splitter_.is_blank(line)) continue;
       ++chunk.data_lines;
@@ -130,6 +156,7 @@ class ChunkParser {
       if (++batched == kBatchRows) encode_batch();
     }
     encode_batch();
+    if (release_pages_) release_text_pages(body_.data() + released, body_.data() + chunk.end);
   }
 
  private:
@@ -216,6 +243,7 @@ class ChunkParser {
   ColumnLayout const& layout_;
   LineSplitter splitter_;
   Transactions& out_;
+  bool release_pages_;
 };
 
 /// Cuts the body at line ends into a few chunks per thread of at least kMinChunkBytes each.
@@ -374,16 +402,24 @@ std::optional<FirstLine> find_first_line(std::string_view text, LineSplitter con
   return std::nullopt;
 }
 
-/// Sets each chunk's line count, first line number and row offset.
+/// Sets each chunk's line count, first line number and row offset; `release_pages` as for
+/// ChunkParser.
 void place_chunks(Context const& ctx, std::string_view body, std::size_t first_line_number,
-                  std::vector<Chunk>& chunks) {
+                  std::vector<Chunk>& chunks, bool release_pages) {
   auto const chunk_count = static_cast<std::ptrdiff_t>(chunks.size());
 #pragma omp parallel for num_threads(ctx.threads()) schedule(static)
   for (std::ptrdiff_t c = 0; c < chunk_count; ++c) {
     Chunk& chunk = chunks[static_cast<std::size_t>(c)];
     char const* const begin = body.data() + chunk.begin;
     char const* const end = body.data() + chunk.end;
-    chunk.line_count = static_cast<std::size_t>(std::count(begin, end, '\n'));
+    chunk.line_count = 0;
+    for (char const* part = begin; part < end; part += kReleaseBytes) {
+      char const* const part_end = end - part > static_cast<std::ptrdiff_t>(kReleaseBytes)
+                                       ? part + kReleaseBytes
+                                       : end;
+      chunk.line_count += static_cast<std::size_t>(std::count(part, part_end, '\n'));
+      if (release_pages) release_text_pages(part, part_end);
+    }
     if (begin != end && end[-1] != '\n') ++chunk.line_count;
   }
   std::size_t lines = 0;
@@ -424,9 +460,11 @@ void parse_chunks(Context const& ctx, ChunkParser const& parser, BadRowPolicy ba
 
 }  // namespace
 
-Transactions parse_transactions(Context const& ctx, std::string_view text,
-                                std::string const& source_name, TransactionsFormat const& format,
-                                ReadReport& report) {
+namespace {
+
+/// parse_transactions; `mapped`: `text` is a read-only file mapping (see release_text_pages).
+Transactions parse_text(Context const& ctx, std::string_view text, std::string const& source_name,
+                        TransactionsFormat const& format, ReadReport& report, bool mapped) {
   report = ReadReport{};
   check_format(format);
   constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
@@ -446,14 +484,14 @@ Transactions parse_transactions(Context const& ctx, std::string_view text,
 
   std::string_view const body = header ? text.substr(first_line->end) : text;
   std::vector<Chunk> chunks = cut_into_chunks(body, ctx.threads());
-  place_chunks(ctx, body, header ? first_line->number + 1 : 1, chunks);
+  place_chunks(ctx, body, header ? first_line->number + 1 : 1, chunks, mapped);
   // Rows are written in place from row_offset (a chunk has at most one row per line), so the
   // output is allocated once and never copied whole.
   std::size_t const lines = chunks.back().row_offset + chunks.back().line_count;
   result.customer.resize(lines);
   result.timestamp.resize(lines);
   result.amount.resize(lines);
-  parse_chunks(ctx, ChunkParser(body, source_name, format, layout, result), format.bad_rows,
+  parse_chunks(ctx, ChunkParser(body, source_name, format, layout, result, mapped), format.bad_rows,
                chunks);
 
   merge_chunks(ctx, chunks, result);
@@ -468,10 +506,18 @@ Transactions parse_transactions(Context const& ctx, std::string_view text,
   return result;
 }
 
+}  // namespace
+
+Transactions parse_transactions(Context const& ctx, std::string_view text,
+                                std::string const& source_name, TransactionsFormat const& format,
+                                ReadReport& report) {
+  return parse_text(ctx, text, source_name, format, report, false);
+}
+
 Transactions read_transactions(Context const& ctx, std::string const& path,
                                TransactionsFormat const& format, ReadReport& report) {
   MappedFile const file(path);
-  return parse_transactions(ctx, file.text(), path, format, report);
+  return parse_text(ctx, file.text(), path, format, report, true);
 }
 
 }  // namespace cie
