@@ -5,10 +5,11 @@
 // on the CPU, device copies on CUDA), so a LogisticWorkspace owns it and every pass is a method.
 // Twins: kernels/cpu/linear.cpp (OpenMP over batches of kLinearBatchRows rows, vectorized loops
 // over blocks of rows in kernels/cpu/linear_block.cpp) and kernels/cuda/linear.cu (fused
-// margin/loss kernels, per-tile partials folded in a fixed order, cuBLAS DSYRK for the Hessian). Both use the per-element rules
-// of kernels/linear_rules.hpp; margins z_i = x_iᵀβ + b are computed in double from the float32
-// data, and every sum is in double. Each twin folds its partial sums in a fixed order, so it
-// gives the same bits whatever its thread count; the twins agree to rounding (~1e-12 relative).
+// margin/loss kernels, per-tile partials folded in a fixed order, cuBLAS DSYRK for the Hessian).
+// Both use the per-element rules of kernels/linear_rules.hpp; margins z_i = x_iᵀβ + b are
+// computed in double from the float32 data, and every sum is in double. Each twin folds its
+// partial sums in a fixed order, so it gives the same bits whatever its thread count; the twins
+// agree to rounding (~1e-12 relative).
 //
 // x is column-major float32 (feature j of row i at x[j * rows + i]).
 #pragma once
