@@ -4,11 +4,12 @@
 // The data of one fit stays where the kernels run for the whole fit (views of the caller's arrays
 // on the CPU, device copies on CUDA), so a LogisticWorkspace owns it and every pass is a method.
 // Twins: kernels/cpu/linear.cpp (OpenMP over batches of kLinearBatchRows rows, vectorized loops
-// over the rows of one column) and kernels/cuda/linear.cu (fused margin/loss kernels, per-tile
-// partials folded in a fixed order, cuBLAS DSYRK for the Hessian). Both use the per-element rules
-// of kernels/linear_rules.hpp; margins z_i = x_iᵀβ + b are computed in double from the float32
-// data, and every sum is in double. Each twin folds its partial sums in a fixed order, so it
-// gives the same bits whatever its thread count; the twins agree to rounding (~1e-12 relative).
+// over blocks of rows in kernels/cpu/linear_block.cpp) and kernels/cuda/linear.cu (fused
+// margin/loss kernels, per-tile partials folded in a fixed order, cuBLAS DSYRK for the Hessian).
+// Both use the per-element rules of kernels/linear_rules.hpp; margins z_i = x_iᵀβ + b are
+// computed in double from the float32 data, and every sum is in double. Each twin folds its
+// partial sums in a fixed order, so it gives the same bits whatever its thread count; the twins
+// agree to rounding (~1e-12 relative).
 //
 // x is column-major float32 (feature j of row i at x[j * rows + i]).
 #pragma once
@@ -56,6 +57,9 @@ std::unique_ptr<LogisticWorkspace> make_logistic_workspace(Context const& ctx, f
 void logistic_probabilities(Context const& ctx, float const* x, std::int64_t rows, int cols,
                             std::span<double const> coef, double intercept,
                             std::span<double> probability);
+/// The CPU twin runs its block loops compiled for AVX2 where the processor has it, else for the
+/// x86-64 baseline; both give the same bits. `on` forces the baseline (for tests).
+void force_baseline_isa(bool on);
 }  // namespace cpu_impl
 
 namespace cuda_impl {

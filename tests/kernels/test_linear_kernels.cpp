@@ -3,7 +3,9 @@
 // reason where no GPU is usable).
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "kernels/linear.hpp"
@@ -31,16 +33,52 @@ TEST(LinearRules, SigmoidAndLossByHand) {
   }
 }
 
-TEST(LinearRules, Log1pUnitMatchesLog1p) {
+/// How many representable doubles lie between a and b (both >= 0, finite): for non-negative
+/// doubles the bit patterns are ordered like the values, subnormals included.
+std::int64_t ulps_apart(double a, double b) {
+  std::int64_t const ia = std::bit_cast<std::int64_t>(a);
+  std::int64_t const ib = std::bit_cast<std::int64_t>(b);
+  return ia > ib ? ia - ib : ib - ia;
+}
+
+TEST(LinearRules, ExpNonpositiveIsWithinTwoUlpsOfStdExp) {
+  std::mt19937_64 rng(2);
+  std::uniform_real_distribution<double> whole(-745.5, 0.0);   // down to where exp rounds to 0
+  std::uniform_real_distribution<double> near_zero(-1.0, 0.0);
+  std::uniform_real_distribution<double> exponent(-300.0, 0.0);
+  std::int64_t worst = 0;
+  for (int i = 0; i < 1000000; ++i) {
+    for (double x : {whole(rng), near_zero(rng), -std::pow(10.0, exponent(rng))}) {
+      std::int64_t const apart = ulps_apart(exp_nonpositive(x), std::exp(x));
+      worst = std::max(worst, apart);
+      ASSERT_LE(apart, 2) << "x " << x;
+    }
+  }
+  EXPECT_LE(worst, 2);
+  // Subnormal results (one rounding), the cut-off, and the ends of the domain.
+  for (double x : {-708.5, -720.0, -744.0, -745.0, -745.13}) {
+    EXPECT_LE(ulps_apart(exp_nonpositive(x), std::exp(x)), 1) << "x " << x;
+  }
+  EXPECT_EQ(exp_nonpositive(0.0), 1.0);
+  EXPECT_EQ(exp_nonpositive(-0.0), 1.0);
+  EXPECT_EQ(exp_nonpositive(-1e-300), 1.0);
+  EXPECT_EQ(exp_nonpositive(-745.6), 0.0);
+  EXPECT_EQ(exp_nonpositive(-1e300), 0.0);
+  EXPECT_EQ(exp_nonpositive(-std::numeric_limits<double>::infinity()), 0.0);
+}
+
+TEST(LinearRules, Log1pUnitIsWithinTwoUlpsOfStdLog1p) {
   std::mt19937_64 rng(1);
-  std::uniform_real_distribution<double> exponent(-40.0, 0.0);
-  for (int i = 0; i < 100000; ++i) {
-    double const e = std::exp(exponent(rng));
-    ASSERT_NEAR(log1p_unit(e), std::log1p(e), 1e-15 * std::log1p(e)) << "e " << e;
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::uniform_real_distribution<double> exponent(-700.0, 0.0);
+  for (int i = 0; i < 1000000; ++i) {
+    for (double e : {unit(rng), std::exp(exponent(rng))}) {
+      ASSERT_LE(ulps_apart(log1p_unit(e), std::log1p(e)), 2) << "e " << e;
+    }
   }
   EXPECT_EQ(log1p_unit(0.0), 0.0);
   EXPECT_EQ(log1p_unit(1e-300), 1e-300);
-  EXPECT_NEAR(log1p_unit(1.0), std::log(2.0), 1e-16);
+  EXPECT_LE(ulps_apart(log1p_unit(1.0), std::log(2.0)), 1);
 }
 
 TEST(LinearRules, ExtremeMarginsStayFinite) {
@@ -204,6 +242,33 @@ TEST(LinearKernelsCpu, SameBitsWithOneAndTwoThreads) {
   EXPECT_EQ(sa.loss, sb.loss);
   EXPECT_EQ(sa.gradient, sb.gradient);
   EXPECT_EQ(sa.hessian, sb.hessian);
+}
+
+// The block loops run compiled for AVX2 where the processor has it; the baseline (SSE2) clone
+// must give the same bits. (On a processor without AVX2 both runs use the baseline.)
+TEST(LinearKernelsCpu, SameBitsWithTheBaselineAndTheAvx2Loops) {
+  auto const ctx = Context::cpu(2);
+  // Row counts off the 8-row lanes and the 1024-row blocks; column counts off the groups of 4.
+  for (auto [rows, cols] : {std::pair<std::int64_t, int>{5, 3}, {1031, 7}, {40009, 9},
+                            {70001, 32}}) {
+    SCOPED_TRACE(::testing::Message() << "rows " << rows << " cols " << cols);
+    Problem p = make_problem(rows, cols, 17 + static_cast<std::uint64_t>(rows));
+    auto run = [&](bool baseline) {
+      cpu_impl::force_baseline_isa(baseline);
+      auto workspace = make_logistic_workspace(ctx, p.x.data(), p.rows, p.cols, p.y, p.weight);
+      std::pair<LogisticPassStats, std::vector<double>> out{
+          workspace->pass(p.coef, p.intercept, true), std::vector<double>(p.y.size())};
+      logistic_probabilities(ctx, p.x.data(), p.rows, p.cols, p.coef, p.intercept, out.second);
+      cpu_impl::force_baseline_isa(false);
+      return out;
+    };
+    auto const [fast, fast_probability] = run(false);
+    auto const [base, base_probability] = run(true);
+    EXPECT_EQ(fast.loss, base.loss);
+    EXPECT_EQ(fast.gradient, base.gradient);
+    EXPECT_EQ(fast.hessian, base.hessian);
+    EXPECT_EQ(fast_probability, base_probability);
+  }
 }
 
 }  // namespace
