@@ -1,0 +1,97 @@
+#include "host/cli/segment_report.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "host/atomic_file.hpp"
+#include "host/rfm_output.hpp"
+
+namespace cie::cli {
+
+std::string format_profile(SegmentProfile const& profile) {
+  std::string out =
+      fmt::format("  {:>7} {:>10} {:>7} {:>8}", "cluster", "customers", "share", "revenue");
+  std::vector<std::size_t> widths;
+  for (std::string const& name : profile.feature_names) {
+    widths.push_back(std::max<std::size_t>(name.size(), 19));
+    out += fmt::format("  {:>{}}", name, widths.back());
+  }
+  out += "  top RFM segments\n";
+  for (std::size_t c = 0; c < profile.clusters.size(); ++c) {
+    ClusterProfile const& cluster = profile.clusters[c];
+    out += fmt::format("  {:>7} {:>10} {:>6.1f}% {:>7}", c, cluster.size, 100.0 * cluster.share,
+                       std::isnan(cluster.revenue_share)
+                           ? std::string("-")
+                           : fmt::format("{:.1f}%", 100.0 * cluster.revenue_share));
+    for (std::size_t j = 0; j < widths.size(); ++j) {
+      out += fmt::format("  {:>{}}",
+                         fmt::format("{:.4g} / {:.4g}", cluster.mean[j], cluster.median[j]),
+                         widths[j]);
+    }
+    std::vector<std::string> segments;
+    for (auto const& [name, share] : cluster.top_segments) {
+      segments.push_back(fmt::format("{} {:.1f}%", name, 100.0 * share));
+    }
+    out +=
+        "  " + (segments.empty() ? std::string("-") : fmt::format("{}", fmt::join(segments, ", ")));
+    out += "\n";
+  }
+  out += fmt::format("  (features: mean / median in original units{})\n",
+                     profile.revenue_column.empty()
+                         ? std::string("; no revenue column")
+                         : fmt::format("; revenue = sum of {}", profile.revenue_column));
+  return out;
+}
+
+void write_assignments(Context const& ctx, std::string const& path, NumericTable const& table,
+                       FeatureMatrix x, std::vector<float> const& centroids,
+                       std::vector<std::int32_t> const& labels) {
+  std::size_t const n = x.rows;
+  std::vector<double> distance(n);
+  auto const rows = static_cast<std::ptrdiff_t>(n);
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static)
+  for (std::ptrdiff_t row = 0; row < rows; ++row) {
+    auto const i = static_cast<std::size_t>(row);
+    double squared = 0.0;
+    for (std::size_t j = 0; j < x.cols; ++j) {
+      double const difference = static_cast<double>(x.column(j)[i]) -
+                                centroids[static_cast<std::size_t>(labels[i]) * x.cols + j];
+      squared += difference * difference;
+    }
+    distance[i] = std::sqrt(squared);
+  }
+  AtomicFile file(path);
+  std::string chunk = "customer_id,cluster,distance\n";
+  for (std::size_t i = 0; i < n; ++i) {
+    append_csv_field(chunk, table.ids[i]);
+    fmt::format_to(std::back_inserter(chunk), ",{},{:.6g}\n", labels[i], distance[i]);
+    if (chunk.size() > (1u << 20)) {
+      file.write(chunk);
+      chunk.clear();
+    }
+  }
+  file.write(chunk);
+  file.commit();
+}
+
+std::string describe_features(FeaturePipeline const& pipeline) {
+  std::vector<std::string> parts;
+  for (FeatureSpec const& feature : pipeline.features()) {
+    parts.push_back(fmt::format("{} ({})", feature.column, feature.transform.to_string()));
+  }
+  return fmt::format("{}{}", fmt::join(parts, ", "),
+                     pipeline.standardizes() ? ", z-scored" : ", not standardized");
+}
+
+std::string describe_silhouette(ClusterMetrics const& metrics, std::size_t rows,
+                                std::uint64_t seed) {
+  return metrics.silhouette_sampled
+             ? fmt::format("silhouette on a uniform sample of {} of {} rows (seed {})",
+                           metrics.silhouette_rows, rows, seed)
+             : fmt::format("silhouette exact on all {} rows", rows);
+}
+
+}  // namespace cie::cli
