@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <numeric>
 
 #include "host/atomic_file.hpp"
 #include "host/batch_plan.hpp"
@@ -113,14 +112,14 @@ std::vector<double> score(NightlyConfig const& config, Context& ctx,
   StageProgress progress("score " + loaded.name, customers.rows(), *logger);
   std::vector<double> probability(customers.rows());
   std::size_t batch_rows = std::max<std::size_t>(plan.batch_rows, 1);
-  for (std::size_t begin = 0; begin < customers.rows();) {
-    std::size_t const end = std::min(customers.rows(), begin + batch_rows);
-    std::vector<std::size_t> rows(end - begin);
-    std::iota(rows.begin(), rows.end(), begin);
+  std::size_t done = 0;  // rows [0, done) are scored; a retry resumes there
+  auto const batch_done = [&](std::size_t /*begin*/, std::size_t end) {
+    progress.advance(end - done);
+    done = end;
+  };
+  while (done < customers.rows()) {
     try {
-      std::vector<double> const batch =
-          loaded.model.predict(ctx, select_rows(customers, rows), loaded.path);
-      std::copy(batch.begin(), batch.end(), probability.begin() + static_cast<std::ptrdiff_t>(begin));
+      loaded.model.score(ctx, customers, loaded.path, batch_rows, probability, batch_done, done);
     } catch (Error const& error) {
       if (!may_fall_back(config, ctx, error)) throw;
       if (batch_rows > 1024) {
@@ -132,10 +131,7 @@ std::vector<double> score(NightlyConfig const& config, Context& ctx,
                      error.what());
         ctx = cpu_context(config, logger);
       }
-      continue;
     }
-    progress.advance(end - begin);
-    begin = end;
   }
   stages.push_back(progress.finish());
   return probability;

@@ -1,7 +1,5 @@
 #include "models/propensity.hpp"
 
-#include <algorithm>
-#include <numeric>
 #include <utility>
 
 #include "host/error.hpp"
@@ -99,21 +97,30 @@ PropensityModel::PropensityModel(TabularEncoder encoder, LogisticModel logistic,
   CIE_ASSERT(encoder_.fitted() && logistic_.coef.size() == encoder_.feature_names().size());
 }
 
+void PropensityModel::score(Context const& ctx, CustomerTable const& table,
+                            std::string const& model_source, std::size_t batch_rows,
+                            std::span<double> probability, BatchDone const& on_batch_done,
+                            std::size_t first_row) const {
+  CIE_ASSERT(batch_rows > 0 && probability.size() == table.rows() && first_row <= table.rows());
+  encoder_.check_schema(table, model_source);
+  std::span<double> const out = probability.subspan(first_row);
+  score_logistic_batches(
+      ctx, out.size(), batch_rows, encoder_.feature_names().size(),
+      [&](std::size_t begin, std::size_t end, float* x) {
+        encoder_.apply_rows(ctx, table, first_row + begin, first_row + end, x);
+      },
+      logistic_.coef, logistic_.intercept, out,
+      [&](std::size_t begin, std::size_t end) {
+        calibrator_.apply(out.subspan(begin, end - begin));
+        if (on_batch_done) on_batch_done(first_row + begin, first_row + end);
+      });
+}
+
 std::vector<double> PropensityModel::predict(Context const& ctx, CustomerTable const& table,
                                              std::string const& model_source,
                                              std::size_t batch_rows) const {
-  CIE_ASSERT(batch_rows > 0);
-  encoder_.check_schema(table, model_source);
   std::vector<double> probability(table.rows());
-  for (std::size_t begin = 0; begin < table.rows(); begin += batch_rows) {
-    std::size_t const end = std::min(table.rows(), begin + batch_rows);
-    std::vector<std::size_t> rows(end - begin);
-    std::iota(rows.begin(), rows.end(), begin);
-    std::vector<double> const batch =
-        predict_rows(ctx, encoder_, logistic_, select_rows(table, rows));
-    std::copy(batch.begin(), batch.end(), probability.begin() + static_cast<std::ptrdiff_t>(begin));
-  }
-  calibrator_.apply(probability);
+  score(ctx, table, model_source, batch_rows, probability);
   return probability;
 }
 

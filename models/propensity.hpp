@@ -24,6 +24,7 @@
 #include "host/context.hpp"
 #include "host/customer_table.hpp"
 #include "host/model_file.hpp"
+#include "host/score_pipeline.hpp"
 #include "models/classification_metrics.hpp"
 #include "models/logistic.hpp"
 #include "models/tabular_encoder.hpp"
@@ -55,8 +56,20 @@ class PropensityModel {
   PropensityModel(TabularEncoder encoder, LogisticModel logistic, Calibrator calibrator,
                   std::string target, std::string positive);
 
-  /// Probabilities for every row of `table` (which must pass the encoder's schema check), in
-  /// batches of `batch_rows` rows so that only one batch is encoded at a time.
+  /// Calibrated probabilities for rows [first_row, table.rows()) of `table` (which must pass the
+  /// encoder's schema check, else a usage error naming `model_source`) into the same slots of
+  /// `probability` (table.rows() slots; the others are left alone), through the batch scoring
+  /// pipeline (host/score_pipeline.hpp) on ctx's device: each batch of `batch_rows` (>= 1) rows
+  /// is encoded straight from the table into the pipeline's buffer (TabularEncoder::apply_rows),
+  /// scored and calibrated, then `on_batch_done(begin, end)` (table rows, in order; may be
+  /// empty) reports it final. Errors: the encoder's input errors (naming FILE:LINE), and device
+  /// errors (ExitCode::kDevice) from the GPU, after which rows up to the last reported batch are
+  /// final and a caller may resume from there with first_row.
+  void score(Context const& ctx, CustomerTable const& table, std::string const& model_source,
+             std::size_t batch_rows, std::span<double> probability,
+             BatchDone const& on_batch_done = {}, std::size_t first_row = 0) const;
+
+  /// score() of every row, into a new vector.
   [[nodiscard]] std::vector<double> predict(Context const& ctx, CustomerTable const& table,
                                             std::string const& model_source,
                                             std::size_t batch_rows = std::size_t{1} << 20) const;

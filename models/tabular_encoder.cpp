@@ -219,10 +219,17 @@ void TabularEncoder::check_schema(CustomerTable const& table,
 }
 
 std::vector<float> TabularEncoder::apply(Context const& ctx, CustomerTable const& table) const {
+  std::vector<float> out(table.rows() * names_.size());
+  apply_rows(ctx, table, 0, table.rows(), out.data());
+  return out;
+}
+
+void TabularEncoder::apply_rows(Context const& ctx, CustomerTable const& table, std::size_t begin,
+                                std::size_t end, float* out) const {
   CIE_ASSERT(fitted_);
+  CIE_ASSERT(begin <= end && end <= table.rows());
   check_schema(table, "(in memory)");
-  std::size_t const rows = table.rows();
-  std::vector<float> out(rows * names_.size(), 0.0F);
+  std::size_t const rows = end - begin;
   auto const count = static_cast<std::ptrdiff_t>(rows);
   std::size_t feature = 0;
   for (std::size_t j = 0; j < specs_.size(); ++j) {
@@ -241,10 +248,11 @@ std::vector<float> TabularEncoder::apply(Context const& ctx, CustomerTable const
         auto const found = trained.find(column.levels[k]);
         if (found != trained.end()) offset[k] = found->second;
       }
-      float* const block = out.data() + feature * rows;
+      float* const block = out + feature * rows;
+      std::fill_n(block, (fitted.levels.size() + 1) * rows, 0.0F);
 #pragma omp parallel for num_threads(ctx.threads()) schedule(static)
       for (std::ptrdiff_t i = 0; i < count; ++i) {
-        std::int32_t const code = column.codes[static_cast<std::size_t>(i)];
+        std::int32_t const code = column.codes[begin + static_cast<std::size_t>(i)];
         std::int32_t const k = code < 0 ? other : offset[static_cast<std::size_t>(code)];
         block[static_cast<std::size_t>(k) * rows + static_cast<std::size_t>(i)] = 1.0F;
       }
@@ -252,30 +260,45 @@ std::vector<float> TabularEncoder::apply(Context const& ctx, CustomerTable const
       continue;
     }
     bool const impute = spec.missing == MissingPolicy::kMeanImpute;
-    std::size_t const first_missing = first_missing_row(column);
-    if (!impute && first_missing < rows) fail_missing(table, spec.name, first_missing);
-    float* const values = out.data() + feature * rows;
-    float* const indicator = impute ? values + rows : nullptr;
-    std::size_t first_bad = rows;
-#pragma omp parallel for num_threads(ctx.threads()) schedule(static) reduction(min : first_bad)
-    for (std::ptrdiff_t i = 0; i < count; ++i) {
-      auto const row = static_cast<std::size_t>(i);
-      if (column.missing[row] != 0) {
-        indicator[row] = 1.0F;  // the value stays 0: the training mean, standardized
-        continue;
+    if (!impute) {
+      auto const first = column.missing.begin() + static_cast<std::ptrdiff_t>(begin);
+      auto const missing = std::find(first, first + count, std::uint8_t{1});
+      if (missing != first + count) {
+        fail_missing(table, spec.name, static_cast<std::size_t>(missing - column.missing.begin()));
       }
+    }
+    float* const values = out + feature * rows;
+    float* const indicator = impute ? values + rows : nullptr;
+    std::size_t first_bad = table.rows();   // log1p of a value <= -1
+    std::size_t first_huge = table.rows();  // beyond float32 once standardized
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static) \
+    reduction(min : first_bad, first_huge)
+    for (std::ptrdiff_t i = 0; i < count; ++i) {
+      auto const slot = static_cast<std::size_t>(i);
+      std::size_t const row = begin + slot;
+      bool const is_missing = column.missing[row] != 0;
+      if (impute) indicator[slot] = is_missing ? 1.0F : 0.0F;
+      values[slot] = 0.0F;  // a missing value: the training mean, standardized
+      if (is_missing) continue;
       double const value = spec.transform.apply(column.numbers[row], fitted.clip_value);
       if (std::isnan(value)) {
         first_bad = std::min(first_bad, row);
         continue;
       }
-      values[row] = static_cast<float>((value - fitted.mean) / fitted.scale);
+      float const standardized = static_cast<float>((value - fitted.mean) / fitted.scale);
+      if (!std::isfinite(standardized)) first_huge = std::min(first_huge, row);
+      values[slot] = standardized;
     }
-    if (first_bad < rows) fail_log1p(table, spec.name, first_bad);
+    if (first_bad < first_huge) fail_log1p(table, spec.name, first_bad);
+    if (first_huge < table.rows()) {
+      fail(ExitCode::kInputData,
+           "column {}, {}: the value standardizes beyond the float32 range (training mean {}, "
+           "scale {}); clip or log1p the column",
+           spec.name, table.describe_row(first_huge), fitted.mean, fitted.scale);
+    }
     feature += impute ? 2 : 1;
   }
   CIE_ASSERT(feature == names_.size());
-  return out;
 }
 
 json TabularEncoder::to_json() const {

@@ -58,8 +58,19 @@ class TabularEncoder {
   /// The encoded matrix (rows × feature_names().size(), column-major). Requires a fitted encoder
   /// and a table that passes check_schema() (apply calls it with the source "(in memory)": call
   /// check_schema() with the model file's path first for a message that names it). Columns the
-  /// model does not use are ignored.
+  /// model does not use are ignored. The input errors are apply_rows()'s.
   [[nodiscard]] std::vector<float> apply(Context const& ctx, CustomerTable const& table) const;
+
+  /// Encodes rows [begin, end) of `table` into `out`, column-major with leading dimension
+  /// end − begin (feature j of row begin + i at out[j * (end − begin) + i]), writing every one
+  /// of its (end − begin) × feature_names().size() floats: the values apply() gives for those
+  /// rows, without copying the table (batch scoring encodes each batch straight into a pinned
+  /// buffer). Requires a fitted encoder, begin <= end <= table.rows() and a table that passes
+  /// check_schema(). Input errors name the table's row (FILE:LINE): a missing value in a kError
+  /// column, a log1p of a value <= -1, a standardized value beyond float32's range (so the output
+  /// is always finite). O((end − begin) × features) plus O(levels) per categorical column.
+  void apply_rows(Context const& ctx, CustomerTable const& table, std::size_t begin,
+                  std::size_t end, float* out) const;
 
   /// Throws a usage error starting with "model file `model_source`" that names every input column
   /// the table lacks and every one whose type differs (e.g. categorical in the model, numeric in

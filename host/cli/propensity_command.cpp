@@ -364,8 +364,8 @@ void run_score(GlobalOptions const& global, ScoreOptions const& options) {
   }
   std::vector<JoinSide> sides;
   CustomerTable const table = options.inputs.read(categorical, numeric, sides);
-  std::vector<double> const probability =
-      model.predict(ctx, table, options.model_path, options.batch_rows);
+  std::vector<double> probability(table.rows());
+  model.score(ctx, table, options.model_path, options.batch_rows, probability);
   Ranking const ranking = rank_scores(probability, options.bins);
   write_scores(options.out_path, table, probability, ranking);
 

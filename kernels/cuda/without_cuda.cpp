@@ -1,6 +1,7 @@
 // The CUDA twin of every kernel family in a build without CUDA (-DCIE_CUDA=OFF or no nvcc):
 // device discovery reports no GPU, and any CUDA kernel fails with a clear message.
 #include "host/error.hpp"
+#include "host/score_pipeline.hpp"
 #include "kernels/device.hpp"
 #include "kernels/device_memory.hpp"
 #include "kernels/kmeans.hpp"
@@ -39,6 +40,11 @@ std::unique_ptr<LogisticWorkspace> make_logistic_workspace(Context const&, float
 }
 void logistic_probabilities(Context const&, float const*, std::int64_t, int,
                             std::span<double const>, double, std::span<double>) {
+  no_cuda();
+}
+void score_logistic_batches(Context const&, std::size_t, std::size_t, std::size_t,
+                            EncodeBatch const&, std::span<double const>, double,
+                            std::span<double>, BatchDone const&) {
   no_cuda();
 }
 }  // namespace cuda_impl

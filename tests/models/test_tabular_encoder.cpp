@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <numeric>
+#include <utility>
 
 #include "host/error.hpp"
 #include "models/tabular_encoder.hpp"
@@ -232,6 +234,47 @@ TEST(TabularEncoder, JsonRoundTripAppliesBitIdentically) {
   EXPECT_THAT(
       error_of([&] { (void)TabularEncoder::from_json(damaged, "m.json"); }, ExitCode::kUsage),
       StartsWith("model file m.json has a damaged tabular encoder: transform of spend"));
+}
+
+TEST(TabularEncoder, ApplyRowsEqualsApplyOnSelectRowsAndWritesEverySlot) {
+  CustomerTable const table = table_of(
+      "customer_id,spend,region,visits\n"
+      "a,10.1,n,3\nb,,s,1\nc,30.7,n,4\nd,40.3,e,1\ne,0.01,w,9\nf,20.2,s,2\ng,,,5\nh,7,n,6\n");
+  std::vector<EncodedColumnSpec> specs = TabularEncoder::default_specs(table);
+  specs[0].transform = ColumnTransform::parse("floor:0.1+clip:0.9+log1p", "spend");
+  specs[2].missing = MissingPolicy::kError;
+  TabularEncoder encoder(specs);
+  encoder.fit(ctx(), select_rows(table, std::vector<std::size_t>{0, 1, 2, 3, 5}));  // no "w"
+  std::size_t const features = encoder.feature_names().size();
+  for (auto const [begin, end] : {std::pair<std::size_t, std::size_t>{0, 8}, {0, 1}, {3, 7},
+                                  {7, 8}, {2, 5}, {4, 4}}) {
+    std::vector<std::size_t> rows(end - begin);
+    std::iota(rows.begin(), rows.end(), begin);
+    std::vector<float> const expected = encoder.apply(ctx(), select_rows(table, rows));
+    std::vector<float> batch(rows.size() * features, std::nanf(""));
+    encoder.apply_rows(ctx(), table, begin, end, batch.data());
+    ASSERT_EQ(batch.size(), expected.size());
+    EXPECT_EQ(std::memcmp(batch.data(), expected.data(), batch.size() * sizeof(float)), 0)
+        << "rows [" << begin << ", " << end << ")";
+  }
+}
+
+TEST(TabularEncoder, ApplyRowsNamesTheTableRowOfAnInputError) {
+  CustomerTable const training_table = table_of("customer_id,m\na,1\nb,2\nc,3\n");
+  std::vector<EncodedColumnSpec> specs = TabularEncoder::default_specs(training_table);
+  specs[0].missing = MissingPolicy::kError;
+  TabularEncoder encoder(specs);
+  encoder.fit(ctx(), training_table);
+  CustomerTable const scoring = table_of("customer_id,m\na,1\nb,2\nc,\nd,1e300\ne,4\n");
+  std::vector<float> batch(2);
+  encoder.apply_rows(ctx(), scoring, 0, 2, batch.data());  // the bad rows are elsewhere
+  encoder.apply_rows(ctx(), scoring, 4, 5, batch.data());
+  EXPECT_THAT(error_of([&] { encoder.apply_rows(ctx(), scoring, 1, 3, batch.data()); },
+                       ExitCode::kInputData),
+              HasSubstr("column m, t.csv:4: missing value"));
+  EXPECT_THAT(error_of([&] { encoder.apply_rows(ctx(), scoring, 3, 5, batch.data()); },
+                       ExitCode::kInputData),
+              HasSubstr("column m, t.csv:5: the value standardizes beyond the float32 range"));
 }
 
 }  // namespace
