@@ -99,13 +99,15 @@ std::vector<double> score(NightlyConfig const& config, Context& ctx,
                           CustomerTable const& customers, json& plan_report,
                           std::vector<StageTiming>& stages) {
   std::size_t const features = loaded.model.encoder().feature_names().size();
-  std::size_t const row_bytes = 4 * features + 8 + 8 * customers.columns.size();
+  // One batch buffer row: the encoded features (float32) and the probability (double); the
+  // pipeline encodes straight from the table, so nothing else is per batch.
+  std::size_t const row_bytes = 4 * features + 8;
   std::size_t const resident = current_rss_bytes();
   std::size_t const budget = ctx.memory_budget_bytes() > resident
                                  ? ctx.memory_budget_bytes() - resident
                                  : std::size_t{1} << 20;
   BatchPlan plan =
-      plan_batches(customers.rows(), row_bytes, 4 * features + 8, budget, device_free_bytes(ctx));
+      plan_batches(customers.rows(), row_bytes, row_bytes, budget, device_free_bytes(ctx));
   plan_report = {{"batch_rows", plan.batch_rows}, {"batches", plan.batches}, {"reason", plan.reason}};
   logger->debug("score {}: {}", loaded.name, plan.reason);
 
