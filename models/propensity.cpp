@@ -18,12 +18,13 @@ struct Fit {
 };
 
 Fit fit_rows(Context const& ctx, CustomerTable const& rows, std::span<float const> label,
-             std::vector<EncodedColumnSpec> const& specs, LogisticParams const& params) {
+             std::span<float const> weight, std::vector<EncodedColumnSpec> const& specs,
+             LogisticParams const& params) {
   TabularEncoder encoder(specs);
   encoder.fit(ctx, rows);
   std::vector<float> const x = encoder.apply(ctx, rows);
   FeatureMatrix const matrix{x.data(), rows.rows(), encoder.feature_names().size()};
-  LogisticModel logistic = logistic_fit(ctx, params, matrix, label);
+  LogisticModel logistic = logistic_fit(ctx, params, matrix, label, weight);
   return {std::move(encoder), std::move(logistic), fingerprint_matrix(x, rows.rows())};
 }
 
@@ -161,8 +162,13 @@ PropensityTraining train_propensity(Context const& ctx, CustomerTable const& tab
                                     std::span<float const> label,
                                     std::vector<EncodedColumnSpec> specs,
                                     PropensityParams const& params, std::string target,
-                                    std::string positive) {
+                                    std::string positive, std::span<float const> sample_weight) {
   params.validate();
+  CIE_EXPECTS(sample_weight.empty() || sample_weight.size() == table.rows(),
+              "{} sample weights for {} rows", sample_weight.size(), table.rows());
+  auto const weights_of = [&](std::span<std::size_t const> rows) {
+    return sample_weight.empty() ? std::vector<float>() : pick(sample_weight, rows);
+  };
   CIE_EXPECTS(label.size() == table.rows(), "{} labels for {} rows", label.size(), table.rows());
   CIE_EXPECTS_DATA(table.rows() >= 2, "{}: at least 2 rows are needed to train, got {}",
                    table.source, table.rows());
@@ -188,7 +194,7 @@ PropensityTraining train_propensity(Context const& ctx, CustomerTable const& tab
     }
     CustomerTable const train_table = select_rows(table, train_rows);
     std::vector<float> const train_label = pick(label, train_rows);
-    fit = fit_rows(ctx, train_table, train_label, specs, params.logistic);
+    fit = fit_rows(ctx, train_table, train_label, weights_of(train_rows), specs, params.logistic);
     training = evaluate(predict_rows(ctx, fit->encoder, fit->logistic, train_table), train_label);
     held_out_label = pick(label, valid_rows);
     held_out_score =
@@ -206,7 +212,7 @@ PropensityTraining train_propensity(Context const& ctx, CustomerTable const& tab
           (fold[row] == f ? test_rows : train_rows).push_back(row);
         }
         Fit const fold_fit = fit_rows(ctx, select_rows(table, train_rows), pick(label, train_rows),
-                                      specs, params.logistic);
+                                      weights_of(train_rows), specs, params.logistic);
         std::vector<double> const score =
             predict_rows(ctx, fold_fit.encoder, fold_fit.logistic, select_rows(table, test_rows));
         for (std::size_t i = 0; i < test_rows.size(); ++i) held_out_score[test_rows[i]] = score[i];
@@ -215,7 +221,7 @@ PropensityTraining train_propensity(Context const& ctx, CustomerTable const& tab
       validation = evaluate(held_out_score, held_out_label);
       validation_rows = table.rows();
     }
-    fit = fit_rows(ctx, table, label, specs, params.logistic);
+    fit = fit_rows(ctx, table, label, sample_weight, specs, params.logistic);
     training = evaluate(predict_rows(ctx, fit->encoder, fit->logistic, table), label);
   }
 

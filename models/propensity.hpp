@@ -105,10 +105,13 @@ struct PropensityTraining {
 };
 
 /// Trains on `table` with `label` (one 0/1 per row), encoding the columns of `specs`.
+/// `sample_weight` is empty (all 1) or one finite weight >= 0 per row; it weights the regression
+/// (models/logistic.hpp), not the reported metrics, which count customers.
 PropensityTraining train_propensity(Context const& ctx, CustomerTable const& table,
                                     std::span<float const> label,
                                     std::vector<EncodedColumnSpec> specs,
                                     PropensityParams const& params, std::string target,
-                                    std::string positive);
+                                    std::string positive,
+                                    std::span<float const> sample_weight = {});
 
 }  // namespace cie

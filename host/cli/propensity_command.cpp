@@ -36,6 +36,7 @@ struct TrainOptions {
   std::string numeric;
   std::string transforms;
   std::string missing;
+  std::string weight_column;
   int max_levels = 32;
   std::string penalty = "l2";
   double C = 1.0;
@@ -64,6 +65,9 @@ struct TrainOptions {
                        "columns to use, comma-separated (default: every column but the id, the "
                        "target and --exclude)");
     command.add_option("--exclude", exclude, "columns never used, e.g. leaking outcomes");
+    command.add_option("--weight-col", weight_column,
+                       "numeric column of sample weights (>= 0) for the regression; not a "
+                       "feature; the reported metrics count customers unweighted");
     command.add_option("--categorical", categorical,
                        "columns read as categorical even if they hold numbers");
     command.add_option("--numeric", numeric, "columns that must be numeric");
@@ -242,6 +246,19 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
   std::vector<float> const label =
       response_labels(table, *table.find(options.target), options.positive);
   table.take(options.target);
+  std::vector<float> weights;
+  if (!options.weight_column.empty()) {
+    TableColumn const* column = table.find(options.weight_column);
+    CIE_EXPECTS(column != nullptr && column->type == ColumnType::kNumeric,
+                "--weight-col: {} is not a numeric column of the tables; the columns are: {}",
+                options.weight_column, fmt::join(column_names(table), ", "));
+    for (std::size_t row = 0; row < table.rows(); ++row) {
+      CIE_EXPECTS_DATA(column->missing[row] == 0, "{}: column {}: missing sample weight",
+                       table.describe_row(row), column->name);
+      weights.push_back(static_cast<float>(column->numbers[row]));
+    }
+    table.take(options.weight_column);
+  }
   for (std::string const& name : split_list(options.exclude)) {
     CIE_EXPECTS(table.find(name) != nullptr,
                 "--exclude: column {} is not in the tables; the columns are: {}", name,
@@ -251,7 +268,7 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
   std::vector<EncodedColumnSpec> specs = feature_specs(options, table);
 
   PropensityTraining const trained = train_propensity(ctx, table, label, std::move(specs), params,
-                                                      options.target, options.positive);
+                                                      options.target, options.positive, weights);
   PropensityModel const& model = trained.model;
 
   json metrics = {{"device", ctx.device_name()},
@@ -268,6 +285,7 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
   ModelDocument document = model.to_document();
   document.params = params.to_json();
   document.params["inputs"] = join_json(sides);
+  document.params["weight_column"] = options.weight_column;
   document.training_metrics = metrics;
   document.training_data = trained.training_data;
   if (!options.report_path.empty()) {

@@ -170,6 +170,68 @@ TEST_F(PropensityCli, BadLabelsAndOptionsAreRefused) {
   EXPECT_FALSE(std::filesystem::exists(dir_.file("m.json")));
 }
 
+TEST_F(PropensityCli, SampleWeightsEqualDuplicatedRows) {
+  // Weight 2 on every customer of the south equals listing them twice.
+  std::istringstream attributes(make_tables().attributes);
+  std::istringstream responses(make_tables().responses);
+  std::string weighted_attributes = "customer_id,spend,region,w\n";
+  std::string duplicated_attributes = "customer_id,spend,region\n";
+  std::string duplicated_responses = "customer_id,responded\n";
+  std::map<std::string, std::string> response_of;
+  std::string line;
+  std::getline(responses, line);
+  while (std::getline(responses, line)) response_of[line.substr(0, line.find(','))] = line;
+  std::getline(attributes, line);
+  while (std::getline(attributes, line)) {
+    std::string const id = line.substr(0, line.find(','));
+    bool const south = line.ends_with(",south");
+    weighted_attributes += line + (south ? ",2\n" : ",1\n");
+    duplicated_attributes += line + "\n";
+    duplicated_responses += response_of[id] + "\n";
+    if (south) {
+      duplicated_attributes += id + "b" + line.substr(id.size()) + "\n";
+      duplicated_responses += id + "b" + response_of[id].substr(id.size()) + "\n";
+    }
+  }
+  spit(dir_.file("weighted.csv"), weighted_attributes);
+  spit(dir_.file("dup_attributes.csv"), duplicated_attributes);
+  spit(dir_.file("dup_responses.csv"), duplicated_responses);
+  // The z-score is fitted on rows, not weights, so the two encoders differ (400 vs 533 rows);
+  // without a penalty the fitted probabilities do not depend on that affine rescaling, so the
+  // two models must score every customer alike.
+  auto const train_and_score = [&](std::string const& model, std::string const& tables) {
+    RunResult const trained = run_on_cpu(
+        dir_, "propensity train --target responded --validation 0 --penalty none --tol 1e-12 "
+              "--model " + dir_.file(model) + " " + tables);
+    EXPECT_EQ(trained.exit_code, 0) << trained.err;
+    RunResult const scored =
+        run_on_cpu(dir_, "propensity score --model " + dir_.file(model) + " --table " +
+                             dir_.file("attributes.csv") + " --out " + dir_.file(model + ".csv"));
+    EXPECT_EQ(scored.exit_code, 0) << scored.err;
+    return probabilities(slurp(dir_.file(model + ".csv")));
+  };
+  std::map<std::string, double> const weighted = train_and_score(
+      "weighted.json",
+      "--table " + dir_.file("responses.csv") + " --table " + dir_.file("weighted.csv") +
+          " --weight-col w");
+  std::map<std::string, double> const duplicated = train_and_score(
+      "duplicated.json",
+      "--table " + dir_.file("dup_responses.csv") + " --table " + dir_.file("dup_attributes.csv"));
+  std::map<std::string, double> const unweighted = train_and_score(
+      "unweighted.json",
+      "--table " + dir_.file("responses.csv") + " --table " + dir_.file("attributes.csv"));
+  ASSERT_EQ(weighted.size(), 400u);
+  double worst = 0.0, moved = 0.0;
+  for (auto const& [id, p] : weighted) {
+    worst = std::max(worst, std::abs(p - duplicated.at(id)));
+    moved = std::max(moved, std::abs(p - unweighted.at(id)));
+  }
+  EXPECT_LT(worst, 1e-6);
+  EXPECT_GT(moved, 1e-3);  // the weights do change the model
+  nlohmann::json const model = nlohmann::json::parse(slurp(dir_.file("weighted.json")));
+  for (nlohmann::json const& column : model["features"]["columns"]) EXPECT_NE(column["name"], "w");
+}
+
 TEST_F(PropensityCli, CrossValidationAndCalibrationAreReported) {
   RunResult const folds =
       run_on_cpu(dir_, train("--validation 0 --folds 4 --calibration isotonic"));
