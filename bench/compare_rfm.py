@@ -81,7 +81,7 @@ def quality(cie_out, peer_out, peer="pandas"):
     m_differ, segment_differ = int(m_differs.sum()), int(segment_differs.sum())
     if m_differ == 0 and segment_differ == 0:
         return f"equal ({sums_differ} {peer} sums off in the last bits)" if sums_differ else "equal"
-    return (f"equal up to summation: {peer}'s sum is off in the last bits for {sums_differ} "
+    return (f"equal up to summation: {peer} sums are off in the last bits for {sums_differ} "
             f"customers, which moves {m_differ} M scores and {segment_differ} segments")
 
 

@@ -34,7 +34,7 @@ def label_check(z, centroids, ours, theirs):
     not_tied = np.abs(d_ours - d_theirs) > 1e-5 * np.maximum(d_ours, 1.0)
     if not_tied.any():
         return f"MISMATCH: {int(not_tied.sum())} labels differ from cie's", ""
-    return "", f"labels equal but {len(differ)} ties"
+    return "", f"labels equal up to {len(differ)} tied"
 
 
 def run(args, work, coef, centroids, centroids_from):
