@@ -4,7 +4,8 @@ Data as in bench/compare_logistic.py: ROWS x 32 from a known logistic model (x ~
 P(y = 1) = sigmoid(x'beta - 1), beta_j = 0.5 sin j), float32 (scikit-learn gets the same values
 as float64). Every fit stops at tol 1e-6, the same criterion in both tools (infinity norm of the
 gradient of the same 1/n-scaled objective). cie runs through bench/logistic_driver with its
-default solver (auto: Newton at 32 columns) and with lbfgs. Quality, computed here in float64
+default solver (auto: Newton while rows x 33^2 <= 2e8, else L-BFGS; the table names the one it
+picked) and with lbfgs. Quality, computed here in float64
 from each tool's coefficients: the training log-loss (cie's must be no worse than scikit-learn's
 + 1e-9, so the time is to the same or a better log-loss) and the AUC.
 """
@@ -76,7 +77,8 @@ def run(args, work):
     def cie(solver, name):
         def fit():
             result = run_driver(args, paths, rows, ["--solver", solver, "--tol", "1e-6"])
-            models[name] = (result["coef"], result["intercept"], result["iterations"])
+            models[name] = (result["coef"], result["intercept"],
+                            f"{result['iterations']} it ({result['solver']})")
             return result["seconds"]
         return fit
 
@@ -85,10 +87,10 @@ def run(args, work):
         model = LogisticRegression(C=1.0, solver="lbfgs", tol=1e-6, max_iter=10000)
         seconds, _ = stopwatch(lambda: model.fit(x64, y))
         models["scikit-learn lbfgs"] = (model.coef_[0], float(model.intercept_[0]),
-                                        int(model.n_iter_[0]))
+                                        f"{int(model.n_iter_[0])} it")
         return seconds
 
-    tools = {"cie (auto: newton)": cie("auto", "cie (auto: newton)"),
+    tools = {"cie (auto)": cie("auto", "cie (auto)"),
              "cie lbfgs": cie("lbfgs", "cie lbfgs")}
     if not sklearn_error:
         tools["scikit-learn lbfgs"] = sklearn
@@ -100,12 +102,12 @@ def run(args, work):
         z = margins(x, coef, intercept)
         losses[name] = (log_loss(z, y), auc(z, y))
     reference = losses.get("scikit-learn lbfgs")
-    for name in ("cie (auto: newton)", "cie lbfgs", "scikit-learn lbfgs"):
+    for name in ("cie (auto)", "cie lbfgs", "scikit-learn lbfgs"):
         if name in errors:
             rows_out.append(row("logistic", case, name, "fit s", None, "s", status=errors[name]))
             continue
         loss, area = losses[name]
-        quality = f"log-loss {loss:.10f}, AUC {area:.6f}, {models[name][2]} it"
+        quality = f"log-loss {loss:.10f}, AUC {area:.6f}, {models[name][2]}"
         status = "ok"
         if name.startswith("cie") and reference and loss > reference[0] + 1e-9:
             status = f"MISMATCH: log-loss {loss:.10f} worse than scikit-learn's {reference[0]:.10f}"
@@ -113,7 +115,7 @@ def run(args, work):
                             median(results[name]) if status == "ok" else None, "s",
                             quality=quality, status=status, log_loss=loss, auc=area,
                             iterations=models[name][2], runs=results[name]))
-    coef, intercept, _ = models.get("cie (auto: newton)", (None, None, None))
+    coef, intercept, _ = models.get("cie (auto)", (None, None, None))
     if coef is not None:
         state["coef"] = np.append(np.asarray(coef, dtype=np.float64), intercept)
     for path in paths:

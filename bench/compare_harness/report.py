@@ -79,3 +79,38 @@ def markdown(document, args):
         if task_rows:
             lines += table(task_rows, task) + [""]
     return "\n".join(lines)
+
+
+def summary(document):
+    """One compact table, a line per case: cie's median and each peer's with its ratio."""
+    tools = ["pandas", "polars", "duckdb", "scikit-learn", "faiss-cpu"]
+    lines = ["| task | case | measure | cie | " + " | ".join(tools) + " |",
+             "|---|---|---|---|" + "---|" * len(tools)]
+    seen = []
+    for r in document["rows"]:
+        key = (r["task"], r["case"], r["metric"])
+        if key not in seen:
+            seen.append(key)
+    for task, case, metric in seen:
+        rows = [r for r in document["rows"] if (r["task"], r["case"], r["metric"]) == (task, case, metric)]
+        cells = {}
+        for r in rows:
+            name = "cie" if r["tool"].startswith("cie") else r["tool"].split()[0]
+            if r["status"] != "ok":
+                text = r["status"]
+            else:
+                text = figure(r["value"], r["unit"], r["metric"])
+                if r["ratio"] is not None:
+                    text += f" ({r['ratio']:.2f}x)"
+            if name == "cie" and len([x for x in rows if x["tool"].startswith("cie")]) > 1:
+                text = f"{r['tool'].removeprefix('cie').strip()} {text}"
+            cells[name] = cells[name] + "; " + text if name in cells else text
+        lines.append(f"| {task} | {case} | {metric} | {cells.get('cie', '')} | "
+                     + " | ".join(cells.get(t, "") for t in tools) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+    print(summary(json.load(open(sys.argv[1]))))
