@@ -46,36 +46,42 @@ def machine():
     return f"{os.cpu_count()} cores, {memory_gib:.0f} GiB, {cpu}"
 
 
-def quality(cie_out, peer_out):
+def quality(cie_out, peer_out, peer="pandas"):
     """'equal', 'equal up to summation: ...', or 'MISMATCH: ...'.
 
-    pandas' groupby sum is not correctly rounded (cie's compensated sums are), so two customers
-    whose totals are equal or nearly so can swap rank order. Such differences are accepted only
-    when the monetary totals agree to 1e-9 relative AND pandas' own qcut recipe applied to cie's
-    totals reproduces cie's M scores exactly.
+    pandas' groupby sum is not correctly rounded (cie's compensated sums are; so are neither
+    polars' nor DuckDB's), so two customers whose totals are equal or nearly so can swap rank
+    order. Such differences are accepted only when the monetary totals agree to 1e-9 relative,
+    pandas' own qcut recipe applied to cie's totals reproduces cie's M scores exactly, the same
+    recipe applied to the peer's totals reproduces the peer's M scores, and segments differ only
+    where M scores do.
     """
     ours = pd.read_csv(cie_out, dtype={"customer_id": str}, keep_default_na=False,
                        float_precision="round_trip")
-    peer = pd.read_csv(peer_out, dtype={"customer_id": str}, keep_default_na=False,
-                       float_precision="round_trip")
-    if len(ours) != len(peer) or not (ours["customer_id"].to_numpy() == peer["customer_id"].to_numpy()).all():
+    theirs = pd.read_csv(peer_out, dtype={"customer_id": str}, keep_default_na=False,
+                         float_precision="round_trip")
+    if len(ours) != len(theirs) or not (ours["customer_id"].to_numpy() == theirs["customer_id"].to_numpy()).all():
         return "MISMATCH: customers differ"
     for column in ("recency_days", "frequency", "r_score", "f_score"):
-        if not (ours[column].to_numpy() == peer[column].to_numpy()).all():
+        if not (ours[column].to_numpy() == theirs[column].to_numpy()).all():
             return f"MISMATCH: {column} differs"
-    relative = ((ours["monetary_total"] - peer["monetary_total"]).abs()
-                / peer["monetary_total"].abs().clip(lower=1.0)).max()
+    relative = ((ours["monetary_total"] - theirs["monetary_total"]).abs()
+                / theirs["monetary_total"].abs().clip(lower=1.0)).max()
     if relative > 1e-9:
         return f"MISMATCH: monetary differs by {relative:.2e} relative"
-    pandas_m_of_ours = pd.qcut(ours["monetary_total"].rank(method="first"), 5, labels=False) + 1
-    if not (pandas_m_of_ours.to_numpy() == ours["m_score"].to_numpy()).all():
-        return "MISMATCH: m_score is not pandas' qcut of cie's totals"
-    sums_differ = int((ours["monetary_total"] != peer["monetary_total"]).sum())
-    m_differ = int((ours["m_score"] != peer["m_score"]).sum())
-    segment_differ = int((ours["segment"] != peer["segment"]).sum())
+    for name, frame in (("cie", ours), (peer, theirs)):
+        qcut_m = pd.qcut(frame["monetary_total"].rank(method="first"), 5, labels=False) + 1
+        if not (qcut_m.to_numpy() == frame["m_score"].to_numpy()).all():
+            return f"MISMATCH: {name}'s m_score is not pandas' qcut of its own totals"
+    m_differs = (ours["m_score"] != theirs["m_score"]).to_numpy()
+    segment_differs = (ours["segment"] != theirs["segment"]).to_numpy()
+    if (segment_differs & ~m_differs).any():
+        return "MISMATCH: segment differs where the scores agree"
+    sums_differ = int((ours["monetary_total"] != theirs["monetary_total"]).sum())
+    m_differ, segment_differ = int(m_differs.sum()), int(segment_differs.sum())
     if m_differ == 0 and segment_differ == 0:
-        return f"equal ({sums_differ} pandas sums off in the last bits)" if sums_differ else "equal"
-    return (f"equal up to summation: pandas' sum is off in the last bits for {sums_differ} "
+        return f"equal ({sums_differ} {peer} sums off in the last bits)" if sums_differ else "equal"
+    return (f"equal up to summation: {peer} sums are off in the last bits for {sums_differ} "
             f"customers, which moves {m_differ} M scores and {segment_differ} segments")
 
 
