@@ -8,9 +8,9 @@
 #include <benchmark/benchmark.h>
 
 #include <map>
-#include <random>
 #include <string>
 
+#include "bench/synthetic.hpp"
 #include "host/context.hpp"
 #include "kernels/kmeans.hpp"
 #include "models/kmeans.hpp"
@@ -20,33 +20,17 @@ namespace {
 constexpr int kCols = 8;
 constexpr int kFitIterations = 10;
 
-/// Overlapping Gaussian blobs (32 centres, sd 3 in a [-10, 10] box), column-major, fixed seed;
-/// the overlap keeps Lloyd moving for every iteration of the fit benchmark.
+/// bench/synthetic.hpp's Gaussian blobs, built once per size.
 std::vector<float> const& blobs(std::int64_t rows) {
   static std::map<std::int64_t, std::vector<float>> cache;
   auto [slot, inserted] = cache.try_emplace(rows);
-  if (!inserted) return slot->second;
-  std::mt19937_64 rng(20261125);
-  std::uniform_real_distribution<float> where(-10.0f, 10.0f);
-  std::normal_distribution<float> noise(0.0f, 3.0f);
-  std::vector<float> centres(32 * kCols);
-  for (float& v : centres) v = where(rng);
-  std::vector<float>& x = slot->second;
-  x.resize(static_cast<std::size_t>(rows) * kCols);
-  for (std::int64_t i = 0; i < rows; ++i) {
-    std::size_t const centre = static_cast<std::size_t>(i % 32);
-    for (int j = 0; j < kCols; ++j) x[j * rows + i] = centres[centre * kCols + j] + noise(rng);
-  }
-  return x;
+  if (inserted) slot->second = cie::bench::gaussian_blobs(rows, kCols);
+  return slot->second;
 }
 
 /// The first k rows as centroids.
 std::vector<float> first_rows(std::vector<float> const& x, std::int64_t rows, int k) {
-  std::vector<float> centroids;
-  for (int c = 0; c < k; ++c) {
-    for (int j = 0; j < kCols; ++j) centroids.push_back(x[j * rows + c]);
-  }
-  return centroids;
+  return cie::bench::first_rows_as_centroids(x, rows, kCols, k);
 }
 
 void label(benchmark::State& state, std::int64_t rows, int k, double passes, int threads) {

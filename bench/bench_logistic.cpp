@@ -6,11 +6,11 @@
 //   build/bench/bench_logistic --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
 
-#include <cmath>
 #include <map>
-#include <random>
 #include <string>
+#include <utility>
 
+#include "bench/synthetic.hpp"
 #include "host/context.hpp"
 #include "kernels/linear.hpp"
 #include "models/logistic.hpp"
@@ -25,23 +25,16 @@ struct Data {
   std::vector<double> weight;
 };
 
-/// x ~ N(0, 1); P(y = 1) = σ(xᵀβ − 1) with β_j = 0.5·sin(j + 1); fixed seed.
+/// bench/synthetic.hpp's known logistic model (x ~ N(0, 1), P(y = 1) = σ(xᵀβ − 1),
+/// β_j = 0.5·sin(j + 1)), built once per size; unit weights.
 Data const& data(std::int64_t rows) {
   static std::map<std::int64_t, Data> cache;
   auto [slot, inserted] = cache.try_emplace(rows);
   Data& d = slot->second;
   if (!inserted) return d;
-  std::mt19937_64 rng(20261125);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::uniform_real_distribution<double> uniform(0.0, 1.0);
-  d.x.resize(static_cast<std::size_t>(rows) * kCols);
-  for (float& v : d.x) v = normal(rng);
-  d.y.resize(static_cast<std::size_t>(rows));
-  for (std::int64_t i = 0; i < rows; ++i) {
-    double z = -1.0;
-    for (int j = 0; j < kCols; ++j) z += 0.5 * std::sin(j + 1.0) * d.x[j * rows + i];
-    d.y[i] = uniform(rng) < 1.0 / (1.0 + std::exp(-z)) ? 1.0f : 0.0f;
-  }
+  cie::bench::LogisticData generated = cie::bench::known_logistic_data(rows, kCols);
+  d.x = std::move(generated.x);
+  d.y = std::move(generated.y);
   d.weight.assign(static_cast<std::size_t>(rows), 1.0);
   return d;
 }
@@ -92,8 +85,8 @@ void BM_LogisticPredict(benchmark::State& state) {
   std::int64_t const rows = state.range(0);
   Data const& d = data(rows);
   cie::LogisticModel model;
-  for (int j = 0; j < kCols; ++j) model.coef.push_back(0.5 * std::sin(j + 1.0));
-  model.intercept = -1.0;
+  model.coef = cie::bench::known_logistic_coef(kCols);
+  model.intercept = cie::bench::kKnownLogisticIntercept;
   cie::Context ctx = cie::Context::cpu();
   cie::FeatureMatrix const matrix{d.x.data(), static_cast<std::size_t>(rows), kCols};
   std::vector<double> probability(static_cast<std::size_t>(rows));

@@ -1,22 +1,35 @@
-// A small k-means program for bench/compare_kmeans.py: reads raw float32 files written by
-// numpy, fits, and prints one JSON line.
+// A small k-means program for bench/compare_kmeans.py and bench/gpu_check.sh: reads raw float32
+// files written by numpy (or generates the data in process), fits, and prints one JSON line.
 //
-//   kmeans_driver --data X.f32 --rows N --cols D --k K [--init C.f32 | --kmeans++ --n-init R]
-//                 [--iters I] [--tol T] [--seed S] [--threads P]
+//   kmeans_driver (--data X.f32 --rows N | --synthetic N) --cols D --k K
+//                 [--init C.f32 | --kmeans++ --n-init R] [--iters I] [--tol T] [--seed S]
+//                 [--threads P] [--device cpu|cuda|cuda:N|auto] [--warmup] [--passes P]
 //
 // X.f32: column-major N × D (numpy: X.T.astype("<f4").tofile(path)); C.f32: row-major K × D.
+// --synthetic N: bench/synthetic.hpp's Gaussian blobs (N × D, 32 centres, fixed seed), started
+// from their first K rows unless --kmeans++ is given. --device: default cpu. --warmup: one
+// untimed 2-iteration fit on the first 4096 rows first (CUDA context and module loading).
 // Output: {"seconds": fit wall time, "iterations": Lloyd iterations of the kept run,
-// "seconds_per_iter": seconds / iterations, "inertia": ...}. With --init the fit runs exactly
-// --iters iterations (tol 0 unless given), as scikit-learn and faiss are asked to.
+// "seconds_per_iter": seconds / iterations (the fit's one upload of x and final assignment
+// included), "inertia", "threads", "device", "rows", "cols", "k"}; with --passes P also
+// "upload_seconds" (building a fresh workspace: the device copy of x on CUDA),
+// "seconds_per_pass" (mean of P Lloyd passes with the fitted centroids, no labels written, as in
+// the fit's iterations) and "bytes_per_pass" (rows × cols × 4: the feature data each pass reads).
+// With --init (or --synthetic without --kmeans++) the fit runs exactly --iters iterations (tol 0
+// unless given), as scikit-learn and faiss are asked to.
+#include <algorithm>
 #include <chrono>
-#include <cstdio>
+#include <cstdint>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "bench/synthetic.hpp"
 #include "host/context.hpp"
 #include "host/error.hpp"
+#include "kernels/kmeans.hpp"
 #include "models/kmeans.hpp"
 
 namespace {
@@ -30,13 +43,18 @@ std::vector<float> read_floats(std::string const& path, std::size_t count) {
   return values;
 }
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
-    std::string data_path, init_path;
-    std::size_t rows = 0, cols = 0;
-    int threads = 0;
+    std::string data_path, init_path, device = "cpu";
+    std::size_t rows = 0, cols = 0, synthetic_rows = 0;
+    int threads = 0, passes = 0;
+    bool warmup = false, kmeans_pp = false;
     cie::KMeansParams params;
     params.tol = 0.0;
     params.max_iter = 10;
@@ -48,32 +66,81 @@ int main(int argc, char** argv) {
       };
       if (arg == "--data") data_path = value();
       else if (arg == "--rows") rows = std::stoull(value());
+      else if (arg == "--synthetic") synthetic_rows = std::stoull(value());
       else if (arg == "--cols") cols = std::stoull(value());
       else if (arg == "--k") params.n_clusters = std::stoi(value());
       else if (arg == "--init") init_path = value();
-      else if (arg == "--kmeans++") params.init = cie::KMeansInit::kKMeansPlusPlus;
+      else if (arg == "--kmeans++") kmeans_pp = true;
       else if (arg == "--n-init") params.n_init = std::stoi(value());
       else if (arg == "--iters") params.max_iter = std::stoi(value());
       else if (arg == "--tol") params.tol = std::stod(value());
       else if (arg == "--seed") params.seed = std::stoull(value());
       else if (arg == "--threads") threads = std::stoi(value());
+      else if (arg == "--device") device = value();
+      else if (arg == "--warmup") warmup = true;
+      else if (arg == "--passes") passes = std::stoi(value());
       else cie::fail(cie::ExitCode::kUsage, "unknown argument '{}'", arg);
     }
-    std::vector<float> const x = read_floats(data_path, rows * cols);
+    CIE_EXPECTS(cols > 0, "--cols is required");
+    CIE_EXPECTS(synthetic_rows == 0 || data_path.empty(), "--synthetic and --data exclude each other");
+    if (kmeans_pp) params.init = cie::KMeansInit::kKMeansPlusPlus;
+    std::vector<float> x;
+    if (synthetic_rows > 0) {
+      rows = synthetic_rows;
+      x = cie::bench::gaussian_blobs(static_cast<std::int64_t>(rows), static_cast<int>(cols));
+      if (!kmeans_pp && init_path.empty()) {
+        params.init = cie::KMeansInit::kGiven;
+        params.initial_centroids = cie::bench::first_rows_as_centroids(
+            x, static_cast<std::int64_t>(rows), static_cast<int>(cols), params.n_clusters);
+      }
+    } else {
+      x = read_floats(data_path, rows * cols);
+    }
     if (!init_path.empty()) {
       params.init = cie::KMeansInit::kGiven;
       params.initial_centroids =
           read_floats(init_path, static_cast<std::size_t>(params.n_clusters) * cols);
     }
-    cie::Context ctx = cie::Context::cpu(threads);
-    auto const start = std::chrono::steady_clock::now();
+    cie::Context ctx = cie::bench::make_context(device, threads);
+    if (warmup) {
+      std::int64_t const head_rows = std::min<std::int64_t>(static_cast<std::int64_t>(rows), 4096);
+      std::vector<float> const head =
+          cie::bench::head_rows(x.data(), static_cast<std::int64_t>(rows), static_cast<int>(cols), head_rows);
+      cie::KMeansParams small = params;
+      small.max_iter = 2;
+      small.n_init = 1;
+      (void)cie::kmeans_fit(ctx, small, {head.data(), static_cast<std::size_t>(head_rows), cols});
+    }
+    auto start = std::chrono::steady_clock::now();
     cie::KMeansResult result = cie::kmeans_fit(ctx, params, {x.data(), rows, cols});
-    double const seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("{\"seconds\": %.6f, \"iterations\": %d, \"seconds_per_iter\": %.6f, "
-                "\"inertia\": %.10g, \"threads\": %d}\n",
-                seconds, result.iterations, seconds / result.iterations, result.inertia,
-                ctx.threads());
+    double const seconds = seconds_since(start);
+    nlohmann::ordered_json out;
+    out["seconds"] = seconds;
+    out["iterations"] = result.iterations;
+    out["seconds_per_iter"] = seconds / result.iterations;
+    out["inertia"] = result.inertia;
+    out["threads"] = ctx.threads();
+    out["device"] = ctx.device_name();
+    out["rows"] = rows;
+    out["cols"] = cols;
+    out["k"] = params.n_clusters;
+    if (passes > 0) {
+      start = std::chrono::steady_clock::now();
+      auto workspace = cie::kernels::make_kmeans_workspace(
+          ctx, x.data(), static_cast<std::int64_t>(rows), static_cast<int>(cols), {});
+      out["upload_seconds"] = seconds_since(start);
+      start = std::chrono::steady_clock::now();
+      double inertia = 0.0;
+      for (int p = 0; p < passes; ++p) {
+        // The returned statistics are host values, so every pass has finished when it returns.
+        inertia += workspace->lloyd_pass(result.centroids, params.n_clusters, {}).inertia;
+      }
+      out["seconds_per_pass"] = seconds_since(start) / passes;
+      out["passes"] = passes;
+      out["pass_inertia"] = inertia / passes;
+      out["bytes_per_pass"] = static_cast<double>(rows) * static_cast<double>(cols) * sizeof(float);
+    }
+    std::cout << out.dump() << "\n";
     return 0;
   } catch (cie::Error const& e) {
     std::cerr << "kmeans_driver: " << e.what() << "\n";
