@@ -6,6 +6,10 @@
 #
 #   bash bench/nightly_scale.sh [SIZES...]          default: 1000000 10000000
 #   CIE=build/cie MEMORY_LIMIT=4GiB WORK=/tmp/cie-scale OUT=bench/results/nightly-scale-<machine>-<date>.md
+#   DEVICE=cpu|cuda|auto: passed to `cie run` as the global --device (unset: cie's default); the
+#   run then writes to $WORK/out-<size>-<TAG> (TAG defaults to DEVICE), so a cpu and a cuda run
+#   can share WORK (data and models, trained once with cie's default device, are reused) and be
+#   compared (bench/gpu_check.sh does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("${@:-1000000 10000000}")
@@ -14,6 +18,12 @@ work="${WORK:-/tmp/cie-scale}"
 limit="${MEMORY_LIMIT:-4GiB}"
 out="${OUT:-bench/results/nightly-scale-$(hostname -s)-$(date +%F).md}"
 cie="$(realpath "${CIE:-build/cie}")"
+device_args=()
+[[ -z "${DEVICE:-}" ]] || device_args=(--device "$DEVICE")
+tag="${TAG:-${DEVICE:-}}"
+# GNU time for the peak RSS when there is one (the GPU machines may lack it): TIME_BIN overrides.
+time_bin="${TIME_BIN:-/usr/bin/time}"
+[[ -x "$time_bin" ]] || time_bin=""
 mkdir -p "$work"
 
 for n in "${sizes[@]}"; do
@@ -34,10 +44,10 @@ if [[ ! -f "$work/models/response.json" ]]; then
 fi
 
 {
-  echo "# Nightly pipeline at scale, $(hostname -s), $(date +%F)"
+  echo "# Nightly pipeline at scale, $(hostname -s 2>/dev/null || uname -n), $(date +%F)${DEVICE:+, --device $DEVICE}"
   echo
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)," \
-       "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); commit $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (dirty tree)')."
+       "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); commit ${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}$(git diff --quiet 2>/dev/null || echo ' (dirty tree or no git)')."
   echo "Command: \`bash bench/nightly_scale.sh ${sizes[*]}\` (memory_limit $limit; models trained on the $first-customer set)."
   echo "Load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
@@ -45,7 +55,9 @@ fi
   echo "|---|---|---|---|---|---|"
 } >"$out"
 for n in "${sizes[@]}"; do
-  cat >"$work/nightly-$n.toml" <<TOML
+  run_out="$work/out-$n${tag:+-$tag}"
+  config="$work/nightly-$n${tag:+-$tag}.toml"
+  cat >"$config" <<TOML
 [run]
 as_of = "2026-01-01"
 memory_limit = "$limit"
@@ -58,19 +70,25 @@ model = "$work/models/segments.json"
 name = "response"
 model = "$work/models/response.json"
 [output]
-directory = "$work/out-$n"
+directory = "$run_out"
 TOML
   start=$(date +%s.%N)
-  /usr/bin/time -v "$cie" --log-level warn run "$work/nightly-$n.toml" >/dev/null 2>"$work/time-$n.txt"
+  if [[ -n "$time_bin" ]]; then
+    "$time_bin" -v "$cie" --log-level warn "${device_args[@]}" run "$config" \
+      >/dev/null 2>"$work/time-$n${tag:+-$tag}.txt"
+  else
+    "$cie" --log-level warn "${device_args[@]}" run "$config" >/dev/null 2>"$work/time-$n${tag:+-$tag}.txt"
+  fi
   end=$(date +%s.%N)
-  rss_kib=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$work/time-$n.txt")
-  python3 - "$work/out-$n/run_report.json" "$n" "$rss_kib" "$limit" "$start" "$end" >>"$out" <<'PY'
+  rss_kib=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$work/time-$n${tag:+-$tag}.txt")
+  python3 - "$run_out/run_report.json" "$n" "$rss_kib" "$limit" "$start" "$end" >>"$out" <<'PY'
 import json, sys
 report = json.load(open(sys.argv[1]))
 stages = ", ".join(f"{s['seconds']:.2f}" for s in report["stages"])
 rows = report["inputs"]["transactions"]["rows"]
+rss = f"{int(sys.argv[3]) / 1048576:.2f} GiB" if sys.argv[3] else "(no GNU time)"
 print(f"| {int(sys.argv[2]):,} | {rows:,} | {stages} | {float(sys.argv[6]) - float(sys.argv[5]):.1f} "
-      f"| {int(sys.argv[3]) / 1048576:.2f} GiB | {sys.argv[4]} |")
+      f"| {rss} | {sys.argv[4]} |")
 PY
 done
 cat "$out"

@@ -1,0 +1,235 @@
+"""bench/gpu_check.sh's comparisons, one table row each: python3 standard library only (the GPU
+machines have no numpy). Every subcommand prints markdown rows
+`| check | cpu | cuda | ratio | verdict |` (ratio: how many times faster the cuda column is) and
+exits 1 when a verdict is FAIL; a missing or unreadable input is a FAIL row, never a traceback.
+
+  gpu_check_tools.py rfm CPU_S CUDA_S CPU_CSV CUDA_CSV
+  gpu_check_tools.py kmeans CPU.json CUDA.json [BANDWIDTH.json]
+  gpu_check_tools.py logistic LABEL CPU.json CUDA.json
+  gpu_check_tools.py score CPU.json CUDA.json CPU_PROB.f64 CUDA_PROB.f64 CPU_LAB.i32 CUDA_LAB.i32
+  gpu_check_tools.py nightly CPU_OUT_DIR CUDA_OUT_DIR CPU_TABLE.md CUDA_TABLE.md
+
+Thresholds (CPU and CUDA twins fold sums in the same batch order but round differently inside
+a batch, so bit equality is not expected except where the code says so): k-means inertia within
+1e-5 relative; logistic log-loss within 1e-9 and coefficients within 1e-5 (the fits stop at a
+gradient norm of 1e-8); probabilities within 1e-9; k-means labels equal except at most one row
+per million (near-ties of float32 distances; the data stay inside the driver, so ties cannot be
+checked here); RFM output byte-identical; the nightly customers.csv equal field by field except
+probability columns (named p_* or *probability*, e.g. response_probability), which must agree
+within 1e-9 (the deciles derived from them must be equal).
+"""
+
+import array
+import csv
+import filecmp
+import json
+import math
+import os
+import sys
+
+failed = False
+
+
+def row(check, cpu, cuda, ratio, verdict):
+    global failed
+    failed |= verdict.startswith("FAIL")
+    print(f"| {check} | {cpu} | {cuda} | {ratio} | {verdict} |")
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            lines = [line for line in f.read().splitlines() if line.startswith("{")]
+        return json.loads(lines[-1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def load_report(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def seconds(value):
+    return "-" if value is None else f"{value:.4g} s"
+
+
+def speedup(cpu, cuda):
+    return "-" if not cpu or not cuda else f"{cpu / cuda:.2f}x"
+
+
+def missing(check, cpu, cuda):
+    names = [name for name, value in (("cpu", cpu), ("cuda", cuda)) if value is None]
+    if names:
+        row(check, "-" if cpu is None else "ran", "-" if cuda is None else "ran", "-",
+            f"FAIL: no result from the {' and '.join(names)} run (see the log)")
+        return True
+    return False
+
+
+def rfm(cpu_s, cuda_s, cpu_csv, cuda_csv):
+    check = "`cie rfm`, 1M customers: wall time"
+    cpu_s, cuda_s = float(cpu_s), float(cuda_s)
+    if not (os.path.exists(cpu_csv) and os.path.exists(cuda_csv)):
+        row(check, seconds(cpu_s), seconds(cuda_s), "-", "FAIL: an output file is missing")
+        return
+    same = filecmp.cmp(cpu_csv, cuda_csv, shallow=False)
+    row(check, seconds(cpu_s), seconds(cuda_s), speedup(cpu_s, cuda_s),
+        "ok: outputs identical" if same else "FAIL: outputs differ")
+
+
+def kmeans(cpu_path, cuda_path, bandwidth_path=None):
+    cpu, cuda = load(cpu_path), load(cuda_path)
+    shape = "?" if cpu is None else f"{cpu['rows'] / 1e6:g}M x {cpu['cols']}, k = {cpu['k']}"
+    check = f"k-means {shape}: fit s/iteration (one upload incl.)"
+    if missing(check, cpu, cuda):
+        return
+    rel = abs(cpu["inertia"] - cuda["inertia"]) / max(abs(cpu["inertia"]), 1e-300)
+    iters = f"{cpu['iterations']}/{cuda['iterations']} iterations"
+    verdict = "ok" if rel <= 1e-5 and cpu["iterations"] == cuda["iterations"] else "FAIL"
+    row(check, seconds(cpu["seconds_per_iter"]), seconds(cuda["seconds_per_iter"]),
+        speedup(cpu["seconds_per_iter"], cuda["seconds_per_iter"]),
+        f"{verdict}: inertia relative difference {rel:.2g}, {iters}")
+    check = "k-means: one Lloyd pass (data on the device)"
+    if "seconds_per_pass" not in cpu or "seconds_per_pass" not in cuda:
+        row(check, "-", "-", "-", "FAIL: no pass timing")
+        return
+    bandwidth = load(bandwidth_path) if bandwidth_path else None
+    if bandwidth is None:
+        floor = "no bandwidth probe (cpu test mode or probe failed)"
+    else:
+        floor_s = cuda["bytes_per_pass"] / (bandwidth["read_gb_per_s"] * 1e9)
+        floor = (f"floor {floor_s * 1e3:.3g} ms = {cuda['bytes_per_pass'] / 1e6:.0f} MB / "
+                 f"{bandwidth['read_gb_per_s']:.0f} GB/s read; cuda pass = "
+                 f"{cuda['seconds_per_pass'] / floor_s:.2f}x floor")
+    row(check, seconds(cpu["seconds_per_pass"]), seconds(cuda["seconds_per_pass"]),
+        speedup(cpu["seconds_per_pass"], cuda["seconds_per_pass"]), f"ok: {floor}")
+
+
+def logistic(label, cpu_path, cuda_path):
+    cpu, cuda = load(cpu_path), load(cuda_path)
+    check = f"logistic fit {label} (L2, C = 1, tol 1e-8)"
+    if missing(check, cpu, cuda):
+        return
+    loss = abs(cpu["log_loss"] - cuda["log_loss"])
+    coef = max(abs(a - b) for a, b in zip(cpu["coef"] + [cpu["intercept"]],
+                                          cuda["coef"] + [cuda["intercept"]]))
+    good = loss <= 1e-9 and coef <= 1e-5 and cpu["converged"] and cuda["converged"]
+    detail = (f"log-loss difference {loss:.2g}, coefficients max difference {coef:.2g}, "
+              f"{cpu['solver']} {cpu['iterations']}/{cuda['iterations']} iterations"
+              + ("" if cpu["converged"] and cuda["converged"] else ", NOT converged"))
+    row(check, seconds(cpu["seconds"]), seconds(cuda["seconds"]),
+        speedup(cpu["seconds"], cuda["seconds"]), ("ok: " if good else "FAIL: ") + detail)
+
+
+def read_array(kind, path):
+    values = array.array(kind)
+    with open(path, "rb") as f:
+        values.frombytes(f.read())
+    if sys.byteorder != "little":
+        values.byteswap()
+    return values
+
+
+def score(cpu_path, cuda_path, cpu_prob, cuda_prob, cpu_labels, cuda_labels):
+    cpu, cuda = load(cpu_path), load(cuda_path)
+    check = "scoring (logistic 32 cols + k-means 8 cols, k = 16): customers/s"
+    if missing(check, cpu, cuda):
+        return
+    check = f"scoring {cpu['rows'] / 1e6:g}M customers (logistic 32 cols + k-means 8 cols, k = 16): customers/s"
+    try:
+        p, q = read_array("d", cpu_prob), read_array("d", cuda_prob)
+        a, b = read_array("i", cpu_labels), read_array("i", cuda_labels)
+    except OSError as error:
+        row(check, "-", "-", "-", f"FAIL: {error}")
+        return
+    rows = cpu["rows"]
+    if not (len(p) == len(q) == len(a) == len(b) == rows):
+        row(check, "-", "-", "-", "FAIL: output lengths differ from the row count")
+        return
+    worst = max(abs(x - y) for x, y in zip(p, q))
+    differ = sum(1 for x, y in zip(a, b) if x != y)
+    good = worst <= 1e-9 and differ <= rows // 1_000_000
+    rate = lambda r: f"{r['customers_per_second'] / 1e6:.3g}M/s"
+    row(check, rate(cpu), rate(cuda), f"{cuda['customers_per_second'] / cpu['customers_per_second']:.2f}x",
+        ("ok: " if good else "FAIL: ") + f"probabilities max difference {worst:.2g}, "
+        f"{differ} labels differ")
+
+
+def is_float(text):
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def nightly_total(table_path):
+    """The last row's `total s` of a bench/nightly_scale.sh table, or None."""
+    try:
+        with open(table_path) as f:
+            rows = [line for line in f if line.startswith("| ") and line[2].isdigit()]
+        return float(rows[-1].split("|")[4])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def nightly(cpu_dir, cuda_dir, cpu_table, cuda_table):
+    check = "nightly `cie run`: wall time"
+    cpu_s, cuda_s = nightly_total(cpu_table), nightly_total(cuda_table)
+    if missing(check, cpu_s, cuda_s):
+        return
+    devices = []
+    for d in (cpu_dir, cuda_dir):
+        report = load_report(os.path.join(d, "run_report.json"))
+        devices.append(report.get("device", "?") if report else "?")
+    paths = [os.path.join(d, "customers.csv") for d in (cpu_dir, cuda_dir)]
+    try:
+        tables = []
+        for path in paths:
+            with open(path, newline="") as f:
+                tables.append(list(csv.reader(f)))
+    except OSError as error:
+        row(check, seconds(cpu_s), seconds(cuda_s), "-", f"FAIL: {error}")
+        return
+    (header, *a), (header_b, *b) = tables
+    check = f"nightly `cie run`, {len(a):,} customers: wall time"
+    if header != header_b or len(a) != len(b):
+        row(check, seconds(cpu_s), seconds(cuda_s), speedup(cpu_s, cuda_s),
+            f"FAIL: header or row count differs ({len(a)} vs {len(b)} rows)")
+        return
+    worst, mismatches = 0.0, {}
+    for j, name in enumerate(header):
+        differ = [(x[j], y[j]) for x, y in zip(a, b) if x[j] != y[j]]
+        if not differ:
+            continue
+        probability = name.startswith("p_") or "probability" in name
+        if probability and all(is_float(x) and is_float(y) for x, y in differ):
+            worst = max(worst, max(abs(float(x) - float(y)) for x, y in differ))
+            if worst > 1e-9:
+                mismatches[name] = len(differ)
+        else:
+            mismatches[name] = len(differ)
+    if mismatches:
+        verdict = "FAIL: customers.csv differs in " + ", ".join(
+            f"{name} ({count} rows)" for name, count in mismatches.items())
+    else:
+        verdict = (f"ok: customers.csv ({len(a)} rows, {len(header)} columns) equal, "
+                   f"probabilities within {worst:.2g}")
+    verdict += f" (run_report devices: {devices[0]} / {devices[1]})"
+    row(check, seconds(cpu_s), seconds(cuda_s), speedup(cpu_s, cuda_s), verdict)
+
+
+def main(argv):
+    commands = {"rfm": rfm, "kmeans": kmeans, "logistic": logistic, "score": score,
+                "nightly": nightly}
+    if len(argv) < 2 or argv[1] not in commands:
+        sys.exit(__doc__)
+    commands[argv[1]](*argv[2:])
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
