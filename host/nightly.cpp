@@ -18,6 +18,7 @@
 #include "host/publish.hpp"
 #include "host/rfm_output.hpp"
 #include "host/text_file.hpp"
+#include "host/units.hpp"
 #include "models/propensity.hpp"
 #include "models/rfm.hpp"
 #include "models/segment_model.hpp"
@@ -106,6 +107,11 @@ std::vector<double> score(NightlyConfig const& config, Context& ctx,
   std::size_t const budget = ctx.memory_budget_bytes() > resident
                                  ? ctx.memory_budget_bytes() - resident
                                  : std::size_t{1} << 20;
+  if (ctx.memory_budget_bytes() <= resident) {
+    logger->warn("score {}: the tables held already use {} of memory_limit {}; scoring in the "
+                 "smallest batches",
+                 loaded.name, format_bytes(resident), format_bytes(ctx.memory_budget_bytes()));
+  }
   BatchPlan plan =
       plan_batches(customers.rows(), row_bytes, row_bytes, budget, device_free_bytes(ctx));
   plan_report = {{"batch_rows", plan.batch_rows}, {"batches", plan.batches}, {"reason", plan.reason}};
