@@ -265,6 +265,9 @@ json run_nightly(NightlyConfig const& config, std::shared_ptr<Logger> logger) {
     model["deciles"] = decile_summary(probabilities.back(), rankings.back());
     report["models"].push_back(std::move(model));
   }
+  if (ctx.device_name() != report["device"].get<std::string>()) {
+    report["device_fallback"] = ctx.device_name();  // a device failure moved the rest here
+  }
 
   StageProgress write("write", customers.rows(), *logger);
   RfmExtraColumns extra;
