@@ -27,25 +27,63 @@ typedef double Double4 __attribute__((vector_size(4 * sizeof(double))));
 /// Points compared per sweep over the features: four independent accumulators share each load
 /// of the tile and overlap their FMA latencies (eight measured 2x slower on Zen 3: spills).
 constexpr int kPointsPerSweep = 4;
+/// Tiles per sweep: each broadcast of a point's feature serves this many tiles.
+constexpr int kTilesPerSweep = 2;
 
-/// Sweeps the features once for points p .. p + G - 1 and folds them, in index order, into
-/// best and label (strict <, so ties keep the lower index).
-template <int G>
+/// Sweeps the features once for points p .. p + G - 1 and T consecutive tiles (each load of a
+/// point's feature is shared by the T tiles) and folds them, in index order, into best[t] and
+/// label[t] (strict <, so ties keep the lower index).
+template <int G, int T, int kCols>
 [[gnu::always_inline]] inline void compare_points(float const* tile, std::int64_t rows,
-                                                  float const* points, int p, int cols, Lanes& best,
-                                                  LaneLabels& label) {
-  Lanes distance[G] = {};
+                                                  float const* points, int p, int runtime_cols,
+                                                  Lanes (&best)[T], LaneLabels (&label)[T]) {
+  int const cols = kCols > 0 ? kCols : runtime_cols;
+  // The unroll pragmas keep distance[][] in registers (without them GCC 12 interchanged the
+  // loops, kept the accumulators in memory and ran 3x slower).
+  Lanes distance[T][G] = {};
   for (int j = 0; j < cols; ++j) {
-    Lanes x;
-    std::memcpy(&x, tile + j * rows, sizeof x);
+    Lanes x[T];
+#pragma GCC unroll 4
+    for (int t = 0; t < T; ++t) std::memcpy(&x[t], tile + t * kTileRows + j * rows, sizeof x[t]);
+#pragma GCC unroll 4
     for (int g = 0; g < G; ++g) {
-      distance[g] = add_squared_difference(distance[g], x, points[(p + g) * cols + j]);
+      float const c = points[(p + g) * cols + j];
+#pragma GCC unroll 4
+      for (int t = 0; t < T; ++t) distance[t][g] = add_squared_difference(distance[t][g], x[t], c);
     }
   }
   for (int g = 0; g < G; ++g) {
-    LaneLabels const closer = is_closer(distance[g], best);
-    best = closer ? distance[g] : best;
-    label = closer ? LaneLabels{} + (p + g) : label;
+    LaneLabels const index = LaneLabels{} + (p + g);
+    for (int t = 0; t < T; ++t) {
+      LaneLabels const closer = is_closer(distance[t][g], best[t]);
+      best[t] = closer ? distance[t][g] : best[t];
+      label[t] = closer ? index : label[t];
+    }
+  }
+}
+
+/// Nearest of the k points for the T consecutive tiles at `tile`: best[0 .. 8T) and label[..].
+/// kCols: the number of features when known at compile time (fully unrolled sweeps), else 0.
+template <int T, int kCols>
+[[gnu::always_inline]] inline void nearest_tiles(float const* tile, std::int64_t rows,
+                                                 float const* points, int k, int cols, float* best,
+                                                 std::int32_t* label) {
+  Lanes tile_best[T];
+  LaneLabels tile_label[T];
+  for (int t = 0; t < T; ++t) {
+    tile_best[t] = Lanes{} + std::numeric_limits<float>::infinity();
+    tile_label[t] = LaneLabels{};
+  }
+  int p = 0;
+  for (; p + kPointsPerSweep <= k; p += kPointsPerSweep) {
+    compare_points<kPointsPerSweep, T, kCols>(tile, rows, points, p, cols, tile_best, tile_label);
+  }
+  for (; p < k; ++p) {
+    compare_points<1, T, kCols>(tile, rows, points, p, cols, tile_best, tile_label);
+  }
+  for (int t = 0; t < T; ++t) {
+    std::memcpy(best + t * kTileRows, &tile_best[t], sizeof tile_best[t]);
+    std::memcpy(label + t * kTileRows, &tile_label[t], sizeof tile_label[t]);
   }
 }
 
@@ -139,28 +177,33 @@ template <bool kWeighted>
   }
 }
 
-}  // namespace
-
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void nearest_points(
-    float const* x, std::int64_t rows, std::int64_t r0, int count, float const* points, int k,
-    int cols, float* best, std::int32_t* label) {
+template <int kCols>
+[[gnu::always_inline]] inline void nearest_rows(float const* x, std::int64_t rows, std::int64_t r0,
+                                                int count, float const* points, int k, int cols,
+                                                float* best, std::int32_t* label) {
   int r = 0;
+  for (; r + kTilesPerSweep * kTileRows <= count; r += kTilesPerSweep * kTileRows) {
+    nearest_tiles<kTilesPerSweep, kCols>(x + r0 + r, rows, points, k, cols, best + r, label + r);
+  }
   for (; r + kTileRows <= count; r += kTileRows) {
-    float const* tile = x + r0 + r;
-    Lanes tile_best = Lanes{} + std::numeric_limits<float>::infinity();
-    LaneLabels tile_label = {};
-    int p = 0;
-    for (; p + kPointsPerSweep <= k; p += kPointsPerSweep) {
-      compare_points<kPointsPerSweep>(tile, rows, points, p, cols, tile_best, tile_label);
-    }
-    for (; p < k; ++p) compare_points<1>(tile, rows, points, p, cols, tile_best, tile_label);
-    std::memcpy(best + r, &tile_best, sizeof tile_best);
-    std::memcpy(label + r, &tile_label, sizeof tile_label);
+    nearest_tiles<1, kCols>(x + r0 + r, rows, points, k, cols, best + r, label + r);
   }
   for (; r < count; ++r) {
     Nearest const nearest = nearest_centroid(x, rows, r0 + r, points, k, cols);
     best[r] = nearest.distance;
     label[r] = nearest.cluster;
+  }
+}
+
+}  // namespace
+
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void nearest_points(
+    float const* x, std::int64_t rows, std::int64_t r0, int count, float const* points, int k,
+    int cols, float* best, std::int32_t* label) {
+  if (cols == 8) {
+    nearest_rows<8>(x, rows, r0, count, points, k, cols, best, label);
+  } else {
+    nearest_rows<0>(x, rows, r0, count, points, k, cols, best, label);
   }
 }
 

@@ -1,8 +1,10 @@
 // The CPU twin's hot loops (internal to kernels/cpu/kmeans*.cpp), on tiles of eight consecutive
 // rows of a column-major matrix held in the lanes of SIMD registers (one load per feature).
 //
-// nearest_points is register-blocked: four points are compared per sweep over the features and
-// the best distance and label stay in registers until the tile is done. Each distance is
+// nearest_points is register-blocked: four points are compared per sweep over the features, on
+// two tiles at once (each broadcast of a point's feature serves both), and the best distances
+// and labels stay in registers until the tiles are done; eight features get sweeps unrolled at
+// compile time. Each distance is
 // accumulated in feature order with the shared add_squared_difference (a fused multiply-add per
 // feature), so every result is bit-identical to kernels::nearest_centroid, which also handles
 // the rows past the last full tile.

@@ -128,28 +128,33 @@ TEST_P(KMeansKernelBackends, SeedingPassesMatchReference) {
 }
 
 TEST_P(KMeansKernelBackends, TiesGoToTheLowerIndexInEveryRow) {
-  // 37 rows (full SIMD tiles and a tail) at (i, 0, 0); centroids 2 and 4 are equally near every
-  // row (offsets ±1 in feature 1), once within a sweep of four centroids and once after it.
+  // 37 rows (pairs of full SIMD tiles, a tile and a tail) at (i, 0, ...); centroids 2 and 4 are
+  // equally near every row (offsets ±1 in feature 1), once within a sweep of four centroids and
+  // once after it. cols 8 also takes the sweeps compiled for eight features.
   std::int64_t const rows = 37;
-  int const cols = 3;
-  std::vector<float> x(static_cast<std::size_t>(rows) * cols, 0.0f);
-  for (std::int64_t i = 0; i < rows; ++i) x[i] = static_cast<float>(i);
-  std::vector<float> centroids;
-  for (int c = 0; c < 5; ++c) {
-    float const offset = c == 2 ? 1.0f : (c == 4 ? -1.0f : 10.0f + c);
-    centroids.insert(centroids.end(), {0.0f, offset, 0.0f});
+  for (int cols : {3, 8}) {
+    SCOPED_TRACE(::testing::Message() << "cols " << cols);
+    std::vector<float> x(static_cast<std::size_t>(rows) * cols, 0.0f);
+    for (std::int64_t i = 0; i < rows; ++i) x[i] = static_cast<float>(i);
+    std::vector<float> centroids;
+    for (int c = 0; c < 5; ++c) {
+      float const offset = c == 2 ? 1.0f : (c == 4 ? -1.0f : 10.0f + c);
+      std::vector<float> point(static_cast<std::size_t>(cols), 0.0f);
+      point[1] = offset;
+      centroids.insert(centroids.end(), point.begin(), point.end());
+    }
+    auto workspace = make_kmeans_workspace(context(), x.data(), rows, cols, {});
+    std::vector<std::int32_t> labels(static_cast<std::size_t>(rows));
+    KMeansPassStats const stats = workspace->lloyd_pass(centroids, 5, labels);
+    std::vector<float> distances(static_cast<std::size_t>(rows));
+    workspace->nearest_distances(centroids, 5, distances);
+    for (std::int64_t i = 0; i < rows; ++i) {
+      ASSERT_EQ(labels[i], 2) << "row " << i;
+      ASSERT_EQ(distances[i], static_cast<float>(i * i) + 1.0f) << "row " << i;
+    }
+    EXPECT_EQ(stats.weights[2], static_cast<double>(rows));
+    EXPECT_EQ(stats.weights[4], 0.0);
   }
-  auto workspace = make_kmeans_workspace(context(), x.data(), rows, cols, {});
-  std::vector<std::int32_t> labels(static_cast<std::size_t>(rows));
-  KMeansPassStats const stats = workspace->lloyd_pass(centroids, 5, labels);
-  std::vector<float> distances(static_cast<std::size_t>(rows));
-  workspace->nearest_distances(centroids, 5, distances);
-  for (std::int64_t i = 0; i < rows; ++i) {
-    ASSERT_EQ(labels[i], 2) << "row " << i;
-    ASSERT_EQ(distances[i], static_cast<float>(i * i) + 1.0f) << "row " << i;
-  }
-  EXPECT_EQ(stats.weights[2], static_cast<double>(rows));
-  EXPECT_EQ(stats.weights[4], 0.0);
 }
 
 TEST_P(KMeansKernelBackends, UnweightedPassEqualsUnitWeightsBitForBit) {
