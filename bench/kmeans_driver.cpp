@@ -27,27 +27,14 @@
 #include <vector>
 
 #include "bench/synthetic.hpp"
+#include "bench/driver_support.hpp"
 #include "host/context.hpp"
 #include "host/error.hpp"
 #include "kernels/kmeans.hpp"
 #include "models/kmeans.hpp"
 
-namespace {
-
-std::vector<float> read_floats(std::string const& path, std::size_t count) {
-  std::vector<float> values(count);
-  std::ifstream in(path, std::ios::binary);
-  in.read(reinterpret_cast<char*>(values.data()), static_cast<std::streamsize>(count * sizeof(float)));
-  CIE_EXPECTS_DATA(in.gcount() == static_cast<std::streamsize>(count * sizeof(float)),
-                   "{}: expected {} float32 values", path, count);
-  return values;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-}  // namespace
+using cie::bench::read_values;
+using cie::bench::seconds_since;
 
 int main(int argc, char** argv) {
   try {
@@ -94,12 +81,12 @@ int main(int argc, char** argv) {
             x, static_cast<std::int64_t>(rows), static_cast<int>(cols), params.n_clusters);
       }
     } else {
-      x = read_floats(data_path, rows * cols);
+      x = read_values<float>(data_path, rows * cols);
     }
     if (!init_path.empty()) {
       params.init = cie::KMeansInit::kGiven;
       params.initial_centroids =
-          read_floats(init_path, static_cast<std::size_t>(params.n_clusters) * cols);
+          read_values<float>(init_path, static_cast<std::size_t>(params.n_clusters) * cols);
     }
     cie::Context ctx = cie::bench::make_context(device, threads);
     if (warmup) {

@@ -24,26 +24,13 @@
 #include <vector>
 
 #include "bench/synthetic.hpp"
+#include "bench/driver_support.hpp"
 #include "host/context.hpp"
 #include "host/error.hpp"
 #include "models/logistic.hpp"
 
-namespace {
-
-std::vector<float> read_floats(std::string const& path, std::size_t count) {
-  std::vector<float> values(count);
-  std::ifstream in(path, std::ios::binary);
-  in.read(reinterpret_cast<char*>(values.data()), static_cast<std::streamsize>(count * sizeof(float)));
-  CIE_EXPECTS_DATA(in.gcount() == static_cast<std::streamsize>(count * sizeof(float)),
-                   "{}: expected {} float32 values", path, count);
-  return values;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-}  // namespace
+using cie::bench::read_values;
+using cie::bench::seconds_since;
 
 int main(int argc, char** argv) {
   try {
@@ -85,8 +72,8 @@ int main(int argc, char** argv) {
       x = std::move(data.x);
       y = std::move(data.y);
     } else {
-      x = read_floats(data_path, rows * cols);
-      y = read_floats(labels_path, rows);
+      x = read_values<float>(data_path, rows * cols);
+      y = read_values<float>(labels_path, rows);
     }
     cie::FeatureMatrix const matrix{x.data(), rows, cols};
     cie::Context ctx = cie::bench::make_context(device, threads);

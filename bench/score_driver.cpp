@@ -28,36 +28,15 @@
 #include <vector>
 
 #include "bench/synthetic.hpp"
+#include "bench/driver_support.hpp"
 #include "host/context.hpp"
 #include "host/error.hpp"
 #include "models/kmeans.hpp"
 #include "models/logistic.hpp"
 
-namespace {
-
-template <typename T>
-std::vector<T> read_values(std::string const& path, std::size_t count) {
-  std::vector<T> values(count);
-  std::ifstream in(path, std::ios::binary);
-  in.read(reinterpret_cast<char*>(values.data()), static_cast<std::streamsize>(count * sizeof(T)));
-  CIE_EXPECTS_DATA(in.gcount() == static_cast<std::streamsize>(count * sizeof(T)),
-                   "{}: expected {} values of {} bytes", path, count, sizeof(T));
-  return values;
-}
-
-template <typename T>
-void write_values(std::string const& path, std::vector<T> const& values) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<char const*>(values.data()),
-            static_cast<std::streamsize>(values.size() * sizeof(T)));
-  CIE_EXPECTS(out.good(), "{}: write failed", path);
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-}  // namespace
+using cie::bench::read_values;
+using cie::bench::seconds_since;
+using cie::bench::write_values;
 
 int main(int argc, char** argv) {
   try {

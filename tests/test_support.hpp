@@ -14,6 +14,7 @@
 #include <string>
 
 #include "host/context.hpp"
+#include "host/error.hpp"
 #include "kernels/device.hpp"
 
 namespace cie::testing {
@@ -76,6 +77,18 @@ class BackendTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<Context> context_;
   std::string skip_reason_;
 };
+
+/// Expects `call` to throw a cie::Error of `code` whose message contains `fragment`.
+template <typename Call>
+void expect_error(Call&& call, ExitCode code, std::string const& fragment) {
+  try {
+    call();
+    ADD_FAILURE() << "no error; expected one containing: " << fragment;
+  } catch (Error const& error) {
+    EXPECT_EQ(error.code(), code) << error.what();
+    EXPECT_NE(std::string(error.what()).find(fragment), std::string::npos) << error.what();
+  }
+}
 
 inline std::string slurp(std::string const& path) {
   std::ifstream in(path, std::ios::binary);

@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 using testing::slurp;
 using testing::spit;
 using testing::TempDir;
+using testing::expect_error;
 
 /// The names in `directory` (files and directories, not recursive).
 std::set<std::string> names_in(fs::path const& directory) {
@@ -110,33 +111,23 @@ TEST(OutputStaging, FollowsASymbolicLinkAndKeepsIt) {
   EXPECT_FALSE(fs::exists(dir.file("current/b.csv")));
 }
 
-void expect_error(ExitCode code, std::string const& fragment, auto&& action) {
-  try {
-    action();
-    ADD_FAILURE() << "no error; expected one mentioning " << fragment;
-  } catch (Error const& error) {
-    EXPECT_EQ(error.code(), code) << error.what();
-    EXPECT_NE(std::string(error.what()).find(fragment), std::string::npos) << error.what();
-  }
-}
-
 TEST(OutputStaging, RejectsUnpublishablePathsAsUsageErrors) {
   TempDir dir;
   spit(dir.file("file"), "x");
-  expect_error(ExitCode::kUsage, dir.file("file"), [&] { OutputStaging staging(dir.file("file")); });
-  expect_error(ExitCode::kUsage, "file/out", [&] { OutputStaging staging(dir.file("file/out")); });
-  expect_error(ExitCode::kUsage, "'/'", [] { OutputStaging staging("/"); });
+  expect_error([&] { OutputStaging staging(dir.file("file")); }, ExitCode::kUsage, dir.file("file"));
+  expect_error([&] { OutputStaging staging(dir.file("file/out")); }, ExitCode::kUsage, "file/out");
+  expect_error([] { OutputStaging staging("/"); }, ExitCode::kUsage, "'/'");
   fs::permissions(dir.path(), fs::perms::owner_read | fs::perms::owner_exec);
   if (::access(dir.path().c_str(), W_OK) != 0) {  // root may write anyway
-    expect_error(ExitCode::kUsage, "cannot create staging directory",
-                 [&] { OutputStaging staging(dir.file("out")); });
+    expect_error([&] { OutputStaging staging(dir.file("out")); }, ExitCode::kUsage,
+                 "cannot create staging directory");
   }
   fs::permissions(dir.path(), fs::perms::owner_all);
 
   OutputStaging staging(dir.file("out"));
-  expect_error(ExitCode::kUsage, "'../escape'", [&] { (void)staging.path("../escape"); });
-  expect_error(ExitCode::kUsage, "'/abs'", [&] { (void)staging.path("/abs"); });
-  expect_error(ExitCode::kUsage, "''", [&] { (void)staging.path(""); });
+  expect_error([&] { (void)staging.path("../escape"); }, ExitCode::kUsage, "'../escape'");
+  expect_error([&] { (void)staging.path("/abs"); }, ExitCode::kUsage, "'/abs'");
+  expect_error([&] { (void)staging.path(""); }, ExitCode::kUsage, "''");
 }
 
 TEST(PublishRecovery, RestoresThePreviousOutputsAfterAKillBetweenTheFallbackRenames) {

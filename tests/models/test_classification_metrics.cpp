@@ -9,21 +9,12 @@
 
 #include "host/error.hpp"
 #include "models/classification_metrics.hpp"
+#include "tests/test_support.hpp"
 
 namespace cie {
 namespace {
 
-/// Expects `call` to throw an Error of `code` whose message contains `fragment`.
-template <typename Call>
-void expect_error(Call&& call, ExitCode code, std::string const& fragment) {
-  try {
-    call();
-    ADD_FAILURE() << "no error; expected one containing: " << fragment;
-  } catch (Error const& error) {
-    EXPECT_EQ(error.code(), code) << error.what();
-    EXPECT_NE(std::string(error.what()).find(fragment), std::string::npos) << error.what();
-  }
-}
+using cie::testing::expect_error;
 
 struct Scored {
   std::vector<double> score;
