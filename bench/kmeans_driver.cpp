@@ -3,15 +3,19 @@
 //
 //   kmeans_driver (--data X.f32 --rows N | --synthetic N) --cols D --k K
 //                 [--init C.f32 | --kmeans++ --n-init R] [--iters I] [--tol T] [--seed S]
-//                 [--threads P] [--device cpu|cuda|cuda:N|auto] [--warmup] [--passes P]
+//                 [--refine none|hartigan] [--threads P] [--device cpu|cuda|cuda:N|auto]
+//                 [--warmup] [--passes P]
 //
 // X.f32: column-major N × D (numpy: X.T.astype("<f4").tofile(path)); C.f32: row-major K × D.
 // --synthetic N: bench/synthetic.hpp's Gaussian blobs (N × D, 32 centres, fixed seed), started
 // from their first K rows unless --kmeans++ is given. --device: default cpu. --warmup: one
 // untimed 2-iteration fit on the first 4096 rows first (CUDA context and module loading).
+// --refine: default none (Lloyd only, the algorithm the peers run; the library's default is
+// hartigan).
 // Output: {"seconds": fit wall time, "iterations": Lloyd iterations of the kept run,
 // "seconds_per_iter": seconds / iterations (the fit's one upload of x and final assignment
-// included), "inertia", "threads", "device", "rows", "cols", "k"}; with --passes P also
+// included), "inertia", "refine_passes", "refine_moves", "threads", "device", "rows", "cols",
+// "k"}; with --passes P also
 // "upload_seconds" (building a fresh workspace: the device copy of x on CUDA),
 // "seconds_per_pass" (mean of P Lloyd passes with the fitted centroids, no labels written, as in
 // the fit's iterations) and "bytes_per_pass" (rows × cols × 4: the feature data each pass reads).
@@ -45,6 +49,7 @@ int main(int argc, char** argv) {
     cie::KMeansParams params;
     params.tol = 0.0;
     params.max_iter = 10;
+    params.refine = cie::KMeansRefine::kNone;
     for (int i = 1; i < argc; ++i) {
       std::string const arg = argv[i];
       auto value = [&]() -> std::string {
@@ -62,6 +67,7 @@ int main(int argc, char** argv) {
       else if (arg == "--iters") params.max_iter = std::stoi(value());
       else if (arg == "--tol") params.tol = std::stod(value());
       else if (arg == "--seed") params.seed = std::stoull(value());
+      else if (arg == "--refine") params.refine = cie::parse_kmeans_refine(value(), "--refine");
       else if (arg == "--threads") threads = std::stoi(value());
       else if (arg == "--device") device = value();
       else if (arg == "--warmup") warmup = true;
@@ -106,6 +112,8 @@ int main(int argc, char** argv) {
     out["iterations"] = result.iterations;
     out["seconds_per_iter"] = seconds / result.iterations;
     out["inertia"] = result.inertia;
+    out["refine_passes"] = result.refine_passes;
+    out["refine_moves"] = result.refine_moves;
     out["threads"] = ctx.threads();
     out["device"] = ctx.device_name();
     out["rows"] = rows;

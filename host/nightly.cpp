@@ -82,15 +82,18 @@ SegmentModel retrain_segments(Context const& ctx, NightlySegments const& setting
   params.n_clusters = settings.k;
   params.n_init = settings.n_init;
   params.max_iter = settings.max_iter;
+  params.refine = settings.refine;
   params.seed = ctx.seed();
   KMeansResult const result =
       kmeans_fit(ctx, params, FeatureMatrix{prepared.data(), raw.rows, pipeline.size()});
   metrics = {{"inertia", result.inertia},
              {"iterations", result.iterations},
              {"converged", result.converged},
+             {"refine_moves", result.refine_moves},
              {"device", ctx.device_name()},
              {"params", {{"n_clusters", params.n_clusters}, {"n_init", params.n_init},
-                         {"max_iter", params.max_iter}, {"seed", params.seed}}}};
+                         {"max_iter", params.max_iter}, {"refine", kmeans_refine_name(params.refine)},
+                         {"seed", params.seed}}}};
   return {std::move(pipeline), result.centroids, params.n_clusters};
 }
 

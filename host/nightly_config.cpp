@@ -168,7 +168,8 @@ void read_rfm(Section const& rfm, fs::path const& base, NightlyConfig& config) {
 
 void read_segments(Section const& section, fs::path const& base, NightlyConfig& config) {
   if (!section.present()) return;
-  section.allow({"model", "retrain", "k", "features", "transforms", "n_init", "max_iter"});
+  section.allow(
+      {"model", "retrain", "k", "features", "transforms", "n_init", "max_iter", "refine"});
   NightlySegments& segments = config.segments;
   segments.enabled = true;
   segments.retrain = section.boolean("retrain").value_or(false);
@@ -194,6 +195,9 @@ void read_segments(Section const& section, fs::path const& base, NightlyConfig& 
   }
   if (auto n_init = section.integer("n_init")) segments.n_init = static_cast<int>(*n_init);
   if (auto max_iter = section.integer("max_iter")) segments.max_iter = static_cast<int>(*max_iter);
+  if (auto refine = section.text("refine")) {
+    segments.refine = parse_kmeans_refine(*refine, section.setting("refine"));
+  }
   CIE_EXPECTS(segments.retrain || (!section.integer("k") && !section.strings("features")),
               "{}: [segments] k and features are for retrain = true; a saved model has its own",
               config.source);

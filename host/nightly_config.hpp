@@ -12,8 +12,9 @@
 //   [rfm]         score_bins = 5, frequency = "days" | "transactions", monetary = "total" | "mean",
 //                 segments = "FILE" (optional; default the standard table)
 //   [segments]    (optional) model = "FILE" to apply a saved k-means model, or retrain = true with
-//                 k, features, transforms, n_init, max_iter: fits on tonight's RFM table and
-//                 publishes the model beside the outputs as segments_model.json
+//                 k, features, transforms, n_init, max_iter, refine ("hartigan" | "none"): fits
+//                 on tonight's RFM table and publishes the model beside the outputs as
+//                 segments_model.json
 //   [[propensity]] (0 or more) name = "spring" (letters, digits, '_'), model = "FILE"
 //   [output]      directory = "DIR" (required), customers = "customers.csv",
 //                 report = "run_report.json"
@@ -31,6 +32,7 @@
 #include <vector>
 
 #include "host/transactions.hpp"
+#include "models/kmeans.hpp"
 #include "models/rfm.hpp"
 
 namespace cie {
@@ -44,6 +46,7 @@ struct NightlySegments {
   std::vector<std::string> transforms;  ///< one per feature; "" = the RFM default
   int n_init = 3;
   int max_iter = 300;
+  KMeansRefine refine = KMeansRefine::kHartigan;
 };
 
 struct NightlyPropensity {

@@ -1,4 +1,5 @@
-// K-means kernels: Lloyd passes and the distance passes of k-means++ / k-means|| seeding.
+// K-means kernels: Lloyd passes, the distance passes of k-means++ / k-means|| seeding and the
+// candidate pass of Hartigan refinement.
 //
 // The data of one fit stays where the kernels run for the whole fit (a view of the caller's
 // arrays on the CPU, a device copy on CUDA), so a KMeansWorkspace owns it and every pass is a
@@ -54,6 +55,13 @@ class KMeansWorkspace {
   /// slot per row.
   virtual KMeansPassStats lloyd_pass(std::span<float const> centroids, int k,
                                      std::span<std::int32_t> labels) = 0;
+
+  /// The rows, ascending, for which hartigan_target (with the float distances of the shared
+  /// rule to the k `centroids`, the clusters' total weights `cluster_weights` and the row's
+  /// cluster labels[i]) finds a move that lowers the inertia. One pass over x, O(rows × k × cols).
+  virtual std::vector<std::int64_t> hartigan_candidates(std::span<float const> centroids, int k,
+                                                        std::span<double const> cluster_weights,
+                                                        std::span<std::int32_t const> labels) = 0;
 
   /// distances[i] = squared distance from row i to its nearest centroid (unweighted).
   virtual void nearest_distances(std::span<float const> centroids, int k,

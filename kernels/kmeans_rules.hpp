@@ -77,6 +77,35 @@ CIE_HD inline Nearest nearest_centroid(float const* x, std::int64_t rows, std::i
   return nearest;
 }
 
+/// Hartigan's test for one row of weight `weight` assigned to cluster `own`, with the clusters'
+/// total weights `cluster_weights` (k values) and `distance(c)` its squared distance to
+/// centroid c. Moving the row from `own` (total weight W_own) to c (W_c) changes the inertia by
+///   weight × W_c / (W_c + weight) × distance(c) − weight × W_own / (W_own − weight) × distance(own),
+/// so a move pays exactly when the first term is below the second. Returns the cluster whose
+/// move lowers the inertia most (ties: the lower index), or -1 when no move pays, the row has
+/// no weight, or it is all of its cluster's weight. The factors are taken in double (correctly
+/// rounded on both backends) from float distances. O(k) calls of `distance`.
+template <typename Distance>
+CIE_HD inline std::int32_t hartigan_target(float weight, std::int32_t own,
+                                           double const* cluster_weights, int k,
+                                           Distance&& distance) {
+  double const w = weight;
+  double const own_weight = cluster_weights[own];
+  if (!(w > 0.0) || !(own_weight - w > 0.0)) return -1;
+  double best = w * own_weight / (own_weight - w) * static_cast<double>(distance(own));
+  std::int32_t target = -1;
+  for (int c = 0; c < k; ++c) {
+    if (c == own) continue;
+    double const joined = cluster_weights[c];
+    double const cost = w * joined / (joined + w) * static_cast<double>(distance(c));
+    if (cost < best) {
+      best = cost;
+      target = c;
+    }
+  }
+  return target;
+}
+
 /// A row's share of a D² sampling potential: its weight times its squared distance to the
 /// closest chosen centroid, in double so that sums over millions of rows keep their precision.
 CIE_HD inline double sampling_potential(float weight, float closest_distance) {

@@ -1,5 +1,5 @@
-// K-means fit and predict; see models/kmeans.hpp. Seeding lives in models/kmeans_init.cpp, the
-// passes in kernels/kmeans.hpp.
+// K-means fit and predict; see models/kmeans.hpp. Seeding lives in models/kmeans_init.cpp,
+// Hartigan refinement in models/kmeans_refine.cpp, the passes in kernels/kmeans.hpp.
 #include "models/kmeans.hpp"
 
 #include <algorithm>
@@ -11,6 +11,7 @@
 #include "host/error.hpp"
 #include "kernels/kmeans.hpp"
 #include "models/kmeans_init.hpp"
+#include "models/kmeans_refine.hpp"
 
 namespace cie {
 namespace {
@@ -75,6 +76,8 @@ struct LloydRun {
   int iterations = 0;
   bool converged = false;
   int reseeded_clusters = 0;
+  int refine_passes = 0;
+  std::int64_t refine_moves = 0;
 };
 
 /// New centroids from a pass's sums. An empty cluster takes the row farthest from its
@@ -151,7 +154,25 @@ LloydRun run_lloyd(KMeansWorkspace& workspace, KMeansParams const& params,
   }
   // A last assignment, so labels and inertia belong to the returned centroids.
   run.labels.resize(static_cast<std::size_t>(workspace.rows()));
-  run.inertia = workspace.lloyd_pass(centroids, k, run.labels).inertia;
+  KMeansPassStats stats = workspace.lloyd_pass(centroids, k, run.labels);
+  run.inertia = stats.inertia;
+  if (params.refine == KMeansRefine::kHartigan) {
+    kmeans_detail::RefineOutcome const outcome = kmeans_detail::hartigan_refine(
+        workspace, weight, centroids, k, stats, run.labels, params.max_iter, tolerance);
+    run.refine_passes = outcome.passes;
+    run.refine_moves = outcome.moves;
+    run.converged = run.converged && outcome.converged;
+    if (outcome.moves > 0) {
+      for (int c = 0; c < k; ++c) {
+        if (!(stats.weights[c] > 0.0)) continue;
+        for (int j = 0; j < workspace.cols(); ++j) {
+          std::size_t const at = static_cast<std::size_t>(c) * workspace.cols() + j;
+          centroids[at] = static_cast<float>(stats.sums[at] / stats.weights[c]);
+        }
+      }
+      run.inertia = workspace.lloyd_pass(centroids, k, run.labels).inertia;
+    }
+  }
   run.centroids = std::move(centroids);
   return run;
 }
@@ -174,6 +195,16 @@ std::vector<float> initial_centroids(KMeansWorkspace& workspace, KMeansParams co
 }
 
 }  // namespace
+
+KMeansRefine parse_kmeans_refine(std::string_view text, std::string_view setting) {
+  if (text == "none") return KMeansRefine::kNone;
+  if (text == "hartigan") return KMeansRefine::kHartigan;
+  fail(ExitCode::kUsage, "{}: expected hartigan or none, got '{}'", setting, text);
+}
+
+char const* kmeans_refine_name(KMeansRefine refine) {
+  return refine == KMeansRefine::kNone ? "none" : "hartigan";
+}
 
 void KMeansParams::validate(std::size_t rows, std::size_t cols) const {
   CIE_EXPECTS_DATA(rows >= 1, "k-means needs at least one row, got 0");
@@ -242,11 +273,14 @@ KMeansResult kmeans_fit(Context const& ctx, KMeansParams const& params, FeatureM
 
   KMeansResult result;
   for (int run_index = 0; run_index < params.n_init; ++run_index) {
-    KMeansRng rng(params.seed + static_cast<std::uint64_t>(run_index));
+    KMeansRng rng(kmeans_detail::run_seed(params.seed, run_index));
     LloydRun run = run_lloyd(*workspace, params, sample_weight,
                              initial_centroids(*workspace, params, rng), tolerance);
-    ctx.logger().debug("k-means run {}: {} iterations, inertia {}, {} clusters re-seeded",
-                       run_index, run.iterations, run.inertia, run.reseeded_clusters);
+    ctx.logger().debug(
+        "k-means run {}: {} iterations, {} clusters re-seeded, {} rows moved in {} Hartigan "
+        "passes, inertia {}",
+        run_index, run.iterations, run.reseeded_clusters, run.refine_moves, run.refine_passes,
+        run.inertia);
     if (run_index == 0 || run.inertia < result.inertia) {
       result.centroids = std::move(run.centroids);
       result.labels = std::move(run.labels);
@@ -255,6 +289,8 @@ KMeansResult kmeans_fit(Context const& ctx, KMeansParams const& params, FeatureM
       result.converged = run.converged;
       result.best_init = run_index;
       result.reseeded_clusters = run.reseeded_clusters;
+      result.refine_passes = run.refine_passes;
+      result.refine_moves = run.refine_moves;
     }
   }
   return result;

@@ -1,4 +1,4 @@
-// K-means clustering (Lloyd), deterministic: every pass reduces per-cluster sums in double in a
+// K-means clustering (Lloyd, then optionally Hartigan refinement), deterministic: every pass reduces per-cluster sums in double in a
 // fixed batch order, so the same data, params and backend give the same bits.
 //
 // Data: a FeatureMatrix, column-major float32 (one contiguous array per feature, as everywhere
@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "host/context.hpp"
@@ -30,6 +31,16 @@ enum class KMeansInit {
   kGiven,           ///< KMeansParams::initial_centroids
 };
 
+enum class KMeansRefine {
+  kNone,      ///< Lloyd iterations only (scikit-learn's and faiss's algorithm)
+  kHartigan,  ///< then Hartigan single-row moves until none lowers the inertia
+};
+
+/// "none" or "hartigan"; otherwise a usage error naming `setting` (an option or a config key).
+KMeansRefine parse_kmeans_refine(std::string_view text, std::string_view setting);
+/// The name parse_kmeans_refine accepts for `refine`.
+char const* kmeans_refine_name(KMeansRefine refine);
+
 struct KMeansParams {
   /// Number of clusters k; 1 <= k <= rows.
   int n_clusters = 8;
@@ -39,7 +50,8 @@ struct KMeansParams {
   double oversampling_factor = 2.0;
   /// k-means||: sampling rounds; >= 1.
   int init_rounds = 5;
-  /// Runs from different initializations (seed, seed+1, ...); the lowest inertia is kept. >= 1;
+  /// Runs from different initializations, the lowest inertia kept. Run r draws from its own
+  /// stream, kmeans_detail::run_seed(seed, r), so nearby seeds share no runs. >= 1;
   /// must be 1 with KMeansInit::kGiven.
   int n_init = 1;
   /// Lloyd iterations at most; >= 1.
@@ -47,6 +59,11 @@ struct KMeansParams {
   /// Convergence: stop when the sum over centroids of the squared shift of the last iteration
   /// is <= tol × (mean over features of the feature variance), as scikit-learn defines it; >= 0.
   double tol = 1e-4;
+  /// After Lloyd converges: kHartigan moves single rows while a move lowers the inertia (one
+  /// parallel candidate pass per round, at most max_iter rounds, stopping on tol as Lloyd
+  /// does; models/kmeans_refine.hpp). It reaches lower inertia than Lloyd alone from the same
+  /// start on overlapping data, at the cost of those passes; kNone reproduces plain Lloyd.
+  KMeansRefine refine = KMeansRefine::kHartigan;
   /// Seed of every random choice.
   std::uint64_t seed = 42;
   /// For KMeansInit::kGiven: k × d row-major centroids.
@@ -61,7 +78,11 @@ struct KMeansResult {
   std::vector<std::int32_t> labels;
   double inertia = 0.0;          ///< sum of (weighted) squared distances to the assigned centroid
   int iterations = 0;            ///< Lloyd iterations of the kept run
-  bool converged = false;        ///< whether the kept run met tol before max_iter
+  /// Whether the kept run met tol before max_iter, and so did its refinement (or it ended on a
+  /// pass that moved no row).
+  bool converged = false;
+  int refine_passes = 0;           ///< Hartigan candidate passes of the kept run
+  std::int64_t refine_moves = 0;   ///< rows the kept run's refinement moved
   int best_init = 0;             ///< which of the n_init runs was kept
   int reseeded_clusters = 0;     ///< empty clusters re-seeded (farthest point) in the kept run
 };

@@ -30,6 +30,16 @@ class KMeansRng {
   std::mt19937_64 engine_;
 };
 
+/// The RNG seed of run `run` of a fit seeded with `seed`: SplitMix64's output for state
+/// seed + (run + 1) × 0x9e3779b97f4a7c15, so runs of one fit and runs of nearby seeds are
+/// unrelated streams.
+[[nodiscard]] constexpr std::uint64_t run_seed(std::uint64_t seed, int run) {
+  std::uint64_t z = seed + (static_cast<std::uint64_t>(run) + 1) * 0x9e3779b97f4a7c15ull;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
 /// Draws `count` rows (with replacement) with probability proportional to
 /// sampling_potential(weight, closest). When every potential is 0 (all rows sit on chosen
 /// centroids) rows are drawn uniformly. O(batches + count × kKMeansBatchRows) after one pass.

@@ -8,6 +8,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdint>
 
 #include "host/error.hpp"
 #include "kernels/cpu/kmeans_tiles.hpp"
@@ -47,6 +48,35 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
       stats.inertia += partial[stride - 1];
     });
     return stats;
+  }
+
+  std::vector<std::int64_t> hartigan_candidates(std::span<float const> centroids, int k,
+                                                std::span<double const> cluster_weights,
+                                                std::span<std::int32_t const> labels) override {
+    CIE_ASSERT(centroids.size() == static_cast<std::size_t>(k) * cols_);
+    CIE_ASSERT(cluster_weights.size() == static_cast<std::size_t>(k));
+    CIE_ASSERT(labels.size() == static_cast<std::size_t>(rows_));
+    // Per row a flag, then one ordered scan: the list does not depend on the thread count.
+    std::vector<std::uint8_t> flagged(static_cast<std::size_t>(rows_), 0);
+    for_each_block([&](std::int64_t r0, int count, Scratch& scratch) {
+      // distances[c * kBlockRows + r]: the SIMD tile rule against one centroid at a time.
+      scratch.distances.resize(static_cast<std::size_t>(k) * kBlockRows);
+      for (int c = 0; c < k; ++c) {
+        nearest_points(x_, rows_, r0, count, centroids.data() + static_cast<std::size_t>(c) * cols_,
+                       1, cols_, scratch.distances.data() + static_cast<std::size_t>(c) * kBlockRows,
+                       scratch.label.data());
+      }
+      for (int r = 0; r < count; ++r) {
+        auto const distance = [&](int c) { return scratch.distances[c * kBlockRows + r]; };
+        flagged[r0 + r] = hartigan_target(weight(r0 + r), labels[r0 + r], cluster_weights.data(),
+                                          k, distance) >= 0;
+      }
+    });
+    std::vector<std::int64_t> candidates;
+    for (std::int64_t i = 0; i < rows_; ++i) {
+      if (flagged[i] != 0) candidates.push_back(i);
+    }
+    return candidates;
   }
 
   void nearest_distances(std::span<float const> centroids, int k,
@@ -136,6 +166,7 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
     std::vector<float> best = std::vector<float>(kBlockRows);
     std::vector<std::int32_t> label = std::vector<std::int32_t>(kBlockRows);
     std::vector<double> lanes;
+    std::vector<float> distances;  ///< Hartigan pass: k × kBlockRows
   };
 
   [[nodiscard]] float weight(std::int64_t row) const {

@@ -13,6 +13,9 @@
 // distances differ from the shared rule's in the last bits (a different formula), so ties may
 // break differently from the CPU twin; assignments agree otherwise.
 //
+// The Hartigan candidate pass (kernels/cuda/kmeans_hartigan.cu) flags rows with the shared rule
+// and compacts them in row order.
+//
 // Seeding passes compute per-row potentials in parallel and sum each batch of kKMeansBatchRows
 // rows in row order in one thread, exactly as the CPU does, so both twins draw the same rows.
 #include <cublas_v2.h>
@@ -27,6 +30,7 @@
 #include <string>
 
 #include "kernels/cuda/cuda_check.cuh"
+#include "kernels/cuda/kmeans_hartigan.cuh"
 #include "kernels/cuda/thrust_support.cuh"
 #include "kernels/kmeans.hpp"
 #include "kernels/kmeans_rules.hpp"
@@ -274,6 +278,13 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
       if (!labels.empty()) download(raw(labels_), labels.size(), labels.data());
       return stats;
     });
+  }
+
+  std::vector<std::int64_t> hartigan_candidates(std::span<float const> centroids, int k,
+                                                std::span<double const> cluster_weights,
+                                                std::span<std::int32_t const> labels) override {
+    return hartigan_candidates_on_device(stream_, raw(x_), rows_, cols_, raw(weight_), centroids,
+                                         k, cluster_weights, labels);
   }
 
   void nearest_distances(std::span<float const> centroids, int k,

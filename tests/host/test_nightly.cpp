@@ -147,6 +147,7 @@ TEST_F(Nightly, ConfigurationErrorsStopBeforeAnyWork) {
     std::string message;
   };
   std::string const good = config(output);
+  std::string const saved_model = "model = \"" + dir_->path().string() + "/seg.json\"";
   std::vector<Case> const cases = {
       {good + "colour = \"blue\"\n", "unknown key 'colour'"},
       {good + "[extra]\n", "unknown key 'extra'"},
@@ -164,6 +165,9 @@ TEST_F(Nightly, ConfigurationErrorsStopBeforeAnyWork) {
                                                               good.find("attributes") + 1,
                                  ""),
        "needs columns age, region, email_opt_in"},
+      {std::string(good).replace(good.find(saved_model), saved_model.size(),
+                                 "retrain = true\nrefine = \"fast\""),
+       "[segments] refine: expected hartigan or none, got 'fast'"},
   };
   for (Case const& c : cases) {
     spit(work_.file("bad.toml"), c.text);
@@ -173,6 +177,27 @@ TEST_F(Nightly, ConfigurationErrorsStopBeforeAnyWork) {
     EXPECT_THAT(result.err, HasSubstr("bad.toml")) << c.text;
     EXPECT_EQ(slurp(output + "/customers.csv"), before);
   }
+}
+
+TEST_F(Nightly, RetrainedSegmentsFollowTheRefineSetting) {
+  std::string const saved_model = "model = \"" + dir_->path().string() + "/seg.json\"";
+  auto retrain = [&](std::string const& name, std::string const& refine) {
+    std::string text = config(work_.file(name));
+    text.replace(text.find(saved_model), saved_model.size(),
+                 "retrain = true\nk = 5\nn_init = 2\nrefine = \"" + refine + "\"");
+    spit(work_.file(name + ".toml"), text);
+    RunResult const run = cie_cpu(work_, "run " + work_.file(name + ".toml"));
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    return nlohmann::json::parse(slurp(work_.file(name) + "/segments_model.json"));
+  };
+  nlohmann::json const lloyd = retrain("lloyd", "none");
+  nlohmann::json const refined = retrain("refined", "hartigan");
+  EXPECT_EQ(lloyd["training_metrics"]["params"]["refine"], "none");
+  EXPECT_EQ(refined["training_metrics"]["params"]["refine"], "hartigan");
+  EXPECT_EQ(lloyd["training_metrics"]["refine_moves"], 0);
+  EXPECT_GT(refined["training_metrics"]["refine_moves"].get<int>(), 0);
+  EXPECT_LE(refined["training_metrics"]["inertia"].get<double>(),
+            lloyd["training_metrics"]["inertia"].get<double>());
 }
 
 TEST_F(Nightly, BadDataAndAnUnusableDeviceLeaveThePreviousOutputs) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <tuple>
 
 #include "kernels/kmeans.hpp"
 #include "kernels/kmeans_rules.hpp"
@@ -27,6 +28,28 @@ TEST(KMeansRules, SquaredDistanceAndNearestByHand) {
   EXPECT_EQ(nearest_centroid(x, 2, 1, centroids, 3, 2).cluster, 1);
   EXPECT_FALSE(is_closer(1.0f, 1.0f));
   EXPECT_EQ(sampling_potential(2.0f, 0.5f), 1.0);
+}
+
+TEST(KMeansRules, HartiganTargetByHand) {
+  // One feature. Cluster 0: weight 3 around 0; cluster 1: weight 1 at 10. A row at 4 in cluster
+  // 0 is nearer its own centroid (16 < 36), so Lloyd keeps it, but leaving saves
+  // 1 × 3 / 2 × 16 = 24 and joining costs 1 × 1 / 2 × 36 = 18: Hartigan moves it.
+  double const weights[] = {3.0, 1.0};
+  auto const at_4 = [](int c) { return c == 0 ? 16.0f : 36.0f; };
+  EXPECT_EQ(hartigan_target(1.0f, 0, weights, 2, at_4), 1);
+  // Nearer still (distance 9): leaving saves 13.5 < 18, no move.
+  EXPECT_EQ(hartigan_target(1.0f, 0, weights, 2, [](int c) { return c == 0 ? 9.0f : 49.0f; }), -1);
+  // A row with no weight, or with all of its cluster's weight, never moves.
+  EXPECT_EQ(hartigan_target(0.0f, 0, weights, 2, at_4), -1);
+  EXPECT_EQ(hartigan_target(1.0f, 1, weights, 2, [](int c) { return c == 1 ? 100.0f : 0.0f; }), -1);
+  // Weighted: a row of weight 2 in cluster 0 (weight 3) saves 2 × 3 / 1 × 16 = 96 and costs
+  // 2 × 1 / 3 × 36 = 24 in cluster 1.
+  EXPECT_EQ(hartigan_target(2.0f, 0, weights, 2, at_4), 1);
+  // Two equally good targets: the lower index.
+  double const three[] = {3.0, 1.0, 1.0};
+  EXPECT_EQ(hartigan_target(1.0f, 0, three, 3, [](int c) { return c == 0 ? 16.0f : 36.0f; }), 1);
+  // An equal cost is no gain: no move.
+  EXPECT_EQ(hartigan_target(1.0f, 0, weights, 2, [](int c) { return c == 0 ? 12.0f : 36.0f; }), -1);
 }
 
 struct RandomMatrix {
@@ -124,6 +147,35 @@ TEST_P(KMeansKernelBackends, SeedingPassesMatchReference) {
   std::vector<float> points = workspace->gather_rows(picks);
   for (std::size_t p = 0; p < picks.size(); ++p) {
     for (int j = 0; j < m.cols; ++j) EXPECT_EQ(points[p * m.cols + j], m.x[j * m.rows + picks[p]]);
+  }
+}
+
+TEST_P(KMeansKernelBackends, HartiganCandidatesMatchReference) {
+  for (auto [rows, cols, k] : {std::tuple<std::int64_t, int, int>{1, 1, 1}, {257, 3, 4},
+                               {40009, 8, 16}, {3001, 24, 40}}) {
+    SCOPED_TRACE(::testing::Message() << "rows " << rows << " cols " << cols << " k " << k);
+    RandomMatrix m = make_random_matrix(rows, cols, k, 5 + static_cast<std::uint64_t>(rows));
+    auto workspace = make_kmeans_workspace(context(), m.x.data(), m.rows, m.cols, m.weight);
+    // Labels from a shifted copy of the centroids, so many rows sit in a cluster that is not
+    // their best; cluster weights as any partition might have them.
+    std::vector<float> shifted = m.centroids;
+    for (float& v : shifted) v += 0.5f;
+    std::vector<std::int32_t> labels(static_cast<std::size_t>(rows));
+    KMeansPassStats const stats = workspace->lloyd_pass(shifted, k, labels);
+    std::vector<std::int64_t> const candidates =
+        workspace->hartigan_candidates(m.centroids, k, stats.weights, labels);
+
+    std::vector<std::int64_t> expected;
+    for (std::int64_t i = 0; i < rows; ++i) {
+      auto const distance = [&](int c) {
+        return squared_distance(m.x.data(), rows, i, m.centroids.data() + c * cols, cols);
+      };
+      if (hartigan_target(m.weight[i], labels[i], stats.weights.data(), k, distance) >= 0) {
+        expected.push_back(i);
+      }
+    }
+    EXPECT_EQ(candidates, expected);
+    if (rows > 1) EXPECT_FALSE(expected.empty());
   }
 }
 
