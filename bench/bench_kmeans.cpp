@@ -1,6 +1,7 @@
 // K-means on the CPU: one assignment pass (assign + per-cluster sums, the whole of a Lloyd
-// iteration's data traffic) and a full fit of a fixed number of iterations (tol 0, given
-// centroids, so every run does the same work). d = 8, k = 8/16/32, 1M and 10M rows; data is
+// iteration's data traffic), one Hartigan candidate pass (the parallel part of a refinement
+// pass) and a full Lloyd fit of a fixed number of iterations (tol 0, given centroids, no
+// refinement, so every run does the same work). d = 8, k = 8/16/32, 1M and 10M rows; data is
 // built once per size, outside the timed loops. Labels: rows#cols#k. Counters: rows/s and
 // bytes/s of feature data read per pass.
 //
@@ -56,6 +57,23 @@ void BM_KMeansAssignPass(benchmark::State& state) {
   label(state, rows, k, 1.0, ctx.threads());
 }
 
+void BM_KMeansHartiganPass(benchmark::State& state) {
+  std::int64_t const rows = state.range(0);
+  int const k = static_cast<int>(state.range(1));
+  std::vector<float> const& x = blobs(rows);
+  std::vector<float> const centroids = first_rows(x, rows, k);
+  cie::Context ctx = cie::Context::cpu();
+  auto workspace = cie::kernels::make_kmeans_workspace(ctx, x.data(), rows, kCols, {});
+  std::vector<std::int32_t> labels(static_cast<std::size_t>(rows));
+  cie::kernels::KMeansPassStats const stats = workspace->lloyd_pass(centroids, k, labels);
+  for (auto _ : state) {
+    std::vector<std::int64_t> candidates =
+        workspace->hartigan_candidates(centroids, k, stats.weights, labels);
+    benchmark::DoNotOptimize(candidates.data());
+  }
+  label(state, rows, k, 1.0, ctx.threads());
+}
+
 void BM_KMeansFit(benchmark::State& state) {
   std::int64_t const rows = state.range(0);
   int const k = static_cast<int>(state.range(1));
@@ -66,6 +84,7 @@ void BM_KMeansFit(benchmark::State& state) {
   params.initial_centroids = first_rows(x, rows, k);
   params.max_iter = kFitIterations;
   params.tol = 0.0;
+  params.refine = cie::KMeansRefine::kNone;
   cie::Context ctx = cie::Context::cpu();
   cie::FeatureMatrix const matrix{x.data(), static_cast<std::size_t>(rows), kCols};
   int iterations = 0;
@@ -88,5 +107,6 @@ void sizes(benchmark::internal::Benchmark* bench) {
 }  // namespace
 
 BENCHMARK(BM_KMeansAssignPass)->Apply(sizes)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_KMeansHartiganPass)->Apply(sizes)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_KMeansFit)->Apply(sizes)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_MAIN();

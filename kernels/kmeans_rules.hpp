@@ -106,6 +106,23 @@ CIE_HD inline std::int32_t hartigan_target(float weight, std::int32_t own,
   return target;
 }
 
+/// A cheap necessary condition for hartigan_target to move a row: false only when no move can
+/// pay. `min_weight` is the least total weight of any cluster and `min_other_distance` the
+/// row's least squared distance to a centroid other than its own. Every joining cost is at
+/// least weight × min_weight / (min_weight + weight) × min_other_distance (the factor grows
+/// with the cluster weight); the 1e-12 slack covers the few roundings by which the computed
+/// costs may differ from their exact values, so a row this rejects is one the full rule
+/// rejects too. One division instead of k.
+CIE_HD inline bool hartigan_may_move(float weight, double own_weight, float own_distance,
+                                     double min_weight, float min_other_distance) {
+  double const w = weight;
+  if (!(w > 0.0) || !(own_weight - w > 0.0)) return false;
+  double const leave = w * own_weight / (own_weight - w) * static_cast<double>(own_distance);
+  double const bound =
+      w * min_weight / (min_weight + w) * static_cast<double>(min_other_distance);
+  return bound < leave * (1.0 + 1e-12);
+}
+
 /// A row's share of a D² sampling potential: its weight times its squared distance to the
 /// closest chosen centroid, in double so that sums over millions of rows keep their precision.
 CIE_HD inline double sampling_potential(float weight, float closest_distance) {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 
 #include "host/error.hpp"
 #include "kernels/cpu/kmeans_tiles.hpp"
@@ -58,6 +59,7 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
     CIE_ASSERT(labels.size() == static_cast<std::size_t>(rows_));
     // Per row a flag, then one ordered scan: the list does not depend on the thread count.
     std::vector<std::uint8_t> flagged(static_cast<std::size_t>(rows_), 0);
+    double const min_weight = *std::min_element(cluster_weights.begin(), cluster_weights.end());
     for_each_block([&](std::int64_t r0, int count, Scratch& scratch) {
       // distances[c * kBlockRows + r]: the SIMD tile rule against one centroid at a time.
       scratch.distances.resize(static_cast<std::size_t>(k) * kBlockRows);
@@ -66,10 +68,28 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
                        1, cols_, scratch.distances.data() + static_cast<std::size_t>(c) * kBlockRows,
                        scratch.label.data());
       }
+      // min_other[r]: the least distance to a centroid other than the row's own (cluster by
+      // cluster, so the loop over rows vectorizes).
+      float* __restrict const min_other = scratch.best.data();
+      std::int32_t const* __restrict const own = labels.data() + r0;
+      constexpr float kInfinity = std::numeric_limits<float>::infinity();
+      std::fill_n(min_other, count, kInfinity);
+      for (int c = 0; c < k; ++c) {
+        float const* __restrict const to_c =
+            scratch.distances.data() + static_cast<std::size_t>(c) * kBlockRows;
+        for (int r = 0; r < count; ++r) {
+          float const distance = to_c[r];  // loaded unconditionally, so the loop vectorizes
+          float const other = own[r] == c ? kInfinity : distance;
+          min_other[r] = other < min_other[r] ? other : min_other[r];
+        }
+      }
       for (int r = 0; r < count; ++r) {
         auto const distance = [&](int c) { return scratch.distances[c * kBlockRows + r]; };
-        flagged[r0 + r] = hartigan_target(weight(r0 + r), labels[r0 + r], cluster_weights.data(),
-                                          k, distance) >= 0;
+        // The filter rejects only rows the full rule would reject (see hartigan_may_move).
+        flagged[r0 + r] =
+            hartigan_may_move(weight(r0 + r), cluster_weights[own[r]], distance(own[r]),
+                              min_weight, min_other[r]) &&
+            hartigan_target(weight(r0 + r), own[r], cluster_weights.data(), k, distance) >= 0;
       }
     });
     std::vector<std::int64_t> candidates;

@@ -2,6 +2,7 @@
 // naive reference (the CUDA instantiation skips with the reason where no GPU is usable).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -50,6 +51,39 @@ TEST(KMeansRules, HartiganTargetByHand) {
   EXPECT_EQ(hartigan_target(1.0f, 0, three, 3, [](int c) { return c == 0 ? 16.0f : 36.0f; }), 1);
   // An equal cost is no gain: no move.
   EXPECT_EQ(hartigan_target(1.0f, 0, weights, 2, [](int c) { return c == 0 ? 12.0f : 36.0f; }), -1);
+}
+
+TEST(KMeansRules, HartiganFilterNeverRejectsAMoveThatPays) {
+  // By hand: the row at 4 of HartiganTargetByHand (own distance 16, other 36, weights 3 and 1).
+  EXPECT_TRUE(hartigan_may_move(1.0f, 3.0, 16.0f, 1.0, 36.0f));
+  EXPECT_FALSE(hartigan_may_move(1.0f, 3.0, 1.0f, 1.0, 36.0f));
+  EXPECT_FALSE(hartigan_may_move(0.0f, 3.0, 16.0f, 1.0, 36.0f));
+  EXPECT_FALSE(hartigan_may_move(3.0f, 3.0, 16.0f, 1.0, 36.0f));
+  // Random rows, many of them on the edge of paying: whenever the full rule moves a row, the
+  // filter lets it through.
+  std::mt19937_64 rng(17);
+  std::uniform_real_distribution<float> unit(0.0f, 1.0f);
+  int moved = 0;
+  for (int trial = 0; trial < 200000; ++trial) {
+    int const k = 2 + trial % 7;
+    double weights[8];
+    float distances[8];
+    for (int c = 0; c < k; ++c) {
+      weights[c] = 1.0 + std::floor(50.0 * unit(rng));
+      distances[c] = unit(rng);
+    }
+    std::int32_t const own = trial % k;
+    float const weight = trial % 3 == 0 ? 1.0f : 0.5f + unit(rng);
+    auto const distance = [&](int c) { return distances[c]; };
+    if (hartigan_target(weight, own, weights, k, distance) < 0) continue;
+    ++moved;
+    double const min_weight = *std::min_element(weights, weights + k);
+    float min_other = std::numeric_limits<float>::infinity();
+    for (int c = 0; c < k; ++c) min_other = c == own ? min_other : std::min(min_other, distances[c]);
+    ASSERT_TRUE(hartigan_may_move(weight, weights[own], distances[own], min_weight, min_other))
+        << "trial " << trial;
+  }
+  EXPECT_GT(moved, 10000);
 }
 
 struct RandomMatrix {
