@@ -62,6 +62,7 @@ struct TrainingOptions {
   int n_init = 1;
   int max_iter = 300;
   double tol = 1e-4;
+  std::string refine = "hartigan";
   std::string weights_column;
   std::size_t silhouette_limit = 20'000;
 
@@ -79,6 +80,11 @@ struct TrainingOptions {
         ->capture_default_str();
     command.add_option("--max-iter", max_iter, "Lloyd iterations at most")->capture_default_str();
     command.add_option("--tol", tol, "convergence tolerance (scikit-learn's)")
+        ->capture_default_str();
+    command
+        .add_option("--refine", refine,
+                    "after Lloyd: hartigan (move single customers while that lowers the "
+                    "inertia) or none")
         ->capture_default_str();
     command.add_option("--weights-col", weights_column, "column of non-negative customer weights");
     command
@@ -123,6 +129,7 @@ struct TrainingOptions {
     params.n_init = n_init;
     params.max_iter = max_iter;
     params.tol = tol;
+    params.refine = parse_kmeans_refine(refine, "--refine");
     params.seed = ctx.seed();
     return params;
   }
@@ -270,6 +277,7 @@ json metrics_json(KMeansResult const& result, ClusterMetrics const& metrics, Con
   return {{"inertia", result.inertia},
           {"iterations", result.iterations},
           {"converged", result.converged},
+          {"refine_moves", result.refine_moves},
           {"silhouette", metrics.silhouette},
           {"silhouette_rows", metrics.silhouette_rows},
           {"silhouette_sampled", metrics.silhouette_sampled},
@@ -300,6 +308,7 @@ void run_fit(GlobalOptions const& global, TrainingOptions const& options, std::s
                      {"n_init", params.n_init},
                      {"max_iter", params.max_iter},
                      {"tol", params.tol},
+                     {"refine", kmeans_refine_name(params.refine)},
                      {"seed", params.seed},
                      {"weights_column", options.weights_column}};
   document.training_metrics = metrics_json(result, metrics, ctx);
@@ -312,9 +321,13 @@ void run_fit(GlobalOptions const& global, TrainingOptions const& options, std::s
                                 params.n_clusters, ctx.device_name(), x.rows,
                                 options.input.input_path, describe_features(pipeline));
   out += fmt::format(
-      "  inertia {:.6g}, {} iterations{}, silhouette {:.4f}, Davies-Bouldin {:.4f}, "
+      "  inertia {:.6g}, {} iterations{}{}, silhouette {:.4f}, Davies-Bouldin {:.4f}, "
       "Calinski-Harabasz {:.6g}\n  {}\n",
-      result.inertia, result.iterations, result.converged ? "" : " (not converged)",
+      result.inertia, result.iterations,
+      params.refine == KMeansRefine::kHartigan
+          ? fmt::format(" then {} customers moved by Hartigan refinement", result.refine_moves)
+          : std::string(),
+      result.converged ? "" : " (not converged)",
       metrics.silhouette, metrics.davies_bouldin, metrics.calinski_harabasz,
       describe_silhouette(metrics, x.rows, metrics_params.seed));
   out += format_profile(
