@@ -148,6 +148,14 @@ Selection select_columns(Layout const& layout, CustomerTableRequest const& reque
     selection.column_fields.push_back(*field);
     selection.column_names.push_back(name);
   }
+  for (std::string const& name : request.optional_columns) {
+    if (name == request.id_column || contains(request.exclude, name) ||
+        contains(selection.column_names, name) || !contains(header, name)) {
+      continue;
+    }
+    selection.column_fields.push_back(*field_of(name));
+    selection.column_names.push_back(name);
+  }
   if (!missing.empty()) {
     fail(ExitCode::kUsage, "{}: {} {} {} not in the header{}; its columns are: {}", source,
          missing.size() == 1 ? "column" : "columns", fmt::join(missing, ", "),
@@ -219,19 +227,39 @@ CustomerTable parse_customer_table(std::string_view text, std::string const& sou
   table.source = source;
   table.columns.resize(n_columns);
   std::vector<std::uint8_t> forced_numeric(n_columns, 0);
+  std::vector<std::uint8_t> forced_categorical(n_columns, 0);
   for (std::size_t c = 0; c < n_columns; ++c) {
     TableColumn& column = table.columns[c];
     column.name = selection.column_names[c];
-    if (contains(request.categorical, column.name)) column.type = ColumnType::kCategorical;
+    forced_categorical[c] = contains(request.categorical, column.name) ? 1 : 0;
+    if (forced_categorical[c] != 0) column.type = ColumnType::kCategorical;
     forced_numeric[c] = contains(request.numeric, column.name) ? 1 : 0;
   }
   auto const is_missing = [&](std::string_view value) {
     return value.empty() || contains(request.missing_tokens, value);
   };
+  std::vector<LevelCodes> codes_of(n_columns);
+  auto const encode = [&](std::size_t c, std::string_view value) {
+    TableColumn& column = table.columns[c];
+    std::int32_t code = -1;
+    if (!is_missing(value)) {
+      auto found = codes_of[c].find(value);
+      if (found == codes_of[c].end()) {
+        found = codes_of[c]
+                    .emplace(std::string(value), static_cast<std::int32_t>(column.levels.size()))
+                    .first;
+        column.levels.emplace_back(value);
+      }
+      code = found->second;
+    }
+    column.codes.push_back(code);
+    column.missing.push_back(code < 0 ? 1 : 0);
+  };
 
-  // Pass 1: structure, ids and line numbers; numbers for every column that may be numeric. A
-  // column turns categorical at its first value that is not a number (or missing), and its
-  // numbers are dropped; pass 2 encodes the categorical columns. No raw text is kept.
+  // Pass 1: structure, ids and line numbers; codes for the columns forced categorical; numbers
+  // for every other column while it may be numeric. A column turns categorical at its first value
+  // that is not a number (or missing), and its numbers are dropped; pass 2 encodes such columns.
+  // No raw text is kept.
   std::vector<NonFinite> non_finite(n_columns);
   std::string buffer;
   layout.for_each_row(text, [&](std::size_t line, std::vector<Field> const& fields) {
@@ -243,8 +271,9 @@ CustomerTable parse_customer_table(std::string_view text, std::string const& sou
     table.line_numbers.push_back(line);
     for (std::size_t c = 0; c < n_columns; ++c) {
       TableColumn& column = table.columns[c];
-      if (column.type == ColumnType::kCategorical) continue;
       std::size_t const field = selection.column_fields[c];
+      if (forced_categorical[c] != 0) encode(c, unescape(fields[field], buffer));
+      if (column.type == ColumnType::kCategorical) continue;
       std::string_view const value = unescape(fields[field], buffer);
       double number = 0.0;
       bool const missing = is_missing(value);
@@ -284,39 +313,22 @@ CustomerTable parse_customer_table(std::string_view text, std::string const& sou
                    non_finite_reason(first_bad->is_nan, request.missing_tokens));
   }
 
-  // Pass 2: dictionary-encode the categorical columns.
-  std::vector<std::size_t> categorical;
+  // Pass 2: dictionary-encode the columns that turned categorical.
+  std::vector<std::size_t> turned;
   for (std::size_t c = 0; c < n_columns; ++c) {
-    if (table.columns[c].type == ColumnType::kCategorical) categorical.push_back(c);
+    if (table.columns[c].type == ColumnType::kCategorical && forced_categorical[c] == 0) {
+      turned.push_back(c);
+    }
   }
-  if (!categorical.empty()) {
-    std::vector<LevelCodes> codes_of(categorical.size());
-    for (std::size_t c : categorical) {
+  if (!turned.empty()) {
+    for (std::size_t c : turned) {
       table.columns[c].codes.reserve(table.line_numbers.size());
       table.columns[c].missing.reserve(table.line_numbers.size());
     }
     layout.for_each_row(text, [&](std::size_t, std::vector<Field> const& fields) {
-      for (std::size_t k = 0; k < categorical.size(); ++k) {
-        TableColumn& column = table.columns[categorical[k]];
-        std::string_view const value =
-            unescape(fields[selection.column_fields[categorical[k]]], buffer);
-        std::int32_t code = -1;
-        if (!is_missing(value)) {
-          auto found = codes_of[k].find(value);
-          if (found == codes_of[k].end()) {
-            found =
-                codes_of[k]
-                    .emplace(std::string(value), static_cast<std::int32_t>(column.levels.size()))
-                    .first;
-            column.levels.emplace_back(value);
-          }
-          code = found->second;
-        }
-        column.codes.push_back(code);
-        column.missing.push_back(code < 0 ? 1 : 0);
-      }
+      for (std::size_t c : turned) encode(c, unescape(fields[selection.column_fields[c]], buffer));
     });
-    CIE_ASSERT(table.columns[categorical.front()].codes.size() == table.line_numbers.size());
+    CIE_ASSERT(table.columns[turned.front()].codes.size() == table.line_numbers.size());
   }
 
   if (selection.id_field) {

@@ -1,5 +1,6 @@
 // Reading a table of customer attributes with numeric and categorical columns and missing values
-// (bank marketing, Hillstrom, `cie gen`'s customers.csv, an RFM output), for propensity models.
+// (bank marketing, Hillstrom, `cie gen`'s customers.csv, an RFM output), for propensity models,
+// k-means segmentation (`cie segment`) and the nightly run.
 //
 // A column is numeric when every non-missing value parses as a finite number (fast_float,
 // host/delimited_text.hpp's parse_number), categorical otherwise, unless the request names its
@@ -12,11 +13,12 @@
 // the file has none and rows are numbered "1", "2", ... (a table that is itself the training set,
 // such as bank.csv). A duplicate id is an input error naming both lines.
 //
-// Memory, for tables of millions of rows: the file is read whole, then scanned twice. The first
-// pass checks the structure, keeps ids and parses numbers for every column that may be numeric
-// (a column turns categorical at its first value that is not a number, dropping its numbers);
-// the second encodes the categorical columns through one hash map (level -> code) per column.
-// No per-row strings are kept except the ids.
+// Memory, for tables of millions of rows: the file is read whole, then scanned once or twice.
+// The first pass checks the structure, keeps ids, encodes the columns forced categorical through
+// one hash map (level -> code) per column and parses numbers for every other column that may be
+// numeric (a column turns categorical at its first value that is not a number, dropping its
+// numbers); a second pass, only when some column turned categorical, encodes those columns. No
+// per-row strings are kept except the ids.
 //
 // Errors (all name the file): a requested column not in the header: usage error (exit 2) listing
 // the missing columns and the header; a row with the wrong field count, a broken quote, an empty
@@ -24,6 +26,7 @@
 // "FILE:LINE: column N (NAME): reason". A UTF-8 BOM is ignored; blank lines carry no row.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -35,6 +38,7 @@
 #include <vector>
 
 #include "host/id_dictionary.hpp"
+#include "models/feature_pipeline.hpp"
 
 namespace cie {
 
@@ -57,6 +61,10 @@ struct CustomerTableRequest {
   /// Columns to read, in this order; empty means every column of the header except the id (in
   /// header order). Naming the id column or a column twice is a usage error.
   std::vector<std::string> columns;
+  /// Columns read after `columns` when the header has them and skipped when it has not (e.g. a
+  /// revenue column used only for a report). The id column, an excluded column and a column that
+  /// `columns` already reads are not read (again).
+  std::vector<std::string> optional_columns;
   /// Columns never read (e.g. a leaking outcome), even when `columns` names them; a name not in
   /// the header is a usage error.
   std::vector<std::string> exclude;
@@ -99,13 +107,26 @@ CustomerTable read_customer_table(std::string const& path, CustomerTableRequest 
 /// on_duplicate(row, first_row) is called for the first repeated id and must throw.
 template <typename OnDuplicate>
 IdDictionary index_ids(CustomerTable const& table, OnDuplicate&& on_duplicate) {
+  // Ids are hashed kLookAhead rows ahead of their lookup and their slots prefetched, so lookups
+  // do not wait for memory one after another (twice as fast at a million ids).
+  constexpr std::size_t kLookAhead = 16;
+  std::size_t const rows = table.rows();
   IdDictionary index;
-  for (std::size_t row = 0; row < table.rows(); ++row) {
-    std::string_view const id = table.ids[row];
-    std::uint64_t const hash = hash_id(id);
-    std::int32_t const first = index.find(id, hash);
-    if (first >= 0) on_duplicate(row, static_cast<std::size_t>(first));
-    index.insert(id, hash);
+  index.reserve(rows);
+  std::array<std::uint64_t, kLookAhead> hashes{};
+  for (std::size_t next = 0; next < rows + kLookAhead; ++next) {
+    std::uint64_t& hash = hashes[next % kLookAhead];
+    if (next >= kLookAhead) {
+      std::size_t const row = next - kLookAhead;
+      std::string_view const id = table.ids[row];
+      std::int32_t const first = index.find(id, hash);
+      if (first >= 0) on_duplicate(row, static_cast<std::size_t>(first));
+      index.insert(id, hash);
+    }
+    if (next < rows) {
+      hash = hash_id(table.ids[next]);
+      index.prefetch(hash);
+    }
   }
   return index;
 }
@@ -113,6 +134,14 @@ IdDictionary index_ids(CustomerTable const& table, OnDuplicate&& on_duplicate) {
 /// The given rows of `table`, in the given order, with every column (categorical levels are kept
 /// whole, so codes stay valid). Each row index must be < table.rows().
 CustomerTable select_rows(CustomerTable const& table, std::span<std::size_t const> rows);
+
+/// The columns `names` of `table` as the input of a feature pipeline (models/feature_pipeline.hpp)
+/// for a model that cannot use missing values, such as k-means. A column that is absent or not
+/// numeric is a usage error naming `needed_by`; the first missing value (in column order) is an
+/// input error "FILE:LINE: column NAME: missing value, which NEEDED_BY cannot use". The result
+/// points into `table`, which must outlive it.
+RawColumns complete_numeric_columns(CustomerTable const& table, std::span<std::string const> names,
+                                    std::string const& needed_by);
 
 /// How many rows of one table found a partner in the other.
 struct JoinSide {

@@ -9,7 +9,8 @@
 #include "host/delimited_text.hpp"
 #include "host/error.hpp"
 
-// Operations on parsed customer tables: row selection, the join on customer id, response labels.
+// Operations on parsed customer tables: row selection, complete numeric columns for k-means, the
+// join on customer id, response labels.
 namespace cie {
 namespace {
 
@@ -63,6 +64,25 @@ CustomerTable select_rows(CustomerTable const& table, std::span<std::size_t cons
     pick(column.codes, copy.codes);
   }
   return out;
+}
+
+RawColumns complete_numeric_columns(CustomerTable const& table, std::span<std::string const> names,
+                                    std::string const& needed_by) {
+  RawColumns raw;
+  raw.rows = table.rows();
+  for (std::string const& name : names) {
+    TableColumn const* column = table.find(name);
+    CIE_EXPECTS(column != nullptr && column->type == ColumnType::kNumeric,
+                "{} needs a numeric column {}; the customer table has none", needed_by, name);
+    auto const missing = std::find(column->missing.begin(), column->missing.end(), 1);
+    CIE_EXPECTS_DATA(
+        missing == column->missing.end(), "{}: column {}: missing value, which {} cannot use",
+        table.describe_row(static_cast<std::size_t>(missing - column->missing.begin())), name,
+        needed_by);
+    raw.columns.emplace_back(column->numbers);
+  }
+  raw.describe_row = [&table](std::size_t row) { return table.describe_row(row); };
+  return raw;
 }
 
 nlohmann::json join_json(std::vector<JoinSide> const& sides) {

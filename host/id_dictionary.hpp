@@ -47,6 +47,15 @@ class IdDictionary {
     }
   }
 
+  /// Makes room for `count` ids in all, so that inserting up to that many never grows the table.
+  void reserve(std::size_t count) {
+    std::size_t slots = slots_.size();
+    while (slots < 2 * count) slots *= 2;
+    if (slots > slots_.size()) rehash(slots);
+    ids_.reserve(count);
+    hashes_.reserve(count);
+  }
+
   /// Starts loading the slot where a lookup of `hash` begins: lookups issued a little later then
   /// find it in cache, instead of each waiting for memory in turn.
   void prefetch(std::uint64_t hash) const noexcept { __builtin_prefetch(&slots_[hash & mask()]); }
@@ -56,7 +65,7 @@ class IdDictionary {
   std::int32_t insert(std::string_view id, std::uint64_t hash) {
     CIE_EXPECTS_DATA(ids_.size() < kMaxIds, "more than {} distinct customer ids", kMaxIds);
     // At most half full keeps linear probes short.
-    if (2 * (ids_.size() + 1) > slots_.size()) grow();
+    if (2 * (ids_.size() + 1) > slots_.size()) rehash(slots_.size() * 2);
     auto const index = static_cast<std::uint32_t>(ids_.size());
     ids_.push_back(id);
     hashes_.push_back(hash);
@@ -76,8 +85,8 @@ class IdDictionary {
   };
   static constexpr std::size_t kInitialSlots = 1024;  // a power of two
   static constexpr std::size_t kMaxIds = std::numeric_limits<std::int32_t>::max();
-  // Slots ahead whose hashes are prefetched while growing.
-  static constexpr std::size_t kGrowPrefetch = 8;
+  // Slots ahead whose hashes are prefetched while rehashing.
+  static constexpr std::size_t kRehashPrefetch = 8;
 
   static Slot key_of(std::string_view id, std::uint64_t hash) noexcept {
     Slot key;
@@ -100,12 +109,13 @@ class IdDictionary {
     slots_[slot] = entry;
   }
 
-  void grow() {
-    std::vector<Slot> old(slots_.size() * 2);
+  /// Moves every id into a table of `slot_count` slots (a power of two, at least twice the ids).
+  void rehash(std::size_t slot_count) {
+    std::vector<Slot> old(slot_count);
     old.swap(slots_);
     for (std::size_t i = 0; i < old.size(); ++i) {
-      if (i + kGrowPrefetch < old.size() && old[i + kGrowPrefetch].index_plus_one != 0) {
-        __builtin_prefetch(&hashes_[old[i + kGrowPrefetch].index_plus_one - 1]);
+      if (i + kRehashPrefetch < old.size() && old[i + kRehashPrefetch].index_plus_one != 0) {
+        __builtin_prefetch(&hashes_[old[i + kRehashPrefetch].index_plus_one - 1]);
       }
       if (old[i].index_plus_one != 0) place(hashes_[old[i].index_plus_one - 1], old[i]);
     }

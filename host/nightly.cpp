@@ -43,26 +43,6 @@ Context cpu_context(NightlyConfig const& config, std::shared_ptr<Logger> logger)
   return Context(options, std::move(logger));
 }
 
-/// The pipeline's input columns of `table` (numeric, no missing values: RFM columns always
-/// qualify; an attribute column with a missing value is an input error naming the row).
-RawColumns raw_columns(CustomerTable const& table, std::vector<std::string> const& names,
-                       std::string const& needed_by) {
-  RawColumns raw;
-  raw.rows = table.rows();
-  for (std::string const& name : names) {
-    TableColumn const* column = table.find(name);
-    CIE_EXPECTS(column != nullptr && column->type == ColumnType::kNumeric,
-                "{} needs a numeric column {}; the customer table has none", needed_by, name);
-    auto const missing = std::find(column->missing.begin(), column->missing.end(), 1);
-    CIE_EXPECTS_DATA(missing == column->missing.end(), "{}: column {}: missing value ({} needs it)",
-                     table.describe_row(static_cast<std::size_t>(missing - column->missing.begin())),
-                     name, needed_by);
-    raw.columns.emplace_back(column->numbers);
-  }
-  raw.describe_row = [&table](std::size_t row) { return table.describe_row(row); };
-  return raw;
-}
-
 /// Fits tonight's k-means model on the RFM table (config [segments] retrain).
 SegmentModel retrain_segments(Context const& ctx, NightlySegments const& settings,
                               CustomerTable const& customers, json& metrics) {
@@ -75,7 +55,8 @@ SegmentModel retrain_segments(Context const& ctx, NightlySegments const& setting
     specs.push_back({column, ColumnTransform::parse(spec, column)});
   }
   FeaturePipeline pipeline(std::move(specs));
-  RawColumns const raw = raw_columns(customers, settings.features, "[segments] retrain");
+  RawColumns const raw =
+      complete_numeric_columns(customers, settings.features, "[segments] retrain");
   pipeline.fit(ctx, raw);
   std::vector<float> const prepared = pipeline.apply(ctx, raw);
   KMeansParams params;
@@ -247,8 +228,9 @@ json run_nightly(NightlyConfig const& config, std::shared_ptr<Logger> logger) {
                                   {"inertia", metrics["inertia"]}};
     }
     SegmentModel const& model = *inputs.segment_model;
-    clusters = model.assign(ctx, raw_columns(customers, model.pipeline().column_names(),
-                                             "the segments model"));
+    clusters = model.assign(
+        ctx, complete_numeric_columns(customers, model.pipeline().column_names(),
+                                      "the segments model"));
     std::vector<std::size_t> sizes(static_cast<std::size_t>(model.n_clusters()));
     for (std::int32_t const c : clusters) ++sizes[static_cast<std::size_t>(c)];
     report["clusters"] = sizes;

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
 #include <string_view>
 
 #include "host/error.hpp"
@@ -81,13 +80,20 @@ SegmentProfile profile_segments(Context const& ctx, ProfileInput const& input,
       for (std::size_t const row : rows) revenue += input.revenue[row];
       out.revenue_share = total_revenue != 0.0 ? revenue / total_revenue : kNaN;
     }
-    if (!input.segment_names.empty() && !rows.empty()) {
-      std::map<std::string_view, std::size_t> counts;
-      for (std::size_t const row : rows) ++counts[input.segment_names[row]];
-      std::vector<std::pair<std::string_view, std::size_t>> ranked(counts.begin(), counts.end());
-      // Stable on the name order of the map: ties go to the alphabetically first name.
-      std::stable_sort(ranked.begin(), ranked.end(),
-                       [](auto const& a, auto const& b) { return a.second > b.second; });
+    if (!input.segment_codes.empty() && !rows.empty()) {
+      std::vector<std::size_t> counts(input.segment_names.size(), 0);
+      for (std::size_t const row : rows) {
+        std::int32_t const code = input.segment_codes[row];
+        if (code >= 0) ++counts[static_cast<std::size_t>(code)];
+      }
+      std::vector<std::pair<std::string_view, std::size_t>> ranked;
+      for (std::size_t code = 0; code < counts.size(); ++code) {
+        if (counts[code] > 0) ranked.emplace_back(input.segment_names[code], counts[code]);
+      }
+      // Most common first; ties go to the alphabetically first name.
+      std::sort(ranked.begin(), ranked.end(), [](auto const& a, auto const& b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+      });
       ranked.resize(std::min(ranked.size(), input.top_segments));
       for (auto const& [name, count] : ranked) {
         out.top_segments.emplace_back(

@@ -21,7 +21,8 @@ struct ClusterProfile {
   std::vector<double> median;  ///< per feature; the mean of the middle two for even sizes
   double revenue_share = 0.0;  ///< cluster revenue / total revenue; NaN without revenue
   /// The most common segment names with their share of the cluster, most common first (ties by
-  /// name); empty without segment names.
+  /// name); empty without segment names. Customers whose name is missing count in the share's
+  /// denominator under no name.
   std::vector<std::pair<std::string, double>> top_segments;
 };
 
@@ -37,8 +38,10 @@ struct ProfileInput {
   std::vector<std::span<double const>> features;  ///< original units, parallel to feature_names
   std::string revenue_column;                     ///< names `revenue`; "" for none
   std::span<double const> revenue;                ///< empty for none
-  std::span<std::string const> segment_names;     ///< empty for none
-  std::size_t top_segments = 3;                   ///< how many segment names to keep per cluster
+  /// Per customer, an index into segment_names, or -1 where the name is missing; empty for none.
+  std::span<std::int32_t const> segment_codes;
+  std::span<std::string const> segment_names;  ///< the distinct segment names
+  std::size_t top_segments = 3;                ///< how many segment names to keep per cluster
 };
 
 /// Profiles the clusters of `labels` (values in [0, n_clusters)).

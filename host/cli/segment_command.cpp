@@ -6,9 +6,14 @@
 //           customer_id,cluster,distance.
 // Features default to recency_days,frequency,monetary_total, each log1p'd (monetary_total as
 // floor:0+log1p, since net returns can make it negative) and z-scored.
+// The input is a customer table (host/customer_table.hpp) with unique ids. The features, the
+// weights and the revenue column must hold a number in every row: a value that is not a number,
+// NaN, Inf or a missing value is an input error (exit 3) naming file, line and column. The
+// segment-name column is read as text (a missing name is allowed); other columns are not read.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -17,9 +22,9 @@
 #include "host/atomic_file.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/segment_report.hpp"
+#include "host/customer_table.hpp"
 #include "host/error.hpp"
 #include "host/model_file.hpp"
-#include "host/numeric_table.hpp"
 #include "host/rfm_output.hpp"
 #include "models/cluster_metrics.hpp"
 #include "models/feature_pipeline.hpp"
@@ -163,33 +168,46 @@ std::vector<int> parse_k_range(std::string const& text) {
   return ks;
 }
 
-/// The customer table with the pipeline's columns, plus weights, revenue and segment names when
-/// present.
+/// The customer table: the pipeline's columns and the weights (numeric), the revenue column
+/// (numeric) and the RFM segment names (categorical) when the table has them.
 struct Customers {
-  NumericTable table;
+  CustomerTable table;
   std::vector<std::string> feature_columns;
 
-  /// The pipeline's input columns; they point into `table`.
+  /// The pipeline's input columns; they point into `table`. A missing value is an input error.
   [[nodiscard]] RawColumns raw() const {
-    RawColumns raw;
-    for (std::string const& name : feature_columns) raw.columns.emplace_back(*table.find(name));
-    raw.rows = table.rows();
-    raw.describe_row = [this](std::size_t row) { return table.describe_row(row); };
-    return raw;
+    return complete_numeric_columns(table, feature_columns, "k-means");
   }
 };
 
+/// Reads the columns that select, fit and assign need; the features, weights and revenue must be
+/// numbers, while the table's other columns may hold anything.
 Customers read_customers(InputOptions const& input, FeaturePipeline const& pipeline,
                          std::string const& weights_column, std::string const& needed_by) {
-  NumericTableRequest request;
+  CustomerTableRequest request;
   request.id_column = input.id_column;
-  request.numeric_columns = pipeline.column_names();
-  if (!weights_column.empty()) request.numeric_columns.push_back(weights_column);
-  request.optional_numeric_columns = {input.revenue_column};
-  request.optional_text_column = input.segment_column;
+  request.columns = pipeline.column_names();
+  if (!weights_column.empty() &&
+      std::ranges::find(request.columns, weights_column) == request.columns.end()) {
+    request.columns.push_back(weights_column);
+  }
+  request.numeric = request.columns;
+  request.numeric.push_back(input.revenue_column);
+  request.optional_columns = {input.revenue_column};
+  // A column read as numbers (a feature, the weights, the revenue) gives no segment names.
+  if (!input.segment_column.empty() &&
+      std::ranges::find(request.numeric, input.segment_column) == request.numeric.end()) {
+    request.optional_columns.push_back(input.segment_column);
+    request.categorical = {input.segment_column};
+  }
   request.needed_by = needed_by;
-  Customers customers{read_numeric_table(input.input_path, request), pipeline.column_names()};
+  Customers customers{read_customer_table(input.input_path, request), pipeline.column_names()};
   CIE_EXPECTS_DATA(customers.table.rows() > 0, "{}: no customer rows", customers.table.source);
+  if (customers.table.find(input.revenue_column) != nullptr) {
+    // Checked now, before any work, although only the profile reads it.
+    (void)complete_numeric_columns(customers.table, std::span(&input.revenue_column, 1),
+                                   "the revenue share");
+  }
   return customers;
 }
 
@@ -199,17 +217,22 @@ SegmentProfile profile(Context const& ctx, Customers const& customers, InputOpti
   ProfileInput profile_input;
   profile_input.feature_names = pipeline.column_names();
   profile_input.features = customers.raw().columns;
-  if (std::vector<double> const* revenue = customers.table.find(input.revenue_column)) {
+  if (TableColumn const* revenue = customers.table.find(input.revenue_column)) {
     profile_input.revenue_column = input.revenue_column;
-    profile_input.revenue = *revenue;
+    profile_input.revenue = revenue->numbers;
   }
-  profile_input.segment_names = customers.table.text;
+  TableColumn const* names = customers.table.find(input.segment_column);
+  if (names != nullptr && names->type == ColumnType::kCategorical) {
+    profile_input.segment_codes = names->codes;
+    profile_input.segment_names = names->levels;
+  }
   return profile_segments(ctx, profile_input, labels, k);
 }
 
 std::vector<float> weights_of(Customers const& customers, std::string const& column) {
   if (column.empty()) return {};
-  std::vector<double> const& values = *customers.table.find(column);
+  std::span<double const> const values =
+      complete_numeric_columns(customers.table, std::span(&column, 1), "k-means").columns.front();
   return {values.begin(), values.end()};
 }
 
@@ -315,7 +338,7 @@ void run_fit(GlobalOptions const& global, TrainingOptions const& options, std::s
   document.training_data = fingerprint_matrix(data.prepared, x.rows);
   write_model_file(model_path, document);
   if (!out_path.empty())
-    write_assignments(ctx, out_path, data.customers.table, x, result.centroids, result.labels);
+    write_assignments(ctx, out_path, data.customers.table.ids, x, result.centroids, result.labels);
 
   std::string out = fmt::format("k-means, k = {}, on {}: {} customers from {}\n  features: {}\n",
                                 params.n_clusters, ctx.device_name(), x.rows,
@@ -351,7 +374,7 @@ void run_assign(GlobalOptions const& global, InputOptions const& input,
   double inertia = 0.0;
   std::vector<std::int32_t> const labels = model.assign(ctx, raw, &prepared, &inertia);
   FeatureMatrix const x{prepared.data(), raw.rows, pipeline.size()};
-  write_assignments(ctx, out_path, customers.table, x, model.centroids(), labels);
+  write_assignments(ctx, out_path, customers.table.ids, x, model.centroids(), labels);
 
   std::string out = fmt::format("k-means assignment, k = {}, on {}: {} customers from {}\n",
                                 n_clusters, ctx.device_name(), x.rows, input.input_path);

@@ -46,8 +46,9 @@ std::string format_profile(SegmentProfile const& profile) {
   return out;
 }
 
-void write_assignments(Context const& ctx, std::string const& path, NumericTable const& table,
-                       FeatureMatrix x, std::vector<float> const& centroids,
+void write_assignments(Context const& ctx, std::string const& path,
+                       std::span<std::string const> ids, FeatureMatrix x,
+                       std::vector<float> const& centroids,
                        std::vector<std::int32_t> const& labels) {
   std::size_t const n = x.rows;
   std::vector<double> distance(n);
@@ -66,7 +67,7 @@ void write_assignments(Context const& ctx, std::string const& path, NumericTable
   AtomicFile file(path);
   std::string chunk = "customer_id,cluster,distance\n";
   for (std::size_t i = 0; i < n; ++i) {
-    append_csv_field(chunk, table.ids[i]);
+    append_csv_field(chunk, ids[i]);
     fmt::format_to(std::back_inserter(chunk), ",{},{:.6g}\n", labels[i], distance[i]);
     if (chunk.size() > (1u << 20)) {
       file.write(chunk);

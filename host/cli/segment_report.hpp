@@ -4,11 +4,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "host/context.hpp"
-#include "host/numeric_table.hpp"
 #include "models/cluster_metrics.hpp"
 #include "models/feature_pipeline.hpp"
 #include "models/kmeans.hpp"
@@ -21,9 +21,10 @@ namespace cie::cli {
 std::string format_profile(SegmentProfile const& profile);
 
 /// Writes customer_id,cluster,distance (Euclidean distance to the centroid in the prepared
-/// feature space) atomically.
-void write_assignments(Context const& ctx, std::string const& path, NumericTable const& table,
-                       FeatureMatrix x, std::vector<float> const& centroids,
+/// feature space) atomically; `ids`, `x` and `labels` have one entry per customer, in order.
+void write_assignments(Context const& ctx, std::string const& path,
+                       std::span<std::string const> ids, FeatureMatrix x,
+                       std::vector<float> const& centroids,
                        std::vector<std::int32_t> const& labels);
 
 /// "recency_days (log1p), frequency (log1p), z-scored".

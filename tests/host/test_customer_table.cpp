@@ -1,5 +1,7 @@
-// The typed customer-table reader behind `cie propensity`: type inference, missing values,
-// overrides, messages that name file, line and column, real files, joins and response labels.
+// The typed customer-table reader behind `cie propensity` and `cie segment`: type inference,
+// missing values, overrides, optional columns, messages that name file, line and column, the id
+// index, complete numeric columns for k-means, real files, joins and response labels.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -191,6 +193,77 @@ TEST(CustomerTable, UnknownRequestedColumnsListTheHeader) {
   request.id_column = "id";
   EXPECT_THAT(error_of("customer_id,age\na,1\n", request, ExitCode::kUsage),
               HasSubstr("t.csv: column id is not in the header"));
+}
+
+TEST(CustomerTable, OptionalColumnsAreReadWhenPresent) {
+  std::string const text =
+      "customer_id,segment,recency_days,other,monetary_total\n"
+      "a,Champions,3,x,12.5\n"
+      "b,Lost,40,,-2e1\n";
+  CustomerTableRequest request;
+  request.columns = {"recency_days", "monetary_total"};
+  request.optional_columns = {"monetary_total", "frequency", "segment", "customer_id"};
+  CustomerTable const table = parse(text, request);
+  ASSERT_EQ(table.columns.size(), 3U);
+  EXPECT_EQ(table.columns[2].name, "segment");
+  EXPECT_THAT(table.columns[2].levels, ElementsAre("Champions", "Lost"));
+  EXPECT_THAT(table.find("monetary_total")->numbers, ElementsAre(12.5, -20.0));
+  EXPECT_EQ(table.find("frequency"), nullptr);
+  EXPECT_EQ(table.find("other"), nullptr);  // not requested: not read, whatever it holds
+  EXPECT_THAT(table.ids, ElementsAre("a", "b"));
+
+  request.exclude = {"segment"};
+  EXPECT_EQ(parse(text, request).find("segment"), nullptr);
+}
+
+TEST(CustomerTable, CompleteNumericColumnsForKMeans) {
+  CustomerTable const table = parse("customer_id,r,f,name\na,1,2,x\nb,3,,y\n");
+  std::vector<std::string> names = {"r"};
+  RawColumns const raw = complete_numeric_columns(table, names, "k-means");
+  ASSERT_EQ(raw.columns.size(), 1U);
+  EXPECT_THAT(std::vector<double>(raw.columns[0].begin(), raw.columns[0].end()),
+              ElementsAre(1.0, 3.0));
+  EXPECT_EQ(raw.rows, 2U);
+  EXPECT_EQ(raw.describe_row(1), "t.csv:3");
+
+  names = {"r", "f"};
+  cie::testing::expect_error([&] { (void)complete_numeric_columns(table, names, "k-means"); },
+                             ExitCode::kInputData,
+                             "t.csv:3: column f: missing value, which k-means cannot use");
+  names = {"name"};
+  cie::testing::expect_error([&] { (void)complete_numeric_columns(table, names, "k-means"); },
+                             ExitCode::kUsage, "k-means needs a numeric column name");
+}
+
+TEST(CustomerTable, IndexIdsFindsEveryRowAndTheFirstDuplicate) {
+  for (std::size_t const rows : {1U, 15U, 16U, 17U, 3000U}) {
+    SCOPED_TRACE(fmt::format("{} rows", rows));
+    CustomerTable table;
+    for (std::size_t row = 0; row < rows; ++row) table.ids.push_back(fmt::format("C{}", row));
+    IdDictionary const index = index_ids(
+        table, [](std::size_t, std::size_t) { ADD_FAILURE() << "a duplicate among distinct ids"; });
+    ASSERT_EQ(index.size(), rows);
+    for (std::size_t row = 0; row < rows; ++row) {
+      EXPECT_EQ(index.find(table.ids[row], hash_id(table.ids[row])), static_cast<int>(row));
+    }
+    for (std::size_t const first : {std::size_t{0}, rows / 2, rows - 1}) {
+      table.ids.push_back(table.ids[first]);
+      std::vector<std::pair<std::size_t, std::size_t>> duplicates;
+      (void)index_ids(table, [&](std::size_t row, std::size_t earlier) {
+        duplicates.emplace_back(row, earlier);
+      });
+      EXPECT_THAT(duplicates, ElementsAre(std::pair(rows, first)));
+      table.ids.pop_back();
+    }
+  }
+
+  // Reserving room in a dictionary that already holds ids keeps their indices.
+  IdDictionary dictionary;
+  for (std::string_view const id : {"a", "b", "c"}) dictionary.insert(id, hash_id(id));
+  dictionary.reserve(5000);
+  EXPECT_EQ(dictionary.find("b", hash_id("b")), 1);
+  EXPECT_EQ(dictionary.insert("d", hash_id("d")), 3);
+  EXPECT_EQ(dictionary.find("c", hash_id("c")), 2);
 }
 
 TEST(CustomerTable, TakeRemovesAColumn) {

@@ -1,5 +1,5 @@
 // `cie segment` as a user runs it: fit, a model file, assign with the same clusters; refusals of
-// mismatched or damaged models (exit 2) and of NaN in the input (exit 3).
+// mismatched or damaged models (exit 2) and of feature values k-means cannot use (exit 3).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -141,6 +141,75 @@ TEST(SegmentCli, NaNInTheInputIsAnInputErrorNamingColumnAndRow) {
   EXPECT_EQ(run.exit_code, 3) << run.err;
   EXPECT_THAT(run.err, HasSubstr("rfm.csv:7: column 3 (frequency): NaN is not allowed"));
   EXPECT_FALSE(std::filesystem::exists(dir.file("seg.json")));
+}
+
+/// `table` with its first `from` replaced by `to`.
+std::string replaced(std::string table, std::string const& from, std::string const& to) {
+  table.replace(table.find(from), from.size(), to);
+  return table;
+}
+
+TEST(SegmentCli, FeatureValuesMustBeNumbersAndPresent) {
+  cie::testing::TempDir dir;
+  std::string const fit =
+      "segment fit --input " + dir.file("rfm.csv") + " --k 3 --model " + dir.file("seg.json");
+  struct Case {
+    std::string from, to, message;
+  };
+  for (Case const& bad : std::vector<Case>{
+           {"c03,3,20,22,1990,", "c03,3,20,22,12abc,",
+            "rfm.csv:4: column 5 (monetary_total): cannot parse '12abc' as a number"},
+           {"c04,5,", "c04,inf,", "rfm.csv:5: column 2 (recency_days): Inf is not allowed"},
+           {"c05,70,6,", "c05,70,,",
+            "rfm.csv:6: column frequency: missing value, which k-means cannot use"},
+           {"c05,70,6,", "c05,70,NA,",
+            "rfm.csv:6: column frequency: missing value, which k-means cannot use"},
+           {"c06,65,", "c07,65,",
+            "rfm.csv:8: column 1 (customer_id): duplicate customer id (first on line 7)"}}) {
+    spit(dir.file("rfm.csv"), replaced(kRfmTable, bad.from, bad.to));
+    RunResult const run = run_on_cpu(dir, fit);
+    EXPECT_EQ(run.exit_code, 3) << bad.to << ": " << run.err;
+    EXPECT_THAT(run.err, HasSubstr(bad.message)) << bad.to;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("seg.json"))) << bad.to;
+  }
+
+  // assign applies the same rules to the customers it scores.
+  spit(dir.file("rfm.csv"), kRfmTable);
+  ASSERT_EQ(run_on_cpu(dir, fit).exit_code, 0);
+  spit(dir.file("new.csv"), replaced(kRfmTable, "c12,380,", "c12,,"));
+  RunResult const assign =
+      run_on_cpu(dir, "segment assign --model " + dir.file("seg.json") + " --input " +
+                          dir.file("new.csv") + " --out " + dir.file("clusters.csv"));
+  EXPECT_EQ(assign.exit_code, 3) << assign.err;
+  EXPECT_THAT(
+      assign.err,
+      HasSubstr("new.csv:13: column recency_days: missing value, which k-means cannot use"));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("clusters.csv")));
+}
+
+TEST(SegmentCli, ColumnsItDoesNotUseMayHoldAnything) {
+  cie::testing::TempDir dir;
+  // transactions is not a feature: words and gaps there are fine; a missing segment name counts
+  // in its cluster's size under no name.
+  spit(dir.file("rfm.csv"), replaced(replaced(kRfmTable, "c01,2,22,30,", "c01,2,22,many,"),
+                                     "c05,70,6,6,350,Loyal Customers", "c05,70,6,,350,"));
+  RunResult const run =
+      run_on_cpu(dir, "segment fit --input " + dir.file("rfm.csv") + " --k 3 --model " +
+                          dir.file("seg.json") + " --out " + dir.file("fit.csv"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("Champions 75.0%"));
+  EXPECT_THAT(run.out, HasSubstr("Need Attention 50.0%, Loyal Customers 25.0%"));
+  EXPECT_EQ(clusters_of(slurp(dir.file("fit.csv"))).size(), 12u);
+
+  // The revenue column is only profiled, but a gap there is still refused before any work.
+  spit(dir.file("rfm.csv"), replaced(kRfmTable, "c09,350,1,1,25,", "c09,350,1,1,,"));
+  RunResult const revenue = run_on_cpu(
+      dir, "segment fit --input " + dir.file("rfm.csv") +
+               " --k 3 --features recency_days,frequency --model " + dir.file("other.json"));
+  EXPECT_EQ(revenue.exit_code, 3) << revenue.err;
+  EXPECT_THAT(revenue.err, HasSubstr("rfm.csv:10: column monetary_total: missing value, which the "
+                                     "revenue share cannot use"));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("other.json")));
 }
 
 TEST(SegmentCli, BadOptionsAreUsageErrors) {
