@@ -7,29 +7,22 @@
 // folded in warp order and the block writes its partial. The partials are then reduced per entry
 // by one block in a fixed order. No atomics: the result does not depend on scheduling.
 //
-// Lloyd pass, large k·d (the accumulators no longer fit in shared memory): distances by
-// cuBLAS, ||x||² - 2 x·c + ||c||² per tile of rows (SGEMM), argmin per row; then rows are
-// stably sorted by cluster and one block per cluster sums its rows in a fixed order. Its
-// distances differ from the shared rule's in the last bits (a different formula), so ties may
-// break differently from the CPU twin; assignments agree otherwise.
+// Lloyd pass, large k·d (the accumulators no longer fit in shared memory): the cuBLAS path of
+// kernels/cuda/kmeans_gemm.cu.
 //
 // The Hartigan candidate pass (kernels/cuda/kmeans_hartigan.cu) flags rows with the shared rule
 // and compacts them in row order.
 //
 // Seeding passes compute per-row potentials in parallel and sum each batch of kKMeansBatchRows
 // rows in row order in one thread, exactly as the CPU does, so both twins draw the same rows.
-#include <cublas_v2.h>
-#include <thrust/binary_search.h>
 #include <thrust/device_vector.h>
 #include <thrust/fill.h>
-#include <thrust/iterator/counting_iterator.h>
-#include <thrust/sequence.h>
-#include <thrust/sort.h>
 
 #include <algorithm>
-#include <string>
+#include <memory>
 
 #include "kernels/cuda/cuda_check.cuh"
+#include "kernels/cuda/kmeans_gemm.cuh"
 #include "kernels/cuda/kmeans_hartigan.cuh"
 #include "kernels/cuda/thrust_support.cuh"
 #include "kernels/kmeans.hpp"
@@ -46,13 +39,6 @@ constexpr int kWarps = kThreads / 32;
 constexpr int kRowsPerThread = 8;
 constexpr std::int64_t kRowsPerBlock = std::int64_t{kThreads} * kRowsPerThread;
 constexpr std::size_t kSharedBytes = 48 * 1024;
-
-void cublas_check(cublasStatus_t status, char const* call) {
-  if (status != CUBLAS_STATUS_SUCCESS) {
-    throw Error(ExitCode::kDevice, std::string("cuBLAS error in ") + call + ": status " +
-                                       std::to_string(static_cast<int>(status)));
-  }
-}
 
 /// Lane 0 receives the sum of v over the warp; the shuffle tree is fixed, so is the result.
 __device__ double warp_sum(double v) {
@@ -132,56 +118,6 @@ __global__ void fold_partials_kernel(double const* partials, std::int64_t blocks
   if (threadIdx.x == 0) out[blockIdx.x] = total;
 }
 
-__global__ void row_norms_kernel(float const* x, std::int64_t rows, int cols, float* norms) {
-  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < rows;
-       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
-    float norm = 0.0f;
-    for (int j = 0; j < cols; ++j) norm = add_squared_difference(norm, x[j * rows + i], 0.0f);
-    norms[i] = norm;
-  }
-}
-
-/// GEMM path: dots is tile × k column-major (x·c); labels and distances of rows r0 .. r0+tile.
-__global__ void argmin_from_dots_kernel(float const* dots, std::int64_t tile, std::int64_t r0,
-                                        float const* row_norms, float const* centroid_norms,
-                                        int k, std::int32_t* labels, float* distances) {
-  for (std::int64_t r = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; r < tile;
-       r += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
-    float const norm = row_norms[r0 + r];
-    float best = 0.0f;
-    int cluster = 0;
-    for (int c = 0; c < k; ++c) {
-      float const distance = fmaxf(0.0f, norm - 2.0f * dots[c * tile + r] + centroid_norms[c]);
-      if (c == 0 || is_closer(distance, best)) {
-        best = distance;
-        cluster = c;
-      }
-    }
-    labels[r0 + r] = cluster;
-    distances[r0 + r] = best;
-  }
-}
-
-/// GEMM path: one block per cluster sums its rows (order[offsets[c] .. offsets[c+1]), ascending
-/// row numbers) in a fixed order; out holds cols sums, the weight and the inertia per cluster.
-__global__ void cluster_sums_kernel(float const* x, std::int64_t rows, int cols,
-                                    float const* weight, float const* distances,
-                                    std::int64_t const* order, std::int64_t const* offsets,
-                                    double* out) {
-  __shared__ double lane_sums[kThreads];
-  int const c = blockIdx.x;
-  for (int e = 0; e < cols + 2; ++e) {
-    double sum = 0.0;
-    for (std::int64_t p = offsets[c] + threadIdx.x; p < offsets[c + 1]; p += kThreads) {
-      std::int64_t const row = order[p];
-      double const w = weight != nullptr ? weight[row] : 1.0f;
-      sum += e < cols ? w * x[e * rows + row] : (e == cols ? w : w * distances[row]);
-    }
-    double const total = block_sum(lane_sums, sum);
-    if (threadIdx.x == 0) out[c * (cols + 2) + e] = total;
-  }
-}
-
 __global__ void nearest_kernel(float const* x, std::int64_t rows, int cols,
                                float const* centroids, int k, float* distances) {
   for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < rows;
@@ -255,10 +191,6 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
     }
     closest_.resize(static_cast<std::size_t>(rows));
     potentials_.resize(static_cast<std::size_t>(rows));
-  }
-
-  ~CudaKMeansWorkspace() override {
-    if (cublas_ != nullptr) (void)cublasDestroy(cublas_);  // nothing to do about a failure here
   }
 
   [[nodiscard]] std::int64_t rows() const noexcept override { return rows_; }
@@ -412,60 +344,12 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
   }
 
   KMeansPassStats gemm_pass(std::span<float const> centroids, int k) {
-    if (cublas_ == nullptr) {
-      cublas_check(cublasCreate(&cublas_), "cublasCreate");
-      cublas_check(cublasSetStream(cublas_, stream_), "cublasSetStream");
+    if (gemm_ == nullptr) {
+      gemm_ = std::make_unique<GemmLloydPass>(stream_, raw(x_), rows_, cols_, raw(weight_));
     }
-    if (row_norms_.empty()) {
-      row_norms_.resize(static_cast<std::size_t>(rows_));
-      row_norms_kernel<<<grid_for(rows_, kThreads), kThreads, 0, stream_>>>(raw(x_), rows_, cols_,
-                                                                           raw(row_norms_));
-      CIE_CUDA_CHECK_LAUNCH();
-    }
-    std::vector<float> norms(static_cast<std::size_t>(k), 0.0f);
-    for (int c = 0; c < k; ++c) {
-      for (int j = 0; j < cols_; ++j) {
-        norms[c] = add_squared_difference(norms[c], centroids[c * cols_ + j], 0.0f);
-      }
-    }
-    thrust::device_vector<float> centroid_norms(norms.size());
-    upload(norms.data(), norms.size(), raw(centroid_norms));
     labels_.resize(static_cast<std::size_t>(rows_));
-    thrust::device_vector<float>& distances = closest_scratch();
-
-    // Tiles keep the tile × k matrix of dot products within 256 MiB.
-    std::int64_t const tile_rows = std::min(rows_, std::max<std::int64_t>(1024, (1 << 26) / k));
-    thrust::device_vector<float> dots(static_cast<std::size_t>(tile_rows) * k);
-    float const one = 1.0f;
-    float const zero = 0.0f;
-    for (std::int64_t r0 = 0; r0 < rows_; r0 += tile_rows) {
-      std::int64_t const tile = std::min(tile_rows, rows_ - r0);
-      cublas_check(cublasSgemm(cublas_, CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(tile), k, cols_,
-                               &one, raw(x_) + r0, static_cast<int>(rows_), raw(points_), cols_,
-                               &zero, raw(dots), static_cast<int>(tile)),
-                   "cublasSgemm");
-      argmin_from_dots_kernel<<<grid_for(tile, kThreads), kThreads, 0, stream_>>>(
-          raw(dots), tile, r0, raw(row_norms_), raw(centroid_norms), k, raw(labels_),
-          raw(distances));
-      CIE_CUDA_CHECK_LAUNCH();
-    }
-
-    auto const exec = thrust::cuda::par.on(stream_);
-    thrust::device_vector<std::int32_t> keys = labels_;
-    thrust::device_vector<std::int64_t> order(static_cast<std::size_t>(rows_));
-    thrust::sequence(exec, order.begin(), order.end());
-    thrust::stable_sort_by_key(exec, keys.begin(), keys.end(), order.begin());
-    thrust::device_vector<std::int64_t> offsets(static_cast<std::size_t>(k) + 1);
-    thrust::lower_bound(exec, keys.begin(), keys.end(), thrust::counting_iterator<std::int32_t>(0),
-                        thrust::counting_iterator<std::int32_t>(k + 1), offsets.begin());
+    std::vector<double> const entries = gemm_->run(centroids, raw(points_), k, raw(labels_));
     int const per_cluster = cols_ + 2;
-    folded_.resize(static_cast<std::size_t>(k) * per_cluster);
-    cluster_sums_kernel<<<static_cast<unsigned>(k), kThreads, 0, stream_>>>(
-        raw(x_), rows_, cols_, raw(weight_), raw(distances), raw(order), raw(offsets),
-        raw(folded_));
-    CIE_CUDA_CHECK_LAUNCH();
-    std::vector<double> entries(folded_.size());
-    download(raw(folded_), entries.size(), entries.data());
     double inertia = 0.0;
     for (int c = 0; c < k; ++c) inertia += entries[c * per_cluster + cols_ + 1];
     return unpack(entries, k, per_cluster, inertia);
@@ -490,17 +374,16 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
   cudaStream_t stream_;
   std::int64_t rows_;
   int cols_;
-  cublasHandle_t cublas_ = nullptr;
   thrust::device_vector<float> x_;  // column-major, as on the host
   thrust::device_vector<float> weight_;
   thrust::device_vector<float> closest_;
   thrust::device_vector<float> scratch_;
-  thrust::device_vector<float> row_norms_;
   thrust::device_vector<float> points_;
   thrust::device_vector<double> potentials_;
   thrust::device_vector<double> partials_;
   thrust::device_vector<double> folded_;
   thrust::device_vector<std::int32_t> labels_;
+  std::unique_ptr<GemmLloydPass> gemm_;  // created on the first large-k·d pass
 };
 
 }  // namespace

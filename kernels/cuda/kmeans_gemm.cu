@@ -1,0 +1,159 @@
+// The cuBLAS Lloyd pass of the CUDA k-means twin; see kernels/cuda/kmeans_gemm.cuh.
+#include <cub/block/block_reduce.cuh>
+#include <thrust/binary_search.h>
+#include <thrust/iterator/counting_iterator.h>
+#include <thrust/sequence.h>
+#include <thrust/sort.h>
+
+#include <algorithm>
+#include <string>
+
+#include "host/error.hpp"
+#include "kernels/cuda/cuda_check.cuh"
+#include "kernels/cuda/kmeans_gemm.cuh"
+#include "kernels/cuda/thrust_support.cuh"
+#include "kernels/kmeans_rules.hpp"
+
+namespace cie::kernels::cuda_impl {
+namespace {
+
+using cuda_detail::grid_for;
+
+constexpr int kThreads = 256;
+
+void cublas_check(cublasStatus_t status, char const* call) {
+  if (status != CUBLAS_STATUS_SUCCESS) {
+    throw Error(ExitCode::kDevice, std::string("cuBLAS error in ") + call + ": status " +
+                                       std::to_string(static_cast<int>(status)));
+  }
+}
+
+__global__ void row_norms_kernel(float const* x, std::int64_t rows, int cols, float* norms) {
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < rows;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    float norm = 0.0f;
+    for (int j = 0; j < cols; ++j) norm = add_squared_difference(norm, x[j * rows + i], 0.0f);
+    norms[i] = norm;
+  }
+}
+
+/// dots is tile × k column-major (x·c); labels and distances of rows r0 .. r0+tile.
+__global__ void argmin_from_dots_kernel(float const* dots, std::int64_t tile, std::int64_t r0,
+                                        float const* row_norms, float const* centroid_norms,
+                                        int k, std::int32_t* labels, float* distances) {
+  for (std::int64_t r = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; r < tile;
+       r += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    float const norm = row_norms[r0 + r];
+    float best = 0.0f;
+    int cluster = 0;
+    for (int c = 0; c < k; ++c) {
+      float const distance = fmaxf(0.0f, norm - 2.0f * dots[c * tile + r] + centroid_norms[c]);
+      if (c == 0 || is_closer(distance, best)) {
+        best = distance;
+        cluster = c;
+      }
+    }
+    labels[r0 + r] = cluster;
+    distances[r0 + r] = best;
+  }
+}
+
+/// One block per cluster sums its rows (order[offsets[c] .. offsets[c+1]), ascending row
+/// numbers) in a fixed order; out holds cols sums, the weight and the inertia per cluster.
+__global__ void cluster_sums_kernel(float const* x, std::int64_t rows, int cols,
+                                    float const* weight, float const* distances,
+                                    std::int64_t const* order, std::int64_t const* offsets,
+                                    double* out) {
+  using BlockReduce = cub::BlockReduce<double, kThreads>;
+  __shared__ typename BlockReduce::TempStorage storage;
+  int const c = blockIdx.x;
+  for (int e = 0; e < cols + 2; ++e) {
+    double sum = 0.0;
+    for (std::int64_t p = offsets[c] + threadIdx.x; p < offsets[c + 1]; p += kThreads) {
+      std::int64_t const row = order[p];
+      double const w = weight != nullptr ? weight[row] : 1.0f;
+      sum += e < cols ? w * x[e * rows + row] : (e == cols ? w : w * distances[row]);
+    }
+    double const total = BlockReduce(storage).Sum(sum);
+    if (threadIdx.x == 0) out[c * (cols + 2) + e] = total;
+    __syncthreads();  // the temporary storage is reused by the next entry
+  }
+}
+
+template <typename T>
+T* raw(thrust::device_vector<T>& v) {
+  return v.empty() ? nullptr : v.data().get();
+}
+
+}  // namespace
+
+GemmLloydPass::GemmLloydPass(cudaStream_t stream, float const* x, std::int64_t rows, int cols,
+                             float const* weight)
+    : stream_(stream), x_(x), rows_(rows), cols_(cols), weight_(weight) {}
+
+GemmLloydPass::~GemmLloydPass() {
+  if (cublas_ != nullptr) (void)cublasDestroy(cublas_);  // nothing to do about a failure here
+}
+
+std::vector<double> GemmLloydPass::run(std::span<float const> centroids,
+                                       float const* device_centroids, int k,
+                                       std::int32_t* labels) {
+  if (cublas_ == nullptr) {
+    cublas_check(cublasCreate(&cublas_), "cublasCreate");
+    cublas_check(cublasSetStream(cublas_, stream_), "cublasSetStream");
+  }
+  if (row_norms_.empty()) {
+    row_norms_.resize(static_cast<std::size_t>(rows_));
+    distances_.resize(static_cast<std::size_t>(rows_));
+    row_norms_kernel<<<grid_for(rows_, kThreads), kThreads, 0, stream_>>>(x_, rows_, cols_,
+                                                                         raw(row_norms_));
+    CIE_CUDA_CHECK_LAUNCH();
+  }
+  std::vector<float> norms(static_cast<std::size_t>(k), 0.0f);
+  for (int c = 0; c < k; ++c) {
+    for (int j = 0; j < cols_; ++j) {
+      norms[c] = add_squared_difference(norms[c], centroids[c * cols_ + j], 0.0f);
+    }
+  }
+  thrust::device_vector<float> centroid_norms(norms.size());
+  CIE_CUDA_TRY(cudaMemcpyAsync(raw(centroid_norms), norms.data(), norms.size() * sizeof(float),
+                               cudaMemcpyHostToDevice, stream_));
+
+  // Tiles keep the tile × k matrix of dot products within 256 MiB.
+  std::int64_t const tile_rows = std::min(rows_, std::max<std::int64_t>(1024, (1 << 26) / k));
+  thrust::device_vector<float> dots(static_cast<std::size_t>(tile_rows) * k);
+  float const one = 1.0f;
+  float const zero = 0.0f;
+  for (std::int64_t r0 = 0; r0 < rows_; r0 += tile_rows) {
+    std::int64_t const tile = std::min(tile_rows, rows_ - r0);
+    cublas_check(cublasSgemm(cublas_, CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(tile), k, cols_,
+                             &one, x_ + r0, static_cast<int>(rows_), device_centroids, cols_,
+                             &zero, raw(dots), static_cast<int>(tile)),
+                 "cublasSgemm");
+    argmin_from_dots_kernel<<<grid_for(tile, kThreads), kThreads, 0, stream_>>>(
+        raw(dots), tile, r0, raw(row_norms_), raw(centroid_norms), k, labels, raw(distances_));
+    CIE_CUDA_CHECK_LAUNCH();
+  }
+
+  auto const exec = thrust::cuda::par.on(stream_);
+  thrust::device_ptr<std::int32_t> const assigned = thrust::device_pointer_cast(labels);
+  thrust::device_vector<std::int32_t> keys(assigned, assigned + rows_);
+  thrust::device_vector<std::int64_t> order(static_cast<std::size_t>(rows_));
+  thrust::sequence(exec, order.begin(), order.end());
+  thrust::stable_sort_by_key(exec, keys.begin(), keys.end(), order.begin());
+  thrust::device_vector<std::int64_t> offsets(static_cast<std::size_t>(k) + 1);
+  thrust::lower_bound(exec, keys.begin(), keys.end(), thrust::counting_iterator<std::int32_t>(0),
+                      thrust::counting_iterator<std::int32_t>(k + 1), offsets.begin());
+  int const per_cluster = cols_ + 2;
+  thrust::device_vector<double> sums(static_cast<std::size_t>(k) * per_cluster);
+  cluster_sums_kernel<<<static_cast<unsigned>(k), kThreads, 0, stream_>>>(
+      x_, rows_, cols_, weight_, raw(distances_), raw(order), raw(offsets), raw(sums));
+  CIE_CUDA_CHECK_LAUNCH();
+  std::vector<double> entries(sums.size());
+  CIE_CUDA_TRY(cudaMemcpyAsync(entries.data(), raw(sums), entries.size() * sizeof(double),
+                               cudaMemcpyDeviceToHost, stream_));
+  CIE_CUDA_TRY(cudaStreamSynchronize(stream_));
+  return entries;
+}
+
+}  // namespace cie::kernels::cuda_impl
