@@ -1,28 +1,27 @@
 // Reading transactions: the file is cut into chunks at line ends, each chunk is parsed on its
-// own thread into its slice of the output with its own id dictionary, and the dictionaries are
-// then merged in chunk order, which makes every output vector independent of the thread count.
+// own thread into its slice of the output with its own id dictionary (host/transactions_chunks),
+// and the dictionaries are then merged in chunk order, which makes every output vector
+// independent of the thread count. This file does the file-level work: mapping the file, the
+// header and column layout, cutting, placing, parsing and merging the chunks, and the
+// quarantine file.
 #include <fcntl.h>
-#include <fmt/format.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <cerrno>
-#include <cmath>
 #include <cstring>
-#include <deque>
 #include <exception>
 #include <optional>
 
 #include "host/atomic_file.hpp"
-#include "host/date.hpp"
 #include "host/delimited_text.hpp"
 #include "host/error.hpp"
 #include "host/id_dictionary.hpp"
 #include "host/transactions.hpp"
+#include "host/transactions_chunks.hpp"
 #include "host/transactions_layout.hpp"
 
 namespace cie {
@@ -32,219 +31,6 @@ namespace {
 // per thread even out chunks that parse at different speeds.
 constexpr std::size_t kMinChunkBytes = std::size_t{1} << 20;
 constexpr std::size_t kChunksPerThread = 2;
-// Rows whose id lookups overlap; enough to cover a memory latency with the parsing of the others.
-constexpr std::size_t kBatchRows = 16;
-
-/// Why a data line is a bad row; turned into a message only when one is needed.
-struct RowProblem {
-  enum class Kind { kFieldCount, kSplit, kEmptyId, kDate, kNumber };
-  Kind kind;
-  std::size_t field;  ///< 0-based field; for kFieldCount, the number of fields found
-  SplitError split_error = SplitError::kNone;
-  std::string_view text = {};  ///< the text that could not be parsed
-};
-
-/// One row's values before the id is encoded.
-struct ParsedRow {
-  std::string_view id;
-  std::uint64_t id_hash = 0;
-  bool id_has_escapes = false;
-  std::int64_t timestamp = 0;
-  double amount = 0.0;
-};
-
-/// The part of the text that one thread parses, with its results.
-struct Chunk {
-  std::size_t begin = 0;  ///< byte range in the body, starting and ending at line starts
-  std::size_t end = 0;
-  std::size_t line_count = 0;
-  std::size_t first_line = 0;  ///< physical line number (from 1) of the first line
-  std::size_t row_offset = 0;  ///< where its rows go in the output before compaction
-  std::size_t data_lines = 0;
-  std::size_t rows_accepted = 0;
-  std::size_t rows_rejected = 0;
-  std::size_t rows_excluded_returns = 0;
-  std::string first_rejection;
-  std::vector<std::string_view> rejected_lines;  ///< kept for kQuarantine only
-  IdDictionary ids;                              ///< local index = order of first appearance
-  /// Owns ids that held "" escapes, and, when the text's pages are released as they are parsed
-  /// (a mapped file), every id the dictionary keeps.
-  std::deque<std::string> owned_ids;
-  std::exception_ptr failure;
-};
-
-/// Parsed text is released from the process in steps of this many bytes.
-constexpr std::size_t kReleaseBytes = std::size_t{16} << 20;
-
-/// Drops the whole pages inside [begin, end) of a read-only file mapping from the process
-/// (madvise MADV_DONTNEED): they stay in the page cache, and reading them again faults them back
-/// in with the same bytes. Keeps the resident size near the chunks being parsed instead of the
-/// whole file. Only for mappings: on heap memory it would zero the pages.
-void release_text_pages(char const* begin, char const* end) noexcept {
-  auto const page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-  std::uintptr_t const first = (reinterpret_cast<std::uintptr_t>(begin) + page - 1) / page * page;
-  std::uintptr_t const last = reinterpret_cast<std::uintptr_t>(end) / page * page;
-  if (last > first) {
-    ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);  // advice only
-  }
-}
-
-class ChunkParser {
- public:
-  /// `release_pages`: the body is a read-only file mapping whose pages may be dropped from the
-  /// process once parsed (release_text_pages), so the file never needs to be resident whole.
-  ChunkParser(std::string_view body, std::string const& source, TransactionsFormat const& format,
-              ColumnLayout const& layout, Transactions& out, bool release_pages)
-      : body_(body),
-        source_(source),
-        format_(format),
-        layout_(layout),
-        splitter_(format.delimiter),
-        out_(out),
-        release_pages_(release_pages) {}
-
-  /// Parses the chunk into out's rows from chunk.row_offset, with local customer indices.
-  /// Under kFail it stops at the chunk's first bad row.
-  void parse(Chunk& chunk) const {
-    std::array<std::string, kRoleCount> buffers;
-    // Accepted rows wait in a batch and have their ids looked up together: each row prefetches
-    // its dictionary slot on entry, so the cache misses of a batch overlap instead of adding up.
-    std::array<ParsedRow, kBatchRows> batch;
-    std::array<std::string, kBatchRows> escaped_ids;  // unescaped copies that outlive `buffers`
-    std::size_t batched = 0;
-    auto const encode_batch = [&] {
-      for (std::size_t i = 0; i < batched; ++i) {
-        ParsedRow& row = batch[i];
-        std::int32_t customer = chunk.ids.find(row.id, row.id_hash);
-        if (customer < 0) {
-          if (row.id_has_escapes || release_pages_) row.id = chunk.owned_ids.emplace_back(row.id);
-          customer = chunk.ids.insert(row.id, row.id_hash);
-        }
-        std::size_t const out_row = chunk.row_offset + chunk.rows_accepted++;
-        out_.customer[out_row] = customer;
-        out_.timestamp[out_row] = row.timestamp;
-        out_.amount[out_row] = row.amount;
-      }
-      batched = 0;
-    };
-
-    std::size_t position = chunk.begin;
-    std::size_t released = chunk.begin;
-    for (std::size_t line_number = chunk.first_line; position < chunk.end; ++line_number) {
-      if (release_pages_ && position - released >= kReleaseBytes) {
-        release_text_pages(body_.data() + released, body_.data() + position);
-        released = position;
-      }
-      std::string_view const line = next_line(body_, position);
-      if (splitter_.is_blank(line)) continue;
-      ++chunk.data_lines;
-      ParsedRow& row = batch[batched];
-      if (std::optional<RowProblem> const problem = parse_row(line, buffers, row)) {
-        if (chunk.first_rejection.empty()) chunk.first_rejection = message(*problem, line_number);
-        if (format_.bad_rows == BadRowPolicy::kFail) return;
-        ++chunk.rows_rejected;
-        if (format_.bad_rows == BadRowPolicy::kQuarantine) chunk.rejected_lines.push_back(line);
-        continue;
-      }
-      if (row.amount < 0 && format_.returns == ReturnsPolicy::kExclude) {
-        ++chunk.rows_excluded_returns;
-        continue;
-      }
-      if (row.id_has_escapes) row.id = escaped_ids[batched].assign(row.id);
-      row.id_hash = hash_id(row.id);
-      chunk.ids.prefetch(row.id_hash);
-      if (++batched == kBatchRows) encode_batch();
-    }
-    encode_batch();
-    if (release_pages_) release_text_pages(body_.data() + released, body_.data() + chunk.end);
-  }
-
- private:
-  std::optional<RowProblem> parse_row(std::string_view line,
-                                      std::array<std::string, kRoleCount>& buffers,
-                                      ParsedRow& row) const {
-    std::array<Field, kRoleCount> fields;
-    std::int8_t const* const role_of_field = layout_.role_of_field.data();
-    std::size_t const field_count = layout_.field_count;
-    SplitResult const split = splitter_.split(line, [&](std::size_t field, Field const& value) {
-      if (field < field_count && role_of_field[field] >= 0) {
-        fields[static_cast<std::size_t>(role_of_field[field])] = value;
-      }
-    });
-    if (split.error != SplitError::kNone) {
-      return RowProblem{RowProblem::Kind::kSplit, split.field_count - 1, split.error};
-    }
-    if (split.field_count != layout_.field_count) {
-      return RowProblem{RowProblem::Kind::kFieldCount, split.field_count};
-    }
-    double quantity = 0.0;
-    double price = 0.0;
-    for (Role const role : layout_.roles_in_field_order) {
-      std::size_t const slot = index_of(role);
-      std::string_view const text = unescape(fields[slot], buffers[slot]);
-      std::size_t const field = layout_.field_of_role[slot];
-      switch (role) {
-        case Role::kId:
-          if (text.empty()) return RowProblem{RowProblem::Kind::kEmptyId, field};
-          row.id = text;
-          row.id_has_escapes = fields[slot].has_escaped_quotes;
-          break;
-        case Role::kDate: {
-          std::optional<std::int64_t> const timestamp = parse_timestamp(text);
-          if (!timestamp) return RowProblem{RowProblem::Kind::kDate, field, {}, text};
-          row.timestamp = *timestamp;
-          break;
-        }
-        case Role::kAmount:
-        case Role::kQuantity:
-        case Role::kPrice: {
-          double& value = role == Role::kAmount     ? row.amount
-                          : role == Role::kQuantity ? quantity
-                                                    : price;
-          if (!parse_number(text, value) || !std::isfinite(value)) {
-            return RowProblem{RowProblem::Kind::kNumber, field, {}, text};
-          }
-          break;
-        }
-      }
-    }
-    if (layout_.amount_is_product) row.amount = quantity * price;
-    return std::nullopt;
-  }
-
-  [[nodiscard]] std::string message(RowProblem const& problem, std::size_t line_number) const {
-    std::string reason;
-    switch (problem.kind) {
-      case RowProblem::Kind::kFieldCount:
-        return fmt::format("{}:{}: expected {} fields, found {}", source_, line_number,
-                           layout_.field_count, problem.field);
-      case RowProblem::Kind::kSplit:
-        reason = describe(problem.split_error);
-        break;
-      case RowProblem::Kind::kEmptyId:
-        reason = "empty customer id";
-        break;
-      case RowProblem::Kind::kDate:
-        reason = fmt::format(
-            "cannot parse '{}' as a date (expected YYYY-MM-DD, YYYYMMDD or an ISO date-time)",
-            problem.text);
-        break;
-      case RowProblem::Kind::kNumber:
-        reason = fmt::format("cannot parse '{}' as a number", problem.text);
-        break;
-    }
-    return fmt::format("{}:{}: column {} ({}): {}", source_, line_number, problem.field + 1,
-                       layout_.column_name(problem.field), reason);
-  }
-
-  std::string_view body_;
-  std::string const& source_;
-  TransactionsFormat const& format_;
-  ColumnLayout const& layout_;
-  LineSplitter splitter_;
-  Transactions& out_;
-  bool release_pages_;
-};
 
 /// Cuts the body at line ends into a few chunks per thread of at least kMinChunkBytes each.
 std::vector<Chunk> cut_into_chunks(std::string_view body, int threads) {
