@@ -9,6 +9,7 @@
 #include <benchmark/benchmark.h>
 
 #include <map>
+#include <memory>
 #include <string>
 
 #include "bench/synthetic.hpp"
@@ -43,35 +44,40 @@ void label(benchmark::State& state, std::int64_t rows, int k, double passes, int
   state.counters["threads"] = threads;
 }
 
-void BM_KMeansAssignPass(benchmark::State& state) {
-  std::int64_t const rows = state.range(0);
-  int const k = static_cast<int>(state.range(1));
-  std::vector<float> const& x = blobs(rows);
-  std::vector<float> const centroids = first_rows(x, rows, k);
+/// A CPU workspace on the benchmark's blobs with the first k rows as centroids.
+struct PassSetup {
+  explicit PassSetup(benchmark::State const& state)
+      : rows(state.range(0)),
+        k(static_cast<int>(state.range(1))),
+        centroids(first_rows(blobs(rows), rows, k)),
+        workspace(cie::kernels::make_kmeans_workspace(ctx, blobs(rows).data(), rows, kCols, {})) {}
+  std::int64_t rows;
+  int k;
+  std::vector<float> centroids;
   cie::Context ctx = cie::Context::cpu();
-  auto workspace = cie::kernels::make_kmeans_workspace(ctx, x.data(), rows, kCols, {});
+  std::unique_ptr<cie::kernels::KMeansWorkspace> workspace;
+};
+
+void BM_KMeansAssignPass(benchmark::State& state) {
+  PassSetup setup(state);
   for (auto _ : state) {
-    cie::kernels::KMeansPassStats stats = workspace->lloyd_pass(centroids, k, {});
+    cie::kernels::KMeansPassStats stats = setup.workspace->lloyd_pass(setup.centroids, setup.k, {});
     benchmark::DoNotOptimize(stats.inertia);
   }
-  label(state, rows, k, 1.0, ctx.threads());
+  label(state, setup.rows, setup.k, 1.0, setup.ctx.threads());
 }
 
 void BM_KMeansHartiganPass(benchmark::State& state) {
-  std::int64_t const rows = state.range(0);
-  int const k = static_cast<int>(state.range(1));
-  std::vector<float> const& x = blobs(rows);
-  std::vector<float> const centroids = first_rows(x, rows, k);
-  cie::Context ctx = cie::Context::cpu();
-  auto workspace = cie::kernels::make_kmeans_workspace(ctx, x.data(), rows, kCols, {});
-  std::vector<std::int32_t> labels(static_cast<std::size_t>(rows));
-  cie::kernels::KMeansPassStats const stats = workspace->lloyd_pass(centroids, k, labels);
+  PassSetup setup(state);
+  std::vector<std::int32_t> labels(static_cast<std::size_t>(setup.rows));
+  cie::kernels::KMeansPassStats const stats =
+      setup.workspace->lloyd_pass(setup.centroids, setup.k, labels);
   for (auto _ : state) {
     std::vector<std::int64_t> candidates =
-        workspace->hartigan_candidates(centroids, k, stats.weights, labels);
+        setup.workspace->hartigan_candidates(setup.centroids, setup.k, stats.weights, labels);
     benchmark::DoNotOptimize(candidates.data());
   }
-  label(state, rows, k, 1.0, ctx.threads());
+  label(state, setup.rows, setup.k, 1.0, setup.ctx.threads());
 }
 
 void BM_KMeansFit(benchmark::State& state) {
