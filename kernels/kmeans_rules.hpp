@@ -112,7 +112,7 @@ CIE_HD inline std::int32_t hartigan_target(float weight, std::int32_t own,
 /// least weight × min_weight / (min_weight + weight) × min_other_distance (the factor grows
 /// with the cluster weight); the 1e-12 slack covers the few roundings by which the computed
 /// costs may differ from their exact values, so a row this rejects is one the full rule
-/// rejects too. One division instead of k.
+/// rejects too. Two divisions, where the rule takes k.
 CIE_HD inline bool hartigan_may_move(float weight, double own_weight, float own_distance,
                                      double min_weight, float min_other_distance) {
   double const w = weight;

@@ -1,5 +1,6 @@
-// K-means clustering (Lloyd, then optionally Hartigan refinement), deterministic: every pass reduces per-cluster sums in double in a
-// fixed batch order, so the same data, params and backend give the same bits.
+// K-means clustering (Lloyd, then optionally Hartigan refinement), deterministic: every pass
+// reduces per-cluster sums in double in a fixed batch order, so the same data, params and
+// backend give the same bits.
 //
 // Data: a FeatureMatrix, column-major float32 (one contiguous array per feature, as everywhere
 // in cie). Centroids: row-major k × d float32 (centroid c, feature j at [c * d + j]).
@@ -81,8 +82,8 @@ struct KMeansResult {
   /// Whether the kept run met tol before max_iter, and so did its refinement (or it ended on a
   /// pass that moved no row).
   bool converged = false;
-  int refine_passes = 0;           ///< Hartigan candidate passes of the kept run
-  std::int64_t refine_moves = 0;   ///< rows the kept run's refinement moved
+  int refine_passes = 0;         ///< Hartigan candidate passes of the kept run
+  std::int64_t refine_moves = 0; ///< rows the kept run's refinement moved
   int best_init = 0;             ///< which of the n_init runs was kept
   int reseeded_clusters = 0;     ///< empty clusters re-seeded (farthest point) in the kept run
 };

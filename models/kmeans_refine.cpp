@@ -7,6 +7,7 @@
 #include "kernels/kmeans_rules.hpp"
 
 namespace cie::kmeans_detail {
+
 RefineOutcome hartigan_refine(kernels::KMeansWorkspace& workspace, std::span<float const> weight,
                               std::span<float const> centroids, int k,
                               kernels::KMeansPassStats& stats, std::span<std::int32_t> labels,

@@ -64,8 +64,10 @@ TEST(SegmentCli, FitWritesAModelThatAssignReproduces) {
   EXPECT_THAT(fit.out, HasSubstr("monetary_total (floor:0+log1p)"));
   EXPECT_THAT(fit.out, HasSubstr("silhouette exact on all 12 rows"));
   EXPECT_THAT(fit.out, HasSubstr("Champions 75.0%"));
+  EXPECT_THAT(fit.out, HasSubstr("customers moved by Hartigan refinement"));
   std::string const model = slurp(dir.file("seg.json"));
   EXPECT_THAT(model, HasSubstr("\"kind\": \"kmeans\""));
+  EXPECT_THAT(model, HasSubstr("\"refine\": \"hartigan\""));
   EXPECT_THAT(model, HasSubstr("\"checksum\""));
 
   RunResult const assign =
@@ -226,6 +228,10 @@ TEST(SegmentCli, BadOptionsAreUsageErrors) {
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("column age is not in the header; its columns are: customer_id"));
   EXPECT_THAT(run.err, Not(HasSubstr("needed by")));
+  run = run_on_cpu(dir, "segment fit " + input + " --k 3 --refine macqueen --model " +
+                            dir.file("m.json"));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.err, HasSubstr("--refine: expected hartigan or none, got 'macqueen'"));
 }
 
 }  // namespace
