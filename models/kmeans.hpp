@@ -95,7 +95,10 @@ struct KMeansResult {
 void check_finite_columns(FeatureMatrix x, std::span<std::string const> column_names);
 
 /// Fits k-means on ctx's device. `sample_weight` is empty (all 1) or one non-negative finite
-/// weight per row, used in initialization, update and inertia. NaN or Inf in `x` is an input
+/// weight per row, used in initialization, update and inertia: in Lloyd's passes an integer
+/// weight w acts exactly as w copies of the row. Hartigan refinement moves a weighted row as a
+/// unit where copies move one at a time, so on overlapping data the two may stop in different
+/// partitions (KMeansRefine::kNone keeps them identical). NaN or Inf in `x` is an input
 /// data error naming the column index and the first bad row (callers with column names catch
 /// and rename; see check_finite_columns).
 KMeansResult kmeans_fit(Context const& ctx, KMeansParams const& params, FeatureMatrix x,
