@@ -6,7 +6,9 @@
 #   tests     the whole GoogleTest suite (the CUDA twins must run, not skip)
 #   rfm       `cie rfm` on 1M generated customers, CPU vs CUDA: wall time, outputs identical
 #   kmeans    kmeans_driver --synthetic 10M x 8, k = 16, 20 iterations: s/iteration, inertia,
-#             one Lloyd pass against the floor (bytes read per pass / device_bandwidth's read GB/s)
+#             one Lloyd pass against the floor (bytes read per pass / device_bandwidth's read GB/s);
+#             and 1M x 8, k = 16, k-means++ n_init 3 with Hartigan refinement: seeding, Lloyd and
+#             refinement on both twins, which must reach the same inertia (1e-5)
 #   logistic  logistic_driver --synthetic 1M and 10M x 32: fit seconds, log-loss, coefficients
 #   score     score_driver --synthetic 10M: customers/s, probabilities and labels
 #   nightly   bench/nightly_scale.sh 1000000 with `cie --device cpu` and `--device cuda run`:
@@ -210,6 +212,17 @@ if want kmeans && have "$drivers/kmeans_driver" "k-means"; then
       --warmup --passes 10 | tee "$work/kmeans-$column.json"
   done
   compare "k-means" kmeans "$work/kmeans-cpu.json" "$work/kmeans-cuda.json" "${bandwidth[@]}"
+  for column in cpu cuda; do
+    device=cpu
+    [[ "$column" == cpu ]] || device="$dev"
+    section "k-means 1M x 8, k = 16, k-means++, n_init 3, tol 1e-4, Hartigan refinement: $device"
+    rm -f "$work/kmeans-refined-$column.json"
+    "$drivers/kmeans_driver" --synthetic 1000000 --cols 8 --k 16 --kmeans++ --n-init 3 \
+      --iters 300 --tol 1e-4 --refine hartigan --device "$device" --warmup |
+      tee "$work/kmeans-refined-$column.json"
+  done
+  compare "k-means refined" kmeans_refined "$work/kmeans-refined-cpu.json" \
+    "$work/kmeans-refined-cuda.json"
 fi
 
 # --- logistic ----------------------------------------------------------------------------------
