@@ -72,9 +72,12 @@ SegmentModel retrain_segments(Context const& ctx, NightlySegments const& setting
              {"converged", result.converged},
              {"refine_moves", result.refine_moves},
              {"device", ctx.device_name()},
-             {"params", {{"n_clusters", params.n_clusters}, {"n_init", params.n_init},
-                         {"max_iter", params.max_iter}, {"refine", kmeans_refine_name(params.refine)},
-                         {"seed", params.seed}}}};
+             {"params",
+              {{"n_clusters", params.n_clusters},
+               {"n_init", params.n_init},
+               {"max_iter", params.max_iter},
+               {"refine", kmeans_refine_name(params.refine)},
+               {"seed", params.seed}}}};
   return {std::move(pipeline), result.centroids, params.n_clusters};
 }
 

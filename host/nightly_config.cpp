@@ -198,8 +198,12 @@ void read_segments(Section const& section, fs::path const& base, NightlyConfig& 
   if (auto refine = section.text("refine")) {
     segments.refine = parse_kmeans_refine(*refine, section.setting("refine"));
   }
-  CIE_EXPECTS(segments.retrain || (!section.integer("k") && !section.strings("features")),
-              "{}: [segments] k and features are for retrain = true; a saved model has its own",
+  bool const any_fit_setting = section.integer("k") || section.strings("features") ||
+                               section.strings("transforms") || section.integer("n_init") ||
+                               section.integer("max_iter") || section.text("refine");
+  CIE_EXPECTS(segments.retrain || !any_fit_setting,
+              "{}: [segments] k, features, transforms, n_init, max_iter and refine are for "
+              "retrain = true; a saved model has its own",
               config.source);
 }
 

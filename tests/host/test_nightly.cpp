@@ -168,6 +168,9 @@ TEST_F(Nightly, ConfigurationErrorsStopBeforeAnyWork) {
       {std::string(good).replace(good.find(saved_model), saved_model.size(),
                                  "retrain = true\nrefine = \"fast\""),
        "[segments] refine: expected hartigan or none, got 'fast'"},
+      {std::string(good).replace(good.find(saved_model), saved_model.size(),
+                                 saved_model + "\nrefine = \"none\""),
+       "refine are for retrain = true; a saved model has its own"},
   };
   for (Case const& c : cases) {
     spit(work_.file("bad.toml"), c.text);
