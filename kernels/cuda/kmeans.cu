@@ -32,6 +32,9 @@ namespace cie::kernels::cuda_impl {
 namespace {
 
 using cuda_detail::grid_for;
+using cuda_detail::raw;
+using cuda_detail::copy_to_device;
+using cuda_detail::copy_to_host;
 using cuda_detail::run_on_device;
 
 constexpr int kThreads = 256;
@@ -172,11 +175,6 @@ __global__ void gather_rows_kernel(float const* x, std::int64_t rows, int cols,
   }
 }
 
-template <typename T>
-T* raw(thrust::device_vector<T>& v) {
-  return v.empty() ? nullptr : v.data().get();
-}
-
 class CudaKMeansWorkspace final : public KMeansWorkspace {
  public:
   CudaKMeansWorkspace(Context const& ctx, float const* x, std::int64_t rows, int cols,
@@ -184,10 +182,10 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
       : stream_(cuda_detail::stream_of(ctx)), rows_(rows), cols_(cols) {
     CIE_CUDA_TRY(cudaSetDevice(ctx.device_ordinal()));
     x_.resize(static_cast<std::size_t>(rows) * cols);
-    upload(x, x_.size(), raw(x_));
+    copy_to_device(stream_, x, x_.size(), raw(x_));
     if (!sample_weight.empty()) {
       weight_.resize(sample_weight.size());
-      upload(sample_weight.data(), sample_weight.size(), raw(weight_));
+      copy_to_device(stream_, sample_weight.data(), sample_weight.size(), raw(weight_));
     }
     closest_.resize(static_cast<std::size_t>(rows));
     potentials_.resize(static_cast<std::size_t>(rows));
@@ -207,7 +205,7 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
       KMeansPassStats stats = shared_bytes <= kSharedBytes
                                   ? fused_pass(k, stride, shared_bytes, !labels.empty())
                                   : gemm_pass(centroids, k);
-      if (!labels.empty()) download(raw(labels_), labels.size(), labels.data());
+      if (!labels.empty()) copy_to_host(stream_, raw(labels_), labels.size(), labels.data());
       return stats;
     });
   }
@@ -226,7 +224,7 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
       nearest_kernel<<<grid_for(rows_, kThreads), kThreads, 0, stream_>>>(
           raw(x_), rows_, cols_, raw(points_), k, raw(closest_scratch()));
       CIE_CUDA_CHECK_LAUNCH();
-      download(raw(scratch_), distances.size(), distances.data());
+      copy_to_host(stream_, raw(scratch_), distances.size(), distances.data());
     });
   }
 
@@ -272,7 +270,7 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
           raw(potentials_));
       CIE_CUDA_CHECK_LAUNCH();
       std::vector<double> potentials(static_cast<std::size_t>(end - begin));
-      download(raw(potentials_), potentials.size(), potentials.data());
+      copy_to_host(stream_, raw(potentials_), potentials.size(), potentials.data());
       return potentials;
     });
   }
@@ -280,33 +278,23 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
   std::vector<float> gather_rows(std::span<std::int64_t const> rows) override {
     return run_on_device("k-means seeding", [&] {
       thrust::device_vector<std::int64_t> picks(rows.size());
-      upload(rows.data(), rows.size(), raw(picks));
+      copy_to_device(stream_, rows.data(), rows.size(), raw(picks));
       thrust::device_vector<float> points(rows.size() * cols_);
       std::int64_t const count = static_cast<std::int64_t>(rows.size());
       gather_rows_kernel<<<grid_for(count * cols_, kThreads), kThreads, 0, stream_>>>(
           raw(x_), rows_, cols_, raw(picks), count, raw(points));
       CIE_CUDA_CHECK_LAUNCH();
       std::vector<float> result(points.size());
-      download(raw(points), result.size(), result.data());
+      copy_to_host(stream_, raw(points), result.size(), result.data());
       return result;
     });
   }
 
  private:
-  template <typename T>
-  void upload(T const* host, std::size_t count, T* device) {
-    CIE_CUDA_TRY(cudaMemcpyAsync(device, host, count * sizeof(T), cudaMemcpyHostToDevice, stream_));
-    CIE_CUDA_TRY(cudaStreamSynchronize(stream_));
-  }
-  template <typename T>
-  void download(T const* device, std::size_t count, T* host) {
-    CIE_CUDA_TRY(cudaMemcpyAsync(host, device, count * sizeof(T), cudaMemcpyDeviceToHost, stream_));
-    CIE_CUDA_TRY(cudaStreamSynchronize(stream_));
-  }
 
   void set_points(std::span<float const> points) {
     points_.resize(points.size());
-    upload(points.data(), points.size(), raw(points_));
+    copy_to_device(stream_, points.data(), points.size(), raw(points_));
   }
 
   thrust::device_vector<float>& closest_scratch() {
@@ -339,7 +327,7 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
         raw(partials_), blocks, stride, raw(folded_));
     CIE_CUDA_CHECK_LAUNCH();
     std::vector<double> entries(static_cast<std::size_t>(stride));
-    download(raw(folded_), entries.size(), entries.data());
+    copy_to_host(stream_, raw(folded_), entries.size(), entries.data());
     return unpack(entries, k, cols_ + 1, entries.back());
   }
 
@@ -367,7 +355,7 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
                                                                       batch_count, raw(folded_));
     CIE_CUDA_CHECK_LAUNCH();
     std::vector<double> sums(static_cast<std::size_t>(batch_count));
-    download(raw(folded_), sums.size(), sums.data());
+    copy_to_host(stream_, raw(folded_), sums.size(), sums.data());
     return sums;
   }
 

@@ -6,9 +6,8 @@
 #include <thrust/sort.h>
 
 #include <algorithm>
-#include <string>
 
-#include "host/error.hpp"
+#include "kernels/cuda/cublas_check.cuh"
 #include "kernels/cuda/cuda_check.cuh"
 #include "kernels/cuda/kmeans_gemm.cuh"
 #include "kernels/cuda/thrust_support.cuh"
@@ -18,15 +17,12 @@ namespace cie::kernels::cuda_impl {
 namespace {
 
 using cuda_detail::grid_for;
+using cuda_detail::raw;
+using cuda_detail::copy_to_device;
+using cuda_detail::copy_to_host;
+using cuda_detail::cublas_check;
 
 constexpr int kThreads = 256;
-
-void cublas_check(cublasStatus_t status, char const* call) {
-  if (status != CUBLAS_STATUS_SUCCESS) {
-    throw Error(ExitCode::kDevice, std::string("cuBLAS error in ") + call + ": status " +
-                                       std::to_string(static_cast<int>(status)));
-  }
-}
 
 __global__ void row_norms_kernel(float const* x, std::int64_t rows, int cols, float* norms) {
   for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < rows;
@@ -80,11 +76,6 @@ __global__ void cluster_sums_kernel(float const* x, std::int64_t rows, int cols,
   }
 }
 
-template <typename T>
-T* raw(thrust::device_vector<T>& v) {
-  return v.empty() ? nullptr : v.data().get();
-}
-
 }  // namespace
 
 GemmLloydPass::GemmLloydPass(cudaStream_t stream, float const* x, std::int64_t rows, int cols,
@@ -116,8 +107,7 @@ std::vector<double> GemmLloydPass::run(std::span<float const> centroids,
     }
   }
   thrust::device_vector<float> centroid_norms(norms.size());
-  CIE_CUDA_TRY(cudaMemcpyAsync(raw(centroid_norms), norms.data(), norms.size() * sizeof(float),
-                               cudaMemcpyHostToDevice, stream_));
+  copy_to_device(stream_, norms.data(), norms.size(), raw(centroid_norms));
 
   // Tiles keep the tile × k matrix of dot products within 256 MiB.
   std::int64_t const tile_rows = std::min(rows_, std::max<std::int64_t>(1024, (1 << 26) / k));
@@ -150,9 +140,7 @@ std::vector<double> GemmLloydPass::run(std::span<float const> centroids,
       x_, rows_, cols_, weight_, raw(distances_), raw(order), raw(offsets), raw(sums));
   CIE_CUDA_CHECK_LAUNCH();
   std::vector<double> entries(sums.size());
-  CIE_CUDA_TRY(cudaMemcpyAsync(entries.data(), raw(sums), entries.size() * sizeof(double),
-                               cudaMemcpyDeviceToHost, stream_));
-  CIE_CUDA_TRY(cudaStreamSynchronize(stream_));
+  copy_to_host(stream_, raw(sums), entries.size(), entries.data());
   return entries;
 }
 

@@ -34,8 +34,7 @@ struct IsFlagged {
 template <typename T>
 thrust::device_vector<T> to_device(cudaStream_t stream, std::span<T const> host) {
   thrust::device_vector<T> device(host.size());
-  CIE_CUDA_TRY(cudaMemcpyAsync(device.data().get(), host.data(), host.size_bytes(),
-                               cudaMemcpyHostToDevice, stream));
+  cuda_detail::copy_to_device(stream, host.data(), host.size(), cuda_detail::raw(device));
   return device;
 }
 
@@ -62,10 +61,8 @@ std::vector<std::int64_t> hartigan_candidates_on_device(cudaStream_t stream, flo
                                      thrust::counting_iterator<std::int64_t>(rows), flags.begin(),
                                      found.begin(), IsFlagged{});
     std::vector<std::int64_t> candidates(static_cast<std::size_t>(end - found.begin()));
-    CIE_CUDA_TRY(cudaMemcpyAsync(candidates.data(), found.data().get(),
-                                 candidates.size() * sizeof(std::int64_t), cudaMemcpyDeviceToHost,
-                                 stream));
-    CIE_CUDA_TRY(cudaStreamSynchronize(stream));
+    cuda_detail::copy_to_host(stream, cuda_detail::raw(found), candidates.size(),
+                              candidates.data());
     return candidates;
   });
 }

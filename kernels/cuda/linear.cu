@@ -19,8 +19,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <string>
 
+#include "kernels/cuda/cublas_check.cuh"
 #include "kernels/cuda/cuda_check.cuh"
 #include "kernels/cuda/thrust_support.cuh"
 #include "kernels/linear.hpp"
@@ -30,23 +30,15 @@ namespace cie::kernels::cuda_impl {
 namespace {
 
 using cuda_detail::grid_for;
+using cuda_detail::raw;
+using cuda_detail::copy_to_device;
+using cuda_detail::copy_to_host;
+using cuda_detail::cublas_check;
 using cuda_detail::run_on_device;
 
 constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
 constexpr std::int64_t kTileRows = 2048;
-
-void cublas_check(cublasStatus_t status, char const* call) {
-  if (status != CUBLAS_STATUS_SUCCESS) {
-    throw Error(ExitCode::kDevice, std::string("cuBLAS error in ") + call + ": status " +
-                                       std::to_string(static_cast<int>(status)));
-  }
-}
-
-template <typename T>
-T* raw(thrust::device_vector<T>& v) {
-  return v.empty() ? nullptr : v.data().get();
-}
 
 __device__ double margin_of(float const* x, std::int64_t rows, int cols, double const* coef,
                             double intercept, std::int64_t row) {
@@ -146,11 +138,11 @@ class CudaLogisticWorkspace final : public LogisticWorkspace {
       : stream_(cuda_detail::stream_of(ctx)), rows_(rows), cols_(cols) {
     CIE_CUDA_TRY(cudaSetDevice(ctx.device_ordinal()));
     x_.resize(static_cast<std::size_t>(rows) * cols);
-    upload(x, x_.size(), raw(x_));
+    copy_to_device(stream_, x, x_.size(), raw(x_));
     y_.resize(y.size());
-    upload(y.data(), y.size(), raw(y_));
+    copy_to_device(stream_, y.data(), y.size(), raw(y_));
     weight_.resize(row_weight.size());
-    upload(row_weight.data(), row_weight.size(), raw(weight_));
+    copy_to_device(stream_, row_weight.data(), row_weight.size(), raw(weight_));
     loss_.resize(static_cast<std::size_t>(rows));
     residual_.resize(static_cast<std::size_t>(rows));
     coef_.resize(static_cast<std::size_t>(cols));
@@ -166,7 +158,7 @@ class CudaLogisticWorkspace final : public LogisticWorkspace {
   LogisticPassStats pass(std::span<double const> coef, double intercept,
                          bool with_hessian) override {
     return run_on_device("logistic regression pass", [&] {
-      upload(coef.data(), coef.size(), raw(coef_));
+      copy_to_device(stream_, coef.data(), coef.size(), raw(coef_));
       if (with_hessian) curvature_.resize(static_cast<std::size_t>(rows_));
       row_terms_kernel<<<grid_for(rows_, kThreads), kThreads, 0, stream_>>>(
           raw(x_), rows_, cols_, raw(coef_), intercept, raw(y_), raw(weight_), raw(loss_),
@@ -184,7 +176,7 @@ class CudaLogisticWorkspace final : public LogisticWorkspace {
           raw(partials_), tiles, stride, raw(folded_));
       CIE_CUDA_CHECK_LAUNCH();
       std::vector<double> entries(static_cast<std::size_t>(stride));
-      download(raw(folded_), entries.size(), entries.data());
+      copy_to_host(stream_, raw(folded_), entries.size(), entries.data());
 
       LogisticPassStats stats;
       stats.loss = entries[0];
@@ -195,16 +187,6 @@ class CudaLogisticWorkspace final : public LogisticWorkspace {
   }
 
  private:
-  template <typename T>
-  void upload(T const* host, std::size_t count, T* device) {
-    CIE_CUDA_TRY(cudaMemcpyAsync(device, host, count * sizeof(T), cudaMemcpyHostToDevice, stream_));
-    CIE_CUDA_TRY(cudaStreamSynchronize(stream_));
-  }
-  template <typename T>
-  void download(T const* device, std::size_t count, T* host) {
-    CIE_CUDA_TRY(cudaMemcpyAsync(host, device, count * sizeof(T), cudaMemcpyDeviceToHost, stream_));
-    CIE_CUDA_TRY(cudaStreamSynchronize(stream_));
-  }
 
   /// Σ curvature_i a_i a_iᵀ from curvature_, row-major (cols + 1)², both triangles filled.
   std::vector<double> hessian() {
@@ -231,7 +213,7 @@ class CudaLogisticWorkspace final : public LogisticWorkspace {
                    "cublasDsyrk");
     }
     std::vector<double> lower(static_cast<std::size_t>(n) * n);
-    download(raw(hessian_), lower.size(), lower.data());
+    copy_to_host(stream_, raw(hessian_), lower.size(), lower.data());
     // Column-major lower triangle: entry (j, k), j >= k, at k * n + j.
     std::vector<double> full(lower.size());
     for (int j = 0; j < n; ++j) {

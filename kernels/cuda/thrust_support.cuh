@@ -1,8 +1,10 @@
-// Helpers for CUDA twins built on Thrust: the execution policy bound to the context's stream, and
-// translation of Thrust's exceptions into cie device errors (exit code 4).
+// Helpers for CUDA twins built on Thrust: the execution policy bound to the context's stream,
+// raw pointers of device vectors, copies that return when done, and translation of Thrust's
+// exceptions into cie device errors (exit code 4).
 #pragma once
 
 #include <cuda_runtime.h>
+#include <thrust/device_vector.h>
 #include <thrust/system/cuda/execution_policy.h>
 #include <thrust/system_error.h>
 
@@ -12,12 +14,34 @@
 
 #include "host/context.hpp"
 #include "host/error.hpp"
+#include "kernels/cuda/cuda_check.cuh"
 
 namespace cie::kernels::cuda_detail {
 
 inline cudaStream_t stream_of(Context const& ctx) { return static_cast<cudaStream_t>(ctx.stream()); }
 
 inline auto policy(Context const& ctx) { return thrust::cuda::par.on(stream_of(ctx)); }
+
+/// The device pointer of `v`, or null when it is empty.
+template <typename T>
+T* raw(thrust::device_vector<T>& v) {
+  return v.empty() ? nullptr : v.data().get();
+}
+
+/// Copies `count` values from host to device on `stream` and returns when they have arrived.
+template <typename T>
+void copy_to_device(cudaStream_t stream, T const* host, std::size_t count, T* device) {
+  CIE_CUDA_TRY(cudaMemcpyAsync(device, host, count * sizeof(T), cudaMemcpyHostToDevice, stream));
+  CIE_CUDA_TRY(cudaStreamSynchronize(stream));
+}
+
+/// Copies `count` values from device to host on `stream` (after the work queued before it) and
+/// returns when they have arrived.
+template <typename T>
+void copy_to_host(cudaStream_t stream, T const* device, std::size_t count, T* host) {
+  CIE_CUDA_TRY(cudaMemcpyAsync(host, device, count * sizeof(T), cudaMemcpyDeviceToHost, stream));
+  CIE_CUDA_TRY(cudaStreamSynchronize(stream));
+}
 
 /// Grid size for a grid-stride loop over n items.
 inline unsigned grid_for(long long n, unsigned block) {
