@@ -13,6 +13,7 @@
 
 #include "host/error.hpp"
 #include "kernels/cpu/kmeans_tiles.hpp"
+#include "kernels/cpu/ordered_batches.hpp"
 #include "kernels/kmeans.hpp"
 #include "kernels/kmeans_rules.hpp"
 
@@ -214,31 +215,10 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
     }
   }
 
-  /// Reduces every batch into its own `stride` doubles with `reduce(batch, partial, scratch)`
-  /// in parallel, then hands the partials to `fold` in batch order. Batches are processed in
-  /// waves so the partials take at most ~64 MiB; the fold order, and so the result, does not
-  /// depend on the wave size or the thread count.
+  /// reduce_batches_in_order over this workspace's batches, with one Scratch per thread.
   template <typename Reduce, typename Fold>
   void for_each_batch_in_order(std::size_t stride, Reduce&& reduce, Fold&& fold) {
-    std::int64_t const batch_count = batches();
-    std::int64_t const wave = std::clamp<std::int64_t>(
-        static_cast<std::int64_t>((std::size_t{64} << 20) / (stride * sizeof(double))), 1,
-        batch_count);
-    std::vector<double> partials(static_cast<std::size_t>(wave) * stride);
-    for (std::int64_t first = 0; first < batch_count; first += wave) {
-      std::int64_t const last = std::min(batch_count, first + wave);
-#pragma omp parallel num_threads(threads_)
-      {
-        Scratch scratch;
-#pragma omp for schedule(dynamic, 1)
-        for (std::int64_t batch = first; batch < last; ++batch) {
-          reduce(batch, partials.data() + (batch - first) * stride, scratch);
-        }
-      }
-      for (std::int64_t batch = first; batch < last; ++batch) {
-        fold(partials.data() + (batch - first) * stride);
-      }
-    }
+    reduce_batches_in_order(threads_, batches(), stride, [] { return Scratch{}; }, reduce, fold);
   }
 
   /// One batch of a Lloyd pass: labels, then the rows' statistics into the kSumLanes

@@ -9,6 +9,7 @@
 
 #include "host/error.hpp"
 #include "kernels/cpu/linear_block.hpp"
+#include "kernels/cpu/ordered_batches.hpp"
 #include "kernels/linear.hpp"
 #include "kernels/linear_rules.hpp"
 
@@ -43,42 +44,28 @@ class CpuLogisticWorkspace final : public LogisticWorkspace {
     ReduceBlock const reduce_block = reduce_block_for_isa();
 
     std::int64_t const batch_count = (rows_ + kLinearBatchRows - 1) / kLinearBatchRows;
-    // Batches are reduced in waves so the partials take at most ~64 MiB; the fold order, and so
-    // the result, depends on neither the wave size nor the thread count.
-    std::int64_t const wave = std::clamp<std::int64_t>(
-        static_cast<std::int64_t>((std::size_t{64} << 20) / (stride * sizeof(double))), 1,
-        batch_count);
-    std::vector<double> partials(static_cast<std::size_t>(wave) * stride);
-    for (std::int64_t first = 0; first < batch_count; first += wave) {
-      std::int64_t const last = std::min(batch_count, first + wave);
-#pragma omp parallel num_threads(threads_)
-      {
-        Scratch scratch(with_hessian);
-#pragma omp for schedule(dynamic, 1)
-        for (std::int64_t batch = first; batch < last; ++batch) {
-          double* partial = partials.data() + (batch - first) * stride;
-          std::fill_n(partial, stride, 0.0);
-          std::int64_t const end = std::min(rows_, (batch + 1) * kLinearBatchRows);
-          for (std::int64_t r0 = batch * kLinearBatchRows; r0 < end; r0 += kBlockRows) {
-            LinearBlock const block{x_, rows_, r0,
-                              static_cast<int>(std::min<std::int64_t>(kBlockRows, end - r0)),
-                              cols_, coef.data(), intercept, scratch.margin.data(),
-                              scratch.loss.data(), scratch.residual.data(),
-                              with_hessian ? scratch.curvature.data() : nullptr,
-                              scratch.scaled.data(), r0 + kBlockRows < end ? kBlockRows : 0};
-            reduce_block(block, y_.data() + r0, weight_.data() + r0, partial);
-          }
-        }
+    auto const reduce = [&](std::int64_t batch, double* partial, Scratch& scratch) {
+      std::fill_n(partial, stride, 0.0);
+      std::int64_t const end = std::min(rows_, (batch + 1) * kLinearBatchRows);
+      for (std::int64_t r0 = batch * kLinearBatchRows; r0 < end; r0 += kBlockRows) {
+        LinearBlock const block{x_, rows_, r0,
+                          static_cast<int>(std::min<std::int64_t>(kBlockRows, end - r0)),
+                          cols_, coef.data(), intercept, scratch.margin.data(),
+                          scratch.loss.data(), scratch.residual.data(),
+                          with_hessian ? scratch.curvature.data() : nullptr,
+                          scratch.scaled.data(), r0 + kBlockRows < end ? kBlockRows : 0};
+        reduce_block(block, y_.data() + r0, weight_.data() + r0, partial);
       }
-      for (std::int64_t batch = first; batch < last; ++batch) {
-        double const* partial = partials.data() + (batch - first) * stride;
-        stats.loss += partial[0];
-        for (std::size_t e = 0; e < n; ++e) stats.gradient[e] += partial[1 + e];
-        if (with_hessian) {
-          for (std::size_t e = 0; e < n * n; ++e) stats.hessian[e] += partial[1 + n + e];
-        }
+    };
+    auto const fold = [&](double const* partial) {
+      stats.loss += partial[0];
+      for (std::size_t e = 0; e < n; ++e) stats.gradient[e] += partial[1 + e];
+      if (with_hessian) {
+        for (std::size_t e = 0; e < n * n; ++e) stats.hessian[e] += partial[1 + n + e];
       }
-    }
+    };
+    reduce_batches_in_order(threads_, batch_count, stride,
+                            [with_hessian] { return Scratch(with_hessian); }, reduce, fold);
     if (with_hessian) {  // the batches fill the lower triangle; mirror it
       for (std::size_t j = 0; j < n; ++j) {
         for (std::size_t k = j + 1; k < n; ++k) stats.hessian[j * n + k] = stats.hessian[k * n + j];
