@@ -37,16 +37,11 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 
+from compare_harness.kmeans import blobs  # the harness's data, one definition
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 WHOLESALE = ROOT.parent / "shared/datasets/real/wholesale-customers/wholesale_customers_data.csv"
 SPENDING = ["Fresh", "Milk", "Grocery", "Frozen", "Detergents_Paper", "Delicassen"]
-
-
-def blobs(rows, cols, centres, seed):
-    rng = np.random.default_rng(seed)
-    where = rng.uniform(-10, 10, size=(centres, cols)).astype(np.float32)
-    labels = np.arange(rows) % centres
-    return (where[labels] + rng.normal(0, 3, size=(rows, cols))).astype(np.float32)
 
 
 def write_column_major(x, path):

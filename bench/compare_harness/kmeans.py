@@ -20,7 +20,7 @@ from compare_harness.common import add_ratios, install_error, median, rounds, ro
 
 
 def blobs(rows, cols, centres, seed):
-    """bench/compare_kmeans.py's data, the same for the same seed."""
+    """Gaussian blobs around `centres` uniform centres, sd 3 (bench/compare_kmeans.py uses it too)."""
     rng = np.random.default_rng(seed)
     where = rng.uniform(-10, 10, size=(centres, cols)).astype(np.float32)
     labels = np.arange(rows) % centres

@@ -20,7 +20,7 @@ from compare_harness.common import install_error, median, rounds, row, stopwatch
 
 
 def known_model(rows, cols, seed):
-    """bench/compare_logistic.py's data, the same for the same seed."""
+    """Rows from a known logistic model (bench/compare_logistic.py uses it too)."""
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((rows, cols), dtype=np.float32)
     beta = 0.5 * np.sin(np.arange(1, cols + 1))
