@@ -162,16 +162,8 @@ LloydRun run_lloyd(KMeansWorkspace& workspace, KMeansParams const& params,
     run.refine_passes = outcome.passes;
     run.refine_moves = outcome.moves;
     run.converged = run.converged && outcome.converged;
-    if (outcome.moves > 0) {
-      for (int c = 0; c < k; ++c) {
-        if (!(stats.weights[c] > 0.0)) continue;
-        for (int j = 0; j < workspace.cols(); ++j) {
-          std::size_t const at = static_cast<std::size_t>(c) * workspace.cols() + j;
-          centroids[at] = static_cast<float>(stats.sums[at] / stats.weights[c]);
-        }
-      }
-      run.inertia = workspace.lloyd_pass(centroids, k, run.labels).inertia;
-    }
+    // Refined centroids need a last assignment, as Lloyd's do.
+    if (outcome.moves > 0) run.inertia = workspace.lloyd_pass(centroids, k, run.labels).inertia;
   }
   run.centroids = std::move(centroids);
   return run;

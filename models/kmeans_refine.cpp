@@ -1,6 +1,7 @@
 // Hartigan refinement; see models/kmeans_refine.hpp.
 #include "models/kmeans_refine.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "host/error.hpp"
@@ -9,7 +10,7 @@
 namespace cie::kmeans_detail {
 
 RefineOutcome hartigan_refine(kernels::KMeansWorkspace& workspace, std::span<float const> weight,
-                              std::span<float const> centroids, int k,
+                              std::span<float> centroids, int k,
                               kernels::KMeansPassStats& stats, std::span<std::int32_t> labels,
                               int max_passes, double tolerance) {
   int const cols = workspace.cols();
@@ -72,6 +73,7 @@ RefineOutcome hartigan_refine(kernels::KMeansWorkspace& workspace, std::span<flo
       break;
     }
   }
+  if (outcome.moves > 0) std::copy(means.begin(), means.end(), centroids.begin());
   return outcome;
 }
 

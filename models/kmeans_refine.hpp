@@ -31,11 +31,12 @@ struct RefineOutcome {
 
 /// Refines the partition `labels` (one per row of the workspace) whose per-cluster sums and
 /// weights are `stats` (as a Lloyd pass that produced `labels` returns them); both are updated
-/// in place. `weight` is empty (all 1) or the workspace's sample weights; `centroids` (k × cols)
-/// stands in for the centroid of a cluster with no weight. At most `max_passes` passes;
-/// `tolerance` is the fit's absolute tolerance on the sum of squared centroid shifts.
+/// in place. `weight` is empty (all 1) or the workspace's sample weights. `centroids` (k × cols)
+/// comes in as the run's centroids (kept for a cluster with no weight) and, when a row moved,
+/// goes out as the float means of the refined sums. At most `max_passes` passes; `tolerance` is the fit's
+/// absolute tolerance on the sum of squared centroid shifts.
 RefineOutcome hartigan_refine(kernels::KMeansWorkspace& workspace, std::span<float const> weight,
-                              std::span<float const> centroids, int k,
+                              std::span<float> centroids, int k,
                               kernels::KMeansPassStats& stats, std::span<std::int32_t> labels,
                               int max_passes, double tolerance);
 
