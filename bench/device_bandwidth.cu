@@ -2,9 +2,13 @@
 // GPU when written). Prints one JSON line:
 //   {"device": name, "bytes": buffer size, "copy_gb_per_s": device-to-device cudaMemcpy,
 //    counted as bytes read + bytes written per second, "read_gb_per_s": a kernel that only reads
-//    the buffer (float4 loads, one sum per thread kept so the loads are not removed)}
+//    the buffer (float4 loads, one sum per thread kept so the loads are not removed),
+//    "h2d_pageable_gb_per_s" and "h2d_pinned_gb_per_s": cudaMemcpy host to device of the same
+//    size from malloc'd and from cudaHostAlloc'd memory}
 // GB = 1e9 bytes. Each figure is the best of --repeats timed runs after one untimed run.
-// The read figure is the floor's denominator for k-means, whose Lloyd pass reads x once.
+// The read figure is the floor's denominator for k-means, whose Lloyd pass reads x once; the
+// pageable host-to-device one for a streamed k-means pass, which copies x from the caller's
+// (pageable) arrays.
 //
 //   device_bandwidth [--mib 2048] [--repeats 20] [--device N]
 #include <cuda_runtime.h>
@@ -109,10 +113,31 @@ int main(int argc, char** argv) {
     PROBE_CHECK(cudaGetLastError());
   });
 
+  // Host to device; the pageable buffer is written first so that its pages exist.
+  void* pageable = std::malloc(bytes);
+  if (pageable == nullptr) {
+    std::fprintf(stderr, "device_bandwidth: malloc of %zu bytes failed\n", bytes);
+    return 4;
+  }
+  std::memset(pageable, 0, bytes);
+  float const pageable_seconds = best_seconds(repeats, [&] {
+    PROBE_CHECK(cudaMemcpyAsync(a, pageable, bytes, cudaMemcpyHostToDevice));
+  });
+  std::free(pageable);
+  void* pinned = nullptr;
+  PROBE_CHECK(cudaHostAlloc(&pinned, bytes, cudaHostAllocDefault));
+  std::memset(pinned, 0, bytes);
+  float const pinned_seconds = best_seconds(repeats, [&] {
+    PROBE_CHECK(cudaMemcpyAsync(a, pinned, bytes, cudaMemcpyHostToDevice));
+  });
+  PROBE_CHECK(cudaFreeHost(pinned));
+
+  double const gb = static_cast<double>(bytes) / 1e9;
   std::printf("{\"device\": \"%s\", \"bytes\": %zu, \"copy_gb_per_s\": %.1f, "
-              "\"read_gb_per_s\": %.1f}\n",
-              properties.name, bytes, 2.0 * static_cast<double>(bytes) / copy_seconds / 1e9,
-              static_cast<double>(bytes) / read_seconds / 1e9);
+              "\"read_gb_per_s\": %.1f, \"h2d_pageable_gb_per_s\": %.1f, "
+              "\"h2d_pinned_gb_per_s\": %.1f}\n",
+              properties.name, bytes, 2.0 * gb / copy_seconds, gb / read_seconds,
+              gb / pageable_seconds, gb / pinned_seconds);
   PROBE_CHECK(cudaFree(a));
   PROBE_CHECK(cudaFree(b));
   PROBE_CHECK(cudaFree(sink));

@@ -8,7 +8,9 @@
 #   kmeans    kmeans_driver --synthetic 10M x 8, k = 16, 20 iterations: s/iteration, inertia,
 #             one Lloyd pass against the floor (bytes read per pass / device_bandwidth's read GB/s);
 #             and 1M x 8, k = 16, k-means++ n_init 3 with Hartigan refinement: seeding, Lloyd and
-#             refinement on both twins, which must reach the same inertia (1e-5)
+#             refinement on both twins, which must reach the same inertia (1e-5); and the 10M
+#             fit again with x streamed through the device in chunks (kernels/kmeans_chunked.hpp):
+#             same inertia bits, one pass against the floor (bytes copied / host-to-device GB/s)
 #   logistic  logistic_driver --synthetic 1M and 10M x 32: fit seconds, log-loss, coefficients
 #   score     score_driver --synthetic 10M: customers/s, probabilities and labels
 #   nightly   bench/nightly_scale.sh 1000000 with `cie --device cpu` and `--device cuda run`:
@@ -212,6 +214,12 @@ if want kmeans && have "$drivers/kmeans_driver" "k-means"; then
       --warmup --passes 10 | tee "$work/kmeans-$column.json"
   done
   compare "k-means" kmeans "$work/kmeans-cpu.json" "$work/kmeans-cuda.json" "${bandwidth[@]}"
+  section "k-means 10M x 8, k = 16, 20 iterations, streamed in chunks of 1M rows, 2 resident: $dev"
+  rm -f "$work/kmeans-streamed.json"
+  "$drivers/kmeans_driver" --synthetic 10000000 --cols 8 --k 16 --iters 20 --device "$dev" \
+    --warmup --passes 10 --chunk-rows 1048576 --resident-chunks 2 | tee "$work/kmeans-streamed.json"
+  compare "k-means streamed" kmeans_streamed "$work/kmeans-cuda.json" "$work/kmeans-streamed.json" \
+    "${bandwidth[@]}"
   for column in cpu cuda; do
     device=cpu
     [[ "$column" == cpu ]] || device="$dev"

@@ -6,6 +6,7 @@ exits 1 when a verdict is FAIL; a missing or unreadable input is a FAIL row, nev
   gpu_check_tools.py rfm CPU_S CUDA_S CPU_CSV CUDA_CSV
   gpu_check_tools.py kmeans CPU.json CUDA.json [BANDWIDTH.json]
   gpu_check_tools.py kmeans_refined CPU.json CUDA.json
+  gpu_check_tools.py kmeans_streamed RESIDENT.json STREAMED.json [BANDWIDTH.json]
   gpu_check_tools.py logistic LABEL CPU.json CUDA.json
   gpu_check_tools.py score CPU.json CUDA.json CPU_PROB.f64 CUDA_PROB.f64 CPU_LAB.i32 CUDA_LAB.i32
   gpu_check_tools.py nightly CPU_OUT_DIR CUDA_OUT_DIR CPU_TABLE.md CUDA_TABLE.md
@@ -126,6 +127,37 @@ def kmeans_refined(cpu_path, cuda_path):
         f"moved")
 
 
+def kmeans_streamed(resident_path, streamed_path, bandwidth_path=None):
+    """The same fit and passes on the device's twin with x streamed through in chunks: the
+    results must be the same bits (kernels/kmeans_chunked.hpp); the pass is compared with its
+    floor, the streamed bytes over the pageable host-to-device bandwidth."""
+    resident, streamed = load(resident_path), load(streamed_path)
+    check = "k-means streamed in chunks: one Lloyd pass (cuda column)"
+    if missing(check, resident, streamed):
+        return
+    if "streamed_bytes_per_pass" not in streamed or "seconds_per_pass" not in resident:
+        row(check, "-", "-", "-", "FAIL: no chunked pass timing")
+        return
+    check = (f"k-means {streamed['rows'] / 1e6:g}M x {streamed['cols']}, k = {streamed['k']}, "
+             f"chunks of {streamed['chunk_rows']} rows, {streamed['resident_chunks']} resident: "
+             "one Lloyd pass (cuda column)")
+    same = (resident["inertia"] == streamed["inertia"]
+            and resident["iterations"] == streamed["iterations"]
+            and resident["pass_inertia"] == streamed["pass_inertia"])
+    verdict = "ok: same inertia bits as resident" if same else (
+        f"FAIL: inertia {streamed['inertia']!r} vs resident {resident['inertia']!r}, "
+        f"iterations {streamed['iterations']} vs {resident['iterations']}")
+    bandwidth = load(bandwidth_path) if bandwidth_path else None
+    detail = f"resident pass {resident['seconds_per_pass'] * 1e3:.3g} ms"
+    if bandwidth is not None and bandwidth.get("h2d_pageable_gb_per_s"):
+        floor_s = streamed["streamed_bytes_per_pass"] / (bandwidth["h2d_pageable_gb_per_s"] * 1e9)
+        detail += (f"; floor {floor_s * 1e3:.3g} ms = "
+                   f"{streamed['streamed_bytes_per_pass'] / 1e6:.0f} MB / "
+                   f"{bandwidth['h2d_pageable_gb_per_s']:.1f} GB/s host-to-device (pageable); "
+                   f"streamed pass = {streamed['seconds_per_pass'] / floor_s:.2f}x floor")
+    row(check, "-", seconds(streamed["seconds_per_pass"]), "-", f"{verdict}; {detail}")
+
+
 def logistic(label, cpu_path, cuda_path):
     cpu, cuda = load(cpu_path), load(cuda_path)
     check = f"logistic fit {label} (L2, C = 1, tol 1e-8)"
@@ -241,6 +273,7 @@ def nightly(cpu_dir, cuda_dir, cpu_table, cuda_table):
 
 def main(argv):
     commands = {"rfm": rfm, "kmeans": kmeans, "kmeans_refined": kmeans_refined,
+                "kmeans_streamed": kmeans_streamed,
                 "logistic": logistic, "score": score, "nightly": nightly}
     if len(argv) < 2 or argv[1] not in commands:
         sys.exit(__doc__)

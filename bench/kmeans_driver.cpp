@@ -4,7 +4,7 @@
 //   kmeans_driver (--data X.f32 --rows N | --synthetic N) --cols D --k K
 //                 [--init C.f32 | --kmeans++ --n-init R] [--iters I] [--tol T] [--seed S]
 //                 [--refine none|hartigan] [--threads P] [--device cpu|cuda|cuda:N|auto]
-//                 [--warmup] [--passes P]
+//                 [--warmup] [--passes P] [--chunk-rows N [--resident-chunks R]]
 //
 // X.f32: column-major N × D (numpy: X.T.astype("<f4").tofile(path)); C.f32: row-major K × D.
 // --synthetic N: bench/synthetic.hpp's Gaussian blobs (N × D, 32 centres, fixed seed), started
@@ -21,6 +21,11 @@
 // the fit's iterations) and "bytes_per_pass" (rows × cols × 4: the feature data each pass reads).
 // With --init (or --synthetic without --kmeans++) the fit runs exactly --iters iterations (tol 0
 // unless given), as scikit-learn and faiss are asked to.
+// --chunk-rows N: the fit and the passes run on a chunked workspace (kernels/kmeans_chunked.hpp)
+// with chunks of N rows (a multiple of 16384), the first R (default 0) resident and the others
+// streamed through the device at every pass; adds "chunk_rows", "resident_chunks" and
+// "streamed_bytes_per_pass" (the feature bytes copied to the device per pass). The results are
+// the same bits as without chunks.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -45,6 +50,7 @@ int main(int argc, char** argv) {
     std::string data_path, init_path, device = "cpu";
     std::size_t rows = 0, cols = 0, synthetic_rows = 0;
     int threads = 0, passes = 0;
+    std::int64_t chunk_rows = 0, resident_chunks = 0;
     bool warmup = false, kmeans_pp = false;
     cie::KMeansParams params;
     params.tol = 0.0;
@@ -72,6 +78,8 @@ int main(int argc, char** argv) {
       else if (arg == "--device") device = value();
       else if (arg == "--warmup") warmup = true;
       else if (arg == "--passes") passes = std::stoi(value());
+      else if (arg == "--chunk-rows") chunk_rows = std::stoll(value());
+      else if (arg == "--resident-chunks") resident_chunks = std::stoll(value());
       else cie::fail(cie::ExitCode::kUsage, "unknown argument '{}'", arg);
     }
     CIE_EXPECTS(cols > 0, "--cols is required");
@@ -104,8 +112,19 @@ int main(int argc, char** argv) {
       small.n_init = 1;
       (void)cie::kmeans_fit(ctx, small, {head.data(), static_cast<std::size_t>(head_rows), cols});
     }
+    // The workspace the fit and the passes run on: the library's choice, or forced chunks.
+    auto const make_workspace = [&] {
+      auto const n = static_cast<std::int64_t>(rows);
+      return chunk_rows > 0
+                 ? cie::kernels::make_chunked_kmeans_workspace(ctx, x.data(), n, static_cast<int>(cols),
+                                                               {}, {chunk_rows, resident_chunks})
+                 : cie::kernels::make_kmeans_workspace(ctx, x.data(), n, static_cast<int>(cols), {});
+    };
     auto start = std::chrono::steady_clock::now();
-    cie::KMeansResult result = cie::kmeans_fit(ctx, params, {x.data(), rows, cols});
+    cie::KMeansResult result = [&] {
+      auto workspace = make_workspace();
+      return cie::kmeans_fit(ctx, params, {x.data(), rows, cols}, {}, *workspace);
+    }();
     double const seconds = seconds_since(start);
     nlohmann::ordered_json out;
     out["seconds"] = seconds;
@@ -121,8 +140,7 @@ int main(int argc, char** argv) {
     out["k"] = params.n_clusters;
     if (passes > 0) {
       start = std::chrono::steady_clock::now();
-      auto workspace = cie::kernels::make_kmeans_workspace(
-          ctx, x.data(), static_cast<std::int64_t>(rows), static_cast<int>(cols), {});
+      auto workspace = make_workspace();
       out["upload_seconds"] = seconds_since(start);
       start = std::chrono::steady_clock::now();
       double inertia = 0.0;
@@ -134,6 +152,14 @@ int main(int argc, char** argv) {
       out["passes"] = passes;
       out["pass_inertia"] = inertia / passes;
       out["bytes_per_pass"] = static_cast<double>(rows) * static_cast<double>(cols) * sizeof(float);
+      if (chunk_rows > 0) {
+        std::int64_t const resident_rows =
+            std::min(static_cast<std::int64_t>(rows), chunk_rows * resident_chunks);
+        out["chunk_rows"] = chunk_rows;
+        out["resident_chunks"] = resident_chunks;
+        out["streamed_bytes_per_pass"] = static_cast<double>(static_cast<std::int64_t>(rows) - resident_rows) *
+                                         static_cast<double>(cols) * sizeof(float);
+      }
     }
     std::cout << out.dump() << "\n";
     return 0;

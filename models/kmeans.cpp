@@ -252,22 +252,26 @@ void check_finite_columns(FeatureMatrix x, std::span<std::string const> column_n
   }
 }
 
-KMeansResult kmeans_fit(Context const& ctx, KMeansParams const& params, FeatureMatrix x,
-                        std::span<float const> sample_weight) {
+namespace {
+
+void check_fit_inputs(KMeansParams const& params, FeatureMatrix x,
+                      std::span<float const> sample_weight) {
   params.validate(x.rows, x.cols);
   check_finite_columns(x, {});
   check_sample_weight(sample_weight, x.rows);
+}
+
+/// The n_init runs on a workspace over checked inputs; the lowest inertia kept.
+KMeansResult fit_runs(Context const& ctx, KMeansParams const& params, FeatureMatrix x,
+                      std::span<float const> sample_weight, KMeansWorkspace& workspace) {
   double const tolerance =
       params.tol > 0.0 ? params.tol * mean_feature_variance(x, ctx.threads()) : 0.0;
-  auto workspace =
-      kernels::make_kmeans_workspace(ctx, x.data, static_cast<std::int64_t>(x.rows),
-                                     static_cast<int>(x.cols), sample_weight);
 
   KMeansResult result;
   for (int run_index = 0; run_index < params.n_init; ++run_index) {
     KMeansRng rng(kmeans_detail::run_seed(params.seed, run_index));
-    LloydRun run = run_lloyd(*workspace, params, sample_weight,
-                             initial_centroids(*workspace, params, rng), tolerance);
+    LloydRun run = run_lloyd(workspace, params, sample_weight,
+                             initial_centroids(workspace, params, rng), tolerance);
     ctx.logger().debug(
         "k-means run {}: {} iterations, {} clusters re-seeded, {} rows moved in {} Hartigan "
         "passes, inertia {}",
@@ -286,6 +290,27 @@ KMeansResult kmeans_fit(Context const& ctx, KMeansParams const& params, FeatureM
     }
   }
   return result;
+}
+
+}  // namespace
+
+KMeansResult kmeans_fit(Context const& ctx, KMeansParams const& params, FeatureMatrix x,
+                        std::span<float const> sample_weight) {
+  check_fit_inputs(params, x, sample_weight);
+  auto workspace =
+      kernels::make_kmeans_workspace(ctx, x.data, static_cast<std::int64_t>(x.rows),
+                                     static_cast<int>(x.cols), sample_weight);
+  return fit_runs(ctx, params, x, sample_weight, *workspace);
+}
+
+KMeansResult kmeans_fit(Context const& ctx, KMeansParams const& params, FeatureMatrix x,
+                        std::span<float const> sample_weight, KMeansWorkspace& workspace) {
+  check_fit_inputs(params, x, sample_weight);
+  CIE_EXPECTS(workspace.rows() == static_cast<std::int64_t>(x.rows) &&
+                  workspace.cols() == static_cast<int>(x.cols),
+              "the k-means workspace holds {} × {} values, the data {} × {}", workspace.rows(),
+              workspace.cols(), x.rows, x.cols);
+  return fit_runs(ctx, params, x, sample_weight, workspace);
 }
 
 std::vector<std::int32_t> kmeans_predict(Context const& ctx, std::span<float const> centroids,

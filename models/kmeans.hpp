@@ -17,6 +17,10 @@
 
 namespace cie {
 
+namespace kernels {
+class KMeansWorkspace;
+}  // namespace kernels
+
 /// A read-only column-major float32 matrix: feature j of row i is data[j * rows + i].
 struct FeatureMatrix {
   float const* data = nullptr;
@@ -103,6 +107,12 @@ void check_finite_columns(FeatureMatrix x, std::span<std::string const> column_n
 /// and rename; see check_finite_columns).
 KMeansResult kmeans_fit(Context const& ctx, KMeansParams const& params, FeatureMatrix x,
                         std::span<float const> sample_weight = {});
+
+/// kmeans_fit with the passes on `workspace`, which the caller made over the same x and
+/// sample_weight (kernels/kmeans.hpp; for instance a chunked one, to test or measure streaming).
+/// Any workspace of ctx's backend gives the same result bit for bit.
+KMeansResult kmeans_fit(Context const& ctx, KMeansParams const& params, FeatureMatrix x,
+                        std::span<float const> sample_weight, kernels::KMeansWorkspace& workspace);
 
 /// Assigns each row to its nearest centroid (ties: the lower cluster index). If `inertia` is
 /// not null it receives the (unweighted) sum of squared distances.

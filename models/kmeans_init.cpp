@@ -124,7 +124,7 @@ std::vector<float> kmeans_parallel(kernels::KMeansWorkspace& workspace, int k,
     }
   }
   Context const cpu = Context::cpu(1);
-  auto reduced = kernels::cpu_impl::make_kmeans_workspace(cpu, candidate_columns.data(), m, cols,
+  auto reduced = kernels::cpu_impl::make_kmeans_workspace(cpu, candidate_columns.data(), m, m, cols,
                                                           candidate_weights);
   return kmeans_plus_plus(*reduced, k, rng);
 }

@@ -26,22 +26,29 @@ static_assert(kKMeansBatchRows % kBlockRows == 0 && kBlockRows % kSumLanes == 0)
 
 class CpuKMeansWorkspace final : public KMeansWorkspace {
  public:
-  CpuKMeansWorkspace(Context const& ctx, float const* x, std::int64_t rows, int cols,
-                     std::span<float const> sample_weight)
-      : threads_(ctx.threads()), x_(x), rows_(rows), cols_(cols), weight_(sample_weight) {}
+  CpuKMeansWorkspace(Context const& ctx, int cols) : threads_(ctx.threads()), cols_(cols) {}
 
   [[nodiscard]] std::int64_t rows() const noexcept override { return rows_; }
   [[nodiscard]] int cols() const noexcept override { return cols_; }
 
-  KMeansPassStats lloyd_pass(std::span<float const> centroids, int k,
-                             std::span<std::int32_t> labels) override {
+  void bind(float const* x, std::int64_t ld, std::int64_t rows,
+            std::span<float const> sample_weight) override {
+    CIE_ASSERT(rows > 0 && ld >= rows);
+    CIE_ASSERT(sample_weight.empty() || sample_weight.size() == static_cast<std::size_t>(rows));
+    x_ = x;
+    ld_ = ld;
+    rows_ = rows;
+    weight_ = sample_weight;
+    closest_.clear();
+  }
+
+  void add_lloyd_pass(std::span<float const> centroids, int k, std::span<std::int32_t> labels,
+                      KMeansPassStats& stats) override {
     CIE_ASSERT(centroids.size() == static_cast<std::size_t>(k) * cols_);
     CIE_ASSERT(labels.empty() || labels.size() == static_cast<std::size_t>(rows_));
     std::size_t const sums_size = static_cast<std::size_t>(k) * cols_;
     std::size_t const stride = sums_size + k + 1;  // sums, weights, inertia
-    KMeansPassStats stats;
-    stats.sums.assign(sums_size, 0.0);
-    stats.weights.assign(static_cast<std::size_t>(k), 0.0);
+    CIE_ASSERT(stats.sums.size() == sums_size && stats.weights.size() == static_cast<std::size_t>(k));
     for_each_batch_in_order(stride, [&](std::int64_t batch, double* partial, Scratch& scratch) {
       reduce_batch(batch, centroids.data(), k, partial, labels, scratch);
     }, [&](double const* partial) {
@@ -49,7 +56,6 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
       for (int c = 0; c < k; ++c) stats.weights[c] += partial[sums_size + c];
       stats.inertia += partial[stride - 1];
     });
-    return stats;
   }
 
   std::vector<std::int64_t> hartigan_candidates(std::span<float const> centroids, int k,
@@ -65,7 +71,7 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
       // distances[c * kBlockRows + r]: the SIMD tile rule against one centroid at a time.
       scratch.distances.resize(static_cast<std::size_t>(k) * kBlockRows);
       for (int c = 0; c < k; ++c) {
-        nearest_points(x_, rows_, r0, count, centroids.data() + static_cast<std::size_t>(c) * cols_,
+        nearest_points(x_, ld_, r0, count, centroids.data() + static_cast<std::size_t>(c) * cols_,
                        1, cols_, scratch.distances.data() + static_cast<std::size_t>(c) * kBlockRows,
                        scratch.label.data());
       }
@@ -104,7 +110,7 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
                          std::span<float> distances) override {
     CIE_ASSERT(distances.size() == static_cast<std::size_t>(rows_));
     for_each_block([&](std::int64_t r0, int count, Scratch& scratch) {
-      nearest_points(x_, rows_, r0, count, centroids.data(), k, cols_, distances.data() + r0,
+      nearest_points(x_, ld_, r0, count, centroids.data(), k, cols_, distances.data() + r0,
                      scratch.label.data());
     });
   }
@@ -114,7 +120,7 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
   void update_closest(std::span<float const> points, int m, bool replace) override {
     closest_.resize(static_cast<std::size_t>(rows_));
     for_each_block([&](std::int64_t r0, int count, Scratch& scratch) {
-      nearest_points(x_, rows_, r0, count, points.data(), m, cols_, scratch.best.data(),
+      nearest_points(x_, ld_, r0, count, points.data(), m, cols_, scratch.best.data(),
                      scratch.label.data());
       for (int r = 0; r < count; ++r) {
         float const distance = scratch.best[r];
@@ -124,8 +130,19 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
     });
   }
 
-  std::vector<double> candidate_potentials(std::span<float const> candidates, int m) override {
-    std::vector<double> potentials(static_cast<std::size_t>(m), 0.0);
+  void get_closest(std::span<float> closest) override {
+    CIE_ASSERT(closest.size() == closest_.size());
+    std::copy(closest_.begin(), closest_.end(), closest.begin());
+  }
+
+  void set_closest(std::span<float const> closest) override {
+    CIE_ASSERT(closest.size() == static_cast<std::size_t>(rows_));
+    closest_.assign(closest.begin(), closest.end());
+  }
+
+  void add_candidate_potentials(std::span<float const> candidates, int m,
+                                std::span<double> potentials) override {
+    CIE_ASSERT(potentials.size() == static_cast<std::size_t>(m));
     for_each_batch_in_order(static_cast<std::size_t>(m), [&](std::int64_t batch, double* partial,
                                                              Scratch& scratch) {
       std::fill_n(partial, m, 0.0);
@@ -134,7 +151,7 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
         int const count = static_cast<int>(std::min<std::int64_t>(kBlockRows, end - r0));
         for (int c = 0; c < m; ++c) {
           float const* candidate = candidates.data() + static_cast<std::size_t>(c) * cols_;
-          nearest_points(x_, rows_, r0, count, candidate, 1, cols_, scratch.best.data(),
+          nearest_points(x_, ld_, r0, count, candidate, 1, cols_, scratch.best.data(),
                          scratch.label.data());
           for (int r = 0; r < count; ++r) {
             float const closest = closest_[r0 + r];
@@ -147,7 +164,6 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
     }, [&](double const* partial) {
       for (int c = 0; c < m; ++c) potentials[c] += partial[c];
     });
-    return potentials;
   }
 
   std::vector<double> batch_potentials() override {
@@ -174,11 +190,7 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
   }
 
   std::vector<float> gather_rows(std::span<std::int64_t const> rows) override {
-    std::vector<float> points(rows.size() * cols_);
-    for (std::size_t p = 0; p < rows.size(); ++p) {
-      for (int j = 0; j < cols_; ++j) points[p * cols_ + j] = x_[j * rows_ + rows[p]];
-    }
-    return points;
+    return gather_column_major_rows(x_, ld_, cols_, rows);
   }
 
  private:
@@ -231,9 +243,9 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
     auto [begin, end] = batch_range(batch);
     for (std::int64_t r0 = begin; r0 < end; r0 += kBlockRows) {
       int const count = static_cast<int>(std::min<std::int64_t>(kBlockRows, end - r0));
-      nearest_points(x_, rows_, r0, count, centroids, k, cols_, scratch.best.data(),
+      nearest_points(x_, ld_, r0, count, centroids, k, cols_, scratch.best.data(),
                      scratch.label.data());
-      accumulate_rows(x_, rows_, r0, count, cols_, k, scratch.label.data(), scratch.best.data(),
+      accumulate_rows(x_, ld_, r0, count, cols_, k, scratch.label.data(), scratch.best.data(),
                       weight_.empty() ? nullptr : weight_.data() + r0, scratch.lanes.data());
       if (!labels.empty()) std::copy_n(scratch.label.data(), count, labels.data() + r0);
     }
@@ -253,9 +265,10 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
   }
 
   int threads_;
-  float const* x_;
-  std::int64_t rows_;
   int cols_;
+  float const* x_ = nullptr;
+  std::int64_t ld_ = 0;    ///< leading dimension of x_: feature j of row i at x_[j * ld_ + i]
+  std::int64_t rows_ = 0;
   std::span<float const> weight_;
   std::vector<float> closest_;
 };
@@ -263,11 +276,12 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
 }  // namespace
 
 std::unique_ptr<KMeansWorkspace> make_kmeans_workspace(Context const& ctx, float const* x,
-                                                       std::int64_t rows, int cols,
+                                                       std::int64_t ld, std::int64_t rows, int cols,
                                                        std::span<float const> sample_weight) {
-  CIE_ASSERT(rows > 0 && cols > 0);
-  CIE_ASSERT(sample_weight.empty() || sample_weight.size() == static_cast<std::size_t>(rows));
-  return std::make_unique<CpuKMeansWorkspace>(ctx, x, rows, cols, sample_weight);
+  CIE_ASSERT(cols > 0);
+  auto workspace = std::make_unique<CpuKMeansWorkspace>(ctx, cols);
+  workspace->bind(x, ld, rows, sample_weight);
+  return workspace;
 }
 
 }  // namespace cie::kernels::cpu_impl

@@ -1,14 +1,20 @@
 // CUDA twin of kernels/kmeans.hpp.
 //
+// A workspace holds the rows it is bound to on the device (x packed column-major, weights,
+// closest column): all rows of a fit, or one chunk when kernels/kmeans_chunked.hpp streams them.
+//
 // Lloyd pass, small k·d: one fused kernel. Each block owns kRowsPerBlock consecutive rows, keeps
 // the centroids in shared memory, reads x once (coalesced: a warp's lanes take consecutive
 // rows), finds the nearest centroid with the shared rule, and reduces per-cluster sums, weights
 // and inertia with fixed-order warp shuffles into per-warp shared accumulators; the warps are
 // folded in warp order and the block writes its partial. The partials are then reduced per entry
-// by one block in a fixed order. No atomics: the result does not depend on scheduling.
+// into one partial per batch of kKMeansBatchRows rows (its blocks summed in block order), and the
+// batch partials are folded onto the running statistics in batch order (one thread per entry).
+// No atomics: the result does not depend on scheduling, and a pass over a chunk of whole batches
+// continues the fold of the chunk before it (kernels/kmeans_chunked.hpp).
 //
 // Lloyd pass, large k·d (the accumulators no longer fit in shared memory): the cuBLAS path of
-// kernels/cuda/kmeans_gemm.cu.
+// kernels/cuda/kmeans_gemm.cu, which writes the same batch partials.
 //
 // The Hartigan candidate pass (kernels/cuda/kmeans_hartigan.cu) flags rows with the shared rule
 // and compacts them in row order.
@@ -42,6 +48,8 @@ constexpr int kWarps = kThreads / 32;
 constexpr int kRowsPerThread = 8;
 constexpr std::int64_t kRowsPerBlock = std::int64_t{kThreads} * kRowsPerThread;
 constexpr std::size_t kSharedBytes = 48 * 1024;
+constexpr std::int64_t kBlocksPerBatch = kKMeansBatchRows / kRowsPerBlock;
+static_assert(kKMeansBatchRows % kRowsPerBlock == 0);
 
 /// Lane 0 receives the sum of v over the warp; the shuffle tree is fixed, so is the result.
 __device__ double warp_sum(double v) {
@@ -98,27 +106,20 @@ __global__ void fused_lloyd_kernel(float const* x, std::int64_t rows, int cols,
   }
 }
 
-/// Fixed-order block reduction of `lane_sums` (kThreads values); thread 0 gets the total.
-__device__ double block_sum(double* lane_sums, double value) {
-  lane_sums[threadIdx.x] = value;
-  __syncthreads();
-  for (int half = kThreads / 2; half > 0; half /= 2) {
-    if (threadIdx.x < half) lane_sums[threadIdx.x] += lane_sums[threadIdx.x + half];
-    __syncthreads();
+/// batch_partials[b * stride + e] = sum over the blocks of batch b, in block order, of
+/// block_partials[block * stride + e]; one thread per (batch, entry).
+__global__ void batch_partials_kernel(double const* block_partials, std::int64_t blocks,
+                                      int stride, std::int64_t batches, double* batch_partials) {
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+       i < batches * stride; i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    std::int64_t const batch = i / stride;
+    std::int64_t const e = i % stride;
+    std::int64_t const first = batch * kBlocksPerBatch;
+    std::int64_t const last = first + kBlocksPerBatch < blocks ? first + kBlocksPerBatch : blocks;
+    double sum = 0.0;
+    for (std::int64_t block = first; block < last; ++block) sum += block_partials[block * stride + e];
+    batch_partials[i] = sum;
   }
-  double const total = lane_sums[0];
-  __syncthreads();
-  return total;
-}
-
-/// out[e] = sum over blocks of partials[block * stride + e]; one block per entry.
-__global__ void fold_partials_kernel(double const* partials, std::int64_t blocks, int stride,
-                                     double* out) {
-  __shared__ double lane_sums[kThreads];
-  double sum = 0.0;
-  for (std::int64_t b = threadIdx.x; b < blocks; b += kThreads) sum += partials[b * stride + blockIdx.x];
-  double const total = block_sum(lane_sums, sum);
-  if (threadIdx.x == 0) out[blockIdx.x] = total;
 }
 
 __global__ void nearest_kernel(float const* x, std::int64_t rows, int cols,
@@ -167,46 +168,76 @@ __global__ void batch_sums_kernel(double const* values, std::int64_t rows, std::
   out[batch] = sum;
 }
 
-__global__ void gather_rows_kernel(float const* x, std::int64_t rows, int cols,
-                                   std::int64_t const* picks, std::int64_t count, float* points) {
-  for (std::int64_t p = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
-       p < count * cols; p += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
-    points[p] = x[(p % cols) * rows + picks[p / cols]];
+/// running[e] += batch_partials[b * stride + e] for b = 0, 1, ... in batch order; one thread per
+/// entry, as the CPU twin folds its batches.
+__global__ void fold_batches_kernel(double const* batch_partials, std::int64_t batches, int stride,
+                                    double* running) {
+  for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < stride; e += gridDim.x * blockDim.x) {
+    double sum = running[e];
+#pragma unroll 8
+    for (std::int64_t b = 0; b < batches; ++b) sum += batch_partials[b * stride + e];
+    running[e] = sum;
   }
 }
 
 class CudaKMeansWorkspace final : public KMeansWorkspace {
  public:
-  CudaKMeansWorkspace(Context const& ctx, float const* x, std::int64_t rows, int cols,
-                      std::span<float const> sample_weight)
-      : stream_(cuda_detail::stream_of(ctx)), rows_(rows), cols_(cols) {
+  CudaKMeansWorkspace(Context const& ctx, int cols)
+      : stream_(cuda_detail::stream_of(ctx)), cols_(cols) {
     CIE_CUDA_TRY(cudaSetDevice(ctx.device_ordinal()));
-    x_.resize(static_cast<std::size_t>(rows) * cols);
-    copy_to_device(stream_, x, x_.size(), raw(x_));
-    if (!sample_weight.empty()) {
-      weight_.resize(sample_weight.size());
-      copy_to_device(stream_, sample_weight.data(), sample_weight.size(), raw(weight_));
-    }
-    closest_.resize(static_cast<std::size_t>(rows));
-    potentials_.resize(static_cast<std::size_t>(rows));
   }
 
   [[nodiscard]] std::int64_t rows() const noexcept override { return rows_; }
   [[nodiscard]] int cols() const noexcept override { return cols_; }
 
-  KMeansPassStats lloyd_pass(std::span<float const> centroids, int k,
-                             std::span<std::int32_t> labels) override {
-    return run_on_device("k-means Lloyd pass", [&] {
+  void bind(float const* x, std::int64_t ld, std::int64_t rows,
+            std::span<float const> sample_weight) override {
+    run_on_device("k-means workspace", [&] {
+      host_x_ = x;
+      host_ld_ = ld;
+      rows_ = rows;
+      x_.resize(static_cast<std::size_t>(rows) * cols_);
+      // Rows [0, rows) of every column, packed: the device copy has leading dimension rows. One
+      // copy per column when the host rows are a chunk of a longer array (a 2D copy would need
+      // a pitch of ld × 4 bytes, which exceeds cudaMemcpy2D's limit for large data).
+      std::size_t const column_bytes = static_cast<std::size_t>(rows) * sizeof(float);
+      if (ld == rows) {
+        CIE_CUDA_TRY(cudaMemcpyAsync(raw(x_), x, column_bytes * cols_, cudaMemcpyHostToDevice,
+                                     stream_));
+      } else {
+        for (int j = 0; j < cols_; ++j) {
+          CIE_CUDA_TRY(cudaMemcpyAsync(raw(x_) + static_cast<std::size_t>(j) * rows,
+                                       x + static_cast<std::size_t>(j) * ld, column_bytes,
+                                       cudaMemcpyHostToDevice, stream_));
+        }
+      }
+      CIE_CUDA_TRY(cudaStreamSynchronize(stream_));
+      weight_.resize(sample_weight.size());  // empty: raw(weight_) is null, all weights 1
+      if (!sample_weight.empty()) {
+        copy_to_device(stream_, sample_weight.data(), sample_weight.size(), raw(weight_));
+      }
+      closest_.resize(static_cast<std::size_t>(rows));
+      potentials_.resize(static_cast<std::size_t>(rows));
+      if (gemm_ != nullptr) gemm_->bind(raw(x_), rows_, raw(weight_));
+    });
+  }
+
+  void add_lloyd_pass(std::span<float const> centroids, int k, std::span<std::int32_t> labels,
+                      KMeansPassStats& stats) override {
+    run_on_device("k-means Lloyd pass", [&] {
       set_points(centroids);
       int const stride = k * (cols_ + 1) + 1;
       std::size_t const shared_bytes =
           sizeof(double) * kWarps * stride + sizeof(float) * centroids.size();
       if (!labels.empty()) labels_.resize(static_cast<std::size_t>(rows_));
-      KMeansPassStats stats = shared_bytes <= kSharedBytes
-                                  ? fused_pass(k, stride, shared_bytes, !labels.empty())
-                                  : gemm_pass(centroids, k);
+      batch_partials_.resize(static_cast<std::size_t>(batches()) * stride);
+      if (shared_bytes <= kSharedBytes) {
+        fused_pass(k, stride, shared_bytes, !labels.empty());
+      } else {
+        gemm_pass(centroids, k);
+      }
+      fold_onto(stats, k, stride);
       if (!labels.empty()) copy_to_host(stream_, raw(labels_), labels.size(), labels.data());
-      return stats;
     });
   }
 
@@ -221,8 +252,9 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
                          std::span<float> distances) override {
     run_on_device("k-means distances", [&] {
       set_points(centroids);
+      scratch_.resize(static_cast<std::size_t>(rows_));
       nearest_kernel<<<grid_for(rows_, kThreads), kThreads, 0, stream_>>>(
-          raw(x_), rows_, cols_, raw(points_), k, raw(closest_scratch()));
+          raw(x_), rows_, cols_, raw(points_), k, raw(scratch_));
       CIE_CUDA_CHECK_LAUNCH();
       copy_to_host(stream_, raw(scratch_), distances.size(), distances.data());
     });
@@ -244,16 +276,27 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
     });
   }
 
-  std::vector<double> candidate_potentials(std::span<float const> candidates, int m) override {
-    return run_on_device("k-means seeding", [&] {
+  void get_closest(std::span<float> closest) override {
+    run_on_device("k-means seeding", [&] {
+      copy_to_host(stream_, raw(closest_), closest.size(), closest.data());
+    });
+  }
+
+  void set_closest(std::span<float const> closest) override {
+    run_on_device("k-means seeding", [&] {
+      copy_to_device(stream_, closest.data(), closest.size(), raw(closest_));
+    });
+  }
+
+  void add_candidate_potentials(std::span<float const> candidates, int m,
+                                std::span<double> potentials) override {
+    run_on_device("k-means seeding", [&] {
       set_points(candidates);
-      std::vector<double> potentials(static_cast<std::size_t>(m), 0.0);
       for (int c = 0; c < m; ++c) {
         for (double batch : batch_sums(raw(points_) + static_cast<std::size_t>(c) * cols_)) {
           potentials[c] += batch;
         }
       }
-      return potentials;
     });
   }
 
@@ -276,71 +319,58 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
   }
 
   std::vector<float> gather_rows(std::span<std::int64_t const> rows) override {
-    return run_on_device("k-means seeding", [&] {
-      thrust::device_vector<std::int64_t> picks(rows.size());
-      copy_to_device(stream_, rows.data(), rows.size(), raw(picks));
-      thrust::device_vector<float> points(rows.size() * cols_);
-      std::int64_t const count = static_cast<std::int64_t>(rows.size());
-      gather_rows_kernel<<<grid_for(count * cols_, kThreads), kThreads, 0, stream_>>>(
-          raw(x_), rows_, cols_, raw(picks), count, raw(points));
-      CIE_CUDA_CHECK_LAUNCH();
-      std::vector<float> result(points.size());
-      copy_to_host(stream_, raw(points), result.size(), result.data());
-      return result;
-    });
+    return gather_column_major_rows(host_x_, host_ld_, cols_, rows);
   }
 
  private:
-
   void set_points(std::span<float const> points) {
     points_.resize(points.size());
     copy_to_device(stream_, points.data(), points.size(), raw(points_));
   }
 
-  thrust::device_vector<float>& closest_scratch() {
-    scratch_.resize(static_cast<std::size_t>(rows_));
-    return scratch_;
-  }
-
-  KMeansPassStats unpack(std::vector<double> const& entries, int k, int per_cluster,
-                         double inertia) const {
-    KMeansPassStats stats;
-    stats.sums.resize(static_cast<std::size_t>(k) * cols_);
-    stats.weights.resize(static_cast<std::size_t>(k));
-    for (int c = 0; c < k; ++c) {
-      for (int j = 0; j < cols_; ++j) stats.sums[c * cols_ + j] = entries[c * per_cluster + j];
-      stats.weights[c] = entries[c * per_cluster + cols_];
-    }
-    stats.inertia = inertia;
-    return stats;
-  }
-
-  KMeansPassStats fused_pass(int k, int stride, std::size_t shared_bytes, bool want_labels) {
+  /// Block partials of the fused kernel, summed per batch into batch_partials_.
+  void fused_pass(int k, int stride, std::size_t shared_bytes, bool want_labels) {
     std::int64_t const blocks = (rows_ + kRowsPerBlock - 1) / kRowsPerBlock;
-    partials_.resize(static_cast<std::size_t>(blocks) * stride);
-    folded_.resize(static_cast<std::size_t>(stride));
+    block_partials_.resize(static_cast<std::size_t>(blocks) * stride);
     fused_lloyd_kernel<<<static_cast<unsigned>(blocks), kThreads, shared_bytes, stream_>>>(
         raw(x_), rows_, cols_, raw(weight_), raw(points_), k, want_labels ? raw(labels_) : nullptr,
-        raw(partials_));
+        raw(block_partials_));
     CIE_CUDA_CHECK_LAUNCH();
-    fold_partials_kernel<<<static_cast<unsigned>(stride), kThreads, 0, stream_>>>(
-        raw(partials_), blocks, stride, raw(folded_));
+    std::int64_t const batch_count = batches();
+    batch_partials_kernel<<<grid_for(batch_count * stride, kThreads), kThreads, 0, stream_>>>(
+        raw(block_partials_), blocks, stride, batch_count, raw(batch_partials_));
     CIE_CUDA_CHECK_LAUNCH();
-    std::vector<double> entries(static_cast<std::size_t>(stride));
-    copy_to_host(stream_, raw(folded_), entries.size(), entries.data());
-    return unpack(entries, k, cols_ + 1, entries.back());
   }
 
-  KMeansPassStats gemm_pass(std::span<float const> centroids, int k) {
+  void gemm_pass(std::span<float const> centroids, int k) {
     if (gemm_ == nullptr) {
-      gemm_ = std::make_unique<GemmLloydPass>(stream_, raw(x_), rows_, cols_, raw(weight_));
+      gemm_ = std::make_unique<GemmLloydPass>(stream_, cols_);
+      gemm_->bind(raw(x_), rows_, raw(weight_));
     }
     labels_.resize(static_cast<std::size_t>(rows_));
-    std::vector<double> const entries = gemm_->run(centroids, raw(points_), k, raw(labels_));
-    int const per_cluster = cols_ + 2;
-    double inertia = 0.0;
-    for (int c = 0; c < k; ++c) inertia += entries[c * per_cluster + cols_ + 1];
-    return unpack(entries, k, per_cluster, inertia);
+    gemm_->run(centroids, raw(points_), k, raw(labels_), raw(batch_partials_));
+  }
+
+  /// Folds batch_partials_ (entry layout: cluster c's sums at c*(cols+1) .. +cols-1, its weight
+  /// at c*(cols+1)+cols, the inertia last) onto `stats`, in batch order.
+  void fold_onto(KMeansPassStats& stats, int k, int stride) {
+    std::vector<double> entries(static_cast<std::size_t>(stride));
+    for (int c = 0; c < k; ++c) {
+      for (int j = 0; j < cols_; ++j) entries[c * (cols_ + 1) + j] = stats.sums[c * cols_ + j];
+      entries[c * (cols_ + 1) + cols_] = stats.weights[c];
+    }
+    entries.back() = stats.inertia;
+    running_.resize(entries.size());
+    copy_to_device(stream_, entries.data(), entries.size(), raw(running_));
+    fold_batches_kernel<<<grid_for(stride, kThreads), kThreads, 0, stream_>>>(
+        raw(batch_partials_), batches(), stride, raw(running_));
+    CIE_CUDA_CHECK_LAUNCH();
+    copy_to_host(stream_, raw(running_), entries.size(), entries.data());
+    for (int c = 0; c < k; ++c) {
+      for (int j = 0; j < cols_; ++j) stats.sums[c * cols_ + j] = entries[c * (cols_ + 1) + j];
+      stats.weights[c] = entries[c * (cols_ + 1) + cols_];
+    }
+    stats.inertia = entries.back();
   }
 
   /// Per-batch sums of the rows' potentials, with closest lowered by `candidate` if not null.
@@ -360,15 +390,19 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
   }
 
   cudaStream_t stream_;
-  std::int64_t rows_;
   int cols_;
-  thrust::device_vector<float> x_;  // column-major, as on the host
+  float const* host_x_ = nullptr;  // the bound rows on the host (gather_rows reads them there)
+  std::int64_t host_ld_ = 0;
+  std::int64_t rows_ = 0;
+  thrust::device_vector<float> x_;  // column-major, leading dimension rows_
   thrust::device_vector<float> weight_;
   thrust::device_vector<float> closest_;
   thrust::device_vector<float> scratch_;
   thrust::device_vector<float> points_;
   thrust::device_vector<double> potentials_;
-  thrust::device_vector<double> partials_;
+  thrust::device_vector<double> block_partials_;
+  thrust::device_vector<double> batch_partials_;
+  thrust::device_vector<double> running_;
   thrust::device_vector<double> folded_;
   thrust::device_vector<std::int32_t> labels_;
   std::unique_ptr<GemmLloydPass> gemm_;  // created on the first large-k·d pass
@@ -377,11 +411,12 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
 }  // namespace
 
 std::unique_ptr<KMeansWorkspace> make_kmeans_workspace(Context const& ctx, float const* x,
-                                                       std::int64_t rows, int cols,
+                                                       std::int64_t ld, std::int64_t rows, int cols,
                                                        std::span<float const> sample_weight) {
   return run_on_device("k-means workspace", [&] {
-    return std::unique_ptr<KMeansWorkspace>(
-        std::make_unique<CudaKMeansWorkspace>(ctx, x, rows, cols, sample_weight));
+    auto workspace = std::make_unique<CudaKMeansWorkspace>(ctx, cols);
+    workspace->bind(x, ld, rows, sample_weight);
+    return std::unique_ptr<KMeansWorkspace>(std::move(workspace));
   });
 }
 

@@ -19,7 +19,6 @@ namespace {
 using cuda_detail::grid_for;
 using cuda_detail::raw;
 using cuda_detail::copy_to_device;
-using cuda_detail::copy_to_host;
 using cuda_detail::cublas_check;
 
 constexpr int kThreads = 256;
@@ -54,41 +53,74 @@ __global__ void argmin_from_dots_kernel(float const* dots, std::int64_t tile, st
   }
 }
 
-/// One block per cluster sums its rows (order[offsets[c] .. offsets[c+1]), ascending row
-/// numbers) in a fixed order; out holds cols sums, the weight and the inertia per cluster.
-__global__ void cluster_sums_kernel(float const* x, std::int64_t rows, int cols,
+/// keys[i] = batch of row i × k + its label: sorting by key groups the rows by batch, then cluster.
+__global__ void batch_cluster_keys_kernel(std::int32_t const* labels, std::int64_t rows, int k,
+                                          std::int64_t* keys) {
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < rows;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    keys[i] = i / kKMeansBatchRows * k + labels[i];
+  }
+}
+
+/// One block per (batch b, cluster c) segment sums its rows (order[offsets[s] .. offsets[s+1]),
+/// s = b × k + c, ascending row numbers) in a fixed order: the cols feature sums and the weight
+/// into batch_partials at b × stride + c × (cols + 1), the inertia into segment_inertia[s].
+__global__ void segment_sums_kernel(float const* x, std::int64_t rows, int cols, int k,
                                     float const* weight, float const* distances,
                                     std::int64_t const* order, std::int64_t const* offsets,
-                                    double* out) {
+                                    int stride, double* batch_partials, double* segment_inertia) {
   using BlockReduce = cub::BlockReduce<double, kThreads>;
   __shared__ typename BlockReduce::TempStorage storage;
-  int const c = blockIdx.x;
+  std::int64_t const segment = blockIdx.x;
+  std::int64_t const batch = segment / k;
+  int const c = static_cast<int>(segment % k);
   for (int e = 0; e < cols + 2; ++e) {
     double sum = 0.0;
-    for (std::int64_t p = offsets[c] + threadIdx.x; p < offsets[c + 1]; p += kThreads) {
+    for (std::int64_t p = offsets[segment] + threadIdx.x; p < offsets[segment + 1]; p += kThreads) {
       std::int64_t const row = order[p];
       double const w = weight != nullptr ? weight[row] : 1.0f;
       sum += e < cols ? w * x[e * rows + row] : (e == cols ? w : w * distances[row]);
     }
     double const total = BlockReduce(storage).Sum(sum);
-    if (threadIdx.x == 0) out[c * (cols + 2) + e] = total;
+    if (threadIdx.x == 0) {
+      if (e <= cols) {
+        batch_partials[batch * stride + c * (cols + 1) + e] = total;
+      } else {
+        segment_inertia[segment] = total;
+      }
+    }
     __syncthreads();  // the temporary storage is reused by the next entry
+  }
+}
+
+/// The inertia entry of each batch: its clusters' inertias summed in cluster order.
+__global__ void batch_inertia_kernel(double const* segment_inertia, std::int64_t batches, int k,
+                                     int stride, double* batch_partials) {
+  for (std::int64_t b = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+       b < batches; b += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    double sum = 0.0;
+    for (int c = 0; c < k; ++c) sum += segment_inertia[b * k + c];
+    batch_partials[b * stride + stride - 1] = sum;
   }
 }
 
 }  // namespace
 
-GemmLloydPass::GemmLloydPass(cudaStream_t stream, float const* x, std::int64_t rows, int cols,
-                             float const* weight)
-    : stream_(stream), x_(x), rows_(rows), cols_(cols), weight_(weight) {}
+GemmLloydPass::GemmLloydPass(cudaStream_t stream, int cols) : stream_(stream), cols_(cols) {}
+
+void GemmLloydPass::bind(float const* x, std::int64_t rows, float const* weight) {
+  x_ = x;
+  rows_ = rows;
+  weight_ = weight;
+  row_norms_.clear();  // recomputed for the new rows by the next run
+}
 
 GemmLloydPass::~GemmLloydPass() {
   if (cublas_ != nullptr) (void)cublasDestroy(cublas_);  // nothing to do about a failure here
 }
 
-std::vector<double> GemmLloydPass::run(std::span<float const> centroids,
-                                       float const* device_centroids, int k,
-                                       std::int32_t* labels) {
+void GemmLloydPass::run(std::span<float const> centroids, float const* device_centroids, int k,
+                        std::int32_t* labels, double* batch_partials) {
   if (cublas_ == nullptr) {
     cublas_check(cublasCreate(&cublas_), "cublasCreate");
     cublas_check(cublasSetStream(cublas_, stream_), "cublasSetStream");
@@ -125,23 +157,30 @@ std::vector<double> GemmLloydPass::run(std::span<float const> centroids,
     CIE_CUDA_CHECK_LAUNCH();
   }
 
+  // Rows grouped by (batch, cluster), ascending within a group, and the groups' bounds.
   auto const exec = thrust::cuda::par.on(stream_);
-  thrust::device_ptr<std::int32_t> const assigned = thrust::device_pointer_cast(labels);
-  thrust::device_vector<std::int32_t> keys(assigned, assigned + rows_);
+  std::int64_t const batches = (rows_ + kKMeansBatchRows - 1) / kKMeansBatchRows;
+  std::int64_t const segments = batches * k;
+  thrust::device_vector<std::int64_t> keys(static_cast<std::size_t>(rows_));
+  batch_cluster_keys_kernel<<<grid_for(rows_, kThreads), kThreads, 0, stream_>>>(labels, rows_, k,
+                                                                                raw(keys));
+  CIE_CUDA_CHECK_LAUNCH();
   thrust::device_vector<std::int64_t> order(static_cast<std::size_t>(rows_));
   thrust::sequence(exec, order.begin(), order.end());
   thrust::stable_sort_by_key(exec, keys.begin(), keys.end(), order.begin());
-  thrust::device_vector<std::int64_t> offsets(static_cast<std::size_t>(k) + 1);
-  thrust::lower_bound(exec, keys.begin(), keys.end(), thrust::counting_iterator<std::int32_t>(0),
-                      thrust::counting_iterator<std::int32_t>(k + 1), offsets.begin());
-  int const per_cluster = cols_ + 2;
-  thrust::device_vector<double> sums(static_cast<std::size_t>(k) * per_cluster);
-  cluster_sums_kernel<<<static_cast<unsigned>(k), kThreads, 0, stream_>>>(
-      x_, rows_, cols_, weight_, raw(distances_), raw(order), raw(offsets), raw(sums));
+  thrust::device_vector<std::int64_t> offsets(static_cast<std::size_t>(segments) + 1);
+  thrust::lower_bound(exec, keys.begin(), keys.end(), thrust::counting_iterator<std::int64_t>(0),
+                      thrust::counting_iterator<std::int64_t>(segments + 1), offsets.begin());
+
+  int const stride = k * (cols_ + 1) + 1;
+  thrust::device_vector<double> segment_inertia(static_cast<std::size_t>(segments));
+  segment_sums_kernel<<<static_cast<unsigned>(segments), kThreads, 0, stream_>>>(
+      x_, rows_, cols_, k, weight_, raw(distances_), raw(order), raw(offsets), stride,
+      batch_partials, raw(segment_inertia));
   CIE_CUDA_CHECK_LAUNCH();
-  std::vector<double> entries(sums.size());
-  copy_to_host(stream_, raw(sums), entries.size(), entries.data());
-  return entries;
+  batch_inertia_kernel<<<grid_for(batches, kThreads), kThreads, 0, stream_>>>(
+      raw(segment_inertia), batches, k, stride, batch_partials);
+  CIE_CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace cie::kernels::cuda_impl

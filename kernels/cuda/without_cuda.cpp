@@ -29,7 +29,7 @@ std::vector<std::int8_t> quantile_scores(Context const&, std::span<double const>
   no_cuda();
 }
 std::unique_ptr<KMeansWorkspace> make_kmeans_workspace(Context const&, float const*, std::int64_t,
-                                                       int, std::span<float const>) {
+                                                       std::int64_t, int, std::span<float const>) {
   no_cuda();
 }
 std::unique_ptr<LogisticWorkspace> make_logistic_workspace(Context const&, float const*,

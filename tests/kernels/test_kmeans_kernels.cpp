@@ -10,6 +10,7 @@
 
 #include "kernels/kmeans.hpp"
 #include "kernels/kmeans_rules.hpp"
+#include "tests/kernels/kmeans_test_data.hpp"
 #include "tests/test_support.hpp"
 
 namespace cie::kernels {
@@ -84,29 +85,6 @@ TEST(KMeansRules, HartiganFilterNeverRejectsAMoveThatPays) {
         << "trial " << trial;
   }
   EXPECT_GT(moved, 10000);
-}
-
-struct RandomMatrix {
-  std::vector<float> x;  // column-major
-  std::vector<float> weight;
-  std::vector<float> centroids;
-  std::int64_t rows = 0;
-  int cols = 0;
-  int k = 0;
-};
-
-RandomMatrix make_random_matrix(std::int64_t rows, int cols, int k, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::uniform_int_distribution<int> weight(0, 3);
-  RandomMatrix m{{}, {}, {}, rows, cols, k};
-  m.x.resize(static_cast<std::size_t>(rows) * cols);
-  for (float& v : m.x) v = normal(rng);
-  m.weight.resize(static_cast<std::size_t>(rows));
-  for (float& w : m.weight) w = static_cast<float>(weight(rng));
-  m.centroids.resize(static_cast<std::size_t>(k) * cols);
-  for (float& v : m.centroids) v = normal(rng);
-  return m;
 }
 
 class KMeansKernelBackends : public cie::testing::BackendTest {};
@@ -266,8 +244,8 @@ TEST(KMeansKernels, CpuPassDoesNotDependOnThreadCount) {
   RandomMatrix m = make_random_matrix(100003, 8, 16, 5);
   Context one = Context::cpu(1);
   Context two = Context::cpu(2);
-  auto a = cpu_impl::make_kmeans_workspace(one, m.x.data(), m.rows, m.cols, m.weight);
-  auto b = cpu_impl::make_kmeans_workspace(two, m.x.data(), m.rows, m.cols, m.weight);
+  auto a = cpu_impl::make_kmeans_workspace(one, m.x.data(), m.rows, m.rows, m.cols, m.weight);
+  auto b = cpu_impl::make_kmeans_workspace(two, m.x.data(), m.rows, m.rows, m.cols, m.weight);
   KMeansPassStats sa = a->lloyd_pass(m.centroids, m.k, {});
   KMeansPassStats sb = b->lloyd_pass(m.centroids, m.k, {});
   EXPECT_EQ(sa.sums, sb.sums);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "host/error.hpp"
+#include "kernels/kmeans.hpp"
 #include "models/kmeans.hpp"
 #include "tests/test_support.hpp"
 
@@ -350,6 +351,66 @@ TEST(KMeansModel, CudaMatchesCpuFromGivenCentroids) {
   EXPECT_EQ(adjusted_rand_index(kmeans_fit(*cuda, params, blobs.matrix()).labels,
                                 kmeans_fit(Context::cpu(2), params, blobs.matrix()).labels),
             1.0);
+}
+
+/// Fits with every seeding, weighted and not, with Hartigan refinement, on one workspace and on
+/// chunked ones (every chunk streamed; one resident and the rest streamed), expecting equal bits.
+void expect_streamed_fit_equals_resident(Context const& ctx) {
+  // 3 batches and a part: 50,153 rows, 7 overlapping blobs (spread 2: Lloyd and Hartigan move
+  // rows for several iterations), weights 0 .. 3.
+  Blobs const blobs = make_blobs(3 * kernels::kKMeansBatchRows + 1001, 6, 7, 23, 2.0f);
+  std::vector<float> weight(blobs.rows);
+  for (std::size_t i = 0; i < blobs.rows; ++i) weight[i] = static_cast<float>(i * 7 % 4);
+  for (KMeansInit init : {KMeansInit::kKMeansPlusPlus, KMeansInit::kKMeansParallel,
+                          KMeansInit::kRandom}) {
+    for (bool weighted : {false, true}) {
+      KMeansParams params;
+      params.n_clusters = 7;
+      params.init = init;
+      params.n_init = 2;
+      std::span<float const> const w = weighted ? std::span<float const>(weight) : std::span<float const>();
+      KMeansResult const one = kmeans_fit(ctx, params, blobs.matrix(), w);
+      for (kernels::KMeansChunking chunking :
+           {kernels::KMeansChunking{kernels::kKMeansBatchRows, 0},
+            kernels::KMeansChunking{2 * kernels::kKMeansBatchRows, 1}}) {
+        SCOPED_TRACE(::testing::Message() << "init " << static_cast<int>(init) << " weighted "
+                                          << weighted << " chunk rows " << chunking.chunk_rows);
+        auto workspace = kernels::make_chunked_kmeans_workspace(
+            ctx, blobs.x.data(), static_cast<std::int64_t>(blobs.rows),
+            static_cast<int>(blobs.cols), w, chunking);
+        KMeansResult const chunked = kmeans_fit(ctx, params, blobs.matrix(), w, *workspace);
+        EXPECT_EQ(chunked.centroids, one.centroids);
+        EXPECT_EQ(chunked.labels, one.labels);
+        EXPECT_EQ(chunked.inertia, one.inertia);
+        EXPECT_EQ(chunked.iterations, one.iterations);
+        EXPECT_EQ(chunked.refine_moves, one.refine_moves);
+        EXPECT_EQ(chunked.best_init, one.best_init);
+      }
+    }
+  }
+}
+
+TEST(KMeansModel, StreamedFitEqualsOneWorkspaceFitBitForBitOnCpu) {
+  expect_streamed_fit_equals_resident(Context::cpu(2));
+}
+
+TEST(KMeansModel, StreamedFitEqualsOneWorkspaceFitBitForBitOnCuda) {
+  std::string skip_reason;
+  auto cuda = cie::testing::make_backend_context(Backend::kCuda, skip_reason);
+  if (!cuda) GTEST_SKIP() << skip_reason;
+  expect_streamed_fit_equals_resident(*cuda);
+}
+
+TEST(KMeansModel, WorkspaceOfOtherDataIsRefused) {
+  Blobs const blobs = make_blobs(300, 2, 3, 5);
+  Blobs const other = make_blobs(200, 2, 3, 5);
+  Context const ctx = Context::cpu(1);
+  auto workspace = kernels::make_kmeans_workspace(ctx, other.x.data(), 200, 2, {});
+  KMeansParams params;
+  params.n_clusters = 3;
+  Error e = error_of([&] { kmeans_fit(ctx, params, blobs.matrix(), {}, *workspace); });
+  EXPECT_EQ(e.code(), ExitCode::kUsage);
+  EXPECT_STREQ(e.what(), "the k-means workspace holds 200 × 2 values, the data 300 × 2");
 }
 
 }  // namespace
