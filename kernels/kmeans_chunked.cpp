@@ -273,12 +273,14 @@ std::unique_ptr<KMeansWorkspace> make_kmeans_workspace(Context const& ctx, float
     return cuda_impl::make_kmeans_workspace(ctx, x, rows, rows, cols, sample_weight);
   }
   std::int64_t const chunks = (rows + chunking.chunk_rows - 1) / chunking.chunk_rows;
+  std::int64_t const resident = std::min(chunking.resident_chunks, chunks);
   ctx.logger().info(
-      "k-means: {} rows x {} features do not fit in {:.0f}% of the GPU's {} free; {} of {} "
-      "chunks of {} rows stay on the GPU, the rest stream through every pass",
+      "k-means: {} rows x {} features do not fit in one piece in {:.0f}% of the GPU's {} free; "
+      "{} of {} chunks of {} rows stay on the GPU{}",
       format_count(static_cast<std::uint64_t>(rows)), cols, kDeviceFraction * 100,
-      format_bytes(free_bytes), std::min(chunking.resident_chunks, chunks), chunks,
-      format_count(static_cast<std::uint64_t>(chunking.chunk_rows)));
+      format_bytes(free_bytes), resident, chunks,
+      format_count(static_cast<std::uint64_t>(chunking.chunk_rows)),
+      resident < chunks ? ", the others stream through at every pass" : "");
   return make_chunked_kmeans_workspace(ctx, x, rows, cols, sample_weight, chunking);
 }
 

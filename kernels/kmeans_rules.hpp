@@ -77,6 +77,38 @@ CIE_HD inline Nearest nearest_centroid(float const* x, std::int64_t rows, std::i
   return nearest;
 }
 
+/// The nearest centroid by the shared rule, found from cheaper approximate distances: the cuBLAS
+/// path's expanded form d'(c) = ||x||² − 2 x·c + ||c||² (float sums in an order cuBLAS chooses,
+/// which may change with the problem's shape), `approximate(c)`, and the shared rule's
+/// `exact(c)` (squared_distance), called only for the centroids whose d'(c) is within
+/// expanded_distance_slack of the least d'. The result equals nearest_centroid's, ties included,
+/// whatever the order of cuBLAS's sums: each d' is within (2·cols + 4)·u·(||x||² + ||c||²) of
+/// the true distance and each exact one within (cols + 2)·u relative (u = 2⁻²⁴), so the rule's
+/// nearest is always within (8·cols + 16)·u·(||x||² + max ||c||²) of the least d'; the slack
+/// is twice that. `row_norm` = ||x||², `max_centroid_norm` = max over c of ||c||².
+/// O(k) approximate distances and usually one exact one (more only near ties).
+CIE_HD inline float expanded_distance_slack(float row_norm, float max_centroid_norm, int cols) {
+  constexpr float kUnitRoundoff = 5.9604645e-8f;  // 2^-24
+  return 16.0f * static_cast<float>(cols + 4) * kUnitRoundoff * (row_norm + max_centroid_norm);
+}
+template <typename Approximate, typename Exact>
+CIE_HD inline Nearest nearest_from_expanded(int k, float row_norm, float max_centroid_norm,
+                                            int cols, Approximate&& approximate, Exact&& exact) {
+  float least = approximate(0);
+  for (int c = 1; c < k; ++c) {
+    float const distance = approximate(c);
+    least = distance < least ? distance : least;
+  }
+  float const limit = least + expanded_distance_slack(row_norm, max_centroid_norm, cols);
+  Nearest nearest{-1, 0.0f};
+  for (int c = 0; c < k; ++c) {
+    if (!(approximate(c) <= limit)) continue;
+    float const distance = exact(c);
+    if (nearest.cluster < 0 || is_closer(distance, nearest.distance)) nearest = {c, distance};
+  }
+  return nearest;
+}
+
 /// Hartigan's test for one row of weight `weight` assigned to cluster `own`, with the clusters'
 /// total weights `cluster_weights` (k values) and `distance(c)` its squared distance to
 /// centroid c. Moving the row from `own` (total weight W_own) to c (W_c) changes the inertia by

@@ -32,24 +32,28 @@ __global__ void row_norms_kernel(float const* x, std::int64_t rows, int cols, fl
   }
 }
 
-/// dots is tile × k column-major (x·c); labels and distances of rows r0 .. r0+tile.
-__global__ void argmin_from_dots_kernel(float const* dots, std::int64_t tile, std::int64_t r0,
-                                        float const* row_norms, float const* centroid_norms,
-                                        int k, std::int32_t* labels, float* distances) {
+/// Labels and distances of rows r0 .. r0+tile from dots (tile × k column-major, x·c): the
+/// expanded distances pick the candidates, the shared rule decides (nearest_from_expanded), so
+/// both equal nearest_centroid's whatever order cuBLAS summed in.
+__global__ void nearest_from_dots_kernel(float const* dots, std::int64_t tile, std::int64_t r0,
+                                         float const* x, std::int64_t rows, int cols,
+                                         float const* centroids, float const* row_norms,
+                                         float const* centroid_norms, float max_centroid_norm,
+                                         int k, std::int32_t* labels, float* distances) {
   for (std::int64_t r = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; r < tile;
        r += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
-    float const norm = row_norms[r0 + r];
-    float best = 0.0f;
-    int cluster = 0;
-    for (int c = 0; c < k; ++c) {
-      float const distance = fmaxf(0.0f, norm - 2.0f * dots[c * tile + r] + centroid_norms[c]);
-      if (c == 0 || is_closer(distance, best)) {
-        best = distance;
-        cluster = c;
-      }
-    }
-    labels[r0 + r] = cluster;
-    distances[r0 + r] = best;
+    std::int64_t const row = r0 + r;
+    float const norm = row_norms[row];
+    auto const approximate = [&](int c) {
+      return fmaxf(0.0f, norm - 2.0f * dots[c * tile + r] + centroid_norms[c]);
+    };
+    auto const exact = [&](int c) {
+      return squared_distance(x, rows, row, centroids + c * cols, cols);
+    };
+    Nearest const nearest =
+        nearest_from_expanded(k, norm, max_centroid_norm, cols, approximate, exact);
+    labels[row] = nearest.cluster;
+    distances[row] = nearest.distance;
   }
 }
 
@@ -140,6 +144,7 @@ void GemmLloydPass::run(std::span<float const> centroids, float const* device_ce
   }
   thrust::device_vector<float> centroid_norms(norms.size());
   copy_to_device(stream_, norms.data(), norms.size(), raw(centroid_norms));
+  float const max_centroid_norm = *std::max_element(norms.begin(), norms.end());
 
   // Tiles keep the tile × k matrix of dot products within 256 MiB.
   std::int64_t const tile_rows = std::min(rows_, std::max<std::int64_t>(1024, (1 << 26) / k));
@@ -152,8 +157,9 @@ void GemmLloydPass::run(std::span<float const> centroids, float const* device_ce
                              &one, x_ + r0, static_cast<int>(rows_), device_centroids, cols_,
                              &zero, raw(dots), static_cast<int>(tile)),
                  "cublasSgemm");
-    argmin_from_dots_kernel<<<grid_for(tile, kThreads), kThreads, 0, stream_>>>(
-        raw(dots), tile, r0, raw(row_norms_), raw(centroid_norms), k, labels, raw(distances_));
+    nearest_from_dots_kernel<<<grid_for(tile, kThreads), kThreads, 0, stream_>>>(
+        raw(dots), tile, r0, x_, rows_, cols_, device_centroids, raw(row_norms_),
+        raw(centroid_norms), max_centroid_norm, k, labels, raw(distances_));
     CIE_CUDA_CHECK_LAUNCH();
   }
 

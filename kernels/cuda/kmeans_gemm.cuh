@@ -1,13 +1,14 @@
 // The large-k·d Lloyd pass of the CUDA k-means twin (internal to kernels/cuda/kmeans*.cu), used
 // when the fused kernel's per-cluster accumulators no longer fit in shared memory.
 //
-// Distances by cuBLAS, ||x||² - 2 x·c + ||c||² per tile of rows (SGEMM), argmin per row; then
-// rows are stably sorted by (batch of kKMeansBatchRows rows, cluster) and one block per batch and
-// cluster sums its rows in a fixed order (CUB's block reduction: a fixed tree for a fixed block
-// size), giving the same per-batch partials as the fused kernel. No atomics, so the result does
-// not depend on scheduling. Its distances differ from the shared rule's in the last bits (a
-// different formula), so ties may break differently from the CPU twin; assignments agree
-// otherwise.
+// Distances by cuBLAS, ||x||² - 2 x·c + ||c||² per tile of rows (SGEMM); these only shortlist
+// each row's candidates, and the shared rule decides among them (nearest_from_expanded in
+// kernels/kmeans_rules.hpp), so labels and distances equal the fused kernel's and the CPU
+// twin's, ties included, whatever order cuBLAS sums in for a given shape. Then rows are stably
+// sorted by (batch of kKMeansBatchRows rows, cluster) and one block per batch and cluster sums
+// its rows in a fixed order (CUB's block reduction: a fixed tree for a fixed block size), giving
+// the same per-batch partials as the fused kernel. No atomics, so the result does not depend on
+// scheduling.
 #pragma once
 
 #include <cublas_v2.h>
