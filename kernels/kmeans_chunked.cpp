@@ -133,12 +133,27 @@ class ChunkedKMeansWorkspace final : public KMeansWorkspace {
     }
   }
 
+  // A streamed chunk's potentials need only its closest column and weights, both on the host:
+  // they are summed here, as the twins do (per row sampling_potential, each batch in row order),
+  // instead of copying the chunk to the device for them.
+
   std::vector<double> batch_potentials() override {
+    check_streamed_closest();
     std::vector<double> potentials;
     potentials.reserve(static_cast<std::size_t>(batches()));
     for (std::int64_t c = 0; c < chunks_; ++c) {
-      std::vector<double> const chunk = visit(c, true).batch_potentials();
-      potentials.insert(potentials.end(), chunk.begin(), chunk.end());
+      if (!is_streamed(c)) {
+        std::vector<double> const chunk = resident_[static_cast<std::size_t>(c)]->batch_potentials();
+        potentials.insert(potentials.end(), chunk.begin(), chunk.end());
+        continue;
+      }
+      for (std::int64_t b0 = begin(c); b0 < begin(c) + rows_of(c); b0 += kKMeansBatchRows) {
+        double sum = 0.0;
+        for (std::int64_t i = b0; i < std::min(rows_, b0 + kKMeansBatchRows); ++i) {
+          sum += streamed_potential(i);
+        }
+        potentials.push_back(sum);
+      }
     }
     return potentials;
   }
@@ -146,7 +161,16 @@ class ChunkedKMeansWorkspace final : public KMeansWorkspace {
   std::vector<double> row_potentials(std::int64_t batch) override {
     std::int64_t const batches_per_chunk = chunking_.chunk_rows / kKMeansBatchRows;
     std::int64_t const c = batch / batches_per_chunk;
-    return visit(c, true).row_potentials(batch - c * batches_per_chunk);
+    if (!is_streamed(c)) {
+      return resident_[static_cast<std::size_t>(c)]->row_potentials(batch - c * batches_per_chunk);
+    }
+    check_streamed_closest();
+    std::vector<double> potentials;
+    for (std::int64_t i = batch * kKMeansBatchRows;
+         i < std::min(rows_, (batch + 1) * kKMeansBatchRows); ++i) {
+      potentials.push_back(streamed_potential(i));
+    }
+    return potentials;
   }
 
   std::vector<float> gather_rows(std::span<std::int64_t const> rows) override {
@@ -172,6 +196,16 @@ class ChunkedKMeansWorkspace final : public KMeansWorkspace {
                       rows_of(chunk));
   }
 
+  /// The closest column must have been reset or updated before potentials are asked for.
+  void check_streamed_closest() const {
+    CIE_ASSERT(host_closest_.size() == static_cast<std::size_t>(rows_ - first_streamed_row_));
+  }
+
+  [[nodiscard]] double streamed_potential(std::int64_t row) const {
+    float const weight = weight_.empty() ? 1.0f : weight_[static_cast<std::size_t>(row)];
+    return sampling_potential(weight, host_closest_[static_cast<std::size_t>(row - first_streamed_row_)]);
+  }
+
   std::unique_ptr<KMeansWorkspace> make_for(std::int64_t chunk) const {
     return make_(x_ + begin(chunk), ld_, rows_of(chunk), part(weight_, chunk));
   }
@@ -182,9 +216,10 @@ class ChunkedKMeansWorkspace final : public KMeansWorkspace {
   KMeansWorkspace& visit(std::int64_t chunk, bool need_closest) {
     if (!is_streamed(chunk)) return *resident_[static_cast<std::size_t>(chunk)];
     if (streaming_chunk_ != chunk) {
+      streaming_chunk_ = -1;  // holds no chunk should the bind fail half-way
+      closest_loaded_ = false;
       streaming_->bind(x_ + begin(chunk), ld_, rows_of(chunk), part(weight_, chunk));
       streaming_chunk_ = chunk;
-      closest_loaded_ = false;
     }
     if (need_closest && !closest_loaded_) {
       streaming_->set_closest(streamed_closest(chunk));
@@ -227,20 +262,22 @@ KMeansChunking plan_kmeans_chunks(std::int64_t rows, int cols, std::size_t usabl
   CIE_ASSERT(rows > 0 && cols > 0);
   std::size_t const held = kmeans_held_bytes_per_row(cols);
   std::size_t const row_bytes = held + kKMeansPassBytesPerRow;
-  auto const fitting = static_cast<std::int64_t>(usable_bytes / row_bytes);
+  std::size_t const for_rows = usable_bytes > kKMeansPassFixedBytes ? usable_bytes - kKMeansPassFixedBytes : 0;
+  auto const fitting = static_cast<std::int64_t>(for_rows / row_bytes);
   if (rows <= fitting) return {round_up_to_batches(rows), 1};
   std::int64_t const chunk_rows =
       std::min(kKMeansMaxChunkRows, fitting / 4 / kKMeansBatchRows * kKMeansBatchRows);
   if (chunk_rows < kKMeansBatchRows) {
     fail(ExitCode::kDevice,
          "k-means: {} of usable device memory cannot hold one batch of {} rows ({} bytes per "
-         "row at {} features, {} in all)",
+         "row at {} features, {} in all, next to {} for one pass's buffers)",
          format_bytes(usable_bytes), format_count(kKMeansBatchRows), row_bytes, cols,
-         format_bytes(static_cast<std::uint64_t>(kKMeansBatchRows) * row_bytes));
+         format_bytes(static_cast<std::uint64_t>(kKMeansBatchRows) * row_bytes),
+         format_bytes(kKMeansPassFixedBytes));
   }
   auto const slot_bytes = static_cast<std::size_t>(chunk_rows) * held;
   auto const pass_bytes = static_cast<std::size_t>(chunk_rows) * kKMeansPassBytesPerRow;
-  auto const slots = static_cast<std::int64_t>((usable_bytes - pass_bytes) / slot_bytes);
+  auto const slots = static_cast<std::int64_t>((for_rows - pass_bytes) / slot_bytes);
   return {chunk_rows, slots - 1};  // one slot streams the chunks that are not resident
 }
 

@@ -33,12 +33,16 @@ namespace cie::kernels {
 /// Device bytes the pass running at the time needs on top, per row of its chunk: the cuBLAS
 /// path's sort keys, row order and sort scratch, or the Hartigan pass's flags and list.
 inline constexpr std::size_t kKMeansPassBytesPerRow = 40;
+/// Device bytes one pass needs whatever the rows: the cuBLAS path's dot-product tile (up to
+/// 256 MiB), a wave of batch partials (up to 64 MiB) and room for cuBLAS's and the sort's scratch.
+inline constexpr std::size_t kKMeansPassFixedBytes = std::size_t{384} << 20;
 /// The largest chunk worth making: 4,194,304 rows (256 batches; 200 MiB of x at cols = 8).
 inline constexpr std::int64_t kKMeansMaxChunkRows = std::int64_t{256} * kKMeansBatchRows;
 
-/// How to hold `rows` rows of `cols` features in `usable_bytes` of device memory.
-///  - Everything fits (rows × (held + pass bytes per row) <= usable_bytes): one resident chunk
-///    of all rows, rounded up to whole batches.
+/// How to hold `rows` rows of `cols` features in `usable_bytes` of device memory, of which
+/// kKMeansPassFixedBytes are kept for one pass's buffers.
+///  - Everything fits (rows × (held + pass bytes per row) <= the rest): one resident chunk of
+///    all rows, rounded up to whole batches.
 ///  - Otherwise chunks of min(kKMeansMaxChunkRows, a quarter of what fits) rows, rounded down
 ///    to whole batches, and as many resident chunks as fit next to the one streaming slot and
 ///    one pass's needs.

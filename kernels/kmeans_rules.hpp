@@ -85,11 +85,15 @@ CIE_HD inline Nearest nearest_centroid(float const* x, std::int64_t rows, std::i
 /// whatever the order of cuBLAS's sums: each d' is within (2·cols + 4)·u·(||x||² + ||c||²) of
 /// the true distance and each exact one within (cols + 2)·u relative (u = 2⁻²⁴), so the rule's
 /// nearest is always within (8·cols + 16)·u·(||x||² + max ||c||²) of the least d'; the slack
-/// is twice that. `row_norm` = ||x||², `max_centroid_norm` = max over c of ||c||².
+/// is twice that. Below the smallest normal float, rounding errs by up to half the smallest
+/// subnormal per operation instead: an absolute term of 16·(cols + 4) smallest normals covers
+/// that. `row_norm` = ||x||², `max_centroid_norm` = max over c of ||c||².
 /// O(k) approximate distances and usually one exact one (more only near ties).
 CIE_HD inline float expanded_distance_slack(float row_norm, float max_centroid_norm, int cols) {
-  constexpr float kUnitRoundoff = 5.9604645e-8f;  // 2^-24
-  return 16.0f * static_cast<float>(cols + 4) * kUnitRoundoff * (row_norm + max_centroid_norm);
+  constexpr float kUnitRoundoff = 5.9604645e-8f;     // 2^-24
+  constexpr float kSmallestNormal = 1.17549435e-38f;  // 2^-126
+  float const factor = 16.0f * static_cast<float>(cols + 4);
+  return factor * kUnitRoundoff * (row_norm + max_centroid_norm) + factor * kSmallestNormal;
 }
 template <typename Approximate, typename Exact>
 CIE_HD inline Nearest nearest_from_expanded(int k, float row_norm, float max_centroid_norm,

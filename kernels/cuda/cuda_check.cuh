@@ -21,6 +21,14 @@ namespace cie::cuda_detail {
                          cudaGetErrorName(status) + ")");
 }
 
+/// An internal invariant failed in CUDA host code (which cannot use CIE_ASSERT: host/error.hpp
+/// hides its formatting from nvcc): a cie::Error with ExitCode::kInternal.
+[[noreturn]] inline void throw_internal_error(char const* condition, char const* file, int line) {
+  throw ::cie::Error(::cie::ExitCode::kInternal, std::string("internal error: ") + condition +
+                                                     " failed at " + file + ":" +
+                                                     std::to_string(line));
+}
+
 }  // namespace cie::cuda_detail
 
 #define CIE_CUDA_TRY(call)                                                              \
@@ -38,6 +46,13 @@ namespace cie::cuda_detail {
       std::fprintf(stderr, "cie [warn] CUDA error in %s at %s:%d: %s\n", #call, __FILE__,  \
                    __LINE__, cudaGetErrorString(cie_cuda_status_));                        \
     }                                                                                      \
+  } while (false)
+
+/// CIE_ASSERT for CUDA host code.
+#define CIE_CUDA_ASSERT(condition)                                                    \
+  do {                                                                                \
+    if (!(condition))                                                                 \
+      ::cie::cuda_detail::throw_internal_error(#condition, __FILE__, __LINE__);       \
   } while (false)
 
 /// Checks the launch of the kernel just queued (configuration errors surface here).

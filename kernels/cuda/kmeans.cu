@@ -14,7 +14,8 @@
 // continues the fold of the chunk before it (kernels/kmeans_chunked.hpp).
 //
 // Lloyd pass, large k·d (the accumulators no longer fit in shared memory): the cuBLAS path of
-// kernels/cuda/kmeans_gemm.cu, which writes the same batch partials.
+// kernels/cuda/kmeans_gemm.cu, which writes batch partials in the same layout (with other bits:
+// its sums run in another order). Batch partials are made and folded in waves of at most 64 MiB.
 //
 // The Hartigan candidate pass (kernels/cuda/kmeans_hartigan.cu) flags rows with the shared rule
 // and compacts them in row order.
@@ -106,13 +107,15 @@ __global__ void fused_lloyd_kernel(float const* x, std::int64_t rows, int cols,
   }
 }
 
-/// batch_partials[b * stride + e] = sum over the blocks of batch b, in block order, of
-/// block_partials[block * stride + e]; one thread per (batch, entry).
+/// batch_partials[(b - first_batch) * stride + e] = sum over the blocks of batch b, in block
+/// order, of block_partials[block * stride + e], for batches first_batch .. first_batch +
+/// batch_count - 1; one thread per (batch, entry).
 __global__ void batch_partials_kernel(double const* block_partials, std::int64_t blocks,
-                                      int stride, std::int64_t batches, double* batch_partials) {
+                                      int stride, std::int64_t first_batch,
+                                      std::int64_t batch_count, double* batch_partials) {
   for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
-       i < batches * stride; i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
-    std::int64_t const batch = i / stride;
+       i < batch_count * stride; i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    std::int64_t const batch = first_batch + i / stride;
     std::int64_t const e = i % stride;
     std::int64_t const first = batch * kBlocksPerBatch;
     std::int64_t const last = first + kBlocksPerBatch < blocks ? first + kBlocksPerBatch : blocks;
@@ -192,6 +195,8 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
 
   void bind(float const* x, std::int64_t ld, std::int64_t rows,
             std::span<float const> sample_weight) override {
+    CIE_CUDA_ASSERT(rows > 0 && ld >= rows);
+    CIE_CUDA_ASSERT(sample_weight.empty() || sample_weight.size() == static_cast<std::size_t>(rows));
     run_on_device("k-means workspace", [&] {
       host_x_ = x;
       host_ld_ = ld;
@@ -224,19 +229,49 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
 
   void add_lloyd_pass(std::span<float const> centroids, int k, std::span<std::int32_t> labels,
                       KMeansPassStats& stats) override {
+    CIE_CUDA_ASSERT(centroids.size() == static_cast<std::size_t>(k) * cols_);
+    CIE_CUDA_ASSERT(labels.empty() || labels.size() == static_cast<std::size_t>(rows_));
+    CIE_CUDA_ASSERT(stats.sums.size() == centroids.size() &&
+                    stats.weights.size() == static_cast<std::size_t>(k));
     run_on_device("k-means Lloyd pass", [&] {
       set_points(centroids);
       int const stride = k * (cols_ + 1) + 1;
       std::size_t const shared_bytes =
           sizeof(double) * kWarps * stride + sizeof(float) * centroids.size();
-      if (!labels.empty()) labels_.resize(static_cast<std::size_t>(rows_));
-      batch_partials_.resize(static_cast<std::size_t>(batches()) * stride);
-      if (shared_bytes <= kSharedBytes) {
-        fused_pass(k, stride, shared_bytes, !labels.empty());
+      bool const fused = shared_bytes <= kSharedBytes;
+      if (!labels.empty() || !fused) labels_.resize(static_cast<std::size_t>(rows_));
+      if (fused) {
+        fused_block_partials(k, stride, shared_bytes, !labels.empty());
       } else {
-        gemm_pass(centroids, k);
+        if (gemm_ == nullptr) {
+          gemm_ = std::make_unique<GemmLloydPass>(stream_, cols_);
+          gemm_->bind(raw(x_), rows_, raw(weight_));
+        }
+        gemm_->set_centroids(centroids, raw(points_), k);
       }
-      fold_onto(stats, k, stride);
+      // Batch partials in waves of at most 64 MiB, each folded onto the running statistics in
+      // batch order: the bits do not depend on the wave size.
+      upload_running(stats, k, stride);
+      std::int64_t const batch_count = batches();
+      std::int64_t const wave = std::clamp<std::int64_t>(
+          static_cast<std::int64_t>((std::size_t{64} << 20) / (sizeof(double) * stride)), 1,
+          batch_count);
+      batch_partials_.resize(static_cast<std::size_t>(wave) * stride);
+      for (std::int64_t first = 0; first < batch_count; first += wave) {
+        std::int64_t const count = std::min(wave, batch_count - first);
+        if (fused) {
+          std::int64_t const blocks = (rows_ + kRowsPerBlock - 1) / kRowsPerBlock;
+          batch_partials_kernel<<<grid_for(count * stride, kThreads), kThreads, 0, stream_>>>(
+              raw(block_partials_), blocks, stride, first, count, raw(batch_partials_));
+          CIE_CUDA_CHECK_LAUNCH();
+        } else {
+          gemm_->run_batches(first, count, raw(labels_), raw(batch_partials_));
+        }
+        fold_batches_kernel<<<grid_for(stride, kThreads), kThreads, 0, stream_>>>(
+            raw(batch_partials_), count, stride, raw(running_));
+        CIE_CUDA_CHECK_LAUNCH();
+      }
+      download_running(stats, k, stride);
       if (!labels.empty()) copy_to_host(stream_, raw(labels_), labels.size(), labels.data());
     });
   }
@@ -250,6 +285,7 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
 
   void nearest_distances(std::span<float const> centroids, int k,
                          std::span<float> distances) override {
+    CIE_CUDA_ASSERT(distances.size() == static_cast<std::size_t>(rows_));
     run_on_device("k-means distances", [&] {
       set_points(centroids);
       scratch_.resize(static_cast<std::size_t>(rows_));
@@ -277,12 +313,14 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
   }
 
   void get_closest(std::span<float> closest) override {
+    CIE_CUDA_ASSERT(closest.size() == static_cast<std::size_t>(rows_));
     run_on_device("k-means seeding", [&] {
       copy_to_host(stream_, raw(closest_), closest.size(), closest.data());
     });
   }
 
   void set_closest(std::span<float const> closest) override {
+    CIE_CUDA_ASSERT(closest.size() == static_cast<std::size_t>(rows_));
     run_on_device("k-means seeding", [&] {
       copy_to_device(stream_, closest.data(), closest.size(), raw(closest_));
     });
@@ -290,6 +328,7 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
 
   void add_candidate_potentials(std::span<float const> candidates, int m,
                                 std::span<double> potentials) override {
+    CIE_CUDA_ASSERT(potentials.size() == static_cast<std::size_t>(m));
     run_on_device("k-means seeding", [&] {
       set_points(candidates);
       for (int c = 0; c < m; ++c) {
@@ -328,32 +367,20 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
     copy_to_device(stream_, points.data(), points.size(), raw(points_));
   }
 
-  /// Block partials of the fused kernel, summed per batch into batch_partials_.
-  void fused_pass(int k, int stride, std::size_t shared_bytes, bool want_labels) {
+  /// The fused kernel's partials, one per block of kRowsPerBlock rows (at most 3 bytes per row:
+  /// the kernel runs only while its accumulators fit in shared memory).
+  void fused_block_partials(int k, int stride, std::size_t shared_bytes, bool want_labels) {
     std::int64_t const blocks = (rows_ + kRowsPerBlock - 1) / kRowsPerBlock;
     block_partials_.resize(static_cast<std::size_t>(blocks) * stride);
     fused_lloyd_kernel<<<static_cast<unsigned>(blocks), kThreads, shared_bytes, stream_>>>(
         raw(x_), rows_, cols_, raw(weight_), raw(points_), k, want_labels ? raw(labels_) : nullptr,
         raw(block_partials_));
     CIE_CUDA_CHECK_LAUNCH();
-    std::int64_t const batch_count = batches();
-    batch_partials_kernel<<<grid_for(batch_count * stride, kThreads), kThreads, 0, stream_>>>(
-        raw(block_partials_), blocks, stride, batch_count, raw(batch_partials_));
-    CIE_CUDA_CHECK_LAUNCH();
   }
 
-  void gemm_pass(std::span<float const> centroids, int k) {
-    if (gemm_ == nullptr) {
-      gemm_ = std::make_unique<GemmLloydPass>(stream_, cols_);
-      gemm_->bind(raw(x_), rows_, raw(weight_));
-    }
-    labels_.resize(static_cast<std::size_t>(rows_));
-    gemm_->run(centroids, raw(points_), k, raw(labels_), raw(batch_partials_));
-  }
-
-  /// Folds batch_partials_ (entry layout: cluster c's sums at c*(cols+1) .. +cols-1, its weight
-  /// at c*(cols+1)+cols, the inertia last) onto `stats`, in batch order.
-  void fold_onto(KMeansPassStats& stats, int k, int stride) {
+  /// Entry layout of the running statistics on the device, as of the batch partials: cluster
+  /// c's sums at c*(cols+1) .. +cols-1, its weight at c*(cols+1)+cols, the inertia last.
+  void upload_running(KMeansPassStats const& stats, int k, int stride) {
     std::vector<double> entries(static_cast<std::size_t>(stride));
     for (int c = 0; c < k; ++c) {
       for (int j = 0; j < cols_; ++j) entries[c * (cols_ + 1) + j] = stats.sums[c * cols_ + j];
@@ -362,9 +389,10 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
     entries.back() = stats.inertia;
     running_.resize(entries.size());
     copy_to_device(stream_, entries.data(), entries.size(), raw(running_));
-    fold_batches_kernel<<<grid_for(stride, kThreads), kThreads, 0, stream_>>>(
-        raw(batch_partials_), batches(), stride, raw(running_));
-    CIE_CUDA_CHECK_LAUNCH();
+  }
+
+  void download_running(KMeansPassStats& stats, int k, int stride) {
+    std::vector<double> entries(static_cast<std::size_t>(stride));
     copy_to_host(stream_, raw(running_), entries.size(), entries.data());
     for (int c = 0; c < k; ++c) {
       for (int j = 0; j < cols_; ++j) stats.sums[c * cols_ + j] = entries[c * (cols_ + 1) + j];

@@ -57,12 +57,14 @@ __global__ void nearest_from_dots_kernel(float const* dots, std::int64_t tile, s
   }
 }
 
-/// keys[i] = batch of row i × k + its label: sorting by key groups the rows by batch, then cluster.
-__global__ void batch_cluster_keys_kernel(std::int32_t const* labels, std::int64_t rows, int k,
+/// keys[i - begin] = (batch of row i - first_batch) × k + its label, for rows begin .. end - 1:
+/// sorting by key groups the rows by batch, then cluster.
+__global__ void batch_cluster_keys_kernel(std::int32_t const* labels, std::int64_t begin,
+                                          std::int64_t end, std::int64_t first_batch, int k,
                                           std::int64_t* keys) {
-  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < rows;
-       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
-    keys[i] = i / kKMeansBatchRows * k + labels[i];
+  for (std::int64_t i = begin + blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+       i < end; i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    keys[i - begin] = (i / kKMeansBatchRows - first_batch) * k + labels[i];
   }
 }
 
@@ -112,22 +114,25 @@ __global__ void batch_inertia_kernel(double const* segment_inertia, std::int64_t
 
 GemmLloydPass::GemmLloydPass(cudaStream_t stream, int cols) : stream_(stream), cols_(cols) {}
 
-void GemmLloydPass::bind(float const* x, std::int64_t rows, float const* weight) {
-  x_ = x;
-  rows_ = rows;
-  weight_ = weight;
-  row_norms_.clear();  // recomputed for the new rows by the next run
-}
-
 GemmLloydPass::~GemmLloydPass() {
   if (cublas_ != nullptr) (void)cublasDestroy(cublas_);  // nothing to do about a failure here
 }
 
-void GemmLloydPass::run(std::span<float const> centroids, float const* device_centroids, int k,
-                        std::int32_t* labels, double* batch_partials) {
+void GemmLloydPass::bind(float const* x, std::int64_t rows, float const* weight) {
+  x_ = x;
+  rows_ = rows;
+  weight_ = weight;
+  row_norms_.clear();  // recomputed for the new rows by the next set_centroids
+}
+
+void GemmLloydPass::set_centroids(std::span<float const> centroids, float const* device_centroids,
+                                  int k) {
   if (cublas_ == nullptr) {
     cublas_check(cublasCreate(&cublas_), "cublasCreate");
     cublas_check(cublasSetStream(cublas_, stream_), "cublasSetStream");
+    // Plain FP32 arithmetic whatever the environment asks for (no TF32 or emulation), so the
+    // dot products keep the error bound nearest_from_expanded's slack assumes.
+    cublas_check(cublasSetMathMode(cublas_, CUBLAS_PEDANTIC_MATH), "cublasSetMathMode");
   }
   if (row_norms_.empty()) {
     row_norms_.resize(static_cast<std::size_t>(rows_));
@@ -142,50 +147,59 @@ void GemmLloydPass::run(std::span<float const> centroids, float const* device_ce
       norms[c] = add_squared_difference(norms[c], centroids[c * cols_ + j], 0.0f);
     }
   }
-  thrust::device_vector<float> centroid_norms(norms.size());
-  copy_to_device(stream_, norms.data(), norms.size(), raw(centroid_norms));
-  float const max_centroid_norm = *std::max_element(norms.begin(), norms.end());
+  centroid_norms_.resize(norms.size());
+  copy_to_device(stream_, norms.data(), norms.size(), raw(centroid_norms_));
+  max_centroid_norm_ = *std::max_element(norms.begin(), norms.end());
+  k_ = k;
+  device_centroids_ = device_centroids;
+}
+
+void GemmLloydPass::run_batches(std::int64_t first_batch, std::int64_t batch_count,
+                                std::int32_t* labels, double* batch_partials) {
+  int const k = k_;
+  std::int64_t const begin = first_batch * kKMeansBatchRows;
+  std::int64_t const end = std::min(rows_, (first_batch + batch_count) * kKMeansBatchRows);
+  std::int64_t const n = end - begin;
 
   // Tiles keep the tile × k matrix of dot products within 256 MiB.
-  std::int64_t const tile_rows = std::min(rows_, std::max<std::int64_t>(1024, (1 << 26) / k));
-  thrust::device_vector<float> dots(static_cast<std::size_t>(tile_rows) * k);
+  std::int64_t const tile_rows = std::min(n, std::max<std::int64_t>(1024, (1 << 26) / k));
+  dots_.resize(static_cast<std::size_t>(tile_rows) * k);
   float const one = 1.0f;
   float const zero = 0.0f;
-  for (std::int64_t r0 = 0; r0 < rows_; r0 += tile_rows) {
-    std::int64_t const tile = std::min(tile_rows, rows_ - r0);
-    cublas_check(cublasSgemm(cublas_, CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(tile), k, cols_,
-                             &one, x_ + r0, static_cast<int>(rows_), device_centroids, cols_,
-                             &zero, raw(dots), static_cast<int>(tile)),
-                 "cublasSgemm");
+  for (std::int64_t r0 = begin; r0 < end; r0 += tile_rows) {
+    std::int64_t const tile = std::min(tile_rows, end - r0);
+    // 64-bit sizes: lda is the workspace's row count, which may exceed INT_MAX.
+    cublas_check(cublasSgemm_64(cublas_, CUBLAS_OP_N, CUBLAS_OP_N, tile, k, cols_, &one, x_ + r0,
+                                rows_, device_centroids_, cols_, &zero, raw(dots_), tile),
+                 "cublasSgemm_64");
     nearest_from_dots_kernel<<<grid_for(tile, kThreads), kThreads, 0, stream_>>>(
-        raw(dots), tile, r0, x_, rows_, cols_, device_centroids, raw(row_norms_),
-        raw(centroid_norms), max_centroid_norm, k, labels, raw(distances_));
+        raw(dots_), tile, r0, x_, rows_, cols_, device_centroids_, raw(row_norms_),
+        raw(centroid_norms_), max_centroid_norm_, k, labels, raw(distances_));
     CIE_CUDA_CHECK_LAUNCH();
   }
 
   // Rows grouped by (batch, cluster), ascending within a group, and the groups' bounds.
   auto const exec = thrust::cuda::par.on(stream_);
-  std::int64_t const batches = (rows_ + kKMeansBatchRows - 1) / kKMeansBatchRows;
-  std::int64_t const segments = batches * k;
-  thrust::device_vector<std::int64_t> keys(static_cast<std::size_t>(rows_));
-  batch_cluster_keys_kernel<<<grid_for(rows_, kThreads), kThreads, 0, stream_>>>(labels, rows_, k,
-                                                                                raw(keys));
+  std::int64_t const segments = batch_count * k;
+  keys_.resize(static_cast<std::size_t>(n));
+  batch_cluster_keys_kernel<<<grid_for(n, kThreads), kThreads, 0, stream_>>>(
+      labels, begin, end, first_batch, k, raw(keys_));
   CIE_CUDA_CHECK_LAUNCH();
-  thrust::device_vector<std::int64_t> order(static_cast<std::size_t>(rows_));
-  thrust::sequence(exec, order.begin(), order.end());
-  thrust::stable_sort_by_key(exec, keys.begin(), keys.end(), order.begin());
-  thrust::device_vector<std::int64_t> offsets(static_cast<std::size_t>(segments) + 1);
-  thrust::lower_bound(exec, keys.begin(), keys.end(), thrust::counting_iterator<std::int64_t>(0),
-                      thrust::counting_iterator<std::int64_t>(segments + 1), offsets.begin());
+  order_.resize(static_cast<std::size_t>(n));
+  thrust::sequence(exec, order_.begin(), order_.end(), begin);
+  thrust::stable_sort_by_key(exec, keys_.begin(), keys_.end(), order_.begin());
+  offsets_.resize(static_cast<std::size_t>(segments) + 1);
+  thrust::lower_bound(exec, keys_.begin(), keys_.end(), thrust::counting_iterator<std::int64_t>(0),
+                      thrust::counting_iterator<std::int64_t>(segments + 1), offsets_.begin());
 
   int const stride = k * (cols_ + 1) + 1;
-  thrust::device_vector<double> segment_inertia(static_cast<std::size_t>(segments));
+  segment_inertia_.resize(static_cast<std::size_t>(segments));
   segment_sums_kernel<<<static_cast<unsigned>(segments), kThreads, 0, stream_>>>(
-      x_, rows_, cols_, k, weight_, raw(distances_), raw(order), raw(offsets), stride,
-      batch_partials, raw(segment_inertia));
+      x_, rows_, cols_, k, weight_, raw(distances_), raw(order_), raw(offsets_), stride,
+      batch_partials, raw(segment_inertia_));
   CIE_CUDA_CHECK_LAUNCH();
-  batch_inertia_kernel<<<grid_for(batches, kThreads), kThreads, 0, stream_>>>(
-      raw(segment_inertia), batches, k, stride, batch_partials);
+  batch_inertia_kernel<<<grid_for(batch_count, kThreads), kThreads, 0, stream_>>>(
+      raw(segment_inertia_), batch_count, k, stride, batch_partials);
   CIE_CUDA_CHECK_LAUNCH();
 }
 

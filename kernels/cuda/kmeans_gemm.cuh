@@ -7,8 +7,9 @@
 // twin's, ties included, whatever order cuBLAS sums in for a given shape. Then rows are stably
 // sorted by (batch of kKMeansBatchRows rows, cluster) and one block per batch and cluster sums
 // its rows in a fixed order (CUB's block reduction: a fixed tree for a fixed block size), giving
-// the same per-batch partials as the fused kernel. No atomics, so the result does not depend on
-// scheduling.
+// per-batch partials in the fused kernel's layout (not its bits: the orders of the sums differ).
+// No atomics, so the result does not depend on scheduling. The workspace asks for the batches
+// in waves, so the partials stay within a fixed size whatever k.
 #pragma once
 
 #include <cublas_v2.h>
@@ -32,13 +33,17 @@ class GemmLloydPass {
   /// rows) and the weights (null: all 1); they must stay valid until the next bind.
   void bind(float const* x, std::int64_t rows, float const* weight);
 
-  /// Assigns every row to its nearest of the k centroids (`centroids` on the host,
-  /// `device_centroids` the same values on the device), writes the labels to device `labels`
-  /// (rows values) and, per batch b of kKMeansBatchRows rows, k × (cols + 1) + 1 doubles at
-  /// b × (k × (cols + 1) + 1) of device `batch_partials`: per cluster c the weighted feature
-  /// sums and the weight at c × (cols + 1), then the weighted inertia (summed in cluster order).
-  void run(std::span<float const> centroids, float const* device_centroids, int k,
-           std::int32_t* labels, double* batch_partials);
+  /// The k centroids of the next run_batches calls: `centroids` on the host, `device_centroids`
+  /// the same values on the device (kept as a view until the next set_centroids).
+  void set_centroids(std::span<float const> centroids, float const* device_centroids, int k);
+
+  /// For the rows of batches first_batch .. first_batch + batch_count - 1 (of kKMeansBatchRows
+  /// rows): assigns each row to its nearest centroid, writing device `labels` (indexed by row),
+  /// and writes per batch b, k × (cols + 1) + 1 doubles at (b - first_batch) × (k × (cols + 1) +
+  /// 1) of device `batch_partials`: per cluster c the weighted feature sums and the weight at
+  /// c × (cols + 1), then the weighted inertia (summed in cluster order).
+  void run_batches(std::int64_t first_batch, std::int64_t batch_count, std::int32_t* labels,
+                   double* batch_partials);
 
  private:
   cudaStream_t stream_;
@@ -47,8 +52,18 @@ class GemmLloydPass {
   std::int64_t rows_ = 0;
   float const* weight_ = nullptr;
   cublasHandle_t cublas_ = nullptr;
-  thrust::device_vector<float> row_norms_;
-  thrust::device_vector<float> distances_;
+  int k_ = 0;
+  float const* device_centroids_ = nullptr;
+  float max_centroid_norm_ = 0.0f;
+  // Reused from pass to pass (a resize within the capacity allocates nothing).
+  thrust::device_vector<float> row_norms_;   // rows; empty until the first run after a bind
+  thrust::device_vector<float> distances_;   // rows
+  thrust::device_vector<float> centroid_norms_;
+  thrust::device_vector<float> dots_;        // tile × k
+  thrust::device_vector<std::int64_t> keys_;
+  thrust::device_vector<std::int64_t> order_;
+  thrust::device_vector<std::int64_t> offsets_;
+  thrust::device_vector<double> segment_inertia_;
 };
 
 }  // namespace cie::kernels::cuda_impl

@@ -25,35 +25,36 @@ std::size_t planned_bytes(KMeansChunking plan, int cols) {
   auto const chunk = static_cast<std::size_t>(plan.chunk_rows);
   return (static_cast<std::size_t>(plan.resident_chunks) + 1) * chunk *
              kmeans_held_bytes_per_row(cols) +
-         chunk * kKMeansPassBytesPerRow;
+         chunk * kKMeansPassBytesPerRow + kKMeansPassFixedBytes;
 }
 
 TEST(KMeansChunkPlan, EverythingResidentWhenItFits) {
   KMeansChunking const plan = plan_kmeans_chunks(1000, 8, kGiB);
   EXPECT_EQ(plan.chunk_rows, kKMeansBatchRows);  // 1000 rows rounded up to one batch
   EXPECT_EQ(plan.resident_chunks, 1);
-  // 10M × 8 needs 10M × 108 bytes: fits in 2 GiB, not in 1 GiB.
+  // 10M × 8 needs 10M × 108 bytes next to 384 MiB for a pass: fits in 2 GiB, not in 1 GiB.
   EXPECT_GE(plan_kmeans_chunks(10'000'000, 8, 2 * kGiB).chunk_rows, 10'000'000);
   EXPECT_LT(plan_kmeans_chunks(10'000'000, 8, kGiB).chunk_rows, 10'000'000);
 }
 
 TEST(KMeansChunkPlan, LargeDataStreamsWhatDoesNotFit) {
-  // 100M rows × 8 features (108 bytes per row in all) in 4 GiB: 39.8M rows fit, so chunks are
-  // the largest allowed (4,194,304 rows = 256 batches) and 14 slots fit next to one pass:
-  // 13 resident chunks and the streaming one.
+  // 100M rows × 8 features (108 bytes per row in all) in 4 GiB less 384 MiB: 36.0M rows fit,
+  // so chunks are the largest allowed (4,194,304 rows = 256 batches) and 13 slots fit next to
+  // one pass: 12 resident chunks and the streaming one.
   KMeansChunking const plan = plan_kmeans_chunks(100'000'000, 8, 4 * kGiB);
   EXPECT_EQ(plan.chunk_rows, kKMeansMaxChunkRows);
-  EXPECT_EQ(plan.resident_chunks, 13);
+  EXPECT_EQ(plan.resident_chunks, 12);
   EXPECT_LE(planned_bytes(plan, 8), 4 * kGiB);
   EXPECT_GT(planned_bytes({plan.chunk_rows, plan.resident_chunks + 1}, 8), 4 * kGiB);
 }
 
 TEST(KMeansChunkPlan, SmallDeviceTakesSmallerChunksOfWholeBatches) {
-  // 8 MiB: 77,672 rows of 108 bytes fit; a quarter of that rounds down to one batch.
-  KMeansChunking const plan = plan_kmeans_chunks(1'000'000, 8, 8 * kMiB);
+  // 8 MiB beside a pass's fixed needs: 77,672 rows of 108 bytes fit; a quarter of that rounds
+  // down to one batch.
+  KMeansChunking const plan = plan_kmeans_chunks(1'000'000, 8, kKMeansPassFixedBytes + 8 * kMiB);
   EXPECT_EQ(plan.chunk_rows, kKMeansBatchRows);
   EXPECT_EQ(plan.resident_chunks, 5);
-  EXPECT_LE(planned_bytes(plan, 8), 8 * kMiB);
+  EXPECT_LE(planned_bytes(plan, 8), kKMeansPassFixedBytes + 8 * kMiB);
   // Wide rows: 64 features, 292 held bytes per row.
   KMeansChunking const wide = plan_kmeans_chunks(100'000'000, 64, 16 * kGiB);
   EXPECT_EQ(wide.chunk_rows % kKMeansBatchRows, 0);
@@ -62,14 +63,16 @@ TEST(KMeansChunkPlan, SmallDeviceTakesSmallerChunksOfWholeBatches) {
 }
 
 TEST(KMeansChunkPlan, DeviceTooSmallForOneBatchIsADeviceError) {
-  try {
-    (void)plan_kmeans_chunks(1'000'000, 8, kMiB);
-    FAIL() << "expected a device error";
-  } catch (Error const& e) {
-    EXPECT_EQ(e.code(), ExitCode::kDevice);
-    EXPECT_NE(std::string(e.what()).find("cannot hold one batch of 16,384 rows"),
-              std::string::npos)
-        << e.what();
+  for (std::size_t usable : {kKMeansPassFixedBytes + kMiB, 100 * kMiB}) {
+    try {
+      (void)plan_kmeans_chunks(1'000'000, 8, usable);
+      FAIL() << "expected a device error for " << usable << " bytes";
+    } catch (Error const& e) {
+      EXPECT_EQ(e.code(), ExitCode::kDevice);
+      EXPECT_NE(std::string(e.what()).find("cannot hold one batch of 16,384 rows"),
+                std::string::npos)
+          << e.what();
+    }
   }
 }
 

@@ -150,7 +150,24 @@ TEST(KMeansRules, NearestFromExpandedDistancesEqualsTheSharedRule) {
     if (offset == 0.0f) EXPECT_LT(per_row, 1.5);
     exact_calls = 0;
     rows_checked = 0;
-  }
+  }  // Subnormal distances, where rounding errs absolutely, not relatively: the expanded form puts
+  // centroid 1 first, the rule centroid 0 (1.4e-45 against 2.8e-45).
+  float const tiny_x[] = {-9.420897e-23f};
+  float const tiny_centroids[] = {-4.9718482e-23f, -3.8719773e-23f};
+  float const row_norm = add_squared_difference(0.0f, tiny_x[0], 0.0f);
+  float norms[2];
+  for (int c = 0; c < 2; ++c) norms[c] = add_squared_difference(0.0f, tiny_centroids[c], 0.0f);
+  auto const expanded = [&](int c) {
+    float const dot = tiny_x[0] * tiny_centroids[c];
+    return std::max(0.0f, row_norm - 2.0f * dot + norms[c]);
+  };
+  Nearest const want = nearest_centroid(tiny_x, 1, 0, tiny_centroids, 2, 1);
+  ASSERT_EQ(want.cluster, 0);
+  Nearest const got = nearest_from_expanded(
+      2, row_norm, std::max(norms[0], norms[1]), 1, expanded,
+      [&](int c) { return squared_distance(tiny_x, 1, 0, tiny_centroids + c, 1); });
+  EXPECT_EQ(got.cluster, want.cluster);
+  EXPECT_EQ(got.distance, want.distance);
 }
 
 class KMeansKernelBackends : public cie::testing::BackendTest {};
