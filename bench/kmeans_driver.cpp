@@ -115,10 +115,10 @@ int main(int argc, char** argv) {
     // The workspace the fit and the passes run on: the library's choice, or forced chunks.
     auto const make_workspace = [&] {
       auto const n = static_cast<std::int64_t>(rows);
-      return chunk_rows > 0
-                 ? cie::kernels::make_chunked_kmeans_workspace(ctx, x.data(), n, static_cast<int>(cols),
-                                                               {}, {chunk_rows, resident_chunks})
-                 : cie::kernels::make_kmeans_workspace(ctx, x.data(), n, static_cast<int>(cols), {});
+      auto const d = static_cast<int>(cols);
+      return chunk_rows > 0 ? cie::kernels::make_chunked_kmeans_workspace(
+                                  ctx, x.data(), n, d, {}, {chunk_rows, resident_chunks})
+                            : cie::kernels::make_kmeans_workspace(ctx, x.data(), n, d, {});
     };
     auto start = std::chrono::steady_clock::now();
     cie::KMeansResult result = [&] {
@@ -157,8 +157,9 @@ int main(int argc, char** argv) {
             std::min(static_cast<std::int64_t>(rows), chunk_rows * resident_chunks);
         out["chunk_rows"] = chunk_rows;
         out["resident_chunks"] = resident_chunks;
-        out["streamed_bytes_per_pass"] = static_cast<double>(static_cast<std::int64_t>(rows) - resident_rows) *
-                                         static_cast<double>(cols) * sizeof(float);
+        out["streamed_bytes_per_pass"] =
+            static_cast<double>(static_cast<std::int64_t>(rows) - resident_rows) *
+            static_cast<double>(cols) * sizeof(float);
       }
     }
     std::cout << out.dump() << "\n";

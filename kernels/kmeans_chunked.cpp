@@ -143,7 +143,8 @@ class ChunkedKMeansWorkspace final : public KMeansWorkspace {
     potentials.reserve(static_cast<std::size_t>(batches()));
     for (std::int64_t c = 0; c < chunks_; ++c) {
       if (!is_streamed(c)) {
-        std::vector<double> const chunk = resident_[static_cast<std::size_t>(c)]->batch_potentials();
+        std::vector<double> const chunk =
+            resident_[static_cast<std::size_t>(c)]->batch_potentials();
         potentials.insert(potentials.end(), chunk.begin(), chunk.end());
         continue;
       }
@@ -203,7 +204,8 @@ class ChunkedKMeansWorkspace final : public KMeansWorkspace {
 
   [[nodiscard]] double streamed_potential(std::int64_t row) const {
     float const weight = weight_.empty() ? 1.0f : weight_[static_cast<std::size_t>(row)];
-    return sampling_potential(weight, host_closest_[static_cast<std::size_t>(row - first_streamed_row_)]);
+    auto const at = static_cast<std::size_t>(row - first_streamed_row_);
+    return sampling_potential(weight, host_closest_[at]);
   }
 
   std::unique_ptr<KMeansWorkspace> make_for(std::int64_t chunk) const {
@@ -262,7 +264,8 @@ KMeansChunking plan_kmeans_chunks(std::int64_t rows, int cols, std::size_t usabl
   CIE_ASSERT(rows > 0 && cols > 0);
   std::size_t const held = kmeans_held_bytes_per_row(cols);
   std::size_t const row_bytes = held + kKMeansPassBytesPerRow;
-  std::size_t const for_rows = usable_bytes > kKMeansPassFixedBytes ? usable_bytes - kKMeansPassFixedBytes : 0;
+  std::size_t const for_rows =
+      usable_bytes > kKMeansPassFixedBytes ? usable_bytes - kKMeansPassFixedBytes : 0;
   auto const fitting = static_cast<std::int64_t>(for_rows / row_bytes);
   if (rows <= fitting) return {round_up_to_batches(rows), 1};
   std::int64_t const chunk_rows =
@@ -302,7 +305,9 @@ std::unique_ptr<KMeansWorkspace> make_chunked_kmeans_workspace(Context const& ct
 std::unique_ptr<KMeansWorkspace> make_kmeans_workspace(Context const& ctx, float const* x,
                                                        std::int64_t rows, int cols,
                                                        std::span<float const> sample_weight) {
-  if (!ctx.is_cuda()) return cpu_impl::make_kmeans_workspace(ctx, x, rows, rows, cols, sample_weight);
+  if (!ctx.is_cuda()) {
+    return cpu_impl::make_kmeans_workspace(ctx, x, rows, rows, cols, sample_weight);
+  }
   std::size_t const free_bytes = cuda_memory_info(ctx.device_ordinal()).free_bytes;
   auto const usable = static_cast<std::size_t>(static_cast<double>(free_bytes) * kDeviceFraction);
   KMeansChunking const chunking = plan_kmeans_chunks(rows, cols, usable);

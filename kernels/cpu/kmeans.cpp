@@ -48,7 +48,8 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
     CIE_ASSERT(labels.empty() || labels.size() == static_cast<std::size_t>(rows_));
     std::size_t const sums_size = static_cast<std::size_t>(k) * cols_;
     std::size_t const stride = sums_size + k + 1;  // sums, weights, inertia
-    CIE_ASSERT(stats.sums.size() == sums_size && stats.weights.size() == static_cast<std::size_t>(k));
+    CIE_ASSERT(stats.sums.size() == sums_size &&
+               stats.weights.size() == static_cast<std::size_t>(k));
     for_each_batch_in_order(stride, [&](std::int64_t batch, double* partial, Scratch& scratch) {
       reduce_batch(batch, centroids.data(), k, partial, labels, scratch);
     }, [&](double const* partial) {

@@ -23,7 +23,7 @@
 namespace cie::kernels::cpu_impl {
 
 /// For the `count` rows r0 .. r0 + count - 1 of column-major `x` (`cols` features; feature j
-/// of row i at x[j * rows + i], so `rows` is the leading dimension, which may exceed the rows used):
+/// of row i at x[j * rows + i]: `rows` is the leading dimension, which may exceed the rows used):
 /// best[r] = squared distance to the nearest of the `k` row-major `points` (k × cols), label[r]
 /// = its index (ties: the lower index). O(count × k × cols).
 void nearest_points(float const* x, std::int64_t rows, std::int64_t r0, int count,

@@ -120,7 +120,9 @@ __global__ void batch_partials_kernel(double const* block_partials, std::int64_t
     std::int64_t const first = batch * kBlocksPerBatch;
     std::int64_t const last = first + kBlocksPerBatch < blocks ? first + kBlocksPerBatch : blocks;
     double sum = 0.0;
-    for (std::int64_t block = first; block < last; ++block) sum += block_partials[block * stride + e];
+    for (std::int64_t block = first; block < last; ++block) {
+      sum += block_partials[block * stride + e];
+    }
     batch_partials[i] = sum;
   }
 }
@@ -196,7 +198,8 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
   void bind(float const* x, std::int64_t ld, std::int64_t rows,
             std::span<float const> sample_weight) override {
     CIE_CUDA_ASSERT(rows > 0 && ld >= rows);
-    CIE_CUDA_ASSERT(sample_weight.empty() || sample_weight.size() == static_cast<std::size_t>(rows));
+    CIE_CUDA_ASSERT(sample_weight.empty() ||
+                    sample_weight.size() == static_cast<std::size_t>(rows));
     run_on_device("k-means workspace", [&] {
       host_x_ = x;
       host_ld_ = ld;

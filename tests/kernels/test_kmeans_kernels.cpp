@@ -96,8 +96,9 @@ TEST(KMeansRules, NearestFromExpandedDistancesEqualsTheSharedRule) {
   std::bernoulli_distribution sign(0.5);
   constexpr double kUnitRoundoff = 1.0 / (1 << 24);
   long exact_calls = 0, rows_checked = 0;
-  for (auto [cols, k, offset, spread] : {std::tuple{8, 40, 0.0f, 1.0f}, std::tuple{64, 40, 0.0f, 1.0f},
-                                         std::tuple{8, 40, 500.0f, 1.0f}, std::tuple{3, 300, 20.0f, 0.1f}}) {
+  for (auto [cols, k, offset, spread] :
+       {std::tuple{8, 40, 0.0f, 1.0f}, std::tuple{64, 40, 0.0f, 1.0f},
+        std::tuple{8, 40, 500.0f, 1.0f}, std::tuple{3, 300, 20.0f, 0.1f}}) {
     SCOPED_TRACE(::testing::Message() << "cols " << cols << " k " << k << " offset " << offset);
     std::vector<float> centroids(static_cast<std::size_t>(k) * cols);
     for (float& v : centroids) v = offset + spread * normal(rng);
@@ -105,7 +106,9 @@ TEST(KMeansRules, NearestFromExpandedDistancesEqualsTheSharedRule) {
     std::copy_n(centroids.begin() + 2 * cols, cols, centroids.begin() + 5 * cols);
     std::vector<float> norms(static_cast<std::size_t>(k), 0.0f);
     for (int c = 0; c < k; ++c) {
-      for (int j = 0; j < cols; ++j) norms[c] = add_squared_difference(norms[c], centroids[c * cols + j], 0.0f);
+      for (int j = 0; j < cols; ++j) {
+        norms[c] = add_squared_difference(norms[c], centroids[c * cols + j], 0.0f);
+      }
     }
     float const max_norm = *std::max_element(norms.begin(), norms.end());
     std::int64_t const rows = 2000;
@@ -120,7 +123,9 @@ TEST(KMeansRules, NearestFromExpandedDistancesEqualsTheSharedRule) {
     }
     for (std::int64_t i = 0; i < rows; ++i) {
       float row_norm = 0.0f;
-      for (int j = 0; j < cols; ++j) row_norm = add_squared_difference(row_norm, x[j * rows + i], 0.0f);
+      for (int j = 0; j < cols; ++j) {
+        row_norm = add_squared_difference(row_norm, x[j * rows + i], 0.0f);
+      }
       std::vector<float> approximate(static_cast<std::size_t>(k));
       for (int c = 0; c < k; ++c) {
         double truth = 0.0;

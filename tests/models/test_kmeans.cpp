@@ -368,7 +368,8 @@ void expect_streamed_fit_equals_resident(Context const& ctx) {
       params.n_clusters = 7;
       params.init = init;
       params.n_init = 2;
-      std::span<float const> const w = weighted ? std::span<float const>(weight) : std::span<float const>();
+      std::span<float const> const w =
+          weighted ? std::span<float const>(weight) : std::span<float const>();
       KMeansResult const one = kmeans_fit(ctx, params, blobs.matrix(), w);
       for (kernels::KMeansChunking chunking :
            {kernels::KMeansChunking{kernels::kKMeansBatchRows, 0},
