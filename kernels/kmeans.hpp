@@ -152,8 +152,9 @@ std::unique_ptr<KMeansWorkspace> make_kmeans_workspace(Context const& ctx, float
 /// A workspace for column-major `x` (rows × cols, host memory, finite) and `sample_weight`
 /// (empty: all 1, else one finite non-negative weight per row) on ctx's device; x and the
 /// weights must outlive it. CPU: views. CUDA: one device copy when the rows fit in 80% of the
-/// device's free memory; otherwise the rows stream through in chunks (plan_kmeans_chunks in
-/// kernels/kmeans_chunked.hpp, said in one info line), with the same results bit for bit.
+/// device's free memory (less what one pass needs besides); otherwise the rows stream through in
+/// chunks (plan_kmeans_chunks in kernels/kmeans_chunked.hpp, said in one info line), with the
+/// same results bit for bit.
 std::unique_ptr<KMeansWorkspace> make_kmeans_workspace(Context const& ctx, float const* x,
                                                        std::int64_t rows, int cols,
                                                        std::span<float const> sample_weight);
