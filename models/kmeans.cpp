@@ -229,22 +229,26 @@ void KMeansParams::validate(std::size_t rows, std::size_t cols) const {
   }
 }
 
-void check_finite_columns(FeatureMatrix x, std::span<std::string const> column_names) {
+void check_finite_columns(FeatureMatrix x, std::span<std::string const> column_names,
+                          int threads) {
   constexpr std::uint32_t kExponent = 0x7f800000u;
   CIE_ASSERT(column_names.empty() || column_names.size() == x.cols);
+  // A float is NaN or ±Inf exactly when its exponent bits are all ones. An integer OR over the
+  // whole matrix (columns are contiguous, so one flat loop) vectorizes, where a float test with
+  // an early exit would not; only a matrix that fails is scanned again for its first bad value.
+  auto const count = static_cast<std::int64_t>(x.rows * x.cols);
+  std::uint32_t bad = 0;
+#pragma omp parallel for num_threads(std::max(threads, 1)) schedule(static) reduction(| : bad)
+  for (std::int64_t i = 0; i < count; ++i) {
+    bad |= static_cast<std::uint32_t>((std::bit_cast<std::uint32_t>(x.data[i]) & kExponent) ==
+                                      kExponent);
+  }
+  if (bad == 0) return;
   for (std::size_t j = 0; j < x.cols; ++j) {
     float const* column = x.column(j);
-    // A float is NaN or ±Inf exactly when its exponent bits are all ones. An integer OR over the
-    // column vectorizes (a float test with an early exit would not); only a column that fails
-    // is scanned again for its first bad row.
-    std::uint32_t bad = 0;
-    for (std::size_t i = 0; i < x.rows; ++i) {
-      bad |= static_cast<std::uint32_t>((std::bit_cast<std::uint32_t>(column[i]) & kExponent) ==
-                                        kExponent);
-    }
-    if (bad == 0) continue;
     std::size_t row = 0;
-    while (std::isfinite(column[row])) ++row;
+    while (row < x.rows && std::isfinite(column[row])) ++row;
+    if (row == x.rows) continue;
     std::string const name =
         column_names.empty() ? "#" + std::to_string(j + 1) : column_names[j];
     fail(ExitCode::kInputData, "column '{}' has {} at row {}", name, non_finite_name(column[row]),
@@ -254,10 +258,10 @@ void check_finite_columns(FeatureMatrix x, std::span<std::string const> column_n
 
 namespace {
 
-void check_fit_inputs(KMeansParams const& params, FeatureMatrix x,
+void check_fit_inputs(Context const& ctx, KMeansParams const& params, FeatureMatrix x,
                       std::span<float const> sample_weight) {
   params.validate(x.rows, x.cols);
-  check_finite_columns(x, {});
+  check_finite_columns(x, {}, ctx.threads());
   check_sample_weight(sample_weight, x.rows);
 }
 
@@ -296,7 +300,7 @@ KMeansResult fit_runs(Context const& ctx, KMeansParams const& params, FeatureMat
 
 KMeansResult kmeans_fit(Context const& ctx, KMeansParams const& params, FeatureMatrix x,
                         std::span<float const> sample_weight) {
-  check_fit_inputs(params, x, sample_weight);
+  check_fit_inputs(ctx, params, x, sample_weight);
   auto workspace =
       kernels::make_kmeans_workspace(ctx, x.data, static_cast<std::int64_t>(x.rows),
                                      static_cast<int>(x.cols), sample_weight);
@@ -305,7 +309,7 @@ KMeansResult kmeans_fit(Context const& ctx, KMeansParams const& params, FeatureM
 
 KMeansResult kmeans_fit(Context const& ctx, KMeansParams const& params, FeatureMatrix x,
                         std::span<float const> sample_weight, KMeansWorkspace& workspace) {
-  check_fit_inputs(params, x, sample_weight);
+  check_fit_inputs(ctx, params, x, sample_weight);
   CIE_EXPECTS(workspace.rows() == static_cast<std::int64_t>(x.rows) &&
                   workspace.cols() == static_cast<int>(x.cols),
               "the k-means workspace holds {} × {} values, the data {} × {}", workspace.rows(),
@@ -324,7 +328,7 @@ std::vector<std::int32_t> kmeans_predict(Context const& ctx, std::span<float con
     if (inertia != nullptr) *inertia = 0.0;
     return labels;
   }
-  check_finite_columns(x, {});
+  check_finite_columns(x, {}, ctx.threads());
   auto workspace = kernels::make_kmeans_workspace(ctx, x.data, static_cast<std::int64_t>(x.rows),
                                                   static_cast<int>(x.cols), {});
   double const total = workspace->lloyd_pass(centroids, n_clusters, labels).inertia;

@@ -95,8 +95,10 @@ struct KMeansResult {
 /// Throws an input-data error (ExitCode::kInputData) for the first column, in column order, that
 /// holds NaN or ±Inf, naming it and its first bad row (1-based): "column 'monetary_total' has
 /// NaN at row 17". `column_names` is empty (columns are then named "#1", "#2", ...) or has one
-/// name per column. O(rows × cols), vectorized.
-void check_finite_columns(FeatureMatrix x, std::span<std::string const> column_names);
+/// name per column. O(rows × cols), vectorized, on `threads` threads (one OR over the whole
+/// matrix; only a failing matrix is searched again, column by column, for the first bad value).
+void check_finite_columns(FeatureMatrix x, std::span<std::string const> column_names,
+                          int threads = 1);
 
 /// Fits k-means on ctx's device. `sample_weight` is empty (all 1) or one non-negative finite
 /// weight per row, used in initialization, update and inertia: in Lloyd's passes an integer

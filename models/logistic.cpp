@@ -220,7 +220,7 @@ void LogisticParams::validate(std::size_t rows, std::size_t cols) const {
 LogisticModel logistic_fit(Context const& ctx, LogisticParams const& params, FeatureMatrix x,
                            std::span<float const> y, std::span<float const> sample_weight) {
   params.validate(x.rows, x.cols);
-  check_finite_columns(x, {});
+  check_finite_columns(x, {}, ctx.threads());
   RowWeights const rows = row_weights(params.class_weight, y, sample_weight, x.rows);
   auto workspace = kernels::make_logistic_workspace(ctx, x.data, static_cast<std::int64_t>(x.rows),
                                                     static_cast<int>(x.cols), y, rows.weight);
@@ -276,7 +276,7 @@ void logistic_predict_proba(Context const& ctx, LogisticModel const& model, Feat
   CIE_EXPECTS(probability.size() == x.rows, "probability must have one slot per row ({}), got {}",
               x.rows, probability.size());
   if (x.rows == 0) return;
-  check_finite_columns(x, {});
+  check_finite_columns(x, {}, ctx.threads());
   kernels::logistic_probabilities(ctx, x.data, static_cast<std::int64_t>(x.rows),
                                   static_cast<int>(x.cols), model.coef, model.intercept,
                                   probability);

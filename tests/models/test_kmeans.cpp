@@ -279,6 +279,24 @@ TEST(KMeansModel, NonFiniteInputNamesColumnAndRow) {
   EXPECT_NO_THROW(check_finite_columns(blobs.matrix(), names));
 }
 
+TEST(KMeansModel, NonFiniteScanOnThreadsStillNamesTheFirstColumnAndRow) {
+  // The threads split the matrix in memory order; the message must not depend on which thread
+  // sees a bad value first: the first column in column order, then its first bad row.
+  Blobs blobs = make_blobs(100001, 4, 2, 8);
+  blobs.x[3 * 100001 + 5] = std::nanf("");     // last column, early row
+  blobs.x[1 * 100001 + 99000] = -INFINITY;      // earlier column, late row
+  blobs.x[1 * 100001 + 99999] = std::nanf("");  // same column, later row
+  for (int threads : {1, 2, 3}) {
+    Error e = error_of([&] { check_finite_columns(blobs.matrix(), {}, threads); });
+    EXPECT_EQ(e.code(), ExitCode::kInputData);
+    EXPECT_STREQ(e.what(), "column '#2' has -Inf at row 99001") << threads << " threads";
+  }
+  KMeansParams params;
+  params.n_clusters = 2;
+  Error fit = error_of([&] { kmeans_fit(Context::cpu(2), params, blobs.matrix()); });
+  EXPECT_STREQ(fit.what(), "column '#2' has -Inf at row 99001");
+}
+
 TEST(KMeansModel, ParametersAreValidatedWithFieldAndRange) {
   Blobs blobs = make_blobs(5, 2, 1, 1);
   Context ctx = Context::cpu(1);
