@@ -13,9 +13,9 @@
 #include <string>
 
 #include "bench/synthetic.hpp"
-#include "host/context.hpp"
+#include "core/context.hpp"
 #include "kernels/kmeans.hpp"
-#include "models/kmeans.hpp"
+#include "models/segments/kmeans.hpp"
 
 namespace {
 

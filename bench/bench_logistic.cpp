@@ -11,9 +11,9 @@
 #include <utility>
 
 #include "bench/synthetic.hpp"
-#include "host/context.hpp"
+#include "core/context.hpp"
 #include "kernels/linear.hpp"
-#include "models/logistic.hpp"
+#include "models/propensity/logistic.hpp"
 
 namespace {
 

@@ -9,9 +9,9 @@
 #include <random>
 #include <string>
 
-#include "host/context.hpp"
-#include "host/transactions.hpp"
-#include "models/rfm.hpp"
+#include "core/context.hpp"
+#include "host/io/transactions_reader.hpp"
+#include "models/rfm/rfm.hpp"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "host/error.hpp"
+#include "core/error.hpp"
 
 namespace cie::bench {
 

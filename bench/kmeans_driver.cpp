@@ -37,10 +37,10 @@
 
 #include "bench/synthetic.hpp"
 #include "bench/driver_support.hpp"
-#include "host/context.hpp"
-#include "host/error.hpp"
+#include "core/context.hpp"
+#include "core/error.hpp"
 #include "kernels/kmeans.hpp"
-#include "models/kmeans.hpp"
+#include "models/segments/kmeans.hpp"
 
 using cie::bench::read_values;
 using cie::bench::seconds_since;

@@ -25,9 +25,9 @@
 
 #include "bench/synthetic.hpp"
 #include "bench/driver_support.hpp"
-#include "host/context.hpp"
-#include "host/error.hpp"
-#include "models/logistic.hpp"
+#include "core/context.hpp"
+#include "core/error.hpp"
+#include "models/propensity/logistic.hpp"
 
 using cie::bench::read_values;
 using cie::bench::seconds_since;

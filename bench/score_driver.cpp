@@ -29,10 +29,10 @@
 
 #include "bench/synthetic.hpp"
 #include "bench/driver_support.hpp"
-#include "host/context.hpp"
-#include "host/error.hpp"
-#include "models/kmeans.hpp"
-#include "models/logistic.hpp"
+#include "core/context.hpp"
+#include "core/error.hpp"
+#include "models/segments/kmeans.hpp"
+#include "models/propensity/logistic.hpp"
 
 using cie::bench::read_values;
 using cie::bench::seconds_since;

@@ -14,8 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "host/context.hpp"
-#include "host/logger.hpp"
+#include "kernels/device.hpp"
+#include "core/context.hpp"
+#include "core/logger.hpp"
 
 namespace cie::bench {
 

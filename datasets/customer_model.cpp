@@ -4,7 +4,7 @@
 #include <cmath>
 #include <span>
 
-#include "datasets/random.hpp"
+#include "core/random.hpp"
 #include "kernels/rfm_rules.hpp"
 
 namespace cie::datasets {

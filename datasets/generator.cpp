@@ -14,9 +14,9 @@
 #include <utility>
 
 #include "datasets/customer_model.hpp"
-#include "host/atomic_file.hpp"
-#include "host/date.hpp"
-#include "host/error.hpp"
+#include "core/atomic_file.hpp"
+#include "core/date.hpp"
+#include "core/error.hpp"
 
 namespace cie::datasets {
 

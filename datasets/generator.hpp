@@ -20,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-#include "host/context.hpp"
+#include "core/context.hpp"
 
 namespace cie::datasets {
 

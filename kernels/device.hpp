@@ -6,7 +6,10 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
+
+#include "core/context.hpp"
 
 namespace cie::kernels {
 
@@ -39,5 +42,10 @@ void* create_cuda_stream(int ordinal);
 
 /// Destroys a stream made by create_cuda_stream; never throws (used from destructors).
 void destroy_cuda_stream(void* stream) noexcept;
+
+/// The Context for `options`: resolves the device request. auto falls back to the CPU with one
+/// info line when no GPU is usable; an explicit cuda request with no usable GPU, or cuda:N past
+/// the last GPU, is a device error (exit code 4). A null logger is replaced by a default one.
+Context open_context(ContextOptions const& options, std::shared_ptr<Logger> logger);
 
 }  // namespace cie::kernels

@@ -1,5 +1,5 @@
 // How much memory a CUDA device has free, behind a CUDA-free header (kernels/cuda/device_memory.cu;
-// stubbed in kernels/cuda/without_cuda.cpp). The batch planner (host/batch_plan.hpp) sizes
+// stubbed in kernels/cuda/without_cuda.cpp). The batch planner (host/pipeline/batch_plan.hpp) sizes
 // batches from it.
 #pragma once
 

@@ -21,7 +21,7 @@
 #include <span>
 #include <vector>
 
-#include "host/context.hpp"
+#include "core/context.hpp"
 #include "kernels/kmeans_rules.hpp"
 
 namespace cie::kernels {

@@ -1,21 +1,15 @@
-// Chunked k-means workspaces and the backend dispatch of kernels/kmeans.hpp; see
-// kernels/kmeans_chunked.hpp.
+// Chunked k-means workspaces and their planning; see kernels/kmeans_chunked.hpp.
 #include "kernels/kmeans_chunked.hpp"
 
 #include <algorithm>
 #include <utility>
 #include <vector>
 
-#include "host/error.hpp"
-#include "host/units.hpp"
-#include "kernels/device_memory.hpp"
+#include "core/error.hpp"
+#include "core/units.hpp"
 
 namespace cie::kernels {
 namespace {
-
-/// Share of the device's free memory a k-means fit may use; the rest is left for the CUDA
-/// context, cuBLAS and other processes (as BatchPlanOptions::device_fraction).
-constexpr double kDeviceFraction = 0.8;
 
 template <typename T>
 std::span<T> chunk_part(std::span<T> whole, std::int64_t begin, std::int64_t rows) {
@@ -246,14 +240,6 @@ class ChunkedKMeansWorkspace final : public KMeansWorkspace {
   bool closest_loaded_ = false;      ///< streaming_ holds its chunk's current closest column
 };
 
-KMeansWorkspaceFactory backend_factory(Context const& ctx, int cols) {
-  return [&ctx, cols](float const* x, std::int64_t ld, std::int64_t rows,
-                      std::span<float const> weight) {
-    return ctx.is_cuda() ? cuda_impl::make_kmeans_workspace(ctx, x, ld, rows, cols, weight)
-                         : cpu_impl::make_kmeans_workspace(ctx, x, ld, rows, cols, weight);
-  };
-}
-
 std::int64_t round_up_to_batches(std::int64_t rows) {
   return (rows + kKMeansBatchRows - 1) / kKMeansBatchRows * kKMeansBatchRows;
 }
@@ -292,38 +278,6 @@ std::unique_ptr<KMeansWorkspace> make_chunked_kmeans_workspace(KMeansWorkspaceFa
   auto workspace = std::make_unique<ChunkedKMeansWorkspace>(std::move(make), cols, chunking);
   workspace->bind(x, rows, rows, sample_weight);
   return workspace;
-}
-
-std::unique_ptr<KMeansWorkspace> make_chunked_kmeans_workspace(Context const& ctx, float const* x,
-                                                               std::int64_t rows, int cols,
-                                                               std::span<float const> sample_weight,
-                                                               KMeansChunking chunking) {
-  return make_chunked_kmeans_workspace(backend_factory(ctx, cols), x, rows, cols, sample_weight,
-                                       chunking);
-}
-
-std::unique_ptr<KMeansWorkspace> make_kmeans_workspace(Context const& ctx, float const* x,
-                                                       std::int64_t rows, int cols,
-                                                       std::span<float const> sample_weight) {
-  if (!ctx.is_cuda()) {
-    return cpu_impl::make_kmeans_workspace(ctx, x, rows, rows, cols, sample_weight);
-  }
-  std::size_t const free_bytes = cuda_memory_info(ctx.device_ordinal()).free_bytes;
-  auto const usable = static_cast<std::size_t>(static_cast<double>(free_bytes) * kDeviceFraction);
-  KMeansChunking const chunking = plan_kmeans_chunks(rows, cols, usable);
-  if (chunking.chunk_rows >= rows) {
-    return cuda_impl::make_kmeans_workspace(ctx, x, rows, rows, cols, sample_weight);
-  }
-  std::int64_t const chunks = (rows + chunking.chunk_rows - 1) / chunking.chunk_rows;
-  std::int64_t const resident = std::min(chunking.resident_chunks, chunks);
-  ctx.logger().info(
-      "k-means: {} rows x {} features do not fit in one piece in {:.0f}% of the GPU's {} free; "
-      "{} of {} chunks of {} rows stay on the GPU{}",
-      format_count(static_cast<std::uint64_t>(rows)), cols, kDeviceFraction * 100,
-      format_bytes(free_bytes), resident, chunks,
-      format_count(static_cast<std::uint64_t>(chunking.chunk_rows)),
-      resident < chunks ? ", the others stream through at every pass" : "");
-  return make_chunked_kmeans_workspace(ctx, x, rows, cols, sample_weight, chunking);
 }
 
 }  // namespace cie::kernels

@@ -19,7 +19,7 @@
 #include <span>
 #include <vector>
 
-#include "host/context.hpp"
+#include "core/context.hpp"
 #include "kernels/linear_rules.hpp"
 
 namespace cie::kernels {

@@ -10,7 +10,7 @@
 #include <span>
 #include <vector>
 
-#include "host/context.hpp"
+#include "core/context.hpp"
 
 namespace cie::kernels {
 

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "host/date.hpp"
+#include "core/date.hpp"
 #include "kernels/hd.hpp"
 
 namespace cie::kernels {

@@ -13,8 +13,8 @@
 #include <random>
 #include <string>
 
-#include "host/context.hpp"
-#include "host/error.hpp"
+#include "core/context.hpp"
+#include "core/error.hpp"
 #include "kernels/device.hpp"
 
 namespace cie::testing {
@@ -34,7 +34,8 @@ inline std::unique_ptr<Context> make_backend_context(Backend backend, std::strin
     }
     options.device.kind = DeviceRequest::Kind::kCuda;
   }
-  return std::make_unique<Context>(options, std::make_shared<Logger>(LogLevel::kWarn));
+  return std::make_unique<Context>(
+      kernels::open_context(options, std::make_shared<Logger>(LogLevel::kWarn)));
 }
 
 inline std::string backend_name(::testing::TestParamInfo<Backend> const& info) {

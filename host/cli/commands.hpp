@@ -6,12 +6,13 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "host/context.hpp"
-#include "host/transactions.hpp"
+#include "core/context.hpp"
+#include "host/io/transactions_reader.hpp"
 
 namespace cie::cli {
 
@@ -44,6 +45,11 @@ struct TransactionsOptions {
 
 /// The non-empty parts of `text` between separators: "a,,b" gives {"a", "b"}.
 std::vector<std::string> split_list(std::string_view text, char separator = ',');
+/// "COLUMN=VALUE,..." as a map (a repeated column: the last value wins); an entry without '=' or
+/// without a column is a usage error "OPTION: expected COLUMN=NOUN, got 'ENTRY'".
+std::map<std::string, std::string, std::less<>> parse_assignments(std::string_view text,
+                                                                  std::string_view option,
+                                                                  std::string_view noun);
 
 /// Builds the run's Context from the global options (resolving --device auto).
 Context make_context(GlobalOptions const& global);

@@ -7,8 +7,8 @@
 
 #include "datasets/generator.hpp"
 #include "host/cli/commands.hpp"
-#include "host/date.hpp"
-#include "host/error.hpp"
+#include "core/date.hpp"
+#include "core/error.hpp"
 
 namespace cie::cli {
 namespace {

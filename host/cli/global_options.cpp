@@ -1,6 +1,8 @@
 #include <memory>
 
+#include "kernels/device.hpp"
 #include "host/cli/commands.hpp"
+#include "core/error.hpp"
 
 namespace cie::cli {
 
@@ -10,7 +12,7 @@ Context make_context(GlobalOptions const& global) {
   options.device = DeviceRequest::parse(global.device);
   options.threads = global.threads;
   options.seed = global.seed;
-  return Context(options, std::move(logger));
+  return kernels::open_context(options, std::move(logger));
 }
 
 std::vector<std::string> split_list(std::string_view text, char separator) {
@@ -23,6 +25,19 @@ std::vector<std::string> split_list(std::string_view text, char separator) {
     start = end + 1;
   }
   return parts;
+}
+
+std::map<std::string, std::string, std::less<>> parse_assignments(std::string_view text,
+                                                                  std::string_view option,
+                                                                  std::string_view noun) {
+  std::map<std::string, std::string, std::less<>> out;
+  for (std::string const& assignment : split_list(text)) {
+    std::size_t const equals = assignment.find('=');
+    CIE_EXPECTS(equals != std::string::npos && equals > 0, "{}: expected COLUMN={}, got '{}'",
+                option, noun, assignment);
+    out[assignment.substr(0, equals)] = assignment.substr(equals + 1);
+  }
+  return out;
 }
 
 }  // namespace cie::cli

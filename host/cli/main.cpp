@@ -6,7 +6,7 @@
 #include <exception>
 
 #include "host/cli/commands.hpp"
-#include "host/error.hpp"
+#include "core/error.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"cie: customer intelligence engine (RFM, segmentation, propensity)", "cie"};

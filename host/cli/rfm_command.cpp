@@ -6,11 +6,11 @@
 #include <memory>
 
 #include "host/cli/commands.hpp"
-#include "host/date.hpp"
-#include "host/error.hpp"
-#include "host/rfm_output.hpp"
-#include "host/text_file.hpp"
-#include "models/rfm.hpp"
+#include "core/date.hpp"
+#include "core/error.hpp"
+#include "host/io/rfm_output.hpp"
+#include "core/text_file.hpp"
+#include "models/rfm/rfm.hpp"
 
 namespace cie::cli {
 namespace {

@@ -1,13 +1,13 @@
-// `cie run nightly.toml`: the nightly pipeline (host/nightly.hpp). --as-of and --device override
+// `cie run nightly.toml`: the nightly pipeline (host/pipeline/nightly.hpp). --as-of and --device override
 // the configuration; so do the global --threads and --seed when given.
 #include <fmt/format.h>
 
 #include <memory>
 
 #include "host/cli/commands.hpp"
-#include "host/date.hpp"
-#include "host/error.hpp"
-#include "host/nightly.hpp"
+#include "core/date.hpp"
+#include "core/error.hpp"
+#include "host/pipeline/nightly.hpp"
 
 namespace cie::cli {
 

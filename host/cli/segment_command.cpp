@@ -1,12 +1,12 @@
 // `cie segment`: k-means segmentation of a customer table (the RFM output by default).
 //   select  fits each k of a range and reports inertia, silhouette, Davies-Bouldin and
-//           Calinski-Harabasz, and recommends a k (rule in models/cluster_metrics.hpp);
+//           Calinski-Harabasz, and recommends a k (rule in models/metrics/cluster_metrics.hpp);
 //   fit     fits one k, writes the model file and prints the segment profile;
 //   assign  assigns customers with a saved model (on whichever device this run has) and writes
 //           customer_id,cluster,distance.
 // Features default to recency_days,frequency,monetary_total, each log1p'd (monetary_total as
 // floor:0+log1p, since net returns can make it negative) and z-scored.
-// The input is a customer table (host/customer_table.hpp) with unique ids. The features, the
+// The input is a customer table (core/customer_table.hpp) with unique ids. The features, the
 // weights and the revenue column must hold a number in every row: a value that is not a number,
 // NaN, Inf or a missing value is an input error (exit 3) naming file, line and column. The
 // segment-name column is read as text (a missing name is allowed); other columns are not read.
@@ -19,154 +19,26 @@
 #include <map>
 #include <memory>
 
-#include "host/atomic_file.hpp"
+#include "core/atomic_file.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/segment_options.hpp"
 #include "host/cli/segment_report.hpp"
-#include "host/customer_table.hpp"
-#include "host/error.hpp"
-#include "host/model_file.hpp"
-#include "host/rfm_output.hpp"
-#include "models/cluster_metrics.hpp"
-#include "models/feature_pipeline.hpp"
-#include "models/kmeans.hpp"
-#include "models/segment_model.hpp"
-#include "models/segment_profile.hpp"
+#include "core/customer_table.hpp"
+#include "host/io/customer_table_reader.hpp"
+#include "core/error.hpp"
+#include "host/io/model_file.hpp"
+#include "host/io/rfm_output.hpp"
+#include "models/metrics/cluster_metrics.hpp"
+#include "models/features/feature_pipeline.hpp"
+#include "models/segments/kmeans.hpp"
+#include "models/segments/segment_model.hpp"
+#include "models/segments/segment_profile.hpp"
+#include "models/segments/train_segments.hpp"
 
 namespace cie::cli {
 namespace {
 
 using nlohmann::json;
-
-struct InputOptions {
-  std::string input_path;
-  std::string id_column = "customer_id";
-  std::string revenue_column = "monetary_total";
-  std::string segment_column = "segment";
-
-  void add_to(CLI::App& command) {
-    command.add_option("--input", input_path, "customer table (CSV with a header)")->required();
-    command.add_option("--id-col", id_column, "customer id column")->capture_default_str();
-    command
-        .add_option("--revenue-col", revenue_column,
-                    "column summed for each cluster's share of revenue, when present")
-        ->capture_default_str();
-    command
-        .add_option("--segment-col", segment_column,
-                    "column of RFM segment names profiled per cluster, when present")
-        ->capture_default_str();
-  }
-};
-
-/// Options that define the features and the k-means run (select and fit).
-struct TrainingOptions {
-  InputOptions input;
-  std::string features = "recency_days,frequency,monetary_total";
-  std::string transforms;
-  bool no_standardize = false;
-  std::string init = "k-means++";
-  int n_init = 1;
-  int max_iter = 300;
-  double tol = 1e-4;
-  std::string refine = "hartigan";
-  std::string weights_column;
-  std::size_t silhouette_limit = 20'000;
-
-  void add_to(CLI::App& command) {
-    input.add_to(command);
-    command.add_option("--features", features, "numeric columns to cluster on, comma-separated")
-        ->capture_default_str();
-    command.add_option("--transforms", transforms,
-                       "COLUMN=SPEC,... with SPEC none or floor:V, clip:Q, log1p joined by '+' "
-                       "(default log1p for recency_days and frequency, floor:0+log1p for "
-                       "monetary_total and monetary_mean, none otherwise)");
-    command.add_flag("--no-standardize", no_standardize, "skip the z-score after the transforms");
-    command.add_option("--init", init, "k-means++ | k-means|| | random")->capture_default_str();
-    command.add_option("--n-init", n_init, "initializations; the lowest inertia is kept")
-        ->capture_default_str();
-    command.add_option("--max-iter", max_iter, "Lloyd iterations at most")->capture_default_str();
-    command.add_option("--tol", tol, "convergence tolerance (scikit-learn's)")
-        ->capture_default_str();
-    command
-        .add_option("--refine", refine,
-                    "after Lloyd: hartigan (move single customers while that lowers the "
-                    "inertia) or none")
-        ->capture_default_str();
-    command.add_option("--weights-col", weights_column, "column of non-negative customer weights");
-    command
-        .add_option("--silhouette-limit", silhouette_limit,
-                    "exact silhouette up to this many rows, a seeded sample of this size above")
-        ->capture_default_str();
-  }
-
-  [[nodiscard]] FeaturePipeline pipeline() const {
-    std::vector<std::string> const columns = split_list(features, ',');
-    std::map<std::string, std::string, std::less<>> specs;
-    for (std::string const& assignment : split_list(transforms, ',')) {
-      std::size_t const equals = assignment.find('=');
-      CIE_EXPECTS(equals != std::string::npos && equals > 0,
-                  "--transforms: expected COLUMN=SPEC, got '{}'", assignment);
-      std::string column = assignment.substr(0, equals);
-      CIE_EXPECTS(std::find(columns.begin(), columns.end(), column) != columns.end(),
-                  "--transforms: {} is not one of the --features ({})", column, features);
-      specs[column] = assignment.substr(equals + 1);
-    }
-    std::vector<FeatureSpec> specs_in_order;
-    for (std::string const& column : columns) {
-      auto const given = specs.find(column);
-      std::string const spec = given != specs.end() ? given->second : default_rfm_transform(column);
-      specs_in_order.push_back({column, ColumnTransform::parse(spec, column)});
-    }
-    return FeaturePipeline(std::move(specs_in_order), !no_standardize);
-  }
-
-  [[nodiscard]] KMeansParams kmeans_params(Context const& ctx, int k) const {
-    KMeansParams params;
-    params.n_clusters = k;
-    if (init == "k-means++") {
-      params.init = KMeansInit::kKMeansPlusPlus;
-    } else if (init == "k-means||") {
-      params.init = KMeansInit::kKMeansParallel;
-    } else if (init == "random") {
-      params.init = KMeansInit::kRandom;
-    } else {
-      fail(ExitCode::kUsage, "--init: expected k-means++, k-means|| or random, got '{}'", init);
-    }
-    params.n_init = n_init;
-    params.max_iter = max_iter;
-    params.tol = tol;
-    params.refine = parse_kmeans_refine(refine, "--refine");
-    params.seed = ctx.seed();
-    return params;
-  }
-
-  [[nodiscard]] ClusterMetricsParams metrics_params(Context const& ctx) const {
-    ClusterMetricsParams params;
-    params.silhouette_exact_limit = silhouette_limit;
-    params.silhouette_sample_size = silhouette_limit;
-    params.seed = ctx.seed();
-    params.validate();
-    return params;
-  }
-};
-
-/// "2..12" or "5" as the ascending list of k.
-std::vector<int> parse_k_range(std::string const& text) {
-  auto const parse_int = [&](std::string_view part) {
-    int value = 0;
-    auto const [end, error] = std::from_chars(part.data(), part.data() + part.size(), value);
-    CIE_EXPECTS(error == std::errc() && end == part.data() + part.size() && value >= 1,
-                "--k: expected a number of clusters >= 1 or a range such as 2..12, got '{}'", text);
-    return value;
-  };
-  std::size_t const dots = text.find("..");
-  int const first = parse_int(std::string_view(text).substr(0, dots));
-  int const last =
-      dots == std::string::npos ? first : parse_int(std::string_view(text).substr(dots + 2));
-  CIE_EXPECTS(first <= last, "--k: the range {} is empty", text);
-  std::vector<int> ks;
-  for (int k = first; k <= last; ++k) ks.push_back(k);
-  return ks;
-}
 
 /// The customer table: the pipeline's columns and the weights (numeric), the revenue column
 /// (numeric) and the RFM segment names (categorical) when the table has them.
@@ -296,65 +168,44 @@ void run_select(GlobalOptions const& global, TrainingOptions const& options,
   fmt::print("{}", out);
 }
 
-json metrics_json(KMeansResult const& result, ClusterMetrics const& metrics, Context const& ctx) {
-  return {{"inertia", result.inertia},
-          {"iterations", result.iterations},
-          {"converged", result.converged},
-          {"refine_moves", result.refine_moves},
-          {"silhouette", metrics.silhouette},
-          {"silhouette_rows", metrics.silhouette_rows},
-          {"silhouette_sampled", metrics.silhouette_sampled},
-          {"davies_bouldin", metrics.davies_bouldin},
-          {"calinski_harabasz", metrics.calinski_harabasz},
-          {"device", ctx.device_name()}};
-}
-
 void run_fit(GlobalOptions const& global, TrainingOptions const& options, std::string const& k_text,
              std::string const& model_path, std::string const& out_path) {
   std::vector<int> const ks = parse_k_range(k_text);
   CIE_EXPECTS(ks.size() == 1, "--k: fit takes one k, got the range {} (use cie segment select)",
               k_text);
-  FeaturePipeline pipeline = options.pipeline();
   Context ctx = make_context(global);
-  KMeansParams const params = options.kmeans_params(ctx, ks.front());
-  ClusterMetricsParams const metrics_params = options.metrics_params(ctx);
-  TrainingData const data = prepare_training(ctx, options, pipeline);
-  FeatureMatrix const x = data.matrix(pipeline);
-  KMeansResult const result = kmeans_fit(ctx, params, x, data.weights);
-  ClusterMetrics const metrics =
-      cluster_metrics(ctx, metrics_params, x, result.labels, params.n_clusters);
-
-  ModelDocument document =
-      SegmentModel(pipeline, result.centroids, params.n_clusters).to_document();
-  document.params = {{"n_clusters", params.n_clusters},
-                     {"init", options.init},
-                     {"n_init", params.n_init},
-                     {"max_iter", params.max_iter},
-                     {"tol", params.tol},
-                     {"refine", kmeans_refine_name(params.refine)},
-                     {"seed", params.seed},
-                     {"weights_column", options.weights_column}};
-  document.training_metrics = metrics_json(result, metrics, ctx);
-  document.training_data = fingerprint_matrix(data.prepared, x.rows);
-  write_model_file(model_path, document);
+  SegmentTrainingParams params;
+  params.kmeans = options.kmeans_params(ctx, ks.front());
+  params.metrics = options.metrics_params(ctx);
+  params.weights_column = options.weights_column;
+  FeaturePipeline const untrained = options.pipeline();
+  Customers const customers = read_customers(options.input, untrained, options.weights_column, "");
+  std::vector<float> const weights = weights_of(customers, options.weights_column);
+  TrainedSegments const trained =
+      train_segments(ctx, untrained, params, customers.raw(), weights);
+  FeaturePipeline const& pipeline = trained.model.pipeline();
+  KMeansResult const& result = trained.result;
+  ClusterMetrics const& metrics = trained.metrics;
+  FeatureMatrix const x = trained.matrix();
+  write_model_file(model_path, trained.document);
   if (!out_path.empty())
-    write_assignments(ctx, out_path, data.customers.table.ids, x, result.centroids, result.labels);
+    write_assignments(ctx, out_path, customers.table.ids, x, result.centroids, result.labels);
 
   std::string out = fmt::format("k-means, k = {}, on {}: {} customers from {}\n  features: {}\n",
-                                params.n_clusters, ctx.device_name(), x.rows,
+                                params.kmeans.n_clusters, ctx.device_name(), x.rows,
                                 options.input.input_path, describe_features(pipeline));
   out += fmt::format(
       "  inertia {:.6g}, {} iterations{}{}, silhouette {:.4f}, Davies-Bouldin {:.4f}, "
       "Calinski-Harabasz {:.6g}\n  {}\n",
       result.inertia, result.iterations,
-      params.refine == KMeansRefine::kHartigan
+      params.kmeans.refine == KMeansRefine::kHartigan
           ? fmt::format(" then {} customers moved by Hartigan refinement", result.refine_moves)
           : std::string(),
       result.converged ? "" : " (not converged)",
       metrics.silhouette, metrics.davies_bouldin, metrics.calinski_harabasz,
-      describe_silhouette(metrics, x.rows, metrics_params.seed));
+      describe_silhouette(metrics, x.rows, params.metrics.seed));
   out += format_profile(
-      profile(ctx, data.customers, options.input, pipeline, result.labels, params.n_clusters));
+      profile(ctx, customers, options.input, pipeline, result.labels, params.kmeans.n_clusters));
   out +=
       fmt::format("  wrote model {}{}\n", model_path,
                   out_path.empty() ? std::string() : fmt::format(" and assignments {}", out_path));

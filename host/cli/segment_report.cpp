@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "host/atomic_file.hpp"
-#include "host/rfm_output.hpp"
+#include "core/atomic_file.hpp"
+#include "host/io/rfm_output.hpp"
 
 namespace cie::cli {
 

@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "host/context.hpp"
-#include "models/cluster_metrics.hpp"
-#include "models/feature_pipeline.hpp"
-#include "models/kmeans.hpp"
-#include "models/segment_profile.hpp"
+#include "core/context.hpp"
+#include "models/metrics/cluster_metrics.hpp"
+#include "models/features/feature_pipeline.hpp"
+#include "models/segments/kmeans.hpp"
+#include "models/segments/segment_profile.hpp"
 
 namespace cie::cli {
 

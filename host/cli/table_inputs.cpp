@@ -4,8 +4,10 @@
 #include <fmt/ranges.h>
 
 #include "host/cli/commands.hpp"
-#include "host/delimited_text.hpp"
-#include "host/error.hpp"
+#include "host/io/customer_table_reader.hpp"
+#include "host/io/delimited_text.hpp"
+#include "core/error.hpp"
+#include "host/io/customer_table_reader.hpp"
 
 namespace cie::cli {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "host/customer_table.hpp"
+#include "core/customer_table.hpp"
 
 namespace cie::cli {
 

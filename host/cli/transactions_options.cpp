@@ -1,6 +1,6 @@
 #include "host/cli/commands.hpp"
-#include "host/delimited_text.hpp"
-#include "host/error.hpp"
+#include "host/io/delimited_text.hpp"
+#include "core/error.hpp"
 
 namespace cie::cli {
 

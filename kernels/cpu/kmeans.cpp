@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "host/error.hpp"
+#include "core/error.hpp"
 #include "kernels/cpu/kmeans_tiles.hpp"
 #include "kernels/cpu/ordered_batches.hpp"
 #include "kernels/kmeans.hpp"

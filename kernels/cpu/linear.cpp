@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "host/error.hpp"
+#include "core/error.hpp"
 #include "kernels/cpu/linear_block.hpp"
 #include "kernels/cpu/ordered_batches.hpp"
 #include "kernels/linear.hpp"

@@ -6,7 +6,7 @@
 #include <limits>
 #include <utility>
 
-#include "host/error.hpp"
+#include "core/error.hpp"
 #include "kernels/rfm.hpp"
 #include "kernels/rfm_rules.hpp"
 

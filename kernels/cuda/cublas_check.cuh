@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "host/error.hpp"
+#include "core/error.hpp"
 
 namespace cie::kernels::cuda_detail {
 

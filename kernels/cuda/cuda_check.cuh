@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <string>
 
-#include "host/error.hpp"
+#include "core/error.hpp"
 
 namespace cie::cuda_detail {
 
@@ -21,7 +21,7 @@ namespace cie::cuda_detail {
                          cudaGetErrorName(status) + ")");
 }
 
-/// An internal invariant failed in CUDA host code (which cannot use CIE_ASSERT: host/error.hpp
+/// An internal invariant failed in CUDA host code (which cannot use CIE_ASSERT: core/error.hpp
 /// hides its formatting from nvcc): a cie::Error with ExitCode::kInternal.
 [[noreturn]] inline void throw_internal_error(char const* condition, char const* file, int line) {
   throw ::cie::Error(::cie::ExitCode::kInternal, std::string("internal error: ") + condition +

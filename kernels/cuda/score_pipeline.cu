@@ -1,4 +1,4 @@
-// CUDA twin of host/score_pipeline.hpp: two slots (pinned input, device input, device output,
+// CUDA twin of kernels/score_pipeline.hpp: two slots (pinned input, device input, device output,
 // pinned output, stream, two events), batch k on slot k % 2. The header states the schedule.
 //
 // Resources are owned by RAII handles so that an exception (a CUDA error, or one thrown by the
@@ -10,7 +10,7 @@
 #include <memory>
 #include <type_traits>
 
-#include "host/score_pipeline.hpp"
+#include "kernels/score_pipeline.hpp"
 #include "kernels/cuda/cuda_check.cuh"
 #include "kernels/cuda/thrust_support.cuh"
 #include "kernels/linear_rules.hpp"

@@ -12,8 +12,8 @@
 #include <string>
 #include <utility>
 
-#include "host/context.hpp"
-#include "host/error.hpp"
+#include "core/context.hpp"
+#include "core/error.hpp"
 #include "kernels/cuda/cuda_check.cuh"
 
 namespace cie::kernels::cuda_detail {

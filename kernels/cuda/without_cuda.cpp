@@ -1,7 +1,7 @@
 // The CUDA twin of every kernel family in a build without CUDA (-DCIE_CUDA=OFF or no nvcc):
 // device discovery reports no GPU, and any CUDA kernel fails with a clear message.
-#include "host/error.hpp"
-#include "host/score_pipeline.hpp"
+#include "core/error.hpp"
+#include "kernels/score_pipeline.hpp"
 #include "kernels/device.hpp"
 #include "kernels/device_memory.hpp"
 #include "kernels/kmeans.hpp"

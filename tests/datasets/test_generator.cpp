@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "datasets/generator.hpp"
-#include "host/context.hpp"
-#include "host/date.hpp"
-#include "host/error.hpp"
-#include "host/text_file.hpp"
+#include "core/context.hpp"
+#include "core/date.hpp"
+#include "core/error.hpp"
+#include "core/text_file.hpp"
 #include "tests/test_support.hpp"
 
 namespace cie::datasets {

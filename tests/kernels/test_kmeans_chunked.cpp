@@ -8,7 +8,7 @@
 #include <span>
 #include <vector>
 
-#include "host/error.hpp"
+#include "core/error.hpp"
 #include "kernels/kmeans.hpp"
 #include "kernels/kmeans_chunked.hpp"
 #include "tests/kernels/kmeans_test_data.hpp"

@@ -8,7 +8,7 @@
 #include <numeric>
 #include <random>
 
-#include "host/date.hpp"
+#include "core/date.hpp"
 #include "kernels/rfm.hpp"
 #include "kernels/rfm_rules.hpp"
 #include "tests/test_support.hpp"

@@ -1,0 +1,41 @@
+#include "host/io/delimited_text.hpp"
+
+#include "core/error.hpp"
+
+namespace cie {
+
+std::string_view unescape(Field const& field, std::string& buffer) {
+  if (!field.has_escaped_quotes) return field.text;
+  buffer.clear();
+  for (std::size_t i = 0; i < field.text.size(); ++i) {
+    buffer.push_back(field.text[i]);
+    // The splitter only sets has_escaped_quotes for quotes that come in pairs.
+    if (field.text[i] == '"') ++i;
+  }
+  return buffer;
+}
+
+char parse_delimiter(std::string_view text, std::string_view setting) {
+  if (text == "comma") return ',';
+  if (text == "semicolon") return ';';
+  if (text == "tab" || text == "\\t") return '\t';
+  if (text == "whitespace") return '\0';
+  CIE_EXPECTS(text.size() == 1 && text[0] != '"' && text[0] != '\n' && text[0] != '\r',
+              "{}: expected comma, semicolon, tab, whitespace or one character, got '{}'",
+              setting, text);
+  return text[0];
+}
+
+std::string_view describe(SplitError error) noexcept {
+  switch (error) {
+    case SplitError::kNone:
+      return "no error";
+    case SplitError::kUnterminatedQuote:
+      return "unterminated quote";
+    case SplitError::kTextAfterClosingQuote:
+      return "text after the closing quote";
+  }
+  return "unknown error";
+}
+
+}  // namespace cie

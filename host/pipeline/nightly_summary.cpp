@@ -1,0 +1,69 @@
+// format_nightly_summary (host/pipeline/nightly.hpp): the run report as readable text.
+#include <fmt/format.h>
+
+#include "host/pipeline/nightly.hpp"
+#include "core/units.hpp"
+
+namespace cie {
+
+using nlohmann::json;
+
+std::string format_nightly_summary(json const& report) {
+  std::string out = fmt::format("nightly run {} as of {} on {}: {} customers\n",
+                                report["config"].get<std::string>(),
+                                report["as_of"].get<std::string>(),
+                                report["device"].get<std::string>(),
+                                format_count(report["customers"].get<std::uint64_t>()));
+  json const& transactions = report["inputs"]["transactions"];
+  out += fmt::format("  transactions {}: {} rows, {} rejected, xxh64 {}\n",
+                     transactions["path"].get<std::string>(),
+                     format_count(transactions["rows"].get<std::uint64_t>()),
+                     format_count(transactions["rejected_rows"].get<std::uint64_t>()),
+                     transactions["xxh64"].get<std::string>());
+  for (json const& side : report["join"]) {
+    if (side["unmatched"].get<std::uint64_t>() == 0) continue;
+    out += fmt::format("  {}: {} of {} rows without a partner (left out)\n",
+                       side["source"].get<std::string>(),
+                       format_count(side["unmatched"].get<std::uint64_t>()),
+                       format_count(side["rows"].get<std::uint64_t>()));
+  }
+  out += "  stages:\n";
+  for (json const& stage : report["stages"]) {
+    out += fmt::format("    {:<22} {:>10}  {:>14} rows  peak {}\n", stage["name"].get<std::string>(),
+                       format_duration(stage["seconds"].get<double>()),
+                       format_count(stage["rows"].get<std::uint64_t>()),
+                       format_bytes(stage["peak_rss_bytes"].get<std::uint64_t>()));
+  }
+  auto const customers = static_cast<double>(report["customers"].get<std::uint64_t>());
+  out += "  RFM segments:\n";
+  for (json const& segment : report["rfm_segments"]) {
+    auto const count = segment["customers"].get<std::uint64_t>();
+    if (count == 0) continue;
+    out += fmt::format("    {:<22} {:>12} {:>6.1f}%\n", segment["segment"].get<std::string>(),
+                       format_count(count), 100.0 * static_cast<double>(count) / customers);
+  }
+  if (report.contains("clusters")) {
+    out += "  clusters:";
+    std::size_t c = 0;
+    for (json const& size : report["clusters"]) {
+      out += fmt::format(" {}: {:.1f}%", c++,
+                         100.0 * static_cast<double>(size.get<std::uint64_t>()) / customers);
+    }
+    out += "\n";
+  }
+  for (json const& model : report["models"]) {
+    out += fmt::format("  propensity {} ({}): mean probability by decile:",
+                       model["name"].get<std::string>(), model["path"].get<std::string>());
+    for (json const& decile : model["deciles"]) {
+      out += fmt::format(" {:.3f}", decile["mean_probability"].get<double>());
+    }
+    out += "\n";
+  }
+  out += fmt::format("  published {}/{} and {}\n",
+                     report["outputs"]["directory"].get<std::string>(),
+                     report["outputs"]["customers"].get<std::string>(),
+                     report["outputs"]["report"].get<std::string>());
+  return out;
+}
+
+}  // namespace cie

@@ -1,0 +1,159 @@
+// Stage "score NAME" ([[propensity]]): one propensity model's probability and decile for every
+// customer, in batches sized by plan_batches from the memory budget and the GPU's free memory; a
+// device failure retries at half the batch size, then falls back to the CPU with a warning unless
+// the GPU was demanded (then exit code 4).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "core/units.hpp"
+#include "host/io/model_file.hpp"
+#include "host/pipeline/batch_plan.hpp"
+#include "host/pipeline/nightly_run.hpp"
+#include "kernels/device.hpp"
+#include "models/metrics/classification_metrics.hpp"
+#include "models/propensity/propensity.hpp"
+
+namespace cie {
+namespace {
+
+using nlohmann::json;
+
+/// A device failure the run may recover from: the request was auto, not an explicit GPU.
+bool may_fall_back(NightlyRun const& run, Error const& error) {
+  return error.code() == ExitCode::kDevice && run.ctx.is_cuda() &&
+         DeviceRequest::parse(run.config.device).kind == DeviceRequest::Kind::kAuto;
+}
+
+Context cpu_context(NightlyRun const& run) {
+  ContextOptions options;
+  options.device.kind = DeviceRequest::Kind::kCpu;
+  options.threads = run.config.threads;
+  options.seed = run.config.seed;
+  options.memory_budget_bytes = run.config.memory_limit_bytes;
+  return Context(options, run.logger);
+}
+
+json decile_summary(std::vector<double> const& probability, Ranking const& ranking) {
+  json out = json::array();
+  for (int d = 1; d <= 10; ++d) {
+    std::size_t count = 0;
+    double sum = 0.0;
+    for (std::size_t i = 0; i < probability.size(); ++i) {
+      if (ranking.decile[i] != d) continue;
+      ++count;
+      sum += probability[i];
+    }
+    out.push_back({{"decile", d},
+                   {"customers", count},
+                   {"mean_probability", count == 0 ? 0.0 : sum / static_cast<double>(count)}});
+  }
+  return out;
+}
+
+class PropensityStage final : public NightlyStage {
+ public:
+  explicit PropensityStage(NightlyPropensity entry)
+      : name_(std::move(entry.name)), path_(std::move(entry.model)) {}
+
+  void check(NightlyRun& run) override {
+    std::string const key = fmt::format("[[propensity]] '{}' model", name_);
+    document_ = naming(run.config, key, [&] { return read_model_file(path_, "propensity"); });
+    model_.emplace(
+        naming(run.config, key, [&] { return PropensityModel::from_document(document_, path_); }));
+    run.need_columns(model_->encoder().input_columns(),
+                     fmt::format("propensity model '{}' ({})", name_, path_));
+    for (EncodedColumnSpec const& spec : model_->encoder().specs()) {
+      auto& list = spec.type == ColumnType::kCategorical ? run.categorical_columns
+                                                         : run.numeric_columns;
+      if (std::find(list.begin(), list.end(), spec.name) == list.end()) list.push_back(spec.name);
+    }
+  }
+
+  void run(NightlyRun& run) override {
+    json plan;
+    probability_ = score(run, plan);
+    ranking_ = rank_scores(probability_, 10);
+    json model = {{"name", name_},
+                  {"path", path_},
+                  {"checksum", xxh64_hex(model_file_text(document_))},
+                  {"engine_version", document_.engine_version},
+                  {"created_utc", document_.created_utc},
+                  {"target", model_->target()},
+                  {"features", model_->encoder().feature_names().size()},
+                  {"batches", plan},
+                  {"deciles", decile_summary(probability_, ranking_)}};
+    run.report["models"].push_back(std::move(model));
+    run.output.push_back({{name_ + "_probability", name_ + "_decile"},
+                          [this](fmt::memory_buffer& out, std::size_t row) {
+                            fmt::format_to(std::back_inserter(out), "{},{}", probability_[row],
+                                           ranking_.decile[row]);
+                          }});
+  }
+
+ private:
+  /// Scores the customers in planned batches, with the device fallback.
+  std::vector<double> score(NightlyRun& run, json& plan_report) {
+    PropensityModel const& model = *model_;
+    std::size_t const features = model.encoder().feature_names().size();
+    // One batch buffer row: the encoded features (float32) and the probability (double); the
+    // pipeline encodes straight from the table, so nothing else is per batch.
+    std::size_t const row_bytes = 4 * features + 8;
+    std::size_t const resident = current_rss_bytes();
+    std::size_t const budget = run.ctx.memory_budget_bytes() > resident
+                                   ? run.ctx.memory_budget_bytes() - resident
+                                   : std::size_t{1} << 20;
+    if (run.ctx.memory_budget_bytes() <= resident) {
+      run.logger->warn("score {}: the tables held already use {} of memory_limit {}; scoring in the "
+                   "smallest batches",
+                   name_, format_bytes(resident), format_bytes(run.ctx.memory_budget_bytes()));
+    }
+    BatchPlan plan =
+        plan_batches(run.customers.rows(), row_bytes, row_bytes, budget, device_free_bytes(run.ctx));
+    plan_report = {{"batch_rows", plan.batch_rows}, {"batches", plan.batches}, {"reason", plan.reason}};
+    run.logger->debug("score {}: {}", name_, plan.reason);
+
+    StageProgress progress("score " + name_, run.customers.rows(), *run.logger);
+    std::vector<double> probability(run.customers.rows());
+    std::size_t batch_rows = std::max<std::size_t>(plan.batch_rows, 1);
+    std::size_t done = 0;  // rows [0, done) are scored; a retry resumes there
+    auto const batch_done = [&](std::size_t /*begin*/, std::size_t end) {
+      progress.advance(end - done);
+      done = end;
+    };
+    while (done < run.customers.rows()) {
+      try {
+        model.score(run.ctx, run.customers, path_, batch_rows, probability, batch_done, done);
+      } catch (Error const& error) {
+        if (!may_fall_back(run, error)) throw;
+        if (batch_rows > 1024) {
+          batch_rows /= 2;
+          run.logger->warn("score {}: device failure ({}); retrying with batches of {} rows",
+                       name_, error.what(), batch_rows);
+        } else {
+          run.logger->warn("score {}: device failure ({}); continuing on the CPU", name_,
+                       error.what());
+          run.ctx = cpu_context(run);
+        }
+      }
+    }
+    run.finish(progress);
+    return probability;
+  }
+
+  std::string name_;
+  std::string path_;
+  ModelDocument document_;
+  std::optional<PropensityModel> model_;
+  std::vector<double> probability_;
+  Ranking ranking_;
+};
+
+}  // namespace
+
+std::unique_ptr<NightlyStage> propensity_stage(NightlyPropensity const& entry) {
+  return std::make_unique<PropensityStage>(entry);
+}
+
+}  // namespace cie

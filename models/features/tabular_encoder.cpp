@@ -1,0 +1,299 @@
+#include "models/features/tabular_encoder.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/error.hpp"
+
+namespace cie {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kOtherLevel = "<other>";
+
+/// What stands between a table and the encoder's columns.
+struct SchemaProblems {
+  std::vector<std::string> missing;
+  std::vector<std::string> mismatched;
+  std::vector<std::string> extra;
+
+  [[nodiscard]] bool blocking() const { return !missing.empty() || !mismatched.empty(); }
+  [[nodiscard]] std::string describe() const {
+    std::vector<std::string> parts;
+    if (!missing.empty()) parts.push_back(fmt::format("missing: {}", fmt::join(missing, ", ")));
+    if (!mismatched.empty()) {
+      parts.push_back(fmt::format("type differs: {}", fmt::join(mismatched, ", ")));
+    }
+    if (!extra.empty()) {
+      parts.push_back(fmt::format("extra (not used): {}", fmt::join(extra, ", ")));
+    }
+    return fmt::format("{}", fmt::join(parts, "; "));
+  }
+};
+
+SchemaProblems compare_schema(std::vector<EncodedColumnSpec> const& specs,
+                              CustomerTable const& table) {
+  SchemaProblems problems;
+  for (EncodedColumnSpec const& spec : specs) {
+    TableColumn const* const column = table.find(spec.name);
+    if (column == nullptr) {
+      problems.missing.push_back(spec.name);
+    } else if (column->type != spec.type) {
+      problems.mismatched.push_back(fmt::format("{} ({} in the model, {} in the table)", spec.name,
+                                                column_type_name(spec.type), column_type_name(column->type)));
+    }
+  }
+  for (TableColumn const& column : table.columns) {
+    auto const used = std::any_of(specs.begin(), specs.end(), [&](EncodedColumnSpec const& spec) {
+      return spec.name == column.name;
+    });
+    if (!used) problems.extra.push_back(column.name);
+  }
+  return problems;
+}
+
+std::size_t first_missing_row(TableColumn const& column) {
+  return static_cast<std::size_t>(
+      std::find(column.missing.begin(), column.missing.end(), std::uint8_t{1}) -
+      column.missing.begin());
+}
+
+[[noreturn]] void fail_missing(CustomerTable const& table, std::string const& name,
+                               std::size_t row) {
+  fail(ExitCode::kInputData,
+       "column {}, {}: missing value (the model's missing-value policy for {} is error)", name,
+       table.describe_row(row), name);
+}
+
+[[noreturn]] void fail_log1p(CustomerTable const& table, std::string const& name, std::size_t row) {
+  fail(ExitCode::kInputData,
+       "column {}, {}: log1p needs values > -1 (after floor and clip); use floor:0+log1p for a "
+       "column that can be negative",
+       name, table.describe_row(row));
+}
+
+}  // namespace
+
+std::string_view column_type_name(ColumnType type) {
+  return type == ColumnType::kNumeric ? "numeric" : "categorical";
+}
+
+std::string_view missing_policy_name(MissingPolicy policy) {
+  return policy == MissingPolicy::kError ? "error" : "mean_impute";
+}
+
+std::vector<EncodedColumnSpec> TabularEncoder::default_specs(CustomerTable const& table) {
+  std::vector<EncodedColumnSpec> specs;
+  for (TableColumn const& column : table.columns) {
+    EncodedColumnSpec spec;
+    spec.name = column.name;
+    spec.type = column.type;
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+TabularEncoder::TabularEncoder(std::vector<EncodedColumnSpec> specs) : specs_(std::move(specs)) {
+  CIE_EXPECTS(!specs_.empty(), "a tabular encoder needs at least one column");
+  for (std::size_t j = 0; j < specs_.size(); ++j) {
+    EncodedColumnSpec const& spec = specs_[j];
+    CIE_EXPECTS(!spec.name.empty(), "encoder column {} has an empty name", j + 1);
+    CIE_EXPECTS(spec.type == ColumnType::kNumeric || spec.max_levels >= 1,
+                "column {}: max_levels must be >= 1, got {}", spec.name, spec.max_levels);
+    for (std::size_t other = 0; other < j; ++other) {
+      CIE_EXPECTS(specs_[other].name != spec.name, "encoder column {} is listed twice", spec.name);
+    }
+  }
+}
+
+std::vector<std::string> TabularEncoder::input_columns() const {
+  std::vector<std::string> names;
+  for (EncodedColumnSpec const& spec : specs_) names.push_back(spec.name);
+  return names;
+}
+
+void TabularEncoder::fit(Context const& /*ctx*/, CustomerTable const& training) {
+  SchemaProblems const problems = compare_schema(specs_, training);
+  CIE_EXPECTS(!problems.blocking(), "{}: cannot fit the encoder: {}", training.source,
+              problems.describe());
+  CIE_EXPECTS_DATA(training.rows() > 0, "{}: no rows to fit the encoder on", training.source);
+  fitted_columns_.assign(specs_.size(), Fitted{});
+  for (std::size_t j = 0; j < specs_.size(); ++j) {
+    EncodedColumnSpec const& spec = specs_[j];
+    TableColumn const& column = *training.find(spec.name);
+    Fitted& fitted = fitted_columns_[j];
+    if (spec.type == ColumnType::kCategorical) {
+      // Levels by training count, most frequent first, ties by first appearance in these rows.
+      std::vector<std::size_t> count(column.levels.size(), 0);
+      std::vector<std::size_t> first_row(column.levels.size(), training.rows());
+      for (std::size_t row = 0; row < training.rows(); ++row) {
+        std::int32_t const code = column.codes[row];
+        if (code < 0) continue;
+        auto const level = static_cast<std::size_t>(code);
+        if (count[level]++ == 0) first_row[level] = row;
+      }
+      std::vector<std::size_t> order(column.levels.size());
+      std::iota(order.begin(), order.end(), std::size_t{0});
+      std::erase_if(order, [&](std::size_t level) { return count[level] == 0; });
+      std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return count[a] != count[b] ? count[a] > count[b] : first_row[a] < first_row[b];
+      });
+      order.resize(std::min(order.size(), static_cast<std::size_t>(spec.max_levels)));
+      for (std::size_t const level : order) fitted.levels.push_back(column.levels[level]);
+      continue;
+    }
+    std::size_t const first_missing = first_missing_row(column);
+    if (spec.missing == MissingPolicy::kError && first_missing < training.rows()) {
+      fail_missing(training, spec.name, first_missing);
+    }
+    std::vector<double> values;
+    values.reserve(training.rows());
+    for (std::size_t row = 0; row < training.rows(); ++row) {
+      if (column.missing[row] == 0) values.push_back(column.numbers[row]);
+    }
+    CIE_EXPECTS_DATA(!values.empty(), "{}: column {} has no values to fit on (all {} missing)",
+                     training.source, spec.name, training.rows());
+    if (spec.transform.clip_quantile) {
+      std::vector<double> scratch = values;
+      fitted.clip_value = spec.transform.fit_clip_value(scratch);
+    } else {
+      fitted.clip_value = kNoClip;
+    }
+    values.clear();
+    for (std::size_t row = 0; row < training.rows(); ++row) {
+      if (column.missing[row] != 0) continue;
+      double const value = spec.transform.apply(column.numbers[row], fitted.clip_value);
+      if (std::isnan(value)) fail_log1p(training, spec.name, row);
+      values.push_back(value);
+    }
+    Standardization const standardization = fit_standardization(values);
+    fitted.mean = standardization.mean;
+    fitted.scale = standardization.scale;
+  }
+  names_ = feature_names_of(specs_, fitted_columns_);
+  fitted_ = true;
+}
+
+std::vector<std::string> TabularEncoder::feature_names_of(
+    std::vector<EncodedColumnSpec> const& specs, std::vector<Fitted> const& fitted) {
+  std::vector<std::string> names;
+  for (std::size_t j = 0; j < specs.size(); ++j) {
+    std::string const& name = specs[j].name;
+    if (specs[j].type == ColumnType::kNumeric) {
+      names.push_back(name);
+      if (specs[j].missing == MissingPolicy::kMeanImpute) names.push_back(name + "__missing");
+      continue;
+    }
+    for (std::string const& level : fitted[j].levels) names.push_back(name + "=" + level);
+    names.push_back(fmt::format("{}={}", name, kOtherLevel));
+  }
+  std::unordered_set<std::string_view> seen;
+  for (std::string const& name : names) {
+    CIE_EXPECTS_DATA(seen.insert(name).second,
+                     "two features would both be called '{}'; rename a column or a level", name);
+  }
+  return names;
+}
+
+void TabularEncoder::check_schema(CustomerTable const& table,
+                                  std::string const& model_source) const {
+  SchemaProblems const problems = compare_schema(specs_, table);
+  if (problems.blocking()) {
+    fail(ExitCode::kUsage, "model file {}: the columns of {} do not match the model: {}",
+         model_source, table.source, problems.describe());
+  }
+}
+
+std::vector<float> TabularEncoder::apply(Context const& ctx, CustomerTable const& table) const {
+  std::vector<float> out(table.rows() * names_.size());
+  apply_rows(ctx, table, 0, table.rows(), out.data());
+  return out;
+}
+
+void TabularEncoder::apply_rows(Context const& ctx, CustomerTable const& table, std::size_t begin,
+                                std::size_t end, float* out) const {
+  CIE_ASSERT(fitted_);
+  CIE_ASSERT(begin <= end && end <= table.rows());
+  check_schema(table, "(in memory)");
+  std::size_t const rows = end - begin;
+  auto const count = static_cast<std::ptrdiff_t>(rows);
+  std::size_t feature = 0;
+  for (std::size_t j = 0; j < specs_.size(); ++j) {
+    EncodedColumnSpec const& spec = specs_[j];
+    Fitted const& fitted = fitted_columns_[j];
+    TableColumn const& column = *table.find(spec.name);
+    if (spec.type == ColumnType::kCategorical) {
+      // Table level code -> feature offset; unseen levels and missing values -> <other>.
+      auto const other = static_cast<std::int32_t>(fitted.levels.size());
+      std::unordered_map<std::string_view, std::int32_t> trained;
+      for (std::size_t k = 0; k < fitted.levels.size(); ++k) {
+        trained.emplace(fitted.levels[k], static_cast<std::int32_t>(k));
+      }
+      std::vector<std::int32_t> offset(column.levels.size(), other);
+      for (std::size_t k = 0; k < column.levels.size(); ++k) {
+        auto const found = trained.find(column.levels[k]);
+        if (found != trained.end()) offset[k] = found->second;
+      }
+      float* const block = out + feature * rows;
+      std::fill_n(block, (fitted.levels.size() + 1) * rows, 0.0F);
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static)
+      for (std::ptrdiff_t i = 0; i < count; ++i) {
+        std::int32_t const code = column.codes[begin + static_cast<std::size_t>(i)];
+        std::int32_t const k = code < 0 ? other : offset[static_cast<std::size_t>(code)];
+        block[static_cast<std::size_t>(k) * rows + static_cast<std::size_t>(i)] = 1.0F;
+      }
+      feature += fitted.levels.size() + 1;
+      continue;
+    }
+    bool const impute = spec.missing == MissingPolicy::kMeanImpute;
+    if (!impute) {
+      auto const first = column.missing.begin() + static_cast<std::ptrdiff_t>(begin);
+      auto const missing = std::find(first, first + count, std::uint8_t{1});
+      if (missing != first + count) {
+        fail_missing(table, spec.name, static_cast<std::size_t>(missing - column.missing.begin()));
+      }
+    }
+    float* const values = out + feature * rows;
+    float* const indicator = impute ? values + rows : nullptr;
+    std::size_t first_bad = table.rows();   // log1p of a value <= -1
+    std::size_t first_huge = table.rows();  // beyond float32 once standardized
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static) \
+    reduction(min : first_bad, first_huge)
+    for (std::ptrdiff_t i = 0; i < count; ++i) {
+      auto const slot = static_cast<std::size_t>(i);
+      std::size_t const row = begin + slot;
+      bool const is_missing = column.missing[row] != 0;
+      if (impute) indicator[slot] = is_missing ? 1.0F : 0.0F;
+      values[slot] = 0.0F;  // a missing value: the training mean, standardized
+      if (is_missing) continue;
+      double const value = spec.transform.apply(column.numbers[row], fitted.clip_value);
+      if (std::isnan(value)) {
+        first_bad = std::min(first_bad, row);
+        continue;
+      }
+      float const standardized = static_cast<float>((value - fitted.mean) / fitted.scale);
+      if (!std::isfinite(standardized)) first_huge = std::min(first_huge, row);
+      values[slot] = standardized;
+    }
+    if (first_bad < first_huge) fail_log1p(table, spec.name, first_bad);
+    if (first_huge < table.rows()) {
+      fail(ExitCode::kInputData,
+           "column {}, {}: the value standardizes beyond the float32 range (training mean {}, "
+           "scale {}); clip or log1p the column",
+           spec.name, table.describe_row(first_huge), fitted.mean, fitted.scale);
+    }
+    feature += impute ? 2 : 1;
+  }
+  CIE_ASSERT(feature == names_.size());
+}
+
+}  // namespace cie

@@ -1,0 +1,45 @@
+#include "models/segments/train_segments.hpp"
+
+#include <utility>
+
+namespace cie {
+
+nlohmann::json segment_params_json(SegmentTrainingParams const& params) {
+  KMeansParams const& kmeans = params.kmeans;
+  return {{"n_clusters", kmeans.n_clusters},
+          {"init", kmeans_init_name(kmeans.init)},
+          {"n_init", kmeans.n_init},
+          {"max_iter", kmeans.max_iter},
+          {"tol", kmeans.tol},
+          {"refine", kmeans_refine_name(kmeans.refine)},
+          {"seed", kmeans.seed},
+          {"weights_column", params.weights_column}};
+}
+
+TrainedSegments train_segments(Context const& ctx, FeaturePipeline pipeline,
+                               SegmentTrainingParams const& params, RawColumns const& raw,
+                               std::span<float const> weights) {
+  pipeline.fit(ctx, raw);
+  std::vector<float> prepared = pipeline.apply(ctx, raw);
+  FeatureMatrix const x{prepared.data(), raw.rows, pipeline.size()};
+  KMeansResult result = kmeans_fit(ctx, params.kmeans, x, weights);
+  ClusterMetrics const metrics =
+      cluster_metrics(ctx, params.metrics, x, result.labels, params.kmeans.n_clusters);
+  SegmentModel model(std::move(pipeline), result.centroids, params.kmeans.n_clusters);
+  ModelDocument document = model.to_document();
+  document.params = segment_params_json(params);
+  document.training_metrics = {{"inertia", result.inertia},
+                               {"iterations", result.iterations},
+                               {"converged", result.converged},
+                               {"refine_moves", result.refine_moves},
+                               {"silhouette", metrics.silhouette},
+                               {"silhouette_rows", metrics.silhouette_rows},
+                               {"silhouette_sampled", metrics.silhouette_sampled},
+                               {"davies_bouldin", metrics.davies_bouldin},
+                               {"calinski_harabasz", metrics.calinski_harabasz},
+                               {"device", ctx.device_name()}};
+  document.training_data = fingerprint_matrix(prepared, raw.rows);
+  return {std::move(model), std::move(result), metrics, std::move(prepared), std::move(document)};
+}
+
+}  // namespace cie
