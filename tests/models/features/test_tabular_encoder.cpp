@@ -255,8 +255,11 @@ TEST(TabularEncoder, ApplyRowsEqualsApplyOnSelectRowsAndWritesEverySlot) {
     std::vector<float> batch(rows.size() * features, std::nanf(""));
     encoder.apply_rows(ctx(), table, begin, end, batch.data());
     ASSERT_EQ(batch.size(), expected.size());
-    EXPECT_EQ(std::memcmp(batch.data(), expected.data(), batch.size() * sizeof(float)), 0)
-        << "rows [" << begin << ", " << end << ")";
+    // memcmp of two empty vectors' null pointers is undefined behaviour: compare only rows.
+    if (!batch.empty()) {
+      EXPECT_EQ(std::memcmp(batch.data(), expected.data(), batch.size() * sizeof(float)), 0)
+          << "rows [" << begin << ", " << end << ")";
+    }
   }
 }
 
