@@ -15,6 +15,7 @@
 
 #include "core/atomic_file.hpp"
 #include "host/cli/commands.hpp"
+#include "host/io/output_paths.hpp"
 #include "host/cli/propensity_options.hpp"
 #include "host/cli/table_inputs.hpp"
 #include "core/error.hpp"
@@ -100,7 +101,16 @@ std::string top_coefficients(PropensityModel const& model, std::size_t count) {
   return out;
 }
 
+/// The --table files as inputs of check_output_paths.
+std::vector<NamedPath> table_paths(TableInputs const& inputs) {
+  std::vector<NamedPath> paths;
+  for (std::string const& path : inputs.paths) paths.push_back({path, "--table"});
+  return paths;
+}
+
 void run_train(GlobalOptions const& global, TrainOptions const& options) {
+  check_output_paths(table_paths(options.inputs),
+                     {{options.model_path, "--model"}, {options.report_path, "--report"}});
   Context ctx = make_context(global);
   PropensityParams const params = options.params(ctx);
   std::vector<JoinSide> sides;
@@ -236,6 +246,9 @@ struct ScoreOptions {
 };
 
 void run_score(GlobalOptions const& global, ScoreOptions const& options) {
+  std::vector<NamedPath> inputs = table_paths(options.inputs);
+  inputs.push_back({options.model_path, "--model"});
+  check_output_paths(inputs, {{options.out_path, "--out"}});
   CIE_EXPECTS(options.batch_rows > 0, "--batch-rows must be >= 1");
   CIE_EXPECTS(options.bins >= 2 && options.bins <= 100, "--bins must be in [2, 100], got {}",
               options.bins);

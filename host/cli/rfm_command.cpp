@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "host/cli/commands.hpp"
+#include "host/io/output_paths.hpp"
 #include "core/date.hpp"
 #include "core/error.hpp"
 #include "host/io/rfm_output.hpp"
@@ -56,6 +57,9 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 void run_rfm(GlobalOptions const& global, RfmOptions const& options) {
   // Every option is checked before any heavy work starts.
   TransactionsFormat format = options.input.to_format();
+  check_output_paths({{options.transactions_path, "--transactions"},
+                      {options.segments_path, "--segments"}},
+                     {{options.out_path, "--out"}, {format.quarantine_path, "--bad-rows quarantine"}});
   RfmParams params = to_params(options);
   SegmentTable segments =
       options.segments_path.empty()

@@ -21,6 +21,7 @@
 
 #include "core/atomic_file.hpp"
 #include "host/cli/commands.hpp"
+#include "host/io/output_paths.hpp"
 #include "host/cli/segment_options.hpp"
 #include "host/cli/segment_report.hpp"
 #include "core/customer_table.hpp"
@@ -173,6 +174,8 @@ void run_fit(GlobalOptions const& global, TrainingOptions const& options, std::s
   std::vector<int> const ks = parse_k_range(k_text);
   CIE_EXPECTS(ks.size() == 1, "--k: fit takes one k, got the range {} (use cie segment select)",
               k_text);
+  check_output_paths({{options.input.input_path, "--input"}},
+                     {{model_path, "--model"}, {out_path, "--out"}});
   Context ctx = make_context(global);
   SegmentTrainingParams params;
   params.kmeans = options.kmeans_params(ctx, ks.front());
@@ -214,6 +217,8 @@ void run_fit(GlobalOptions const& global, TrainingOptions const& options, std::s
 
 void run_assign(GlobalOptions const& global, InputOptions const& input,
                 std::string const& model_path, std::string const& out_path) {
+  check_output_paths({{input.input_path, "--input"}, {model_path, "--model"}},
+                     {{out_path, "--out"}});
   ModelDocument const document = read_model_file(model_path, kSegmentModelKind);
   SegmentModel const model = SegmentModel::from_document(document, model_path);
   FeaturePipeline const& pipeline = model.pipeline();

@@ -1,12 +1,19 @@
 #include "host/pipeline/nightly.hpp"
 
+#include <algorithm>
+#include <filesystem>
+
 #include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "host/io/output_paths.hpp"
 #include "host/pipeline/nightly_report.hpp"
 #include "host/pipeline/nightly_run.hpp"
 #include "kernels/device.hpp"
 
 namespace cie {
 namespace {
+
+namespace fs = std::filesystem;
 
 /// The stages of a run, in order. A new stage is one file in host/pipeline/stages/ and one line
 /// here.
@@ -23,10 +30,46 @@ std::vector<std::unique_ptr<NightlyStage>> nightly_stages(NightlyConfig const& c
   return stages;
 }
 
+/// Outputs replace no input and no other output, and no input lives in the output directory,
+/// which each publish replaces whole.
+void check_paths(NightlyConfig const& config) {
+  std::string const where = config.source + ": ";
+  std::vector<NamedPath> inputs = {{config.transactions, where + "[inputs] transactions"},
+                                   {config.attributes, where + "[inputs] attributes"},
+                                   {config.segment_table, where + "[rfm] segments"},
+                                   {config.segments.model, where + "[segments] model"}};
+  for (NightlyPropensity const& entry : config.propensity) {
+    inputs.push_back({entry.model, where + "[[propensity]] '" + entry.name + "' model"});
+  }
+  fs::path directory = fs::absolute(config.output_directory).lexically_normal();
+  if (!directory.has_filename()) directory = directory.parent_path();  // "out/" as "out"
+  auto const in_output = [&](std::string const& file) {
+    return (directory / file).string();
+  };
+  std::vector<NamedPath> outputs = {
+      {in_output(config.customers_file), where + "[output] customers"},
+      {in_output(config.report_file), where + "[output] report"},
+      {config.transactions_format.quarantine_path, where + "[inputs] bad_rows quarantine"}};
+  if (config.segments.retrain) {
+    outputs.push_back({in_output("segments_model.json"), where + "the retrained segments model"});
+  }
+  check_output_paths(inputs, outputs);
+  for (NamedPath const& input : inputs) {
+    if (input.path.empty()) continue;
+    fs::path const file = fs::absolute(input.path).lexically_normal();
+    auto const [end, _] = std::mismatch(directory.begin(), directory.end(), file.begin(), file.end());
+    CIE_EXPECTS(end != directory.end(),
+                "{} {} is inside the output directory {}, which each run replaces whole; keep "
+                "inputs elsewhere",
+                input.setting, input.path, config.output_directory);
+  }
+}
+
 }  // namespace
 
 nlohmann::json run_nightly(NightlyConfig const& config, std::shared_ptr<Logger> logger) {
-  NightlyRun run{config, logger};
+  check_paths(config);
+  NightlyRun run(config, logger);
   std::vector<std::unique_ptr<NightlyStage>> const stages = nightly_stages(config);
   // Everything that can be checked without reading the data is checked first.
   for (auto const& stage : stages) stage->check(run);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/context.hpp"
@@ -24,6 +25,9 @@ namespace cie {
 
 /// What the stages of one run share; stages fill it in list order.
 struct NightlyRun {
+  NightlyRun(NightlyConfig const& run_config, std::shared_ptr<Logger> run_logger)
+      : config(run_config), logger(std::move(run_logger)) {}
+
   NightlyConfig const& config;
   std::shared_ptr<Logger> logger;
   /// The CPU until the checks have passed, then the configured device.
