@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debian_packages=(
-  build-essential cmake ninja-build pkg-config time python3-venv
+  build-essential cmake ninja-build ccache pkg-config time python3-venv
   libeigen3-dev libcli11-dev libfmt-dev libtomlplusplus-dev libfast-float-dev
   libxxhash-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
