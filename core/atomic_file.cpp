@@ -1,6 +1,11 @@
 #include "core/atomic_file.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <string_view>
 
 #include <atomic>
 #include <cerrno>
@@ -12,10 +17,39 @@
 
 namespace cie {
 namespace {
+
 std::atomic<unsigned> temporary_counter{0};
+
+/// Removes "<target>.tmp-<pid>-<n>" files beside `target` whose process no longer runs.
+void remove_dead_temporaries(std::string const& target) {
+  namespace fs = std::filesystem;
+  fs::path const path(target);
+  fs::path const directory = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  std::string const prefix = path.filename().string() + ".tmp-";
+  std::error_code error;
+  for (fs::directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
+    std::string const name = it->path().filename().string();
+    if (!name.starts_with(prefix)) continue;
+    std::string_view rest = std::string_view(name).substr(prefix.size());
+    std::size_t const dash = rest.find('-');
+    if (dash == std::string_view::npos || dash == 0 || dash + 1 == rest.size()) continue;
+    auto const digits = [](std::string_view text) {
+      return text.find_first_not_of("0123456789") == std::string_view::npos;
+    };
+    if (!digits(rest.substr(0, dash)) || !digits(rest.substr(dash + 1))) continue;
+    long const pid = std::strtol(std::string(rest.substr(0, dash)).c_str(), nullptr, 10);
+    if (pid <= 0 || pid == ::getpid()) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // still running
+    if (!it->is_regular_file(error)) continue;
+    fs::remove(it->path(), error);
+    error.clear();
+  }
 }
 
+}  // namespace
+
 AtomicFile::AtomicFile(std::string target) : target_(std::move(target)) {
+  remove_dead_temporaries(target_);
   temporary_ = fmt::format("{}.tmp-{}-{}", target_, ::getpid(), temporary_counter++);
   file_ = std::fopen(temporary_.c_str(), "wb");
   if (file_ == nullptr) {
@@ -39,6 +73,11 @@ void AtomicFile::write(std::string_view bytes) {
 
 void AtomicFile::commit() {
   CIE_ASSERT(file_ != nullptr);
+  // A replaced file keeps its permission bits.
+  struct stat previous {};
+  if (::stat(target_.c_str(), &previous) == 0 && S_ISREG(previous.st_mode)) {
+    ::fchmod(::fileno(file_), previous.st_mode & 07777);
+  }
   bool ok = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
   int error = errno;
   ok = (std::fclose(file_) == 0) && ok;

@@ -3,7 +3,10 @@
 // AtomicFile writes to a temporary file beside the target (same directory, so the final rename
 // is atomic on POSIX file systems) and renames it over the target on commit(). Destroyed without
 // commit() (an exception, an early return), it removes the temporary file and leaves any
-// previous target untouched.
+// previous target untouched. A replaced target keeps its permission bits (a chmod 600 output
+// stays 600); a new one gets the umask's. Temporaries that a killed cie left beside the same
+// target (its "<target>.tmp-<pid>-<n>" names, whose process is gone) are removed when the next
+// AtomicFile for that target opens; nothing else is ever removed.
 #pragma once
 
 #include <cstdio>

@@ -48,8 +48,22 @@ json const& member(json const& object, char const* key, json::value_t type,
                        (type == json::value_t::number_unsigned && found->is_number_integer() &&
                         found->get<std::int64_t>() >= 0);
   if (!matches) {
+    // type_name() says "number" for every kind of number: say which one was expected.
+    auto const describe = [](json::value_t t, json const* value) -> std::string {
+      switch (t) {
+        case json::value_t::number_unsigned:
+          return "whole number >= 0";
+        case json::value_t::number_integer:
+          return value != nullptr && value->get<std::int64_t>() < 0 ? "negative whole number"
+                                                                     : "whole number";
+        case json::value_t::number_float:
+          return value != nullptr ? "fractional number" : "number";
+        default:
+          return json(t).type_name();
+      }
+    };
     fail(ExitCode::kUsage, "model file {} is damaged: '{}' in {} is a {}, expected a {}", source,
-         key, what, found->type_name(), json(type).type_name());
+         key, what, describe(found->type(), &*found), describe(type, nullptr));
   }
   return *found;
 }
@@ -89,6 +103,8 @@ ModelDocument parse_model_file(std::string_view text, std::string const& source,
     document = json::parse(text);
   } catch (json::parse_error const& e) {
     fail(ExitCode::kUsage, "model file {} is damaged: not valid JSON (byte {})", source, e.byte);
+  } catch (json::exception const& e) {  // e.g. a number out of range (1e999)
+    fail(ExitCode::kUsage, "model file {} is damaged: {}", source, e.what());
   }
   CIE_EXPECTS(document.is_object(), "model file {} is damaged: not a JSON object", source);
   std::string_view const top = "the document";

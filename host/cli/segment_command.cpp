@@ -139,6 +139,8 @@ void run_select(GlobalOptions const& global, TrainingOptions const& options,
   ClusterMetricsParams const metrics_params = options.metrics_params(ctx);
   TrainingData const data = prepare_training(ctx, options, pipeline);
   FeatureMatrix const x = data.matrix(pipeline);
+  // Every k is checked against the rows (and every setting against its range) before any fit.
+  options.kmeans_params(ctx, ks.back()).validate(x.rows, x.cols);
 
   std::string out =
       fmt::format("k-means model selection on {}: {} customers from {}\n  features: {}\n",

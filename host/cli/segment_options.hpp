@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -130,6 +131,9 @@ inline std::vector<int> parse_k_range(std::string const& text) {
   int const last =
       dots == std::string::npos ? first : parse_int(std::string_view(text).substr(dots + 2));
   CIE_EXPECTS(first <= last, "--k: the range {} is empty", text);
+  constexpr int kMaxValues = 1000;
+  CIE_EXPECTS(last - first < kMaxValues, "--k: the range {} has {} values; select fits at most {}",
+              text, static_cast<std::int64_t>(last) - first + 1, kMaxValues);
   std::vector<int> ks;
   for (int k = first; k <= last; ++k) ks.push_back(k);
   return ks;

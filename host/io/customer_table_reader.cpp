@@ -315,7 +315,8 @@ CustomerTable parse_customer_table(std::string_view text, std::string const& sou
 }
 
 CustomerTable read_customer_table(std::string const& path, CustomerTableRequest const& request) {
-  return parse_customer_table(read_text_file(path), path, request);
+  return parse_customer_table(
+      read_text_file(path, std::numeric_limits<std::size_t>::max()), path, request);
 }
 
 }  // namespace cie

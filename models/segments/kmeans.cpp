@@ -229,10 +229,12 @@ void KMeansParams::validate(std::size_t rows, std::size_t cols) const {
   CIE_EXPECTS(std::isfinite(oversampling_factor) && oversampling_factor > 0.0,
               "oversampling_factor must be finite and > 0, got {}", oversampling_factor);
   CIE_EXPECTS(init_rounds >= 1, "init_rounds must be >= 1, got {}", init_rounds);
-  CIE_EXPECTS(n_init >= 1, "n_init must be >= 1, got {}", n_init);
+  CIE_EXPECTS(n_init >= 1 && n_init <= kMaxInit, "n_init must be in [1, {}], got {}", kMaxInit,
+              n_init);
   CIE_EXPECTS(init != KMeansInit::kGiven || n_init == 1,
               "n_init must be 1 when the initial centroids are given, got {}", n_init);
-  CIE_EXPECTS(max_iter >= 1, "max_iter must be >= 1, got {}", max_iter);
+  CIE_EXPECTS(max_iter >= 1 && max_iter <= kMaxIter, "max_iter must be in [1, {}], got {}",
+              kMaxIter, max_iter);
   CIE_EXPECTS(std::isfinite(tol) && tol >= 0.0, "tol must be finite and >= 0, got {}", tol);
   if (init == KMeansInit::kGiven) {
     std::size_t const expected = static_cast<std::size_t>(n_clusters) * cols;

@@ -46,6 +46,11 @@ KMeansRefine parse_kmeans_refine(std::string_view text, std::string_view setting
 char const* kmeans_refine_name(KMeansRefine refine);
 
 struct KMeansParams {
+  /// Upper bounds of n_init and max_iter: far past any useful value, so a typo cannot run for
+  /// days.
+  static constexpr int kMaxInit = 1000;
+  static constexpr int kMaxIter = 1'000'000;
+
   /// Number of clusters k; 1 <= k <= rows.
   int n_clusters = 8;
   /// How the first centroids are chosen.

@@ -234,5 +234,29 @@ TEST(SegmentCli, BadOptionsAreUsageErrors) {
   EXPECT_THAT(run.err, HasSubstr("--refine: expected hartigan or none, got 'macqueen'"));
 }
 
+
+TEST(SegmentCli, CountsAreBoundedAndCheckedAgainstTheRowsBeforeAnyFit) {
+  cie::testing::TempDir dir;
+  spit(dir.file("rfm.csv"), kRfmTable);
+  struct Case {
+    std::string arguments;
+    std::string message;
+  };
+  std::string const input = " --input " + dir.file("rfm.csv");
+  for (Case const& c : std::vector<Case>{
+           {"segment select --k 2..1000000" + input, "select fits at most 1000"},
+           {"segment select --k 2..13" + input, "n_clusters (k) = 13 is more than the 12 rows"},
+           {"segment select --k 2..3 --n-init 100000" + input, "n_init must be in [1, 1000]"},
+           {"segment fit --k 2 --max-iter 0 --model " + dir.file("m.json") + input,
+            "max_iter must be in [1, 1000000]"},
+       }) {
+    RunResult const result = run_on_cpu(dir, c.arguments);
+    EXPECT_EQ(result.exit_code, 2) << c.arguments << "\n" << result.err;
+    EXPECT_THAT(result.err, HasSubstr(c.message)) << c.arguments;
+    // Refused before fitting: no line of results was printed.
+    EXPECT_THAT(result.out, Not(HasSubstr("inertia"))) << c.arguments;
+  }
+}
+
 }  // namespace
 }  // namespace cie

@@ -116,5 +116,35 @@ TEST(ModelFile, UnreadableFileIsAUsageError) {
   }
 }
 
+
+TEST(ModelFile, ANumberOutOfRangeIsADamagedFileNotAnInternalError) {
+  std::string text = model_file_text(sample_document());
+  text.replace(text.find("12.5"), 4, "1e999");
+  EXPECT_THAT(error_of(text, "kmeans"), HasSubstr("model file m.json is damaged"));
+}
+
+TEST(ModelFile, AWrongKindOfNumberIsNamedExactly) {
+  nlohmann::json document = nlohmann::json::parse(model_file_text(sample_document()));
+  document["training_data"]["rows"] = -3;
+  document.erase("checksum");
+  document["checksum"] = xxh64_hex(document.dump());
+  EXPECT_THAT(error_of(document.dump(), "kmeans"),
+              HasSubstr("'rows' in training_data is a negative whole number, expected a whole "
+                        "number >= 0"));
+}
+
+TEST(ModelFile, ADeviceOrDirectoryIsRefusedWithoutReadingIt) {
+  cie::testing::TempDir dir;
+  for (std::string const& path : {std::string("/dev/zero"), dir.path().string()}) {
+    try {
+      (void)read_model_file(path, "kmeans");
+      FAIL() << "no error for " << path;
+    } catch (Error const& e) {
+      EXPECT_EQ(e.code(), ExitCode::kUsage);
+      EXPECT_THAT(e.what(), HasSubstr("not a regular file"));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace cie
