@@ -15,6 +15,7 @@ void add_run_command(CLI::App& app, GlobalOptions const& global) {
   struct RunOptions {
     std::string config_path;
     std::string as_of;
+    bool wait = false;
   };
   auto options = std::make_shared<RunOptions>();
   CLI::App* run = app.add_subcommand(
@@ -22,6 +23,8 @@ void add_run_command(CLI::App& app, GlobalOptions const& global) {
   run->fallthrough();
   run->add_option("config", options->config_path, "the run's TOML configuration")->required();
   run->add_option("--as-of", options->as_of, "analysis date, overriding [run] as_of");
+  run->add_flag("--wait", options->wait,
+                "wait for another run on the same output directory instead of failing");
   run->callback([options, &global, &app] {
     NightlyConfig config = read_nightly_config(options->config_path);
     if (!options->as_of.empty()) {
@@ -30,6 +33,7 @@ void add_run_command(CLI::App& app, GlobalOptions const& global) {
                   options->as_of);
       config.as_of_day = day;
     }
+    config.wait_for_lock = options->wait;
     if (app.get_option("--device")->count() > 0) config.device = global.device;
     if (app.get_option("--threads")->count() > 0) config.threads = global.threads;
     if (app.get_option("--seed")->count() > 0) config.seed = global.seed;

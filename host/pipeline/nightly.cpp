@@ -6,6 +6,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "host/io/output_paths.hpp"
+#include "host/pipeline/publish.hpp"
 #include "host/pipeline/nightly_report.hpp"
 #include "host/pipeline/nightly_run.hpp"
 #include "kernels/device.hpp"
@@ -74,11 +75,18 @@ nlohmann::json run_nightly(NightlyConfig const& config, std::shared_ptr<Logger> 
   // Everything that can be checked without reading the data is checked first.
   for (auto const& stage : stages) stage->check(run);
 
+  OutputLock const lock(config.output_directory, config.wait_for_lock);
   PublishRecovery const recovery = recover_interrupted_publish(config.output_directory);
   if (recovery.restored_previous) {
     logger->warn("{}: restored the previous outputs left by an interrupted publish",
                  config.output_directory);
   }
+  auto const top_level = [](std::string const& file) {
+    return fs::path(file).begin()->string();
+  };
+  check_output_directory_owned(config.output_directory,
+                               {top_level(config.customers_file), top_level(config.report_file),
+                                "segments_model.json"});
   OutputStaging staging(config.output_directory);
   run.staging = &staging;
   ContextOptions options;

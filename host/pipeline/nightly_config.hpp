@@ -78,6 +78,9 @@ struct NightlyConfig {
   std::string output_directory;
   std::string customers_file = "customers.csv";
   std::string report_file = "run_report.json";
+  /// Wait for another run on the same output directory to finish (`cie run --wait`) instead of
+  /// failing at once.
+  bool wait_for_lock = false;
 };
 
 /// Parses `text` (the TOML file `source`), resolving relative paths against its directory, and

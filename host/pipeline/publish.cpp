@@ -1,17 +1,23 @@
 #include "host/pipeline/publish.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <set>
 #include <system_error>
+
+#include <fmt/ranges.h>
 
 #include "core/error.hpp"
 
@@ -116,7 +122,82 @@ void publish_by_two_renames(fs::path const& staging, fs::path const& output) {
   }
 }
 
+/// Lists the staging directory's entries in its marker file.
+void write_marker(fs::path const& staging) {
+  std::vector<std::string> names;
+  for (fs::directory_entry const& entry : fs::directory_iterator(staging)) {
+    std::string name = entry.path().filename().string();
+    if (name != kPublishedMarker) names.push_back(std::move(name));
+  }
+  std::sort(names.begin(), names.end());
+  std::string text;
+  for (std::string const& name : names) text += name + "\n";
+  std::FILE* file = std::fopen((staging / kPublishedMarker).c_str(), "wb");
+  bool ok = file != nullptr && std::fwrite(text.data(), 1, text.size(), file) == text.size();
+  ok = file != nullptr && std::fclose(file) == 0 && ok;
+  if (!ok) fail(ExitCode::kInternal, "writing {} failed", (staging / kPublishedMarker).string());
+}
+
 }  // namespace
+
+OutputLock::OutputLock(std::string const& output_directory, bool wait) {
+  fs::path const output = resolve_output(output_directory);
+  std::error_code error;
+  fs::create_directories(output.parent_path(), error);
+  if (error) {
+    fail(ExitCode::kUsage, "cannot create directory {} for output directory {}: {}",
+         output.parent_path().string(), output.string(), error.message());
+  }
+  fs::path const lock = output.parent_path() / fmt::format(".{}.lock", output.filename().string());
+  fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd_ < 0) {
+    fail(ExitCode::kUsage, "cannot create lock file {}: {}", lock.string(), std::strerror(errno));
+  }
+  if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
+  int const busy = errno;
+  if (busy == EWOULDBLOCK && wait) {
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno != EINTR) break;
+    }
+    return;
+  }
+  ::close(fd_);
+  fd_ = -1;
+  fail(ExitCode::kUsage,
+       "another cie run is publishing to {} (it holds {}); wait for it to finish, or pass --wait",
+       output.string(), lock.string());
+}
+
+OutputLock::~OutputLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the lock
+}
+
+void check_output_directory_owned(std::string const& output_directory,
+                                  std::vector<std::string> const& own_names) {
+  fs::path const output = resolve_output(output_directory);
+  std::error_code error;
+  if (!fs::is_directory(output, error)) return;
+  std::set<std::string> owned(own_names.begin(), own_names.end());
+  owned.insert(kPublishedMarker);
+  std::ifstream marker(output / kPublishedMarker);
+  for (std::string line; std::getline(marker, line);) owned.insert(line);
+  std::vector<std::string> foreign;
+  for (fs::directory_iterator it(output, error), end; !error && it != end; it.increment(error)) {
+    std::string name = it->path().filename().string();
+    if (!owned.contains(name)) foreign.push_back(std::move(name));
+  }
+  if (error) fail(ExitCode::kUsage, "cannot list output directory {}: {}", output.string(),
+                  error.message());
+  if (foreign.empty()) return;
+  std::sort(foreign.begin(), foreign.end());
+  std::size_t const shown = std::min<std::size_t>(foreign.size(), 5);
+  fail(ExitCode::kUsage,
+       "output directory {} holds {} {} that cie did not publish there ({}{}); each run replaces "
+       "the whole directory, so name an empty or cie-only directory",
+       output.string(), foreign.size(), foreign.size() == 1 ? "entry" : "entries",
+       fmt::join(foreign.begin(), foreign.begin() + static_cast<std::ptrdiff_t>(shown), ", "),
+       foreign.size() > shown ? ", ..." : "");
+}
 
 std::string previous_outputs_path(std::string const& output_directory) {
   return previous_path(resolve_output(output_directory)).string();
@@ -176,6 +257,11 @@ void OutputStaging::commit(PublishMethod method) {
   CIE_ASSERT(!committed_);
   fs::path const staging(staging_);
   fs::path const output(output_);
+  write_marker(staging);
+  struct stat previous {};
+  if (::stat(output.c_str(), &previous) == 0 && S_ISDIR(previous.st_mode)) {
+    ::chmod(staging.c_str(), previous.st_mode & 07777);  // D keeps its permission bits
+  }
   sync_tree(staging);
 
   if (!present(output)) {

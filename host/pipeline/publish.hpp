@@ -28,11 +28,18 @@
 // failure after staging succeeded (fsync, rename) is an unexpected system failure (exit 1),
 // also naming the paths.
 //
-// Two runs publishing to the same D at the same time are not supported (the later commit wins);
-// the scheduler runs one nightly run at a time.
+// Ownership: D holds only what cie published. commit() writes the marker file D/.cie-published
+// listing the entries it published, and check_output_directory_owned() refuses, before a run
+// reads anything, a D holding anything else (an input, another program's files, D = "."), so a
+// publish never removes a file cie did not write. The published directory keeps D's permission
+// bits (a chmod 700 D stays 700).
+//
+// Two runs on one D: OutputLock holds an exclusive lock (flock) on the file .<D>.lock beside D
+// for the whole run; a second run fails at once naming the lock, or waits for it.
 #pragma once
 
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace cie {
@@ -93,6 +100,30 @@ struct PublishRecovery {
 ///    whose pid has been reused by an unrelated process waits for a later run.
 /// Missing parent directory: nothing to do. Errors are internal errors (exit 1) naming the path.
 PublishRecovery recover_interrupted_publish(std::string const& output_directory);
+
+/// An exclusive lock on output directory D for as long as it lives: flock on .<D>.lock beside D
+/// (created if missing, with D's parent; never removed, so every run locks the same file). When
+/// another process holds it: with `wait`, blocks until it is released; otherwise a usage error
+/// (exit 2) naming D and the lock file.
+class OutputLock {
+ public:
+  OutputLock(std::string const& output_directory, bool wait);
+  OutputLock(OutputLock const&) = delete;
+  OutputLock& operator=(OutputLock const&) = delete;
+  ~OutputLock();
+
+ private:
+  int fd_ = -1;
+};
+
+/// The marker of the entries cie published in D.
+inline constexpr char kPublishedMarker[] = ".cie-published";
+
+/// A usage error (exit 2) when D exists and holds an entry that cie did not publish there: one
+/// not listed in D/.cie-published and not in `own_names` (the names this run publishes, so a D
+/// written by an older cie without the marker is accepted). A missing or empty D passes.
+void check_output_directory_owned(std::string const& output_directory,
+                                  std::vector<std::string> const& own_names);
 
 /// The fallback's name for the previous outputs of `output_directory`: "<parent>/.<name>.previous".
 std::string previous_outputs_path(std::string const& output_directory);

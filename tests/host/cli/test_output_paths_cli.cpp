@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,13 @@ TEST_F(OutputPathsCli, TheNightlyRunNeverWritesOverItsInputs) {
                  "is the same file as " + work.file("model.toml") + ": [output] customers");
   spit(work.file("inside.toml"), config(d + "/data", "customers.csv"));
   expect_refused("run " + work.file("inside.toml"), "is inside the output directory");
+
+  // An output directory holding someone else's file: refused, the file kept.
+  std::filesystem::create_directory(work.file("shared"));
+  spit(work.file("shared/notes.txt"), "not cie's\n");
+  spit(work.file("shared.toml"), config(work.file("shared"), "customers.csv"));
+  expect_refused("run " + work.file("shared.toml"), "did not publish there (notes.txt)");
+  EXPECT_EQ(slurp(work.file("shared/notes.txt")), "not cie's\n");
 }
 
 }  // namespace

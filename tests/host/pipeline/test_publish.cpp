@@ -66,7 +66,8 @@ TEST_P(PublishOver, ReplacesTheWholeDirectoryAndLeavesNothingBeside) {
     write_file_atomically(staging.path("c.csv"), "new c\n");
     staging.commit(GetParam());
   }
-  EXPECT_EQ(names_in(output), (std::set<std::string>{"a.csv", "c.csv"}));  // b.csv is gone
+  // b.csv is gone; the marker lists what was published.
+  EXPECT_EQ(names_in(output), (std::set<std::string>{kPublishedMarker, "a.csv", "c.csv"}));
   EXPECT_EQ(slurp(output + "/a.csv"), "new a\n");
   EXPECT_EQ(slurp(output + "/c.csv"), "new c\n");
   EXPECT_EQ(names_in(dir.path()), std::set<std::string>{"out"});
@@ -231,8 +232,72 @@ TEST(PublishRecovery, ARunKilledWhileWritingLeavesTheOutputsAndIsCleanedUpByTheN
   OutputStaging next(output);
   write_file_atomically(next.path("a.csv"), "next a\n");
   next.commit();
-  EXPECT_EQ(names_in(output), std::set<std::string>{"a.csv"});
+  EXPECT_EQ(names_in(output), (std::set<std::string>{kPublishedMarker, "a.csv"}));
   EXPECT_EQ(slurp(output + "/a.csv"), "next a\n");
+}
+
+TEST(PublishOwnership, CommitListsWhatItPublishedAndKeepsTheDirectoryMode) {
+  TempDir dir;
+  std::string const output = dir.file("out");
+  fs::create_directory(output);
+  fs::permissions(output, fs::perms::owner_all);  // chmod 700
+  OutputStaging staging(output);
+  write_file_atomically(staging.path("customers.csv"), "c\n");
+  write_file_atomically(staging.path("run_report.json"), "{}\n");
+  staging.commit();
+  EXPECT_EQ(slurp(output + "/" + kPublishedMarker), "customers.csv\nrun_report.json\n");
+  EXPECT_EQ(fs::status(output).permissions() & fs::perms::all, fs::perms::owner_all);
+  EXPECT_NO_THROW(check_output_directory_owned(output, {}));
+}
+
+TEST(PublishOwnership, ADirectoryWithFilesCieDidNotPublishIsRefused) {
+  TempDir dir;
+  std::string const output = dir.file("out");
+  EXPECT_NO_THROW(check_output_directory_owned(output, {"customers.csv"}));  // missing
+  fs::create_directory(output);
+  EXPECT_NO_THROW(check_output_directory_owned(output, {"customers.csv"}));  // empty
+  spit(output + "/customers.csv", "from an older cie, without the marker\n");
+  EXPECT_NO_THROW(check_output_directory_owned(output, {"customers.csv"}));
+  spit(output + "/transactions.csv", "an input the operator keeps here\n");
+  expect_error([&] { check_output_directory_owned(output, {"customers.csv"}); }, ExitCode::kUsage,
+               "holds 1 entry that cie did not publish there (transactions.csv)");
+  EXPECT_EQ(slurp(output + "/transactions.csv"), "an input the operator keeps here\n");
+}
+
+TEST(PublishLock, ASecondRunOnTheSameDirectoryIsRefusedWhileTheFirstHoldsIt) {
+  TempDir dir;
+  std::string const output = dir.file("nested/out");
+  {
+    OutputLock const first(output, false);
+    expect_error([&] { OutputLock const second(output, false); }, ExitCode::kUsage,
+                 "another cie run is publishing to");
+    EXPECT_NO_THROW(OutputLock const other(dir.file("other"), false));
+  }
+  EXPECT_NO_THROW(OutputLock const again(output, false));  // released with the first
+  EXPECT_TRUE(fs::exists(dir.file("nested/.out.lock")));
+}
+
+TEST(PublishLock, WaitBlocksUntilTheHolderIsDone) {
+  TempDir dir;
+  std::string const output = dir.file("out");
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  pid_t const child = ::fork();
+  if (child == 0) {
+    OutputLock const held(output, false);
+    char const byte = 1;
+    (void)!::write(ready[1], &byte, 1);
+    ::usleep(300'000);
+    ::_exit(0);
+  }
+  char byte = 0;
+  ASSERT_EQ(::read(ready[0], &byte, 1), 1);
+  expect_error([&] { OutputLock const busy(output, false); }, ExitCode::kUsage, "--wait");
+  EXPECT_NO_THROW(OutputLock const waited(output, true));
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ::close(ready[0]);
+  ::close(ready[1]);
 }
 
 }  // namespace
