@@ -130,14 +130,30 @@ double ColumnTransform::apply(double x, double clip_value) const noexcept {
 }
 
 Standardization fit_standardization(std::span<double const> values) {
+  // A constant column (every value equal, exactly): scale 1, as StandardScaler, and its own value
+  // as the mean, so it standardizes to exactly 0 (summing n equal values may not give n x).
+  double const first = values.front();
+  if (std::all_of(values.begin(), values.end(), [&](double x) { return x == first; })) {
+    return {first, 1.0};
+  }
+  // Sums over values near the double limit overflow: work on values scaled by a power of two
+  // that brings the largest magnitude into [0.5, 1). Power-of-two scaling is exact, so for
+  // ordinary data the result has the same bits as the unscaled two-pass computation.
+  double largest = 0.0;
+  for (double const x : values) largest = std::max(largest, std::abs(x));
+  int exponent = 0;
+  (void)std::frexp(largest, &exponent);
   double sum = 0.0;
-  for (double const x : values) sum += x;
+  for (double const x : values) sum += std::ldexp(x, -exponent);
   double const mean = sum / static_cast<double>(values.size());
   double squares = 0.0;
-  for (double const x : values) squares += (x - mean) * (x - mean);
+  for (double const x : values) {
+    double const deviation = std::ldexp(x, -exponent) - mean;
+    squares += deviation * deviation;
+  }
   double const deviation = std::sqrt(squares / static_cast<double>(values.size()));
-  // A constant column: scale 1 (as StandardScaler), so it standardizes to 0 rather than NaN.
-  return {mean, deviation > 0.0 ? deviation : 1.0};
+  return {std::ldexp(mean, exponent),
+          deviation > 0.0 ? std::ldexp(deviation, exponent) : 1.0};
 }
 
 FeaturePipeline::FeaturePipeline(std::vector<FeatureSpec> features, bool standardize)

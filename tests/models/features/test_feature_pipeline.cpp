@@ -180,5 +180,40 @@ TEST(FeaturePipeline, DamagedSchemaIsRefused) {
               HasSubstr("'scale'"));
 }
 
+TEST(Standardization, OrdinaryDataGivesTheTwoPassBits) {
+  std::vector<double> const values = {3.25, -1.5, 1e3, 7.0 / 3.0, 0.1, 42.0};
+  double sum = 0.0;
+  for (double const x : values) sum += x;
+  double const mean = sum / 6.0;
+  double squares = 0.0;
+  for (double const x : values) squares += (x - mean) * (x - mean);
+  Standardization const fitted = fit_standardization(values);
+  EXPECT_EQ(fitted.mean, mean);
+  EXPECT_EQ(fitted.scale, std::sqrt(squares / 6.0));
+}
+
+TEST(Standardization, ValuesNearTheDoubleLimitDoNotOverflow) {
+  std::vector<double> const values = {1e308, -1e308, 1.5e308, 0.0};
+  Standardization const fitted = fit_standardization(values);
+  ASSERT_TRUE(std::isfinite(fitted.mean));
+  ASSERT_TRUE(std::isfinite(fitted.scale));
+  // Same as the computation on values a power of two smaller, scaled back.
+  std::vector<double> small;
+  for (double const x : values) small.push_back(std::ldexp(x, -600));
+  Standardization const reference = fit_standardization(small);
+  EXPECT_EQ(fitted.mean, std::ldexp(reference.mean, 600));
+  EXPECT_EQ(fitted.scale, std::ldexp(reference.scale, 600));
+  EXPECT_NEAR(fitted.scale / 1e308, std::sqrt((1.0 + 1.0 + 2.25) / 4 - 0.375 * 0.375), 1e-12);
+}
+
+TEST(Standardization, AConstantColumnHasScaleOneAndStandardizesToZero) {
+  // 0.1 summed ten times is not 10 x 0.1: the mean of a constant column is its value exactly.
+  std::vector<double> const values(10, 0.1);
+  Standardization const fitted = fit_standardization(values);
+  EXPECT_EQ(fitted.mean, 0.1);
+  EXPECT_EQ(fitted.scale, 1.0);
+  EXPECT_EQ((values[3] - fitted.mean) / fitted.scale, 0.0);
+}
+
 }  // namespace
 }  // namespace cie
