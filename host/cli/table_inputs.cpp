@@ -41,7 +41,12 @@ CustomerTable TableInputs::read(std::vector<std::string> const& categorical,
   for (std::string const& path : paths) tables.push_back(read_customer_table(path, request));
   CustomerTable base = std::move(tables.front());
   tables.erase(tables.begin());
-  return join_tables(std::move(base), std::move(tables), sides);
+  bool const joined = !tables.empty();
+  CustomerTable table = join_tables(std::move(base), std::move(tables), sides);
+  CIE_EXPECTS_DATA(!joined || table.rows() > 0,
+                   "the --table files share no customer id in column {} ({}); nothing to join",
+                   id_column, describe_join(sides));
+  return table;
 }
 
 std::string describe_join(std::vector<JoinSide> const& sides) {

@@ -246,5 +246,17 @@ TEST_F(PropensityCli, CrossValidationAndCalibrationAreReported) {
   EXPECT_THAT(folds.out, HasSubstr("fold 4"));
 }
 
+TEST(PropensityJoin, TablesWithNoCommonCustomerAreAnInputErrorSayingSo) {
+  cie::testing::TempDir dir;
+  spit(dir.file("a.csv"), "customer_id,responded\na1,1\na2,0\na3,1\n");
+  spit(dir.file("b.csv"), "customer_id,spend\nb1,10\nb2,20\n");
+  RunResult const result =
+      run_on_cpu(dir, "propensity train --table " + dir.file("a.csv") + " --table " +
+                          dir.file("b.csv") + " --target responded --model " + dir.file("m.json"));
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("share no customer id in column customer_id"));
+  EXPECT_THAT(result.err, HasSubstr("3 rows, 3 without a partner"));
+}
+
 }  // namespace
 }  // namespace cie
