@@ -213,6 +213,35 @@ void TabularEncoder::check_schema(CustomerTable const& table,
   }
 }
 
+void TabularEncoder::warn_unseen_levels(Context const& ctx, CustomerTable const& table) const {
+  CIE_ASSERT(fitted_);
+  for (std::size_t j = 0; j < specs_.size(); ++j) {
+    if (specs_[j].type != ColumnType::kCategorical) continue;
+    TableColumn const* column = table.find(specs_[j].name);
+    if (column == nullptr || column->type != ColumnType::kCategorical) continue;
+    std::unordered_set<std::string_view> const seen(fitted_columns_[j].levels.begin(),
+                                                    fitted_columns_[j].levels.end());
+    std::vector<std::uint8_t> unseen(column->levels.size());
+    for (std::size_t level = 0; level < column->levels.size(); ++level) {
+      unseen[level] = seen.contains(column->levels[level]) ? 0 : 1;
+    }
+    std::size_t present = 0, unseen_rows = 0;
+    for (std::int32_t const code : column->codes) {
+      if (code < 0) continue;
+      ++present;
+      unseen_rows += unseen[static_cast<std::size_t>(code)];
+    }
+    if (present > 0 && 2 * unseen_rows > present) {
+      ctx.logger().warn(
+          "{}: column {}: {} of {} values ({:.1f}%) are levels the model never saw in training "
+          "and score as {}=<other>; is the column coded differently from the training data?",
+          table.source, specs_[j].name, unseen_rows, present,
+          100.0 * static_cast<double>(unseen_rows) / static_cast<double>(present),
+          specs_[j].name);
+    }
+  }
+}
+
 std::vector<float> TabularEncoder::apply(Context const& ctx, CustomerTable const& table) const {
   std::vector<float> out(table.rows() * names_.size());
   apply_rows(ctx, table, 0, table.rows(), out.data());

@@ -93,6 +93,12 @@ class TabularEncoder {
   [[nodiscard]] std::vector<std::string> const& feature_names() const noexcept { return names_; }
   [[nodiscard]] bool fitted() const noexcept { return fitted_; }
 
+  /// For each categorical column of `table`: the share of its present values whose level the
+  /// encoder never saw in training (they encode as NAME=<other>). When it is above half, a
+  /// warning on ctx's logger names the column and the counts (no values): a column coded another
+  /// way at scoring time ("1"/"2" for "north"/"south") would otherwise score silently wrong.
+  void warn_unseen_levels(Context const& ctx, CustomerTable const& table) const;
+
   /// {"columns": [{"name", "type": "numeric", "transform", "missing": "error" | "mean_impute",
   ///              "clip_value"?, "mean", "scale"} |
   ///  {"name", "type": "categorical", "max_levels", "levels": [...]}], "features": [...]}.

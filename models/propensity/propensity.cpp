@@ -104,6 +104,7 @@ void PropensityModel::score(Context const& ctx, CustomerTable const& table,
                             std::size_t first_row) const {
   CIE_ASSERT(batch_rows > 0 && probability.size() == table.rows() && first_row <= table.rows());
   encoder_.check_schema(table, model_source);
+  if (first_row == 0) encoder_.warn_unseen_levels(ctx, table);
   std::span<double> const out = probability.subspan(first_row);
   score_logistic_batches(
       ctx, out.size(), batch_rows, encoder_.feature_names().size(),

@@ -4,6 +4,7 @@
 // (exit 2), bad labels (exit 3), bad options (exit 2).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -16,6 +17,7 @@ namespace cie {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 using cie::testing::RunResult;
 using cie::testing::slurp;
@@ -256,6 +258,33 @@ TEST(PropensityJoin, TablesWithNoCommonCustomerAreAnInputErrorSayingSo) {
   EXPECT_EQ(result.exit_code, 3) << result.err;
   EXPECT_THAT(result.err, HasSubstr("share no customer id in column customer_id"));
   EXPECT_THAT(result.err, HasSubstr("3 rows, 3 without a partner"));
+}
+
+TEST(PropensityCoding, ACategoricalColumnCodedAnotherWayAtScoringTimeIsWarnedAbout) {
+  cie::testing::TempDir dir;
+  std::string training = "customer_id,region,responded\n";
+  std::string digits = "customer_id,region\n";
+  for (int i = 0; i < 40; ++i) {
+    training += fmt::format("c{},{},{}\n", i, i % 2 == 0 ? "north" : "south", i % 3 == 0 ? 1 : 0);
+    digits += fmt::format("c{},{}\n", i, i % 2 == 0 ? 1 : 2);
+  }
+  spit(dir.file("train.csv"), training);
+  spit(dir.file("digits.csv"), digits);
+  ASSERT_EQ(run_on_cpu(dir, "propensity train --table " + dir.file("train.csv") +
+                                " --target responded --validation 0 --model " + dir.file("m.json"))
+                .exit_code,
+            0);
+  RunResult const same = run_on_cpu(dir, "propensity score --model " + dir.file("m.json") +
+                                             " --table " + dir.file("train.csv") + " --out " +
+                                             dir.file("same.csv"));
+  EXPECT_EQ(same.exit_code, 0) << same.err;
+  EXPECT_THAT(same.err, Not(HasSubstr("never saw")));
+  RunResult const coded = run_on_cpu(dir, "propensity score --model " + dir.file("m.json") +
+                                              " --table " + dir.file("digits.csv") + " --out " +
+                                              dir.file("coded.csv"));
+  EXPECT_EQ(coded.exit_code, 0) << coded.err;
+  EXPECT_THAT(coded.err, HasSubstr("column region: 40 of 40 values (100.0%) are levels the model "
+                                   "never saw in training"));
 }
 
 }  // namespace
