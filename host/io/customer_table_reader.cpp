@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "host/io/delimited_text.hpp"
@@ -89,6 +92,14 @@ bool contains(std::vector<std::string> const& names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+/// The header's columns for messages: all of them up to 50, else the first 50 and the count.
+std::string describe_header(std::vector<std::string> const& header) {
+  constexpr std::size_t kShown = 50;
+  if (header.size() <= kShown) return fmt::format("{}", fmt::join(header, ", "));
+  return fmt::format("{}, ... ({} columns in all)",
+                     fmt::join(header.begin(), header.begin() + kShown, ", "), header.size());
+}
+
 /// Which header fields are read: the id field and, per column of the table, its field.
 struct Selection {
   std::optional<std::size_t> id_field;
@@ -96,37 +107,48 @@ struct Selection {
   std::vector<std::string> column_names;
 };
 
+/// Every check here is a hash lookup, so a header of a million columns is handled in linear time.
 Selection select_columns(Layout const& layout, CustomerTableRequest const& request) {
   std::vector<std::string> const& header = layout.header;
   std::string const& source = layout.source;
+  std::unordered_map<std::string_view, std::size_t> first_field, second_field;
+  first_field.reserve(header.size());
+  for (std::size_t field = 0; field < header.size(); ++field) {
+    if (!first_field.emplace(header[field], field).second) second_field.emplace(header[field], field);
+  }
+  auto const in_header = [&](std::string_view name) { return first_field.contains(name); };
   auto const field_of = [&](std::string const& name) -> std::optional<std::size_t> {
-    auto const found = std::find(header.begin(), header.end(), name);
-    if (found == header.end()) return std::nullopt;
-    auto const field = static_cast<std::size_t>(found - header.begin());
-    auto const again = std::find(found + 1, header.end(), name);
-    if (again != header.end()) {
-      layout.fail_at(layout.data_line, field,
-                     fmt::format("the header names it twice (columns {} and {})", field + 1,
-                                 again - header.begin() + 1));
+    auto const found = first_field.find(name);
+    if (found == first_field.end()) return std::nullopt;
+    auto const again = second_field.find(name);
+    if (again != second_field.end()) {
+      layout.fail_at(layout.data_line, found->second,
+                     fmt::format("the header names it twice (columns {} and {})",
+                                 found->second + 1, again->second + 1));
     }
-    return field;
+    return found->second;
   };
+  std::unordered_set<std::string_view> const excluded(request.exclude.begin(),
+                                                      request.exclude.end());
   std::vector<std::string> unknown;
   for (std::string const& name : request.exclude) {
-    if (!contains(header, name)) unknown.push_back(name);
+    if (!in_header(name)) unknown.push_back(name);
   }
   if (!unknown.empty()) {
     fail(ExitCode::kUsage, "{}: excluded {} {} {} not in the header; its columns are: {}", source,
          unknown.size() == 1 ? "column" : "columns", fmt::join(unknown, ", "),
-         unknown.size() == 1 ? "is" : "are", fmt::join(header, ", "));
+         unknown.size() == 1 ? "is" : "are", describe_header(header));
   }
+  std::unordered_set<std::string_view> const numeric(request.numeric.begin(),
+                                                     request.numeric.end());
   for (std::string const& name : request.categorical) {
-    CIE_EXPECTS(!contains(request.numeric, name),
+    CIE_EXPECTS(!numeric.contains(name),
                 "{}: column {} is asked to be read both as categorical and as numeric", source,
                 name);
   }
 
   Selection selection;
+  std::unordered_set<std::string_view> selected;
   std::vector<std::string> missing;
   if (!request.id_column.empty()) {
     selection.id_field = field_of(request.id_column);
@@ -134,12 +156,11 @@ Selection select_columns(Layout const& layout, CustomerTableRequest const& reque
   }
   std::vector<std::string> const& wanted = request.columns.empty() ? header : request.columns;
   for (std::string const& name : wanted) {
-    if (contains(request.exclude, name)) continue;
+    if (excluded.contains(name)) continue;
     if (request.columns.empty() && name == request.id_column) continue;
     CIE_EXPECTS(name != request.id_column, "{}: the id column {} cannot also be read as a column",
                 source, name);
-    CIE_EXPECTS(!contains(selection.column_names, name), "{}: column {} is requested twice", source,
-                name);
+    CIE_EXPECTS(!selected.contains(name), "{}: column {} is requested twice", source, name);
     std::optional<std::size_t> const field = field_of(name);
     if (!field) {
       missing.push_back(name);
@@ -147,21 +168,23 @@ Selection select_columns(Layout const& layout, CustomerTableRequest const& reque
     }
     selection.column_fields.push_back(*field);
     selection.column_names.push_back(name);
+    selected.insert(name);
   }
   for (std::string const& name : request.optional_columns) {
-    if (name == request.id_column || contains(request.exclude, name) ||
-        contains(selection.column_names, name) || !contains(header, name)) {
+    if (name == request.id_column || excluded.contains(name) || selected.contains(name) ||
+        !in_header(name)) {
       continue;
     }
     selection.column_fields.push_back(*field_of(name));
     selection.column_names.push_back(name);
+    selected.insert(name);
   }
   if (!missing.empty()) {
     fail(ExitCode::kUsage, "{}: {} {} {} not in the header{}; its columns are: {}", source,
          missing.size() == 1 ? "column" : "columns", fmt::join(missing, ", "),
          missing.size() == 1 ? "is" : "are",
          request.needed_by.empty() ? "" : fmt::format(" (needed by {})", request.needed_by),
-         fmt::join(header, ", "));
+         describe_header(header));
   }
   return selection;
 }
