@@ -15,6 +15,7 @@
 
 #include "core/context.hpp"
 #include "core/error.hpp"
+#include "core/privacy.hpp"
 #include "kernels/device.hpp"
 
 namespace cie::testing {
@@ -101,6 +102,16 @@ inline std::string slurp(std::string const& path) {
 inline void spit(std::string const& path, std::string const& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
+
+/// Messages show field values while it lives (as `cie --show-values`), for tests of the exact
+/// messages; they are hidden otherwise.
+class ShowValues {
+ public:
+  ShowValues() { set_show_values(true); }
+  ShowValues(ShowValues const&) = delete;
+  ShowValues& operator=(ShowValues const&) = delete;
+  ~ShowValues() { set_show_values(false); }
+};
 
 struct RunResult {
   int exit_code;

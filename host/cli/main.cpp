@@ -7,6 +7,7 @@
 
 #include "host/cli/commands.hpp"
 #include "core/error.hpp"
+#include "core/privacy.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"cie: customer intelligence engine (RFM, segmentation, propensity)", "cie"};
@@ -19,6 +20,9 @@ int main(int argc, char** argv) {
   app.add_option("--seed", global.seed, "random seed")->capture_default_str();
   app.add_option("--log-level", global.log_level, "debug | info | warn | error | quiet")
       ->capture_default_str();
+  app.add_flag_callback("--show-values", [] { cie::set_show_values(true); },
+                        "show field values in error messages (customer data: for debugging)")
+      ->trigger_on_parse();
   cie::cli::add_gen_command(app, global);
   cie::cli::add_rfm_command(app, global);
   cie::cli::add_segment_command(app, global);

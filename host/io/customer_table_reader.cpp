@@ -13,6 +13,7 @@
 
 #include "host/io/delimited_text.hpp"
 #include "core/error.hpp"
+#include "core/privacy.hpp"
 #include "core/text_file.hpp"
 
 namespace cie {
@@ -271,9 +272,9 @@ CustomerTable parse_customer_table(std::string_view text, std::string const& sou
       if (!missing && !parse_number(value, number)) {
         if (forced_numeric[c] != 0) {
           layout.fail_at(line, field,
-                         fmt::format("cannot parse '{}' as a number (the column is "
+                         fmt::format("cannot parse {} as a number (the column is "
                                      "read as numeric)",
-                                     value));
+                                     message_value(value)));
         }
         column.type = ColumnType::kCategorical;
         std::vector<double>().swap(column.numbers);

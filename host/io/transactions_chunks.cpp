@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "core/date.hpp"
+#include "core/privacy.hpp"
 
 namespace cie {
 namespace {
@@ -107,11 +108,11 @@ std::optional<RowProblem> parse_row(ColumnLayout const& layout, LineSplitter con
       break;
     case RowProblem::Kind::kDate:
       reason = fmt::format(
-          "cannot parse '{}' as a date (expected YYYY-MM-DD, YYYYMMDD or an ISO date-time)",
-          problem.text);
+          "cannot parse {} as a date (expected YYYY-MM-DD, YYYYMMDD or an ISO date-time)",
+          message_value(problem.text));
       break;
     case RowProblem::Kind::kNumber:
-      reason = fmt::format("cannot parse '{}' as a number", problem.text);
+      reason = fmt::format("cannot parse {} as a number", message_value(problem.text));
       break;
   }
   return fmt::format("{}:{}: column {} ({}): {}", source, line_number, problem.field + 1,

@@ -160,7 +160,8 @@ TEST(SegmentCli, FeatureValuesMustBeNumbersAndPresent) {
   };
   for (Case const& bad : std::vector<Case>{
            {"c03,3,20,22,1990,", "c03,3,20,22,12abc,",
-            "rfm.csv:4: column 5 (monetary_total): cannot parse '12abc' as a number"},
+            "rfm.csv:4: column 5 (monetary_total): cannot parse the value (--show-values shows "
+            "it) as a number"},
            {"c04,5,", "c04,inf,", "rfm.csv:5: column 2 (recency_days): Inf is not allowed"},
            {"c05,70,6,", "c05,70,,",
             "rfm.csv:6: column frequency: missing value, which k-means cannot use"},

@@ -21,7 +21,9 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using cie::testing::expect_error;
 
+/// The message of the error parsing throws, with field values shown.
 std::string error_of(std::string_view text, CustomerTableRequest const& request, ExitCode code) {
+  cie::testing::ShowValues const show;
   try {
     (void)parse_customer_table(text, "t.csv", request);
   } catch (Error const& e) {

@@ -17,6 +17,7 @@
 #include "core/error.hpp"
 #include "core/id_dictionary.hpp"
 #include "host/io/transactions_reader.hpp"
+#include "tests/test_support.hpp"
 
 namespace cie {
 namespace {
@@ -36,8 +37,10 @@ Transactions parse(std::string_view text, TransactionsFormat const& format = {})
   return parse(text, format, report);
 }
 
-/// The cie::Error that parsing throws; fails the test if nothing is thrown.
+/// The cie::Error that parsing throws, with field values shown; fails the test if nothing is
+/// thrown.
 Error parse_error(std::string_view text, TransactionsFormat const& format = {}) {
+  cie::testing::ShowValues const show;
   try {
     parse(text, format);
   } catch (Error const& error) {
@@ -294,6 +297,26 @@ TEST(TransactionsBadRows, EachKindHasItsExactMessage) {
   expect_data_error(with_row("b,2023-01-02,\"1"), "t.csv:3: column 3 (amount): unterminated quote");
   expect_data_error(with_row("\"b\"x,2023-01-02,1"),
                     "t.csv:3: column 1 (customer_id): text after the closing quote");
+}
+
+TEST(TransactionsBadRows, FieldValuesStayOutOfMessagesUnlessAskedFor) {
+  std::string const text = "customer_id,date,amount\nc1,2026-01-02,jane@example.com\n";
+  try {
+    (void)parse(text);
+    FAIL() << "no error";
+  } catch (Error const& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "t.csv:2: column 3 (amount): cannot parse the value (--show-values shows it) as a "
+              "number");
+  }
+  cie::testing::ShowValues const show;
+  std::string long_field(100, 'x');
+  long_field[1] = '\x01';
+  EXPECT_EQ(std::string(parse_error("customer_id,date,amount\nc1,2026-01-02," + long_field +
+                                    "\n")
+                            .what()),
+            "t.csv:2: column 3 (amount): cannot parse 'x\\x01" + std::string(38, 'x') +
+                "'... (100 bytes) as a number");
 }
 
 TEST(TransactionsBadRows, TheFirstBadColumnOfARowIsReported) {
