@@ -1,5 +1,6 @@
 // Shared test helpers: contexts for each backend (CUDA ones skip with the reason when no GPU is
-// usable) and temporary directories.
+// usable; in the CUDA emulation build they always run, kernels/cuda/emulation/README.md) and
+// temporary directories.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -30,6 +31,8 @@ inline std::unique_ptr<Context> make_backend_context(Backend backend, std::strin
     kernels::DeviceProbe probe = kernels::probe_cuda_devices();
     if (probe.count == 0) {
       skip_reason = "no usable CUDA device: " + probe.reason;
+      // The CUDA emulation always has its device: nothing may skip there for want of a GPU.
+      if (CIE_CUDA_EMULATED) ADD_FAILURE() << "the CUDA emulation has no device: " << probe.reason;
       return nullptr;
     }
     options.device.kind = DeviceRequest::Kind::kCuda;

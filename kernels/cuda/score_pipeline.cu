@@ -141,8 +141,7 @@ void score_logistic_batches(Context const& ctx, std::size_t rows, std::size_t ba
     CIE_CUDA_TRY(cudaMemcpyAsync(slot.device_x.get(), slot.host_x.get(), n * cols * sizeof(float),
                                  cudaMemcpyHostToDevice, stream));
     CIE_CUDA_TRY(cudaEventRecord(slot.input_free.get(), stream));
-    batch_probability_kernel<<<grid_for(static_cast<long long>(n), kThreads), kThreads, 0,
-                               stream>>>(slot.device_x.get(), static_cast<std::int64_t>(n),
+    CIE_LAUNCH(batch_probability_kernel, grid_for(static_cast<long long>(n), kThreads), kThreads, 0, stream)(slot.device_x.get(), static_cast<std::int64_t>(n),
                                          static_cast<int>(cols), device_coef.get(), intercept,
                                          slot.device_probability.get());
     CIE_CUDA_CHECK_LAUNCH();
