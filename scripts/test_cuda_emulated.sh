@@ -20,7 +20,7 @@ case "$mode" in
     sanitize="-fsanitize=thread"
     # GCC's libgomp is not instrumented: its barriers are invisible to ThreadSanitizer, so the
     # CPU twins' OpenMP regions (the reference the tests compare with) run on one thread here.
-    export OMP_NUM_THREADS=1
+    export OMP_THREAD_LIMIT=1
     export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
     ;;
   *) echo "usage: $0 [address|thread]" >&2; exit 2 ;;

@@ -20,6 +20,17 @@
 
 namespace cie::testing {
 
+/// True in the CUDA emulation build (kernels/cuda/emulation/README.md), where a CUDA context
+/// runs every kernel with one CPU thread per CUDA thread, slowly: the CUDA instances of the
+/// heaviest tests use smaller data there (emulated_size), never fewer code paths.
+inline constexpr bool kCudaEmulated = CIE_CUDA_EMULATED != 0;
+
+/// `size`, or `emulated` in the CUDA emulation build.
+template <typename T>
+constexpr T emulated_size(T size, T emulated) {
+  return kCudaEmulated ? emulated : size;
+}
+
 /// A context for `backend`, or nullptr with `skip_reason` set when that backend is unusable here.
 inline std::unique_ptr<Context> make_backend_context(Backend backend, std::string& skip_reason,
                                                      int threads = 2) {

@@ -136,8 +136,8 @@ void GemmLloydPass::set_centroids(std::span<float const> centroids, float const*
   if (row_norms_.empty()) {
     row_norms_.resize(static_cast<std::size_t>(rows_));
     distances_.resize(static_cast<std::size_t>(rows_));
-    CIE_LAUNCH(row_norms_kernel, grid_for(rows_, kThreads), kThreads, 0, stream_)(x_, rows_, cols_,
-                                                                         raw(row_norms_));
+    CIE_LAUNCH(row_norms_kernel, grid_for(rows_, kThreads), kThreads, 0, stream_)
+    (x_, rows_, cols_, raw(row_norms_));
     CIE_CUDA_CHECK_LAUNCH();
   }
   std::vector<float> norms(static_cast<std::size_t>(k), 0.0f);
@@ -171,9 +171,9 @@ void GemmLloydPass::run_batches(std::int64_t first_batch, std::int64_t batch_cou
     cublas_check(cublasSgemm_64(cublas_, CUBLAS_OP_N, CUBLAS_OP_N, tile, k, cols_, &one, x_ + r0,
                                 rows_, device_centroids_, cols_, &zero, raw(dots_), tile),
                  "cublasSgemm_64");
-    CIE_LAUNCH(nearest_from_dots_kernel, grid_for(tile, kThreads), kThreads, 0, stream_)(
-        raw(dots_), tile, r0, x_, rows_, cols_, device_centroids_, raw(row_norms_),
-        raw(centroid_norms_), max_centroid_norm_, k, labels, raw(distances_));
+    CIE_LAUNCH(nearest_from_dots_kernel, grid_for(tile, kThreads), kThreads, 0, stream_)
+    (raw(dots_), tile, r0, x_, rows_, cols_, device_centroids_, raw(row_norms_),
+     raw(centroid_norms_), max_centroid_norm_, k, labels, raw(distances_));
     CIE_CUDA_CHECK_LAUNCH();
   }
 
@@ -181,8 +181,8 @@ void GemmLloydPass::run_batches(std::int64_t first_batch, std::int64_t batch_cou
   auto const exec = cuda_detail::policy_on(stream_);
   std::int64_t const segments = batch_count * k;
   keys_.resize(static_cast<std::size_t>(n));
-  CIE_LAUNCH(batch_cluster_keys_kernel, grid_for(n, kThreads), kThreads, 0, stream_)(
-      labels, begin, end, first_batch, k, raw(keys_));
+  CIE_LAUNCH(batch_cluster_keys_kernel, grid_for(n, kThreads), kThreads, 0, stream_)
+  (labels, begin, end, first_batch, k, raw(keys_));
   CIE_CUDA_CHECK_LAUNCH();
   order_.resize(static_cast<std::size_t>(n));
   thrust::sequence(exec, order_.begin(), order_.end(), begin);
@@ -193,12 +193,12 @@ void GemmLloydPass::run_batches(std::int64_t first_batch, std::int64_t batch_cou
 
   int const stride = k * (cols_ + 1) + 1;
   segment_inertia_.resize(static_cast<std::size_t>(segments));
-  CIE_LAUNCH(segment_sums_kernel, static_cast<unsigned>(segments), kThreads, 0, stream_)(
-      x_, rows_, cols_, k, weight_, raw(distances_), raw(order_), raw(offsets_), stride,
-      batch_partials, raw(segment_inertia_));
+  CIE_LAUNCH(segment_sums_kernel, static_cast<unsigned>(segments), kThreads, 0, stream_)
+  (x_, rows_, cols_, k, weight_, raw(distances_), raw(order_), raw(offsets_), stride,
+   batch_partials, raw(segment_inertia_));
   CIE_CUDA_CHECK_LAUNCH();
-  CIE_LAUNCH(batch_inertia_kernel, grid_for(batch_count, kThreads), kThreads, 0, stream_)(
-      raw(segment_inertia_), batch_count, k, stride, batch_partials);
+  CIE_LAUNCH(batch_inertia_kernel, grid_for(batch_count, kThreads), kThreads, 0, stream_)
+  (raw(segment_inertia_), batch_count, k, stride, batch_partials);
   CIE_CUDA_CHECK_LAUNCH();
 }
 

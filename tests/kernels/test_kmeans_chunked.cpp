@@ -146,8 +146,11 @@ class KMeansChunkedBackends : public cie::testing::BackendTest {};
 TEST_P(KMeansChunkedBackends, EveryPassEqualsOneWorkspaceBitForBit) {
   // 3 whole batches and a partial one. cols 5, k 6 takes the CUDA twin's fused kernel; cols 24,
   // k 40 its cuBLAS path.
-  std::int64_t const rows = 3 * kKMeansBatchRows + 1001;
-  for (auto [cols, k] : {std::pair{5, 6}, std::pair{24, 40}}) {
+  // The CUDA emulation takes 2 whole batches and a partial one (still every chunking's mix of
+  // resident and streamed chunks) and the fused kernel at cols 2, k 3.
+  std::int64_t const rows = cie::testing::emulated_size(3, 2) * kKMeansBatchRows + 1001;
+  for (auto [cols, k] : {cie::testing::emulated_size(std::pair{5, 6}, std::pair{2, 3}),
+                         std::pair{24, 40}}) {
     RandomMatrix const m = make_random_matrix(rows, cols, k, 91 + static_cast<std::uint64_t>(k));
     auto one = make_kmeans_workspace(context(), m.x.data(), m.rows, m.cols, m.weight);
     for (KMeansChunking chunking : {KMeansChunking{kKMeansBatchRows, 0},
