@@ -179,6 +179,8 @@ void expect_refused(dim3 grid, dim3 block, std::size_t shared_bytes, cudaStream_
   EXPECT_NE(std::string(cudaGetErrorString(error)).find("count_kernel"), std::string::npos);
   (void)cudaGetLastError();
   EXPECT_EQ(cudaPeekAtLastError(), cudaSuccess);
+  // CIE_CUDA_TRY clears the error before it asks for its string: the reason stays.
+  EXPECT_NE(std::string(cudaGetErrorString(error)).find(fragment), std::string::npos);
 }
 
 TEST(CudaEmulation, LaunchesBeyondAnH100sLimitsAreRefused) {

@@ -29,6 +29,9 @@ constexpr std::size_t kDefaultDeviceBytes = std::size_t{80} << 30;
 constexpr std::size_t kAlignment = 256;  // cudaMalloc's
 
 thread_local cudaError_t last_error = cudaSuccess;
+// Why the last refused launch was refused, and its code; kept after cudaGetLastError clears the
+// error (CIE_CUDA_TRY clears it before asking for the string), until another error replaces it.
+thread_local cudaError_t last_launch_error = cudaSuccess;
 thread_local std::string last_error_detail;
 
 struct Registry {
@@ -56,6 +59,7 @@ std::size_t device_bytes() {
 
 cudaError_t fail(cudaError_t code) {
   last_error = code;
+  last_launch_error = cudaSuccess;
   last_error_detail.clear();
   return code;
 }
@@ -66,6 +70,7 @@ bool valid_device(int device) { return device == 0; }
 
 void set_launch_error(cudaError_t code, std::string detail) {
   last_error = code;
+  last_launch_error = code;
   last_error_detail = std::move(detail);
 }
 
@@ -154,8 +159,8 @@ char const* cudaGetErrorName(cudaError_t error) {
 }
 
 char const* cudaGetErrorString(cudaError_t error) {
-  // The reason a launch was refused, while that refusal is the calling thread's last error.
-  if (error == cie::emulation::last_error && !cie::emulation::last_error_detail.empty()) {
+  // The reason the calling thread's last refused launch was refused.
+  if (error == cie::emulation::last_launch_error && !cie::emulation::last_error_detail.empty()) {
     return cie::emulation::last_error_detail.c_str();
   }
   switch (error) {
