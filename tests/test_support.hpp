@@ -1,5 +1,6 @@
 // Shared test helpers: contexts for each backend (CUDA ones skip with the reason when no GPU is
-// usable) and temporary directories.
+// usable; in the CUDA emulation build they always run, kernels/cuda/emulation/README.md) and
+// temporary directories.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -20,6 +21,17 @@
 
 namespace cie::testing {
 
+/// True in the CUDA emulation build (kernels/cuda/emulation/README.md), where a CUDA context
+/// runs every kernel with one CPU thread per CUDA thread, slowly: the CUDA instances of the
+/// heaviest tests use smaller data there (emulated_size), never fewer code paths.
+inline constexpr bool kCudaEmulated = CIE_CUDA_EMULATED != 0;
+
+/// `size`, or `emulated` in the CUDA emulation build.
+template <typename T>
+constexpr T emulated_size(T size, T emulated) {
+  return kCudaEmulated ? emulated : size;
+}
+
 /// A context for `backend`, or nullptr with `skip_reason` set when that backend is unusable here.
 inline std::unique_ptr<Context> make_backend_context(Backend backend, std::string& skip_reason,
                                                      int threads = 2) {
@@ -31,6 +43,8 @@ inline std::unique_ptr<Context> make_backend_context(Backend backend, std::strin
     kernels::DeviceProbe probe = kernels::probe_cuda_devices();
     if (probe.count == 0) {
       skip_reason = "no usable CUDA device: " + probe.reason;
+      // The CUDA emulation always has its device: nothing may skip there for want of a GPU.
+      if (CIE_CUDA_EMULATED) ADD_FAILURE() << "the CUDA emulation has no device: " << probe.reason;
       return nullptr;
     }
     options.device.kind = DeviceRequest::Kind::kCuda;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "kernels/cuda/launch.cuh"
 
 namespace cie::cuda_detail {
 

@@ -63,7 +63,7 @@ __device__ double warp_sum(double v) {
 __global__ void fused_lloyd_kernel(float const* x, std::int64_t rows, int cols,
                                    float const* weight, float const* centroids, int k,
                                    std::int32_t* labels, double* block_partials) {
-  extern __shared__ double shared[];
+  CIE_DYNAMIC_SHARED(double, shared);
   int const stride = k * (cols + 1) + 1;
   double* warp_acc = shared + (threadIdx.x / 32) * stride;
   float* shared_centroids = reinterpret_cast<float*>(shared + kWarps * stride);
@@ -264,14 +264,15 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
         std::int64_t const count = std::min(wave, batch_count - first);
         if (fused) {
           std::int64_t const blocks = (rows_ + kRowsPerBlock - 1) / kRowsPerBlock;
-          batch_partials_kernel<<<grid_for(count * stride, kThreads), kThreads, 0, stream_>>>(
-              raw(block_partials_), blocks, stride, first, count, raw(batch_partials_));
+          CIE_LAUNCH(batch_partials_kernel, grid_for(count * stride, kThreads), kThreads, 0,
+                     stream_)
+          (raw(block_partials_), blocks, stride, first, count, raw(batch_partials_));
           CIE_CUDA_CHECK_LAUNCH();
         } else {
           gemm_->run_batches(first, count, raw(labels_), raw(batch_partials_));
         }
-        fold_batches_kernel<<<grid_for(stride, kThreads), kThreads, 0, stream_>>>(
-            raw(batch_partials_), count, stride, raw(running_));
+        CIE_LAUNCH(fold_batches_kernel, grid_for(stride, kThreads), kThreads, 0, stream_)
+        (raw(batch_partials_), count, stride, raw(running_));
         CIE_CUDA_CHECK_LAUNCH();
       }
       download_running(stats, k, stride);
@@ -292,8 +293,8 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
     run_on_device("k-means distances", [&] {
       set_points(centroids);
       scratch_.resize(static_cast<std::size_t>(rows_));
-      nearest_kernel<<<grid_for(rows_, kThreads), kThreads, 0, stream_>>>(
-          raw(x_), rows_, cols_, raw(points_), k, raw(scratch_));
+      CIE_LAUNCH(nearest_kernel, grid_for(rows_, kThreads), kThreads, 0, stream_)
+      (raw(x_), rows_, cols_, raw(points_), k, raw(scratch_));
       CIE_CUDA_CHECK_LAUNCH();
       copy_to_host(stream_, raw(scratch_), distances.size(), distances.data());
     });
@@ -301,15 +302,15 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
 
   void reset_closest() override {
     run_on_device("k-means seeding", [&] {
-      thrust::fill(thrust::cuda::par.on(stream_), closest_.begin(), closest_.end(), 1.0f);
+      thrust::fill(cuda_detail::policy_on(stream_), closest_.begin(), closest_.end(), 1.0f);
     });
   }
 
   void update_closest(std::span<float const> points, int m, bool replace) override {
     run_on_device("k-means seeding", [&] {
       set_points(points);
-      update_closest_kernel<<<grid_for(rows_, kThreads), kThreads, 0, stream_>>>(
-          raw(x_), rows_, cols_, raw(points_), m, replace, raw(closest_));
+      CIE_LAUNCH(update_closest_kernel, grid_for(rows_, kThreads), kThreads, 0, stream_)
+      (raw(x_), rows_, cols_, raw(points_), m, replace, raw(closest_));
       CIE_CUDA_CHECK_LAUNCH();
       CIE_CUDA_TRY(cudaStreamSynchronize(stream_));
     });
@@ -350,9 +351,8 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
     return run_on_device("k-means seeding", [&] {
       std::int64_t const begin = batch * kKMeansBatchRows;
       std::int64_t const end = std::min(rows_, begin + kKMeansBatchRows);
-      row_potentials_kernel<<<grid_for(end - begin, kThreads), kThreads, 0, stream_>>>(
-          raw(x_), rows_, cols_, raw(weight_), raw(closest_), nullptr, begin, end,
-          raw(potentials_));
+      CIE_LAUNCH(row_potentials_kernel, grid_for(end - begin, kThreads), kThreads, 0, stream_)
+      (raw(x_), rows_, cols_, raw(weight_), raw(closest_), nullptr, begin, end, raw(potentials_));
       CIE_CUDA_CHECK_LAUNCH();
       std::vector<double> potentials(static_cast<std::size_t>(end - begin));
       copy_to_host(stream_, raw(potentials_), potentials.size(), potentials.data());
@@ -375,9 +375,9 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
   void fused_block_partials(int k, int stride, std::size_t shared_bytes, bool want_labels) {
     std::int64_t const blocks = (rows_ + kRowsPerBlock - 1) / kRowsPerBlock;
     block_partials_.resize(static_cast<std::size_t>(blocks) * stride);
-    fused_lloyd_kernel<<<static_cast<unsigned>(blocks), kThreads, shared_bytes, stream_>>>(
-        raw(x_), rows_, cols_, raw(weight_), raw(points_), k, want_labels ? raw(labels_) : nullptr,
-        raw(block_partials_));
+    CIE_LAUNCH(fused_lloyd_kernel, static_cast<unsigned>(blocks), kThreads, shared_bytes, stream_)
+    (raw(x_), rows_, cols_, raw(weight_), raw(points_), k, want_labels ? raw(labels_) : nullptr,
+     raw(block_partials_));
     CIE_CUDA_CHECK_LAUNCH();
   }
 
@@ -406,14 +406,13 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
 
   /// Per-batch sums of the rows' potentials, with closest lowered by `candidate` if not null.
   std::vector<double> batch_sums(float const* candidate) {
-    row_potentials_kernel<<<grid_for(rows_, kThreads), kThreads, 0, stream_>>>(
-        raw(x_), rows_, cols_, raw(weight_), raw(closest_), candidate, 0, rows_,
-        raw(potentials_));
+    CIE_LAUNCH(row_potentials_kernel, grid_for(rows_, kThreads), kThreads, 0, stream_)
+    (raw(x_), rows_, cols_, raw(weight_), raw(closest_), candidate, 0, rows_, raw(potentials_));
     CIE_CUDA_CHECK_LAUNCH();
     std::int64_t const batch_count = batches();
     folded_.resize(static_cast<std::size_t>(batch_count));
-    batch_sums_kernel<<<grid_for(batch_count, 64), 64, 0, stream_>>>(raw(potentials_), rows_,
-                                                                      batch_count, raw(folded_));
+    CIE_LAUNCH(batch_sums_kernel, grid_for(batch_count, 64), 64, 0, stream_)
+    (raw(potentials_), rows_, batch_count, raw(folded_));
     CIE_CUDA_CHECK_LAUNCH();
     std::vector<double> sums(static_cast<std::size_t>(batch_count));
     copy_to_host(stream_, raw(folded_), sums.size(), sums.data());

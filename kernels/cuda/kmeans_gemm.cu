@@ -1,5 +1,4 @@
 // The cuBLAS Lloyd pass of the CUDA k-means twin; see kernels/cuda/kmeans_gemm.cuh.
-#include <cub/block/block_reduce.cuh>
 #include <thrust/binary_search.h>
 #include <thrust/iterator/counting_iterator.h>
 #include <thrust/sequence.h>
@@ -7,6 +6,7 @@
 
 #include <algorithm>
 
+#include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/cublas_check.cuh"
 #include "kernels/cuda/cuda_check.cuh"
 #include "kernels/cuda/kmeans_gemm.cuh"
@@ -75,8 +75,7 @@ __global__ void segment_sums_kernel(float const* x, std::int64_t rows, int cols,
                                     float const* weight, float const* distances,
                                     std::int64_t const* order, std::int64_t const* offsets,
                                     int stride, double* batch_partials, double* segment_inertia) {
-  using BlockReduce = cub::BlockReduce<double, kThreads>;
-  __shared__ typename BlockReduce::TempStorage storage;
+  __shared__ cuda_detail::BlockSumStorage<kThreads> storage;
   std::int64_t const segment = blockIdx.x;
   std::int64_t const batch = segment / k;
   int const c = static_cast<int>(segment % k);
@@ -87,7 +86,7 @@ __global__ void segment_sums_kernel(float const* x, std::int64_t rows, int cols,
       double const w = weight != nullptr ? weight[row] : 1.0f;
       sum += e < cols ? w * x[e * rows + row] : (e == cols ? w : w * distances[row]);
     }
-    double const total = BlockReduce(storage).Sum(sum);
+    double const total = cuda_detail::block_sum<kThreads>(sum, storage);
     if (threadIdx.x == 0) {
       if (e <= cols) {
         batch_partials[batch * stride + c * (cols + 1) + e] = total;
@@ -95,7 +94,7 @@ __global__ void segment_sums_kernel(float const* x, std::int64_t rows, int cols,
         segment_inertia[segment] = total;
       }
     }
-    __syncthreads();  // the temporary storage is reused by the next entry
+    __syncthreads();  // the storage is reused by the next entry
   }
 }
 
@@ -137,8 +136,8 @@ void GemmLloydPass::set_centroids(std::span<float const> centroids, float const*
   if (row_norms_.empty()) {
     row_norms_.resize(static_cast<std::size_t>(rows_));
     distances_.resize(static_cast<std::size_t>(rows_));
-    row_norms_kernel<<<grid_for(rows_, kThreads), kThreads, 0, stream_>>>(x_, rows_, cols_,
-                                                                         raw(row_norms_));
+    CIE_LAUNCH(row_norms_kernel, grid_for(rows_, kThreads), kThreads, 0, stream_)
+    (x_, rows_, cols_, raw(row_norms_));
     CIE_CUDA_CHECK_LAUNCH();
   }
   std::vector<float> norms(static_cast<std::size_t>(k), 0.0f);
@@ -172,18 +171,18 @@ void GemmLloydPass::run_batches(std::int64_t first_batch, std::int64_t batch_cou
     cublas_check(cublasSgemm_64(cublas_, CUBLAS_OP_N, CUBLAS_OP_N, tile, k, cols_, &one, x_ + r0,
                                 rows_, device_centroids_, cols_, &zero, raw(dots_), tile),
                  "cublasSgemm_64");
-    nearest_from_dots_kernel<<<grid_for(tile, kThreads), kThreads, 0, stream_>>>(
-        raw(dots_), tile, r0, x_, rows_, cols_, device_centroids_, raw(row_norms_),
-        raw(centroid_norms_), max_centroid_norm_, k, labels, raw(distances_));
+    CIE_LAUNCH(nearest_from_dots_kernel, grid_for(tile, kThreads), kThreads, 0, stream_)
+    (raw(dots_), tile, r0, x_, rows_, cols_, device_centroids_, raw(row_norms_),
+     raw(centroid_norms_), max_centroid_norm_, k, labels, raw(distances_));
     CIE_CUDA_CHECK_LAUNCH();
   }
 
   // Rows grouped by (batch, cluster), ascending within a group, and the groups' bounds.
-  auto const exec = thrust::cuda::par.on(stream_);
+  auto const exec = cuda_detail::policy_on(stream_);
   std::int64_t const segments = batch_count * k;
   keys_.resize(static_cast<std::size_t>(n));
-  batch_cluster_keys_kernel<<<grid_for(n, kThreads), kThreads, 0, stream_>>>(
-      labels, begin, end, first_batch, k, raw(keys_));
+  CIE_LAUNCH(batch_cluster_keys_kernel, grid_for(n, kThreads), kThreads, 0, stream_)
+  (labels, begin, end, first_batch, k, raw(keys_));
   CIE_CUDA_CHECK_LAUNCH();
   order_.resize(static_cast<std::size_t>(n));
   thrust::sequence(exec, order_.begin(), order_.end(), begin);
@@ -194,12 +193,12 @@ void GemmLloydPass::run_batches(std::int64_t first_batch, std::int64_t batch_cou
 
   int const stride = k * (cols_ + 1) + 1;
   segment_inertia_.resize(static_cast<std::size_t>(segments));
-  segment_sums_kernel<<<static_cast<unsigned>(segments), kThreads, 0, stream_>>>(
-      x_, rows_, cols_, k, weight_, raw(distances_), raw(order_), raw(offsets_), stride,
-      batch_partials, raw(segment_inertia_));
+  CIE_LAUNCH(segment_sums_kernel, static_cast<unsigned>(segments), kThreads, 0, stream_)
+  (x_, rows_, cols_, k, weight_, raw(distances_), raw(order_), raw(offsets_), stride,
+   batch_partials, raw(segment_inertia_));
   CIE_CUDA_CHECK_LAUNCH();
-  batch_inertia_kernel<<<grid_for(batch_count, kThreads), kThreads, 0, stream_>>>(
-      raw(segment_inertia_), batch_count, k, stride, batch_partials);
+  CIE_LAUNCH(batch_inertia_kernel, grid_for(batch_count, kThreads), kThreads, 0, stream_)
+  (raw(segment_inertia_), batch_count, k, stride, batch_partials);
   CIE_CUDA_CHECK_LAUNCH();
 }
 

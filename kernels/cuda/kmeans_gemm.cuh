@@ -6,10 +6,10 @@
 // kernels/kmeans_rules.hpp), so labels and distances equal the fused kernel's and the CPU
 // twin's, ties included, whatever order cuBLAS sums in for a given shape. Then rows are stably
 // sorted by (batch of kKMeansBatchRows rows, cluster) and one block per batch and cluster sums
-// its rows in a fixed order (CUB's block reduction: a fixed tree for a fixed block size), giving
-// per-batch partials in the fused kernel's layout (not its bits: the orders of the sums differ).
-// No atomics, so the result does not depend on scheduling. The workspace asks for the batches
-// in waves, so the partials stay within a fixed size whatever k.
+// its rows in a fixed order (block_sum, kernels/cuda/block_reduce.cuh: a fixed tree for a fixed
+// block size), giving per-batch partials in the fused kernel's layout (not its bits: the orders
+// of the sums differ). No atomics, so the result does not depend on scheduling. The workspace
+// asks for the batches in waves, so the partials stay within a fixed size whatever k.
 #pragma once
 
 #include <cublas_v2.h>

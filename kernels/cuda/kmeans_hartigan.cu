@@ -51,15 +51,14 @@ std::vector<std::int64_t> hartigan_candidates_on_device(cudaStream_t stream, flo
     thrust::device_vector<double> const device_weights = to_device(stream, cluster_weights);
     thrust::device_vector<std::int32_t> const device_labels = to_device(stream, labels);
     thrust::device_vector<std::uint8_t> flags(static_cast<std::size_t>(rows));
-    hartigan_flags_kernel<<<cuda_detail::grid_for(rows, kThreads), kThreads, 0, stream>>>(
-        x, rows, cols, weight, device_centroids.data().get(), k, device_weights.data().get(),
-        device_labels.data().get(), flags.data().get());
+    CIE_LAUNCH(hartigan_flags_kernel, cuda_detail::grid_for(rows, kThreads), kThreads, 0, stream)
+    (x, rows, cols, weight, device_centroids.data().get(), k, device_weights.data().get(),
+     device_labels.data().get(), flags.data().get());
     CIE_CUDA_CHECK_LAUNCH();
     thrust::device_vector<std::int64_t> found(static_cast<std::size_t>(rows));
-    auto const end = thrust::copy_if(thrust::cuda::par.on(stream),
-                                     thrust::counting_iterator<std::int64_t>(0),
-                                     thrust::counting_iterator<std::int64_t>(rows), flags.begin(),
-                                     found.begin(), IsFlagged{});
+    auto const end = thrust::copy_if(
+        cuda_detail::policy_on(stream), thrust::counting_iterator<std::int64_t>(0),
+        thrust::counting_iterator<std::int64_t>(rows), flags.begin(), found.begin(), IsFlagged{});
     std::vector<std::int64_t> candidates(static_cast<std::size_t>(end - found.begin()));
     cuda_detail::copy_to_host(stream, cuda_detail::raw(found), candidates.size(),
                               candidates.data());

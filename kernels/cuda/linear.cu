@@ -103,7 +103,8 @@ __global__ void fold_partials_kernel(double const* partials, std::int64_t tiles,
   lane_sums[threadIdx.x] = sum;
   __syncthreads();
   for (int half = kThreads / 2; half > 0; half /= 2) {
-    if (threadIdx.x < half) lane_sums[threadIdx.x] += lane_sums[threadIdx.x + half];
+    if (static_cast<int>(threadIdx.x) < half)
+      lane_sums[threadIdx.x] += lane_sums[threadIdx.x + half];
     __syncthreads();
   }
   if (threadIdx.x == 0) out[blockIdx.x] = lane_sums[0];
@@ -160,20 +161,20 @@ class CudaLogisticWorkspace final : public LogisticWorkspace {
     return run_on_device("logistic regression pass", [&] {
       copy_to_device(stream_, coef.data(), coef.size(), raw(coef_));
       if (with_hessian) curvature_.resize(static_cast<std::size_t>(rows_));
-      row_terms_kernel<<<grid_for(rows_, kThreads), kThreads, 0, stream_>>>(
-          raw(x_), rows_, cols_, raw(coef_), intercept, raw(y_), raw(weight_), raw(loss_),
-          raw(residual_), with_hessian ? raw(curvature_) : nullptr);
+      CIE_LAUNCH(row_terms_kernel, grid_for(rows_, kThreads), kThreads, 0, stream_)
+      (raw(x_), rows_, cols_, raw(coef_), intercept, raw(y_), raw(weight_), raw(loss_),
+       raw(residual_), with_hessian ? raw(curvature_) : nullptr);
       CIE_CUDA_CHECK_LAUNCH();
 
       int const stride = cols_ + 2;
       std::int64_t const tiles = (rows_ + kTileRows - 1) / kTileRows;
       partials_.resize(static_cast<std::size_t>(tiles) * stride);
       folded_.resize(static_cast<std::size_t>(stride));
-      tile_gradient_kernel<<<static_cast<unsigned>(tiles), kThreads, 0, stream_>>>(
-          raw(x_), rows_, cols_, raw(loss_), raw(residual_), raw(partials_));
+      CIE_LAUNCH(tile_gradient_kernel, static_cast<unsigned>(tiles), kThreads, 0, stream_)
+      (raw(x_), rows_, cols_, raw(loss_), raw(residual_), raw(partials_));
       CIE_CUDA_CHECK_LAUNCH();
-      fold_partials_kernel<<<static_cast<unsigned>(stride), kThreads, 0, stream_>>>(
-          raw(partials_), tiles, stride, raw(folded_));
+      CIE_LAUNCH(fold_partials_kernel, static_cast<unsigned>(stride), kThreads, 0, stream_)
+      (raw(partials_), tiles, stride, raw(folded_));
       CIE_CUDA_CHECK_LAUNCH();
       std::vector<double> entries(static_cast<std::size_t>(stride));
       copy_to_host(stream_, raw(folded_), entries.size(), entries.data());
@@ -204,8 +205,8 @@ class CudaLogisticWorkspace final : public LogisticWorkspace {
     double const zero = 0.0;
     for (std::int64_t r0 = 0; r0 < rows_; r0 += tile_rows) {
       std::int64_t const tile = std::min(tile_rows, rows_ - r0);
-      scaled_tile_kernel<<<grid_for(tile * n, kThreads), kThreads, 0, stream_>>>(
-          raw(x_), rows_, cols_, raw(curvature_), r0, tile, raw(scaled_));
+      CIE_LAUNCH(scaled_tile_kernel, grid_for(tile * n, kThreads), kThreads, 0, stream_)
+      (raw(x_), rows_, cols_, raw(curvature_), r0, tile, raw(scaled_));
       CIE_CUDA_CHECK_LAUNCH();
       cublas_check(cublasDsyrk(cublas_, CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_T, n,
                                static_cast<int>(tile), &one, raw(scaled_), static_cast<int>(tile),
@@ -266,8 +267,8 @@ void logistic_probabilities(Context const& ctx, float const* x, std::int64_t row
                                  cudaMemcpyHostToDevice, stream));
     CIE_CUDA_TRY(cudaMemcpyAsync(raw(coef_device), coef.data(), coef.size() * sizeof(double),
                                  cudaMemcpyHostToDevice, stream));
-    probability_kernel<<<grid_for(rows, kThreads), kThreads, 0, stream>>>(
-        raw(x_device), rows, cols, raw(coef_device), intercept, raw(out));
+    CIE_LAUNCH(probability_kernel, grid_for(rows, kThreads), kThreads, 0, stream)
+    (raw(x_device), rows, cols, raw(coef_device), intercept, raw(out));
     CIE_CUDA_CHECK_LAUNCH();
     CIE_CUDA_TRY(cudaMemcpyAsync(probability.data(), raw(out), probability.size() * sizeof(double),
                                  cudaMemcpyDeviceToHost, stream));

@@ -123,9 +123,8 @@ RfmAggregates aggregate_rfm(Context const& ctx, TransactionColumns transactions,
                          purchase_days.data().get(),     transaction_count.data().get(),
                          monetary_total.data().get(),    repeat_value_total.data().get()};
     constexpr unsigned kBlock = 256;
-    aggregate_customers_kernel<<<grid_for(customers, kBlock), kBlock, 0, stream_of(ctx)>>>(
-        offsets.data().get(), timestamp.data().get(), amount.data().get(), customers, as_of_day,
-        out);
+    CIE_LAUNCH(aggregate_customers_kernel, grid_for(customers, kBlock), kBlock, 0, stream_of(ctx))
+    (offsets.data().get(), timestamp.data().get(), amount.data().get(), customers, as_of_day, out);
     CIE_CUDA_CHECK_LAUNCH();
     CIE_CUDA_TRY(cudaStreamSynchronize(stream_of(ctx)));
 
@@ -153,9 +152,8 @@ std::vector<std::int8_t> quantile_scores(Context const& ctx, std::span<double co
 
     thrust::device_vector<std::int8_t> scores(n);
     constexpr unsigned kBlock = 256;
-    scores_from_order_kernel<<<grid_for(n, kBlock), kBlock, 0, stream_of(ctx)>>>(
-        order.data().get(), n, bins, direction == ScoreDirection::kHighIsBest,
-        scores.data().get());
+    CIE_LAUNCH(scores_from_order_kernel, grid_for(n, kBlock), kBlock, 0, stream_of(ctx))
+    (order.data().get(), n, bins, direction == ScoreDirection::kHighIsBest, scores.data().get());
     CIE_CUDA_CHECK_LAUNCH();
     CIE_CUDA_TRY(cudaStreamSynchronize(stream_of(ctx)));
     std::vector<std::int8_t> result;

@@ -141,10 +141,10 @@ void score_logistic_batches(Context const& ctx, std::size_t rows, std::size_t ba
     CIE_CUDA_TRY(cudaMemcpyAsync(slot.device_x.get(), slot.host_x.get(), n * cols * sizeof(float),
                                  cudaMemcpyHostToDevice, stream));
     CIE_CUDA_TRY(cudaEventRecord(slot.input_free.get(), stream));
-    batch_probability_kernel<<<grid_for(static_cast<long long>(n), kThreads), kThreads, 0,
-                               stream>>>(slot.device_x.get(), static_cast<std::int64_t>(n),
-                                         static_cast<int>(cols), device_coef.get(), intercept,
-                                         slot.device_probability.get());
+    CIE_LAUNCH(batch_probability_kernel, grid_for(static_cast<long long>(n), kThreads), kThreads, 0,
+               stream)
+    (slot.device_x.get(), static_cast<std::int64_t>(n), static_cast<int>(cols), device_coef.get(),
+     intercept, slot.device_probability.get());
     CIE_CUDA_CHECK_LAUNCH();
     CIE_CUDA_TRY(cudaMemcpyAsync(slot.host_probability.get(), slot.device_probability.get(),
                                  n * sizeof(double), cudaMemcpyDeviceToHost, stream));

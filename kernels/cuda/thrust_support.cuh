@@ -5,8 +5,12 @@
 
 #include <cuda_runtime.h>
 #include <thrust/device_vector.h>
-#include <thrust/system/cuda/execution_policy.h>
 #include <thrust/system_error.h>
+#if CIE_CUDA_EMULATED
+#include <thrust/system/cpp/execution_policy.h>
+#else
+#include <thrust/system/cuda/execution_policy.h>
+#endif
 
 #include <new>
 #include <string>
@@ -20,7 +24,18 @@ namespace cie::kernels::cuda_detail {
 
 inline cudaStream_t stream_of(Context const& ctx) { return static_cast<cudaStream_t>(ctx.stream()); }
 
-inline auto policy(Context const& ctx) { return thrust::cuda::par.on(stream_of(ctx)); }
+/// Thrust's execution policy on `stream`. In the CUDA emulation, Thrust's sequential CPP
+/// back end, which runs when called, as the emulation's streams do.
+inline auto policy_on(cudaStream_t stream) {
+#if CIE_CUDA_EMULATED
+  (void)stream;
+  return thrust::cpp::par;
+#else
+  return thrust::cuda::par.on(stream);
+#endif
+}
+
+inline auto policy(Context const& ctx) { return policy_on(stream_of(ctx)); }
 
 /// The device pointer of `v`, or null when it is empty.
 template <typename T>

@@ -145,9 +145,20 @@ class KMeansChunkedBackends : public cie::testing::BackendTest {};
 
 TEST_P(KMeansChunkedBackends, EveryPassEqualsOneWorkspaceBitForBit) {
   // 3 whole batches and a partial one. cols 5, k 6 takes the CUDA twin's fused kernel; cols 24,
-  // k 40 its cuBLAS path.
-  std::int64_t const rows = 3 * kKMeansBatchRows + 1001;
-  for (auto [cols, k] : {std::pair{5, 6}, std::pair{24, 40}}) {
+  // k 40 its cuBLAS path. The CUDA emulation, where the cuBLAS path's per-cluster block sums are
+  // the slowest part, takes 2 whole batches and a partial one with the fused kernel at cols 2,
+  // k 3 (still every chunking's mix of resident and streamed chunks), and 1 and a partial one
+  // with the cuBLAS path at k 29, the least k that does not fit the fused kernel at cols 24.
+  struct Shape {
+    std::int64_t batches;
+    int cols;
+    int k;
+  };
+  for (Shape const shape : {cie::testing::emulated_size(Shape{3, 5, 6}, Shape{2, 2, 3}),
+                            cie::testing::emulated_size(Shape{3, 24, 40}, Shape{1, 24, 29})}) {
+    std::int64_t const rows = shape.batches * kKMeansBatchRows + 1001;
+    int const cols = shape.cols;
+    int const k = shape.k;
     RandomMatrix const m = make_random_matrix(rows, cols, k, 91 + static_cast<std::uint64_t>(k));
     auto one = make_kmeans_workspace(context(), m.x.data(), m.rows, m.cols, m.weight);
     for (KMeansChunking chunking : {KMeansChunking{kKMeansBatchRows, 0},

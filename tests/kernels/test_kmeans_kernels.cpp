@@ -184,7 +184,8 @@ TEST_P(KMeansKernelBackends, LloydPassMatchesReferenceAcrossSizes) {
     int k;
   };
   for (Size size : {Size{1, 1, 1}, Size{257, 1, 3}, Size{257, 64, 5}, Size{1000, 3, 7},
-                    Size{40009, 8, 16}, Size{3001, 24, 300}}) {
+                    Size{cie::testing::emulated_size<std::int64_t>(40009, 4097), 8, 16},
+                    Size{3001, 24, cie::testing::emulated_size(300, 40)}}) {
     std::uint64_t const seed = 77 + static_cast<std::uint64_t>(size.rows);
     SCOPED_TRACE(::testing::Message() << "rows " << size.rows << " cols " << size.cols << " k "
                                       << size.k << " seed " << seed);
@@ -252,7 +253,8 @@ TEST_P(KMeansKernelBackends, SeedingPassesMatchReference) {
 
 TEST_P(KMeansKernelBackends, HartiganCandidatesMatchReference) {
   for (auto [rows, cols, k] : {std::tuple<std::int64_t, int, int>{1, 1, 1}, {257, 3, 4},
-                               {40009, 8, 16}, {3001, 24, 40}}) {
+                               {cie::testing::emulated_size<std::int64_t>(40009, 4097), 8, 16},
+                               {3001, 24, 40}}) {
     SCOPED_TRACE(::testing::Message() << "rows " << rows << " cols " << cols << " k " << k);
     RandomMatrix m = make_random_matrix(rows, cols, k, 5 + static_cast<std::uint64_t>(rows));
     auto workspace = make_kmeans_workspace(context(), m.x.data(), m.rows, m.cols, m.weight);
@@ -311,8 +313,9 @@ TEST_P(KMeansKernelBackends, TiesGoToTheLowerIndexInEveryRow) {
 
 TEST_P(KMeansKernelBackends, UnweightedPassEqualsUnitWeightsBitForBit) {
   for (int cols : {3, 8, 11}) {
-    SCOPED_TRACE(::testing::Message() << "rows 20001 cols " << cols << " k 6 seed 31");
-    RandomMatrix m = make_random_matrix(20001, cols, 6, 31);
+    std::int64_t const rows = cie::testing::emulated_size<std::int64_t>(20001, 4097);
+    SCOPED_TRACE(::testing::Message() << "rows " << rows << " cols " << cols << " k 6 seed 31");
+    RandomMatrix m = make_random_matrix(rows, cols, 6, 31);
     std::vector<float> const ones(static_cast<std::size_t>(m.rows), 1.0f);
     auto unweighted = make_kmeans_workspace(context(), m.x.data(), m.rows, m.cols, {});
     auto unit = make_kmeans_workspace(context(), m.x.data(), m.rows, m.cols, ones);

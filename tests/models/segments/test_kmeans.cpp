@@ -348,7 +348,8 @@ TEST(KMeansModel, CudaMatchesCpuFromGivenCentroids) {
   std::string skip_reason;
   auto cuda = cie::testing::make_backend_context(Backend::kCuda, skip_reason);
   if (!cuda) GTEST_SKIP() << skip_reason;
-  Blobs blobs = make_blobs(100003, 8, 12, 12, 2.0f);
+  std::size_t const rows = cie::testing::emulated_size<std::size_t>(100003, 6007);
+  Blobs blobs = make_blobs(rows, 8, 12, 12, 2.0f);
   KMeansParams params;
   params.n_clusters = 12;
   params.max_iter = 20;
@@ -360,7 +361,7 @@ TEST(KMeansModel, CudaMatchesCpuFromGivenCentroids) {
   }
   KMeansResult cpu = kmeans_fit(Context::cpu(2), params, blobs.matrix());
   KMeansResult gpu = kmeans_fit(*cuda, params, blobs.matrix());
-  EXPECT_EQ(gpu.labels, cpu.labels) << "rows 100003 cols 8 k 12 seed 12";
+  EXPECT_EQ(gpu.labels, cpu.labels) << "rows " << rows << " cols 8 k 12 seed 12";
   EXPECT_NEAR(gpu.inertia, cpu.inertia, 1e-5 * cpu.inertia);
   // Seeding draws the same rows on both twins (same host RNG, same potentials).
   params.init = KMeansInit::kKMeansPlusPlus;
@@ -375,17 +376,23 @@ TEST(KMeansModel, CudaMatchesCpuFromGivenCentroids) {
 /// chunked ones (every chunk streamed; one resident and the rest streamed), expecting equal bits.
 void expect_streamed_fit_equals_resident(Context const& ctx) {
   // 3 batches and a part: 50,153 rows, 7 overlapping blobs (spread 2: Lloyd and Hartigan move
-  // rows for several iterations), weights 0 .. 3.
-  Blobs const blobs = make_blobs(3 * kernels::kKMeansBatchRows + 1001, 6, 7, 23, 2.0f);
+  // rows for several iterations), weights 0 .. 3. The CUDA emulation takes 1 batch and a part,
+  // 1 feature, 2 blobs, at most 3 iterations, and runs each seeding once, unweighted or weighted
+  // in turn (both chunkings still stream, one of them keeps a chunk resident).
+  bool const small = cie::testing::kCudaEmulated;
+  Blobs const blobs = make_blobs((small ? 1 : 3) * kernels::kKMeansBatchRows + 1001, small ? 1 : 6,
+                                 small ? 2 : 7, 23, 2.0f);
   std::vector<float> weight(blobs.rows);
   for (std::size_t i = 0; i < blobs.rows; ++i) weight[i] = static_cast<float>(i * 7 % 4);
   for (KMeansInit init : {KMeansInit::kKMeansPlusPlus, KMeansInit::kKMeansParallel,
                           KMeansInit::kRandom}) {
     for (bool weighted : {false, true}) {
+      if (small && weighted == (init == KMeansInit::kKMeansPlusPlus)) continue;
       KMeansParams params;
-      params.n_clusters = 7;
+      params.n_clusters = small ? 2 : 7;
       params.init = init;
       params.n_init = 2;
+      if (small) params.max_iter = 3;
       std::span<float const> const w =
           weighted ? std::span<float const>(weight) : std::span<float const>();
       KMeansResult const one = kmeans_fit(ctx, params, blobs.matrix(), w);
