@@ -316,8 +316,14 @@ TEST(KMeansModel, ParametersAreValidatedWithFieldAndRange) {
             "oversampling_factor must be finite and > 0, got 0");
   EXPECT_EQ(message_for([](KMeansParams& p) { p.init_rounds = 0; }),
             "init_rounds must be >= 1, got 0");
-  EXPECT_EQ(message_for([](KMeansParams& p) { p.n_init = 0; }), "n_init must be >= 1, got 0");
-  EXPECT_EQ(message_for([](KMeansParams& p) { p.max_iter = 0; }), "max_iter must be >= 1, got 0");
+  EXPECT_EQ(message_for([](KMeansParams& p) { p.n_init = 0; }),
+            "n_init must be in [1, 1000], got 0");
+  EXPECT_EQ(message_for([](KMeansParams& p) { p.n_init = 1001; }),
+            "n_init must be in [1, 1000], got 1001");
+  EXPECT_EQ(message_for([](KMeansParams& p) { p.max_iter = 0; }),
+            "max_iter must be in [1, 1000000], got 0");
+  EXPECT_EQ(message_for([](KMeansParams& p) { p.max_iter = 1'000'001; }),
+            "max_iter must be in [1, 1000000], got 1000001");
   EXPECT_EQ(message_for([](KMeansParams& p) { p.tol = -1; }), "tol must be finite and >= 0, got -1");
   EXPECT_EQ(message_for([](KMeansParams& p) {
               p.init = KMeansInit::kGiven;
