@@ -136,6 +136,28 @@ TEST_F(Nightly, TwoRunsGiveByteIdenticalCustomerTables) {
   EXPECT_EQ(slurp(work_.file("a") + "/customers.csv"), slurp(work_.file("b") + "/customers.csv"));
 }
 
+TEST_F(Nightly, RfmSectionTiesKeyMatchesTheCommandOption) {
+  std::string const d = dir_->path().string();
+  ASSERT_EQ(cie_cpu(work_, "rfm --transactions " + d + "/data/transactions.csv --as-of 2026-01-01 "
+                           "--ties first --out " + work_.file("first.csv"))
+                .exit_code,
+            0);
+  std::string const text = config(work_.file("out")) + "\n[rfm]\nties = \"first\"\n";
+  spit(work_.file("first.toml"), text);
+  RunResult const run = cie_cpu(work_, "run " + work_.file("first.toml"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::vector<std::string> const nightly = lines_of(slurp(work_.file("out") + "/customers.csv"));
+  std::vector<std::string> const first = lines_of(slurp(work_.file("first.csv")));
+  std::vector<std::string> const equal = lines_of(slurp(d + "/rfm.csv"));
+  ASSERT_EQ(nightly.size(), first.size());
+  std::size_t differ_from_equal = 0;
+  for (std::size_t i = 1; i < nightly.size(); ++i) {
+    ASSERT_EQ(nightly[i].substr(0, first[i].size() + 1), first[i] + ",") << "customer line " << i;
+    differ_from_equal += first[i] != equal[i];
+  }
+  EXPECT_GT(differ_from_equal, 0u) << "the generated data has ties, so the rules must differ";
+}
+
 TEST_F(Nightly, ConfigurationErrorsStopBeforeAnyWork) {
   std::string const output = work_.file("out");
   spit(work_.file("good.toml"), config(output));
@@ -171,6 +193,10 @@ TEST_F(Nightly, ConfigurationErrorsStopBeforeAnyWork) {
       {std::string(good).replace(good.find(saved_model), saved_model.size(),
                                  saved_model + "\nrefine = \"none\""),
        "refine are for retrain = true; a saved model has its own"},
+      {good + "\n[rfm]\nties = \"maybe\"\n", "ties: expected equal or first, got 'maybe'"},
+      {good + "\n[rfm]\nfrequency = \"orders\"\n", "needs [inputs] order_column"},
+      {std::string(good).replace(good.find("[inputs]\n"), 9, "[inputs]\ncancel_prefix = \"C\"\n"),
+       "[inputs] cancel_prefix needs order_column"},
   };
   for (Case const& c : cases) {
     spit(work_.file("bad.toml"), c.text);
