@@ -111,8 +111,10 @@ def main():
             rows = sum(1 for _ in open(transactions)) - 1
             cie_runs, peer_runs = [], []
             for _ in range(args.repeats):
+                # --ties first: the peer implements pandas' positional qcut(rank(method="first")).
                 cie_runs.append(timed([args.cie, "--log-level", "warn", "rfm", "--transactions",
-                                       str(transactions), "--out", str(work / "cie.csv")]))
+                                       str(transactions), "--ties", "first",
+                                       "--out", str(work / "cie.csv")]))
                 peer_runs.append(timed([sys.executable, str(ROOT / "bench" / "rfm_pandas_peer.py"),
                                         str(transactions), str(work / "peer.csv"),
                                         str(ROOT / "datasets" / "rfm_segments_5.toml")]))

@@ -17,6 +17,9 @@ struct Transactions {
   std::vector<std::int32_t> customer;   ///< dense customer index per row
   std::vector<std::int64_t> timestamp;  ///< seconds since 1970-01-01 00:00 UTC (dates: midnight)
   std::vector<double> amount;           ///< signed amount; returns and cancellations are negative
+  /// Optional (empty when the input has no order column): a 64-bit hash of the row's order
+  /// (invoice) id, so that purchases can be counted per order.
+  std::vector<std::uint64_t> order;
 
   [[nodiscard]] std::size_t size() const noexcept { return customer.size(); }
   [[nodiscard]] std::size_t customer_count() const noexcept { return customer_ids.size(); }

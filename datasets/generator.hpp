@@ -35,8 +35,8 @@ inline constexpr std::array<std::string_view, 3> kChannels = {"web", "store", "a
 ///     + region[region] + email_opt_in * email_opt_in
 ///     + treated * (uplift + uplift_email_opt_in * email_opt_in)
 /// with F, R and M the RFM aggregates of the customer's transactions as of the campaign day
-/// (kernels::aggregate_customer): F = distinct days with a transaction, R = as-of day − last
-/// transaction day, M = net sum of amounts, returns included.
+/// (kernels::aggregate_customer): F = distinct days with a purchase, R = as-of day − last
+/// purchase day (returns are not purchases), M = net sum of amounts, returns included.
 struct ResponseCoefficients {
   double intercept = -2.6;         ///< base log-odds
   double log1p_frequency = 0.5;    ///< frequent buyers respond more

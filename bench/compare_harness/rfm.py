@@ -41,8 +41,9 @@ def run(args, work):
         case = f"{n_rows:,} transactions, {customers:,} customers"
         outputs = {"cie": work / "rfm-cie.csv"}
         tools = {"cie": lambda: timed_process(
+            # --ties first: the peers implement pandas' positional qcut(rank(method="first")).
             [args.cie, "--log-level", "warn", "rfm", "--transactions", str(transactions),
-             "--out", str(outputs["cie"])])}
+             "--ties", "first", "--out", str(outputs["cie"])])}
         errors = {}
         for peer, script in PEER_SCRIPTS.items():
             reason = install_error(peer)

@@ -30,14 +30,18 @@ struct TransactionsOptions {
   bool no_header = false;
   std::string id_column = "customer_id";
   std::string date_column = "date";
+  std::string date_format;
   std::string amount_column = "amount";
   std::string quantity_column;
   std::string price_column;
+  std::string order_column;
+  std::string cancel_prefix;
   std::string bad_rows = "fail";  ///< fail | skip | quarantine=FILE
   std::string returns = "net";    ///< net | exclude
 
-  /// Registers --delimiter, --no-header, --id-col, --date-col, --amount-col, --quantity-col,
-  /// --price-col, --bad-rows and --returns on `command`.
+  /// Registers --delimiter, --no-header, --id-col, --date-col, --date-format, --amount-col,
+  /// --quantity-col,
+  /// --price-col, --order-col, --cancel-prefix, --bad-rows and --returns on `command`.
   void add_to(CLI::App& command);
   /// Converts to a TransactionsFormat; a usage error (exit 2) for a value it cannot take.
   [[nodiscard]] TransactionsFormat to_format() const;

@@ -20,7 +20,8 @@ struct RfmOptions {
   std::string transactions_path;
   std::string out_path;
   std::string as_of;
-  std::string frequency = "days";
+  std::string frequency;  ///< "": orders with --order-col, days otherwise
+  std::string ties = "equal";
   std::string monetary = "total";
   int score_bins = 5;
   std::string time_unit = "days";
@@ -36,7 +37,13 @@ RfmParams to_params(RfmOptions const& options) {
                 options.as_of);
     params.as_of_day = *day;
   }
-  params.frequency = parse_frequency_definition(options.frequency, "--frequency");
+  std::string const frequency =
+      !options.frequency.empty() ? options.frequency
+                                 : (options.input.order_column.empty() ? "days" : "orders");
+  params.frequency = parse_frequency_definition(frequency, "--frequency");
+  CIE_EXPECTS(params.frequency != FrequencyDefinition::kOrders || !options.input.order_column.empty(),
+              "--frequency orders needs --order-col");
+  params.ties = parse_score_ties(options.ties, "--ties");
   params.monetary_basis = parse_monetary_basis(options.monetary, "--monetary");
   if (options.time_unit == "days") {
     params.time_unit_days = 1;
@@ -57,7 +64,9 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 void run_rfm(GlobalOptions const& global, RfmOptions const& options) {
   // Every option is checked before any heavy work starts.
   TransactionsFormat format = options.input.to_format();
-  check_output_paths({{options.transactions_path, "--transactions"},
+  // "-" is standard input: no file to compare outputs with.
+  std::string const input_path = options.transactions_path == "-" ? "" : options.transactions_path;
+  check_output_paths({{input_path, "--transactions"},
                       {options.segments_path, "--segments"}},
                      {{options.out_path, "--out"}, {format.quarantine_path, "--bad-rows quarantine"}});
   RfmParams params = to_params(options);
@@ -74,6 +83,10 @@ void run_rfm(GlobalOptions const& global, RfmOptions const& options) {
   ReadReport report;
   Transactions transactions = read_transactions(ctx, options.transactions_path, format, report);
   double read_seconds = seconds_since(start);
+  CIE_EXPECTS_DATA(transactions.size() > 0 || report.rows_rejected == 0,
+                   "no transactions to compute RFM from: all {} data lines of {} were rejected; the "
+                   "first: {}",
+                   report.rows_rejected, options.transactions_path, report.first_rejection);
 
   start = std::chrono::steady_clock::now();
   RfmTable table = compute_rfm(ctx, params, transactions, segments);
@@ -95,12 +108,26 @@ void run_rfm(GlobalOptions const& global, RfmOptions const& options) {
   if (table.transactions_after_as_of > 0) {
     out += fmt::format("  on or after the as-of date {:>6} (not used)\n", table.transactions_after_as_of);
   }
+  if (report.rows_cancelled > 0) {
+    out += fmt::format("  cancelled rows {:>11} (order id starts with {})\n", report.rows_cancelled,
+                       format.cancel_prefix);
+  }
   if (format.returns == ReturnsPolicy::kExclude) {
     out += fmt::format("  returns excluded {:>9}\n", report.rows_excluded_returns);
+  } else {
+    out += fmt::format("  return rows {:>14} (netted into monetary values, not purchases)\n",
+                       table.return_rows);
   }
   out += fmt::format("  customers     {:>12}", table.size());
-  out += ignored > 0 ? fmt::format(" ({} more with no transaction before the as-of date)\n", ignored)
-                     : std::string("\n");
+  std::size_t const ignored_without_rows = ignored - table.return_only_customers;
+  out += ignored_without_rows > 0
+             ? fmt::format(" ({} more with no transaction before the as-of date)\n",
+                           ignored_without_rows)
+             : std::string("\n");
+  if (table.return_only_customers > 0) {
+    out += fmt::format("  return-only customers {:>4} (only returns before the as-of date: not scored)\n",
+                       table.return_only_customers);
+  }
   out += format_segment_summary(summarize_segments(table, segments));
   out += fmt::format("  wrote {} ({:.2f} s read, {:.2f} s RFM, {:.2f} s write)\n", options.out_path,
                      read_seconds, rfm_seconds, write_seconds);
@@ -117,17 +144,24 @@ void add_rfm_command(CLI::App& app, GlobalOptions const& global) {
   auto options = std::make_shared<RfmOptions>();
   CLI::App* command =
       app.add_subcommand("rfm", "RFM features, scores and segments from a transactions file");
-  command->add_option("--transactions", options->transactions_path, "transactions file")
+  command->add_option("--transactions", options->transactions_path,
+                      "transactions file; - for standard input; gzip is read as such")
       ->required();
   command->add_option("--out", options->out_path, "output CSV, one row per customer")->required();
   command->add_option("--as-of", options->as_of,
                       "analysis date; later transactions are ignored (default: the day after the "
                       "last transaction)");
-  command->add_option("--frequency", options->frequency, "days (distinct purchase days) | transactions")
+  command->add_option("--frequency", options->frequency,
+                      "days (distinct purchase days) | transactions (purchase rows) | orders "
+                      "(distinct purchase orders); default: orders with --order-col, else days");
+  command->add_option("--ties", options->ties,
+                      "equal (equal values get equal scores) | first (pandas' "
+                      "qcut(rank(method=\"first\")): ties by input order)")
       ->capture_default_str();
   command->add_option("--monetary", options->monetary, "M score ranks: total | mean")
       ->capture_default_str();
-  command->add_option("--score-bins", options->score_bins, "scores run 1..N (2..9)")
+  command->add_option("--score-bins", options->score_bins,
+                      "scores run 1..N (2..9); without a table for N, segments are empty")
       ->capture_default_str();
   command->add_option("--time-unit", options->time_unit,
                       "unit of repeat_recency and T: days | weeks")

@@ -44,11 +44,12 @@ struct RfmColumn {
 
 /// The RFM output columns, in output order: the one list the CSV header and rows, and the
 /// in-memory customer table, are made from.
-std::array<RfmColumn, 18> const kRfmColumns = {{
+std::array<RfmColumn, 19> const kRfmColumns = {{
     {"customer_id", Kind::kId, {}},
     {"recency_days", Kind::kNumber, &RfmTable::recency_days},
     {"frequency", Kind::kNumber, &RfmTable::frequency},
     {"transactions", Kind::kNumber, &RfmTable::transactions},
+    {"returns", Kind::kNumber, &RfmTable::returns},
     {"monetary_total", Kind::kNumber, &RfmTable::monetary_total},
     {"monetary_mean", Kind::kNumber, &RfmTable::monetary_mean},
     {"first_purchase", Kind::kDate, &RfmTable::first_day},
@@ -180,12 +181,15 @@ CustomerTable rfm_customer_table(RfmTable const& table, Transactions const& tran
 }
 
 std::string format_segment_summary(std::vector<SegmentSummary> const& summary) {
-  std::size_t width = 7;
+  std::size_t width = 18;
   for (SegmentSummary const& entry : summary) width = std::max(width, entry.name.size());
   std::string out = fmt::format("  {:<{}}  {:>11}  {:>7}  {:>13}\n", "segment", width, "customers",
                                 "share", "revenue share");
   for (SegmentSummary const& entry : summary) {
-    out += fmt::format("  {:<{}}  {:>11}  {:>6.1f}%  {:>12.1f}%\n", entry.name, width,
+    if (entry.customers == 0 && entry.name.empty()) continue;
+    std::string_view const name =
+        entry.name.empty() ? std::string_view("(no segment table)") : std::string_view(entry.name);
+    out += fmt::format("  {:<{}}  {:>11}  {:>6.1f}%  {:>12.1f}%\n", name, width,
                        entry.customers, 100.0 * entry.customer_share, 100.0 * entry.revenue_share);
   }
   return out;

@@ -17,7 +17,7 @@
 namespace cie {
 
 /// The names of the RFM output columns, in order: customer_id, recency_days, frequency,
-/// transactions, monetary_total, monetary_mean, first_purchase, last_purchase, tenure_days,
+/// transactions, returns, monetary_total, monetary_mean, first_purchase, last_purchase, tenure_days,
 /// repeat_frequency, repeat_recency, T, mean_repeat_value, r_score, f_score, m_score, rfm_cell,
 /// segment.
 std::vector<std::string> rfm_column_names();

@@ -23,7 +23,7 @@ constexpr std::size_t kBatchRows = 16;
 
 /// Why a data line is a bad row; turned into a message only when one is needed.
 struct RowProblem {
-  enum class Kind { kFieldCount, kSplit, kEmptyId, kDate, kNumber };
+  enum class Kind { kFieldCount, kSplit, kEmptyId, kEmptyOrder, kDate, kNumber };
   Kind kind;
   std::size_t field;  ///< 0-based field; for kFieldCount, the number of fields found
   SplitError split_error = SplitError::kNone;
@@ -37,10 +37,13 @@ struct ParsedRow {
   bool id_has_escapes = false;
   std::int64_t timestamp = 0;
   double amount = 0.0;
+  std::uint64_t order_hash = 0;
+  bool cancelled = false;  ///< the order id has the cancel prefix
 };
 
 /// Parses the needed fields of a data line into `row`, or says why it is a bad row.
 std::optional<RowProblem> parse_row(ColumnLayout const& layout, LineSplitter const& splitter,
+                                    std::string_view cancel_prefix, DateFormat const* date_format,
                                     std::string_view line,
                                     std::array<std::string, kRoleCount>& buffers, ParsedRow& row) {
   std::array<Field, kRoleCount> fields;
@@ -69,8 +72,14 @@ std::optional<RowProblem> parse_row(ColumnLayout const& layout, LineSplitter con
         row.id = text;
         row.id_has_escapes = fields[slot].has_escaped_quotes;
         break;
+      case Role::kOrder:
+        if (text.empty()) return RowProblem{RowProblem::Kind::kEmptyOrder, field};
+        row.order_hash = hash_id(text);
+        row.cancelled = !cancel_prefix.empty() && text.starts_with(cancel_prefix);
+        break;
       case Role::kDate: {
-        std::optional<std::int64_t> const timestamp = parse_timestamp(text);
+        std::optional<std::int64_t> const timestamp =
+            date_format != nullptr ? date_format->parse(text) : parse_timestamp(text);
         if (!timestamp) return RowProblem{RowProblem::Kind::kDate, field, {}, text};
         row.timestamp = *timestamp;
         break;
@@ -89,12 +98,14 @@ std::optional<RowProblem> parse_row(ColumnLayout const& layout, LineSplitter con
     }
   }
   if (layout.amount_is_product) row.amount = quantity * price;
+  if (row.cancelled) row.amount = -std::fabs(row.amount);
   return std::nullopt;
 }
 
 /// The message for a bad row, "FILE:LINE: ..." as documented for read_transactions.
 [[nodiscard]] std::string message(std::string const& source, ColumnLayout const& layout,
-                                  RowProblem const& problem, std::size_t line_number) {
+                                  DateFormat const* date_format, RowProblem const& problem,
+                                  std::size_t line_number) {
   std::string reason;
   switch (problem.kind) {
     case RowProblem::Kind::kFieldCount:
@@ -106,10 +117,16 @@ std::optional<RowProblem> parse_row(ColumnLayout const& layout, LineSplitter con
     case RowProblem::Kind::kEmptyId:
       reason = "empty customer id";
       break;
+    case RowProblem::Kind::kEmptyOrder:
+      reason = "empty order id";
+      break;
     case RowProblem::Kind::kDate:
-      reason = fmt::format(
-          "cannot parse {} as a date (expected YYYY-MM-DD, YYYYMMDD or an ISO date-time)",
-          message_value(problem.text));
+      reason = date_format != nullptr
+                   ? fmt::format("cannot parse {} as a date in the format '{}'",
+                                 message_value(problem.text), date_format->text())
+                   : fmt::format("cannot parse {} as a date (expected YYYY-MM-DD, YYYYMMDD or "
+                                 "an ISO date-time; see --date-format)",
+                                 message_value(problem.text));
       break;
     case RowProblem::Kind::kNumber:
       reason = fmt::format("cannot parse {} as a number", message_value(problem.text));
@@ -149,6 +166,7 @@ void ChunkParser::parse(Chunk& chunk) const {
       out_.customer[out_row] = customer;
       out_.timestamp[out_row] = row.timestamp;
       out_.amount[out_row] = row.amount;
+      if (layout_.has_order) out_.order[out_row] = row.order_hash;
     }
     batched = 0;
   };
@@ -165,16 +183,19 @@ void ChunkParser::parse(Chunk& chunk) const {
     ++chunk.data_lines;
     ParsedRow& row = batch[batched];
     if (std::optional<RowProblem> const problem =
-            parse_row(layout_, splitter_, line, buffers, row)) {
+            parse_row(layout_, splitter_, format_.cancel_prefix,
+                      date_format_ ? &*date_format_ : nullptr, line, buffers, row)) {
       if (chunk.first_rejection.empty()) {
-        chunk.first_rejection = message(source_, layout_, *problem, line_number);
+        chunk.first_rejection = message(source_, layout_, date_format_ ? &*date_format_ : nullptr,
+                                        *problem, line_number);
       }
       if (format_.bad_rows == BadRowPolicy::kFail) return;
       ++chunk.rows_rejected;
       if (format_.bad_rows == BadRowPolicy::kQuarantine) chunk.rejected_lines.push_back(line);
       continue;
     }
-    if (row.amount < 0 && format_.returns == ReturnsPolicy::kExclude) {
+    if (row.cancelled) ++chunk.rows_cancelled;
+    if (std::signbit(row.amount) && format_.returns == ReturnsPolicy::kExclude) {
       ++chunk.rows_excluded_returns;
       continue;
     }

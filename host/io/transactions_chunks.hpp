@@ -7,10 +7,12 @@
 #include <cstddef>
 #include <deque>
 #include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/date_format.hpp"
 #include "host/io/delimited_text.hpp"
 #include "core/id_dictionary.hpp"
 #include "host/io/transactions_reader.hpp"
@@ -38,6 +40,7 @@ struct Chunk {
   std::size_t rows_accepted = 0;
   std::size_t rows_rejected = 0;
   std::size_t rows_excluded_returns = 0;
+  std::size_t rows_cancelled = 0;
   std::string first_rejection;
   std::vector<std::string_view> rejected_lines;  ///< kept for kQuarantine only
   IdDictionary ids;                              ///< local index = order of first appearance
@@ -59,7 +62,11 @@ class ChunkParser {
         layout_(layout),
         splitter_(format.delimiter),
         out_(out),
-        release_pages_(release_pages) {}
+        release_pages_(release_pages) {
+    if (!format.date_format.empty()) {
+      date_format_ = DateFormat::compile(format.date_format, "date format");
+    }
+  }
 
   /// Parses the chunk into out's rows from chunk.row_offset, with local customer indices.
   /// Under kFail it stops at the chunk's first bad row.
@@ -73,6 +80,7 @@ class ChunkParser {
   LineSplitter splitter_;
   Transactions& out_;
   bool release_pages_;
+  std::optional<DateFormat> date_format_;
 };
 
 }  // namespace cie

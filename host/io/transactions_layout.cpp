@@ -11,7 +11,8 @@ namespace cie {
 namespace {
 
 constexpr std::array<std::string_view, kRoleCount> kRoleNames = {
-    "id column", "date column", "amount column", "quantity column", "price column"};
+    "id column", "date column", "amount column", "quantity column", "price column",
+    "order column"};
 
 std::size_t resolve_column(std::string const& column, Role role, ColumnLayout const& layout,
                            bool has_header, std::string const& source) {
@@ -71,6 +72,8 @@ ColumnLayout make_layout(std::string_view first_line, std::size_t line_number,
   } else {
     wanted.emplace_back(Role::kAmount, &format.amount_column);
   }
+  layout.has_order = !format.order_column.empty();
+  if (layout.has_order) wanted.emplace_back(Role::kOrder, &format.order_column);
   layout.role_of_field.assign(layout.field_count, -1);
   for (auto const& [role, column] : wanted) {
     std::size_t const field = resolve_column(*column, role, layout, format.has_header, source);

@@ -16,8 +16,8 @@
 namespace cie {
 
 /// What a needed column is read as; indexes per-row field arrays.
-enum class Role : std::uint8_t { kId, kDate, kAmount, kQuantity, kPrice };
-constexpr std::size_t kRoleCount = 5;
+enum class Role : std::uint8_t { kId, kDate, kAmount, kQuantity, kPrice, kOrder };
+constexpr std::size_t kRoleCount = 6;
 
 constexpr std::size_t index_of(Role role) noexcept { return static_cast<std::size_t>(role); }
 
@@ -28,6 +28,7 @@ struct ColumnLayout {
   std::array<std::size_t, kRoleCount> field_of_role{};  ///< 0-based field per role read
   std::vector<Role> roles_in_field_order;  ///< the roles read, in the order a row is checked
   bool amount_is_product = false;          ///< amount = quantity × price
+  bool has_order = false;                  ///< an order (invoice) id column is read
 
   /// The name of a field in messages: its header name, or "#N".
   [[nodiscard]] std::string column_name(std::size_t field) const;

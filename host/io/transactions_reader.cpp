@@ -18,6 +18,7 @@
 
 #include "core/atomic_file.hpp"
 #include "host/io/delimited_text.hpp"
+#include "host/io/input_text.hpp"
 #include "core/error.hpp"
 #include "core/id_dictionary.hpp"
 #include "host/io/transactions_reader.hpp"
@@ -95,12 +96,14 @@ void merge_chunks(Context const& ctx, std::vector<Chunk> const& chunks, Transact
       move_down(result.customer);
       move_down(result.timestamp);
       move_down(result.amount);
+      if (!result.order.empty()) move_down(result.order);
     }
     rows += chunk.rows_accepted;
   }
   result.customer.resize(rows);
   result.timestamp.resize(rows);
   result.amount.resize(rows);
+  if (!result.order.empty()) result.order.resize(rows);
 }
 
 void write_quarantine(std::string const& path, std::optional<std::string_view> header,
@@ -169,6 +172,9 @@ void check_format(TransactionsFormat const& format) {
               format.quantity_column, format.price_column);
   CIE_EXPECTS(format.bad_rows != BadRowPolicy::kQuarantine || !format.quarantine_path.empty(),
               "quarantining bad rows needs a quarantine file path");
+  CIE_EXPECTS(format.cancel_prefix.empty() || !format.order_column.empty(),
+              "a cancel prefix ('{}') needs an order column to look for it in",
+              format.cancel_prefix);
 }
 
 /// The first non-blank line: the header, or the data line that fixes the field count.
@@ -277,6 +283,7 @@ Transactions parse_text(Context const& ctx, std::string_view text, std::string c
   result.customer.resize(lines);
   result.timestamp.resize(lines);
   result.amount.resize(lines);
+  if (layout.has_order) result.order.resize(lines);
   parse_chunks(ctx, ChunkParser(body, source_name, format, layout, result, mapped), format.bad_rows,
                chunks);
 
@@ -285,6 +292,7 @@ Transactions parse_text(Context const& ctx, std::string_view text, std::string c
     report.data_lines += chunk.data_lines;
     report.rows_rejected += chunk.rows_rejected;
     report.rows_excluded_returns += chunk.rows_excluded_returns;
+    report.rows_cancelled += chunk.rows_cancelled;
     if (report.first_rejection.empty()) report.first_rejection = chunk.first_rejection;
   }
   report.rows_accepted = result.size();
@@ -302,7 +310,16 @@ Transactions parse_transactions(Context const& ctx, std::string_view text,
 
 Transactions read_transactions(Context const& ctx, std::string const& path,
                                TransactionsFormat const& format, ReadReport& report) {
+  if (path == kStandardInput) {
+    std::string text = read_standard_input();
+    if (is_gzip(text)) text = gunzip(text, "<standard input>");
+    return parse_text(ctx, text, "<standard input>", format, report, false);
+  }
   MappedFile const file(path);
+  if (is_gzip(file.text())) {
+    std::string const text = gunzip(file.text(), path);
+    return parse_text(ctx, text, path, format, report, false);
+  }
   return parse_text(ctx, file.text(), path, format, report, true);
 }
 

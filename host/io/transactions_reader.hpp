@@ -26,9 +26,9 @@ enum class BadRowPolicy {
   kQuarantine,  ///< drop it, count it, and write the line unchanged to the quarantine file
 };
 
-/// What to do with negative amounts (returns, cancellations).
+/// What to do with returns (negative amounts, -0.0, and rows of cancelled orders).
 enum class ReturnsPolicy {
-  kNet,      ///< keep them: they are netted into monetary value
+  kNet,      ///< keep them: they are netted into monetary value (never purchase occasions)
   kExclude,  ///< drop them, counted in ReadReport::rows_excluded_returns
 };
 
@@ -47,14 +47,25 @@ struct TransactionsFormat {
   /// Columns, by header name or (always allowed, required without a header) 1-based position.
   std::string id_column = "customer_id";
   std::string date_column = "date";
-  /// Dates are read by parse_timestamp (core/date.hpp). Numbers are whole fields in decimal or
+  /// Dates are read by parse_timestamp (core/date.hpp), or with date_format when it is set.
+  /// Numbers are whole fields in decimal or
   /// scientific notation, optionally signed; NaN, infinities, empty fields and surrounding
   /// spaces are not numbers.
   /// The amount column; ignored when quantity_column and price_column are both set (set both or
   /// neither), in which case amount = quantity × unit price.
   std::string amount_column = "amount";
+  /// Optional strftime-style format of the date column (core/date_format.hpp), e.g.
+  /// "%m/%d/%Y %H:%M"; empty: the ISO forms of parse_timestamp.
+  std::string date_format;
   std::string quantity_column;
   std::string price_column;
+  /// Optional order (invoice) id column: Transactions::order gets a hash of each row's id, so
+  /// that purchases are counted per order. An empty order id is a bad row.
+  std::string order_column;
+  /// Optional, needs order_column: an order id starting with this prefix is a cancellation (as
+  /// Online Retail's "C536379"); its rows are returns whatever the sign in the file, with amount
+  /// -|amount| (a zero amount becomes -0.0, which still marks a return).
+  std::string cancel_prefix;
   BadRowPolicy bad_rows = BadRowPolicy::kFail;
   std::string quarantine_path;  ///< required for BadRowPolicy::kQuarantine
   ReturnsPolicy returns = ReturnsPolicy::kNet;
@@ -71,11 +82,13 @@ struct ReadReport {
   std::size_t data_lines = 0;             ///< non-blank lines after the header
   std::size_t rows_accepted = 0;          ///< rows in the returned Transactions
   std::size_t rows_rejected = 0;          ///< bad rows skipped or quarantined
-  std::size_t rows_excluded_returns = 0;  ///< negative amounts dropped under ReturnsPolicy::kExclude
+  std::size_t rows_excluded_returns = 0;  ///< returns dropped under ReturnsPolicy::kExclude
+  std::size_t rows_cancelled = 0;         ///< rows of orders with the cancel prefix
   std::string first_rejection;            ///< the message of the first bad row, if any
 };
 
-/// Reads a transactions file. Throws cie::Error: kUsage (2) for a missing file, a column not in
+/// Reads a transactions file: "-" is standard input, and gzip data (recognised by its magic
+/// bytes, whatever the name) is inflated first (host/io/input_text.hpp). Throws cie::Error: kUsage (2) for a missing file, a column not in
 /// the header or an inconsistent format; kInputData (3) for the first bad row in file order
 /// under kFail, with the message "FILE:LINE: column N (NAME): REASON" or "FILE:LINE: expected K
 /// fields, found M" (LINE counts every physical line from 1; NAME is "#N" without a header).

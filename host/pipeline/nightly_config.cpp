@@ -8,6 +8,7 @@
 #include "core/units.hpp"
 #include "core/date.hpp"
 #include "host/io/delimited_text.hpp"
+#include "core/date_format.hpp"
 #include "core/error.hpp"
 #include "core/text_file.hpp"
 #include "core/toml_support.hpp"
@@ -121,8 +122,9 @@ void read_run(Section const& run, NightlyConfig& config) {
 void read_inputs(Section const& inputs, fs::path const& base, NightlyConfig& config) {
   CIE_EXPECTS(inputs.present(), "{}: the [inputs] section is missing (it names the transactions)",
               config.source);
-  inputs.allow({"transactions", "attributes", "delimiter", "id_column", "date_column",
-                "amount_column", "bad_rows", "returns", "attributes_delimiter",
+  inputs.allow({"transactions", "attributes", "delimiter", "id_column", "date_column", "date_format",
+                "amount_column", "quantity_column", "price_column", "order_column",
+                "cancel_prefix", "bad_rows", "returns", "attributes_delimiter",
                 "attributes_id_column"});
   std::optional<std::string> transactions = inputs.path("transactions", base, true);
   CIE_EXPECTS(transactions.has_value(), "{}: [inputs] transactions is required", config.source);
@@ -135,6 +137,18 @@ void read_inputs(Section const& inputs, fs::path const& base, NightlyConfig& con
   format.id_column = inputs.text("id_column").value_or(format.id_column);
   format.date_column = inputs.text("date_column").value_or(format.date_column);
   format.amount_column = inputs.text("amount_column").value_or(format.amount_column);
+  format.date_format = inputs.text("date_format").value_or("");
+  if (!format.date_format.empty()) {
+    (void)DateFormat::compile(format.date_format, inputs.setting("date_format"));
+  }
+  format.quantity_column = inputs.text("quantity_column").value_or("");
+  format.price_column = inputs.text("price_column").value_or("");
+  CIE_EXPECTS(format.quantity_column.empty() == format.price_column.empty(),
+              "{}: [inputs] quantity_column and price_column go together", config.source);
+  format.order_column = inputs.text("order_column").value_or("");
+  format.cancel_prefix = inputs.text("cancel_prefix").value_or("");
+  CIE_EXPECTS(format.cancel_prefix.empty() || !format.order_column.empty(),
+              "{}: [inputs] cancel_prefix needs order_column", config.source);
   if (auto text = inputs.text("bad_rows")) {
     set_bad_rows(format, *text, inputs.setting("bad_rows"));
     if (format.bad_rows == BadRowPolicy::kQuarantine && fs::path(format.quarantine_path).is_relative()) {
@@ -150,10 +164,18 @@ void read_inputs(Section const& inputs, fs::path const& base, NightlyConfig& con
 }
 
 void read_rfm(Section const& rfm, fs::path const& base, NightlyConfig& config) {
-  rfm.allow({"score_bins", "frequency", "monetary", "segments"});
+  rfm.allow({"score_bins", "frequency", "monetary", "ties", "segments"});
   if (auto bins = rfm.integer("score_bins")) config.rfm.score_bins = static_cast<int>(*bins);
+  bool const has_orders = !config.transactions_format.order_column.empty();
   if (auto text = rfm.text("frequency")) {
     config.rfm.frequency = parse_frequency_definition(*text, rfm.setting("frequency"));
+    CIE_EXPECTS(config.rfm.frequency != FrequencyDefinition::kOrders || has_orders,
+                "{}: frequency = \"orders\" needs [inputs] order_column", rfm.setting("frequency"));
+  } else if (has_orders) {
+    config.rfm.frequency = FrequencyDefinition::kOrders;
+  }
+  if (auto text = rfm.text("ties")) {
+    config.rfm.ties = parse_score_ties(*text, rfm.setting("ties"));
   }
   if (auto text = rfm.text("monetary")) {
     config.rfm.monetary_basis = parse_monetary_basis(*text, rfm.setting("monetary"));

@@ -6,11 +6,15 @@
 //                 memory_limit = "4GiB"  (host memory budget; default 75% of physical memory)
 //   [inputs]      transactions = "FILE" (required)
 //                 attributes = "FILE" (optional customer attributes, joined on the id)
-//                 delimiter, id_column, date_column, amount_column, bad_rows, returns: as the
+//                 delimiter, id_column, date_column, date_format, amount_column, quantity_column,
+//                 price_column, order_column, cancel_prefix, bad_rows, returns: as the
 //                 `cie rfm` options of the same names (transactions); attributes_delimiter,
 //                 attributes_id_column for the attributes file
-//   [rfm]         score_bins = 5, frequency = "days" | "transactions", monetary = "total" | "mean",
-//                 segments = "FILE" (optional; default the standard table)
+//   [rfm]         score_bins = 5, frequency = "days" | "transactions" | "orders" (default orders
+//                 with an order_column, else days), monetary = "total" | "mean",
+//                 ties = "equal" | "first" (as `cie rfm --ties`),
+//                 segments = "FILE" (optional; default the standard table, or none: scores
+//                 without segment names for a bin count without one)
 //   [segments]    (optional) model = "FILE" to apply a saved k-means model, or retrain = true with
 //                 k, features, transforms, n_init, max_iter, refine ("hartigan" | "none"): fits
 //                 on tonight's RFM table and publishes the model beside the outputs as

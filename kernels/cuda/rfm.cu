@@ -1,6 +1,11 @@
 // CUDA twin of kernels/rfm.hpp: rows are ordered by (customer, timestamp, row) with two stable
 // radix sorts, then one thread per customer applies the shared aggregate_customer; scores rank
-// values with a stable device sort and apply the shared quantile_bin.
+// values with a stable device sort and apply the shared quantile_bin, or (tie-aware) cuts found by
+// the shared tie_aware_cuts on a host copy of the sorted values.
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 #include <thrust/binary_search.h>
 #include <thrust/copy.h>
 #include <thrust/device_vector.h>
@@ -28,6 +33,7 @@ struct AggregateColumns {
   std::int32_t* last_day;
   std::int32_t* purchase_days;
   std::int32_t* transactions;
+  std::int32_t* return_rows;
   double* monetary_total;
   double* repeat_value_total;
 };
@@ -45,6 +51,7 @@ __global__ void aggregate_customers_kernel(std::int64_t const* offsets,
     out.last_day[c] = aggregate.last_day;
     out.purchase_days[c] = aggregate.purchase_days;
     out.transactions[c] = aggregate.transactions;
+    out.return_rows[c] = aggregate.return_rows;
     out.monetary_total[c] = aggregate.monetary_total;
     out.repeat_value_total[c] = aggregate.repeat_value_total;
   }
@@ -60,8 +67,19 @@ __global__ void scores_from_order_kernel(std::int64_t const* order, std::int64_t
   }
 }
 
+__global__ void scores_from_cuts_kernel(std::int64_t const* order, std::int64_t n, ScoreCuts cuts,
+                                        std::int8_t* scores) {
+  for (std::int64_t position = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+       position < n; position += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    scores[order[position]] = static_cast<std::int8_t>(bin_of_position(cuts, position));
+  }
+}
+
 struct CanonicalZero {
-  __host__ __device__ double operator()(double value) const { return value + 0.0; }
+  bool negate = false;
+  __host__ __device__ double operator()(double value) const {
+    return (negate ? -value : value) + 0.0;
+  }
 };
 
 template <typename T>
@@ -117,11 +135,12 @@ RfmAggregates aggregate_rfm(Context const& ctx, TransactionColumns transactions,
     order = thrust::device_vector<std::int64_t>();
 
     thrust::device_vector<std::int32_t> first_day(customers), last_day(customers),
-        purchase_days(customers), transaction_count(customers);
+        purchase_days(customers), transaction_count(customers), return_rows(customers);
     thrust::device_vector<double> monetary_total(customers), repeat_value_total(customers);
     AggregateColumns out{first_day.data().get(),         last_day.data().get(),
                          purchase_days.data().get(),     transaction_count.data().get(),
-                         monetary_total.data().get(),    repeat_value_total.data().get()};
+                         return_rows.data().get(),       monetary_total.data().get(),
+                         repeat_value_total.data().get()};
     constexpr unsigned kBlock = 256;
     CIE_LAUNCH(aggregate_customers_kernel, grid_for(customers, kBlock), kBlock, 0, stream_of(ctx))
     (offsets.data().get(), timestamp.data().get(), amount.data().get(), customers, as_of_day, out);
@@ -133,6 +152,7 @@ RfmAggregates aggregate_rfm(Context const& ctx, TransactionColumns transactions,
     copy_to_host(last_day, result.last_day);
     copy_to_host(purchase_days, result.purchase_days);
     copy_to_host(transaction_count, result.transactions);
+    copy_to_host(return_rows, result.return_rows);
     copy_to_host(monetary_total, result.monetary_total);
     copy_to_host(repeat_value_total, result.repeat_value_total);
     return result;
@@ -140,20 +160,35 @@ RfmAggregates aggregate_rfm(Context const& ctx, TransactionColumns transactions,
 }
 
 std::vector<std::int8_t> quantile_scores(Context const& ctx, std::span<double const> values,
-                                         std::int32_t bins, ScoreDirection direction) {
+                                         std::int32_t bins, ScoreDirection direction,
+                                         ScoreTies ties) {
   return run_on_device("RFM scores", [&] {
     auto const exec = policy(ctx);
     std::int64_t const n = static_cast<std::int64_t>(values.size());
     thrust::device_vector<double> keys(values.begin(), values.end());
-    thrust::transform(exec, keys.begin(), keys.end(), keys.begin(), CanonicalZero{});
+    bool const negate = ties == ScoreTies::kEqual && direction == ScoreDirection::kLowIsBest;
+    thrust::transform(exec, keys.begin(), keys.end(), keys.begin(), CanonicalZero{negate});
     thrust::device_vector<std::int64_t> order(n);
     thrust::sequence(exec, order.begin(), order.end());
     thrust::stable_sort_by_key(exec, keys.begin(), keys.end(), order.begin());
 
     thrust::device_vector<std::int8_t> scores(n);
     constexpr unsigned kBlock = 256;
-    CIE_LAUNCH(scores_from_order_kernel, grid_for(n, kBlock), kBlock, 0, stream_of(ctx))
-    (order.data().get(), n, bins, direction == ScoreDirection::kHighIsBest, scores.data().get());
+    if (ties == ScoreTies::kEqual) {
+      CIE_CUDA_TRY(cudaStreamSynchronize(stream_of(ctx)));
+      std::vector<double> sorted;
+      copy_to_host(keys, sorted);
+      ScoreCuts const cuts = tie_aware_cuts(n, bins, [&](std::int64_t m) {
+        auto const [lo, hi] = std::equal_range(sorted.begin(), sorted.end(), sorted[m]);
+        return std::pair<std::int64_t, std::int64_t>{lo - sorted.begin(), hi - sorted.begin()};
+      });
+      CIE_LAUNCH(scores_from_cuts_kernel, grid_for(n, kBlock), kBlock, 0, stream_of(ctx))
+      (order.data().get(), n, cuts, scores.data().get());
+    } else {
+      CIE_LAUNCH(scores_from_order_kernel, grid_for(n, kBlock), kBlock, 0, stream_of(ctx))
+      (order.data().get(), n, bins, direction == ScoreDirection::kHighIsBest,
+       scores.data().get());
+    }
     CIE_CUDA_CHECK_LAUNCH();
     CIE_CUDA_TRY(cudaStreamSynchronize(stream_of(ctx)));
     std::vector<std::int8_t> result;

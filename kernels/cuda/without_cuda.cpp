@@ -25,7 +25,7 @@ DeviceMemory cuda_memory_info(int) { no_cuda(); }
 namespace cuda_impl {
 RfmAggregates aggregate_rfm(Context const&, TransactionColumns, std::int32_t) { no_cuda(); }
 std::vector<std::int8_t> quantile_scores(Context const&, std::span<double const>, std::int32_t,
-                                         ScoreDirection) {
+                                         ScoreDirection, ScoreTies) {
   no_cuda();
 }
 std::unique_ptr<KMeansWorkspace> make_kmeans_workspace(Context const&, float const*, std::int64_t,

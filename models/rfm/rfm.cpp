@@ -12,7 +12,14 @@ namespace cie {
 FrequencyDefinition parse_frequency_definition(std::string_view text, std::string_view setting) {
   if (text == "days") return FrequencyDefinition::kPurchaseDays;
   if (text == "transactions") return FrequencyDefinition::kTransactions;
-  fail(ExitCode::kUsage, "{}: expected days or transactions, got '{}'", setting, text);
+  if (text == "orders") return FrequencyDefinition::kOrders;
+  fail(ExitCode::kUsage, "{}: expected days, transactions or orders, got '{}'", setting, text);
+}
+
+ScoreTies parse_score_ties(std::string_view text, std::string_view setting) {
+  if (text == "equal") return ScoreTies::kEqual;
+  if (text == "first") return ScoreTies::kFirst;
+  fail(ExitCode::kUsage, "{}: expected equal or first, got '{}'", setting, text);
 }
 
 MonetaryBasis parse_monetary_basis(std::string_view text, std::string_view setting) {
@@ -29,6 +36,7 @@ void RfmParams::validate() const {
 
 std::int32_t default_as_of_day(Transactions const& transactions) {
   CIE_EXPECTS_DATA(transactions.size() > 0, "no transactions to compute RFM from");
+  // A return counts too: the window ends after the last activity, whatever it was.
   std::int64_t last = *std::max_element(transactions.timestamp.begin(), transactions.timestamp.end());
   return day_of(last) + 1;
 }
@@ -42,23 +50,35 @@ RfmTable compute_rfm(Context const& ctx, RfmParams const& params, Transactions c
   RfmTable table;
   table.as_of_day = params.as_of_day ? *params.as_of_day : default_as_of_day(transactions);
 
+  bool const with_orders = !transactions.order.empty();
+  CIE_EXPECTS(with_orders || params.frequency != FrequencyDefinition::kOrders,
+              "frequency = orders needs an order column (--order-col)");
+  CIE_ASSERT(!with_orders || transactions.order.size() == transactions.size());
   kernels::TransactionColumns columns{transactions.customer, transactions.timestamp,
                                       transactions.amount,
-                                      static_cast<std::int32_t>(transactions.customer_count())};
+                                      static_cast<std::int32_t>(transactions.customer_count()),
+                                      transactions.order};
   kernels::RfmAggregates aggregates = kernels::aggregate_rfm(ctx, columns, table.as_of_day);
 
   std::size_t const customers = transactions.customer_count();
   std::size_t rows_used = 0;
   for (std::size_t c = 0; c < customers; ++c) {
-    rows_used += static_cast<std::size_t>(aggregates.transactions[c]);
-    if (aggregates.transactions[c] > 0) table.customer.push_back(static_cast<std::int32_t>(c));
+    rows_used += static_cast<std::size_t>(aggregates.transactions[c]) +
+                 static_cast<std::size_t>(aggregates.return_rows[c]);
+    table.return_rows += static_cast<std::size_t>(aggregates.return_rows[c]);
+    if (aggregates.transactions[c] > 0) {
+      table.customer.push_back(static_cast<std::int32_t>(c));
+    } else if (aggregates.return_rows[c] > 0) {
+      ++table.return_only_customers;
+    }
   }
   table.transactions_after_as_of = transactions.size() - rows_used;
   std::size_t const n = table.customer.size();
-  CIE_EXPECTS_DATA(n > 0, "no transactions before the as-of date {}", format_date(table.as_of_day));
+  CIE_EXPECTS_DATA(n > 0, "no purchases before the as-of date {}", format_date(table.as_of_day));
 
   auto resize = [n](auto&... columns) { (columns.resize(n), ...); };
-  resize(table.recency_days, table.frequency, table.transactions, table.monetary_total,
+  resize(table.recency_days, table.frequency, table.transactions, table.returns,
+         table.monetary_total,
          table.monetary_mean, table.first_day, table.last_day, table.tenure_days,
          table.repeat_frequency, table.repeat_recency, table.age_t, table.mean_repeat_value);
   double const unit = params.time_unit_days;
@@ -72,11 +92,17 @@ RfmTable compute_rfm(Context const& ctx, RfmParams const& params, Transactions c
     std::int32_t last = aggregates.last_day[c];
     std::int32_t days = aggregates.purchase_days[c];
     std::int32_t rows = aggregates.transactions[c];
+    std::int32_t occasions = with_orders ? aggregates.purchase_orders[c] : rows;
     table.recency_days[row] = table.as_of_day - last;
-    table.frequency[row] = params.frequency == FrequencyDefinition::kPurchaseDays ? days : rows;
-    table.transactions[row] = rows;
+    switch (params.frequency) {
+      case FrequencyDefinition::kPurchaseDays: table.frequency[row] = days; break;
+      case FrequencyDefinition::kTransactions: table.frequency[row] = rows; break;
+      case FrequencyDefinition::kOrders: table.frequency[row] = occasions; break;
+    }
+    table.transactions[row] = occasions;
+    table.returns[row] = aggregates.return_rows[c];
     table.monetary_total[row] = aggregates.monetary_total[c];
-    table.monetary_mean[row] = aggregates.monetary_total[c] / rows;
+    table.monetary_mean[row] = aggregates.monetary_total[c] / occasions;
     table.first_day[row] = first;
     table.last_day[row] = last;
     table.tenure_days[row] = table.as_of_day - first;
@@ -98,11 +124,11 @@ RfmTable compute_rfm(Context const& ctx, RfmParams const& params, Transactions c
 
   using kernels::ScoreDirection;
   table.r_score = kernels::quantile_scores(ctx, recency_key, params.score_bins,
-                                           ScoreDirection::kLowIsBest);
+                                           ScoreDirection::kLowIsBest, params.ties);
   table.f_score = kernels::quantile_scores(ctx, frequency_key, params.score_bins,
-                                           ScoreDirection::kHighIsBest);
+                                           ScoreDirection::kHighIsBest, params.ties);
   table.m_score = kernels::quantile_scores(ctx, monetary_key, params.score_bins,
-                                           ScoreDirection::kHighIsBest);
+                                           ScoreDirection::kHighIsBest, params.ties);
 
   // Every (R, F, M) cell is classified once; rows then look their cell up.
   int const bins = params.score_bins;

@@ -2,21 +2,33 @@
 // quantile scores, the RFM cell and a named segment; plus the lifetimes-style summary
 // (repeat-purchase frequency, recency and T) that CLV models use.
 //
+// Purchases and returns: a row whose amount has the sign bit set (negative, or a cancelled line
+// the reader marked -0.0) is a return; every other row is a purchase. Returns net their money
+// into monetary_total but are never purchase occasions: recency, frequency, transactions,
+// tenure and the lifetimes summary count purchases only, so repeat values are sums of purchases.
+// A customer whose rows before the as-of day are all returns has no purchase to score: it is left
+// out of the table and counted in RfmTable::return_only_customers.
+//
 // Definitions (all "days" are calendar days; the as-of day itself is excluded):
 //   recency_days   = as_of - last purchase day            (1 for a purchase the day before as_of)
-//   frequency      = distinct purchase days, or transaction rows (RfmParams::frequency)
+//   transactions   = purchase occasions: distinct purchase orders when the input has an order
+//                    column, purchase rows otherwise
+//   frequency      = distinct purchase days, purchase rows or distinct purchase orders
+//                    (RfmParams::frequency)
+//   returns        = return rows
 //   monetary_total = net sum of amounts (returns, negative, are netted in)
-//   monetary_mean  = monetary_total / transaction rows
+//   monetary_mean  = monetary_total / transactions (per order with an order column)
 //   tenure_days    = as_of - first purchase day
 //   repeat_frequency = distinct purchase days - 1
 //   repeat_recency = (last purchase day - first purchase day) / unit
 //   T              = (as_of - 1 - first purchase day) / unit: the customer's age at the end of the
 //                    observation window, as lifetimes' summary_data_from_transaction_data computes
 //                    it with observation_period_end = as_of - 1 day
-//   mean_repeat_value = mean over the purchase days after the first of that day's total; 0 when
-//                    there are none
-// Scores rank customers in customer-index order (first appearance in the input): see
-// kernels::quantile_scores. recency scores 5 for the most recent.
+//   mean_repeat_value = mean over the purchase days after the first of that day's purchase
+//                    total (returns excluded); 0 when there are none
+// Scores: kernels::quantile_scores, by default tie-aware (equal values, equal scores), or the
+// positional pandas recipe (ties by customer-index order, i.e. first appearance in the input).
+// recency scores `bins` for the most recent.
 #pragma once
 
 #include <cstdint>
@@ -27,14 +39,18 @@
 
 #include "core/context.hpp"
 #include "core/transactions.hpp"
+#include "kernels/rfm.hpp"
 #include "models/rfm/rfm_segments.hpp"
 
 namespace cie {
 
 enum class FrequencyDefinition {
   kPurchaseDays,  ///< distinct days with a transaction (the default)
-  kTransactions,  ///< transaction rows
+  kTransactions,  ///< purchase rows
+  kOrders,        ///< distinct purchase orders (needs an order column)
 };
+
+using kernels::ScoreTies;
 
 enum class MonetaryBasis {
   kTotal,  ///< M scores rank monetary_total (the default)
@@ -49,6 +65,9 @@ struct RfmParams {
   FrequencyDefinition frequency = FrequencyDefinition::kPurchaseDays;
   /// Which monetary feature the M score ranks.
   MonetaryBasis monetary_basis = MonetaryBasis::kTotal;
+  /// How scores treat equal values: kEqual (equal values, equal scores) or kFirst (pandas'
+  /// qcut(rank(method="first"))).
+  ScoreTies ties = ScoreTies::kEqual;
   /// Number of score bins: scores run 1..score_bins. Allowed 2..9 (the cell has one digit each).
   int score_bins = 5;
   /// Length in days of the time unit of repeat_recency and T: 1 (days) or 7 (weeks).
@@ -58,19 +77,24 @@ struct RfmParams {
   void validate() const;
 };
 
-/// "days" | "transactions" and "total" | "mean"; a usage error naming `setting` otherwise.
+/// "days" | "transactions" | "orders", "total" | "mean" and "equal" | "first"; a usage error
+/// naming `setting` otherwise.
 FrequencyDefinition parse_frequency_definition(std::string_view text, std::string_view setting);
 MonetaryBasis parse_monetary_basis(std::string_view text, std::string_view setting);
+ScoreTies parse_score_ties(std::string_view text, std::string_view setting);
 
-/// One row per customer with at least one transaction before the as-of day, in customer-index
+/// One row per customer with at least one purchase before the as-of day, in customer-index
 /// order.
 struct RfmTable {
   std::int32_t as_of_day = 0;
   std::size_t transactions_after_as_of = 0;  ///< rows on or after the as-of day, not used
+  std::size_t return_rows = 0;               ///< return rows used (netted into monetary values)
+  std::size_t return_only_customers = 0;     ///< customers with only returns: not in the table
   std::vector<std::int32_t> customer;  ///< index into Transactions::customer_ids
   std::vector<std::int32_t> recency_days;
   std::vector<std::int32_t> frequency;
   std::vector<std::int32_t> transactions;
+  std::vector<std::int32_t> returns;
   std::vector<double> monetary_total;
   std::vector<double> monetary_mean;
   std::vector<std::int32_t> first_day;
@@ -93,7 +117,8 @@ struct RfmTable {
 };
 
 /// Computes RFM for every customer on ctx's device. The segment table must have
-/// params.score_bins bins. A monetary value that is not finite is an input-data error.
+/// params.score_bins bins. A monetary value that is not finite is an input-data error; so is
+/// having no purchase before the as-of day. kOrders without order ids is a usage error.
 RfmTable compute_rfm(Context const& ctx, RfmParams const& params, Transactions const& transactions,
                      SegmentTable const& segments);
 

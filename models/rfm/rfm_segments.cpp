@@ -39,11 +39,15 @@ ScoreRange parse_range(toml::table const& rule, std::string_view key, int score_
 
 SegmentTable SegmentTable::standard(int score_bins) {
   std::string_view text = detail::standard_segment_table_toml(score_bins);
-  CIE_EXPECTS(!text.empty(),
-              "there is no standard segment table for {} score bins (standard: 4 or 5); pass "
-              "one with --segments FILE",
-              score_bins);
+  if (text.empty()) return unnamed(score_bins);
   return from_toml(text, fmt::format("<standard segment table, {} bins>", score_bins));
+}
+
+SegmentTable SegmentTable::unnamed(int score_bins) {
+  CIE_EXPECTS(score_bins >= 2 && score_bins <= 9, "score_bins must be in 2..9, got {}", score_bins);
+  SegmentTable table;
+  table.score_bins_ = score_bins;
+  return table;
 }
 
 SegmentTable SegmentTable::from_toml(std::string_view text, std::string const& source_name) {

@@ -29,9 +29,12 @@ struct SegmentRule {
 
 class SegmentTable {
  public:
-  /// The compiled-in standard table for 4 or 5 score bins; a usage error for other bin counts
-  /// (pass a table of your own with --segments).
+  /// The compiled-in standard table for 4 or 5 score bins, whose rules cover every cell; for any
+  /// other bin count (2..9) the unnamed table: scores without segment names.
   static SegmentTable standard(int score_bins);
+
+  /// A table with no rules and the empty fallback name: every customer's segment is "".
+  static SegmentTable unnamed(int score_bins);
 
   /// Parses and validates a table in the TOML form of datasets/rfm_segments_5.toml. Errors are
   /// usage errors (exit code 2) naming `source_name`, the line where known, and the key: TOML

@@ -278,9 +278,9 @@ TEST_F(GeneratorStatistics, CampaignResponseMatchesTheTrueProbabilities) {
   EXPECT_EQ(summary_->treated, treated);
 }
 
-// Recomputes F, R and M from transactions.csv as an RFM pass would and evaluates the formula
-// stated in meta.json with its coefficients: it must give the probabilities of
-// campaign_truth.csv. This is what lets a propensity model be judged against the truth.
+// Recomputes F, R and M from transactions.csv as an RFM pass would (F and R from purchases only)
+// and evaluates the formula stated in meta.json with its coefficients: it must give the
+// probabilities of campaign_truth.csv. This is what lets a propensity model be judged against the truth.
 TEST_F(GeneratorStatistics, MetaFormulaReproducesTheTrueProbabilities) {
   struct Rfm {
     double frequency = 0.0;
@@ -291,12 +291,14 @@ TEST_F(GeneratorStatistics, MetaFormulaReproducesTheTrueProbabilities) {
   std::map<std::string, Rfm> rfm;
   for (auto const& row : *transactions_) {
     Rfm& customer = rfm[row[0]];
-    if (row[1] != customer.last_date) {
+    double const amount = std::stod(row[2]);
+    // Returns (negative amounts) are money, not purchases: F and R count purchase days only.
+    if (amount > 0 && row[1] != customer.last_date) {
       customer.frequency += 1.0;
       customer.last_date = row[1];
       customer.last_day = day(row[1]);
     }
-    customer.monetary += std::stod(row[2]);
+    customer.monetary += amount;
   }
   auto const& model = (*meta_)["campaign"]["response_model"]["coefficients"];
   std::int32_t const as_of = day((*meta_)["campaign_as_of"].get<std::string>());

@@ -2,16 +2,19 @@
 
 Checks, exactly (integers and dates equal, monetary values equal as doubles, scores and segment
 names equal):
-  * CDNOW master (69,659 rows, whitespace-separated, YYYYMMDD dates);
+  * CDNOW master (69,659 rows, whitespace-separated, YYYYMMDD dates), with the default tie-aware
+    scores and with `--ties first`;
   * UCI Online Retail, partial (quantity x unit price, date-times, rows with no CustomerID
-    rejected and counted, cancellations netted);
+    rejected and counted, returns netted into money but not counted as purchases);
 and the lifetimes-style summary of the CDNOW sample over the 39-week calibration period ending
 1997-09-30 against cdnow_customers_summary.csv and ..._with_transactions.csv (published to two
 decimals) for all 2,357 customers.
 
-The pandas side follows the common recipe: groupby aggregates; scores are
-pd.qcut(x.rank(method="first"), 5) with recency reversed; segments are the first matching rule of
-datasets/rfm_segments_5.toml. It shares no code with cie.
+The pandas side: groupby aggregates over purchases (rows whose amount has no sign bit) with
+money summed over all rows; `--ties first` scores are the common recipe
+pd.qcut(x.rank(method="first"), 5) with recency reversed; tie-aware scores put each cut at the
+tie boundary nearest to b*n/bins, found by brute force over all boundaries (see tie_aware_scores);
+segments are the first matching rule of datasets/rfm_segments_5.toml. It shares no code with cie.
 """
 
 import argparse
@@ -40,41 +43,33 @@ def read_cie_output(path):
                        keep_default_na=False)
 
 
-def pandas_rfm(tx, as_of):
-    """tx: customer_id (str), ts (datetime64), amount (float), in file order."""
-    tx = tx.copy()
-    tx["day"] = tx["ts"].dt.normalize()
-    tx = tx[tx["day"] < as_of]
-    # Customer order: first appearance in the file (groupby with sort=False keeps it).
-    g = tx.groupby("customer_id", sort=False)
-    out = pd.DataFrame({
-        "last": g["day"].max(),
-        "first": g["day"].min(),
-        "frequency": g["day"].nunique(),
-        "transactions": g.size(),
-        # Amounts summed exactly, then rounded once (cie sums with compensation in time order).
-        "monetary_total": g["amount"].agg(lambda s: math.fsum(s.to_list())),
-    })
-    out["recency_days"] = (as_of - out["last"]).dt.days
-    out["tenure_days"] = (as_of - out["first"]).dt.days
-    out["monetary_mean"] = out["monetary_total"] / out["transactions"]
-    day_totals = tx.groupby(["customer_id", "day"], sort=False)["amount"].agg(
-        lambda s: math.fsum(s.to_list())).reset_index()
-    day_totals = day_totals.sort_values(["customer_id", "day"], kind="stable")
-    day_totals["is_first"] = ~day_totals.duplicated("customer_id")
-    repeat = day_totals[~day_totals["is_first"]].groupby("customer_id")["amount"].agg(
-        lambda s: math.fsum(s.to_list()))
-    out["repeat_frequency"] = out["frequency"] - 1
-    out["mean_repeat_value"] = (repeat.reindex(out.index).fillna(0.0)
-                                / out["repeat_frequency"].where(out["repeat_frequency"] > 0, 1))
-    out["repeat_recency"] = (out["last"] - out["first"]).dt.days.astype(float)
-    out["T"] = ((as_of - pd.Timedelta(days=1)) - out["first"]).dt.days.astype(float)
+def tie_aware_scores(values, bins, low_is_best):
+    """The documented tie-aware rule, by brute force: order worst to best; the boundaries are the
+    sorted positions 0 < p < n where the value changes; cut b (1..bins-1) is the boundary nearest
+    to b*n/bins, the later one when two are equally near; a value scores 1 + the number of cuts at
+    or before the sorted position of its first equal. No boundary: every value scores 1."""
+    v = (-np.asarray(values, dtype=float) if low_is_best else np.asarray(values, dtype=float)) + 0.0
+    ordered = np.sort(v, kind="stable")
+    n = len(v)
+    boundaries = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+    cuts = []
+    for b in range(1, bins):
+        if len(boundaries) == 0:
+            cuts.append(n)
+            continue
+        distance = np.abs(boundaries * bins - b * n)
+        cuts.append(boundaries[np.flatnonzero(distance == distance.min()).max()])
+    first_equal = np.searchsorted(ordered, v, side="left")
+    return 1 + (first_equal[:, None] >= np.array(cuts)[None, :]).sum(axis=1)
 
-    out["r_score"] = pd.qcut(out["recency_days"].rank(method="first"), 5, labels=[5, 4, 3, 2, 1]).astype(int)
-    out["f_score"] = pd.qcut(out["frequency"].rank(method="first"), 5, labels=[1, 2, 3, 4, 5]).astype(int)
-    out["m_score"] = pd.qcut(out["monetary_total"].rank(method="first"), 5, labels=[1, 2, 3, 4, 5]).astype(int)
 
-    table = tomllib.loads((ROOT / "datasets" / "rfm_segments_5.toml").read_text())
+def first_scores(values, bins, low_is_best):
+    labels = list(range(bins, 0, -1)) if low_is_best else list(range(1, bins + 1))
+    return pd.qcut(values.rank(method="first"), bins, labels=labels).astype(int).to_numpy()
+
+
+def segment_names(out, table_path=ROOT / "datasets" / "rfm_segments_5.toml"):
+    table = tomllib.loads(pathlib.Path(table_path).read_text())
 
     def segment(row):
         for rule in table["segment"]:
@@ -84,13 +79,61 @@ def pandas_rfm(tx, as_of):
                 return rule["name"]
         return table["fallback"]
 
-    out["segment"] = [segment(row) for row in out.itertuples()]
+    return [segment(row) for row in out.itertuples()]
+
+
+def fsum(s):
+    return math.fsum(s.to_list())
+
+
+def pandas_rfm(tx, as_of, ties="equal", orders=False, bins=5):
+    """tx: customer_id (str), ts (datetime64), amount (float), optionally order (str), in file
+    order. Returns the RFM table and the number of customers with only returns."""
+    tx = tx.copy()
+    tx["day"] = tx["ts"].dt.normalize()
+    appearance = tx["customer_id"].drop_duplicates()  # customer order: first appearance
+    tx = tx[tx["day"] < as_of]
+    purchase = ~np.signbit(tx["amount"].to_numpy())
+    purchases = tx[purchase]
+    g = purchases.groupby("customer_id", sort=False)
+    out = pd.DataFrame({
+        "last": g["day"].max(),
+        "first": g["day"].min(),
+        "days": g["day"].nunique(),
+        "transactions": g["order"].nunique() if orders else g.size(),
+    })
+    out = out.reindex([c for c in appearance if c in out.index])
+    return_only = tx["customer_id"].nunique() - len(out)
+    # Amounts summed exactly, then rounded once (cie sums with compensation in time order).
+    out["monetary_total"] = tx.groupby("customer_id")["amount"].agg(fsum).reindex(out.index)
+    out["returns"] = tx[~purchase].groupby("customer_id").size().reindex(out.index).fillna(0).astype(int)
+    out["frequency"] = out["transactions"] if orders else out["days"]
+    out["recency_days"] = (as_of - out["last"]).dt.days
+    out["tenure_days"] = (as_of - out["first"]).dt.days
+    out["monetary_mean"] = out["monetary_total"] / out["transactions"]
+    day_totals = purchases.groupby(["customer_id", "day"], sort=False)["amount"].agg(fsum).reset_index()
+    day_totals = day_totals.sort_values(["customer_id", "day"], kind="stable")
+    day_totals["is_first"] = ~day_totals.duplicated("customer_id")
+    repeat = day_totals[~day_totals["is_first"]].groupby("customer_id")["amount"].agg(fsum)
+    out["repeat_frequency"] = out["days"] - 1
+    out["mean_repeat_value"] = (repeat.reindex(out.index).fillna(0.0)
+                                / out["repeat_frequency"].where(out["repeat_frequency"] > 0, 1))
+    out["repeat_recency"] = (out["last"] - out["first"]).dt.days.astype(float)
+    out["T"] = ((as_of - pd.Timedelta(days=1)) - out["first"]).dt.days.astype(float)
+
+    for score, column, low in [("r_score", "recency_days", True), ("f_score", "frequency", False),
+                               ("m_score", "monetary_total", False)]:
+        out[score] = (tie_aware_scores(out[column].to_numpy(), bins, low) if ties == "equal"
+                      else first_scores(out[column], bins, low))
+    out["segment"] = segment_names(out)
     out["first_purchase"] = out["first"].dt.strftime("%Y-%m-%d")
     out["last_purchase"] = out["last"].dt.strftime("%Y-%m-%d")
-    return out.reset_index()
+    out.index.name = "customer_id"
+    return out.reset_index(), return_only
 
 
-COLUMNS_EXACT = ["customer_id", "recency_days", "frequency", "transactions", "monetary_total",
+COLUMNS_EXACT = ["customer_id", "recency_days", "frequency", "transactions", "returns",
+                 "monetary_total",
                  "monetary_mean", "first_purchase", "last_purchase", "tenure_days",
                  "repeat_frequency", "repeat_recency", "T", "mean_repeat_value", "r_score",
                  "f_score", "m_score", "segment"]
@@ -123,17 +166,26 @@ def compare(name, ours, expected):
     return failures
 
 
+def cdnow_transactions(data):
+    raw = pd.read_csv(data / "cdnow" / "CDNOW_master.txt", sep=r"\s+",
+                      dtype={"customer_id": str, "date": str})
+    return pd.DataFrame({"customer_id": raw["customer_id"],
+                         "ts": pd.to_datetime(raw["date"], format="%Y%m%d"),
+                         "amount": raw["dollar_value"].astype(float)})
+
+
 def check_cdnow_master(cie, data, work):
     path = data / "cdnow" / "CDNOW_master.txt"
-    out = work / "cdnow.csv"
-    run_cie(cie, ["--transactions", str(path), "--delimiter", "whitespace",
-                  "--amount-col", "dollar_value", "--out", str(out)])
-    raw = pd.read_csv(path, sep=r"\s+", dtype={"customer_id": str, "date": str})
-    tx = pd.DataFrame({"customer_id": raw["customer_id"],
-                       "ts": pd.to_datetime(raw["date"], format="%Y%m%d"),
-                       "amount": raw["dollar_value"].astype(float)})
+    tx = cdnow_transactions(data)
     as_of = tx["ts"].max().normalize() + pd.Timedelta(days=1)
-    return compare("CDNOW master", read_cie_output(out), pandas_rfm(tx, as_of))
+    failures = 0
+    for ties in ["equal", "first"]:
+        out = work / f"cdnow_{ties}.csv"
+        run_cie(cie, ["--transactions", str(path), "--delimiter", "whitespace",
+                      "--amount-col", "dollar_value", "--ties", ties, "--out", str(out)])
+        expected, _ = pandas_rfm(tx, as_of, ties=ties)
+        failures += compare(f"CDNOW master, --ties {ties}", read_cie_output(out), expected)
+    return failures
 
 
 def check_online_retail(cie, data, work):
@@ -154,7 +206,11 @@ def check_online_retail(cie, data, work):
                        "ts": pd.to_datetime(raw["InvoiceDate"], format="%Y-%m-%d %H:%M:%S"),
                        "amount": raw["Quantity"].astype(float) * raw["UnitPrice"].astype(float)})
     as_of = tx["ts"].max().normalize() + pd.Timedelta(days=1)
-    return failures + compare("Online Retail", read_cie_output(out), pandas_rfm(tx, as_of))
+    expected, return_only = pandas_rfm(tx, as_of)
+    if f"return-only customers {return_only:>4}" not in summary:
+        print(f"Online Retail: expected {return_only} return-only customers in the summary:\n{summary}")
+        failures += 1
+    return failures + compare("Online Retail", read_cie_output(out), expected)
 
 
 def check_cdnow_calibration_summary(cie, data, work):

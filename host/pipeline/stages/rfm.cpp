@@ -37,6 +37,8 @@ class RfmStage final : public NightlyStage {
     run.finish(stage);
     run.report["as_of"] = format_date(run.rfm.as_of_day);
     run.report["transactions_after_as_of"] = run.rfm.transactions_after_as_of;
+    run.report["return_rows"] = run.rfm.return_rows;
+    run.report["return_only_customers"] = run.rfm.return_only_customers;
 
     // Only the customer ids are needed from here on: free the rows (20 bytes each).
     std::vector<std::int32_t>().swap(run.transactions.customer);

@@ -1,12 +1,18 @@
 // Stage "segments": every customer's k-means cluster, from a saved model ([segments] model) or
 // one trained tonight on the RFM table ([segments] retrain, published as segments_model.json,
-// trained exactly as `cie segment fit` trains: models/segments/train_segments.hpp).
+// trained exactly as `cie segment fit` trains: models/segments/train_segments.hpp). A retrained
+// model's clusters keep the ids of the previously published model's clusters they match
+// (models/segments/cluster_matching.hpp); the report lists the matches, new and gone clusters.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <optional>
 
 #include "host/io/model_file.hpp"
 #include "host/pipeline/nightly_run.hpp"
+#include "models/segments/cluster_matching.hpp"
 #include "models/segments/segment_model.hpp"
 #include "models/segments/train_segments.hpp"
 
@@ -68,11 +74,55 @@ class SegmentsStage final : public NightlyStage {
     TrainedSegments trained = train_segments(
         run.ctx, FeaturePipeline(std::move(specs)), params,
         complete_numeric_columns(run.customers, settings.features, "[segments] retrain"));
+    nlohmann::json cluster_ids = keep_previous_ids(run, trained);
     write_model_file(run.staging->path("segments_model.json"), trained.document);
     run.report["segments_model"] = {{"retrained", true},
                                     {"file", "segments_model.json"},
-                                    {"inertia", trained.result.inertia}};
+                                    {"inertia", trained.result.inertia},
+                                    {"cluster_ids", std::move(cluster_ids)}};
     model_.emplace(std::move(trained.model));
+  }
+
+  /// Renumbers `trained` so that its clusters keep the ids of the previously published model's
+  /// clusters they match; returns the report's "cluster_ids" part ("clusters" in fitted order:
+  /// id, previous_id or null for a new one, centroid_distance; "new" and "gone" ids). Without a usable previous
+  /// model the fitted order stands (and the report says why).
+  static nlohmann::json keep_previous_ids(NightlyRun& run, TrainedSegments& trained) {
+    std::string const previous_path =
+        (std::filesystem::path(run.config.output_directory) / "segments_model.json").string();
+    if (!std::filesystem::exists(previous_path)) {
+      return {{"previous_model", nullptr}, {"note", "no previous model: ids in fitted order"}};
+    }
+    std::string why;
+    std::optional<ClusterMatch> match;
+    try {
+      SegmentModel const previous = SegmentModel::from_document(
+          read_model_file(previous_path, kSegmentModelKind), previous_path);
+      match = match_clusters(previous, trained.model, why);
+    } catch (Error const& error) {
+      why = error.what();
+    }
+    if (!match) {
+      run.logger->warn("segments: cluster ids not matched to {}: {}", previous_path, why);
+      return {{"previous_model", previous_path}, {"note", "not matched: " + why}};
+    }
+    trained.model = relabel(trained.model, match->new_id);
+    trained.document.fitted = trained.model.to_document().fitted;
+    nlohmann::json clusters = nlohmann::json::array();
+    std::vector<std::int32_t> fresh;
+    for (std::size_t c = 0; c < match->new_id.size(); ++c) {
+      clusters.push_back({{"id", match->new_id[c]},
+                          {"previous_id", match->previous_id[c] < 0
+                                              ? nlohmann::json(nullptr)
+                                              : nlohmann::json(match->previous_id[c])},
+                          {"centroid_distance", match->distance[c]}});
+      if (match->previous_id[c] < 0) fresh.push_back(match->new_id[c]);
+    }
+    std::sort(fresh.begin(), fresh.end());
+    run.logger->info("segments: clusters matched to the previous model's ids; new: [{}], gone: [{}]",
+                     fmt::join(fresh, ", "), fmt::join(match->gone, ", "));
+    return {{"previous_model", previous_path}, {"clusters", std::move(clusters)},
+            {"new", fresh}, {"gone", match->gone}};
   }
 
   std::optional<SegmentModel> model_;

@@ -44,8 +44,9 @@ TEST(Cli, RfmWritesOneRowPerCustomerAndPrintsTheSummary) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   std::string csv = slurp(dir.file("rfm.csv"));
   EXPECT_EQ(csv.substr(0, csv.find('\n')), fmt::format("{}", fmt::join(rfm_column_names(), ",")));
-  EXPECT_THAT(csv, HasSubstr("\nalice,3,2,2,32.25,16.125,2024-01-05,2024-02-01,30,1,27,29,12.25,"));
-  EXPECT_THAT(csv, HasSubstr("\ncarol,1,1,2,37,18.5,2024-02-03,2024-02-03,1,0,0,0,0,"));
+  EXPECT_THAT(csv, HasSubstr("\nalice,3,2,2,0,32.25,16.125,2024-01-05,2024-02-01,30,1,27,29,12.25,"));
+  // carol's return is netted into her money, but she made one purchase.
+  EXPECT_THAT(csv, HasSubstr("\ncarol,1,1,1,1,37,37,2024-02-03,2024-02-03,1,0,0,0,0,"));
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4);
   EXPECT_THAT(run.out, HasSubstr("RFM as of 2024-02-04 on cpu"));
   EXPECT_THAT(run.out, HasSubstr("customers                3"));
@@ -81,6 +82,36 @@ TEST(Cli, QuarantineKeepsGoingAndCountsRejectedRows) {
   EXPECT_THAT(run.err, HasSubstr("2 bad rows were not used"));
 }
 
+TEST(Cli, RfmByOrderWithCancellationsAndScoresWithoutATable) {
+  cie::testing::TempDir dir;
+  spit(dir.file("tx.csv"),
+       "InvoiceNo,CustomerID,InvoiceDate,Quantity,UnitPrice\n"
+       "100,alice,2024-01-05 10:00,2,5\n"
+       "100,alice,2024-01-05 10:00,1,10\n"
+       "101,bob,2024-01-06 09:00,1,8\n"
+       "102,alice,2024-01-09 11:00,3,1\n"
+       "C103,alice,2024-01-10 12:00,-1,10\n"
+       "C104,dave,2024-01-10 12:00,-2,4\n");
+  std::string const rfm = "--device cpu rfm --transactions " + dir.file("tx.csv") +
+                          " --id-col CustomerID --date-col InvoiceDate --quantity-col Quantity"
+                          " --price-col UnitPrice --order-col InvoiceNo --cancel-prefix C";
+  RunResult run = run_cie(dir, rfm + " --out " + dir.file("rfm.csv"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::string csv = slurp(dir.file("rfm.csv"));
+  // alice: invoices 100 and 102 (4 lines counted as 2 orders), C103 netted: 23 - 10 = 13.
+  EXPECT_THAT(csv, HasSubstr("\nalice,2,2,2,1,13,6.5,2024-01-05,2024-01-09,6,1,4,5,3,"));
+  EXPECT_EQ(csv.find("\ndave,"), std::string::npos) << "dave only returned goods";
+  EXPECT_THAT(run.out, HasSubstr("cancelled rows           2 (order id starts with C)"));
+  EXPECT_THAT(run.out, HasSubstr("return-only customers    1"));
+  EXPECT_THAT(run.out, HasSubstr("customers                2\n"));
+
+  RunResult three = run_cie(dir, rfm + " --score-bins 3 --out " + dir.file("rfm3.csv"));
+  ASSERT_EQ(three.exit_code, 0) << three.err;
+  std::string csv3 = slurp(dir.file("rfm3.csv"));
+  EXPECT_THAT(csv3, HasSubstr(",3,3,3,333,\n"));  // alice: best in all three, no segment name
+  EXPECT_THAT(three.out, HasSubstr("(no segment table)"));
+}
+
 TEST(Cli, UsageErrorsExitWith2) {
   cie::testing::TempDir dir;
   spit(dir.file("tx.csv"), kGoodTransactions);
@@ -93,6 +124,9 @@ TEST(Cli, UsageErrorsExitWith2) {
                         Case{base + " --as-of 2024-02-30", "--as-of: expected a date"},
                         Case{base + " --score-bins 1", "score_bins must be in 2..9, got 1"},
                         Case{base + " --bad-rows maybe", "--bad-rows: expected fail, skip or quarantine=FILE"},
+                        Case{base + " --ties random", "--ties: expected equal or first"},
+                        Case{base + " --cancel-prefix C", "--cancel-prefix needs --order-col"},
+                        Case{base + " --frequency orders", "--frequency orders needs --order-col"},
                         Case{base + " --amount-col total", "total"},
                         Case{"--device gpu " + base, "--device: expected auto, cpu, cuda or cuda:N"},
                         Case{"rfm --transactions " + dir.file("missing.csv") + " --out " + dir.file("o.csv"),

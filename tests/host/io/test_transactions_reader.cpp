@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -276,10 +277,10 @@ TEST(TransactionsBadRows, EachKindHasItsExactMessage) {
                     "t.csv:3: column 1 (customer_id): empty customer id");
   expect_data_error(with_row("b,abc,1"),
                     "t.csv:3: column 2 (date): cannot parse 'abc' as a date (expected YYYY-MM-DD, "
-                    "YYYYMMDD or an ISO date-time)");
+                    "YYYYMMDD or an ISO date-time; see --date-format)");
   expect_data_error(with_row("b,2023-02-30,1"),
                     "t.csv:3: column 2 (date): cannot parse '2023-02-30' as a date (expected "
-                    "YYYY-MM-DD, YYYYMMDD or an ISO date-time)");
+                    "YYYY-MM-DD, YYYYMMDD or an ISO date-time; see --date-format)");
   expect_data_error(with_row("b,2023-01-02,\"12,x\""),
                     "t.csv:3: column 3 (amount): cannot parse '12,x' as a number");
   expect_data_error(with_row("b,2023-01-02,"),
@@ -322,7 +323,7 @@ TEST(TransactionsBadRows, FieldValuesStayOutOfMessagesUnlessAskedFor) {
 TEST(TransactionsBadRows, TheFirstBadColumnOfARowIsReported) {
   expect_data_error(fmt::format("{}x,bad-date,bad-amount\n", kHeader),
                     "t.csv:2: column 2 (date): cannot parse 'bad-date' as a date (expected "
-                    "YYYY-MM-DD, YYYYMMDD or an ISO date-time)");
+                    "YYYY-MM-DD, YYYYMMDD or an ISO date-time; see --date-format)");
   // A wrong field count comes before any field.
   expect_data_error(fmt::format("{},bad-date\n", kHeader), "t.csv:2: expected 3 fields, found 2");
 }
@@ -475,6 +476,85 @@ std::string generated_id(std::string const& line) {
     if (line[i] == '"') ++i;
   }
   return id;
+}
+
+TEST(TransactionsOrders, OrderIdsAreHashedAndTheCancelPrefixMarksReturns) {
+  std::string const text =
+      "InvoiceNo,customer_id,date,amount\n"
+      "536365,a,2023-01-01,10\n"
+      "536365,a,2023-01-01,5\n"
+      "C536379,a,2023-01-02,-4\n"
+      "C536380,b,2023-01-02,3\n"  // a cancellation recorded with a positive amount
+      "C536381,b,2023-01-03,0\n"
+      "536366,b,2023-01-04,-0\n";
+  TransactionsFormat format;
+  format.order_column = "InvoiceNo";
+  format.cancel_prefix = "C";
+  ReadReport report;
+  Transactions t = parse(text, format, report);
+  ASSERT_EQ(t.order.size(), 6U);
+  EXPECT_EQ(t.order[0], hash_id("536365"));
+  EXPECT_EQ(t.order[1], t.order[0]);
+  EXPECT_EQ(t.order[2], hash_id("C536379"));
+  EXPECT_EQ(t.amount, (std::vector<double>{10.0, 5.0, -4.0, -3.0, 0.0, 0.0}));
+  EXPECT_TRUE(std::signbit(t.amount[4]));  // a cancelled zero: -0.0, still a return
+  EXPECT_TRUE(std::signbit(t.amount[5]));
+  EXPECT_EQ(report.rows_cancelled, 3U);
+
+  format.returns = ReturnsPolicy::kExclude;
+  t = parse(text, format, report);
+  EXPECT_EQ(t.amount, (std::vector<double>{10.0, 5.0}));
+  EXPECT_EQ(t.order.size(), 2U);
+  EXPECT_EQ(report.rows_excluded_returns, 4U);
+
+  TransactionsFormat without_orders;
+  EXPECT_TRUE(parse(text, without_orders).order.empty());
+  format.returns = ReturnsPolicy::kNet;
+  expect_data_error("InvoiceNo,customer_id,date,amount\n,a,2023-01-01,1\n",
+                    "t.csv:2: column 1 (InvoiceNo): empty order id", format);
+  TransactionsFormat prefix_only;
+  prefix_only.cancel_prefix = "C";
+  EXPECT_EQ(parse_error("customer_id,date,amount\na,2023-01-01,1\n", prefix_only).code(),
+            ExitCode::kUsage);
+}
+
+TEST(TransactionsFormats, DateFormatReadsNonIsoDates) {
+  TransactionsFormat format;
+  format.date_format = "%m/%d/%Y %H:%M";
+  Transactions t = parse("customer_id,date,amount\na,12/1/2010 8:26,1\nb,1/27/2011 12:23,2\n", format);
+  EXPECT_EQ(t.timestamp, (std::vector<std::int64_t>{midnight(2010, 12, 1) + 8 * 3600 + 26 * 60,
+                                                    midnight(2011, 1, 27) + 12 * 3600 + 23 * 60}));
+  expect_data_error("customer_id,date,amount\na,2010-12-01,1\n",
+                    "t.csv:2: column 2 (date): cannot parse '2010-12-01' as a date in the format "
+                    "'%m/%d/%Y %H:%M'",
+                    format);
+  expect_data_error("customer_id,date,amount\na,12/1/2010 8:26,1\n",
+                    "t.csv:2: column 2 (date): cannot parse '12/1/2010 8:26' as a date (expected "
+                    "YYYY-MM-DD, YYYYMMDD or an ISO date-time; see --date-format)");
+}
+
+TEST(TransactionsOrders, OrderHashesAreIdenticalForEveryThreadCount) {
+  std::string text = "customer_id,date,amount,order\n";
+  for (int row = 0; row < 120000; ++row) {
+    // Every 1000th row is bad (no date), so chunks keep different numbers of rows.
+    text += fmt::format("c{},{},{}.25,{}{}\n", row % 997, row % 1000 == 7 ? "" : "2023-02-03",
+                        row % 13 - 2, row % 5 == 0 ? "C" : "", row / 3);
+  }
+  TransactionsFormat format;
+  format.order_column = "order";
+  format.cancel_prefix = "C";
+  format.bad_rows = BadRowPolicy::kSkip;
+  ReadReport one_report;
+  Transactions const one = parse(text, format, one_report, 1);
+  ASSERT_EQ(one.order.size(), one.size());
+  EXPECT_EQ(one_report.rows_rejected, 120U);
+  for (int threads : {2, 3}) {
+    ReadReport report;
+    Transactions const many = parse(text, format, report, threads);
+    EXPECT_EQ(many.order, one.order) << threads << " threads";
+    EXPECT_EQ(many.amount, one.amount) << threads << " threads";
+    EXPECT_EQ(report.rows_cancelled, one_report.rows_cancelled);
+  }
 }
 
 void expect_identical(Transactions const& a, Transactions const& b) {

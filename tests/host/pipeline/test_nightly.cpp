@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -136,6 +137,28 @@ TEST_F(Nightly, TwoRunsGiveByteIdenticalCustomerTables) {
   EXPECT_EQ(slurp(work_.file("a") + "/customers.csv"), slurp(work_.file("b") + "/customers.csv"));
 }
 
+TEST_F(Nightly, RfmSectionTiesKeyMatchesTheCommandOption) {
+  std::string const d = dir_->path().string();
+  ASSERT_EQ(cie_cpu(work_, "rfm --transactions " + d + "/data/transactions.csv --as-of 2026-01-01 "
+                           "--ties first --out " + work_.file("first.csv"))
+                .exit_code,
+            0);
+  std::string const text = config(work_.file("out")) + "\n[rfm]\nties = \"first\"\n";
+  spit(work_.file("first.toml"), text);
+  RunResult const run = cie_cpu(work_, "run " + work_.file("first.toml"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::vector<std::string> const nightly = lines_of(slurp(work_.file("out") + "/customers.csv"));
+  std::vector<std::string> const first = lines_of(slurp(work_.file("first.csv")));
+  std::vector<std::string> const equal = lines_of(slurp(d + "/rfm.csv"));
+  ASSERT_EQ(nightly.size(), first.size());
+  std::size_t differ_from_equal = 0;
+  for (std::size_t i = 1; i < nightly.size(); ++i) {
+    ASSERT_EQ(nightly[i].substr(0, first[i].size() + 1), first[i] + ",") << "customer line " << i;
+    differ_from_equal += first[i] != equal[i];
+  }
+  EXPECT_GT(differ_from_equal, 0u) << "the generated data has ties, so the rules must differ";
+}
+
 TEST_F(Nightly, ConfigurationErrorsStopBeforeAnyWork) {
   std::string const output = work_.file("out");
   spit(work_.file("good.toml"), config(output));
@@ -171,6 +194,10 @@ TEST_F(Nightly, ConfigurationErrorsStopBeforeAnyWork) {
       {std::string(good).replace(good.find(saved_model), saved_model.size(),
                                  saved_model + "\nrefine = \"none\""),
        "refine are for retrain = true; a saved model has its own"},
+      {good + "\n[rfm]\nties = \"maybe\"\n", "ties: expected equal or first, got 'maybe'"},
+      {good + "\n[rfm]\nfrequency = \"orders\"\n", "needs [inputs] order_column"},
+      {std::string(good).replace(good.find("[inputs]\n"), 9, "[inputs]\ncancel_prefix = \"C\"\n"),
+       "[inputs] cancel_prefix needs order_column"},
   };
   for (Case const& c : cases) {
     spit(work_.file("bad.toml"), c.text);
@@ -219,6 +246,67 @@ TEST_F(Nightly, RetrainedSegmentsFollowTheRefineSetting) {
   EXPECT_EQ(refined["params"]["n_clusters"], 5);
   EXPECT_EQ(refined["params"]["n_init"], 2);
   EXPECT_EQ(refined["params"]["seed"], 42);
+}
+
+/// The squared distance between centroid a of `current` and centroid b of `previous`, the
+/// previous one carried into current's prepared space through both models' scalers.
+double carried_distance(nlohmann::json const& previous, std::size_t b, nlohmann::json const& current,
+                        std::size_t a) {
+  double sum = 0.0;
+  nlohmann::json const& old_columns = previous["features"]["columns"];
+  nlohmann::json const& new_columns = current["features"]["columns"];
+  for (std::size_t j = 0; j < new_columns.size(); ++j) {
+    double const transformed = previous["fitted"]["centroids"][b][j].get<double>() *
+                                   old_columns[j]["scale"].get<double>() +
+                               old_columns[j]["mean"].get<double>();
+    double const carried = (transformed - new_columns[j]["mean"].get<double>()) /
+                           new_columns[j]["scale"].get<double>();
+    double const diff = current["fitted"]["centroids"][a][j].get<double>() - carried;
+    sum += diff * diff;
+  }
+  return sum;
+}
+
+TEST_F(Nightly, RetrainOnTheNextNightKeepsTheClusterIds) {
+  std::string const saved_model = "model = \"" + dir_->path().string() + "/seg.json\"";
+  std::string const output = work_.file("out");
+  auto night = [&](std::string const& as_of) {
+    std::string text = config(output);
+    text.replace(text.find(saved_model), saved_model.size(), "retrain = true\nk = 4\nn_init = 2");
+    text.replace(text.find("2026-01-01"), 10, as_of);
+    spit(work_.file("night.toml"), text);
+    RunResult const run = cie_cpu(work_, "run " + work_.file("night.toml"));
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    return std::pair{nlohmann::json::parse(slurp(output + "/segments_model.json")),
+                     nlohmann::json::parse(slurp(output + "/run_report.json"))};
+  };
+  auto const [first_model, first_report] = night("2025-11-01");
+  EXPECT_TRUE(first_report["segments_model"]["cluster_ids"]["previous_model"].is_null());
+  auto const [second_model, second_report] = night("2025-12-01");
+  nlohmann::json const& ids = second_report["segments_model"]["cluster_ids"];
+  ASSERT_EQ(ids["clusters"].size(), 4u) << ids.dump();
+  EXPECT_TRUE(ids["new"].empty());
+  EXPECT_TRUE(ids["gone"].empty());
+  bool renumbered = false;  // the report lists clusters in fitted order
+  for (std::size_t fitted = 0; fitted < 4; ++fitted) {
+    nlohmann::json const& cluster = ids["clusters"][fitted];
+    EXPECT_EQ(cluster["id"], cluster["previous_id"]) << ids.dump();
+    renumbered = renumbered || cluster["id"] != fitted;
+  }
+  EXPECT_TRUE(renumbered) << "k-means found last night's order itself: the test shows nothing";
+  // Independently: of all 24 ways to pair tonight's ids with last night's, keeping each id is
+  // the cheapest (sum of squared centroid distances).
+  std::vector<std::size_t> permutation = {0, 1, 2, 3};
+  auto const total = [&](std::vector<std::size_t> const& pairing) {
+    double sum = 0.0;
+    for (std::size_t a = 0; a < 4; ++a) sum += carried_distance(first_model, pairing[a], second_model, a);
+    return sum;
+  };
+  double const kept = total(permutation);
+  while (std::next_permutation(permutation.begin(), permutation.end())) {
+    EXPECT_LE(kept, total(permutation) + 1e-9) << "a renumbering is cheaper than keeping the ids";
+  }
+  EXPECT_NE(first_model["training_data"], second_model["training_data"]) << "two different nights";
 }
 
 TEST_F(Nightly, BadDataAndAnUnusableDeviceLeaveThePreviousOutputs) {
