@@ -1,0 +1,80 @@
+// CPU twin of kernels/clv.hpp: batches of kClvBatchRows rows, each summed in row order by one
+// thread into its own partial; partials folded in batch order (kernels/cpu/ordered_batches.hpp).
+#include <cmath>
+
+#include "core/error.hpp"
+#include "kernels/clv.hpp"
+#include "kernels/clv_rules.hpp"
+#include "kernels/cpu/ordered_batches.hpp"
+
+namespace cie::kernels::cpu_impl {
+
+ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
+                                     std::span<double const> params, ClvRows const& rows) {
+  int const k = parameter_count(model);
+  CIE_ASSERT(params.size() == static_cast<std::size_t>(k));
+  std::int64_t const n = static_cast<std::int64_t>(rows.size());
+  bool const weighted = !rows.weight.empty();
+  std::size_t const stride = 1 + static_cast<std::size_t>(k);
+  ClvPassStats stats;
+  auto const reduce = [&](std::int64_t batch, double* partial, int /*scratch*/) {
+    std::fill_n(partial, stride, 0.0);
+    std::int64_t const end = std::min(n, (batch + 1) * kClvBatchRows);
+    double grad[4];
+    for (std::int64_t i = batch * kClvBatchRows; i < end; ++i) {
+      double const w = weighted ? rows.weight[i] : 1.0;
+      double ll = 0.0;
+      if (model == ClvLikelihood::kBgNbd) {
+        ll = bgnbd_log_likelihood(params[0], params[1], params[2], params[3], rows.frequency[i],
+                                  rows.recency[i], rows.age[i], grad);
+      } else {
+        ll = gamma_gamma_log_likelihood(params[0], params[1], params[2], rows.frequency[i],
+                                        rows.value[i], grad);
+      }
+      partial[0] += w * ll;
+      for (int j = 0; j < k; ++j) partial[1 + j] += w * grad[j];
+    }
+  };
+  auto const fold = [&](double const* partial) {
+    stats.log_likelihood += partial[0];
+    for (int j = 0; j < k; ++j) stats.gradient[j] += partial[1 + j];
+  };
+  reduce_batches_in_order(ctx.threads(), (n + kClvBatchRows - 1) / kClvBatchRows, stride,
+                          [] { return 0; }, reduce, fold);
+  return stats;
+}
+
+void clv_predict(Context const& ctx, std::span<double const> bgnbd, std::span<double const> spend,
+                 ClvPredictionSettings const& settings, ClvRows const& rows,
+                 ClvPredictionOutputs const& out) {
+  CIE_ASSERT(bgnbd.size() == 4 && (spend.empty() || spend.size() == 3));
+  double const r = bgnbd[0], alpha = bgnbd[1], a = bgnbd[2], b = bgnbd[3];
+  std::int64_t const n = static_cast<std::int64_t>(rows.size());
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static, 1024)
+  for (std::int64_t i = 0; i < n; ++i) {
+    double const x = rows.frequency[i], t_x = rows.recency[i], age = rows.age[i];
+    out.p_alive[i] = bgnbd_p_alive(r, alpha, a, b, x, t_x, age);
+    out.expected_purchases[i] =
+        bgnbd_expected_purchases(r, alpha, a, b, x, t_x, age, settings.horizon);
+    if (spend.empty()) {
+      out.expected_value[i] = NAN;
+      out.clv[i] = NAN;
+      continue;
+    }
+    double const m = rows.value[i];
+    double const spend_x = m > 0.0 ? x : 0.0;
+    double const value = gamma_gamma_expected_spend(spend[0], spend[1], spend[2], spend_x, m);
+    out.expected_value[i] = value;
+    double clv = 0.0;
+    double previous = 0.0;
+    for (int month = 1; month <= settings.clv_months; ++month) {
+      double const t = month * settings.units_per_month;
+      double const cumulative = bgnbd_expected_purchases(r, alpha, a, b, x, t_x, age, t);
+      clv += value * (cumulative - previous) / std::pow(1.0 + settings.monthly_discount, month);
+      previous = cumulative;
+    }
+    out.clv[i] = settings.margin * clv;
+  }
+}
+
+}  // namespace cie::kernels::cpu_impl
