@@ -1,4 +1,5 @@
-// Passes of the "buy till you die" models (the maths is in kernels/clv_rules.hpp):
+// Passes of the "buy till you die" models (the maths is in kernels/clv_rules.hpp,
+// clv_pareto_rules.hpp and clv_bgbb_rules.hpp):
 //   clv_log_likelihood_pass  Σ w_i ℓ_i and Σ w_i ∇ℓ_i over weighted customer rows at given
 //                            parameters: one L-BFGS evaluation of a fit (map + ordered sum);
 //   clv_predict              per customer P(alive), expected purchases over a horizon, expected
@@ -23,11 +24,13 @@ inline constexpr std::int64_t kClvBatchRows = 1 << 13;
 enum class ClvLikelihood {
   kBgNbd,       ///< parameters (r, α, a, b); rows use frequency, recency, age
   kGammaGamma,  ///< parameters (p, q, γ); rows use frequency and value (all x > 0, m > 0)
+  kParetoNbd,   ///< parameters (r, α, s, β); rows use frequency, recency, age
+  kBgBb,        ///< parameters (α, β, γ, δ); rows use frequency, recency, age = opportunities n
 };
 
 /// Number of parameters of a likelihood.
 constexpr int parameter_count(ClvLikelihood model) {
-  return model == ClvLikelihood::kBgNbd ? 4 : 3;
+  return model == ClvLikelihood::kGammaGamma ? 3 : 4;
 }
 
 /// Customer rows as columns of equal length (host memory). Columns a likelihood does not use may
@@ -68,7 +71,7 @@ struct ClvPredictionOutputs {
 namespace cpu_impl {
 ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
                                      std::span<double const> params, ClvRows const& rows);
-void clv_predict(Context const& ctx, std::span<double const> bgnbd,
+void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double const> params,
                  std::span<double const> spend, ClvPredictionSettings const& settings,
                  ClvRows const& rows, ClvPredictionOutputs const& out);
 }  // namespace cpu_impl
@@ -80,14 +83,15 @@ inline ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood mo
   return cpu_impl::clv_log_likelihood_pass(ctx, model, params, rows);
 }
 
-/// Predictions for every row: `bgnbd` holds (r, α, a, b), `spend` (p, q, γ) or is empty. CLV is
-/// lifetimes' customer_lifetime_value times the margin: Σ_{i=1..months} margin · E[spend] ·
-/// (E[X(i·u)] − E[X((i−1)·u)]) / (1 + d)^i with u = units_per_month. A customer whose mean
-/// value is not positive gets the population's expected spend (as one with no repeat purchase).
-inline void clv_predict(Context const& ctx, std::span<double const> bgnbd,
+/// Predictions for every row: `purchases` is kBgNbd, kParetoNbd or kBgBb with its four `params`,
+/// `spend` holds (p, q, γ) or is empty. CLV is lifetimes' customer_lifetime_value times the
+/// margin: Σ_{i=1..months} margin · E[spend] · (E[X(i·u)] − E[X((i−1)·u)]) / (1 + d)^i with
+/// u = units_per_month. A customer whose mean value is not positive gets the population's
+/// expected spend (as one with no repeat purchase).
+inline void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double const> params,
                         std::span<double const> spend, ClvPredictionSettings const& settings,
                         ClvRows const& rows, ClvPredictionOutputs const& out) {
-  cpu_impl::clv_predict(ctx, bgnbd, spend, settings, rows, out);
+  cpu_impl::clv_predict(ctx, purchases, params, spend, settings, rows, out);
 }
 
 }  // namespace cie::kernels

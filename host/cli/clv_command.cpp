@@ -1,5 +1,6 @@
 // `cie clv`: customer lifetime value with the "buy till you die" models.
-//   fit      BG/NBD purchases (and Gamma-Gamma spend with --spend gamma-gamma) on the summary of a
+//   fit      BG/NBD, Pareto/NBD (--model-type) or, on a summary of discrete opportunities, BG/BB
+//            purchases (and Gamma-Gamma spend with --spend gamma-gamma) on the summary of a
 //            transactions file up to --calibration-end (RFM's repeat_frequency, repeat_recency, T,
 //            mean_repeat_value) or on a summary file (--summary), then writes the model file;
 //   predict  per customer P(alive), expected purchases over --horizon, expected mean spend and
@@ -105,7 +106,8 @@ Customers summary_from_transactions(Context const& ctx, SummaryOptions const& op
   return customers;
 }
 
-Customers summary_from_file(SummaryOptions const& options, bool need_value) {
+/// `discrete`: BG/BB's opportunities, checked with find_invalid_discrete_row.
+Customers summary_from_file(SummaryOptions const& options, bool need_value, bool discrete = false) {
   CustomerTableRequest request;
   request.id_column = options.input.id_column;
   request.columns = {options.frequency_column, options.recency_column, options.age_column};
@@ -131,12 +133,17 @@ Customers summary_from_file(SummaryOptions const& options, bool need_value) {
   customers.summary.value = need_value ? column(options.value_column)
                                        : std::vector<double>(table.rows(), 0.0);
   if (!options.weights_column.empty()) customers.summary.weight = column(options.weights_column);
-  if (std::optional<InvalidRow> const bad = find_invalid_row(customers.summary)) {
+  if (std::optional<InvalidRow> const bad = discrete ? find_invalid_discrete_row(customers.summary)
+                                                     : find_invalid_row(customers.summary)) {
     fail(ExitCode::kInputData, "{}: {}", table.describe_row(bad->row), bad->reason);
   }
   customers.description = fmt::format("{} rows ({} customers) from {}", table.rows(),
                                       customers.summary.customers(), options.summary_path);
   return customers;
+}
+
+std::string model_title(std::string_view model_type) {
+  return model_type == "bgnbd" ? "BG/NBD" : model_type == "pareto-nbd" ? "Pareto/NBD" : "BG/BB";
 }
 
 std::string describe_fit(FittedDistribution const& fit, std::string_view title) {
@@ -171,8 +178,13 @@ struct FitOptions {
 
 void run_fit(GlobalOptions const& global, FitOptions const& options) {
   options.source.check_source();
-  CIE_EXPECTS(options.model_type == "bgnbd", "--model-type: expected bgnbd, got '{}'",
-              options.model_type);
+  (void)purchase_likelihood(options.model_type);  // a usage error for an unknown type
+  bool const discrete = options.model_type == "bgbb";
+  CIE_EXPECTS(!discrete || !options.source.summary_path.empty(),
+              "--model-type bgbb needs --summary (discrete opportunities: frequency, recency and T "
+              "counted in opportunities)");
+  CIE_EXPECTS(!discrete || options.spend == "none",
+              "--spend gamma-gamma is not available with --model-type bgbb");
   CIE_EXPECTS(options.spend == "none" || options.spend == "gamma-gamma",
               "--spend: expected none or gamma-gamma, got '{}'", options.spend);
   options.params.validate();
@@ -190,17 +202,18 @@ void run_fit(GlobalOptions const& global, FitOptions const& options) {
   Context ctx = make_context(global);
   Customers const customers =
       end ? summary_from_transactions(ctx, options.source, *end + 1, unit_days)
-          : summary_from_file(options.source, with_spend);
+          : summary_from_file(options.source, with_spend, discrete);
 
   ClvModel model;
   model.time_unit_days = unit_days;
   model.penalizer = options.params.penalizer;
   model.calibration_end = end ? format_date(*end) : std::string();
-  model.transactions = fit_bgnbd(ctx, options.params, customers.summary);
-  require_converged(model.transactions, "BG/NBD");
+  std::string const title = model_title(options.model_type);
+  model.transactions = fit_purchases(ctx, options.params, options.model_type, customers.summary);
+  require_converged(model.transactions, title);
   std::string out = fmt::format("CLV fit on {}: {}; time unit {}\n", ctx.device_name(),
                                 customers.description, options.source.time_unit);
-  out += describe_fit(model.transactions, "BG/NBD");
+  out += describe_fit(model.transactions, title);
   if (with_spend) {
     model.spend = fit_gamma_gamma(ctx, options.params, customers.summary);
     require_converged(model.spend->fit, "Gamma-Gamma");
@@ -245,6 +258,9 @@ void run_predict(GlobalOptions const& global, PredictOptions const& options) {
                      {{options.out_path, "--out"}});
   ClvModel const model =
       ClvModel::from_document(read_model_file(options.model_path, kClvModelKind), options.model_path);
+  CIE_EXPECTS(model.transactions.model != "bgbb" || !options.source.summary_path.empty(),
+              "model file {} is a BG/BB model: predict needs --summary (discrete opportunities)",
+              options.model_path);
   Context ctx = make_context(global);
   Customers customers;
   if (!options.source.transactions_path.empty()) {
@@ -308,7 +324,8 @@ void run_predict(GlobalOptions const& global, PredictOptions const& options) {
 }  // namespace
 
 void add_clv_command(CLI::App& app, GlobalOptions const& global) {
-  CLI::App* clv = app.add_subcommand("clv", "customer lifetime value: BG/NBD and Gamma-Gamma");
+  CLI::App* clv = app.add_subcommand(
+      "clv", "customer lifetime value: BG/NBD, Pareto/NBD, BG/BB and Gamma-Gamma");
   clv->require_subcommand(1);
 
   auto fit = std::make_shared<FitOptions>();
@@ -316,7 +333,8 @@ void add_clv_command(CLI::App& app, GlobalOptions const& global) {
   fit->source.add_to(*fit_command);
   fit_command->add_option("--calibration-end", fit->calibration_end,
                           "last day of the calibration period (with --transactions)");
-  fit_command->add_option("--model-type", fit->model_type, "bgnbd")->capture_default_str();
+  fit_command->add_option("--model-type", fit->model_type, "bgnbd | pareto-nbd | bgbb")
+      ->capture_default_str();
   fit_command->add_option("--spend", fit->spend, "none | gamma-gamma")->capture_default_str();
   fit_command->add_option("--time-unit", fit->source.time_unit, "weeks | days")
       ->capture_default_str();

@@ -4,6 +4,8 @@
 
 #include "core/error.hpp"
 #include "kernels/clv.hpp"
+#include "kernels/clv_bgbb_rules.hpp"
+#include "kernels/clv_pareto_rules.hpp"
 #include "kernels/clv_rules.hpp"
 #include "kernels/cpu/ordered_batches.hpp"
 
@@ -24,12 +26,23 @@ ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
     for (std::int64_t i = batch * kClvBatchRows; i < end; ++i) {
       double const w = weighted ? rows.weight[i] : 1.0;
       double ll = 0.0;
-      if (model == ClvLikelihood::kBgNbd) {
-        ll = bgnbd_log_likelihood(params[0], params[1], params[2], params[3], rows.frequency[i],
-                                  rows.recency[i], rows.age[i], grad);
-      } else {
-        ll = gamma_gamma_log_likelihood(params[0], params[1], params[2], rows.frequency[i],
-                                        rows.value[i], grad);
+      switch (model) {
+        case ClvLikelihood::kBgNbd:
+          ll = bgnbd_log_likelihood(params[0], params[1], params[2], params[3], rows.frequency[i],
+                                    rows.recency[i], rows.age[i], grad);
+          break;
+        case ClvLikelihood::kGammaGamma:
+          ll = gamma_gamma_log_likelihood(params[0], params[1], params[2], rows.frequency[i],
+                                          rows.value[i], grad);
+          break;
+        case ClvLikelihood::kParetoNbd:
+          ll = pareto_nbd_log_likelihood(params[0], params[1], params[2], params[3],
+                                         rows.frequency[i], rows.recency[i], rows.age[i], grad);
+          break;
+        case ClvLikelihood::kBgBb:
+          ll = bgbb_log_likelihood(params[0], params[1], params[2], params[3], rows.frequency[i],
+                                   rows.recency[i], rows.age[i], grad);
+          break;
       }
       partial[0] += w * ll;
       for (int j = 0; j < k; ++j) partial[1 + j] += w * grad[j];
@@ -44,18 +57,40 @@ ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
   return stats;
 }
 
-void clv_predict(Context const& ctx, std::span<double const> bgnbd, std::span<double const> spend,
-                 ClvPredictionSettings const& settings, ClvRows const& rows,
-                 ClvPredictionOutputs const& out) {
-  CIE_ASSERT(bgnbd.size() == 4 && (spend.empty() || spend.size() == 3));
-  double const r = bgnbd[0], alpha = bgnbd[1], a = bgnbd[2], b = bgnbd[3];
+namespace {
+
+double p_alive(ClvLikelihood model, std::span<double const> p, double x, double t_x, double age) {
+  switch (model) {
+    case ClvLikelihood::kParetoNbd: return pareto_nbd_p_alive(p[0], p[1], p[2], p[3], x, t_x, age);
+    case ClvLikelihood::kBgBb: return bgbb_p_alive(p[0], p[1], p[2], p[3], x, t_x, age);
+    default: return bgnbd_p_alive(p[0], p[1], p[2], p[3], x, t_x, age);
+  }
+}
+
+double expected_purchases(ClvLikelihood model, std::span<double const> p, double x, double t_x,
+                          double age, double t) {
+  switch (model) {
+    case ClvLikelihood::kParetoNbd:
+      return pareto_nbd_expected_purchases(p[0], p[1], p[2], p[3], x, t_x, age, t);
+    case ClvLikelihood::kBgBb:
+      return bgbb_expected_purchases(p[0], p[1], p[2], p[3], x, t_x, age, t);
+    default: return bgnbd_expected_purchases(p[0], p[1], p[2], p[3], x, t_x, age, t);
+  }
+}
+
+}  // namespace
+
+void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double const> params,
+                 std::span<double const> spend, ClvPredictionSettings const& settings,
+                 ClvRows const& rows, ClvPredictionOutputs const& out) {
+  CIE_ASSERT(purchases != ClvLikelihood::kGammaGamma && params.size() == 4 &&
+             (spend.empty() || spend.size() == 3));
   std::int64_t const n = static_cast<std::int64_t>(rows.size());
 #pragma omp parallel for num_threads(ctx.threads()) schedule(static, 1024)
   for (std::int64_t i = 0; i < n; ++i) {
     double const x = rows.frequency[i], t_x = rows.recency[i], age = rows.age[i];
-    out.p_alive[i] = bgnbd_p_alive(r, alpha, a, b, x, t_x, age);
-    out.expected_purchases[i] =
-        bgnbd_expected_purchases(r, alpha, a, b, x, t_x, age, settings.horizon);
+    out.p_alive[i] = p_alive(purchases, params, x, t_x, age);
+    out.expected_purchases[i] = expected_purchases(purchases, params, x, t_x, age, settings.horizon);
     if (spend.empty()) {
       out.expected_value[i] = NAN;
       out.clv[i] = NAN;
@@ -69,7 +104,7 @@ void clv_predict(Context const& ctx, std::span<double const> bgnbd, std::span<do
     double previous = 0.0;
     for (int month = 1; month <= settings.clv_months; ++month) {
       double const t = month * settings.units_per_month;
-      double const cumulative = bgnbd_expected_purchases(r, alpha, a, b, x, t_x, age, t);
+      double const cumulative = expected_purchases(purchases, params, x, t_x, age, t);
       clv += value * (cumulative - previous) / std::pow(1.0 + settings.monthly_discount, month);
       previous = cumulative;
     }

@@ -110,11 +110,27 @@ void check_boundaries(FittedDistribution& fit) {
 
 }  // namespace
 
-FittedDistribution fit_bgnbd(Context const& ctx, ClvFitParams const& params,
-                             ClvSummary const& summary) {
+kernels::ClvLikelihood purchase_likelihood(std::string_view model_type) {
+  if (model_type == "bgnbd") return kernels::ClvLikelihood::kBgNbd;
+  if (model_type == "pareto-nbd") return kernels::ClvLikelihood::kParetoNbd;
+  if (model_type == "bgbb") return kernels::ClvLikelihood::kBgBb;
+  fail(ExitCode::kUsage, "--model-type: expected bgnbd, pareto-nbd or bgbb, got '{}'", model_type);
+}
+
+std::vector<std::string> parameter_names(std::string_view model_type) {
+  switch (purchase_likelihood(model_type)) {
+    case kernels::ClvLikelihood::kParetoNbd: return {"r", "alpha", "s", "beta"};
+    case kernels::ClvLikelihood::kBgBb: return {"alpha", "beta", "gamma", "delta"};
+    default: return {"r", "alpha", "a", "b"};
+  }
+}
+
+FittedDistribution fit_purchases(Context const& ctx, ClvFitParams const& params,
+                                 std::string_view model_type, ClvSummary const& summary) {
   params.validate();
+  kernels::ClvLikelihood const model = purchase_likelihood(model_type);
   CIE_ASSERT(!find_invalid_row(summary).has_value());
-  CIE_EXPECTS_DATA(summary.customers() > 0.0, "BG/NBD: no customers to fit");
+  CIE_EXPECTS_DATA(summary.customers() > 0.0, "{}: no customers to fit", model_type);
   ClvSummary const rows = collapse_purchase_rows(summary);
   double max_age = 0.0;
   bool any_repeat = false;
@@ -124,15 +140,23 @@ FittedDistribution fit_bgnbd(Context const& ctx, ClvFitParams const& params,
     any_repeat = any_repeat || rows.frequency[i] > 0.0;
   }
   CIE_EXPECTS_DATA(any_repeat,
-                   "BG/NBD: no customer made a repeat purchase (every frequency is 0), so the "
-                   "purchase process cannot be estimated");
-  CIE_EXPECTS_DATA(max_age > 0.0, "BG/NBD: every customer has T = 0 (no time observed)");
-  double const time_scale = 10.0 / max_age;  // lifetimes' rescaling of time
-  FittedDistribution fit =
-      fit_likelihood(ctx, params, kernels::ClvLikelihood::kBgNbd, rows.rows(), rows.customers(),
-                     {1.0, 1.0 / time_scale, 1.0, 1.0}, {1.0, time_scale, 1.0, 1.0});
-  fit.model = "bgnbd";
-  fit.names = {"r", "alpha", "a", "b"};
+                   "{}: no customer made a repeat purchase (every frequency is 0), so the "
+                   "purchase process cannot be estimated",
+                   model_type);
+  CIE_EXPECTS_DATA(max_age > 0.0, "{}: every customer has T = 0 (no time observed)", model_type);
+  // lifetimes' start (every parameter 1) and penalty, with time rescaled so that max T = 10;
+  // BG/BB's opportunities are not rescaled.
+  double const scale = model == kernels::ClvLikelihood::kBgBb ? 1.0 : 10.0 / max_age;
+  std::vector<double> start = {1.0, 1.0 / scale, 1.0, 1.0};
+  std::vector<double> penalty_scale = {1.0, scale, 1.0, 1.0};
+  if (model == kernels::ClvLikelihood::kParetoNbd) {
+    start[3] = 1.0 / scale;
+    penalty_scale[3] = scale;
+  }
+  FittedDistribution fit = fit_likelihood(ctx, params, model, rows.rows(), rows.customers(),
+                                          start, penalty_scale);
+  fit.model = std::string(model_type);
+  fit.names = parameter_names(model_type);
   check_boundaries(fit);
   return fit;
 }

@@ -1,5 +1,5 @@
-// Maximum-likelihood fits of the "buy till you die" models: BG/NBD for purchases and
-// Gamma-Gamma for spend.
+// Maximum-likelihood fits of the "buy till you die" models: BG/NBD, Pareto/NBD or BG/BB for
+// purchases and Gamma-Gamma for spend.
 //
 // Each fit minimizes, over θ = ln(parameters), lifetimes' objective
 //   f(θ) = −Σ w_i ℓ_i(e^θ) / Σ w_i + penalizer · Σ_k (e^{θ_k})²
@@ -40,8 +40,8 @@ struct ClvFitParams {
 
 /// A fitted parameter vector and how the fit went.
 struct FittedDistribution {
-  std::string model;               ///< "bgnbd" or "gamma-gamma"
-  std::vector<std::string> names;  ///< (r, alpha, a, b) or (p, q, gamma)
+  std::string model;               ///< "bgnbd", "pareto-nbd", "bgbb" or "gamma-gamma"
+  std::vector<std::string> names;  ///< parameter_names(model), or (p, q, gamma)
   std::vector<double> values;
   std::vector<double> std_errors;  ///< NaN where the information matrix is not invertible
   double log_likelihood = 0.0;     ///< Σ w_i ℓ_i at the values, without the penalty
@@ -56,11 +56,18 @@ struct FittedDistribution {
   [[nodiscard]] double operator[](std::string_view name) const;
 };
 
-/// Fits BG/NBD on the summary's (x, t_x, T) and weights. The summary must be valid
-/// (find_invalid_row) with at least one customer; all of them one-time buyers (x = 0 everywhere)
-/// is an input-data error (the purchase process cannot be identified).
-FittedDistribution fit_bgnbd(Context const& ctx, ClvFitParams const& params,
-                             ClvSummary const& summary);
+/// The purchase models: "bgnbd" (r, alpha, a, b), "pareto-nbd" (r, alpha, s, beta) and "bgbb"
+/// (alpha, beta, gamma, delta; T is the number of opportunities n, recency the opportunity of the
+/// last transaction). A usage error naming --model-type for another name.
+kernels::ClvLikelihood purchase_likelihood(std::string_view model_type);
+std::vector<std::string> parameter_names(std::string_view model_type);
+
+/// Fits a purchase model on the summary's (x, t_x, T) and weights. The summary must be valid
+/// (find_invalid_row; for bgbb also find_invalid_discrete_row) with at least one customer; all
+/// of them one-time buyers (x = 0 everywhere) is an input-data error (the purchase process cannot
+/// be identified). BG/NBD and Pareto/NBD penalize α (and β) in lifetimes' rescaled time unit.
+FittedDistribution fit_purchases(Context const& ctx, ClvFitParams const& params,
+                                 std::string_view model_type, ClvSummary const& summary);
 
 /// Gamma-Gamma fit with the customers it used and left out.
 struct SpendFit {

@@ -64,7 +64,7 @@ FittedDistribution read_distribution(json const& fitted, json const& metrics,
 ModelDocument ClvModel::to_document(DataFingerprint const& training_data) const {
   ModelDocument document;
   document.kind = kClvModelKind;
-  document.params = {{"model_type", "bgnbd"},
+  document.params = {{"model_type", transactions.model},
                      {"spend_model", spend ? json("gamma-gamma") : json(nullptr)},
                      {"time_unit_days", time_unit_days},
                      {"penalizer", penalizer},
@@ -88,8 +88,10 @@ ClvModel ClvModel::from_document(ModelDocument const& document, std::string cons
               source, document.kind, kClvModelKind);
   ClvModel model;
   json const& params = document.params;
-  CIE_EXPECTS(params.value("model_type", "") == "bgnbd",
-              "model file {} is damaged: params.model_type is not bgnbd", source);
+  std::string const model_type = params.value("model_type", "");
+  CIE_EXPECTS(model_type == "bgnbd" || model_type == "pareto-nbd" || model_type == "bgbb",
+              "model file {} is damaged: params.model_type '{}' is not bgnbd, pareto-nbd or bgbb",
+              source, model_type);
   model.time_unit_days = params.value("time_unit_days", 0);
   CIE_EXPECTS(model.time_unit_days == 1 || model.time_unit_days == 7,
               "model file {} is damaged: params.time_unit_days is not 1 or 7", source);
@@ -98,7 +100,7 @@ ClvModel ClvModel::from_document(ModelDocument const& document, std::string cons
   json const& metrics = document.training_metrics;
   model.transactions = read_distribution(document.fitted.value("transactions", json()),
                                          metrics.value("transactions", json()),
-                                         {"r", "alpha", "a", "b"}, "bgnbd", source);
+                                         parameter_names(model_type), model_type, source);
   json const& spend = document.fitted.value("spend", json());
   if (!spend.is_null()) {
     SpendFit fit;
@@ -138,7 +140,8 @@ ClvPredictions predict_clv(Context const& ctx, ClvModel const& model, ClvPredict
   settings.units_per_month = units_per_month(model.time_unit_days);
   std::span<double const> const spend =
       model.spend ? std::span<double const>(model.spend->fit.values) : std::span<double const>();
-  kernels::clv_predict(ctx, model.transactions.values, spend, settings, summary.rows(),
+  kernels::clv_predict(ctx, purchase_likelihood(model.transactions.model),
+                       model.transactions.values, spend, settings, summary.rows(),
                        {out.p_alive, out.expected_purchases, out.expected_value, out.clv});
   return out;
 }

@@ -1,4 +1,4 @@
-// A fitted CLV model: BG/NBD purchases, optionally Gamma-Gamma spend, the time unit they were
+// A fitted CLV model: BG/NBD, Pareto/NBD or BG/BB purchases, optionally Gamma-Gamma spend, the time unit they were
 // fitted in, and its model-file form (models/model_document.hpp, kind "clv").
 //
 // Model file sections: params {model_type, spend_model, time_unit_days, penalizer,
@@ -24,7 +24,7 @@ namespace cie {
 inline constexpr std::string_view kClvModelKind = "clv";
 
 struct ClvModel {
-  FittedDistribution transactions;  ///< BG/NBD
+  FittedDistribution transactions;  ///< BG/NBD, Pareto/NBD or BG/BB
   std::optional<SpendFit> spend;    ///< Gamma-Gamma, when fitted
   int time_unit_days = 7;           ///< length of the model's time unit in days (1 or 7)
   double penalizer = 0.0;

@@ -49,6 +49,20 @@ std::optional<InvalidRow> find_invalid_row(ClvSummary const& summary) {
   return std::nullopt;
 }
 
+std::optional<InvalidRow> find_invalid_discrete_row(ClvSummary const& summary) {
+  if (std::optional<InvalidRow> bad = find_invalid_row(summary)) return bad;
+  for (std::size_t i = 0; i < summary.size(); ++i) {
+    double const x = summary.frequency[i], t_x = summary.recency[i], n = summary.age[i];
+    if (t_x != std::floor(t_x) || n != std::floor(n)) {
+      return InvalidRow{i, "BG/BB: recency and T (opportunities) must be whole numbers"};
+    }
+    if (x > t_x) {
+      return InvalidRow{i, fmt::format("BG/BB: frequency {} exceeds recency {}", x, t_x)};
+    }
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 /// Merges the rows of `order` (sorted so that rows with equal keys are adjacent) whose key is

@@ -38,6 +38,8 @@ struct InvalidRow {
   std::string reason;
 };
 std::optional<InvalidRow> find_invalid_row(ClvSummary const& summary);
+/// For BG/BB's discrete opportunities, also: t_x and T whole, x <= t_x.
+std::optional<InvalidRow> find_invalid_discrete_row(ClvSummary const& summary);
 
 /// Rows with equal (x, t_x, T) merged into one whose weight is the sum of theirs, sorted by
 /// (x, t_x, T); value is dropped. The likelihood of the result equals that of the input.

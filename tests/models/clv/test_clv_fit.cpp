@@ -55,7 +55,7 @@ TEST(ClvFit, BgNbdRecoversSimulatedParametersWithinTheirStandardErrors) {
   Context const ctx = Context::cpu(2);
   ClvSummary const s = simulate(20000, 5);
   ASSERT_FALSE(find_invalid_row(s).has_value());
-  FittedDistribution const fit = fit_bgnbd(ctx, {}, s);
+  FittedDistribution const fit = fit_purchases(ctx, {}, "bgnbd", s);
   ASSERT_TRUE(fit.converged) << fit.gradient_norm;
   EXPECT_TRUE(fit.warnings.empty());
   EXPECT_LE(fit.gradient_norm, 1e-9);
@@ -112,9 +112,9 @@ TEST(ClvFit, WeightedRowsEqualRepeatedCustomersAndThreadsDoNotChangeBits) {
   ASSERT_LT(collapsed.size(), s.size());
   Context const one = Context::cpu(1);
   Context const three = Context::cpu(3);
-  FittedDistribution const raw = fit_bgnbd(one, {}, s);
-  FittedDistribution const weighted = fit_bgnbd(three, {}, collapsed);
-  FittedDistribution const raw_three = fit_bgnbd(three, {}, s);
+  FittedDistribution const raw = fit_purchases(one, {}, "bgnbd", s);
+  FittedDistribution const weighted = fit_purchases(three, {}, "bgnbd", collapsed);
+  FittedDistribution const raw_three = fit_purchases(three, {}, "bgnbd", s);
   EXPECT_EQ(raw.values, raw_three.values);  // collapsing inside makes both the same rows
   EXPECT_EQ(raw.values, weighted.values);
   EXPECT_EQ(raw.log_likelihood, weighted.log_likelihood);
@@ -125,12 +125,12 @@ TEST(ClvFit, PenalizerShrinksTheParameters) {
   ClvSummary const s = simulate(3000, 3);
   ClvFitParams penalized;
   penalized.penalizer = 0.1;
-  FittedDistribution const plain = fit_bgnbd(ctx, {}, s);
-  FittedDistribution const shrunk = fit_bgnbd(ctx, penalized, s);
+  FittedDistribution const plain = fit_purchases(ctx, {}, "bgnbd", s);
+  FittedDistribution const shrunk = fit_purchases(ctx, penalized, "bgnbd", s);
   ASSERT_TRUE(shrunk.converged);
   EXPECT_LT(shrunk.log_likelihood, plain.log_likelihood);
   EXPECT_LT(shrunk["b"], plain["b"]);
-  cie::testing::expect_error([&] { fit_bgnbd(ctx, {.penalizer = -1.0}, s); }, ExitCode::kUsage,
+  cie::testing::expect_error([&] { fit_purchases(ctx, {.penalizer = -1.0}, "bgnbd", s); }, ExitCode::kUsage,
                              "penalizer must be >= 0");
 }
 
@@ -141,7 +141,7 @@ TEST(ClvFit, RefusesDataThatCannotIdentifyTheModel) {
   one_timers.recency = {0, 0, 0};
   one_timers.age = {10, 20, 30};
   one_timers.value = {0, 0, 0};
-  cie::testing::expect_error([&] { fit_bgnbd(ctx, {}, one_timers); }, ExitCode::kInputData,
+  cie::testing::expect_error([&] { fit_purchases(ctx, {}, "bgnbd", one_timers); }, ExitCode::kInputData,
                              "no customer made a repeat purchase");
   cie::testing::expect_error([&] { fit_gamma_gamma(ctx, {}, one_timers); }, ExitCode::kInputData,
                              "fewer than 2 customers");
@@ -167,7 +167,7 @@ TEST(ClvFit, ABoundaryFitIsReported) {
     s.age.push_back(age);
     s.value.push_back(10.0);
   }
-  FittedDistribution const fit = fit_bgnbd(ctx, {}, s);
+  FittedDistribution const fit = fit_purchases(ctx, {}, "bgnbd", s);
   EXPECT_FALSE(fit.warnings.empty());
 }
 
@@ -175,7 +175,7 @@ TEST(ClvModel, DocumentRoundTripsAndPredictsTheSame) {
   Context const ctx = Context::cpu(2);
   ClvSummary const s = simulate(2000, 4);
   ClvModel model;
-  model.transactions = fit_bgnbd(ctx, {}, s);
+  model.transactions = fit_purchases(ctx, {}, "bgnbd", s);
   model.spend = fit_gamma_gamma(ctx, {}, s);
   model.calibration_end = "2025-06-30";
   std::string const text = model_file_text(model.to_document(fingerprint_summary(s)));
