@@ -14,7 +14,18 @@ On the CDNOW calibration summary (2,357 customers, 39 weeks ending 1997-09-30):
   * fitting from the raw CDNOW_sample transactions with --calibration-end 1997-09-30 gives the
     published BG/NBD and Gamma-Gamma values to their printed digits (the summary file's mean
     values are rounded to cents, which moves Gamma-Gamma's gamma from 15.44 to 15.448);
-  * Gamma-Gamma leaves out and counts customers with a non-positive mean value.
+  * Gamma-Gamma leaves out and counts customers with a non-positive mean value;
+  * Pareto/NBD on the same summary equals a scipy fit of Fader & Hardie's hypergeometric form of
+    the likelihood (cie integrates instead) to 1e-4 and the published r=0.55, alpha=10.58,
+    s=0.61, beta=11.67, log-likelihood -9595.0; its P(alive) and expected purchases equal
+    FH 2005 (note 009) eqs. 18-19 evaluated here;
+  * BG/BB on the donations data (11,104 donors in 22 weighted rows, 6 opportunities) equals a
+    scipy fit to 1e-4 and Fader, Hardie & Shang (2010): alpha=1.204, beta=0.750, gamma=0.657,
+    delta=2.783, log-likelihood -33225.6; its P(alive) and expected transactions equal FHS 2010
+    eqs. 11 and 13 evaluated here.
+  * `cie clv evaluate` (calibration to 1997-09-30, holdout to 1998-06-30): actual holdout purchase
+    days per calibration frequency equal pandas' count from the raw file, and predicted means equal
+    FHL 2005 eq. 10 evaluated here on the exact calibration summary.
 Nothing here calls cie's code except through the command line.
 """
 
@@ -92,15 +103,21 @@ def close(name, ours, theirs, rel, failures):
 
 
 def printed(name, ours, published, failures):
-    ok = all(round(float(o), len(str(p).split(".")[1])) == p for o, p in zip(ours, published))
+    """`published` as printed (strings, so that trailing zeros count as digits)."""
+    ok = all(f"{float(o):.{len(p.split('.')[1])}f}" == p for o, p in zip(ours, published))
     print(f"  {name}: cie {[round(float(o), 6) for o in ours]} vs published {published} "
           f"{'ok' if ok else 'MISMATCH'}")
     if not ok:
         failures.append(name)
 
 
+NAMES = {"bgnbd": ["r", "alpha", "a", "b"], "pareto-nbd": ["r", "alpha", "s", "beta"],
+         "bgbb": ["alpha", "beta", "gamma", "delta"]}
+
+
 def fitted(doc, part):
-    names = ["r", "alpha", "a", "b"] if part == "transactions" else ["p", "q", "gamma"]
+    names = (NAMES[doc["params"]["model_type"]] if part == "transactions"
+             else ["p", "q", "gamma"])
     return ([doc["fitted"][part]["parameters"][k] for k in names],
             doc["training_metrics"][part]["log_likelihood"])
 
@@ -123,8 +140,8 @@ def check_cdnow_summary(cie, data, work, failures):
     ref, ref_ll = scipy_fit(lambda p: bgnbd_ll(p, x, tx, T, w), [1, 1, 1, 1], len(x))
     close("parameters vs scipy", ours, ref, 1e-4, failures)
     close("log-likelihood vs scipy", [ours_ll], [ref_ll], 1e-4, failures)
-    printed("parameters vs FHL 2005", ours, [0.243, 4.414, 0.793, 2.426], failures)
-    printed("log-likelihood vs FHL 2005", [ours_ll], [-9582.4], failures)
+    printed("parameters vs FHL 2005", ours, ["0.243", "4.414", "0.793", "2.426"], failures)
+    printed("log-likelihood vs FHL 2005", [ours_ll], ["-9582.4"], failures)
 
     print("CDNOW summary, Gamma-Gamma:")
     rep = (x > 0) & (m > 0)
@@ -134,7 +151,7 @@ def check_cdnow_summary(cie, data, work, failures):
     close("log-likelihood vs scipy", [g_ll], [g_ref_ll], 1e-4, failures)
     # zbar is rounded to cents in this file, which moves gamma to 15.448; p and q keep their
     # printed digits, and the exact data (check_transactions) gives all three.
-    printed("p, q vs Fader & Hardie 2013", g_ours[:2], [6.25, 3.74], failures)
+    printed("p, q vs Fader & Hardie 2013", g_ours[:2], ["6.25", "3.74"], failures)
     metrics = doc["training_metrics"]["spend"]
     corr = np.corrcoef(x[rep], m[rep])[0, 1]
     close("frequency/value correlation", [metrics["frequency_value_correlation"]], [corr], 1e-9,
@@ -235,9 +252,9 @@ def check_transactions(cie, data, work, failures):
     doc = read_model(model)
     ours, _ = fitted(doc, "transactions")
     print("CDNOW_sample transactions, calibration end 1997-09-30:")
-    printed("BG/NBD parameters vs FHL 2005", ours, [0.243, 4.414, 0.793, 2.426], failures)
+    printed("BG/NBD parameters vs FHL 2005", ours, ["0.243", "4.414", "0.793", "2.426"], failures)
     spend, _ = fitted(doc, "spend")
-    printed("Gamma-Gamma parameters vs Fader & Hardie 2013", spend, [6.25, 3.74, 15.44], failures)
+    printed("Gamma-Gamma parameters vs Fader & Hardie 2013", spend, ["6.25", "3.74", "15.44"], failures)
     if doc["params"]["calibration_end"] != "1997-09-30" or doc["params"]["time_unit_days"] != 7:
         failures.append("calibration params in the model file")
 
@@ -266,6 +283,141 @@ def check_nonpositive(cie, data, work, failures):
         failures.append("non-positive exclusion count")
 
 
+def pareto_ll(params, x, tx, T, w):
+    """Fader & Hardie (2005, note 009) eq. 22 with scipy's hyp2f1."""
+    r, alpha, s, beta = params
+    big = max(alpha, beta)
+    c = r + s + x
+    b = s + 1 if alpha >= beta else r + x
+    d = abs(alpha - beta)
+    a0 = (hyp2f1(c, b, c + 1, d / (big + tx)) / (big + tx) ** c
+          - hyp2f1(c, b, c + 1, d / (big + T)) / (big + T) ** c)
+    alive = (alpha + T) ** -(r + x) * (beta + T) ** -s
+    ll = (gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+          + np.log(alive + s / (r + s + x) * a0))
+    return float(np.sum(w * ll)), alive, s / (r + s + x) * a0
+
+
+def check_pareto(cie, data, work, failures):
+    path = data / "cdnow" / "cdnow_customers_summary.csv"
+    s = pd.read_csv(path)
+    x, tx, T = (s[c].to_numpy(float) for c in ["frequency", "recency", "T"])
+    w = np.ones_like(x)
+    model = work / "pareto.json"
+    run_cie(cie, ["fit", "--summary", str(path), "--id-col", "ID", "--model-type", "pareto-nbd",
+                  "--model", str(model)])
+    ours, ours_ll = fitted(read_model(model), "transactions")
+    ref, ref_ll = scipy_fit(lambda p: pareto_ll(p, x, tx, T, w)[0], [1, 1, 1, 1], len(x))
+    print("CDNOW summary, Pareto/NBD:")
+    close("parameters vs scipy (hypergeometric form)", ours, ref, 1e-4, failures)
+    close("log-likelihood vs scipy", [ours_ll], [ref_ll], 1e-4, failures)
+    printed("parameters vs Fader & Hardie 2005", ours, ["0.55", "10.58", "0.61", "11.67"], failures)
+    printed("log-likelihood vs Fader & Hardie 2005", [ours_ll], ["-9595.0"], failures)
+    out = work / "pareto.csv"
+    run_cie(cie, ["predict", "--summary", str(path), "--id-col", "ID", "--model", str(model),
+                  "--horizon", "39", "--out", str(out)])
+    got = pd.read_csv(out)
+    r, alpha, s_, beta = ours
+    _, alive, dead = pareto_ll(ours, x, tx, T, w)
+    p_alive = alive / (alive + dead)
+    expected = (p_alive * (r + x) * (beta + T) / ((alpha + T) * (s_ - 1))
+                * (1 - ((beta + T) / (beta + T + 39)) ** (s_ - 1)))
+    for name, ref_values in [("p_alive", p_alive), ("expected_purchases", expected)]:
+        err = np.max(np.abs(got[name].to_numpy() - ref_values) / np.abs(ref_values))
+        print(f"  {name}: max rel diff {err:.2e} (limit 1e-9) {'ok' if err <= 1e-9 else 'MISMATCH'}")
+        if not err <= 1e-9:
+            failures.append("pareto " + name)
+
+
+def bgbb_terms(params, x, tx, n):
+    a, b, g, d = params
+    from scipy.special import betaln
+    alive = betaln(a + x, b + n - x) - betaln(a, b) + betaln(g, d + n) - betaln(g, d)
+    terms = [alive]
+    for i in range(int(n.max())):
+        ok = i < n - tx
+        t = np.where(ok, betaln(a + x, b + tx - x + i) - betaln(a, b) + betaln(g + 1, d + tx + i)
+                     - betaln(g, d), -np.inf)
+        terms.append(t)
+    return np.logaddexp.reduce(np.vstack(terms), axis=0)
+
+
+def check_bgbb(cie, data, work, failures):
+    from scipy.special import betaln
+    path = data / "donations-bgbb" / "donations.csv"
+    s = pd.read_csv(path)
+    x, tx, n, w = (s[c].to_numpy(float) for c in ["frequency", "recency", "periods", "weights"])
+    model = work / "bgbb.json"
+    run_cie(cie, ["fit", "--summary", str(path), "--id-col", "", "--T-col", "periods",
+                  "--weights-col", "weights", "--model-type", "bgbb", "--model", str(model)])
+    ours, ours_ll = fitted(read_model(model), "transactions")
+    ref, ref_ll = scipy_fit(lambda p: float(np.sum(w * bgbb_terms(p, x, tx, n))), [1, 1, 1, 1],
+                            w.sum())
+    print("Donations, BG/BB (22 weighted rows, 11,104 donors):")
+    close("parameters vs scipy", ours, ref, 1e-4, failures)
+    close("log-likelihood vs scipy", [ours_ll], [ref_ll], 1e-4, failures)
+    printed("parameters vs Fader, Hardie & Shang 2010", ours, ["1.204", "0.750", "0.657", "2.783"],
+            failures)
+    printed("log-likelihood vs Fader, Hardie & Shang 2010", [ours_ll], ["-33225.6"], failures)
+    out = work / "bgbb.csv"
+    run_cie(cie, ["predict", "--summary", str(path), "--id-col", "", "--T-col", "periods",
+                  "--weights-col", "weights", "--model", str(model), "--horizon", "5",
+                  "--out", str(out)])
+    got = pd.read_csv(out)
+    a, b, g, d = ours
+    log_l = bgbb_terms(ours, x, tx, n)
+    p_alive = np.exp(betaln(a + x, b + n - x) - betaln(a, b) + betaln(g, d + n + 1)
+                     - betaln(g, d) - log_l)
+    expected = (np.exp(betaln(a + x + 1, b + n - x) - betaln(a, b) - log_l) * d / (g - 1)
+                * np.exp(gammaln(g + d) - gammaln(1 + d))
+                * (np.exp(gammaln(1 + d + n) - gammaln(g + d + n))
+                   - np.exp(gammaln(1 + d + n + 5) - gammaln(g + d + n + 5))))
+    for name, ref_values in [("p_alive", p_alive), ("expected_purchases", expected)]:
+        err = np.max(np.abs(got[name].to_numpy() - ref_values) / np.abs(ref_values))
+        print(f"  {name}: max rel diff {err:.2e} (limit 1e-9) {'ok' if err <= 1e-9 else 'MISMATCH'}")
+        if not err <= 1e-9:
+            failures.append("bgbb " + name)
+
+
+def check_evaluate(cie, data, work, failures):
+    raw = pd.read_csv(data / "cdnow" / "CDNOW_sample.txt", sep=r"\s+", header=None,
+                      names=["master", "id", "date", "cds", "dollars"])
+    raw["day"] = pd.to_datetime(raw["date"].astype(str), format="%Y%m%d")
+    end, holdout_end = pd.Timestamp("1997-09-30"), pd.Timestamp("1998-06-30")
+    days = raw[["id", "day"]].drop_duplicates()
+    cal = days[days["day"] <= end].groupby("id")["day"].agg(["min", "max", "count"])
+    hold = days[(days["day"] > end) & (days["day"] <= holdout_end)].groupby("id").size()
+    x = (cal["count"] - 1).to_numpy(float)
+    tx = ((cal["max"] - cal["min"]).dt.days / 7).to_numpy()
+    T = ((end - cal["min"]).dt.days / 7).to_numpy()
+    actual = hold.reindex(cal.index).fillna(0).to_numpy(float)
+    table = work / "evaluate.csv"
+    out = run_cie(cie, ["evaluate", "--transactions", str(data / "cdnow" / "CDNOW_sample.txt"),
+                        "--no-header", "--delimiter", "whitespace", "--id-col", "2", "--date-col",
+                        "3", "--amount-col", "5", "--calibration-end", "1997-09-30",
+                        "--holdout-end", "1998-06-30", "--out", str(table)]).stdout
+    model = work / "evaluate_model.json"
+    run_cie(cie, ["fit", "--transactions", str(data / "cdnow" / "CDNOW_sample.txt"), "--no-header",
+                  "--delimiter", "whitespace", "--id-col", "2", "--date-col", "3", "--amount-col",
+                  "5", "--calibration-end", "1997-09-30", "--model", str(model)])
+    params, _ = fitted(read_model(model), "transactions")
+    predicted = bgnbd_expected(params, (holdout_end - end).days / 7, x, tx, T)
+    got = pd.read_csv(table, dtype={"frequency": str})
+    bins = np.minimum(x, 7).astype(int)
+    expect_actual = [actual[bins == f].mean() for f in range(8)]
+    expect_pred = [predicted[bins == f].mean() for f in range(8)]
+    print("CDNOW calibration/holdout (39 + 39 weeks), cie clv evaluate:")
+    ok_labels = list(got["frequency"]) == [str(f) for f in range(7)] + ["7+"]
+    close("actual holdout purchase days per calibration frequency", got["actual_mean"],
+          expect_actual, 1e-12, failures)
+    close("predicted per calibration frequency", got["predicted_mean"], expect_pred, 1e-9,
+          failures)
+    mae = np.mean(np.abs(actual - predicted))
+    if not ok_labels or f"MAE per customer {mae:.4f}" not in out:
+        print(f"  labels {list(got['frequency'])}, expected MAE {mae:.4f} in:\n{out}")
+        failures.append("evaluate table labels or MAE")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cie", required=True)
@@ -280,6 +432,9 @@ def main():
         check_predictions(args.cie, args.data, work, failures)
         check_transactions(args.cie, args.data, work, failures)
         check_nonpositive(args.cie, args.data, work, failures)
+        check_pareto(args.cie, args.data, work, failures)
+        check_bgbb(args.cie, args.data, work, failures)
+        check_evaluate(args.cie, args.data, work, failures)
     print("all checks passed" if not failures else f"FAILED: {failures}")
     sys.exit(1 if failures else 0)
 

@@ -64,6 +64,27 @@ TEST_F(ClvCli, FitThenPredictWritesOneRowPerCustomer) {
   EXPECT_EQ(complete, rows);  // q > 1 here: every customer has an expected value and a CLV
 }
 
+TEST_F(ClvCli, EvaluateWritesTheHoldoutTable) {
+  cie::testing::TempDir dir;
+  RunResult const r = run_on_cpu(
+      dir, "clv evaluate --transactions " + transactions() +
+               " --calibration-end 2025-03-31 --holdout-end 2025-12-31 --max-frequency 4 --out " +
+               dir.file("holdout.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("MAE per customer"));
+  std::istringstream lines(slurp(dir.file("holdout.csv")));
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line, "frequency,customers,actual_mean,predicted_mean");
+  std::vector<std::string> labels;
+  while (std::getline(lines, line)) labels.push_back(line.substr(0, line.find(',')));
+  EXPECT_EQ(labels, (std::vector<std::string>{"0", "1", "2", "3", "4+"}));
+  RunResult const bad = run_on_cpu(dir, "clv evaluate --transactions " + transactions() +
+                                            " --calibration-end 2025-03-31 --holdout-end 2025-01-31");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("must be after --calibration-end"));
+}
+
 TEST_F(ClvCli, UsageErrorsExitTwo) {
   cie::testing::TempDir dir;
   RunResult r = run_on_cpu(dir, "clv fit --transactions " + transactions() + " --model " +
