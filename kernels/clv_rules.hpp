@@ -67,12 +67,38 @@ CIE_HD inline double log_hyp2f1_positive(double a, double b, double c, double z,
   return NAN;
 }
 
-/// BG/NBD log-likelihood of one customer; writes ∂ℓ/∂(ln r, ln α, ln a, ln b) into grad[0..3]
-/// when grad is not null. x >= 0 (whole), 0 <= t_x <= T.
-CIE_HD inline double bgnbd_log_likelihood(double r, double alpha, double a, double b, double x,
-                                          double t_x, double age, double* grad) {
-  double const a1 = lgamma(r + x) - lgamma(r) + r * std::log(alpha);
-  double const a2 = lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x);
+/// The parts of a BG/NBD or Gamma-Gamma log-likelihood term that depend on the parameters and the
+/// whole number x only: a pass computes them once per distinct x (customers share few values of
+/// x), so the per-customer work is a few logarithms. `term` holds the lnΓ sums, d[0..3] their
+/// derivatives' ψ sums, extra[0..1] x's other constants (see the two functions below).
+struct ClvCountTerms {
+  double term = 0.0;
+  double d[4] = {0.0, 0.0, 0.0, 0.0};
+  double extra[2] = {0.0, 0.0};
+};
+
+/// BG/NBD: term = lnΓ(r+x) − lnΓ(r) + A₂; d = (ψ(r+x) − ψ(r), ψ(a+b) − ψ(a+b+x),
+/// ψ(a+b) + ψ(b+x) − ψ(b) − ψ(a+b+x)); extra = (ln a − ln(b+x−1), 1/(b+x−1)) for x > 0.
+CIE_HD inline ClvCountTerms bgnbd_count_terms(double r, double a, double b, double x) {
+  ClvCountTerms c;
+  double const psi_ab = digamma(a + b), psi_abx = digamma(a + b + x);
+  c.term = lgamma(r + x) - lgamma(r) + lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x);
+  c.d[0] = digamma(r + x) - digamma(r);
+  c.d[1] = psi_ab - psi_abx;
+  c.d[2] = psi_ab + digamma(b + x) - digamma(b) - psi_abx;
+  if (x > 0.0) {
+    c.extra[0] = std::log(a) - std::log(b + x - 1.0);
+    c.extra[1] = 1.0 / (b + x - 1.0);
+  }
+  return c;
+}
+
+/// BG/NBD log-likelihood of one customer from its count terms `c` (bgnbd_count_terms(r, a, b, x));
+/// writes ∂ℓ/∂(ln r, ln α, ln a, ln b) into grad[0..3] when grad is not null.
+CIE_HD inline double bgnbd_log_likelihood(ClvCountTerms const& c, double r, double alpha,
+                                          double a, double b, double x, double t_x, double age,
+                                          double* grad) {
+  double const log_alpha = std::log(alpha);
   double const log_alpha_age = std::log(alpha + age);
   double const a3 = -(r + x) * log_alpha_age;
   double mix = a3;
@@ -80,7 +106,7 @@ CIE_HD inline double bgnbd_log_likelihood(double r, double alpha, double a, doub
   double log_alpha_tx = 0.0;
   if (x > 0.0) {
     log_alpha_tx = std::log(alpha + t_x);
-    double const a4 = std::log(a) - std::log(b + x - 1.0) - (r + x) * log_alpha_tx;
+    double const a4 = c.extra[0] - (r + x) * log_alpha_tx;
     double const hi = a3 > a4 ? a3 : a4;
     double const lo = a3 > a4 ? a4 : a3;
     mix = hi + log1p(std::exp(lo - hi));
@@ -88,40 +114,60 @@ CIE_HD inline double bgnbd_log_likelihood(double r, double alpha, double a, doub
   }
   if (grad != nullptr) {
     double const w3 = 1.0 - w4;
-    double const d_r = digamma(r + x) - digamma(r) + std::log(alpha) - w3 * log_alpha_age -
-                       (x > 0.0 ? w4 * log_alpha_tx : 0.0);
+    double const d_r = c.d[0] + log_alpha - w3 * log_alpha_age - w4 * log_alpha_tx;
     double const d_alpha = r / alpha - w3 * (r + x) / (alpha + age) -
                            (x > 0.0 ? w4 * (r + x) / (alpha + t_x) : 0.0);
-    double const psi_ab = digamma(a + b);
-    double const psi_abx = digamma(a + b + x);
-    double const d_a = psi_ab - psi_abx + (x > 0.0 ? w4 / a : 0.0);
-    double const d_b = psi_ab + digamma(b + x) - digamma(b) - psi_abx -
-                       (x > 0.0 ? w4 / (b + x - 1.0) : 0.0);
     grad[0] = r * d_r;
     grad[1] = alpha * d_alpha;
-    grad[2] = a * d_a;
-    grad[3] = b * d_b;
+    grad[2] = a * (c.d[1] + w4 / a);
+    grad[3] = b * (c.d[2] - w4 * c.extra[1]);
   }
-  return a1 + a2 + mix;
+  return c.term + r * log_alpha + mix;
 }
 
-/// Gamma-Gamma log-likelihood of one customer with x > 0 repeat purchases of mean value m > 0;
-/// writes ∂ℓ/∂(ln p, ln q, ln γ) into grad[0..2] when grad is not null.
-CIE_HD inline double gamma_gamma_log_likelihood(double p, double q, double gamma_scale, double x,
-                                                double m, double* grad) {
+/// The same from the parameters alone.
+CIE_HD inline double bgnbd_log_likelihood(double r, double alpha, double a, double b, double x,
+                                          double t_x, double age, double* grad) {
+  return bgnbd_log_likelihood(bgnbd_count_terms(r, a, b, x), r, alpha, a, b, x, t_x, age, grad);
+}
+
+/// Gamma-Gamma (x > 0): term = lnΓ(px+q) − lnΓ(px) − lnΓ(q) + px·ln x; d = (ψ(px+q), ψ(px),
+/// ψ(q)); extra = (ln x).
+CIE_HD inline ClvCountTerms gamma_gamma_count_terms(double p, double q, double x) {
+  ClvCountTerms c;
+  double const px = p * x;
+  c.extra[0] = std::log(x);
+  c.term = lgamma(px + q) - lgamma(px) - lgamma(q) + px * c.extra[0];
+  c.d[0] = digamma(px + q);
+  c.d[1] = digamma(px);
+  c.d[2] = digamma(q);
+  return c;
+}
+
+/// Gamma-Gamma log-likelihood of one customer with x > 0 repeat purchases of mean value m > 0,
+/// from its count terms (gamma_gamma_count_terms(p, q, x)); writes ∂ℓ/∂(ln p, ln q, ln γ) into
+/// grad[0..2] when grad is not null.
+CIE_HD inline double gamma_gamma_log_likelihood(ClvCountTerms const& c, double p, double q,
+                                                double gamma_scale, double x, double m,
+                                                double* grad) {
   double const px = p * x;
   double const log_m = std::log(m);
-  double const log_x = std::log(x);
+  double const log_gamma = std::log(gamma_scale);
   double const log_total = std::log(x * m + gamma_scale);
-  double const value = lgamma(px + q) - lgamma(px) - lgamma(q) + q * std::log(gamma_scale) +
-                       (px - 1.0) * log_m + px * log_x - (px + q) * log_total;
+  double const value = c.term + q * log_gamma + (px - 1.0) * log_m - (px + q) * log_total;
   if (grad != nullptr) {
-    double const psi_pxq = digamma(px + q);
-    grad[0] = px * (psi_pxq - digamma(px) + log_m + log_x - log_total);
-    grad[1] = q * (psi_pxq - digamma(q) + std::log(gamma_scale) - log_total);
+    grad[0] = px * (c.d[0] - c.d[1] + log_m + c.extra[0] - log_total);
+    grad[1] = q * (c.d[0] - c.d[2] + log_gamma - log_total);
     grad[2] = gamma_scale * (q / gamma_scale - (px + q) / (x * m + gamma_scale));
   }
   return value;
+}
+
+/// The same from the parameters alone.
+CIE_HD inline double gamma_gamma_log_likelihood(double p, double q, double gamma_scale, double x,
+                                                double m, double* grad) {
+  return gamma_gamma_log_likelihood(gamma_gamma_count_terms(p, q, x), p, q, gamma_scale, x, m,
+                                    grad);
 }
 
 /// BG/NBD probability that the customer is still active at T (Fader, Hardie & Lee 2008 note 021):

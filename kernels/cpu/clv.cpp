@@ -1,6 +1,8 @@
 // CPU twin of kernels/clv.hpp: batches of kClvBatchRows rows, each summed in row order by one
 // thread into its own partial; partials folded in batch order (kernels/cpu/ordered_batches.hpp).
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "core/error.hpp"
 #include "kernels/clv.hpp"
@@ -11,6 +13,13 @@
 
 namespace cie::kernels::cpu_impl {
 
+namespace {
+
+/// Largest x for which a pass tabulates the count terms; beyond it rows compute their own.
+constexpr double kMaxTabulatedFrequency = 1 << 20;
+
+}  // namespace
+
 ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
                                      std::span<double const> params, ClvRows const& rows) {
   int const k = parameter_count(model);
@@ -18,6 +27,24 @@ ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
   std::int64_t const n = static_cast<std::int64_t>(rows.size());
   bool const weighted = !rows.weight.empty();
   std::size_t const stride = 1 + static_cast<std::size_t>(k);
+  // BG/NBD and Gamma-Gamma: the terms of each whole x up to the largest, computed once.
+  std::vector<ClvCountTerms> counts;
+  if (model == ClvLikelihood::kBgNbd || model == ClvLikelihood::kGammaGamma) {
+    double max_x = 0.0;
+    for (double x : rows.frequency) max_x = std::max(max_x, x);
+    counts.resize(static_cast<std::size_t>(std::min(max_x, kMaxTabulatedFrequency)) + 1);
+    for (std::size_t x = 0; x < counts.size(); ++x) {
+      double const v = static_cast<double>(x);
+      counts[x] = model == ClvLikelihood::kBgNbd
+                      ? bgnbd_count_terms(params[0], params[2], params[3], v)
+                      : (x > 0 ? gamma_gamma_count_terms(params[0], params[1], v) : ClvCountTerms{});
+    }
+  }
+  auto const count_terms = [&](double x) {
+    if (x < static_cast<double>(counts.size())) return counts[static_cast<std::size_t>(x)];
+    return model == ClvLikelihood::kBgNbd ? bgnbd_count_terms(params[0], params[2], params[3], x)
+                                          : gamma_gamma_count_terms(params[0], params[1], x);
+  };
   ClvPassStats stats;
   auto const reduce = [&](std::int64_t batch, double* partial, int /*scratch*/) {
     std::fill_n(partial, stride, 0.0);
@@ -25,22 +52,23 @@ ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
     double grad[4];
     for (std::int64_t i = batch * kClvBatchRows; i < end; ++i) {
       double const w = weighted ? rows.weight[i] : 1.0;
+      double const x = rows.frequency[i];
       double ll = 0.0;
       switch (model) {
         case ClvLikelihood::kBgNbd:
-          ll = bgnbd_log_likelihood(params[0], params[1], params[2], params[3], rows.frequency[i],
+          ll = bgnbd_log_likelihood(count_terms(x), params[0], params[1], params[2], params[3], x,
                                     rows.recency[i], rows.age[i], grad);
           break;
         case ClvLikelihood::kGammaGamma:
-          ll = gamma_gamma_log_likelihood(params[0], params[1], params[2], rows.frequency[i],
+          ll = gamma_gamma_log_likelihood(count_terms(x), params[0], params[1], params[2], x,
                                           rows.value[i], grad);
           break;
         case ClvLikelihood::kParetoNbd:
-          ll = pareto_nbd_log_likelihood(params[0], params[1], params[2], params[3],
-                                         rows.frequency[i], rows.recency[i], rows.age[i], grad);
+          ll = pareto_nbd_log_likelihood(params[0], params[1], params[2], params[3], x,
+                                         rows.recency[i], rows.age[i], grad);
           break;
         case ClvLikelihood::kBgBb:
-          ll = bgbb_log_likelihood(params[0], params[1], params[2], params[3], rows.frequency[i],
+          ll = bgbb_log_likelihood(params[0], params[1], params[2], params[3], x,
                                    rows.recency[i], rows.age[i], grad);
           break;
       }
