@@ -13,6 +13,7 @@ parameters (evaluated here, numpy) and the largest relative parameter difference
 
 import argparse
 import json
+import os
 import pathlib
 import re
 import subprocess
@@ -48,7 +49,9 @@ print(json.dumps({"bgnbd": list(bgf.params_.values), "gg": list(ggf.params_.valu
 
 def timed(cmd):
     start = time.perf_counter()
-    result = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True)
+    # Idle OpenMP threads sleep instead of spinning, as in bench/compare.
+    env = {**os.environ, "OMP_WAIT_POLICY": "passive"}
+    result = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env)
     wall = time.perf_counter() - start
     if result.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed: {result.stderr[-2000:]}")
