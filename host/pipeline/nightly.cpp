@@ -27,6 +27,7 @@ std::vector<std::unique_ptr<NightlyStage>> nightly_stages(NightlyConfig const& c
   for (NightlyPropensity const& entry : config.propensity) {
     stages.push_back(propensity_stage(entry));
   }
+  if (config.clv.enabled) stages.push_back(clv_stage());
   stages.push_back(write_stage());
   return stages;
 }
@@ -42,6 +43,7 @@ void check_paths(NightlyConfig const& config) {
   for (NightlyPropensity const& entry : config.propensity) {
     inputs.push_back({entry.model, where + "[[propensity]] '" + entry.name + "' model"});
   }
+  inputs.push_back({config.clv.model, where + "[clv] model"});
   fs::path directory = fs::absolute(config.output_directory).lexically_normal();
   if (!directory.has_filename()) directory = directory.parent_path();  // "out/" as "out"
   auto const in_output = [&](std::string const& file) {

@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <cmath>
 #include <filesystem>
 #include <set>
 
@@ -47,6 +48,17 @@ class Section {
     return get<std::int64_t>(key, "an integer");
   }
   std::optional<bool> boolean(std::string_view key) const { return get<bool>(key, "true or false"); }
+  /// A float, or an integer read as one.
+  std::optional<double> number(std::string_view key) const {
+    toml::node const* node = table_ != nullptr ? table_->get(key) : nullptr;
+    if (node == nullptr) return std::nullopt;
+    std::optional<double> value = node->is_integer()
+                                      ? std::optional<double>(double(*node->value_exact<std::int64_t>()))
+                                      : node->value_exact<double>();
+    CIE_EXPECTS(value.has_value(), "{}: [{}] {} must be a number", toml_where(source_, *node),
+                name_, key);
+    return value;
+  }
 
   std::optional<std::vector<std::string>> strings(std::string_view key) const {
     if (table_ == nullptr || table_->get(key) == nullptr) return std::nullopt;
@@ -276,6 +288,31 @@ void read_output(Section const& output, fs::path const& base, NightlyConfig& con
               "{}: [output] customers and report must be different files", config.source);
 }
 
+void read_clv(Section const& section, fs::path const& base, NightlyConfig& config) {
+  if (!section.present()) return;
+  section.allow({"model", "horizon", "clv_months", "discount_rate", "margin"});
+  NightlyClv& clv = config.clv;
+  clv.enabled = true;
+  clv.model = section.path("model", base, true).value_or("");
+  CIE_EXPECTS(!clv.model.empty(), "{}: [clv] needs model = \"FILE\" (from cie clv fit)",
+              config.source);
+  auto const real = [&](std::string_view key, double& out) {
+    if (auto value = section.number(key)) out = *value;
+  };
+  real("horizon", clv.horizon);
+  real("discount_rate", clv.discount_rate);
+  real("margin", clv.margin);
+  if (auto months = section.integer("clv_months")) clv.clv_months = static_cast<int>(*months);
+  CIE_EXPECTS(std::isfinite(clv.horizon) && clv.horizon > 0, "{} must be > 0",
+              section.setting("horizon"));
+  CIE_EXPECTS(clv.clv_months >= 1 && clv.clv_months <= 1200, "{} must be in 1..1200",
+              section.setting("clv_months"));
+  CIE_EXPECTS(std::isfinite(clv.discount_rate) && clv.discount_rate >= 0, "{} must be >= 0",
+              section.setting("discount_rate"));
+  CIE_EXPECTS(std::isfinite(clv.margin) && clv.margin >= 0, "{} must be >= 0",
+              section.setting("margin"));
+}
+
 }  // namespace
 
 NightlyConfig parse_nightly_config(std::string const& text, std::string const& source) {
@@ -287,7 +324,8 @@ NightlyConfig parse_nightly_config(std::string const& text, std::string const& s
   } catch (toml::parse_error const& error) {
     fail(ExitCode::kUsage, "{}:{}: {}", source, error.source().begin.line, error.description());
   }
-  reject_unknown_keys(document, {"run", "inputs", "rfm", "segments", "propensity", "output"},
+  reject_unknown_keys(document,
+                      {"run", "inputs", "rfm", "segments", "propensity", "clv", "output"},
                       source, "the file");
   fs::path const base = fs::path(source).parent_path();
   auto const section = [&](char const* name) {
@@ -301,6 +339,7 @@ NightlyConfig parse_nightly_config(std::string const& text, std::string const& s
   read_rfm(section("rfm"), base, config);
   read_segments(section("segments"), base, config);
   read_propensity(document.get("propensity"), base, config);
+  read_clv(section("clv"), base, config);
   read_output(section("output"), base, config);
   return config;
 }

@@ -20,6 +20,9 @@
 //                 on tonight's RFM table and publishes the model beside the outputs as
 //                 segments_model.json
 //   [[propensity]] (0 or more) name = "spring" (letters, digits, '_'), model = "FILE"
+//   [clv]         (optional) model = "FILE" (a `cie clv fit` model, not BG/BB), horizon = 52 (in
+//                 the model's time unit), clv_months = 12, discount_rate = 0.01 (a month),
+//                 margin = 1.0: adds p_alive, expected_purchases, expected_value, clv
 //   [output]      directory = "DIR" (required), customers = "customers.csv",
 //                 report = "run_report.json"
 //
@@ -58,6 +61,15 @@ struct NightlyPropensity {
   std::string model;
 };
 
+struct NightlyClv {
+  bool enabled = false;
+  std::string model;
+  double horizon = 52.0;
+  int clv_months = 12;
+  double discount_rate = 0.01;
+  double margin = 1.0;
+};
+
 struct NightlyConfig {
   std::string source;  ///< the TOML file
   // [run]
@@ -78,6 +90,8 @@ struct NightlyConfig {
   // [segments], [[propensity]]
   NightlySegments segments;
   std::vector<NightlyPropensity> propensity;
+  // [clv]
+  NightlyClv clv;
   // [output]
   std::string output_directory;
   std::string customers_file = "customers.csv";

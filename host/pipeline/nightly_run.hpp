@@ -55,6 +55,7 @@ struct NightlyRun {
   /// One row per published customer: RFM (the needed columns), joined with the attributes.
   CustomerTable customers;
   std::vector<std::size_t> rfm_rows;  ///< the RFM table row of each customer
+  std::vector<std::int32_t> clusters;  ///< each customer's k-means cluster; empty without segments
   /// The published table's columns, group by group in stage order; output row i is customer i.
   std::vector<CsvColumns> output;
 
@@ -88,6 +89,9 @@ std::unique_ptr<NightlyStage> customers_stage();
 std::unique_ptr<NightlyStage> segments_stage();
 /// One propensity model's scores; NAME_probability and NAME_decile; an entry of "models".
 std::unique_ptr<NightlyStage> propensity_stage(NightlyPropensity const& entry);
+/// P(alive), expected purchases, expected value and CLV from a `cie clv fit` model; "clv" with
+/// totals and means per RFM segment and per cluster.
+std::unique_ptr<NightlyStage> clv_stage();
 /// Writes the published customers file from run.output.
 std::unique_ptr<NightlyStage> write_stage();
 

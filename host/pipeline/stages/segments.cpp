@@ -42,6 +42,7 @@ class SegmentsStage final : public NightlyStage {
     clusters_ = model_->assign(
         run.ctx, complete_numeric_columns(run.customers, model_->pipeline().column_names(),
                                           "the segments model"));
+    run.clusters = clusters_;
     std::vector<std::size_t> sizes(static_cast<std::size_t>(model_->n_clusters()));
     for (std::int32_t const c : clusters_) ++sizes[static_cast<std::size_t>(c)];
     run.report["clusters"] = sizes;

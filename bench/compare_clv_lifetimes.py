@@ -1,0 +1,125 @@
+"""cie clv against lifetimes on generated customers: BG/NBD + Gamma-Gamma fit and predictions.
+
+For each size: `cie gen` customers, `cie rfm --time-unit weeks --returns exclude` for the
+lifetimes summary, then alternately
+  cie:       `cie clv fit --summary --spend gamma-gamma` + `cie clv predict --horizon 52`
+  lifetimes: BetaGeoFitter + GammaGammaFitter fits, conditional expected purchases (52 weeks),
+             P(alive), expected spend and customer_lifetime_value (12 months, 1%), in a Python
+             that has lifetimes (--lifetimes-python; lifetimes is not in the project's venv)
+and reports CPU seconds (user + system, /usr/bin/time -v: wall times mean little on a shared
+machine), wall seconds, peak RSS, the BG/NBD log-likelihood of each tool's
+parameters (evaluated here, numpy) and the largest relative parameter difference.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import pandas as pd
+from scipy.special import gammaln
+
+LIFETIMES = r'''
+import sys, json, time, warnings
+warnings.filterwarnings("ignore")
+import pandas as pd
+from lifetimes import BetaGeoFitter, GammaGammaFitter
+s = pd.read_csv(sys.argv[1], usecols=["repeat_frequency", "repeat_recency", "T", "mean_repeat_value"])
+x, tx, T, m = s["repeat_frequency"], s["repeat_recency"], s["T"], s["mean_repeat_value"]
+t0 = time.process_time()
+bgf = BetaGeoFitter().fit(x, tx, T)
+rep = (x > 0) & (m > 0)
+ggf = GammaGammaFitter().fit(x[rep], m[rep])
+t1 = time.process_time()
+e = bgf.conditional_expected_number_of_purchases_up_to_time(52, x, tx, T)
+p = bgf.conditional_probability_alive(x, tx, T)
+v = ggf.conditional_expected_average_profit(x.where(rep, 0), m.where(rep, 0))
+clv = ggf.customer_lifetime_value(bgf, x, tx, T, m.where(rep, 0), time=12, discount_rate=0.01, freq="W")
+t2 = time.process_time()
+print(json.dumps({"bgnbd": list(bgf.params_.values), "gg": list(ggf.params_.values),
+                  "fit_s": t1 - t0, "predict_s": t2 - t1}))
+'''
+
+
+def timed(cmd):
+    start = time.perf_counter()
+    # Idle OpenMP threads sleep instead of spinning, as in bench/compare.
+    env = {**os.environ, "OMP_WAIT_POLICY": "passive"}
+    result = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed: {result.stderr[-2000:]}")
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr).group(1))
+    cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([0-9.]+)", result.stderr).group(1))
+              for kind in ["User", "System"])
+    return cpu, wall, rss / 1024, result.stdout
+
+
+def bgnbd_ll(params, x, tx, T):
+    r, alpha, a, b = params
+    a4 = np.where(x > 0, np.log(a) - np.log(b + np.maximum(x, 1) - 1) - (r + x) * np.log(alpha + tx),
+                  -np.inf)
+    return float(np.sum(gammaln(r + x) - gammaln(r) + r * np.log(alpha) + gammaln(a + b)
+                        + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
+                        + np.logaddexp(-(r + x) * np.log(alpha + T), a4)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cie", required=True)
+    parser.add_argument("--lifetimes-python", required=True)
+    parser.add_argument("--customers", type=int, nargs="+", default=[100000])
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = pathlib.Path(tmp)
+        for n in args.customers:
+            data = work / f"gen{n}"
+            subprocess.run([args.cie, "--log-level", "warn", "gen", "--customers", str(n), "--seed",
+                            "7", "--out", str(data)], check=True, capture_output=True)
+            summary = work / f"rfm{n}.csv"
+            subprocess.run([args.cie, "--log-level", "warn", "rfm", "--transactions",
+                            str(data / "transactions.csv"), "--time-unit", "weeks", "--returns",
+                            "exclude", "--out", str(summary)], check=True, capture_output=True)
+            cols = ["--frequency-col", "repeat_frequency", "--recency-col", "repeat_recency",
+                    "--value-col", "mean_repeat_value"]
+            model = work / "clv.json"
+            fit_s, fit_wall, fit_rss, _ = timed([args.cie, "--log-level", "warn", "clv", "fit", "--summary",
+                                       str(summary), *cols, "--spend", "gamma-gamma", "--model",
+                                       str(model)])
+            pred_s, pred_wall, pred_rss, _ = timed([args.cie, "--log-level", "warn", "clv", "predict",
+                                         "--summary", str(summary), *cols, "--model", str(model),
+                                         "--horizon", "52", "--out", str(work / "clv.csv")])
+            script = work / "lifetimes_run.py"
+            script.write_text(LIFETIMES)
+            lt_s, lt_wall, lt_rss, out = timed([args.lifetimes_python, str(script), str(summary)])
+            lt = json.loads(out.strip().splitlines()[-1])
+            doc = json.loads(model.read_text())
+            ours = [doc["fitted"]["transactions"]["parameters"][k] for k in ["r", "alpha", "a", "b"]]
+            ours_gg = [doc["fitted"]["spend"]["parameters"][k] for k in ["p", "q", "gamma"]]
+            s = pd.read_csv(summary, usecols=["repeat_frequency", "repeat_recency", "T"])
+            x, tx, T = (s[c].to_numpy(float) for c in ["repeat_frequency", "repeat_recency", "T"])
+            ll_cie, ll_lt = bgnbd_ll(ours, x, tx, T), bgnbd_ll(lt["bgnbd"], x, tx, T)
+            diff = max(np.max(np.abs(np.array(ours) / np.array(lt["bgnbd"]) - 1)),
+                       np.max(np.abs(np.array(ours_gg) / np.array(lt["gg"]) - 1)))
+            rows.append(f"| {n:,} | {fit_s:.2f} + {pred_s:.2f} s (wall {fit_wall + pred_wall:.1f} s; "
+                        f"{fit_rss:.0f}/{pred_rss:.0f} MiB) | {lt_s:.2f} s (fit {lt['fit_s']:.2f}, "
+                        f"predict {lt['predict_s']:.2f}; wall {lt_wall:.1f} s; {lt_rss:.0f} MiB) | "
+                        f"{lt_s / (fit_s + pred_s):.1f}x | {ll_cie:.6f} | "
+                        f"{ll_lt:.6f} | {abs(ll_cie - ll_lt) / abs(ll_cie):.1e} | {diff:.1e} |")
+            print(rows[-1], flush=True)
+    print("| customers | cie fit + predict, CPU s (peak RSS fit/predict) | lifetimes, CPU s | "
+          "CPU ratio | "
+          "BG/NBD LL at cie's params | at lifetimes' | rel diff | max rel param diff |")
+    print("|---|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+// Passes of the "buy till you die" models (the maths is in kernels/clv_rules.hpp,
+// clv_pareto_rules.hpp and clv_bgbb_rules.hpp):
+//   clv_log_likelihood_pass  Σ w_i ℓ_i and Σ w_i ∇ℓ_i over weighted customer rows at given
+//                            parameters: one L-BFGS evaluation of a fit (map + ordered sum);
+//   clv_predict              per customer P(alive), expected purchases over a horizon, expected
+//                            mean spend and CLV (a pure map).
+// Twins: kernels/cpu/clv.cpp (OpenMP over batches of kClvBatchRows rows, each summed in row order
+// into its own partial, partials folded in batch order: the same bits for any thread count). The
+// CUDA twin is not written yet; a CUDA context runs the CPU twin.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+
+#include "core/context.hpp"
+
+namespace cie::kernels {
+
+/// Rows per statistics batch of a CLV pass; fixed, so the reduction order never depends on the
+/// thread count.
+inline constexpr std::int64_t kClvBatchRows = 1 << 13;
+
+enum class ClvLikelihood {
+  kBgNbd,       ///< parameters (r, α, a, b); rows use frequency, recency, age
+  kGammaGamma,  ///< parameters (p, q, γ); rows use frequency and value (all x > 0, m > 0)
+  kParetoNbd,   ///< parameters (r, α, s, β); rows use frequency, recency, age
+  kBgBb,        ///< parameters (α, β, γ, δ); rows use frequency, recency, age = opportunities n
+};
+
+/// Number of parameters of a likelihood.
+constexpr int parameter_count(ClvLikelihood model) {
+  return model == ClvLikelihood::kGammaGamma ? 3 : 4;
+}
+
+/// Customer rows as columns of equal length (host memory). Columns a likelihood does not use may
+/// be empty; an empty weight means weight 1 for every row.
+struct ClvRows {
+  std::span<double const> frequency;  ///< x: repeat purchases
+  std::span<double const> recency;    ///< t_x
+  std::span<double const> age;        ///< T
+  std::span<double const> value;      ///< m: mean repeat value
+  std::span<double const> weight;     ///< customers each row stands for
+
+  [[nodiscard]] std::size_t size() const noexcept { return frequency.size(); }
+};
+
+struct ClvPassStats {
+  double log_likelihood = 0.0;       ///< Σ w_i ℓ_i
+  std::array<double, 4> gradient{};  ///< Σ w_i ∂ℓ_i/∂ln θ_k (the first parameter_count values)
+};
+
+/// What clv_predict computes for each customer.
+struct ClvPredictionSettings {
+  double horizon = 52.0;              ///< t of expected_purchases, in the model's time unit
+  int clv_months = 12;                ///< months summed by the CLV
+  double monthly_discount = 0.01;     ///< discount rate per month
+  double margin = 1.0;                ///< share of spend that is profit
+  double units_per_month = 4.345;     ///< time units in a month (lifetimes: W 4.345, D 30)
+};
+
+/// Per-customer outputs, each with one slot per row. expected_value and clv are NaN when the
+/// spend parameters are empty.
+struct ClvPredictionOutputs {
+  std::span<double> p_alive;
+  std::span<double> expected_purchases;
+  std::span<double> expected_value;
+  std::span<double> clv;
+};
+
+namespace cpu_impl {
+ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
+                                     std::span<double const> params, ClvRows const& rows);
+void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double const> params,
+                 std::span<double const> spend, ClvPredictionSettings const& settings,
+                 ClvRows const& rows, ClvPredictionOutputs const& out);
+}  // namespace cpu_impl
+
+/// The weighted log-likelihood and its gradient in the log-parameters at `params` (natural
+/// scale, parameter_count(model) positive values). O(rows) per pass.
+inline ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
+                                            std::span<double const> params, ClvRows const& rows) {
+  return cpu_impl::clv_log_likelihood_pass(ctx, model, params, rows);
+}
+
+/// Predictions for every row: `purchases` is kBgNbd, kParetoNbd or kBgBb with its four `params`,
+/// `spend` holds (p, q, γ) or is empty. CLV is lifetimes' customer_lifetime_value times the
+/// margin: Σ_{i=1..months} margin · E[spend] · (E[X(i·u)] − E[X((i−1)·u)]) / (1 + d)^i with
+/// u = units_per_month. A customer whose mean value is not positive gets the population's
+/// expected spend (as one with no repeat purchase).
+inline void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double const> params,
+                        std::span<double const> spend, ClvPredictionSettings const& settings,
+                        ClvRows const& rows, ClvPredictionOutputs const& out) {
+  cpu_impl::clv_predict(ctx, purchases, params, spend, settings, rows, out);
+}
+
+}  // namespace cie::kernels

@@ -1,0 +1,211 @@
+// Per-customer arithmetic of the "buy till you die" models, shared by the CPU and CUDA twins
+// (see kernels/hd.hpp): log-likelihood terms with their gradients, and the per-customer
+// predictions.
+//
+// Notation (lifetimes' summary, one time unit throughout): x = repeat purchases, t_x = time of the
+// last purchase after the first, T = age at the end of the observation window, m = mean value of
+// the repeat purchases.
+//   BG/NBD (Fader, Hardie & Lee 2005), parameters (r, α, a, b):
+//     ℓ = A₁ + A₂ + log(e^{A₃} + [x > 0] e^{A₄}) with
+//     A₁ = lnΓ(r+x) − lnΓ(r) + r ln α,  A₂ = lnΓ(a+b) + lnΓ(b+x) − lnΓ(b) − lnΓ(a+b+x),
+//     A₃ = −(r+x) ln(α+T),  A₄ = ln a − ln(b+x−1) − (r+x) ln(α+t_x)
+//   Gamma-Gamma spend (Fader & Hardie 2013), parameters (p, q, γ), for x > 0 and m > 0:
+//     ℓ = lnΓ(px+q) − lnΓ(px) − lnΓ(q) + q ln γ + (px−1) ln m + px ln x − (px+q) ln(xm+γ)
+// Gradients are with respect to the log-parameters (θ = ln parameter), the variables of the fit.
+// Everything is double; the log-sum of A₃ and A₄ never exponentiates a positive number.
+#pragma once
+
+#include <cmath>
+
+#include "kernels/hd.hpp"
+
+namespace cie::kernels {
+
+/// ψ(v) for v > 0, to about 1e-15 absolute beyond the recurrence's rounding: ψ(v) = ψ(v+1) − 1/v
+/// up to v >= 10, then the asymptotic series through the v⁻¹⁴ term (truncation < 1e-16).
+CIE_HD inline double digamma(double v) {
+  double shift = 0.0;
+  while (v < 10.0) {
+    shift -= 1.0 / v;
+    v += 1.0;
+  }
+  double const inv = 1.0 / v;
+  double const inv2 = inv * inv;
+  double const series =
+      inv2 *
+      (1.0 / 12 -
+       inv2 * (1.0 / 120 -
+               inv2 * (1.0 / 252 -
+                       inv2 * (1.0 / 240 -
+                               inv2 * (1.0 / 132 - inv2 * (691.0 / 32760 - inv2 / 12))))));
+  return shift + std::log(v) - 0.5 * inv - series;
+}
+
+/// log ₂F₁(a, b; c; z) for a, b, c > 0 and 0 <= z < 1 by its power series, whose terms are then
+/// all positive (no cancellation). The sum is kept scaled so that terms of any size (they grow
+/// like n^{a+b−c−1} zⁿ before they fall) neither overflow nor underflow. Stops when a term adds
+/// less than 1e-17 of the sum after the terms have started to fall; NaN when that takes more than
+/// `max_terms` terms or an argument is out of range. Cost: about (a + b − c + 40) / (1 − z) terms.
+CIE_HD inline double log_hyp2f1_positive(double a, double b, double c, double z,
+                                         long max_terms = 10000000) {
+  if (!(a > 0.0 && b > 0.0 && c > 0.0 && z >= 0.0 && z < 1.0)) return NAN;
+  double sum = 1.0;
+  double term = 1.0;
+  double log_scale = 0.0;  // the true sum is sum · e^{log_scale}
+  for (long n = 0; n < max_terms; ++n) {
+    double const dn = static_cast<double>(n);
+    double const ratio = (a + dn) * (b + dn) / ((c + dn) * (dn + 1.0)) * z;
+    term *= ratio;
+    sum += term;
+    if (ratio < 1.0 && term <= 1e-17 * sum) return std::log(sum) + log_scale;
+    if (sum > 1e250) {
+      sum *= 1e-250;
+      term *= 1e-250;
+      log_scale += 250.0 * 2.302585092994046;
+    }
+  }
+  return NAN;
+}
+
+/// The parts of a BG/NBD or Gamma-Gamma log-likelihood term that depend on the parameters and the
+/// whole number x only: a pass computes them once per distinct x (customers share few values of
+/// x), so the per-customer work is a few logarithms. `term` holds the lnΓ sums, d[0..3] their
+/// derivatives' ψ sums, extra[0..1] x's other constants (see the two functions below).
+struct ClvCountTerms {
+  double term = 0.0;
+  double d[4] = {0.0, 0.0, 0.0, 0.0};
+  double extra[2] = {0.0, 0.0};
+};
+
+/// BG/NBD: term = lnΓ(r+x) − lnΓ(r) + A₂; d = (ψ(r+x) − ψ(r), ψ(a+b) − ψ(a+b+x),
+/// ψ(a+b) + ψ(b+x) − ψ(b) − ψ(a+b+x)); extra = (ln a − ln(b+x−1), 1/(b+x−1)) for x > 0.
+CIE_HD inline ClvCountTerms bgnbd_count_terms(double r, double a, double b, double x) {
+  ClvCountTerms c;
+  double const psi_ab = digamma(a + b), psi_abx = digamma(a + b + x);
+  c.term = lgamma(r + x) - lgamma(r) + lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x);
+  c.d[0] = digamma(r + x) - digamma(r);
+  c.d[1] = psi_ab - psi_abx;
+  c.d[2] = psi_ab + digamma(b + x) - digamma(b) - psi_abx;
+  if (x > 0.0) {
+    c.extra[0] = std::log(a) - std::log(b + x - 1.0);
+    c.extra[1] = 1.0 / (b + x - 1.0);
+  }
+  return c;
+}
+
+/// BG/NBD log-likelihood of one customer from its count terms `c` (bgnbd_count_terms(r, a, b, x));
+/// writes ∂ℓ/∂(ln r, ln α, ln a, ln b) into grad[0..3] when grad is not null.
+CIE_HD inline double bgnbd_log_likelihood(ClvCountTerms const& c, double r, double alpha,
+                                          double a, double b, double x, double t_x, double age,
+                                          double* grad) {
+  double const log_alpha = std::log(alpha);
+  double const log_alpha_age = std::log(alpha + age);
+  double const a3 = -(r + x) * log_alpha_age;
+  double mix = a3;
+  double w4 = 0.0;  // e^{A₄} / (e^{A₃} + e^{A₄})
+  double log_alpha_tx = 0.0;
+  if (x > 0.0) {
+    log_alpha_tx = std::log(alpha + t_x);
+    double const a4 = c.extra[0] - (r + x) * log_alpha_tx;
+    double const hi = a3 > a4 ? a3 : a4;
+    double const lo = a3 > a4 ? a4 : a3;
+    mix = hi + log1p(std::exp(lo - hi));
+    w4 = std::exp(a4 - mix);
+  }
+  if (grad != nullptr) {
+    double const w3 = 1.0 - w4;
+    double const d_r = c.d[0] + log_alpha - w3 * log_alpha_age - w4 * log_alpha_tx;
+    double const d_alpha = r / alpha - w3 * (r + x) / (alpha + age) -
+                           (x > 0.0 ? w4 * (r + x) / (alpha + t_x) : 0.0);
+    grad[0] = r * d_r;
+    grad[1] = alpha * d_alpha;
+    grad[2] = a * (c.d[1] + w4 / a);
+    grad[3] = b * (c.d[2] - w4 * c.extra[1]);
+  }
+  return c.term + r * log_alpha + mix;
+}
+
+/// The same from the parameters alone.
+CIE_HD inline double bgnbd_log_likelihood(double r, double alpha, double a, double b, double x,
+                                          double t_x, double age, double* grad) {
+  return bgnbd_log_likelihood(bgnbd_count_terms(r, a, b, x), r, alpha, a, b, x, t_x, age, grad);
+}
+
+/// Gamma-Gamma (x > 0): term = lnΓ(px+q) − lnΓ(px) − lnΓ(q) + px·ln x; d = (ψ(px+q), ψ(px),
+/// ψ(q)); extra = (ln x).
+CIE_HD inline ClvCountTerms gamma_gamma_count_terms(double p, double q, double x) {
+  ClvCountTerms c;
+  double const px = p * x;
+  c.extra[0] = std::log(x);
+  c.term = lgamma(px + q) - lgamma(px) - lgamma(q) + px * c.extra[0];
+  c.d[0] = digamma(px + q);
+  c.d[1] = digamma(px);
+  c.d[2] = digamma(q);
+  return c;
+}
+
+/// Gamma-Gamma log-likelihood of one customer with x > 0 repeat purchases of mean value m > 0,
+/// from its count terms (gamma_gamma_count_terms(p, q, x)); writes ∂ℓ/∂(ln p, ln q, ln γ) into
+/// grad[0..2] when grad is not null.
+CIE_HD inline double gamma_gamma_log_likelihood(ClvCountTerms const& c, double p, double q,
+                                                double gamma_scale, double x, double m,
+                                                double* grad) {
+  double const px = p * x;
+  double const log_m = std::log(m);
+  double const log_gamma = std::log(gamma_scale);
+  double const log_total = std::log(x * m + gamma_scale);
+  double const value = c.term + q * log_gamma + (px - 1.0) * log_m - (px + q) * log_total;
+  if (grad != nullptr) {
+    grad[0] = px * (c.d[0] - c.d[1] + log_m + c.extra[0] - log_total);
+    grad[1] = q * (c.d[0] - c.d[2] + log_gamma - log_total);
+    grad[2] = gamma_scale * (q / gamma_scale - (px + q) / (x * m + gamma_scale));
+  }
+  return value;
+}
+
+/// The same from the parameters alone.
+CIE_HD inline double gamma_gamma_log_likelihood(double p, double q, double gamma_scale, double x,
+                                                double m, double* grad) {
+  return gamma_gamma_log_likelihood(gamma_gamma_count_terms(p, q, x), p, q, gamma_scale, x, m,
+                                    grad);
+}
+
+/// BG/NBD probability that the customer is still active at T (Fader, Hardie & Lee 2008 note 021):
+/// 1 for x = 0, else 1 / (1 + a/(b+x−1) · ((α+T)/(α+t_x))^{r+x}).
+CIE_HD inline double bgnbd_p_alive(double r, double alpha, double a, double b, double x,
+                                   double t_x, double age) {
+  if (x <= 0.0) return 1.0;
+  double const log_odds_dead =
+      (r + x) * std::log((alpha + age) / (alpha + t_x)) + std::log(a / (b + x - 1.0));
+  return 1.0 / (1.0 + std::exp(log_odds_dead));
+}
+
+/// BG/NBD expected repeat purchases in (T, T + t] given the history (FHL 2005, equation 10):
+///   (a+b+x−1)/(a−1) · [1 − ₂F₁(r+x, b+x; a+b+x−1; z) ((α+T)/(α+T+t))^{r+x}]
+///   / (1 + [x > 0] a/(b+x−1) ((α+T)/(α+t_x))^{r+x}),   z = t/(α+T+t).
+/// 0 for t = 0; NaN where the series cannot be summed (a+b+x−1 <= 0, or a = 1).
+CIE_HD inline double bgnbd_expected_purchases(double r, double alpha, double a, double b,
+                                              double x, double t_x, double age, double t) {
+  if (t <= 0.0) return 0.0;
+  double const c = a + b + x - 1.0;
+  double const z = t / (alpha + age + t);
+  double const log_hyp = log_hyp2f1_positive(r + x, b + x, c, z);
+  double const bracket = -expm1(log_hyp + (r + x) * std::log((alpha + age) / (alpha + age + t)));
+  double denominator = 1.0;
+  if (x > 0.0) {
+    denominator += a / (b + x - 1.0) * std::exp((r + x) * std::log((alpha + age) / (alpha + t_x)));
+  }
+  return c / (a - 1.0) * bracket / denominator;
+}
+
+/// Gamma-Gamma conditional expected mean spend, p(γ + x·m)/(p·x + q − 1); with x = 0 (or a
+/// customer left out of the fit, passed as x = 0) the population mean pγ/(q − 1). NaN for q <= 1
+/// with x = 0, where that mean is infinite.
+CIE_HD inline double gamma_gamma_expected_spend(double p, double q, double gamma_scale, double x,
+                                                double m) {
+  double const denominator = p * x + q - 1.0;
+  if (!(denominator > 0.0)) return NAN;
+  return p * (gamma_scale + x * m) / denominator;
+}
+
+}  // namespace cie::kernels

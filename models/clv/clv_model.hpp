@@ -1,0 +1,67 @@
+// A fitted CLV model: BG/NBD, Pareto/NBD or BG/BB purchases, optionally Gamma-Gamma spend, the time unit they were
+// fitted in, and its model-file form (models/model_document.hpp, kind "clv").
+//
+// Model file sections: params {model_type, spend_model, time_unit_days, penalizer,
+// calibration_end}; fitted {transactions: {model, parameters: {NAME: value}, std_errors: {NAME:
+// value or null}}, spend: same or null}; training_metrics {log_likelihood, customers, rows,
+// iterations, converged, warnings, and for spend excluded_nonpositive, no_repeat,
+// frequency_value_correlation}; training_data: the fingerprint of the summary (x, t_x, T, m).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/context.hpp"
+#include "kernels/clv.hpp"
+#include "models/clv/clv_fit.hpp"
+#include "models/clv/clv_summary.hpp"
+#include "models/model_document.hpp"
+
+namespace cie {
+
+inline constexpr std::string_view kClvModelKind = "clv";
+
+struct ClvModel {
+  FittedDistribution transactions;  ///< BG/NBD, Pareto/NBD or BG/BB
+  std::optional<SpendFit> spend;    ///< Gamma-Gamma, when fitted
+  int time_unit_days = 7;           ///< length of the model's time unit in days (1 or 7)
+  double penalizer = 0.0;
+  std::string calibration_end;      ///< YYYY-MM-DD, or empty when fitted on a summary file
+
+  /// The model file's document; `training_data` identifies the summary it was fitted on.
+  [[nodiscard]] ModelDocument to_document(DataFingerprint const& training_data) const;
+  /// Reads a document written by to_document; a usage error naming `source` when it is damaged.
+  static ClvModel from_document(ModelDocument const& document, std::string const& source);
+};
+
+/// Per-customer predictions (see kernels::clv_predict); expected_value and clv are NaN without
+/// a spend model.
+struct ClvPredictions {
+  std::vector<double> p_alive;
+  std::vector<double> expected_purchases;
+  std::vector<double> expected_value;
+  std::vector<double> clv;
+};
+
+/// Settings of a prediction in the model's terms: horizon in the model's time unit, CLV over
+/// `clv_months` months at a monthly discount rate, times the margin. Validated here (usage
+/// errors naming the field).
+struct ClvPredictParams {
+  double horizon = 52.0;          ///< > 0, in the model's time unit
+  int clv_months = 12;            ///< 1..1200
+  double monthly_discount = 0.01; ///< >= 0
+  double margin = 1.0;            ///< finite, >= 0
+};
+
+ClvPredictions predict_clv(Context const& ctx, ClvModel const& model, ClvPredictParams const& params,
+                           ClvSummary const& summary);
+
+/// Time units in a month for the CLV sum, as lifetimes: 30 days or 4.345 weeks.
+double units_per_month(int time_unit_days);
+
+/// The fingerprint of a summary: its four columns as a float32 matrix.
+DataFingerprint fingerprint_summary(ClvSummary const& summary);
+
+}  // namespace cie

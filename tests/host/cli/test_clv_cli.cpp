@@ -1,0 +1,143 @@
+// `cie clv` as a user runs it: fit on generated transactions, predict with the model file, and
+// the refusals (usage errors exit 2, bad data exit 3) with messages naming what is wrong.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "tests/test_support.hpp"
+
+namespace cie {
+namespace {
+
+using ::testing::HasSubstr;
+using cie::testing::RunResult;
+using cie::testing::slurp;
+using cie::testing::spit;
+
+RunResult run_on_cpu(cie::testing::TempDir const& dir, std::string const& arguments) {
+  return cie::testing::run_cie(dir, "--device cpu --threads 2 " + arguments);
+}
+
+class ClvCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new cie::testing::TempDir();
+    RunResult const gen =
+        run_on_cpu(*dir_, "gen --customers 3000 --seed 3 --out " + dir_->file("data"));
+    ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static std::string transactions() { return dir_->file("data/transactions.csv"); }
+  static cie::testing::TempDir* dir_;
+};
+cie::testing::TempDir* ClvCli::dir_ = nullptr;
+
+TEST_F(ClvCli, FitThenPredictWritesOneRowPerCustomer) {
+  cie::testing::TempDir dir;
+  RunResult const fit =
+      run_on_cpu(dir, "clv fit --transactions " + transactions() +
+                          " --calibration-end 2025-06-30 --spend gamma-gamma --model " +
+                          dir.file("clv.json"));
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  EXPECT_THAT(fit.out, HasSubstr("BG/NBD"));
+  EXPECT_THAT(fit.out, HasSubstr("Gamma-Gamma"));
+  EXPECT_THAT(fit.out, HasSubstr("with a mean repeat value <= 0"));
+  EXPECT_THAT(fit.out, HasSubstr("correlation of frequency and mean repeat value"));
+  std::string const model = slurp(dir.file("clv.json"));
+  EXPECT_THAT(model, HasSubstr("\"calibration_end\": \"2025-06-30\""));
+
+  RunResult const predict =
+      run_on_cpu(dir, "clv predict --model " + dir.file("clv.json") + " --transactions " +
+                          transactions() + " --horizon 26 --out " + dir.file("clv.csv"));
+  ASSERT_EQ(predict.exit_code, 0) << predict.err;
+  std::istringstream lines(slurp(dir.file("clv.csv")));
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line, "customer_id,frequency,recency,T,p_alive,expected_purchases,expected_value,clv");
+  std::size_t rows = 0, complete = 0;
+  while (std::getline(lines, line)) {
+    ++rows;
+    complete += line.find(",,") == std::string::npos && line.back() != ',';
+  }
+  EXPECT_EQ(rows, 3000u);
+  EXPECT_EQ(complete, rows);  // q > 1 here: every customer has an expected value and a CLV
+}
+
+TEST_F(ClvCli, EvaluateWritesTheHoldoutTable) {
+  cie::testing::TempDir dir;
+  RunResult const r = run_on_cpu(
+      dir, "clv evaluate --transactions " + transactions() +
+               " --calibration-end 2025-03-31 --holdout-end 2025-12-31 --max-frequency 4 --out " +
+               dir.file("holdout.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("MAE per customer"));
+  std::istringstream lines(slurp(dir.file("holdout.csv")));
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line, "frequency,customers,actual_mean,predicted_mean");
+  std::vector<std::string> labels;
+  while (std::getline(lines, line)) labels.push_back(line.substr(0, line.find(',')));
+  EXPECT_EQ(labels, (std::vector<std::string>{"0", "1", "2", "3", "4+"}));
+  RunResult const bad = run_on_cpu(dir, "clv evaluate --transactions " + transactions() +
+                                            " --calibration-end 2025-03-31 --holdout-end 2025-01-31");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("must be after --calibration-end"));
+}
+
+TEST_F(ClvCli, UsageErrorsExitTwo) {
+  cie::testing::TempDir dir;
+  RunResult r = run_on_cpu(dir, "clv fit --transactions " + transactions() + " --model " +
+                                    dir.file("m.json"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--calibration-end is required"));
+  r = run_on_cpu(dir, "clv fit --transactions " + transactions() + " --summary x.csv --model " +
+                          dir.file("m.json"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("one of --transactions and --summary"));
+  r = run_on_cpu(dir, "clv fit --transactions " + transactions() +
+                          " --calibration-end 2025-06-30 --model-type pareto --model " +
+                          dir.file("m.json"));
+  EXPECT_EQ(r.exit_code, 2);
+  r = run_on_cpu(dir, "clv fit --transactions " + transactions() +
+                          " --calibration-end 2025-06-30 --model " + transactions());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--model"));
+}
+
+TEST_F(ClvCli, DamagedOrForeignModelIsRefused) {
+  cie::testing::TempDir dir;
+  ASSERT_EQ(run_on_cpu(dir, "clv fit --transactions " + transactions() +
+                                " --calibration-end 2025-06-30 --model " + dir.file("m.json"))
+                .exit_code,
+            0);
+  std::string text = slurp(dir.file("m.json"));
+  std::size_t const at = text.find("\"alpha\": ");
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at + 9, "1");
+  spit(dir.file("bad.json"), text);
+  RunResult const r = run_on_cpu(dir, "clv predict --model " + dir.file("bad.json") +
+                                          " --transactions " + transactions() + " --out " +
+                                          dir.file("o.csv"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("checksum"));
+}
+
+TEST_F(ClvCli, BadSummaryRowsNameTheLine) {
+  cie::testing::TempDir dir;
+  spit(dir.file("s.csv"),
+       "id,frequency,recency,T\na,2,5,10\nb,0,0,10\nc,1,12,10\nd,3,1,4\n");
+  RunResult r = run_on_cpu(dir, "clv fit --summary " + dir.file("s.csv") + " --id-col id --model " +
+                                    dir.file("m.json"));
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_THAT(r.err, HasSubstr(":4"));
+  EXPECT_THAT(r.err, HasSubstr("recency must be in [0, T]"));
+  spit(dir.file("one.csv"), "id,frequency,recency,T\na,0,0,10\nb,0,0,3\n");
+  r = run_on_cpu(dir, "clv fit --summary " + dir.file("one.csv") + " --id-col id --model " +
+                          dir.file("m.json"));
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_THAT(r.err, HasSubstr("no customer made a repeat purchase"));
+}
+
+}  // namespace
+}  // namespace cie

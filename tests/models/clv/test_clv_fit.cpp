@@ -1,0 +1,199 @@
+// BG/NBD and Gamma-Gamma fits: recovery of known parameters from simulated customers within
+// their standard errors, collapsed rows equal to the raw ones, thread-independent results,
+// exclusion of non-positive spend, refusals of data that cannot identify a model, and the model
+// document's round trip.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "core/error.hpp"
+#include "models/clv/clv_fit.hpp"
+#include "models/clv/clv_model.hpp"
+#include "tests/test_support.hpp"
+
+namespace cie {
+namespace {
+
+/// Customers drawn from BG/NBD (r, α, a, b) observed for T ~ U(20, 52) weeks, with repeat
+/// values from Gamma-Gamma (p, q, γ): ν ~ Gamma(q, rate γ), each value ~ Gamma(p, rate ν).
+ClvSummary simulate(std::size_t customers, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  std::gamma_distribution<double> rate_shape(0.5, 1.0 / 5.0);  // λ ~ Gamma(r = 0.5, α = 5)
+  std::gamma_distribution<double> beta_a(0.8, 1.0), beta_b(2.5, 1.0);
+  std::gamma_distribution<double> nu_shape(3.5, 1.0 / 20.0);  // ν ~ Gamma(q = 3.5, γ = 20)
+  ClvSummary s;
+  for (std::size_t i = 0; i < customers; ++i) {
+    double const age = 20.0 + 32.0 * uniform(rng);
+    double const lambda = rate_shape(rng);
+    double const ga = beta_a(rng), gb = beta_b(rng);
+    double const dropout = ga / (ga + gb);
+    std::exponential_distribution<double> gap(lambda);
+    double t = 0.0, x = 0.0, t_x = 0.0;
+    while (true) {
+      t += gap(rng);
+      if (t > age) break;
+      x += 1.0;
+      t_x = t;
+      if (uniform(rng) < dropout) break;
+    }
+    double const nu = nu_shape(rng);
+    std::gamma_distribution<double> value(4.0, 1.0 / nu);  // p = 4
+    double total = 0.0;
+    for (int k = 0; k < static_cast<int>(x); ++k) total += value(rng);
+    s.frequency.push_back(x);
+    s.recency.push_back(t_x);
+    s.age.push_back(std::round(age));  // whole weeks, so rows repeat and collapse
+    s.value.push_back(x > 0 ? total / x : 0.0);
+  }
+  for (std::size_t i = 0; i < customers; ++i) s.recency[i] = std::min(s.recency[i], s.age[i]);
+  return s;
+}
+
+TEST(ClvFit, BgNbdRecoversSimulatedParametersWithinTheirStandardErrors) {
+  Context const ctx = Context::cpu(2);
+  ClvSummary const s = simulate(20000, 5);
+  ASSERT_FALSE(find_invalid_row(s).has_value());
+  FittedDistribution const fit = fit_purchases(ctx, {}, "bgnbd", s);
+  ASSERT_TRUE(fit.converged) << fit.gradient_norm;
+  EXPECT_TRUE(fit.warnings.empty());
+  EXPECT_LE(fit.gradient_norm, 1e-9);
+  double const truth[4] = {0.5, 5.0, 0.8, 2.5};
+  for (int j = 0; j < 4; ++j) {
+    ASSERT_TRUE(std::isfinite(fit.std_errors[j]) && fit.std_errors[j] > 0.0);
+    EXPECT_LT(std::abs(fit.values[j] - truth[j]), 4.0 * fit.std_errors[j])
+        << fit.names[j] << " = " << fit.values[j] << " se " << fit.std_errors[j];
+  }
+  EXPECT_LT(fit.rows, s.size());  // equal (x, t_x, T) collapsed
+  EXPECT_EQ(fit.customers, 20000.0);
+}
+
+TEST(ClvFit, GammaGammaRecoversParametersAndExcludesNonPositiveValues) {
+  Context const ctx = Context::cpu(2);
+  ClvSummary s = simulate(20000, 9);
+  SpendFit const clean = fit_gamma_gamma(ctx, {}, s);
+  ASSERT_TRUE(clean.fit.converged);
+  double const truth[3] = {4.0, 3.5, 20.0};
+  for (int j = 0; j < 3; ++j) {
+    EXPECT_LT(std::abs(clean.fit.values[j] - truth[j]), 4.0 * clean.fit.std_errors[j])
+        << clean.fit.names[j] << " = " << clean.fit.values[j];
+  }
+  EXPECT_LT(std::abs(clean.frequency_value_correlation), 0.1);
+  double no_repeat = 0.0;
+  for (double x : s.frequency) no_repeat += x == 0.0;
+  EXPECT_EQ(clean.no_repeat, no_repeat);
+  EXPECT_EQ(clean.excluded_nonpositive, 0.0);
+
+  // Customers with a mean value <= 0 (returns netted in) are left out and counted.
+  ClvSummary dirty = s;
+  int changed = 0;
+  for (std::size_t i = 0; i < dirty.size() && changed < 30; ++i) {
+    if (dirty.frequency[i] > 0) dirty.value[i] = changed++ % 2 == 0 ? -12.5 : 0.0;
+  }
+  ClvSummary kept;
+  for (std::size_t i = 0; i < dirty.size(); ++i) {
+    if (dirty.value[i] <= 0.0 && dirty.frequency[i] > 0) continue;
+    kept.frequency.push_back(dirty.frequency[i]);
+    kept.recency.push_back(dirty.recency[i]);
+    kept.age.push_back(dirty.age[i]);
+    kept.value.push_back(dirty.value[i]);
+  }
+  SpendFit const with_bad = fit_gamma_gamma(ctx, {}, dirty);
+  SpendFit const without = fit_gamma_gamma(ctx, {}, kept);
+  EXPECT_EQ(with_bad.excluded_nonpositive, 30.0);
+  EXPECT_EQ(with_bad.fit.values, without.fit.values);
+  EXPECT_EQ(with_bad.fit.customers, without.fit.customers);
+}
+
+TEST(ClvFit, WeightedRowsEqualRepeatedCustomersAndThreadsDoNotChangeBits) {
+  ClvSummary const s = simulate(3000, 21);
+  ClvSummary const collapsed = collapse_purchase_rows(s);
+  ASSERT_LT(collapsed.size(), s.size());
+  Context const one = Context::cpu(1);
+  Context const three = Context::cpu(3);
+  FittedDistribution const raw = fit_purchases(one, {}, "bgnbd", s);
+  FittedDistribution const weighted = fit_purchases(three, {}, "bgnbd", collapsed);
+  FittedDistribution const raw_three = fit_purchases(three, {}, "bgnbd", s);
+  EXPECT_EQ(raw.values, raw_three.values);  // collapsing inside makes both the same rows
+  EXPECT_EQ(raw.values, weighted.values);
+  EXPECT_EQ(raw.log_likelihood, weighted.log_likelihood);
+}
+
+TEST(ClvFit, PenalizerShrinksTheParameters) {
+  Context const ctx = Context::cpu(2);
+  ClvSummary const s = simulate(3000, 3);
+  ClvFitParams penalized;
+  penalized.penalizer = 0.1;
+  FittedDistribution const plain = fit_purchases(ctx, {}, "bgnbd", s);
+  FittedDistribution const shrunk = fit_purchases(ctx, penalized, "bgnbd", s);
+  ASSERT_TRUE(shrunk.converged);
+  EXPECT_LT(shrunk.log_likelihood, plain.log_likelihood);
+  EXPECT_LT(shrunk["b"], plain["b"]);
+  cie::testing::expect_error([&] { fit_purchases(ctx, {.penalizer = -1.0}, "bgnbd", s); }, ExitCode::kUsage,
+                             "penalizer must be >= 0");
+}
+
+TEST(ClvFit, RefusesDataThatCannotIdentifyTheModel) {
+  Context const ctx = Context::cpu(2);
+  ClvSummary one_timers;
+  one_timers.frequency = {0, 0, 0};
+  one_timers.recency = {0, 0, 0};
+  one_timers.age = {10, 20, 30};
+  one_timers.value = {0, 0, 0};
+  cie::testing::expect_error([&] { fit_purchases(ctx, {}, "bgnbd", one_timers); }, ExitCode::kInputData,
+                             "no customer made a repeat purchase");
+  cie::testing::expect_error([&] { fit_gamma_gamma(ctx, {}, one_timers); }, ExitCode::kInputData,
+                             "fewer than 2 customers");
+  ClvSummary bad = one_timers;
+  bad.recency[1] = 25.0;
+  std::optional<InvalidRow> const invalid = find_invalid_row(bad);
+  ASSERT_TRUE(invalid.has_value());
+  EXPECT_EQ(invalid->row, 1u);
+  bad = one_timers;
+  bad.frequency[2] = 1.5;
+  EXPECT_EQ(find_invalid_row(bad)->row, 2u);
+}
+
+TEST(ClvFit, ABoundaryFitIsReported) {
+  // Nobody ever drops out: purchases at a steady rate up to T, so a → 0 relative to b and the
+  // BG/NBD dropout probability goes to 0: a boundary, reported as a warning.
+  Context const ctx = Context::cpu(2);
+  ClvSummary s;
+  for (int i = 0; i < 400; ++i) {
+    double const age = 20.0 + i % 20;
+    s.frequency.push_back(std::floor(age / (2.0 + i % 3)));
+    s.recency.push_back(age - 0.5);
+    s.age.push_back(age);
+    s.value.push_back(10.0);
+  }
+  FittedDistribution const fit = fit_purchases(ctx, {}, "bgnbd", s);
+  EXPECT_FALSE(fit.warnings.empty());
+}
+
+TEST(ClvModel, DocumentRoundTripsAndPredictsTheSame) {
+  Context const ctx = Context::cpu(2);
+  ClvSummary const s = simulate(2000, 4);
+  ClvModel model;
+  model.transactions = fit_purchases(ctx, {}, "bgnbd", s);
+  model.spend = fit_gamma_gamma(ctx, {}, s);
+  model.calibration_end = "2025-06-30";
+  std::string const text = model_file_text(model.to_document(fingerprint_summary(s)));
+  ClvModel const back = ClvModel::from_document(parse_model_file(text, "m.json", kClvModelKind), "m.json");
+  EXPECT_EQ(back.transactions.values, model.transactions.values);
+  EXPECT_EQ(back.spend->fit.values, model.spend->fit.values);
+  EXPECT_EQ(back.calibration_end, "2025-06-30");
+  ClvPredictions const a = predict_clv(ctx, model, {}, s);
+  ClvPredictions const b = predict_clv(ctx, back, {}, s);
+  EXPECT_EQ(a.clv, b.clv);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    ASSERT_TRUE(std::isfinite(a.clv[i]) && a.clv[i] >= 0.0) << i;
+    ASSERT_GE(a.p_alive[i], 0.0);
+    ASSERT_LE(a.p_alive[i], 1.0);
+  }
+  cie::testing::expect_error([&] { predict_clv(ctx, model, {.horizon = 0.0}, s); },
+                             ExitCode::kUsage, "horizon must be > 0");
+}
+
+}  // namespace
+}  // namespace cie
