@@ -161,7 +161,9 @@ void add_campaign_command(CLI::App& app, GlobalOptions const& global) {
       ->capture_default_str();
   evaluate->add_option("--revenue-col", e.format.revenue_column, "revenue column")
       ->capture_default_str();
-  evaluate->add_option("--by", e.format.by_column, "break results down by this column's levels");
+  evaluate->add_option("--by", e.format.by_column,
+                       "break results down by a column's levels, or by decile-of:COLUMN (deciles "
+                       "of a numeric column, 1 = highest)");
   evaluate->add_option("--planned-split", e.planned_split,
                        "sample-ratio check: 'equal', the control's share (0.5), or "
                        "GROUP=WEIGHT,...");

@@ -1,7 +1,10 @@
 #include "host/io/campaign_history_reader.hpp"
 
 #include <cmath>
+#include <algorithm>
 #include <cstdint>
+#include <numeric>
+#include <string_view>
 #include <unordered_map>
 
 #include "core/error.hpp"
@@ -48,6 +51,30 @@ void check_one_group_per_campaign(CustomerTable const& table, TableColumn const&
   }
 }
 
+constexpr std::string_view kDecilePrefix = "decile-of:";
+
+// Deciles of a numeric column over all rows: decile 1 holds the highest values, ties broken by
+// row order (the convention of `cie propensity score`), groups differ in size by at most one.
+void decile_levels(CustomerTable const& table, TableColumn const& column,
+                   campaigns::CampaignHistory& history) {
+  for (std::size_t row = 0; row < table.rows(); ++row) {
+    CIE_EXPECTS_DATA(column.missing[row] == 0, "{}: column {}: missing value, which --by {}{} "
+                     "cannot rank", table.describe_row(row), column.name, kDecilePrefix,
+                     column.name);
+  }
+  std::vector<std::size_t> order(table.rows());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return column.numbers[a] > column.numbers[b];
+  });
+  constexpr std::size_t kDeciles = 10;
+  history.level.assign(table.rows(), 0);
+  for (std::size_t rank = 0; rank < order.size(); ++rank) {
+    history.level[order[rank]] = static_cast<std::int32_t>(rank * kDeciles / order.size());
+  }
+  for (std::size_t d = 1; d <= kDeciles; ++d) history.level_names.push_back(std::to_string(d));
+}
+
 }  // namespace
 
 campaigns::CampaignHistory read_campaign_history(std::string const& path,
@@ -56,9 +83,14 @@ campaigns::CampaignHistory read_campaign_history(std::string const& path,
   request.id_column = "";
   request.delimiter = format.delimiter;
   request.needed_by = "cie campaign evaluate";
-  for (std::string const* text :
-       {&format.id_column, &format.campaign_column, &format.group_column, &format.by_column}) {
-    if (!text->empty()) {
+  bool const by_decile = format.by_column.starts_with(kDecilePrefix);
+  std::string const by_column =
+      by_decile ? format.by_column.substr(kDecilePrefix.size()) : format.by_column;
+  CIE_EXPECTS(!by_decile || !by_column.empty(), "--by: expected decile-of:COLUMN, got '{}'",
+              format.by_column);
+  for (std::string const* text : {&format.id_column, &format.campaign_column,
+                                   &format.group_column, by_decile ? nullptr : &by_column}) {
+    if (text != nullptr && !text->empty()) {
       request.columns.push_back(*text);
       request.categorical.push_back(*text);
     }
@@ -66,6 +98,10 @@ campaigns::CampaignHistory read_campaign_history(std::string const& path,
   request.columns.push_back(format.response_column);
   request.columns.push_back(format.revenue_column);
   request.numeric = {format.response_column, format.revenue_column};
+  if (by_decile && by_column != format.revenue_column) {
+    request.columns.push_back(by_column);
+    request.numeric.push_back(by_column);
+  }
   CustomerTable const table = read_customer_table(path, request);
 
   campaigns::CampaignHistory history;
@@ -81,8 +117,10 @@ campaigns::CampaignHistory read_campaign_history(std::string const& path,
   TableColumn const& group = *table.find(format.group_column);
   history.group_names = group.levels;
   history.group = required_codes(table, group);
-  if (!format.by_column.empty()) {
-    TableColumn const& by = *table.find(format.by_column);
+  if (by_decile) {
+    decile_levels(table, *table.find(by_column), history);
+  } else if (!by_column.empty()) {
+    TableColumn const& by = *table.find(by_column);
     history.level_names = by.levels;
     history.level = required_codes(table, by);
   }

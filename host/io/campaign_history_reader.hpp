@@ -28,7 +28,9 @@ struct CampaignHistoryFormat {
   std::string group_column = "group";
   std::string response_column = "responded";
   std::string revenue_column = "revenue";
-  /// Breakdown column (e.g. a segment); "" for none.
+  /// Breakdown column (e.g. a segment) read as text, or "decile-of:COLUMN": deciles "1".."10"
+  /// of a numeric column over all rows (1 = highest values, ties by row order; a missing value
+  /// is an input error); "" for none.
   std::string by_column;
 };
 

@@ -3,7 +3,7 @@
 Checks, on the Hillstrom e-mail campaign (64,000 customers; arms Mens E-Mail and Womens E-Mail
 against No E-Mail):
   * every number in cie's JSON results, for the responses `visit` and `conversion` (revenue
-    `spend`), overall and by `history_segment`, equals an independent computation to 1e-9
+    `spend`), overall and by `history_segment` (and for `visit` by `decile-of:history`), equals an independent computation to 1e-9
     relative: counts, rates, lift, Newcombe's interval (statsmodels confint_proportions_2indep
     method "newcomb"), the relative lift's log interval (compare "ratio", method "log"), the z
     test (proportions_ztest), Fisher's exact test (scipy.stats.fisher_exact) and the choice
@@ -313,6 +313,16 @@ def main():
                       f"revenue lift {r['revenue_lift']:.4f} [{r['revenue_lift_low']:.4f}, "
                       f"{r['revenue_lift_high']:.4f}], bootstrap [{r['bootstrap_low']:.4f}, "
                       f"{r['bootstrap_high']:.4f}]")
+        # --by decile-of:history: deciles of a numeric column, 1 = highest, ties by row order.
+        order = np.argsort(-frame.history.to_numpy(), kind="stable")
+        decile = np.empty(len(frame), int)
+        decile[order] = np.arange(len(frame)) * 10 // len(frame) + 1
+        frame["history_decile"] = decile
+        js = tmp / "deciles.json"
+        cie_run(args.cie, *common, "--response-col", "visit", "--by", "decile-of:history",
+                "--json", js)
+        compare_records("Hillstrom visit by decile-of:history", frame,
+                        json.loads(js.read_text())["results"], "visit", "history_decile")
         small = tmp / "small.csv"
         frame.head(240).to_csv(small, index=False)
         js = tmp / "small.json"

@@ -84,6 +84,31 @@ TEST(CampaignCli, EvaluatesEveryArmOverallAndByLevel) {
   EXPECT_EQ(lines, 9);
 }
 
+TEST(CampaignCli, BreaksDownByDecilesOfANumericColumn) {
+  cie::testing::TempDir dir;
+  spit(dir.file("history.csv"), make_history());
+  RunResult const run = run_on_cpu(dir, std::string(kEvaluate) + "--history " +
+                                            dir.file("history.csv") +
+                                            " --by decile-of:revenue --json " + dir.file("r.json"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  nlohmann::json const results = nlohmann::json::parse(slurp(dir.file("r.json")))["results"];
+  // spring's mail arm: overall, then deciles "1".."10" of revenue over all 1,200 rows; the top
+  // decile holds only responders (revenue > 0), so every customer there responded.
+  int customers = 0;
+  for (nlohmann::json const& r : results) {
+    if (r["campaign"] != "spring" || r["arm"] != "mail" || r["level"] == "") continue;
+    customers += r["customers"].get<int>();
+    if (r["level"] == "1") {
+      EXPECT_GT(r["customers"].get<int>(), 0);
+      EXPECT_EQ(r["responders"], r["customers"]);
+    }
+  }
+  EXPECT_EQ(customers, 300);
+  RunResult const bad = run_on_cpu(dir, std::string(kEvaluate) + "--history " +
+                                            dir.file("history.csv") + " --by decile-of:region");
+  EXPECT_EQ(bad.exit_code, 3) << bad.err;
+}
+
 void expect_input_error(std::string const& history, std::string const& options,
                         std::string const& fragment) {
   cie::testing::TempDir dir;
