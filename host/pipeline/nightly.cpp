@@ -26,6 +26,7 @@ std::vector<std::unique_ptr<NightlyStage>> nightly_stages(NightlyConfig const& c
   for (NightlyPropensity const& entry : config.propensity) {
     stages.push_back(propensity_stage(entry));
   }
+  for (NightlyUplift const& entry : config.uplift) stages.push_back(uplift_stage(entry));
   stages.push_back(write_stage());
   return stages;
 }
@@ -40,6 +41,9 @@ void check_paths(NightlyConfig const& config) {
                                    {config.segments.model, where + "[segments] model"}};
   for (NightlyPropensity const& entry : config.propensity) {
     inputs.push_back({entry.model, where + "[[propensity]] '" + entry.name + "' model"});
+  }
+  for (NightlyUplift const& entry : config.uplift) {
+    inputs.push_back({entry.model, where + "[[uplift]] '" + entry.name + "' model"});
   }
   fs::path directory = fs::absolute(config.output_directory).lexically_normal();
   if (!directory.has_filename()) directory = directory.parent_path();  // "out/" as "out"

@@ -16,6 +16,7 @@
 //                 on tonight's RFM table and publishes the model beside the outputs as
 //                 segments_model.json
 //   [[propensity]] (0 or more) name = "spring" (letters, digits, '_'), model = "FILE"
+//   [[uplift]]     (0 or more) name, model: an uplift model (cie uplift train), as [[propensity]]
 //   [output]      directory = "DIR" (required), customers = "customers.csv",
 //                 report = "run_report.json"
 //
@@ -54,6 +55,12 @@ struct NightlyPropensity {
   std::string model;
 };
 
+/// An [[uplift]] model (cie uplift train): NAME_uplift and NAME_uplift_decile per customer.
+struct NightlyUplift {
+  std::string name;
+  std::string model;
+};
+
 struct NightlyConfig {
   std::string source;  ///< the TOML file
   // [run]
@@ -74,6 +81,7 @@ struct NightlyConfig {
   // [segments], [[propensity]]
   NightlySegments segments;
   std::vector<NightlyPropensity> propensity;
+  std::vector<NightlyUplift> uplift;  ///< [[uplift]], same keys as [[propensity]]
   // [output]
   std::string output_directory;
   std::string customers_file = "customers.csv";

@@ -88,6 +88,8 @@ std::unique_ptr<NightlyStage> customers_stage();
 std::unique_ptr<NightlyStage> segments_stage();
 /// One propensity model's scores; NAME_probability and NAME_decile; an entry of "models".
 std::unique_ptr<NightlyStage> propensity_stage(NightlyPropensity const& entry);
+/// One uplift model's predicted uplift; NAME_uplift and NAME_uplift_decile; an entry of "models".
+std::unique_ptr<NightlyStage> uplift_stage(NightlyUplift const& entry);
 /// Writes the published customers file from run.output.
 std::unique_ptr<NightlyStage> write_stage();
 
