@@ -24,7 +24,8 @@ if ((${#missing[@]})); then
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-python_packages=(numpy==2.1.3 pandas==2.2.3 scikit-learn==1.9.1 faiss-cpu==1.15.1 scipy==1.17.1)
+python_packages=(numpy==2.1.3 pandas==2.2.3 scikit-learn==1.9.1 faiss-cpu==1.15.1 scipy==1.17.1
+                 statsmodels==0.14.6 scikit-uplift==0.5.1)
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   cie::cli::add_segment_command(app, global);
   cie::cli::add_propensity_command(app, global);
   cie::cli::add_clv_command(app, global);
+  cie::cli::add_campaign_command(app, global);
+  cie::cli::add_uplift_command(app, global);
   cie::cli::add_run_command(app, global);
 
   try {

@@ -28,6 +28,7 @@ std::vector<std::unique_ptr<NightlyStage>> nightly_stages(NightlyConfig const& c
     stages.push_back(propensity_stage(entry));
   }
   if (config.clv.enabled) stages.push_back(clv_stage());
+  for (NightlyUplift const& entry : config.uplift) stages.push_back(uplift_stage(entry));
   stages.push_back(write_stage());
   return stages;
 }
@@ -44,6 +45,9 @@ void check_paths(NightlyConfig const& config) {
     inputs.push_back({entry.model, where + "[[propensity]] '" + entry.name + "' model"});
   }
   inputs.push_back({config.clv.model, where + "[clv] model"});
+  for (NightlyUplift const& entry : config.uplift) {
+    inputs.push_back({entry.model, where + "[[uplift]] '" + entry.name + "' model"});
+  }
   fs::path directory = fs::absolute(config.output_directory).lexically_normal();
   if (!directory.has_filename()) directory = directory.parent_path();  // "out/" as "out"
   auto const in_output = [&](std::string const& file) {

@@ -241,29 +241,32 @@ void read_segments(Section const& section, fs::path const& base, NightlyConfig& 
               config.source);
 }
 
-void read_propensity(toml::node const* node, fs::path const& base, NightlyConfig& config) {
+/// [[propensity]] and [[uplift]]: arrays of {name, model} tables, names unique within the array.
+template <typename Entry>
+void read_named_models(toml::node const* node, fs::path const& base, std::string const& key,
+                       NightlyConfig const& config, std::vector<Entry>& entries) {
   if (node == nullptr) return;
   toml::array const* array = node->as_array();
   CIE_EXPECTS(array != nullptr && array->is_array_of_tables(),
-              "{}: propensity must be an array of tables ([[propensity]])",
-              toml_where(config.source, *node));
+              "{}: {} must be an array of tables ([[{}]])", toml_where(config.source, *node), key,
+              key);
   std::set<std::string> names;
   for (toml::node const& item : *array) {
-    Section const section(item.as_table(), "[propensity]", config.source);
+    Section const section(item.as_table(), "[" + key + "]", config.source);
     section.allow({"name", "model"});
     std::optional<std::string> name = section.text("name");
-    CIE_EXPECTS(name.has_value(), "{}: each [[propensity]] needs a name",
-                toml_where(config.source, item));
+    CIE_EXPECTS(name.has_value(), "{}: each [[{}]] needs a name", toml_where(config.source, item),
+                key);
     bool valid = !name->empty();
     for (char const c : *name) valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
     CIE_EXPECTS(valid, "{}: name '{}' must be letters, digits and '_' (it names output columns)",
                 section.setting("name"), *name);
-    CIE_EXPECTS(names.insert(*name).second, "{}: two [[propensity]] models are named '{}'",
-                section.setting("name"), *name);
+    CIE_EXPECTS(names.insert(*name).second, "{}: two [[{}]] models are named '{}'",
+                section.setting("name"), key, *name);
     std::optional<std::string> model = section.path("model", base, true);
-    CIE_EXPECTS(model.has_value(), "{}: [[propensity]] '{}' needs model = \"FILE\"",
-                toml_where(config.source, item), *name);
-    config.propensity.push_back({*name, *model});
+    CIE_EXPECTS(model.has_value(), "{}: [[{}]] '{}' needs model = \"FILE\"",
+                toml_where(config.source, item), key, *name);
+    entries.push_back({*name, *model});
   }
 }
 
@@ -325,7 +328,7 @@ NightlyConfig parse_nightly_config(std::string const& text, std::string const& s
     fail(ExitCode::kUsage, "{}:{}: {}", source, error.source().begin.line, error.description());
   }
   reject_unknown_keys(document,
-                      {"run", "inputs", "rfm", "segments", "propensity", "clv", "output"},
+                      {"run", "inputs", "rfm", "segments", "propensity", "clv", "uplift", "output"},
                       source, "the file");
   fs::path const base = fs::path(source).parent_path();
   auto const section = [&](char const* name) {
@@ -338,7 +341,8 @@ NightlyConfig parse_nightly_config(std::string const& text, std::string const& s
   read_inputs(section("inputs"), base, config);
   read_rfm(section("rfm"), base, config);
   read_segments(section("segments"), base, config);
-  read_propensity(document.get("propensity"), base, config);
+  read_named_models(document.get("propensity"), base, "propensity", config, config.propensity);
+  read_named_models(document.get("uplift"), base, "uplift", config, config.uplift);
   read_clv(section("clv"), base, config);
   read_output(section("output"), base, config);
   return config;

@@ -23,6 +23,7 @@
 //   [clv]         (optional) model = "FILE" (a `cie clv fit` model, not BG/BB), horizon = 52 (in
 //                 the model's time unit), clv_months = 12, discount_rate = 0.01 (a month),
 //                 margin = 1.0: adds p_alive, expected_purchases, expected_value, clv
+//   [[uplift]]     (0 or more) name, model: an uplift model (cie uplift train), as [[propensity]]
 //   [output]      directory = "DIR" (required), customers = "customers.csv",
 //                 report = "run_report.json"
 //
@@ -70,6 +71,12 @@ struct NightlyClv {
   double margin = 1.0;
 };
 
+/// An [[uplift]] model (cie uplift train): NAME_uplift and NAME_uplift_decile per customer.
+struct NightlyUplift {
+  std::string name;
+  std::string model;
+};
+
 struct NightlyConfig {
   std::string source;  ///< the TOML file
   // [run]
@@ -92,6 +99,7 @@ struct NightlyConfig {
   std::vector<NightlyPropensity> propensity;
   // [clv]
   NightlyClv clv;
+  std::vector<NightlyUplift> uplift;  ///< [[uplift]], same keys as [[propensity]]
   // [output]
   std::string output_directory;
   std::string customers_file = "customers.csv";

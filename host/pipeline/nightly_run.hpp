@@ -92,6 +92,8 @@ std::unique_ptr<NightlyStage> propensity_stage(NightlyPropensity const& entry);
 /// P(alive), expected purchases, expected value and CLV from a `cie clv fit` model; "clv" with
 /// totals and means per RFM segment and per cluster.
 std::unique_ptr<NightlyStage> clv_stage();
+/// One uplift model's predicted uplift; NAME_uplift and NAME_uplift_decile; an entry of "models".
+std::unique_ptr<NightlyStage> uplift_stage(NightlyUplift const& entry);
 /// Writes the published customers file from run.output.
 std::unique_ptr<NightlyStage> write_stage();
 

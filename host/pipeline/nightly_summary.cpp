@@ -52,10 +52,12 @@ std::string format_nightly_summary(json const& report) {
     out += "\n";
   }
   for (json const& model : report["models"]) {
-    out += fmt::format("  propensity {} ({}): mean probability by decile:",
-                       model["name"].get<std::string>(), model["path"].get<std::string>());
+    bool const uplift = model.value("kind", "") == "uplift";
+    out += fmt::format("  {} {} ({}): mean {} by decile:", uplift ? "uplift" : "propensity",
+                       model["name"].get<std::string>(), model["path"].get<std::string>(),
+                       uplift ? "uplift" : "probability");
     for (json const& decile : model["deciles"]) {
-      out += fmt::format(" {:.3f}", decile["mean_probability"].get<double>());
+      out += fmt::format(" {:.3f}", decile[uplift ? "mean_uplift" : "mean_probability"].get<double>());
     }
     out += "\n";
   }

@@ -1,0 +1,97 @@
+// Stage "uplift NAME" ([[uplift]]): one uplift model's predicted uplift and its decile (1 = the
+// highest uplift, ties by customer order, as `cie uplift score`) for every customer. The base
+// models score through PropensityModel::predict on the run's device; unlike the propensity
+// stage, there is no batch plan or device fallback yet: a device failure stops the run.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <numeric>
+#include <optional>
+
+#include "host/io/model_file.hpp"
+#include "host/pipeline/nightly_run.hpp"
+#include "models/uplift/uplift_model.hpp"
+
+namespace cie {
+namespace {
+
+using nlohmann::json;
+
+class UpliftStage final : public NightlyStage {
+ public:
+  explicit UpliftStage(NightlyUplift entry)
+      : name_(std::move(entry.name)), path_(std::move(entry.model)) {}
+
+  void check(NightlyRun& run) override {
+    std::string const key = fmt::format("[[uplift]] '{}' model", name_);
+    document_ = naming(run.config, key, [&] { return read_model_file(path_, "uplift"); });
+    model_.emplace(naming(run.config, key,
+                          [&] { return uplift::UpliftModel::from_document(document_, path_); }));
+    for (PropensityModel const& base : model_->base_models()) {
+      run.need_columns(base.encoder().input_columns(),
+                       fmt::format("uplift model '{}' ({})", name_, path_));
+      for (EncodedColumnSpec const& spec : base.encoder().specs()) {
+        auto& list = spec.type == ColumnType::kCategorical ? run.categorical_columns
+                                                           : run.numeric_columns;
+        if (std::find(list.begin(), list.end(), spec.name) == list.end()) list.push_back(spec.name);
+      }
+    }
+  }
+
+  void run(NightlyRun& run) override {
+    StageProgress progress("uplift " + name_, run.customers.rows(), *run.logger);
+    uplift_ = model_->predict(run.ctx, run.customers, path_);
+    std::vector<std::size_t> order(uplift_.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return uplift_[a] > uplift_[b]; });
+    decile_.assign(uplift_.size(), 0);
+    for (std::size_t r = 0; r < order.size(); ++r) {
+      decile_[order[r]] = 1 + static_cast<int>(r * 10 / order.size());
+    }
+    progress.advance(run.customers.rows());
+    run.finish(progress);
+    json deciles = json::array();
+    for (int d = 1; d <= 10; ++d) {
+      std::size_t count = 0;
+      double sum = 0.0;
+      for (std::size_t i = 0; i < uplift_.size(); ++i) {
+        if (decile_[i] != d) continue;
+        ++count;
+        sum += uplift_[i];
+      }
+      deciles.push_back({{"decile", d},
+                         {"customers", count},
+                         {"mean_uplift", count == 0 ? 0.0 : sum / static_cast<double>(count)}});
+    }
+    run.report["models"].push_back({{"name", name_},
+                                    {"path", path_},
+                                    {"kind", "uplift"},
+                                    {"method", uplift::to_string(model_->method())},
+                                    {"checksum", xxh64_hex(model_file_text(document_))},
+                                    {"engine_version", document_.engine_version},
+                                    {"created_utc", document_.created_utc},
+                                    {"deciles", deciles}});
+    run.output.push_back({{name_ + "_uplift", name_ + "_uplift_decile"},
+                          [this](fmt::memory_buffer& out, std::size_t row) {
+                            fmt::format_to(std::back_inserter(out), "{},{}", uplift_[row],
+                                           decile_[row]);
+                          }});
+  }
+
+ private:
+  std::string name_;
+  std::string path_;
+  ModelDocument document_;
+  std::optional<uplift::UpliftModel> model_;
+  std::vector<double> uplift_;
+  std::vector<int> decile_;
+};
+
+}  // namespace
+
+std::unique_ptr<NightlyStage> uplift_stage(NightlyUplift const& entry) {
+  return std::make_unique<UpliftStage>(entry);
+}
+
+}  // namespace cie
