@@ -217,7 +217,9 @@ class Executor {
       while (worker.go.load(std::memory_order_acquire) == seen) sleep_while(worker.go, seen);
       seen = worker.go.load(std::memory_order_acquire);
       run_blocks(index);
-      if (finished_.fetch_add(1, std::memory_order_acq_rel) + 1 == threads_) wake_all(finished_);
+      // Read before finishing: once all have finished, the next launch may change it.
+      unsigned const threads = threads_;
+      if (finished_.fetch_add(1, std::memory_order_acq_rel) + 1 == threads) wake_all(finished_);
     }
   }
 
