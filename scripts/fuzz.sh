@@ -8,6 +8,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${FUZZ_SECONDS:-30}"
+bash scripts/setup.sh
+fuzz_packages=(clang libclang-rt-14-dev libomp-14-dev)
+for p in "${fuzz_packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    [ "$(id -u)" -eq 0 ] && sudo_cmd=() || sudo_cmd=(sudo)
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$p"
+  fi
+done
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
   -DCMAKE_CXX_COMPILER=clang++ -DCIE_CUDA=OFF -DCIE_BUILD_TESTS=OFF -DCIE_BUILD_BENCH=OFF \
   -DCIE_FUZZ=ON >/dev/null
