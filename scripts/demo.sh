@@ -2,7 +2,7 @@
 # The main job on an embedded default: sets up, builds, generates customers with `cie gen`,
 # trains a response model on their past campaign (`cie rfm` + `cie propensity train`), then runs
 # the nightly pipeline `cie run datasets/nightly.toml` (RFM, k-means segments refitted nightly,
-# propensity scores) and prints its summary. CUSTOMERS (default 100000) and SEED (default 42)
+# propensity scores, customer lifetime value) and prints its summary. CUSTOMERS (default 100000) and SEED (default 42)
 # change the generated data; inputs go to out/demo/, the published outputs to out/nightly/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +19,6 @@ $cie --log-level warn propensity train --table out/demo/campaign.csv \
   --features recency_days,frequency,monetary_total,age,region,channel,email_opt_in \
   --transforms recency_days=log1p,frequency=log1p,monetary_total=floor:0+log1p \
   --model out/demo/response_model.json --report out/demo/response_report.json | grep -E "^propensity|ROC AUC"
+$cie --log-level warn clv fit --transactions out/demo/transactions.csv \
+  --calibration-end 2025-12-31 --spend gamma-gamma --model out/demo/clv_model.json >/dev/null
 $cie run datasets/nightly.toml

@@ -42,6 +42,21 @@ std::string format_nightly_summary(json const& report) {
     out += fmt::format("    {:<22} {:>12} {:>6.1f}%\n", segment["segment"].get<std::string>(),
                        format_count(count), 100.0 * static_cast<double>(count) / customers);
   }
+  if (report.contains("clv")) {
+    json const& clv = report["clv"];
+    out += fmt::format("  customer lifetime value ({}{}): total {:.0f}, mean {:.2f}; per RFM segment:\n",
+                       clv["model_type"].get<std::string>(),
+                       clv.value("spend_model", std::string()).empty()
+                           ? std::string()
+                           : " + " + clv["spend_model"].get<std::string>(),
+                       clv["clv_total"].get<double>(), clv["clv_mean"].get<double>());
+    for (json const& segment : clv["by_segment"]) {
+      if (segment["customers"].get<std::uint64_t>() == 0) continue;
+      out += fmt::format("    {:<22} total {:>14.0f}  mean {:>10.2f}  P(alive) {:.3f}\n",
+                         segment["segment"].get<std::string>(), segment["clv_total"].get<double>(),
+                         segment["clv_mean"].get<double>(), segment["p_alive_mean"].get<double>());
+    }
+  }
   if (report.contains("clusters")) {
     out += "  clusters:";
     std::size_t c = 0;
