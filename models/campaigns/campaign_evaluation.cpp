@@ -117,7 +117,8 @@ std::vector<double> planned_shares(CampaignHistory const& history, PlannedSplit 
     shares.push_back(found->second);
     total += found->second;
   }
-  for (auto const& [name, weight] : planned.weights) {
+  for (auto const& entry : planned.weights) {
+    std::string const& name = entry.first;  // a structured binding cannot be captured (clang 14)
     bool const present = std::any_of(groups.begin(), groups.end(), [&](std::int32_t g) {
       return history.group_names[static_cast<std::size_t>(g)] == name;
     });
