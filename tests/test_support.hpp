@@ -13,6 +13,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "core/context.hpp"
 #include "core/error.hpp"
@@ -111,6 +112,14 @@ inline std::string slurp(std::string const& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+/// The lines of `text`, without their line ends.
+inline std::vector<std::string> lines_of(std::string const& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
 }
 
 inline void spit(std::string const& path, std::string const& text) {

@@ -15,17 +15,11 @@ namespace {
 using ::testing::HasSubstr;
 using cie::testing::RunResult;
 using cie::testing::slurp;
+using cie::testing::lines_of;
 using cie::testing::spit;
 
 RunResult cie_cpu(cie::testing::TempDir const& dir, std::string const& arguments) {
   return cie::testing::run_cie(dir, "--threads 2 --log-level warn " + arguments);
-}
-
-std::vector<std::string> lines_of(std::string const& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
 }
 
 /// The last `count` comma-separated fields of `line`.
