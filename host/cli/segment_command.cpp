@@ -1,9 +1,11 @@
 // `cie segment`: k-means segmentation of a customer table (the RFM output by default).
-//   select  fits each k of a range and reports inertia, silhouette, Davies-Bouldin and
-//           Calinski-Harabasz, and recommends a k (rule in models/metrics/cluster_metrics.hpp);
-//   fit     fits one k, writes the model file and prints the segment profile;
+//   select  fits each k of a range and reports inertia, silhouette, Davies-Bouldin,
+//           Calinski-Harabasz and the gap statistic, the k each rule recommends (rules in
+//           models/segments/k_selection.hpp) and the recommendation of --rule;
+//   fit     fits one k, names the clusters from their profiles (or --cluster-names), writes the
+//           model file and prints the segment profile;
 //   assign  assigns customers with a saved model (on whichever device this run has) and writes
-//           customer_id,cluster,distance.
+//           customer_id,cluster,cluster_name,distance.
 // Features default to recency_days,frequency,monetary_total, each log1p'd (monetary_total as
 // floor:0+log1p, since net returns can make it negative) and z-scored.
 // The input is a customer table (core/customer_table.hpp) with unique ids. The features, the
@@ -26,11 +28,15 @@
 #include "host/cli/segment_report.hpp"
 #include "core/customer_table.hpp"
 #include "host/io/customer_table_reader.hpp"
+#include "host/io/delimited_text.hpp"
 #include "core/error.hpp"
+#include "host/io/cluster_names_file.hpp"
 #include "host/io/model_file.hpp"
 #include "host/io/rfm_output.hpp"
 #include "models/metrics/cluster_metrics.hpp"
 #include "models/features/feature_pipeline.hpp"
+#include "models/segments/cluster_names.hpp"
+#include "models/segments/k_selection.hpp"
 #include "models/segments/kmeans.hpp"
 #include "models/segments/segment_model.hpp"
 #include "models/segments/segment_profile.hpp"
@@ -58,7 +64,8 @@ struct Customers {
 Customers read_customers(InputOptions const& input, FeaturePipeline const& pipeline,
                          std::string const& weights_column, std::string const& needed_by) {
   CustomerTableRequest request;
-  request.id_column = input.id_column;
+  request.id_column = input.no_id ? "" : input.id_column;
+  request.delimiter = parse_delimiter(input.delimiter, "--delimiter");
   request.columns = pipeline.column_names();
   if (!weights_column.empty() &&
       std::ranges::find(request.columns, weights_column) == request.columns.end()) {
@@ -131,9 +138,24 @@ TrainingData prepare_training(Context const& ctx, TrainingOptions const& options
   return data;
 }
 
+/// Options of select only: which k count and how the rules run.
+struct SelectionOptions {
+  std::string k = "2..12";
+  int min_k = 1;
+  int gap_references = 10;
+  std::string rule = "silhouette";
+};
+
 void run_select(GlobalOptions const& global, TrainingOptions const& options,
-                std::string const& k_text) {
-  std::vector<int> const ks = parse_k_range(k_text);
+                SelectionOptions const& selection) {
+  std::vector<int> const ks = parse_k_range(selection.k);
+  CIE_EXPECTS(selection.min_k >= 1 && selection.min_k <= ks.back(),
+              "--min-k: expected 1..{} (the largest --k), got {}", ks.back(), selection.min_k);
+  CIE_EXPECTS(selection.gap_references >= 0 && selection.gap_references <= 1000,
+              "--gap-references: expected 0..1000, got {}", selection.gap_references);
+  KSelectionRule const rule = parse_selection_rule(selection.rule, "--rule");
+  CIE_EXPECTS(rule != KSelectionRule::kGap || selection.gap_references > 0,
+              "--rule gap needs --gap-references >= 1");
   FeaturePipeline pipeline = options.pipeline();
   Context ctx = make_context(global);
   ClusterMetricsParams const metrics_params = options.metrics_params(ctx);
@@ -145,39 +167,66 @@ void run_select(GlobalOptions const& global, TrainingOptions const& options,
   std::string out =
       fmt::format("k-means model selection on {}: {} customers from {}\n  features: {}\n",
                   ctx.device_name(), x.rows, options.input.input_path, describe_features(pipeline));
-  out += fmt::format("  {:>4} {:>14} {:>11} {:>15} {:>18} {:>10}\n", "k", "inertia", "silhouette",
-                     "davies_bouldin", "calinski_harabasz", "iterations");
-  std::vector<double> silhouettes;
+  KSelectionTable table;
+  table.ks = ks;
   ClusterMetrics metrics;
+  std::vector<std::string> rows;
   for (int const k : ks) {
     KMeansResult const result = kmeans_fit(ctx, options.kmeans_params(ctx, k), x, data.weights);
     metrics = cluster_metrics(ctx, metrics_params, x, result.labels, k);
-    silhouettes.push_back(metrics.silhouette);
-    out +=
-        fmt::format("  {:>4} {:>14.6g} {:>11.4f} {:>15.4f} {:>18.6g} {:>10}{}\n", k, result.inertia,
-                    metrics.silhouette, metrics.davies_bouldin, metrics.calinski_harabasz,
-                    result.iterations, result.converged ? "" : " (not converged)");
+    table.inertia.push_back(result.inertia);
+    table.silhouette.push_back(metrics.silhouette);
+    table.davies_bouldin.push_back(metrics.davies_bouldin);
+    table.calinski_harabasz.push_back(metrics.calinski_harabasz);
+    rows.push_back(fmt::format("  {:>4} {:>14.6g} {:>11.4f} {:>15.4f} {:>18.6g} {:>10}", k,
+                               result.inertia, metrics.silhouette, metrics.davies_bouldin,
+                               metrics.calinski_harabasz, result.iterations));
+    if (!result.converged) rows.back() += " (not converged)";
+  }
+  if (selection.gap_references > 0) {
+    table.gap = gap_statistic(x, ks, table.inertia, selection.gap_references, ctx.seed(),
+                              [&](FeatureMatrix reference, int k) {
+                                return kmeans_fit(ctx, options.kmeans_params(ctx, k), reference,
+                                                  data.weights)
+                                    .inertia;
+                              });
+  }
+  out += fmt::format("  {:>4} {:>14} {:>11} {:>15} {:>18} {:>10}{}\n", "k", "inertia", "silhouette",
+                     "davies_bouldin", "calinski_harabasz", "iterations",
+                     table.gap ? fmt::format(" {:>9} {:>9}", "gap", "gap_s") : std::string());
+  for (std::size_t i = 0; i < ks.size(); ++i) {
+    // The gap columns go before a "(not converged)" note.
+    std::string row = rows[i];
+    std::string note;
+    if (std::size_t const at = row.find(" (not converged)"); at != std::string::npos) {
+      note = row.substr(at);
+      row.resize(at);
+    }
+    if (table.gap) row += fmt::format(" {:>9.4f} {:>9.4f}", table.gap->gap[i], table.gap->s[i]);
+    out += row + note + "\n";
   }
   out += fmt::format("  {}\n", describe_silhouette(metrics, x.rows, metrics_params.seed));
-  std::size_t const chosen = recommend_k(ks, silhouettes);
-  if (chosen < ks.size()) {
-    out += fmt::format(
-        "recommended k = {}: the highest silhouette, where a k within {} of the highest counts as "
-        "a tie and the smallest such k wins\n",
-        ks[chosen], kSilhouetteTieTolerance);
-  } else {
-    out += "no k recommended: no silhouette could be computed (fewer than 2 non-empty clusters)\n";
-  }
+  std::vector<KSelectionChoice> const choices = apply_selection_rules(table, selection.min_k);
+  out += format_selection_rules(choices, ks, selection.min_k, selection.gap_references,
+                                ctx.seed());
+  out += format_recommendation(choices, ks, rule);
   fmt::print("{}", out);
 }
 
+/// The cluster names file's names (none for "").
+std::map<int, std::string> given_names(std::string const& names_path) {
+  return names_path.empty() ? std::map<int, std::string>() : read_cluster_names(names_path);
+}
+
 void run_fit(GlobalOptions const& global, TrainingOptions const& options, std::string const& k_text,
-             std::string const& model_path, std::string const& out_path) {
+             std::string const& model_path, std::string const& out_path,
+             std::string const& names_path) {
   std::vector<int> const ks = parse_k_range(k_text);
   CIE_EXPECTS(ks.size() == 1, "--k: fit takes one k, got the range {} (use cie segment select)",
               k_text);
-  check_output_paths({{options.input.input_path, "--input"}},
+  check_output_paths({{options.input.input_path, "--input"}, {names_path, "--cluster-names"}},
                      {{model_path, "--model"}, {out_path, "--out"}});
+  std::map<int, std::string> const names = given_names(names_path);
   Context ctx = make_context(global);
   SegmentTrainingParams params;
   params.kmeans = options.kmeans_params(ctx, ks.front());
@@ -186,15 +235,16 @@ void run_fit(GlobalOptions const& global, TrainingOptions const& options, std::s
   FeaturePipeline const untrained = options.pipeline();
   Customers const customers = read_customers(options.input, untrained, options.weights_column, "");
   std::vector<float> const weights = weights_of(customers, options.weights_column);
-  TrainedSegments const trained =
-      train_segments(ctx, untrained, params, customers.raw(), weights);
+  TrainedSegments trained = train_segments(ctx, untrained, params, customers.raw(), weights);
+  if (!names.empty()) trained.rename(apply_given_names(trained.model.names(), names, names_path));
   FeaturePipeline const& pipeline = trained.model.pipeline();
   KMeansResult const& result = trained.result;
   ClusterMetrics const& metrics = trained.metrics;
   FeatureMatrix const x = trained.matrix();
   write_model_file(model_path, trained.document);
   if (!out_path.empty())
-    write_assignments(ctx, out_path, customers.table.ids, x, result.centroids, result.labels);
+    write_assignments(ctx, out_path, customers.table.ids, x, result.centroids, result.labels,
+                      trained.model.names());
 
   std::string out = fmt::format("k-means, k = {}, on {}: {} customers from {}\n  features: {}\n",
                                 params.kmeans.n_clusters, ctx.device_name(), x.rows,
@@ -210,7 +260,8 @@ void run_fit(GlobalOptions const& global, TrainingOptions const& options, std::s
       metrics.silhouette, metrics.davies_bouldin, metrics.calinski_harabasz,
       describe_silhouette(metrics, x.rows, params.metrics.seed));
   out += format_profile(
-      profile(ctx, customers, options.input, pipeline, result.labels, params.kmeans.n_clusters));
+      profile(ctx, customers, options.input, pipeline, result.labels, params.kmeans.n_clusters),
+      trained.model.names());
   out +=
       fmt::format("  wrote model {}{}\n", model_path,
                   out_path.empty() ? std::string() : fmt::format(" and assignments {}", out_path));
@@ -218,11 +269,15 @@ void run_fit(GlobalOptions const& global, TrainingOptions const& options, std::s
 }
 
 void run_assign(GlobalOptions const& global, InputOptions const& input,
-                std::string const& model_path, std::string const& out_path) {
-  check_output_paths({{input.input_path, "--input"}, {model_path, "--model"}},
+                std::string const& model_path, std::string const& out_path,
+                std::string const& names_path) {
+  check_output_paths({{input.input_path, "--input"},
+                      {model_path, "--model"},
+                      {names_path, "--cluster-names"}},
                      {{out_path, "--out"}});
   ModelDocument const document = read_model_file(model_path, kSegmentModelKind);
-  SegmentModel const model = SegmentModel::from_document(document, model_path);
+  SegmentModel model = SegmentModel::from_document(document, model_path);
+  model.set_names(apply_given_names(model.names(), given_names(names_path), names_path));
   FeaturePipeline const& pipeline = model.pipeline();
   int const n_clusters = model.n_clusters();
   Context ctx = make_context(global);
@@ -232,7 +287,8 @@ void run_assign(GlobalOptions const& global, InputOptions const& input,
   double inertia = 0.0;
   std::vector<std::int32_t> const labels = model.assign(ctx, raw, &prepared, &inertia);
   FeatureMatrix const x{prepared.data(), raw.rows, pipeline.size()};
-  write_assignments(ctx, out_path, customers.table.ids, x, model.centroids(), labels);
+  write_assignments(ctx, out_path, customers.table.ids, x, model.centroids(), labels,
+                    model.names());
 
   std::string out = fmt::format("k-means assignment, k = {}, on {}: {} customers from {}\n",
                                 n_clusters, ctx.device_name(), x.rows, input.input_path);
@@ -241,7 +297,8 @@ void run_assign(GlobalOptions const& global, InputOptions const& input,
                      document.training_metrics.value("device", std::string("?")),
                      document.engine_version, document.created_utc, describe_features(pipeline));
   out += fmt::format("  inertia {:.6g}\n", inertia);
-  out += format_profile(profile(ctx, customers, input, pipeline, labels, n_clusters));
+  out += format_profile(profile(ctx, customers, input, pipeline, labels, n_clusters),
+                        model.names());
   out += fmt::format("  wrote {}\n", out_path);
   fmt::print("{}", out);
 }
@@ -255,16 +312,27 @@ void add_segment_command(CLI::App& app, GlobalOptions const& global) {
 
   struct SelectOptions {
     TrainingOptions training;
-    std::string k = "2..12";
+    SelectionOptions selection;
   };
   auto select_options = std::make_shared<SelectOptions>();
   CLI::App* select = segment->add_subcommand("select", "fit each k of a range and recommend one");
   select->fallthrough();
-  select->add_option("--k", select_options->k, "a range such as 2..12, or one k")
+  SelectionOptions& selection = select_options->selection;
+  select->add_option("--k", selection.k, "a range such as 2..12, or one k")->capture_default_str();
+  select->add_option("--min-k", selection.min_k, "every rule recommends a k of at least this")
+      ->capture_default_str();
+  select
+      ->add_option("--gap-references", selection.gap_references,
+                   "uniform reference data sets of the gap statistic (0: no gap statistic)")
+      ->capture_default_str();
+  select
+      ->add_option("--rule", selection.rule,
+                   "the rule of the recommended k: silhouette | gap | elbow | davies-bouldin | "
+                   "calinski-harabasz (all are shown)")
       ->capture_default_str();
   select_options->training.add_to(*select);
   select->callback([select_options, &global] {
-    run_select(global, select_options->training, select_options->k);
+    run_select(global, select_options->training, select_options->selection);
   });
 
   struct FitOptions {
@@ -272,6 +340,7 @@ void add_segment_command(CLI::App& app, GlobalOptions const& global) {
     std::string k;
     std::string model_path;
     std::string out_path;
+    std::string names_path;
   };
   auto fit_options = std::make_shared<FitOptions>();
   CLI::App* fit = segment->add_subcommand("fit", "fit k-means and write the model file");
@@ -279,27 +348,35 @@ void add_segment_command(CLI::App& app, GlobalOptions const& global) {
   fit->add_option("--k", fit_options->k, "number of clusters")->required();
   fit->add_option("--model", fit_options->model_path, "model file to write (JSON)")->required();
   fit->add_option("--out", fit_options->out_path, "also write the training customers' clusters");
+  fit->add_option("--cluster-names", fit_options->names_path,
+                  "CSV cluster,cluster_name: names that replace those from the profiles");
   fit_options->training.add_to(*fit);
   fit->callback([fit_options, &global] {
     run_fit(global, fit_options->training, fit_options->k, fit_options->model_path,
-            fit_options->out_path);
+            fit_options->out_path, fit_options->names_path);
   });
 
   struct AssignOptions {
     InputOptions input;
     std::string model_path;
     std::string out_path;
+    std::string names_path;
   };
   auto assign_options = std::make_shared<AssignOptions>();
   CLI::App* assign = segment->add_subcommand("assign", "assign customers with a saved model");
   assign->fallthrough();
   assign->add_option("--model", assign_options->model_path, "model file written by segment fit")
       ->required();
-  assign->add_option("--out", assign_options->out_path, "output CSV: customer_id,cluster,distance")
+  assign
+      ->add_option("--out", assign_options->out_path,
+                   "output CSV: customer_id,cluster,cluster_name,distance")
       ->required();
+  assign->add_option("--cluster-names", assign_options->names_path,
+                     "CSV cluster,cluster_name: names shown instead of the model's");
   assign_options->input.add_to(*assign);
   assign->callback([assign_options, &global] {
-    run_assign(global, assign_options->input, assign_options->model_path, assign_options->out_path);
+    run_assign(global, assign_options->input, assign_options->model_path, assign_options->out_path,
+               assign_options->names_path);
   });
 }
 

@@ -18,15 +18,28 @@
 
 namespace cie::cli {
 
+/// How the customer table is read: as `cie propensity --table` reads one (--id-col, --no-id,
+/// --delimiter); "-" is standard input, and gzip data is inflated.
 struct InputOptions {
   std::string input_path;
   std::string id_column = "customer_id";
+  bool no_id = false;
+  std::string delimiter = "comma";
   std::string revenue_column = "monetary_total";
   std::string segment_column = "segment";
 
   void add_to(CLI::App& command) {
-    command.add_option("--input", input_path, "customer table (CSV with a header)")->required();
+    command
+        .add_option("--input", input_path,
+                    "customer table (delimited text with a header; - for standard input; gzip "
+                    "is recognised)")
+        ->required();
     command.add_option("--id-col", id_column, "customer id column")->capture_default_str();
+    command.add_flag("--no-id", no_id, "the table has no id column: rows are numbered from 1");
+    command
+        .add_option("--delimiter", delimiter,
+                    "field separator: comma, semicolon, tab, whitespace or one character")
+        ->capture_default_str();
     command
         .add_option("--revenue-col", revenue_column,
                     "column summed for each cluster's share of revenue, when present")

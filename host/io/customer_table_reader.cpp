@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "host/io/delimited_text.hpp"
+#include "host/io/input_text.hpp"
 #include "core/error.hpp"
 #include "core/privacy.hpp"
 #include "core/text_file.hpp"
@@ -339,8 +340,14 @@ CustomerTable parse_customer_table(std::string_view text, std::string const& sou
 }
 
 CustomerTable read_customer_table(std::string const& path, CustomerTableRequest const& request) {
-  return parse_customer_table(
-      read_text_file(path, std::numeric_limits<std::size_t>::max()), path, request);
+  if (path == kStandardInput) {
+    std::string text = read_standard_input();
+    if (is_gzip(text)) text = gunzip(text, "<standard input>");
+    return parse_customer_table(text, "<standard input>", request);
+  }
+  std::string text = read_text_file(path, std::numeric_limits<std::size_t>::max());
+  if (is_gzip(text)) text = gunzip(text, path);
+  return parse_customer_table(text, path, request);
 }
 
 }  // namespace cie

@@ -62,7 +62,8 @@ struct CustomerTableRequest {
 /// Parses `text` (a whole file); `source` names it in messages.
 CustomerTable parse_customer_table(std::string_view text, std::string const& source,
                                    CustomerTableRequest const& request);
-/// Reads `path` and parse_customer_table()s it; a usage error if it cannot be read.
+/// Reads `path` ("-": standard input; gzip data, recognised by its magic bytes, is inflated) and
+/// parse_customer_table()s it; a usage error if it cannot be read.
 CustomerTable read_customer_table(std::string const& path, CustomerTableRequest const& request);
 
 }  // namespace cie

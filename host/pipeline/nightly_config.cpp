@@ -203,7 +203,7 @@ void read_rfm(Section const& rfm, fs::path const& base, NightlyConfig& config) {
 void read_segments(Section const& section, fs::path const& base, NightlyConfig& config) {
   if (!section.present()) return;
   section.allow(
-      {"model", "retrain", "k", "features", "transforms", "n_init", "max_iter", "refine"});
+      {"model", "retrain", "k", "features", "transforms", "n_init", "max_iter", "refine", "names"});
   NightlySegments& segments = config.segments;
   segments.enabled = true;
   segments.retrain = section.boolean("retrain").value_or(false);
@@ -213,6 +213,7 @@ void read_segments(Section const& section, fs::path const& base, NightlyConfig& 
               "retrain = true (fit on tonight's RFM table), not both",
               config.source);
   segments.model = model.value_or("");
+  segments.names = section.path("names", base, true).value_or("");
   if (auto k = section.integer("k")) {
     CIE_EXPECTS(*k >= 1 && *k <= 1000, "{} must be in [1, 1000], got {}", section.setting("k"), *k);
     segments.k = static_cast<int>(*k);

@@ -18,7 +18,8 @@
 //   [segments]    (optional) model = "FILE" to apply a saved k-means model, or retrain = true with
 //                 k, features, transforms, n_init, max_iter, refine ("hartigan" | "none"): fits
 //                 on tonight's RFM table and publishes the model beside the outputs as
-//                 segments_model.json
+//                 segments_model.json; names = "FILE" (optional, either way): cluster names
+//                 that replace the profile names, as `cie segment fit --cluster-names`
 //   [[propensity]] (0 or more) name = "spring" (letters, digits, '_'), model = "FILE"
 //   [clv]         (optional) model = "FILE" (a `cie clv fit` model, not BG/BB), horizon = 52 (in
 //                 the model's time unit), clv_months = 12, discount_rate = 0.01 (a month),
@@ -55,6 +56,7 @@ struct NightlySegments {
   int n_init = 3;
   int max_iter = 300;
   KMeansRefine refine = KMeansRefine::kHartigan;
+  std::string names;  ///< a cluster names file (host/io/cluster_names_file.hpp), or ""
 };
 
 struct NightlyPropensity {

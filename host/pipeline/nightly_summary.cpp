@@ -60,11 +60,21 @@ std::string format_nightly_summary(json const& report) {
   if (report.contains("clusters")) {
     out += "  clusters:";
     std::size_t c = 0;
-    for (json const& size : report["clusters"]) {
-      out += fmt::format(" {}: {:.1f}%", c++,
-                         100.0 * static_cast<double>(size.get<std::uint64_t>()) / customers);
+    json const names = report.value("cluster_names", json::array());
+    if (names.size() == report["clusters"].size()) {
+      out += "\n";
+      for (json const& size : report["clusters"]) {
+        out += fmt::format("    {:>3} {:<40} {:>6.1f}%\n", c, names[c].get<std::string>(),
+                           100.0 * static_cast<double>(size.get<std::uint64_t>()) / customers);
+        ++c;
+      }
+    } else {
+      for (json const& size : report["clusters"]) {
+        out += fmt::format(" {}: {:.1f}%", c++,
+                           100.0 * static_cast<double>(size.get<std::uint64_t>()) / customers);
+      }
+      out += "\n";
     }
-    out += "\n";
   }
   for (json const& model : report["models"]) {
     bool const uplift = model.value("kind", "") == "uplift";

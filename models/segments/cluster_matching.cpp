@@ -139,7 +139,11 @@ SegmentModel relabel(SegmentModel const& model, std::vector<std::int32_t> const&
     std::copy_n(model.centroids().begin() + static_cast<std::ptrdiff_t>(c * d), d,
                 centroids.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(new_id[c]) * d));
   }
-  return SegmentModel(model.pipeline(), std::move(centroids), model.n_clusters());
+  std::vector<std::string> names(new_id.size());
+  for (std::size_t c = 0; c < new_id.size(); ++c) {
+    names[static_cast<std::size_t>(new_id[c])] = model.names()[c];
+  }
+  return SegmentModel(model.pipeline(), std::move(centroids), model.n_clusters(), std::move(names));
 }
 
 }  // namespace cie

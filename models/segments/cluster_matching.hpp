@@ -39,7 +39,7 @@ std::vector<std::int32_t> min_cost_assignment(std::vector<double> const& cost, s
 std::optional<ClusterMatch> match_clusters(SegmentModel const& previous, SegmentModel const& current,
                                            std::string& why);
 
-/// `model` with its centroids reordered so that fitted cluster c has id new_id[c].
+/// `model` with its centroids and names reordered so that fitted cluster c has id new_id[c].
 SegmentModel relabel(SegmentModel const& model, std::vector<std::int32_t> const& new_id);
 
 }  // namespace cie

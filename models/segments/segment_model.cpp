@@ -1,5 +1,7 @@
 #include "models/segments/segment_model.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <utility>
 
@@ -9,10 +11,20 @@ namespace cie {
 
 using nlohmann::json;
 
-SegmentModel::SegmentModel(FeaturePipeline pipeline, std::vector<float> centroids, int n_clusters)
+SegmentModel::SegmentModel(FeaturePipeline pipeline, std::vector<float> centroids, int n_clusters,
+                           std::vector<std::string> names)
     : pipeline_(std::move(pipeline)), centroids_(std::move(centroids)), n_clusters_(n_clusters) {
   CIE_ASSERT(pipeline_.fitted() && n_clusters_ >= 1 &&
              centroids_.size() == static_cast<std::size_t>(n_clusters_) * pipeline_.size());
+  if (names.empty()) {
+    for (int c = 0; c < n_clusters_; ++c) names.push_back(fmt::format("cluster {}", c));
+  }
+  set_names(std::move(names));
+}
+
+void SegmentModel::set_names(std::vector<std::string> names) {
+  CIE_ASSERT(names.size() == static_cast<std::size_t>(n_clusters_));
+  names_ = std::move(names);
 }
 
 std::vector<std::int32_t> SegmentModel::assign(Context const& ctx, RawColumns const& input,
@@ -36,7 +48,7 @@ ModelDocument SegmentModel::to_document() const {
     auto const begin = centroids_.begin() + static_cast<std::ptrdiff_t>(c * d);
     centroids.push_back(std::vector<float>(begin, begin + static_cast<std::ptrdiff_t>(d)));
   }
-  document.fitted = {{"centroids", std::move(centroids)}};
+  document.fitted = {{"centroids", std::move(centroids)}, {"cluster_names", names_}};
   return document;
 }
 
@@ -58,7 +70,20 @@ SegmentModel SegmentModel::from_document(ModelDocument const& document, std::str
       centroids.push_back(value.get<float>());
     }
   }
-  return {std::move(pipeline), std::move(centroids), static_cast<int>(rows.size())};
+  std::vector<std::string> names;
+  if (document.fitted.contains("cluster_names")) {
+    json const& given = document.fitted["cluster_names"];
+    CIE_EXPECTS(given.is_array() && given.size() == rows.size(),
+                "model file {} is damaged: fitted.cluster_names does not have {} names", source,
+                rows.size());
+    for (json const& name : given) {
+      CIE_EXPECTS(name.is_string() && !name.get<std::string>().empty(),
+                  "model file {} is damaged: a cluster name is not a non-empty string", source);
+      names.push_back(name.get<std::string>());
+    }
+  }
+  return {std::move(pipeline), std::move(centroids), static_cast<int>(rows.size()),
+          std::move(names)};
 }
 
 }  // namespace cie

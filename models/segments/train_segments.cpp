@@ -1,6 +1,9 @@
 #include "models/segments/train_segments.hpp"
 
+#include <numeric>
 #include <utility>
+
+#include "models/segments/cluster_matching.hpp"
 
 namespace cie {
 
@@ -25,8 +28,17 @@ TrainedSegments train_segments(Context const& ctx, FeaturePipeline pipeline,
   KMeansResult result = kmeans_fit(ctx, params.kmeans, x, weights);
   ClusterMetrics const metrics =
       cluster_metrics(ctx, params.metrics, x, result.labels, params.kmeans.n_clusters);
-  SegmentModel model(std::move(pipeline), result.centroids, params.kmeans.n_clusters);
+  std::vector<std::size_t> sizes(static_cast<std::size_t>(params.kmeans.n_clusters), 0);
+  for (std::int32_t const label : result.labels) ++sizes[static_cast<std::size_t>(label)];
+  ClusterNaming naming =
+      name_clusters(pipeline, result.centroids, params.kmeans.n_clusters, raw, sizes);
+  std::vector<std::int32_t> published_id(sizes.size());
+  std::iota(published_id.begin(), published_id.end(), 0);
+  SegmentModel model(std::move(pipeline), result.centroids, params.kmeans.n_clusters,
+                     naming.names);
   ModelDocument document = model.to_document();
+  document.fitted["cluster_naming"] =
+      naming.to_json(model.pipeline().column_names(), published_id);
   document.params = segment_params_json(params);
   document.training_metrics = {{"inertia", result.inertia},
                                {"iterations", result.iterations},
@@ -39,7 +51,24 @@ TrainedSegments train_segments(Context const& ctx, FeaturePipeline pipeline,
                                {"calinski_harabasz", metrics.calinski_harabasz},
                                {"device", ctx.device_name()}};
   document.training_data = fingerprint_matrix(prepared, raw.rows);
-  return {std::move(model), std::move(result), metrics, std::move(prepared), std::move(document)};
+  return {std::move(model),  std::move(result),       metrics,
+          std::move(prepared), std::move(naming), std::move(published_id),
+          std::move(document)};
+}
+
+void TrainedSegments::rename(std::vector<std::string> names) {
+  model.set_names(std::move(names));
+  document.fitted["cluster_names"] = model.names();
+}
+
+void TrainedSegments::renumber(std::vector<std::int32_t> const& new_id,
+                               std::vector<std::string> names) {
+  model = relabel(model, new_id);
+  published_id = new_id;
+  nlohmann::json naming_json = naming.to_json(model.pipeline().column_names(), published_id);
+  document.fitted = model.to_document().fitted;
+  document.fitted["cluster_naming"] = std::move(naming_json);
+  rename(std::move(names));
 }
 
 }  // namespace cie

@@ -12,6 +12,7 @@
 #include "models/features/feature_pipeline.hpp"
 #include "models/metrics/cluster_metrics.hpp"
 #include "models/model_document.hpp"
+#include "models/segments/cluster_names.hpp"
 #include "models/segments/kmeans.hpp"
 #include "models/segments/segment_model.hpp"
 
@@ -36,10 +37,20 @@ struct TrainedSegments {
   ClusterMetrics metrics;
   /// The training rows in the prepared space, column-major (rows × model.pipeline().size()).
   std::vector<float> prepared;
+  /// How the fitted clusters were named (in fitted order), and the id each is published under
+  /// (0..k-1 until a retrain renumbers them).
+  ClusterNaming naming;
+  std::vector<std::int32_t> published_id;
   /// The model file's content: the model, params, training metrics (inertia, iterations,
   /// convergence, Hartigan moves, silhouette, Davies-Bouldin, Calinski-Harabasz, device) and the
-  /// prepared matrix's fingerprint.
+  /// prepared matrix's fingerprint; fitted.cluster_naming says how each cluster got its name.
   ModelDocument document;
+
+  /// Replaces the model's names (per published id; distinct) and updates the document.
+  void rename(std::vector<std::string> names);
+  /// Renumbers the clusters (fitted cluster c becomes id new_id[c]) with the given names per new
+  /// id, and updates the document.
+  void renumber(std::vector<std::int32_t> const& new_id, std::vector<std::string> names);
 
   [[nodiscard]] FeatureMatrix matrix() const {
     return {prepared.data(), prepared.size() / model.pipeline().size(), model.pipeline().size()};
@@ -47,7 +58,8 @@ struct TrainedSegments {
 };
 
 /// Fits `pipeline` (unfitted) on `raw`, k-means on the prepared rows with `weights` (empty: all
-/// 1), and the cluster metrics, on ctx's device. Errors as FeaturePipeline::fit, kmeans_fit and
+/// 1), the cluster metrics and the cluster names (models/segments/cluster_names.hpp), on ctx's
+/// device. Errors as FeaturePipeline::fit, kmeans_fit and
 /// cluster_metrics.
 TrainedSegments train_segments(Context const& ctx, FeaturePipeline pipeline,
                                SegmentTrainingParams const& params, RawColumns const& raw,

@@ -2,17 +2,23 @@
 // one trained tonight on the RFM table ([segments] retrain, published as segments_model.json,
 // trained exactly as `cie segment fit` trains: models/segments/train_segments.hpp). A retrained
 // model's clusters keep the ids of the previously published model's clusters they match
-// (models/segments/cluster_matching.hpp); the report lists the matches, new and gone clusters.
+// (models/segments/cluster_matching.hpp) and their names (models/segments/cluster_names.hpp); the
+// report lists the matches, new and gone clusters. [segments] names = "FILE" replaces names
+// (host/io/cluster_names_file.hpp). The customer table gets `cluster` and `cluster_name`.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <optional>
 
+#include "host/io/cluster_names_file.hpp"
+#include "host/io/csv_table.hpp"
 #include "host/io/model_file.hpp"
 #include "host/pipeline/nightly_run.hpp"
 #include "models/segments/cluster_matching.hpp"
+#include "models/segments/cluster_names.hpp"
 #include "models/segments/segment_model.hpp"
 #include "models/segments/train_segments.hpp"
 
@@ -23,8 +29,18 @@ class SegmentsStage final : public NightlyStage {
  public:
   void check(NightlyRun& run) override {
     NightlySegments const& settings = run.config.segments;
+    if (!settings.names.empty()) {
+      given_names_ = naming(run.config, "[segments] names",
+                            [&] { return read_cluster_names(settings.names); });
+    }
     if (settings.retrain) {
       run.need_columns(settings.features, "[segments] features");
+      // The ids and the names' distinctness are checked now, against placeholders.
+      std::vector<std::string> placeholders;
+      for (int c = 0; c < settings.k; ++c) placeholders.push_back(fmt::format("\x1f{}", c));
+      (void)naming(run.config, "[segments] names", [&] {
+        return apply_given_names(placeholders, given_names_, settings.names);
+      });
       return;
     }
     ModelDocument const document = naming(run.config, "[segments] model", [&] {
@@ -34,6 +50,11 @@ class SegmentsStage final : public NightlyStage {
       return SegmentModel::from_document(document, settings.model);
     }));
     run.need_columns(model_->pipeline().column_names(), "the segments model " + settings.model);
+    if (!given_names_.empty()) {
+      model_->set_names(naming(run.config, "[segments] names", [&] {
+        return apply_given_names(model_->names(), given_names_, settings.names);
+      }));
+    }
   }
 
   void run(NightlyRun& run) override {
@@ -46,11 +67,18 @@ class SegmentsStage final : public NightlyStage {
     std::vector<std::size_t> sizes(static_cast<std::size_t>(model_->n_clusters()));
     for (std::int32_t const c : clusters_) ++sizes[static_cast<std::size_t>(c)];
     run.report["clusters"] = sizes;
+    run.report["cluster_names"] = model_->names();
     stage.advance(run.customers.rows());
     run.finish(stage);
-    run.output.push_back({{"cluster"}, [this](fmt::memory_buffer& out, std::size_t row) {
-                            fmt::format_to(std::back_inserter(out), "{}", clusters_[row]);
-                          }});
+    for (std::string const& name : model_->names()) {
+      quoted_names_.emplace_back();
+      append_csv_field(quoted_names_.back(), name);
+    }
+    run.output.push_back(
+        {{"cluster", "cluster_name"}, [this](fmt::memory_buffer& out, std::size_t row) {
+           auto const cluster = static_cast<std::size_t>(clusters_[row]);
+           fmt::format_to(std::back_inserter(out), "{},{}", cluster, quoted_names_[cluster]);
+         }});
   }
 
  private:
@@ -76,6 +104,9 @@ class SegmentsStage final : public NightlyStage {
         run.ctx, FeaturePipeline(std::move(specs)), params,
         complete_numeric_columns(run.customers, settings.features, "[segments] retrain"));
     nlohmann::json cluster_ids = keep_previous_ids(run, trained);
+    if (!given_names_.empty()) {
+      trained.rename(apply_given_names(trained.model.names(), given_names_, settings.names));
+    }
     write_model_file(run.staging->path("segments_model.json"), trained.document);
     run.report["segments_model"] = {{"retrained", true},
                                     {"file", "segments_model.json"},
@@ -96,10 +127,12 @@ class SegmentsStage final : public NightlyStage {
     }
     std::string why;
     std::optional<ClusterMatch> match;
+    std::vector<std::string> previous_names;  // none when the previous model predates names
     try {
-      SegmentModel const previous = SegmentModel::from_document(
-          read_model_file(previous_path, kSegmentModelKind), previous_path);
+      ModelDocument const document = read_model_file(previous_path, kSegmentModelKind);
+      SegmentModel const previous = SegmentModel::from_document(document, previous_path);
       match = match_clusters(previous, trained.model, why);
+      if (document.fitted.contains("cluster_names")) previous_names = previous.names();
     } catch (Error const& error) {
       why = error.what();
     }
@@ -107,8 +140,9 @@ class SegmentsStage final : public NightlyStage {
       run.logger->warn("segments: cluster ids not matched to {}: {}", previous_path, why);
       return {{"previous_model", previous_path}, {"note", "not matched: " + why}};
     }
-    trained.model = relabel(trained.model, match->new_id);
-    trained.document.fitted = trained.model.to_document().fitted;
+    std::vector<std::string> names = carry_names(previous_names, match->new_id,
+                                                 match->previous_id, trained.naming.wordings);
+    trained.renumber(match->new_id, names);
     nlohmann::json clusters = nlohmann::json::array();
     std::vector<std::int32_t> fresh;
     for (std::size_t c = 0; c < match->new_id.size(); ++c) {
@@ -116,7 +150,9 @@ class SegmentsStage final : public NightlyStage {
                           {"previous_id", match->previous_id[c] < 0
                                               ? nlohmann::json(nullptr)
                                               : nlohmann::json(match->previous_id[c])},
-                          {"centroid_distance", match->distance[c]}});
+                          {"centroid_distance", match->distance[c]},
+                          {"name", names[static_cast<std::size_t>(match->new_id[c])]},
+                          {"wording_tonight", trained.naming.wordings[c]}});
       if (match->previous_id[c] < 0) fresh.push_back(match->new_id[c]);
     }
     std::sort(fresh.begin(), fresh.end());
@@ -127,7 +163,9 @@ class SegmentsStage final : public NightlyStage {
   }
 
   std::optional<SegmentModel> model_;
+  std::map<int, std::string> given_names_;
   std::vector<std::int32_t> clusters_;
+  std::vector<std::string> quoted_names_;  ///< per cluster id, as a CSV field
 };
 
 }  // namespace

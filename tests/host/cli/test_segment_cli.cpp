@@ -45,7 +45,7 @@ std::map<std::string, std::string> clusters_of(std::string const& csv) {
   std::istringstream lines(csv);
   std::string line;
   std::getline(lines, line);
-  EXPECT_EQ(line, "customer_id,cluster,distance");
+  EXPECT_EQ(line, "customer_id,cluster,cluster_name,distance");
   while (std::getline(lines, line)) {
     std::size_t const first = line.find(',');
     clusters[line.substr(0, first)] = line.substr(first + 1, line.find(',', first + 1) - first - 1);

@@ -107,11 +107,13 @@ TEST_F(Nightly, PublishesWhatTheIndividualCommandsProduce) {
   ASSERT_EQ(nightly.size(), rfm.size());
   ASSERT_EQ(nightly.size(), assign.size());
   ASSERT_EQ(nightly.size(), scores.size());
-  EXPECT_EQ(nightly[0], rfm[0] + ",cluster,response_probability,response_decile");
+  EXPECT_EQ(nightly[0], rfm[0] + ",cluster,cluster_name,response_probability,response_decile");
   for (std::size_t i = 1; i < nightly.size(); ++i) {
-    std::vector<std::string> const cluster = fields_of(assign[i]);
+    // assign's "id,cluster,cluster_name,distance": the name may be quoted and hold commas.
+    std::size_t const after_id = assign[i].find(',') + 1;
+    std::string const cluster = assign[i].substr(after_id, assign[i].rfind(',') - after_id);
     std::vector<std::string> const score = fields_of(scores[i]);
-    ASSERT_EQ(nightly[i], rfm[i] + "," + cluster[1] + "," + score[1] + "," + score[2])
+    ASSERT_EQ(nightly[i], rfm[i] + "," + cluster + "," + score[1] + "," + score[2])
         << "customer line " << i;
   }
   nlohmann::json const report = nlohmann::json::parse(slurp(work_.file("out") + "/run_report.json"));

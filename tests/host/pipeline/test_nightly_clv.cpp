@@ -54,7 +54,8 @@ TEST(NightlyClv, PublishesWhatClvPredictComputesAndSumsPerSegment) {
   std::vector<std::string> const nightly = lines_of(slurp(d + "/out/customers.csv"));
   std::vector<std::string> const predicted = lines_of(slurp(d + "/predict.csv"));
   ASSERT_EQ(nightly.size(), predicted.size());
-  EXPECT_EQ(last_fields(nightly[0], 5), "cluster,p_alive,expected_purchases,expected_value,clv");
+  EXPECT_EQ(last_fields(nightly[0], 6),
+            "cluster,cluster_name,p_alive,expected_purchases,expected_value,clv");
   for (std::size_t i = 1; i < nightly.size(); ++i) {
     ASSERT_EQ(nightly[i].substr(0, nightly[i].find(',')), predicted[i].substr(0, predicted[i].find(',')));
     ASSERT_EQ(last_fields(nightly[i], 4), last_fields(predicted[i], 4)) << "line " << i;
