@@ -4,6 +4,8 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <array>
+#include <limits>
 #include <cmath>
 #include <numeric>
 #include <set>
@@ -13,22 +15,21 @@
 namespace cie {
 namespace {
 
-struct Words {
-  char const* low;
-  char const* mid;
-  char const* high;
-};
+using Words = std::array<char const*, 5>;
 
 /// Marketing words for the RFM output's columns; other columns get "low/mid/high COLUMN".
 bool rfm_words(std::string const& column, Words& words) {
   static std::map<std::string, Words, std::less<>> const table = {
-      {"recency_days", {"recent", "lapsing", "lapsed"}},
-      {"frequency", {"infrequent", "occasional", "frequent"}},
-      {"transactions", {"infrequent", "occasional", "frequent"}},
-      {"repeat_frequency", {"infrequent", "occasional", "frequent"}},
-      {"monetary_total", {"low spend", "mid spend", "high spend"}},
-      {"monetary_mean", {"low order value", "mid order value", "high order value"}},
-      {"tenure_days", {"new", "established", "long-standing"}},
+      {"recency_days", {"very recent", "recent", "lapsing", "lapsed", "long lapsed"}},
+      {"frequency", {"rare", "infrequent", "occasional", "frequent", "very frequent"}},
+      {"transactions", {"rare", "infrequent", "occasional", "frequent", "very frequent"}},
+      {"repeat_frequency", {"rare", "infrequent", "occasional", "frequent", "very frequent"}},
+      {"monetary_total",
+       {"very low spend", "low spend", "mid spend", "high spend", "top spend"}},
+      {"monetary_mean",
+       {"very low order value", "low order value", "mid order value", "high order value",
+        "top order value"}},
+      {"tenure_days", {"very new", "new", "established", "long-standing", "veteran"}},
   };
   auto const found = table.find(column);
   if (found == table.end()) return false;
@@ -36,31 +37,22 @@ bool rfm_words(std::string const& column, Words& words) {
   return true;
 }
 
-/// Whether two transformed values count as equal for the mid-rank (float centroids against
-/// double data).
-bool same_value(double a, double b) noexcept {
-  return std::abs(a - b) <= 1e-6 * std::max(1.0, std::max(std::abs(a), std::abs(b)));
-}
-
 }  // namespace
 
 FeatureLevel level_of_percentile(double p) noexcept {
-  if (p < 1.0 / 3.0) return FeatureLevel::kLow;
-  if (p > 2.0 / 3.0) return FeatureLevel::kHigh;
-  return FeatureLevel::kMid;
+  if (p < 0.2) return FeatureLevel::kVeryLow;
+  if (p < 0.4) return FeatureLevel::kLow;
+  if (p <= 0.6 || std::isnan(p)) return FeatureLevel::kMid;
+  if (p <= 0.8) return FeatureLevel::kHigh;
+  return FeatureLevel::kVeryHigh;
 }
 
 std::string feature_level_word(std::string const& column, FeatureLevel level) {
+  auto const index = static_cast<std::size_t>(level);
   Words words{};
-  if (rfm_words(column, words)) {
-    return level == FeatureLevel::kLow ? words.low
-           : level == FeatureLevel::kMid ? words.mid
-                                         : words.high;
-  }
-  char const* const prefix = level == FeatureLevel::kLow   ? "low"
-                             : level == FeatureLevel::kMid ? "mid"
-                                                           : "high";
-  return fmt::format("{} {}", prefix, column);
+  if (rfm_words(column, words)) return words[index];
+  static constexpr Words kPrefix = {"very low", "low", "mid", "high", "very high"};
+  return fmt::format("{} {}", kPrefix[index], column);
 }
 
 nlohmann::json ClusterNaming::to_json(std::vector<std::string> const& feature_names,
@@ -82,40 +74,51 @@ nlohmann::json ClusterNaming::to_json(std::vector<std::string> const& feature_na
                         {"centroid_original", std::move(original)}});
   }
   return {{"rule",
-           "per feature, the centroid's mid-rank percentile among the training customers: "
-           "low < 1/3 <= mid <= 2/3 < high; shared wordings numbered #1, #2, ... by size"},
+           "per feature, the mean over the cluster's customers of their mid-rank percentile "
+           "among all training customers: very low < 0.2 <= low < 0.4 <= mid <= 0.6 < high <= "
+           "0.8 < very high; shared wordings numbered #1, #2, ... by size"},
           {"clusters", std::move(clusters)}};
 }
 
 ClusterNaming name_clusters(FeaturePipeline const& pipeline, std::span<float const> centroids,
                             int n_clusters, RawColumns const& training,
-                            std::span<std::size_t const> sizes) {
+                            std::span<std::int32_t const> labels) {
   auto const k = static_cast<std::size_t>(n_clusters);
   std::size_t const d = pipeline.size();
+  std::size_t const n = training.rows;
   CIE_ASSERT(pipeline.fitted() && centroids.size() == k * d && training.columns.size() == d &&
-             sizes.size() == k && training.rows > 0);
+             labels.size() == n && n > 0);
+  std::vector<std::size_t> sizes(k, 0);
+  for (std::int32_t const label : labels) ++sizes[static_cast<std::size_t>(label)];
   ClusterNaming naming;
   naming.percentiles.assign(k, std::vector<double>(d));
   naming.centroids_original.assign(k, std::vector<double>(d));
   std::vector<std::vector<std::string>> words(k);
-  std::vector<double> values(training.rows);
+  std::vector<std::size_t> order(n);
+  std::vector<double> rank_sum(k);
   for (std::size_t j = 0; j < d; ++j) {
-    ColumnTransform const& transform = pipeline.features()[j].transform;
-    double const clip = pipeline.clip_values()[j];
-    for (std::size_t i = 0; i < training.rows; ++i) {
-      values[i] = transform.apply(training.columns[j][i], clip);
+    std::span<double const> const values = training.columns[j];
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+    std::fill(rank_sum.begin(), rank_sum.end(), 0.0);
+    for (std::size_t begin = 0; begin < n;) {
+      std::size_t end = begin + 1;
+      while (end < n && values[order[end]] == values[order[begin]]) ++end;
+      // Positions begin..end-1 tie: each gets the mean of their mid-ranks, (begin + end) / 2.
+      double const p = (static_cast<double>(begin) + static_cast<double>(end)) / 2.0 /
+                       static_cast<double>(n);
+      for (std::size_t r = begin; r < end; ++r) {
+        rank_sum[static_cast<std::size_t>(labels[order[r]])] += p;
+      }
+      begin = end;
     }
-    std::sort(values.begin(), values.end());
-    auto const n = static_cast<double>(values.size());
+    ColumnTransform const& transform = pipeline.features()[j].transform;
     for (std::size_t c = 0; c < k; ++c) {
+      double const p = sizes[c] == 0 ? std::numeric_limits<double>::quiet_NaN()
+                                     : rank_sum[c] / static_cast<double>(sizes[c]);
       double const t = static_cast<double>(centroids[c * d + j]) * pipeline.scales()[j] +
                        pipeline.means()[j];
-      double const tolerance = 1e-6 * std::max(1.0, std::abs(t));
-      auto const below = std::lower_bound(values.begin(), values.end(), t - tolerance);
-      auto const above = std::upper_bound(below, values.end(), t + tolerance);
-      auto const equal = static_cast<double>(above - below);
-      double const p = (static_cast<double>(below - values.begin()) + equal / 2.0) / n;
-      CIE_ASSERT(equal == 0.0 || same_value(*below, t));
       naming.percentiles[c][j] = p;
       naming.centroids_original[c][j] = transform.log1p ? std::expm1(t) : t;
       words[c].push_back(feature_level_word(pipeline.features()[j].column, level_of_percentile(p)));

@@ -1,14 +1,14 @@
 // Descriptive cluster names from the clusters' profiles, so that a marketer reads "recent,
 // frequent, high spend" where k-means gives "cluster 2".
 //
-// The rule, per cluster and feature: the centroid is carried back from the prepared space
-// through the scaler (t = z * scale + mean, the transformed value) and ranked among the training
-// customers' transformed values of that feature as a mid-rank percentile
-//     p = (#{t_i < t} + #{t_i = t} / 2) / n        (t_i = t within 1e-6 relative counts as equal)
-// The transforms (floor, clip, log1p) are monotone, so p is also the rank, in original units, of
-// the centroid mapped back (expm1 after log1p). p < 1/3 is "low", p > 2/3 "high", else "mid"
-// (terciles of the customers). Each feature's level becomes a word (feature_level_word) and the
-// name joins the words in feature order with ", ": "recent, frequent, high spend".
+// The rule, per feature: every training customer gets its mid-rank percentile among all of them,
+//     p_i = (#{x < x_i} + #{x = x_i} / 2) / n       (ties share the mean of their ranks)
+// and a cluster's position is its customers' mean p. So a cluster of one-time buyers, where 51%
+// of customers bought once, sits at 0.26 whatever k-means' centroid says, and since ranks ignore
+// monotone transforms the rule reads the same in original units as in log1p units. Five levels:
+// below 0.2 very low, below 0.4 low, up to 0.6 mid, up to 0.8 high, above very high. Each
+// feature's level becomes a word (feature_level_word) and the name joins the words in feature
+// order with ", ": "very recent, frequent, top spend".
 //
 // Distinct names: clusters sharing a wording get " #1", " #2", ... in descending order of size
 // (ties: lower id first). A name given by the user (apply_given_names) replaces the generated
@@ -33,24 +33,27 @@
 
 namespace cie {
 
-/// Levels of a feature relative to the training customers (terciles).
-enum class FeatureLevel { kLow = 0, kMid = 1, kHigh = 2 };
+/// Levels of a feature relative to the training customers (quintiles of the mean percentile).
+enum class FeatureLevel { kVeryLow = 0, kLow = 1, kMid = 2, kHigh = 3, kVeryHigh = 4 };
 
-/// The level of percentile p in [0, 1]: low below 1/3, high above 2/3, mid otherwise.
+/// The level of a mean percentile p in [0, 1]: very low below 0.2, low below 0.4, mid up to 0.6,
+/// high up to 0.8, very high above.
 FeatureLevel level_of_percentile(double p) noexcept;
 
-/// The word for a feature at a level. RFM columns have marketing words (recency_days: recent /
-/// lapsing / lapsed; frequency, transactions, repeat_frequency: infrequent / occasional /
-/// frequent; monetary_total: low / mid / high spend; monetary_mean: low / mid / high order
-/// value; tenure_days: new / established / long-standing customers); any other column is
-/// "low COLUMN", "mid COLUMN", "high COLUMN".
+/// The word for a feature at a level. RFM columns have marketing words (recency_days: very
+/// recent / recent / lapsing / lapsed / long lapsed; frequency, transactions, repeat_frequency:
+/// rare / infrequent / occasional / frequent / very frequent; monetary_total: very low / low /
+/// mid / high / top spend; monetary_mean: the same with "order value"; tenure_days: very new /
+/// new / established / long-standing / veteran); any other column is "very low COLUMN", "low
+/// COLUMN", "mid COLUMN", "high COLUMN", "very high COLUMN".
 std::string feature_level_word(std::string const& column, FeatureLevel level);
 
 /// How each cluster got its name.
 struct ClusterNaming {
   /// Per cluster: the profile wording (before " #n").
   std::vector<std::string> wordings;
-  /// Per cluster, per feature: the centroid's mid-rank percentile among the training customers.
+  /// Per cluster, per feature: its customers' mean mid-rank percentile (NaN for an empty
+  /// cluster, whose level is then "mid").
   std::vector<std::vector<double>> percentiles;
   /// Per cluster, per feature: the centroid in original units (expm1 after log1p; a floor or
   /// clip is not undone).
@@ -65,10 +68,10 @@ struct ClusterNaming {
 };
 
 /// Names the k clusters of a fitted `pipeline` with `centroids` (k × d, prepared space) from the
-/// training columns `training` (original units) and the clusters' sizes (for " #n").
+/// training columns `training` (original units) and each training customer's cluster `labels`.
 ClusterNaming name_clusters(FeaturePipeline const& pipeline, std::span<float const> centroids,
                             int n_clusters, RawColumns const& training,
-                            std::span<std::size_t const> sizes);
+                            std::span<std::int32_t const> labels);
 
 /// Distinct names from wordings: a wording shared by several clusters gets " #1", " #2", ... by
 /// descending size (ties: lower index first).

@@ -28,11 +28,9 @@ TrainedSegments train_segments(Context const& ctx, FeaturePipeline pipeline,
   KMeansResult result = kmeans_fit(ctx, params.kmeans, x, weights);
   ClusterMetrics const metrics =
       cluster_metrics(ctx, params.metrics, x, result.labels, params.kmeans.n_clusters);
-  std::vector<std::size_t> sizes(static_cast<std::size_t>(params.kmeans.n_clusters), 0);
-  for (std::int32_t const label : result.labels) ++sizes[static_cast<std::size_t>(label)];
   ClusterNaming naming =
-      name_clusters(pipeline, result.centroids, params.kmeans.n_clusters, raw, sizes);
-  std::vector<std::int32_t> published_id(sizes.size());
+      name_clusters(pipeline, result.centroids, params.kmeans.n_clusters, raw, result.labels);
+  std::vector<std::int32_t> published_id(static_cast<std::size_t>(params.kmeans.n_clusters));
   std::iota(published_id.begin(), published_id.end(), 0);
   SegmentModel model(std::move(pipeline), result.centroids, params.kmeans.n_clusters,
                      naming.names);

@@ -110,9 +110,9 @@ TEST(SegmentOptionsCli, ClustersAreNamedFromTheirProfilesAndNamesCanBeGiven) {
       run_on_cpu(dir, "segment fit --input " + dir.file("rfm.csv") + " --k 3 --model " +
                           dir.file("m.json") + " --out " + dir.file("fit.csv"));
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
-  EXPECT_THAT(fit.out, HasSubstr("recent, frequent, high spend"));
+  EXPECT_THAT(fit.out, HasSubstr("very recent, very frequent, top spend"));
   EXPECT_THAT(fit.out, HasSubstr("lapsing, occasional, mid spend"));
-  EXPECT_THAT(fit.out, HasSubstr("lapsed, infrequent, low spend"));
+  EXPECT_THAT(fit.out, HasSubstr("long lapsed, rare, very low spend"));
   nlohmann::json const model = nlohmann::json::parse(slurp(dir.file("m.json")));
   std::vector<std::string> const names = model["fitted"]["cluster_names"];
   ASSERT_EQ(names.size(), 3u);
@@ -121,8 +121,8 @@ TEST(SegmentOptionsCli, ClustersAreNamedFromTheirProfilesAndNamesCanBeGiven) {
   std::smatch first;
   ASSERT_TRUE(std::regex_search(assignments, first, std::regex("\n1,(\\d),([^\n]*),[0-9.e+-]+\n")));
   int const vip = std::stoi(first[1]);
-  EXPECT_EQ(first[2].str(), "\"recent, frequent, high spend\"");
-  EXPECT_EQ(names[static_cast<std::size_t>(vip)], "recent, frequent, high spend");
+  EXPECT_EQ(first[2].str(), "\"very recent, very frequent, top spend\"");
+  EXPECT_EQ(names[static_cast<std::size_t>(vip)], "very recent, very frequent, top spend");
 
   // Given names replace the profile names, in the model and in assign's outputs.
   spit(dir.file("names.csv"),
@@ -132,7 +132,7 @@ TEST(SegmentOptionsCli, ClustersAreNamedFromTheirProfilesAndNamesCanBeGiven) {
                " --cluster-names " + dir.file("names.csv"));
   ASSERT_EQ(renamed.exit_code, 0) << renamed.err;
   EXPECT_THAT(renamed.out, HasSubstr("VIP, keep close"));
-  EXPECT_THAT(renamed.out, Not(HasSubstr("recent, frequent, high spend")));
+  EXPECT_THAT(renamed.out, Not(HasSubstr("very recent, very frequent, top spend")));
   RunResult const assign = run_on_cpu(dir, "segment assign --model " + dir.file("n.json") +
                                                " --input " + dir.file("rfm.csv") + " --out " +
                                                dir.file("a.csv"));

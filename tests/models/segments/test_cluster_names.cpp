@@ -15,33 +15,27 @@ namespace {
 
 using ::testing::HasSubstr;
 
-TEST(ClusterNames, LevelsAreTerciles) {
-  EXPECT_EQ(level_of_percentile(0.0), FeatureLevel::kLow);
-  EXPECT_EQ(level_of_percentile(0.33), FeatureLevel::kLow);
-  EXPECT_EQ(level_of_percentile(1.0 / 3.0), FeatureLevel::kMid);
-  EXPECT_EQ(level_of_percentile(2.0 / 3.0), FeatureLevel::kMid);
-  EXPECT_EQ(level_of_percentile(0.67), FeatureLevel::kHigh);
-  EXPECT_EQ(feature_level_word("recency_days", FeatureLevel::kLow), "recent");
+TEST(ClusterNames, LevelsAreQuintilesOfTheMeanPercentile) {
+  EXPECT_EQ(level_of_percentile(0.0), FeatureLevel::kVeryLow);
+  EXPECT_EQ(level_of_percentile(0.199), FeatureLevel::kVeryLow);
+  EXPECT_EQ(level_of_percentile(0.2), FeatureLevel::kLow);
+  EXPECT_EQ(level_of_percentile(0.4), FeatureLevel::kMid);
+  EXPECT_EQ(level_of_percentile(0.6), FeatureLevel::kMid);
+  EXPECT_EQ(level_of_percentile(0.61), FeatureLevel::kHigh);
+  EXPECT_EQ(level_of_percentile(0.8), FeatureLevel::kHigh);
+  EXPECT_EQ(level_of_percentile(0.81), FeatureLevel::kVeryHigh);
+  EXPECT_EQ(feature_level_word("recency_days", FeatureLevel::kVeryLow), "very recent");
+  EXPECT_EQ(feature_level_word("recency_days", FeatureLevel::kVeryHigh), "long lapsed");
   EXPECT_EQ(feature_level_word("frequency", FeatureLevel::kHigh), "frequent");
   EXPECT_EQ(feature_level_word("monetary_total", FeatureLevel::kMid), "mid spend");
-  EXPECT_EQ(feature_level_word("Fresh", FeatureLevel::kHigh), "high Fresh");
+  EXPECT_EQ(feature_level_word("Fresh", FeatureLevel::kVeryHigh), "very high Fresh");
 }
 
-/// Customers 1..n in each of R, F, M, with centroids placed at chosen percentiles.
+/// n customers; recency i, frequency n + 1 - i and monetary (i * 7) mod n for customer i.
 struct Ranked {
   std::vector<double> recency, frequency, monetary;
   RawColumns raw() const { return {{recency, frequency, monetary}, recency.size(), {}}; }
 };
-
-Ranked ranked(std::size_t n) {
-  Ranked r;
-  for (std::size_t i = 1; i <= n; ++i) {
-    r.recency.push_back(static_cast<double>(i));
-    r.frequency.push_back(static_cast<double>(i));
-    r.monetary.push_back(static_cast<double>(i));
-  }
-  return r;
-}
 
 FeaturePipeline fitted_pipeline(Ranked const& data, char const* transform) {
   FeaturePipeline pipeline({{"recency_days", ColumnTransform::parse(transform, "recency_days")},
@@ -51,50 +45,51 @@ FeaturePipeline fitted_pipeline(Ranked const& data, char const* transform) {
   return pipeline;
 }
 
-/// The prepared-space centroid of original values (v_r, v_f, v_m).
-std::vector<float> prepared(FeaturePipeline const& pipeline, std::vector<double> const& original) {
-  std::vector<float> out;
-  for (std::size_t j = 0; j < original.size(); ++j) {
-    double const t = pipeline.features()[j].transform.apply(original[j], pipeline.clip_values()[j]);
-    out.push_back(static_cast<float>((t - pipeline.means()[j]) / pipeline.scales()[j]));
+TEST(ClusterNames, ClustersAreNamedByTheirCustomersMeanPercentiles) {
+  // 100 customers with distinct values, so customer i (0-based, by value) has p = (i + 0.5) /
+  // 100. Cluster 0: the 10 most recent (p 0.05 mean), the 10 most frequent (0.95) and monetary
+  // ranks 60..69 (0.65). Cluster 1: the rest.
+  Ranked data;
+  std::vector<std::int32_t> labels;
+  for (int i = 0; i < 100; ++i) {
+    data.recency.push_back(1.0 + i);
+    data.frequency.push_back(100.0 - i);
+    data.monetary.push_back(10.0 * ((i + 60) % 100));
+    labels.push_back(i < 10 ? 0 : 1);
   }
-  return out;
-}
-
-TEST(ClusterNames, CentroidPercentilesGiveTheWordsWithAndWithoutLog1p) {
-  Ranked const data = ranked(300);
   for (char const* transform : {"none", "log1p"}) {
     FeaturePipeline const pipeline = fitted_pipeline(data, transform);
-    // Cluster 0: recency 10 (3rd percentile), frequency 290, monetary 250: recent, frequent,
-    // high spend. Cluster 1: 150 in each (the middle): lapsing, occasional, mid spend. Cluster
-    // 2: lapsed, infrequent, low spend.
-    std::vector<float> centroids;
-    for (auto const& c : std::vector<std::vector<double>>{{10, 290, 250}, {150, 150, 150}, {280, 20, 5}}) {
-      std::vector<float> const p = prepared(pipeline, c);
-      centroids.insert(centroids.end(), p.begin(), p.end());
-    }
-    std::vector<std::size_t> const sizes = {100, 100, 100};
-    ClusterNaming const naming = name_clusters(pipeline, centroids, 3, data.raw(), sizes);
-    EXPECT_EQ(naming.names[0], "recent, frequent, high spend") << transform;
+    std::vector<float> const centroids(6, 0.0f);  // at the means; the names do not use them
+    ClusterNaming const naming = name_clusters(pipeline, centroids, 2, data.raw(), labels);
+    EXPECT_NEAR(naming.percentiles[0][0], 0.05, 1e-12) << transform;
+    EXPECT_NEAR(naming.percentiles[0][1], 0.95, 1e-12) << transform;
+    EXPECT_NEAR(naming.percentiles[0][2], 0.65, 1e-12) << transform;
+    EXPECT_EQ(naming.names[0], "very recent, very frequent, high spend") << transform;
+    // The rest: recency 0.55 (mid), frequency 0.45 (mid), monetary (50 - 6.5) / 90 = 0.4833.
     EXPECT_EQ(naming.names[1], "lapsing, occasional, mid spend") << transform;
-    EXPECT_EQ(naming.names[2], "lapsed, infrequent, low spend") << transform;
-    // Value 150 of 1..300: 149 below, 1 equal: (149 + 0.5) / 300.
-    EXPECT_NEAR(naming.percentiles[1][0], 149.5 / 300.0, 1e-12) << transform;
-    EXPECT_NEAR(naming.centroids_original[0][1], 290.0, 1e-3) << transform;
+    // The centroid in original units: the mean of the transformed column, mapped back.
+    double const mean_recency = std::string(transform) == "none" ? 50.5 : -1.0;
+    if (mean_recency > 0) EXPECT_NEAR(naming.centroids_original[0][0], mean_recency, 1e-4);
   }
 }
 
-TEST(ClusterNames, TiesCountHalfSoAHeavyTieIsNotMid) {
-  // 60% of the customers bought once: a centroid at frequency 1 ranks at 0.3 (low), not at 0
-  // or 0.6.
-  Ranked data = ranked(100);
-  for (std::size_t i = 0; i < 60; ++i) data.frequency[i] = 1.0;
+TEST(ClusterNames, TiedCustomersShareTheirMeanRank) {
+  // 60 of 100 customers bought once: each ranks at 0.3, so a cluster of one-time buyers is "low"
+  // (infrequent), whatever k-means' centroid and the frequency transform say.
+  Ranked data;
+  std::vector<std::int32_t> labels;
+  for (int i = 0; i < 100; ++i) {
+    data.recency.push_back(1.0 + i);
+    data.frequency.push_back(i < 60 ? 1.0 : 2.0 + i);
+    data.monetary.push_back(1.0 + i);
+    labels.push_back(i < 60 ? 0 : 1);
+  }
   FeaturePipeline const pipeline = fitted_pipeline(data, "log1p");
-  std::vector<float> const centroid = prepared(pipeline, {50, 1, 50});
-  std::vector<std::size_t> const sizes = {100};
-  ClusterNaming const naming = name_clusters(pipeline, centroid, 1, data.raw(), sizes);
+  std::vector<float> const centroids(6, 0.0f);
+  ClusterNaming const naming = name_clusters(pipeline, centroids, 2, data.raw(), labels);
   EXPECT_NEAR(naming.percentiles[0][1], 0.3, 1e-12);
-  EXPECT_EQ(naming.names[0], "lapsing, infrequent, mid spend");
+  EXPECT_EQ(naming.names[0], "recent, infrequent, low spend");
+  EXPECT_EQ(naming.names[1], "lapsed, frequent, high spend");
 }
 
 TEST(ClusterNames, SharedWordingsAreNumberedBySize) {
@@ -164,6 +159,7 @@ TEST(ClusterNames, TrainingNamesTheClustersAndTheModelFileKeepsThemThroughRenumb
   TrainedSegments trained = train_segments(Context::cpu(2), pipeline, params, data.raw());
   std::vector<std::string> names = trained.model.names();
   std::sort(names.begin(), names.end());
+  // Each group is half the customers: mean percentiles 0.25 and 0.75.
   EXPECT_EQ(names, (std::vector<std::string>{"lapsed, infrequent, low spend",
                                              "recent, frequent, high spend"}));
   SegmentModel const read = SegmentModel::from_document(trained.document, "model.json");
