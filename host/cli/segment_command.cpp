@@ -22,19 +22,19 @@
 #include <memory>
 
 #include "core/atomic_file.hpp"
+#include "core/customer_table.hpp"
+#include "core/error.hpp"
 #include "host/cli/commands.hpp"
-#include "host/io/output_paths.hpp"
 #include "host/cli/segment_options.hpp"
 #include "host/cli/segment_report.hpp"
-#include "core/customer_table.hpp"
+#include "host/io/cluster_names_file.hpp"
 #include "host/io/customer_table_reader.hpp"
 #include "host/io/delimited_text.hpp"
-#include "core/error.hpp"
-#include "host/io/cluster_names_file.hpp"
 #include "host/io/model_file.hpp"
+#include "host/io/output_paths.hpp"
 #include "host/io/rfm_output.hpp"
-#include "models/metrics/cluster_metrics.hpp"
 #include "models/features/feature_pipeline.hpp"
+#include "models/metrics/cluster_metrics.hpp"
 #include "models/segments/cluster_names.hpp"
 #include "models/segments/k_selection.hpp"
 #include "models/segments/kmeans.hpp"
@@ -184,12 +184,11 @@ void run_select(GlobalOptions const& global, TrainingOptions const& options,
     if (!result.converged) rows.back() += " (not converged)";
   }
   if (selection.gap_references > 0) {
-    table.gap = gap_statistic(x, ks, table.inertia, selection.gap_references, ctx.seed(),
-                              [&](FeatureMatrix reference, int k) {
-                                return kmeans_fit(ctx, options.kmeans_params(ctx, k), reference,
-                                                  data.weights)
-                                    .inertia;
-                              });
+    table.gap = gap_statistic(
+        x, ks, table.inertia, selection.gap_references, ctx.seed(),
+        [&](FeatureMatrix reference, int k) {
+          return kmeans_fit(ctx, options.kmeans_params(ctx, k), reference, data.weights).inertia;
+        });
   }
   out += fmt::format("  {:>4} {:>14} {:>11} {:>15} {:>18} {:>10}{}\n", "k", "inertia", "silhouette",
                      "davies_bouldin", "calinski_harabasz", "iterations",
@@ -207,8 +206,7 @@ void run_select(GlobalOptions const& global, TrainingOptions const& options,
   }
   out += fmt::format("  {}\n", describe_silhouette(metrics, x.rows, metrics_params.seed));
   std::vector<KSelectionChoice> const choices = apply_selection_rules(table, selection.min_k);
-  out += format_selection_rules(choices, ks, selection.min_k, selection.gap_references,
-                                ctx.seed());
+  out += format_selection_rules(choices, ks, selection.min_k, selection.gap_references, ctx.seed());
   out += format_recommendation(choices, ks, rule);
   fmt::print("{}", out);
 }
@@ -271,10 +269,9 @@ void run_fit(GlobalOptions const& global, TrainingOptions const& options, std::s
 void run_assign(GlobalOptions const& global, InputOptions const& input,
                 std::string const& model_path, std::string const& out_path,
                 std::string const& names_path) {
-  check_output_paths({{input.input_path, "--input"},
-                      {model_path, "--model"},
-                      {names_path, "--cluster-names"}},
-                     {{out_path, "--out"}});
+  check_output_paths(
+      {{input.input_path, "--input"}, {model_path, "--model"}, {names_path, "--cluster-names"}},
+      {{out_path, "--out"}});
   ModelDocument const document = read_model_file(model_path, kSegmentModelKind);
   SegmentModel model = SegmentModel::from_document(document, model_path);
   model.set_names(apply_given_names(model.names(), given_names(names_path), names_path));
@@ -297,8 +294,8 @@ void run_assign(GlobalOptions const& global, InputOptions const& input,
                      document.training_metrics.value("device", std::string("?")),
                      document.engine_version, document.created_utc, describe_features(pipeline));
   out += fmt::format("  inertia {:.6g}\n", inertia);
-  out += format_profile(profile(ctx, customers, input, pipeline, labels, n_clusters),
-                        model.names());
+  out +=
+      format_profile(profile(ctx, customers, input, pipeline, labels, n_clusters), model.names());
   out += fmt::format("  wrote {}\n", out_path);
   fmt::print("{}", out);
 }

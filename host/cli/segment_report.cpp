@@ -51,8 +51,7 @@ std::string format_profile(SegmentProfile const& profile, std::vector<std::strin
 
 void write_assignments(Context const& ctx, std::string const& path,
                        std::span<std::string const> ids, FeatureMatrix x,
-                       std::vector<float> const& centroids,
-                       std::vector<std::int32_t> const& labels,
+                       std::vector<float> const& centroids, std::vector<std::int32_t> const& labels,
                        std::vector<std::string> const& names) {
   std::size_t const n = x.rows;
   std::vector<double> distance(n);
@@ -101,8 +100,10 @@ std::string rule_in_words(KSelectionRule rule, int gap_references, std::uint64_t
           gap_references, seed);
     case KSelectionRule::kElbow:
       return "inertia curve farthest below its chord (both axes scaled to [0, 1])";
-    case KSelectionRule::kDaviesBouldin: return "lowest Davies-Bouldin";
-    case KSelectionRule::kCalinskiHarabasz: return "highest Calinski-Harabasz";
+    case KSelectionRule::kDaviesBouldin:
+      return "lowest Davies-Bouldin";
+    case KSelectionRule::kCalinskiHarabasz:
+      return "highest Calinski-Harabasz";
   }
   return "";
 }

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "core/context.hpp"
-#include "models/metrics/cluster_metrics.hpp"
 #include "models/features/feature_pipeline.hpp"
+#include "models/metrics/cluster_metrics.hpp"
 #include "models/segments/k_selection.hpp"
 #include "models/segments/kmeans.hpp"
 #include "models/segments/segment_profile.hpp"
@@ -26,8 +26,7 @@ std::string format_profile(SegmentProfile const& profile, std::vector<std::strin
 /// order; `names` one per cluster id.
 void write_assignments(Context const& ctx, std::string const& path,
                        std::span<std::string const> ids, FeatureMatrix x,
-                       std::vector<float> const& centroids,
-                       std::vector<std::int32_t> const& labels,
+                       std::vector<float> const& centroids, std::vector<std::int32_t> const& labels,
                        std::vector<std::string> const& names);
 
 /// Each rule's k, side by side, with the rule in words (select), one line per rule.

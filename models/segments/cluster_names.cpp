@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <array>
-#include <limits>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <set>
 
@@ -24,8 +24,7 @@ bool rfm_words(std::string const& column, Words& words) {
       {"frequency", {"rare", "infrequent", "occasional", "frequent", "very frequent"}},
       {"transactions", {"rare", "infrequent", "occasional", "frequent", "very frequent"}},
       {"repeat_frequency", {"rare", "infrequent", "occasional", "frequent", "very frequent"}},
-      {"monetary_total",
-       {"very low spend", "low spend", "mid spend", "high spend", "top spend"}},
+      {"monetary_total", {"very low spend", "low spend", "mid spend", "high spend", "top spend"}},
       {"monetary_mean",
        {"very low order value", "low order value", "mid order value", "high order value",
         "top order value"}},
@@ -106,8 +105,8 @@ ClusterNaming name_clusters(FeaturePipeline const& pipeline, std::span<float con
       std::size_t end = begin + 1;
       while (end < n && values[order[end]] == values[order[begin]]) ++end;
       // Positions begin..end-1 tie: each gets the mean of their mid-ranks, (begin + end) / 2.
-      double const p = (static_cast<double>(begin) + static_cast<double>(end)) / 2.0 /
-                       static_cast<double>(n);
+      double const p =
+          (static_cast<double>(begin) + static_cast<double>(end)) / 2.0 / static_cast<double>(n);
       for (std::size_t r = begin; r < end; ++r) {
         rank_sum[static_cast<std::size_t>(labels[order[r]])] += p;
       }
@@ -117,8 +116,8 @@ ClusterNaming name_clusters(FeaturePipeline const& pipeline, std::span<float con
     for (std::size_t c = 0; c < k; ++c) {
       double const p = sizes[c] == 0 ? std::numeric_limits<double>::quiet_NaN()
                                      : rank_sum[c] / static_cast<double>(sizes[c]);
-      double const t = static_cast<double>(centroids[c * d + j]) * pipeline.scales()[j] +
-                       pipeline.means()[j];
+      double const t =
+          static_cast<double>(centroids[c * d + j]) * pipeline.scales()[j] + pipeline.means()[j];
       naming.percentiles[c][j] = p;
       naming.centroids_original[c][j] = transform.log1p ? std::expm1(t) : t;
       words[c].push_back(feature_level_word(pipeline.features()[j].column, level_of_percentile(p)));

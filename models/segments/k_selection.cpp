@@ -132,11 +132,16 @@ KSelectionRule parse_selection_rule(std::string_view text, std::string_view sett
 
 std::string_view selection_rule_name(KSelectionRule rule) noexcept {
   switch (rule) {
-    case KSelectionRule::kSilhouette: return "silhouette";
-    case KSelectionRule::kGap: return "gap";
-    case KSelectionRule::kElbow: return "elbow";
-    case KSelectionRule::kDaviesBouldin: return "davies-bouldin";
-    case KSelectionRule::kCalinskiHarabasz: return "calinski-harabasz";
+    case KSelectionRule::kSilhouette:
+      return "silhouette";
+    case KSelectionRule::kGap:
+      return "gap";
+    case KSelectionRule::kElbow:
+      return "elbow";
+    case KSelectionRule::kDaviesBouldin:
+      return "davies-bouldin";
+    case KSelectionRule::kCalinskiHarabasz:
+      return "calinski-harabasz";
   }
   return "?";
 }

@@ -1,8 +1,8 @@
-// A fitted k-means segmentation as one unit: the feature pipeline (models/features/feature_pipeline.hpp)
-// and the centroids in its prepared space, stored as one model file of kind "kmeans". Shared by
-// `cie segment` and the nightly run. Each cluster has a name (models/segments/cluster_names.hpp),
-// stored as fitted.cluster_names; a model file written before names existed reads as
-// "cluster 0", "cluster 1", ...
+// A fitted k-means segmentation as one unit: the feature pipeline
+// (models/features/feature_pipeline.hpp) and the centroids in its prepared space, stored as one
+// model file of kind "kmeans". Shared by `cie segment` and the nightly run. Each cluster has a name
+// (models/segments/cluster_names.hpp), stored as fitted.cluster_names; a model file written before
+// names existed reads as "cluster 0", "cluster 1", ...
 #pragma once
 
 #include <cstdint>

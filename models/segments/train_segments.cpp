@@ -32,11 +32,9 @@ TrainedSegments train_segments(Context const& ctx, FeaturePipeline pipeline,
       name_clusters(pipeline, result.centroids, params.kmeans.n_clusters, raw, result.labels);
   std::vector<std::int32_t> published_id(static_cast<std::size_t>(params.kmeans.n_clusters));
   std::iota(published_id.begin(), published_id.end(), 0);
-  SegmentModel model(std::move(pipeline), result.centroids, params.kmeans.n_clusters,
-                     naming.names);
+  SegmentModel model(std::move(pipeline), result.centroids, params.kmeans.n_clusters, naming.names);
   ModelDocument document = model.to_document();
-  document.fitted["cluster_naming"] =
-      naming.to_json(model.pipeline().column_names(), published_id);
+  document.fitted["cluster_naming"] = naming.to_json(model.pipeline().column_names(), published_id);
   document.params = segment_params_json(params);
   document.training_metrics = {{"inertia", result.inertia},
                                {"iterations", result.iterations},
@@ -49,7 +47,7 @@ TrainedSegments train_segments(Context const& ctx, FeaturePipeline pipeline,
                                {"calinski_harabasz", metrics.calinski_harabasz},
                                {"device", ctx.device_name()}};
   document.training_data = fingerprint_matrix(prepared, raw.rows);
-  return {std::move(model),  std::move(result),       metrics,
+  return {std::move(model),    std::move(result), metrics,
           std::move(prepared), std::move(naming), std::move(published_id),
           std::move(document)};
 }

@@ -38,9 +38,8 @@ class SegmentsStage final : public NightlyStage {
       // The ids and the names' distinctness are checked now, against placeholders.
       std::vector<std::string> placeholders;
       for (int c = 0; c < settings.k; ++c) placeholders.push_back(fmt::format("\x1f{}", c));
-      (void)naming(run.config, "[segments] names", [&] {
-        return apply_given_names(placeholders, given_names_, settings.names);
-      });
+      (void)naming(run.config, "[segments] names",
+                   [&] { return apply_given_names(placeholders, given_names_, settings.names); });
       return;
     }
     ModelDocument const document = naming(run.config, "[segments] model", [&] {
@@ -140,19 +139,19 @@ class SegmentsStage final : public NightlyStage {
       run.logger->warn("segments: cluster ids not matched to {}: {}", previous_path, why);
       return {{"previous_model", previous_path}, {"note", "not matched: " + why}};
     }
-    std::vector<std::string> names = carry_names(previous_names, match->new_id,
-                                                 match->previous_id, trained.naming.wordings);
+    std::vector<std::string> names =
+        carry_names(previous_names, match->new_id, match->previous_id, trained.naming.wordings);
     trained.renumber(match->new_id, names);
     nlohmann::json clusters = nlohmann::json::array();
     std::vector<std::int32_t> fresh;
     for (std::size_t c = 0; c < match->new_id.size(); ++c) {
-      clusters.push_back({{"id", match->new_id[c]},
-                          {"previous_id", match->previous_id[c] < 0
-                                              ? nlohmann::json(nullptr)
-                                              : nlohmann::json(match->previous_id[c])},
-                          {"centroid_distance", match->distance[c]},
-                          {"name", names[static_cast<std::size_t>(match->new_id[c])]},
-                          {"wording_tonight", trained.naming.wordings[c]}});
+      clusters.push_back(
+          {{"id", match->new_id[c]},
+           {"previous_id", match->previous_id[c] < 0 ? nlohmann::json(nullptr)
+                                                     : nlohmann::json(match->previous_id[c])},
+           {"centroid_distance", match->distance[c]},
+           {"name", names[static_cast<std::size_t>(match->new_id[c])]},
+           {"wording_tonight", trained.naming.wordings[c]}});
       if (match->previous_id[c] < 0) fresh.push_back(match->new_id[c]);
     }
     std::sort(fresh.begin(), fresh.end());

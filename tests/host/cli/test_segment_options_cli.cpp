@@ -3,9 +3,9 @@
 // --cluster-names) and select's rules side by side (gap, elbow, --min-k, --rule).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
-#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "tests/test_support.hpp"
@@ -70,9 +70,8 @@ TEST(SegmentOptionsCli, NoIdAndDelimiterReadTheSameCustomers) {
   EXPECT_THAT(select.out, HasSubstr("12 customers"));
 
   // Without --delimiter the semicolon file is one column named by the whole header line.
-  RunResult const wrong =
-      run_on_cpu(dir, "segment fit --input " + dir.file("plain.txt") + " --no-id --k 3 --model " +
-                          dir.file("d.json"));
+  RunResult const wrong = run_on_cpu(dir, "segment fit --input " + dir.file("plain.txt") +
+                                              " --no-id --k 3 --model " + dir.file("d.json"));
   EXPECT_EQ(wrong.exit_code, 2);
   EXPECT_THAT(wrong.err, HasSubstr("recency_days"));
   RunResult const bad_delimiter = run_on_cpu(
@@ -84,15 +83,15 @@ TEST(SegmentOptionsCli, NoIdAndDelimiterReadTheSameCustomers) {
 TEST(SegmentOptionsCli, StandardInputAndGzipReadTheSameCustomers) {
   cie::testing::TempDir dir;
   spit(dir.file("ids.csv"), rfm_table(',', true));
-  ASSERT_EQ(std::system(("gzip -c " + dir.file("ids.csv") + " > " + dir.file("ids.csv.gz")).c_str()),
-            0);
+  ASSERT_EQ(
+      std::system(("gzip -c " + dir.file("ids.csv") + " > " + dir.file("ids.csv.gz")).c_str()), 0);
   RunResult const fit =
       run_on_cpu(dir, "segment fit --input " + dir.file("ids.csv") + " --k 3 --model " +
                           dir.file("m.json") + " --out " + dir.file("fit.csv"));
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
-  RunResult const gz = run_on_cpu(dir, "segment assign --model " + dir.file("m.json") +
-                                           " --input " + dir.file("ids.csv.gz") + " --out " +
-                                           dir.file("gz.csv"));
+  RunResult const gz =
+      run_on_cpu(dir, "segment assign --model " + dir.file("m.json") + " --input " +
+                          dir.file("ids.csv.gz") + " --out " + dir.file("gz.csv"));
   ASSERT_EQ(gz.exit_code, 0) << gz.err;
   EXPECT_EQ(slurp(dir.file("gz.csv")), slurp(dir.file("fit.csv")));
   // Standard input, gzipped: run_cie reads /dev/null, so the command is run here.
@@ -127,46 +126,43 @@ TEST(SegmentOptionsCli, ClustersAreNamedFromTheirProfilesAndNamesCanBeGiven) {
   // Given names replace the profile names, in the model and in assign's outputs.
   spit(dir.file("names.csv"),
        "cluster,cluster_name\n" + std::to_string(vip) + ",\"VIP, keep close\"\n");
-  RunResult const renamed = run_on_cpu(
-      dir, "segment fit --input " + dir.file("rfm.csv") + " --k 3 --model " + dir.file("n.json") +
-               " --cluster-names " + dir.file("names.csv"));
+  RunResult const renamed =
+      run_on_cpu(dir, "segment fit --input " + dir.file("rfm.csv") + " --k 3 --model " +
+                          dir.file("n.json") + " --cluster-names " + dir.file("names.csv"));
   ASSERT_EQ(renamed.exit_code, 0) << renamed.err;
   EXPECT_THAT(renamed.out, HasSubstr("VIP, keep close"));
   EXPECT_THAT(renamed.out, Not(HasSubstr("very recent, very frequent, top spend")));
-  RunResult const assign = run_on_cpu(dir, "segment assign --model " + dir.file("n.json") +
-                                               " --input " + dir.file("rfm.csv") + " --out " +
-                                               dir.file("a.csv"));
+  RunResult const assign =
+      run_on_cpu(dir, "segment assign --model " + dir.file("n.json") + " --input " +
+                          dir.file("rfm.csv") + " --out " + dir.file("a.csv"));
   ASSERT_EQ(assign.exit_code, 0) << assign.err;
   EXPECT_THAT(assign.out, HasSubstr("VIP, keep close"));
-  EXPECT_THAT(slurp(dir.file("a.csv")), HasSubstr("\n1," + std::to_string(vip) + ",\"VIP, keep close\","));
+  EXPECT_THAT(slurp(dir.file("a.csv")),
+              HasSubstr("\n1," + std::to_string(vip) + ",\"VIP, keep close\","));
 
   // A cluster that does not exist, a repeated id, an empty name, a name taken twice.
   spit(dir.file("bad.csv"), "cluster,cluster_name\n7,Ghosts\n");
-  RunResult const missing = run_on_cpu(dir, "segment assign --model " + dir.file("m.json") +
-                                                " --input " + dir.file("rfm.csv") + " --out " +
-                                                dir.file("x.csv") + " --cluster-names " +
-                                                dir.file("bad.csv"));
+  RunResult const missing = run_on_cpu(
+      dir, "segment assign --model " + dir.file("m.json") + " --input " + dir.file("rfm.csv") +
+               " --out " + dir.file("x.csv") + " --cluster-names " + dir.file("bad.csv"));
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.err, HasSubstr("cluster 7 does not exist"));
   spit(dir.file("twice.csv"), "cluster,cluster_name\n0,A\n0,B\n");
-  RunResult const twice = run_on_cpu(dir, "segment assign --model " + dir.file("m.json") +
-                                              " --input " + dir.file("rfm.csv") + " --out " +
-                                              dir.file("x.csv") + " --cluster-names " +
-                                              dir.file("twice.csv"));
+  RunResult const twice = run_on_cpu(
+      dir, "segment assign --model " + dir.file("m.json") + " --input " + dir.file("rfm.csv") +
+               " --out " + dir.file("x.csv") + " --cluster-names " + dir.file("twice.csv"));
   EXPECT_EQ(twice.exit_code, 3);
   EXPECT_THAT(twice.err, HasSubstr("twice.csv:3"));
   spit(dir.file("empty.csv"), "cluster,cluster_name\n1,\n");
-  RunResult const empty = run_on_cpu(dir, "segment assign --model " + dir.file("m.json") +
-                                              " --input " + dir.file("rfm.csv") + " --out " +
-                                              dir.file("x.csv") + " --cluster-names " +
-                                              dir.file("empty.csv"));
+  RunResult const empty = run_on_cpu(
+      dir, "segment assign --model " + dir.file("m.json") + " --input " + dir.file("rfm.csv") +
+               " --out " + dir.file("x.csv") + " --cluster-names " + dir.file("empty.csv"));
   EXPECT_EQ(empty.exit_code, 3);
   EXPECT_THAT(empty.err, HasSubstr("empty.csv:2: column cluster_name: the name is empty"));
   spit(dir.file("same.csv"), "cluster,cluster_name\n0,A\n1,A\n");
-  RunResult const same = run_on_cpu(dir, "segment assign --model " + dir.file("m.json") +
-                                             " --input " + dir.file("rfm.csv") + " --out " +
-                                             dir.file("x.csv") + " --cluster-names " +
-                                             dir.file("same.csv"));
+  RunResult const same = run_on_cpu(
+      dir, "segment assign --model " + dir.file("m.json") + " --input " + dir.file("rfm.csv") +
+               " --out " + dir.file("x.csv") + " --cluster-names " + dir.file("same.csv"));
   EXPECT_EQ(same.exit_code, 2);
   EXPECT_THAT(same.err, HasSubstr("would both be named 'A'"));
 }
@@ -203,13 +199,14 @@ TEST(SegmentOptionsCli, SelectShowsEveryRuleAndHonoursMinK) {
   ASSERT_EQ(gap.exit_code, 0) << gap.err;
   EXPECT_THAT(gap.out, HasSubstr("5 uniform reference sets"));
   EXPECT_THAT(gap.out, HasSubstr(": the gap rule"));
-  RunResult const no_gap = run_on_cpu(dir, "segment select --input " + dir.file("rfm.csv") +
-                                               " --k 2..4 --gap-references 0");
+  RunResult const no_gap = run_on_cpu(
+      dir, "segment select --input " + dir.file("rfm.csv") + " --k 2..4 --gap-references 0");
   ASSERT_EQ(no_gap.exit_code, 0) << no_gap.err;
   EXPECT_THAT(no_gap.out, Not(HasSubstr("gap_s")));
   EXPECT_THAT(no_gap.out, HasSubstr("not computed (--gap-references 0)"));
 
-  for (std::string const bad : {"--rule aic", "--min-k 9", "--min-k 0", "--rule gap --gap-references 0"}) {
+  for (std::string const bad :
+       {"--rule aic", "--min-k 9", "--min-k 0", "--rule gap --gap-references 0"}) {
     RunResult const refused =
         run_on_cpu(dir, "segment select --input " + dir.file("rfm.csv") + " --k 2..6 " + bad);
     EXPECT_EQ(refused.exit_code, 2) << bad;

@@ -3,20 +3,20 @@
 // "FILE" replaces names, and a bad file stops the run before any work.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <map>
-#include <nlohmann/json.hpp>
 
 #include "tests/test_support.hpp"
 
 namespace cie {
 namespace {
 
-using ::testing::HasSubstr;
 using cie::testing::lines_of;
 using cie::testing::RunResult;
 using cie::testing::slurp;
 using cie::testing::spit;
+using ::testing::HasSubstr;
 
 RunResult cie_cpu(cie::testing::TempDir const& dir, std::string const& arguments) {
   return cie::testing::run_cie(dir, "--threads 2 --log-level warn " + arguments);
@@ -27,8 +27,9 @@ RunResult cie_cpu(cie::testing::TempDir const& dir, std::string const& arguments
 std::string night_config(cie::testing::TempDir const& dir, std::string const& as_of,
                          std::string const& segments_extra = "") {
   return "[run]\nas_of = \"" + as_of + "\"\nseed = 42\n\n[inputs]\ntransactions = \"" +
-         dir.file("data") + "/transactions.csv\"\n\n[segments]\nretrain = true\nk = 4\nn_init = 2\n" +
-         segments_extra + "\n[output]\ndirectory = \"" + dir.file("out") + "\"\n";
+         dir.file("data") +
+         "/transactions.csv\"\n\n[segments]\nretrain = true\nk = 4\nn_init = 2\n" + segments_extra +
+         "\n[output]\ndirectory = \"" + dir.file("out") + "\"\n";
 }
 
 /// cluster id -> cluster_name over the published table's rows (the name may be quoted).
@@ -45,8 +46,10 @@ std::map<std::string, std::string> names_in_table(std::string const& csv) {
     std::size_t const after_id = line.find(',', at);
     std::string const id = line.substr(at, after_id - at);
     std::string name = line.substr(after_id + 1);
-    if (name.front() == '"') name = name.substr(1, name.find('"', 1) - 1);
-    else name = name.substr(0, name.find(','));
+    if (name.front() == '"')
+      name = name.substr(1, name.find('"', 1) - 1);
+    else
+      name = name.substr(0, name.find(','));
     EXPECT_TRUE(!names.contains(id) || names[id] == name) << "line " << i;
     names[id] = name;
   }
@@ -61,7 +64,8 @@ TEST(NightlyClusterNames, NamesArePublishedAndKeptWithTheIdsOnTheNextNight) {
   spit(dir.file("night1.toml"), night_config(dir, "2025-11-01"));
   RunResult const first = cie_cpu(dir, "run " + dir.file("night1.toml"));
   ASSERT_EQ(first.exit_code, 0) << first.err;
-  nlohmann::json const model1 = nlohmann::json::parse(slurp(dir.file("out") + "/segments_model.json"));
+  nlohmann::json const model1 =
+      nlohmann::json::parse(slurp(dir.file("out") + "/segments_model.json"));
   std::vector<std::string> const names1 = model1["fitted"]["cluster_names"];
   ASSERT_EQ(names1.size(), 4u);
   nlohmann::json const report1 = nlohmann::json::parse(slurp(dir.file("out") + "/run_report.json"));
@@ -75,7 +79,8 @@ TEST(NightlyClusterNames, NamesArePublishedAndKeptWithTheIdsOnTheNextNight) {
   spit(dir.file("night2.toml"), night_config(dir, "2025-12-01"));
   RunResult const second = cie_cpu(dir, "run " + dir.file("night2.toml"));
   ASSERT_EQ(second.exit_code, 0) << second.err;
-  nlohmann::json const model2 = nlohmann::json::parse(slurp(dir.file("out") + "/segments_model.json"));
+  nlohmann::json const model2 =
+      nlohmann::json::parse(slurp(dir.file("out") + "/segments_model.json"));
   nlohmann::json const report2 = nlohmann::json::parse(slurp(dir.file("out") + "/run_report.json"));
   std::vector<std::string> const names2 = model2["fitted"]["cluster_names"];
   nlohmann::json const& clusters = report2["segments_model"]["cluster_ids"]["clusters"];
@@ -97,7 +102,8 @@ TEST(NightlyClusterNames, NamesArePublishedAndKeptWithTheIdsOnTheNextNight) {
        night_config(dir, "2025-12-01", "names = \"" + dir.file("names.csv") + "\"\n"));
   RunResult const third = cie_cpu(dir, "run " + dir.file("night3.toml"));
   ASSERT_EQ(third.exit_code, 0) << third.err;
-  nlohmann::json const model3 = nlohmann::json::parse(slurp(dir.file("out") + "/segments_model.json"));
+  nlohmann::json const model3 =
+      nlohmann::json::parse(slurp(dir.file("out") + "/segments_model.json"));
   EXPECT_EQ(model3["fitted"]["cluster_names"][2], "Key accounts, call first");
   EXPECT_EQ(names_in_table(slurp(dir.file("out") + "/customers.csv")).at("2"),
             "Key accounts, call first");

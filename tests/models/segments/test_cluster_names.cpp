@@ -38,9 +38,10 @@ struct Ranked {
 };
 
 FeaturePipeline fitted_pipeline(Ranked const& data, char const* transform) {
-  FeaturePipeline pipeline({{"recency_days", ColumnTransform::parse(transform, "recency_days")},
-                            {"frequency", ColumnTransform::parse(transform, "frequency")},
-                            {"monetary_total", ColumnTransform::parse(transform, "monetary_total")}});
+  FeaturePipeline pipeline(
+      {{"recency_days", ColumnTransform::parse(transform, "recency_days")},
+       {"frequency", ColumnTransform::parse(transform, "frequency")},
+       {"monetary_total", ColumnTransform::parse(transform, "monetary_total")}});
   pipeline.fit(Context::cpu(1), data.raw());
   return pipeline;
 }
@@ -113,8 +114,7 @@ TEST(ClusterNames, CarriedNamesFollowTheIdsAndNewClustersStayDistinct) {
             (std::vector<std::string>{"VIP", "occasional #2", "occasional", "new words"}));
   // A previous model without names: every cluster takes its wording.
   EXPECT_EQ(carry_names({}, new_id, previous_id, wordings),
-            (std::vector<std::string>{"recent, high spend", "occasional", "drifted",
-                                      "new words"}));
+            (std::vector<std::string>{"recent, high spend", "occasional", "drifted", "new words"}));
 }
 
 TEST(ClusterNames, GivenNamesReplaceAndMustStayDistinct) {

@@ -126,8 +126,7 @@ TEST_P(KnownClusters, GapAndElbowFindThem) {
   EXPECT_EQ(table.ks[gap.index], truth) << "gap " << ::testing::PrintToString(table.gap->gap);
   EXPECT_FALSE(gap.flagged);
   ASSERT_NE(elbow.index, kNoChoice);
-  EXPECT_EQ(table.ks[elbow.index], truth)
-      << "inertia " << ::testing::PrintToString(table.inertia);
+  EXPECT_EQ(table.ks[elbow.index], truth) << "inertia " << ::testing::PrintToString(table.inertia);
   // Structure makes the data's dispersion far below the references': Gap(truth) > Gap(1).
   EXPECT_GT(table.gap->gap[static_cast<std::size_t>(truth - 1)], table.gap->gap[0] + 1.0);
   // A minimum k above the truth moves every rule to at least that k.
