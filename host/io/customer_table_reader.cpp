@@ -11,11 +11,11 @@
 #include <unordered_set>
 #include <utility>
 
+#include "host/io/delimited_text.hpp"
+#include "host/io/input_text.hpp"
 #include "core/error.hpp"
 #include "core/privacy.hpp"
 #include "core/text_file.hpp"
-#include "host/io/delimited_text.hpp"
-#include "host/io/input_text.hpp"
 
 namespace cie {
 namespace {
