@@ -8,10 +8,12 @@
 //           customer_id,cluster,cluster_name,distance.
 // Features default to recency_days,frequency,monetary_total, each log1p'd (monetary_total as
 // floor:0+log1p, since net returns can make it negative) and z-scored.
-// The input is a customer table (core/customer_table.hpp) with unique ids. The features, the
-// weights and the revenue column must hold a number in every row: a value that is not a number,
-// NaN, Inf or a missing value is an input error (exit 3) naming file, line and column. The
-// segment-name column is read as text (a missing name is allowed); other columns are not read.
+// The input is a customer table (core/customer_table.hpp) with unique ids, or rows numbered
+// from 1 with --no-id, read as `cie propensity` reads one (--delimiter; "-" and gzip too). The
+// features, the weights and the revenue column must hold a number in every row: a value that is
+// not a number, NaN, Inf or a missing value is an input error (exit 3) naming file, line and
+// column. The segment-name column is read as text (a missing name is allowed); other columns are
+// not read.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -170,7 +172,8 @@ void run_select(GlobalOptions const& global, TrainingOptions const& options,
   KSelectionTable table;
   table.ks = ks;
   ClusterMetrics metrics;
-  std::vector<std::string> rows;
+  std::vector<std::string> rows;  // the columns up to iterations, per k
+  std::vector<bool> converged;
   for (int const k : ks) {
     KMeansResult const result = kmeans_fit(ctx, options.kmeans_params(ctx, k), x, data.weights);
     metrics = cluster_metrics(ctx, metrics_params, x, result.labels, k);
@@ -181,7 +184,7 @@ void run_select(GlobalOptions const& global, TrainingOptions const& options,
     rows.push_back(fmt::format("  {:>4} {:>14.6g} {:>11.4f} {:>15.4f} {:>18.6g} {:>10}", k,
                                result.inertia, metrics.silhouette, metrics.davies_bouldin,
                                metrics.calinski_harabasz, result.iterations));
-    if (!result.converged) rows.back() += " (not converged)";
+    converged.push_back(result.converged);
   }
   if (selection.gap_references > 0) {
     table.gap = gap_statistic(
@@ -194,15 +197,9 @@ void run_select(GlobalOptions const& global, TrainingOptions const& options,
                      "davies_bouldin", "calinski_harabasz", "iterations",
                      table.gap ? fmt::format(" {:>9} {:>9}", "gap", "gap_s") : std::string());
   for (std::size_t i = 0; i < ks.size(); ++i) {
-    // The gap columns go before a "(not converged)" note.
-    std::string row = rows[i];
-    std::string note;
-    if (std::size_t const at = row.find(" (not converged)"); at != std::string::npos) {
-      note = row.substr(at);
-      row.resize(at);
-    }
-    if (table.gap) row += fmt::format(" {:>9.4f} {:>9.4f}", table.gap->gap[i], table.gap->s[i]);
-    out += row + note + "\n";
+    out += rows[i];
+    if (table.gap) out += fmt::format(" {:>9.4f} {:>9.4f}", table.gap->gap[i], table.gap->s[i]);
+    out += converged[i] ? "\n" : " (not converged)\n";
   }
   out += fmt::format("  {}\n", describe_silhouette(metrics, x.rows, metrics_params.seed));
   std::vector<KSelectionChoice> const choices = apply_selection_rules(table, selection.min_k);

@@ -8,7 +8,8 @@
 //                       W_k the (weighted) inertia of the data's k-means fit and E* the mean of
 //                       log W_k over B reference data sets drawn uniformly over the bounding box
 //                       of the prepared features (the paper's reference (a)), each fitted with
-//                       the same k-means settings. s_k = sd_k * sqrt(1 + 1/B), sd_k the
+//                       the same k-means settings (and, with sample weights, reference row i
+//                       weighted as data row i). s_k = sd_k * sqrt(1 + 1/B), sd_k the
 //                       population standard deviation of the B reference log W_k. The rule: the
 //                       smallest k with Gap(k) >= Gap(k+1) - s_{k+1}; when no k of the range
 //                       passes, the k with the highest Gap (flagged).
