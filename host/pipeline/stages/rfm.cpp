@@ -73,6 +73,7 @@ class RfmStage final : public NightlyStage {
     run.finish(stage);
     run.report["as_of"] = format_date(run.rfm.as_of_day);
     run.report["transactions_after_as_of"] = run.rfm.transactions_after_as_of;
+    run.report["days_after_last_purchase"] = run.rfm.days_after_last_purchase;  // warned > 365
     run.report["return_rows"] = run.rfm.return_rows;
     run.report["return_only_customers"] = run.rfm.return_only_customers;
 
