@@ -39,9 +39,10 @@ std::string closest_name(std::string_view key, std::vector<std::string_view> con
 
 void fail_on_problems(std::vector<TomlProblem> problems, std::string const& source_name) {
   if (problems.empty()) return;
-  std::stable_sort(problems.begin(), problems.end(), [](TomlProblem const& a, TomlProblem const& b) {
-    return a.line != b.line ? a.line < b.line : a.column < b.column;
-  });
+  std::stable_sort(problems.begin(), problems.end(),
+                   [](TomlProblem const& a, TomlProblem const& b) {
+                     return a.line != b.line ? a.line < b.line : a.column < b.column;
+                   });
   if (problems.size() == 1) {
     fail(ExitCode::kUsage, "{}:{}: {}", source_name, problems[0].line, problems[0].message);
   }

@@ -50,7 +50,8 @@ SegmentsSettings read_settings(ConfigSection const& section, ConfigFile const& f
     segments.k = static_cast<int>(*k);
   }
   if (auto features = section.strings("features")) {
-    CIE_EXPECTS(!features->empty(), "{} must name at least one column", section.setting("features"));
+    CIE_EXPECTS(!features->empty(), "{} must name at least one column",
+                section.setting("features"));
     segments.features = *features;
   }
   if (auto transforms = section.strings("transforms")) {

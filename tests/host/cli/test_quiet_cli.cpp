@@ -75,7 +75,8 @@ TEST_F(QuietCli, NoCommandPrintsAnythingButEveryCommandStillWorks) {
     EXPECT_EQ(quiet.out, "") << command;
     EXPECT_EQ(quiet.err, "") << command;
     // The global option after the subcommand too.
-    RunResult const after = cie::testing::run_cie(work, "--threads 2 " + command + " --log-level quiet");
+    RunResult const after =
+        cie::testing::run_cie(work, "--threads 2 " + command + " --log-level quiet");
     EXPECT_EQ(after.exit_code, 0) << command << "\n" << after.err;
     EXPECT_EQ(after.out + after.err, "") << command;
   }
@@ -91,7 +92,8 @@ TEST_F(QuietCli, NoCommandPrintsAnythingButEveryCommandStillWorks) {
                          "\"\n[segments]\nretrain = true\nk = 3\n[[propensity]]\nname = \"r\"\n"
                          "model = \"" + w + "/prop.json\"\n[output]\ndirectory = \"" + w +
                          "/nightly\"\n");
-  RunResult const loud = cie::testing::run_cie(work, "--threads 2 run " + work.file("nightly.toml"));
+  RunResult const loud =
+      cie::testing::run_cie(work, "--threads 2 run " + work.file("nightly.toml"));
   ASSERT_EQ(loud.exit_code, 0) << loud.err;
   EXPECT_FALSE(loud.out.empty());
   EXPECT_FALSE(loud.err.empty());  // the stages' progress lines

@@ -42,7 +42,8 @@ class NightlyConfigTest : public ::testing::Test {
   }
 
   cie::testing::TempDir dir_;
-  std::string const minimal_ = "[inputs]\ntransactions = \"tx.csv\"\n[output]\ndirectory = \"out\"\n";
+  std::string const minimal_ =
+      "[inputs]\ntransactions = \"tx.csv\"\n[output]\ndirectory = \"out\"\n";
 };
 
 TEST_F(NightlyConfigTest, ReaderKeysAreNamedLikeTheCommandLineOptions) {
