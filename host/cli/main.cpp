@@ -2,12 +2,30 @@
 // (0 success, 1 internal, 2 usage or configuration, 3 input data, 4 device).
 #include <CLI/CLI.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <exception>
 
 #include "host/cli/commands.hpp"
 #include "core/error.hpp"
 #include "core/privacy.hpp"
+
+namespace {
+
+/// `--log-level quiet`: no output but errors. The logger drops every log line at that level;
+/// what commands print to stdout (summaries, tables, "wrote FILE") goes to /dev/null from here
+/// on, before any command runs. Errors still reach stderr (main's "cie: error: ...").
+void silence_stdout() {
+  std::fflush(stdout);
+  int const null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (null < 0) return;
+  (void)::dup2(null, STDOUT_FILENO);
+  ::close(null);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"cie: customer intelligence engine (RFM, segmentation, propensity)", "cie"};
@@ -23,6 +41,11 @@ int main(int argc, char** argv) {
   app.add_flag_callback("--show-values", [] { cie::set_show_values(true); },
                         "show field values in error messages (customer data: for debugging)")
       ->trigger_on_parse();
+  // Runs once the command line is parsed (global options after the subcommand included), before
+  // the subcommand's callback.
+  app.parse_complete_callback([&global] {
+    if (global.log_level == "quiet") silence_stdout();
+  });
   cie::cli::add_gen_command(app, global);
   cie::cli::add_rfm_command(app, global);
   cie::cli::add_segment_command(app, global);

@@ -12,41 +12,35 @@
 #include "kernels/device.hpp"
 
 namespace cie {
+
+/// The stages of a run, in order, each with the configuration section it owns. A new stage is
+/// one file in host/pipeline/stages/ and one line here.
+std::vector<NightlyStageKind> const& nightly_stage_kinds() {
+  static std::vector<NightlyStageKind> const kinds = {
+      read_transactions_stage(),  // [inputs] (the run's section)
+      rfm_stage(),                // [rfm]
+      customers_stage(),          // [inputs] attributes
+      segments_stage(),           // [segments]
+      propensity_stage(),         // [[propensity]]
+      clv_stage(),                // [clv]
+      uplift_stage(),             // [[uplift]]
+      write_stage(),              // [output] customers
+  };
+  return kinds;
+}
+
 namespace {
 
 namespace fs = std::filesystem;
-
-/// The stages of a run, in order. A new stage is one file in host/pipeline/stages/ and one line
-/// here.
-std::vector<std::unique_ptr<NightlyStage>> nightly_stages(NightlyConfig const& config) {
-  std::vector<std::unique_ptr<NightlyStage>> stages;
-  stages.push_back(read_transactions_stage());
-  stages.push_back(rfm_stage());
-  stages.push_back(customers_stage());
-  if (config.segments.enabled) stages.push_back(segments_stage());
-  for (NightlyPropensity const& entry : config.propensity) {
-    stages.push_back(propensity_stage(entry));
-  }
-  if (config.clv.enabled) stages.push_back(clv_stage());
-  for (NightlyUplift const& entry : config.uplift) stages.push_back(uplift_stage(entry));
-  stages.push_back(write_stage());
-  return stages;
-}
 
 /// Outputs replace no input and no other output, and no input lives in the output directory,
 /// which each publish replaces whole.
 void check_paths(NightlyConfig const& config) {
   std::string const where = config.source + ": ";
   std::vector<NamedPath> inputs = {{config.transactions, where + "[inputs] transactions"},
-                                   {config.attributes, where + "[inputs] attributes"},
-                                   {config.segment_table, where + "[rfm] segments"},
-                                   {config.segments.model, where + "[segments] model"}};
-  for (NightlyPropensity const& entry : config.propensity) {
-    inputs.push_back({entry.model, where + "[[propensity]] '" + entry.name + "' model"});
-  }
-  inputs.push_back({config.clv.model, where + "[clv] model"});
-  for (NightlyUplift const& entry : config.uplift) {
-    inputs.push_back({entry.model, where + "[[uplift]] '" + entry.name + "' model"});
+                                   {config.attributes, where + "[inputs] attributes"}};
+  for (NamedPath const& input : config.stage_inputs) {
+    inputs.push_back({input.path, where + input.setting});
   }
   fs::path directory = fs::absolute(config.output_directory).lexically_normal();
   if (!directory.has_filename()) directory = directory.parent_path();  // "out/" as "out"
@@ -57,8 +51,8 @@ void check_paths(NightlyConfig const& config) {
       {in_output(config.customers_file), where + "[output] customers"},
       {in_output(config.report_file), where + "[output] report"},
       {config.transactions_format.quarantine_path, where + "[inputs] bad_rows quarantine"}};
-  if (config.segments.retrain) {
-    outputs.push_back({in_output("segments_model.json"), where + "the retrained segments model"});
+  for (NamedPath const& output : config.stage_outputs) {
+    outputs.push_back({in_output(output.path), where + output.setting});
   }
   check_output_paths(inputs, outputs);
   for (NamedPath const& input : inputs) {
@@ -77,7 +71,7 @@ void check_paths(NightlyConfig const& config) {
 nlohmann::json run_nightly(NightlyConfig const& config, std::shared_ptr<Logger> logger) {
   check_paths(config);
   NightlyRun run(config, logger);
-  std::vector<std::unique_ptr<NightlyStage>> const stages = nightly_stages(config);
+  std::vector<std::shared_ptr<NightlyStage>> const& stages = config.stages;
   // Everything that can be checked without reading the data is checked first.
   for (auto const& stage : stages) stage->check(run);
 
@@ -90,9 +84,10 @@ nlohmann::json run_nightly(NightlyConfig const& config, std::shared_ptr<Logger> 
   auto const top_level = [](std::string const& file) {
     return fs::path(file).begin()->string();
   };
-  check_output_directory_owned(config.output_directory,
-                               {top_level(config.customers_file), top_level(config.report_file),
-                                "segments_model.json"});
+  std::vector<std::string> owned = {top_level(config.customers_file),
+                                    top_level(config.report_file)};
+  owned.insert(owned.end(), config.published_names.begin(), config.published_names.end());
+  check_output_directory_owned(config.output_directory, owned);
   OutputStaging staging(config.output_directory);
   run.staging = &staging;
   ContextOptions options;

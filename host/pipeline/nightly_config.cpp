@@ -1,112 +1,108 @@
+// The run's own sections ([run], [inputs], [output]), the unknown-key report over the whole file,
+// and the stages' configuration in stage-list order (host/pipeline/nightly_config.hpp).
 #include "host/pipeline/nightly_config.hpp"
 
 #include <toml++/toml.h>
 
-#include <cmath>
+#include <algorithm>
 #include <filesystem>
-#include <set>
+#include <map>
 
-#include "core/units.hpp"
 #include "core/date.hpp"
-#include "host/io/delimited_text.hpp"
 #include "core/date_format.hpp"
 #include "core/error.hpp"
 #include "core/text_file.hpp"
 #include "core/toml_support.hpp"
+#include "core/units.hpp"
+#include "host/io/delimited_text.hpp"
+#include "host/pipeline/config_section.hpp"
+#include "host/pipeline/nightly_run.hpp"
 
 namespace cie {
 namespace {
 
 namespace fs = std::filesystem;
 
-/// Reads the keys of one TOML table with messages naming file, line and key.
-class Section {
- public:
-  Section(toml::table const* table, std::string name, std::string const& source)
-      : table_(table), name_(std::move(name)), source_(source) {}
-
-  [[nodiscard]] bool present() const noexcept { return table_ != nullptr; }
-
-  void allow(std::set<std::string_view> const& keys) const {
-    if (table_ != nullptr) reject_unknown_keys(*table_, keys, source_, "[" + name_ + "]");
-  }
-
-  template <typename T>
-  std::optional<T> get(std::string_view key, std::string_view type_name) const {
-    if (table_ == nullptr) return std::nullopt;
-    toml::node const* node = table_->get(key);
-    if (node == nullptr) return std::nullopt;
-    std::optional<T> value = node->value_exact<T>();
-    CIE_EXPECTS(value.has_value(), "{}: [{}] {} must be {}", toml_where(source_, *node), name_,
-                key, type_name);
-    return value;
-  }
-  std::optional<std::string> text(std::string_view key) const {
-    return get<std::string>(key, "a string");
-  }
-  std::optional<std::int64_t> integer(std::string_view key) const {
-    return get<std::int64_t>(key, "an integer");
-  }
-  std::optional<bool> boolean(std::string_view key) const { return get<bool>(key, "true or false"); }
-  /// A float, or an integer read as one.
-  std::optional<double> number(std::string_view key) const {
-    toml::node const* node = table_ != nullptr ? table_->get(key) : nullptr;
-    if (node == nullptr) return std::nullopt;
-    std::optional<double> value = node->is_integer()
-                                      ? std::optional<double>(double(*node->value_exact<std::int64_t>()))
-                                      : node->value_exact<double>();
-    CIE_EXPECTS(value.has_value(), "{}: [{}] {} must be a number", toml_where(source_, *node),
-                name_, key);
-    return value;
-  }
-
-  std::optional<std::vector<std::string>> strings(std::string_view key) const {
-    if (table_ == nullptr || table_->get(key) == nullptr) return std::nullopt;
-    toml::node const& node = *table_->get(key);
-    toml::array const* array = node.as_array();
-    std::vector<std::string> out;
-    bool ok = array != nullptr;
-    if (ok) {
-      for (toml::node const& item : *array) {
-        std::optional<std::string> value = item.value_exact<std::string>();
-        ok = ok && value.has_value();
-        if (value) out.push_back(*value);
-      }
-    }
-    CIE_EXPECTS(ok, "{}: [{}] {} must be an array of strings", toml_where(source_, node), name_,
-                key);
-    return out;
-  }
-
-  /// "FILE:LINE: [section] key" for a value's messages.
-  [[nodiscard]] std::string setting(std::string_view key) const {
-    toml::node const* node = table_ != nullptr ? table_->get(key) : nullptr;
-    return node != nullptr ? fmt::format("{}: [{}] {}", toml_where(source_, *node), name_, key)
-                           : fmt::format("{}: [{}] {}", source_, name_, key);
-  }
-
-  /// A path value resolved against `base`; `must_exist` checks the file.
-  std::optional<std::string> path(std::string_view key, fs::path const& base,
-                                  bool must_exist) const {
-    std::optional<std::string> value = text(key);
-    if (!value) return std::nullopt;
-    CIE_EXPECTS(!value->empty(), "{} must not be empty", setting(key));
-    fs::path resolved = fs::path(*value).is_absolute() ? fs::path(*value) : base / *value;
-    std::error_code error;
-    CIE_EXPECTS(!must_exist || fs::is_regular_file(resolved, error),
-                "{}: file {} does not exist (or is not a regular file)", setting(key),
-                resolved.string());
-    return resolved.lexically_normal().string();
-  }
-
- private:
-  toml::table const* table_;
-  std::string name_;
-  std::string const& source_;
+/// A section's keys, for the unknown-key report.
+struct SectionKeys {
+  std::string name;
+  bool array = false;
+  std::vector<std::string_view> keys;
 };
 
-void read_run(Section const& run, NightlyConfig& config) {
-  run.allow({"as_of", "device", "threads", "seed", "memory_limit"});
+std::vector<SectionKeys> run_sections() {
+  return {{"run", false, {"as_of", "device", "threads", "seed", "memory_limit"}},
+          {"inputs", false, {"transactions", "delimiter", "no_header", "id_col", "date_col",
+                             "date_format", "amount_col", "quantity_col", "price_col",
+                             "order_col", "cancel_prefix", "bad_rows", "returns", "attributes",
+                             "attributes_delimiter", "attributes_id_col"}},
+          {"output", false, {"directory", "customers", "report"}}};
+}
+
+/// Keys renamed to follow the command-line options (the old name refused with the new one).
+std::map<std::string_view, std::string_view> const kRenamedKeys = {
+    {"id_column", "id_col"},           {"date_column", "date_col"},
+    {"amount_column", "amount_col"},   {"quantity_column", "quantity_col"},
+    {"price_column", "price_col"},     {"order_column", "order_col"},
+    {"attributes_id_column", "attributes_id_col"}};
+
+/// Every unknown key of the file (top-level or in a known section), in file order.
+void check_keys(toml::table const& document, std::vector<SectionKeys> const& sections,
+                std::string const& source) {
+  std::map<std::string, SectionKeys> known;
+  for (SectionKeys const& section : sections) {
+    SectionKeys& entry = known[section.name];
+    entry.name = section.name;
+    entry.array = section.array;
+    entry.keys.insert(entry.keys.end(), section.keys.begin(), section.keys.end());
+  }
+  std::vector<std::string_view> section_names;
+  for (auto const& [name, _] : known) section_names.push_back(name);
+
+  std::vector<TomlProblem> problems;
+  auto const check_table = [&](toml::table const& table, SectionKeys const& section) {
+    std::string const context =
+        section.array ? "[[" + section.name + "]]" : "[" + section.name + "]";
+    for (auto const& [key, value] : table) {
+      std::string_view const name = key.str();
+      if (std::find(section.keys.begin(), section.keys.end(), name) != section.keys.end()) continue;
+      TomlProblem problem = unknown_key_problem(key, section.keys, context);
+      if (auto renamed = kRenamedKeys.find(name);
+          renamed != kRenamedKeys.end() && section.name == "inputs") {
+        problem.message = fmt::format(
+            "unknown key '{}' in {}: it is now '{}' (keys are named like the command-line "
+            "options, '_' for '-')",
+            name, context, renamed->second);
+      } else if (problem.message.find("did you mean") == std::string::npos) {
+        for (auto const& [other, keys] : known) {
+          if (std::find(keys.keys.begin(), keys.keys.end(), name) != keys.keys.end()) {
+            problem.message += fmt::format("; it belongs in {}",
+                                           keys.array ? "[[" + other + "]]" : "[" + other + "]");
+            break;
+          }
+        }
+      }
+      problems.push_back(std::move(problem));
+    }
+  };
+  for (auto const& [key, value] : document) {
+    auto const section = known.find(std::string(key.str()));
+    if (section == known.end()) {
+      problems.push_back(unknown_key_problem(key, section_names, "the file"));
+      continue;
+    }
+    if (toml::table const* table = value.as_table()) {
+      check_table(*table, section->second);
+    } else if (toml::array const* array = value.as_array()) {
+      for (toml::node const& item : *array) {
+        if (item.is_table()) check_table(*item.as_table(), section->second);
+      }
+    }  // anything else: the section's reader reports its form
+  }
+  fail_on_problems(std::move(problems), source);
+}
+
+void read_run(ConfigSection const& run, NightlyConfig& config) {
   if (auto as_of = run.text("as_of")) {
     std::optional<std::int32_t> day = parse_date(*as_of);
     CIE_EXPECTS(day.has_value(), "{}: expected a date such as 2026-01-01, got '{}'",
@@ -131,13 +127,9 @@ void read_run(Section const& run, NightlyConfig& config) {
   }
 }
 
-void read_inputs(Section const& inputs, fs::path const& base, NightlyConfig& config) {
+void read_inputs(ConfigSection const& inputs, fs::path const& base, NightlyConfig& config) {
   CIE_EXPECTS(inputs.present(), "{}: the [inputs] section is missing (it names the transactions)",
               config.source);
-  inputs.allow({"transactions", "attributes", "delimiter", "id_column", "date_column", "date_format",
-                "amount_column", "quantity_column", "price_column", "order_column",
-                "cancel_prefix", "bad_rows", "returns", "attributes_delimiter",
-                "attributes_id_column"});
   std::optional<std::string> transactions = inputs.path("transactions", base, true);
   CIE_EXPECTS(transactions.has_value(), "{}: [inputs] transactions is required", config.source);
   config.transactions = *transactions;
@@ -146,24 +138,26 @@ void read_inputs(Section const& inputs, fs::path const& base, NightlyConfig& con
   if (auto text = inputs.text("delimiter")) {
     format.delimiter = parse_delimiter(*text, inputs.setting("delimiter"));
   }
-  format.id_column = inputs.text("id_column").value_or(format.id_column);
-  format.date_column = inputs.text("date_column").value_or(format.date_column);
-  format.amount_column = inputs.text("amount_column").value_or(format.amount_column);
+  format.has_header = !inputs.boolean("no_header").value_or(false);
+  format.id_column = inputs.text("id_col").value_or(format.id_column);
+  format.date_column = inputs.text("date_col").value_or(format.date_column);
+  format.amount_column = inputs.text("amount_col").value_or(format.amount_column);
   format.date_format = inputs.text("date_format").value_or("");
   if (!format.date_format.empty()) {
     (void)DateFormat::compile(format.date_format, inputs.setting("date_format"));
   }
-  format.quantity_column = inputs.text("quantity_column").value_or("");
-  format.price_column = inputs.text("price_column").value_or("");
+  format.quantity_column = inputs.text("quantity_col").value_or("");
+  format.price_column = inputs.text("price_col").value_or("");
   CIE_EXPECTS(format.quantity_column.empty() == format.price_column.empty(),
-              "{}: [inputs] quantity_column and price_column go together", config.source);
-  format.order_column = inputs.text("order_column").value_or("");
+              "{}: [inputs] quantity_col and price_col go together", config.source);
+  format.order_column = inputs.text("order_col").value_or("");
   format.cancel_prefix = inputs.text("cancel_prefix").value_or("");
   CIE_EXPECTS(format.cancel_prefix.empty() || !format.order_column.empty(),
-              "{}: [inputs] cancel_prefix needs order_column", config.source);
+              "{}: [inputs] cancel_prefix needs order_col", config.source);
   if (auto text = inputs.text("bad_rows")) {
     set_bad_rows(format, *text, inputs.setting("bad_rows"));
-    if (format.bad_rows == BadRowPolicy::kQuarantine && fs::path(format.quarantine_path).is_relative()) {
+    if (format.bad_rows == BadRowPolicy::kQuarantine &&
+        fs::path(format.quarantine_path).is_relative()) {
       format.quarantine_path = (base / format.quarantine_path).lexically_normal().string();
     }
   }
@@ -172,109 +166,12 @@ void read_inputs(Section const& inputs, fs::path const& base, NightlyConfig& con
     config.attributes_delimiter = parse_delimiter(*text, inputs.setting("attributes_delimiter"));
   }
   config.attributes_id_column =
-      inputs.text("attributes_id_column").value_or(config.attributes_id_column);
+      inputs.text("attributes_id_col").value_or(config.attributes_id_column);
 }
 
-void read_rfm(Section const& rfm, fs::path const& base, NightlyConfig& config) {
-  rfm.allow({"score_bins", "frequency", "monetary", "ties", "segments"});
-  if (auto bins = rfm.integer("score_bins")) config.rfm.score_bins = static_cast<int>(*bins);
-  bool const has_orders = !config.transactions_format.order_column.empty();
-  if (auto text = rfm.text("frequency")) {
-    config.rfm.frequency = parse_frequency_definition(*text, rfm.setting("frequency"));
-    CIE_EXPECTS(config.rfm.frequency != FrequencyDefinition::kOrders || has_orders,
-                "{}: frequency = \"orders\" needs [inputs] order_column", rfm.setting("frequency"));
-  } else if (has_orders) {
-    config.rfm.frequency = FrequencyDefinition::kOrders;
-  }
-  if (auto text = rfm.text("ties")) {
-    config.rfm.ties = parse_score_ties(*text, rfm.setting("ties"));
-  }
-  if (auto text = rfm.text("monetary")) {
-    config.rfm.monetary_basis = parse_monetary_basis(*text, rfm.setting("monetary"));
-  }
-  config.segment_table = rfm.path("segments", base, true).value_or("");
-  try {
-    config.rfm.validate();
-  } catch (Error const& error) {
-    fail(ExitCode::kUsage, "{}: [rfm] {}", config.source, error.what());
-  }
-}
-
-void read_segments(Section const& section, fs::path const& base, NightlyConfig& config) {
-  if (!section.present()) return;
-  section.allow(
-      {"model", "retrain", "k", "features", "transforms", "n_init", "max_iter", "refine", "names"});
-  NightlySegments& segments = config.segments;
-  segments.enabled = true;
-  segments.retrain = section.boolean("retrain").value_or(false);
-  std::optional<std::string> model = section.path("model", base, !segments.retrain);
-  CIE_EXPECTS(segments.retrain != model.has_value(),
-              "{}: [segments] needs either model = \"FILE\" (apply a saved k-means model) or "
-              "retrain = true (fit on tonight's RFM table), not both",
-              config.source);
-  segments.model = model.value_or("");
-  segments.names = section.path("names", base, true).value_or("");
-  if (auto k = section.integer("k")) {
-    CIE_EXPECTS(*k >= 1 && *k <= 1000, "{} must be in [1, 1000], got {}", section.setting("k"), *k);
-    segments.k = static_cast<int>(*k);
-  }
-  if (auto features = section.strings("features")) {
-    CIE_EXPECTS(!features->empty(), "{} must name at least one column", section.setting("features"));
-    segments.features = *features;
-  }
-  if (auto transforms = section.strings("transforms")) {
-    CIE_EXPECTS(transforms->size() == segments.features.size(),
-                "{} must have one entry per feature ({}), got {}", section.setting("transforms"),
-                segments.features.size(), transforms->size());
-    segments.transforms = *transforms;
-  }
-  if (auto n_init = section.integer("n_init")) segments.n_init = static_cast<int>(*n_init);
-  if (auto max_iter = section.integer("max_iter")) segments.max_iter = static_cast<int>(*max_iter);
-  if (auto refine = section.text("refine")) {
-    segments.refine = parse_kmeans_refine(*refine, section.setting("refine"));
-  }
-  bool const any_fit_setting = section.integer("k") || section.strings("features") ||
-                               section.strings("transforms") || section.integer("n_init") ||
-                               section.integer("max_iter") || section.text("refine");
-  CIE_EXPECTS(segments.retrain || !any_fit_setting,
-              "{}: [segments] k, features, transforms, n_init, max_iter and refine are for "
-              "retrain = true; a saved model has its own",
-              config.source);
-}
-
-/// [[propensity]] and [[uplift]]: arrays of {name, model} tables, names unique within the array.
-template <typename Entry>
-void read_named_models(toml::node const* node, fs::path const& base, std::string const& key,
-                       NightlyConfig const& config, std::vector<Entry>& entries) {
-  if (node == nullptr) return;
-  toml::array const* array = node->as_array();
-  CIE_EXPECTS(array != nullptr && array->is_array_of_tables(),
-              "{}: {} must be an array of tables ([[{}]])", toml_where(config.source, *node), key,
-              key);
-  std::set<std::string> names;
-  for (toml::node const& item : *array) {
-    Section const section(item.as_table(), "[" + key + "]", config.source);
-    section.allow({"name", "model"});
-    std::optional<std::string> name = section.text("name");
-    CIE_EXPECTS(name.has_value(), "{}: each [[{}]] needs a name", toml_where(config.source, item),
-                key);
-    bool valid = !name->empty();
-    for (char const c : *name) valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
-    CIE_EXPECTS(valid, "{}: name '{}' must be letters, digits and '_' (it names output columns)",
-                section.setting("name"), *name);
-    CIE_EXPECTS(names.insert(*name).second, "{}: two [[{}]] models are named '{}'",
-                section.setting("name"), key, *name);
-    std::optional<std::string> model = section.path("model", base, true);
-    CIE_EXPECTS(model.has_value(), "{}: [[{}]] '{}' needs model = \"FILE\"",
-                toml_where(config.source, item), key, *name);
-    entries.push_back({*name, *model});
-  }
-}
-
-void read_output(Section const& output, fs::path const& base, NightlyConfig& config) {
+void read_output(ConfigSection const& output, fs::path const& base, NightlyConfig& config) {
   CIE_EXPECTS(output.present(), "{}: the [output] section is missing (it names the directory)",
               config.source);
-  output.allow({"directory", "customers", "report"});
   std::optional<std::string> directory = output.path("directory", base, false);
   CIE_EXPECTS(directory.has_value(), "{}: [output] directory is required", config.source);
   config.output_directory = *directory;
@@ -292,31 +189,6 @@ void read_output(Section const& output, fs::path const& base, NightlyConfig& con
               "{}: [output] customers and report must be different files", config.source);
 }
 
-void read_clv(Section const& section, fs::path const& base, NightlyConfig& config) {
-  if (!section.present()) return;
-  section.allow({"model", "horizon", "clv_months", "discount_rate", "margin"});
-  NightlyClv& clv = config.clv;
-  clv.enabled = true;
-  clv.model = section.path("model", base, true).value_or("");
-  CIE_EXPECTS(!clv.model.empty(), "{}: [clv] needs model = \"FILE\" (from cie clv fit)",
-              config.source);
-  auto const real = [&](std::string_view key, double& out) {
-    if (auto value = section.number(key)) out = *value;
-  };
-  real("horizon", clv.horizon);
-  real("discount_rate", clv.discount_rate);
-  real("margin", clv.margin);
-  if (auto months = section.integer("clv_months")) clv.clv_months = static_cast<int>(*months);
-  CIE_EXPECTS(std::isfinite(clv.horizon) && clv.horizon > 0, "{} must be > 0",
-              section.setting("horizon"));
-  CIE_EXPECTS(clv.clv_months >= 1 && clv.clv_months <= 1200, "{} must be in 1..1200",
-              section.setting("clv_months"));
-  CIE_EXPECTS(std::isfinite(clv.discount_rate) && clv.discount_rate >= 0, "{} must be >= 0",
-              section.setting("discount_rate"));
-  CIE_EXPECTS(std::isfinite(clv.margin) && clv.margin >= 0, "{} must be >= 0",
-              section.setting("margin"));
-}
-
 }  // namespace
 
 NightlyConfig parse_nightly_config(std::string const& text, std::string const& source) {
@@ -328,24 +200,23 @@ NightlyConfig parse_nightly_config(std::string const& text, std::string const& s
   } catch (toml::parse_error const& error) {
     fail(ExitCode::kUsage, "{}:{}: {}", source, error.source().begin.line, error.description());
   }
-  reject_unknown_keys(document,
-                      {"run", "inputs", "rfm", "segments", "propensity", "clv", "uplift", "output"},
-                      source, "the file");
-  fs::path const base = fs::path(source).parent_path();
-  auto const section = [&](char const* name) {
-    toml::node const* node = document.get(name);
-    CIE_EXPECTS(node == nullptr || node->is_table(), "{}: {} must be a table ([{}])",
-                node ? toml_where(source, *node) : source, name, name);
-    return Section(node ? node->as_table() : nullptr, name, config.source);
-  };
-  read_run(section("run"), config);
-  read_inputs(section("inputs"), base, config);
-  read_rfm(section("rfm"), base, config);
-  read_segments(section("segments"), base, config);
-  read_named_models(document.get("propensity"), base, "propensity", config, config.propensity);
-  read_named_models(document.get("uplift"), base, "uplift", config, config.uplift);
-  read_clv(section("clv"), base, config);
-  read_output(section("output"), base, config);
+  std::vector<SectionKeys> sections = run_sections();
+  for (NightlyStageKind const& kind : nightly_stage_kinds()) {
+    if (!kind.section.empty()) sections.push_back({kind.section, kind.array, kind.keys});
+  }
+  check_keys(document, sections, source);
+
+  ConfigFile const file(document, config.source);
+  read_run(file.section("run"), config);
+  read_inputs(file.section("inputs"), file.base(), config);
+  read_output(file.section("output"), file.base(), config);
+  for (NightlyStageKind const& kind : nightly_stage_kinds()) {
+    for (std::shared_ptr<NightlyStage>& stage : kind.configure(file, config)) {
+      config.stages.push_back(std::move(stage));
+    }
+    config.published_names.insert(config.published_names.end(), kind.published.begin(),
+                                  kind.published.end());
+  }
   return config;
 }
 

@@ -1,83 +1,53 @@
 // The configuration of the nightly run (`cie run nightly.toml`), read and checked before any heavy
-// work. datasets/nightly.toml is the documented sample; its form:
+// work. datasets/nightly.toml is the documented sample. The run owns [run], [inputs] and
+// [output] (read here); every other section belongs to the stage that reads it (the stage list in
+// host/pipeline/nightly.cpp, one file per stage in host/pipeline/stages/, each documenting its
+// keys):
 //
 //   [run]         as_of = "2026-01-01" (optional; default the day after the last transaction)
 //                 device = "auto" | "cpu" | "cuda" | "cuda:N"     threads = 0     seed = 42
 //                 memory_limit = "4GiB"  (host memory budget; default 75% of physical memory)
 //   [inputs]      transactions = "FILE" (required)
-//                 attributes = "FILE" (optional customer attributes, joined on the id)
-//                 delimiter, id_column, date_column, date_format, amount_column, quantity_column,
-//                 price_column, order_column, cancel_prefix, bad_rows, returns: as the
-//                 `cie rfm` options of the same names (transactions); attributes_delimiter,
-//                 attributes_id_column for the attributes file
-//   [rfm]         score_bins = 5, frequency = "days" | "transactions" | "orders" (default orders
-//                 with an order_column, else days), monetary = "total" | "mean",
-//                 ties = "equal" | "first" (as `cie rfm --ties`),
-//                 segments = "FILE" (optional; default the standard table, or none: scores
-//                 without segment names for a bin count without one)
-//   [segments]    (optional) model = "FILE" to apply a saved k-means model, or retrain = true with
-//                 k, features, transforms, n_init, max_iter, refine ("hartigan" | "none"): fits
-//                 on tonight's RFM table and publishes the model beside the outputs as
-//                 segments_model.json; names = "FILE" (optional, either way): cluster names
-//                 that replace the profile names, as `cie segment fit --cluster-names`
-//   [[propensity]] (0 or more) name = "spring" (letters, digits, '_'), model = "FILE"
-//   [clv]         (optional) model = "FILE" (a `cie clv fit` model, not BG/BB), horizon = 52 (in
-//                 the model's time unit), clv_months = 12, discount_rate = 0.01 (a month),
-//                 margin = 1.0: adds p_alive, expected_purchases, expected_value, clv
-//   [[uplift]]     (0 or more) name, model: an uplift model (cie uplift train), as [[propensity]]
+//                 delimiter, no_header, id_col, date_col, date_format, amount_col, quantity_col,
+//                 price_col, order_col, cancel_prefix, bad_rows, returns: as the `cie rfm`
+//                 options of the same names (--id-col: id_col)
+//                 attributes = "FILE" (optional customer attributes, joined on the id) with
+//                 attributes_delimiter and attributes_id_col
+//   [rfm]         the rfm stage (stages/rfm.cpp): score_bins, frequency, monetary, ties, segments
+//   [segments]    the segments stage (stages/segments.cpp): model, or retrain with k, features,
+//                 transforms, n_init, max_iter, refine
+//   [[propensity]] (stages/propensity.cpp) and [[uplift]] (stages/uplift.cpp): name, model
+//   [clv]         the clv stage (stages/clv.cpp): model, horizon, clv_months, discount_rate, margin
 //   [output]      directory = "DIR" (required), customers = "customers.csv",
 //                 report = "run_report.json"
+//
+// Key names follow one rule: a key is the command-line option that sets the same thing, without
+// its leading "--" and with '_' for '-' (--id-col: id_col, --n-init: n_init, --as-of: as_of);
+// the attributes file's reader keys carry the prefix attributes_. A key under its old name
+// (id_column, date_column, amount_column, quantity_column, price_column, order_column,
+// attributes_id_column) is refused with the new name.
 //
 // Relative paths are relative to the directory of the TOML file. Every problem (TOML syntax, an
 // unknown key, a wrong type, a missing file, a bad value, two propensity models with one name,
 // a model file that is damaged or of another kind) is a usage error (exit 2) naming the file, the
-// line where known and the key.
+// line where known and the key. Unknown keys are all reported at once, in file order, each with a
+// did-you-mean when a known key of its section is close (core/toml_support.hpp: closest_name) or
+// the section it belongs in when it is another section's key.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "host/io/output_paths.hpp"
 #include "host/io/transactions_reader.hpp"
-#include "models/segments/kmeans.hpp"
-#include "models/rfm/rfm.hpp"
 
 namespace cie {
 
-struct NightlySegments {
-  bool enabled = false;
-  std::string model;  ///< a k-means model file to apply, or "" with retrain
-  bool retrain = false;
-  int k = 6;
-  std::vector<std::string> features = {"recency_days", "frequency", "monetary_total"};
-  std::vector<std::string> transforms;  ///< one per feature; "" = the RFM default
-  int n_init = 3;
-  int max_iter = 300;
-  KMeansRefine refine = KMeansRefine::kHartigan;
-  std::string names;  ///< a cluster names file (host/io/cluster_names_file.hpp), or ""
-};
-
-struct NightlyPropensity {
-  std::string name;
-  std::string model;
-};
-
-struct NightlyClv {
-  bool enabled = false;
-  std::string model;
-  double horizon = 52.0;
-  int clv_months = 12;
-  double discount_rate = 0.01;
-  double margin = 1.0;
-};
-
-/// An [[uplift]] model (cie uplift train): NAME_uplift and NAME_uplift_decile per customer.
-struct NightlyUplift {
-  std::string name;
-  std::string model;
-};
+class NightlyStage;
 
 struct NightlyConfig {
   std::string source;  ///< the TOML file
@@ -93,15 +63,6 @@ struct NightlyConfig {
   std::string attributes;  ///< "" for none
   char attributes_delimiter = ',';
   std::string attributes_id_column = "customer_id";
-  // [rfm]
-  RfmParams rfm;
-  std::string segment_table;  ///< "" for the standard table
-  // [segments], [[propensity]]
-  NightlySegments segments;
-  std::vector<NightlyPropensity> propensity;
-  // [clv]
-  NightlyClv clv;
-  std::vector<NightlyUplift> uplift;  ///< [[uplift]], same keys as [[propensity]]
   // [output]
   std::string output_directory;
   std::string customers_file = "customers.csv";
@@ -109,10 +70,22 @@ struct NightlyConfig {
   /// Wait for another run on the same output directory to finish (`cie run --wait`) instead of
   /// failing at once.
   bool wait_for_lock = false;
+
+  /// The run's stages in run order, each configured from its section (host/pipeline/nightly.cpp).
+  std::vector<std::shared_ptr<NightlyStage>> stages;
+  /// Files the stages read (tables, models), named by their settings: the run checks that no
+  /// output replaces one and that none lives in the output directory.
+  std::vector<NamedPath> stage_inputs;
+  /// Files the stages publish tonight in the output directory beside the customers file.
+  std::vector<NamedPath> stage_outputs;
+  /// Every file name a stage of the list may publish (tonight or on an earlier night): the output
+  /// directory may hold these besides the customers file and the report.
+  std::vector<std::string> published_names;
 };
 
-/// Parses `text` (the TOML file `source`), resolving relative paths against its directory, and
-/// checks that every input file exists. Does not open model files (load_nightly_models does).
+/// Parses `text` (the TOML file `source`), resolving relative paths against its directory, checks
+/// that every input file exists and configures the stages. Does not open model files (the stages'
+/// checks do).
 NightlyConfig parse_nightly_config(std::string const& text, std::string const& source);
 
 /// Reads and parses `path`.

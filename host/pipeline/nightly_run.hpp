@@ -1,9 +1,10 @@
 // The nightly run as a list of stages (host/pipeline/nightly.cpp lists them; host/pipeline/stages/
-// holds one file per stage). Each stage owns its checks, its work, its output columns and its
-// part of the run report; the run first checks every stage, before any data is read, then runs
-// them in order, then publishes the table and the report.
+// holds one file per stage). Each stage owns its configuration section, its checks, its work, its
+// output columns and its part of the run report; the run first checks every stage, before any
+// data is read, then runs them in order, then publishes the table and the report.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -15,6 +16,7 @@
 #include "core/customer_table.hpp"
 #include "core/transactions.hpp"
 #include "host/io/csv_table.hpp"
+#include "host/pipeline/config_section.hpp"
 #include "host/pipeline/nightly_config.hpp"
 #include "host/pipeline/progress.hpp"
 #include "host/pipeline/publish.hpp"
@@ -38,6 +40,7 @@ struct NightlyRun {
   std::vector<StageTiming> timings;
 
   // Set by the checks.
+  RfmParams rfm_params;  ///< the RFM definition ([rfm]; the as-of day once the rfm stage has run)
   SegmentTable segment_table;
   /// The RFM columns and the attributes file's columns (its id excluded).
   std::set<std::string> available_columns;
@@ -76,26 +79,77 @@ class NightlyStage {
   virtual void run(NightlyRun& run) = 0;
 };
 
+/// One entry of the stage list (host/pipeline/nightly.cpp): the configuration section a stage
+/// owns and how its stages are made from it. Adding a stage is one file in host/pipeline/stages/
+/// (its kind, its section's keys, its stage class) and one line in the list.
+struct NightlyStageKind {
+  std::string section;  ///< the section it owns ("rfm" for [rfm]); "" for none
+  bool array = false;   ///< [[section]]: one stage per table
+  std::vector<std::string_view> keys;  ///< the section's keys (the unknown-key report)
+  /// Files the stage may publish in the output directory besides the customers file and report.
+  std::vector<std::string> published;
+  /// Reads and checks the section from `file` (its values only: model files are opened by the
+  /// stages' checks), records in `config` the files its stages read and publish, and returns its
+  /// stages in run order: none when an optional section is absent.
+  std::function<std::vector<std::shared_ptr<NightlyStage>>(ConfigFile const& file,
+                                                           NightlyConfig& config)>
+      configure;
+};
+
+/// The stage list, in run order (host/pipeline/nightly.cpp).
+std::vector<NightlyStageKind> const& nightly_stage_kinds();
+
 /// Transactions file -> run.transactions; report "inputs.transactions".
-std::unique_ptr<NightlyStage> read_transactions_stage();
-/// The segment table (checked), RFM -> run.rfm; the RFM output columns; "as_of",
+NightlyStageKind read_transactions_stage();
+/// [rfm]: the segment table (checked), RFM -> run.rfm; the RFM output columns; "as_of",
 /// "transactions_after_as_of".
-std::unique_ptr<NightlyStage> rfm_stage();
+NightlyStageKind rfm_stage();
 /// The customers: RFM joined with the attributes file when one is configured; "inputs.attributes",
 /// "join", "customers", "rfm_segments".
-std::unique_ptr<NightlyStage> customers_stage();
-/// k-means clusters from a saved or a retrained model (published); the "cluster" column;
-/// "segments_model", "clusters".
-std::unique_ptr<NightlyStage> segments_stage();
-/// One propensity model's scores; NAME_probability and NAME_decile; an entry of "models".
-std::unique_ptr<NightlyStage> propensity_stage(NightlyPropensity const& entry);
-/// P(alive), expected purchases, expected value and CLV from a `cie clv fit` model; "clv" with
-/// totals and means per RFM segment and per cluster.
-std::unique_ptr<NightlyStage> clv_stage();
-/// One uplift model's predicted uplift; NAME_uplift and NAME_uplift_decile; an entry of "models".
-std::unique_ptr<NightlyStage> uplift_stage(NightlyUplift const& entry);
+NightlyStageKind customers_stage();
+/// [segments]: k-means clusters from a saved or a retrained model (published); the "cluster"
+/// column; "segments_model", "clusters".
+NightlyStageKind segments_stage();
+/// [[propensity]]: one stage per model: its scores; NAME_probability and NAME_decile; an entry of
+/// "models".
+NightlyStageKind propensity_stage();
+/// [clv]: P(alive), expected purchases, expected value and CLV from a `cie clv fit` model; "clv"
+/// with totals and means per RFM segment and per cluster.
+NightlyStageKind clv_stage();
+/// [[uplift]]: one stage per model: its predicted uplift; NAME_uplift and NAME_uplift_decile; an
+/// entry of "models".
+NightlyStageKind uplift_stage();
 /// Writes the published customers file from run.output.
-std::unique_ptr<NightlyStage> write_stage();
+NightlyStageKind write_stage();
+
+/// A kind for a stage without a section, configured whatever the file says.
+template <typename Stage>
+NightlyStageKind stage_without_section() {
+  NightlyStageKind kind;
+  kind.configure = [](ConfigFile const&, NightlyConfig&) {
+    return std::vector<std::shared_ptr<NightlyStage>>{std::make_shared<Stage>()};
+  };
+  return kind;
+}
+
+/// A kind for [[key]] tables of name and model (read_named_models): one Stage(NamedModel) per
+/// table, in file order.
+template <typename Stage>
+NightlyStageKind stage_per_named_model(std::string const& key) {
+  NightlyStageKind kind;
+  kind.section = key;
+  kind.array = true;
+  kind.keys = {"name", "model"};
+  kind.configure = [key](ConfigFile const& file, NightlyConfig& config) {
+    std::vector<std::shared_ptr<NightlyStage>> stages;
+    for (NamedModel& entry : read_named_models(file, key)) {
+      config.stage_inputs.push_back({entry.model, "[[" + key + "]] '" + entry.name + "' model"});
+      stages.push_back(std::make_shared<Stage>(std::move(entry)));
+    }
+    return stages;
+  };
+  return kind;
+}
 
 /// Runs `load`, prefixing the message of a failure with where the configuration names the file.
 template <typename Load>

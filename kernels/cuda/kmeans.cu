@@ -3,15 +3,10 @@
 // A workspace holds the rows it is bound to on the device (x packed column-major, weights,
 // closest column): all rows of a fit, or one chunk when kernels/kmeans_chunked.hpp streams them.
 //
-// Lloyd pass, small k·d: one fused kernel. Each block owns kRowsPerBlock consecutive rows, keeps
-// the centroids in shared memory, reads x once (coalesced: a warp's lanes take consecutive
-// rows), finds the nearest centroid with the shared rule, and reduces per-cluster sums, weights
-// and inertia with fixed-order warp shuffles into per-warp shared accumulators; the warps are
-// folded in warp order and the block writes its partial. The partials are then reduced per entry
-// into one partial per batch of kKMeansBatchRows rows (its blocks summed in block order), and the
-// batch partials are folded onto the running statistics in batch order (one thread per entry).
-// No atomics: the result does not depend on scheduling, and a pass over a chunk of whole batches
-// continues the fold of the chunk before it (kernels/kmeans_chunked.hpp).
+// Lloyd pass, small k·d: one fused kernel writes one partial per block of rows; the partials are
+// reduced per entry into one partial per batch of kKMeansBatchRows rows (its blocks summed in
+// block order), and the batch partials are folded onto the running statistics in batch order
+// (kernels/cuda/kmeans_lloyd.cu).
 //
 // Lloyd pass, large k·d (the accumulators no longer fit in shared memory): the cuBLAS path of
 // kernels/cuda/kmeans_gemm.cu, which writes batch partials in the same layout (with other bits:
@@ -31,6 +26,7 @@
 #include "kernels/cuda/cuda_check.cuh"
 #include "kernels/cuda/kmeans_gemm.cuh"
 #include "kernels/cuda/kmeans_hartigan.cuh"
+#include "kernels/cuda/kmeans_lloyd.cuh"
 #include "kernels/cuda/thrust_support.cuh"
 #include "kernels/kmeans.hpp"
 #include "kernels/kmeans_rules.hpp"
@@ -45,87 +41,6 @@ using cuda_detail::copy_to_host;
 using cuda_detail::run_on_device;
 
 constexpr int kThreads = 256;
-constexpr int kWarps = kThreads / 32;
-constexpr int kRowsPerThread = 8;
-constexpr std::int64_t kRowsPerBlock = std::int64_t{kThreads} * kRowsPerThread;
-constexpr std::size_t kSharedBytes = 48 * 1024;
-constexpr std::int64_t kBlocksPerBatch = kKMeansBatchRows / kRowsPerBlock;
-static_assert(kKMeansBatchRows % kRowsPerBlock == 0);
-
-/// Lane 0 receives the sum of v over the warp; the shuffle tree is fixed, so is the result.
-__device__ double warp_sum(double v) {
-  for (int offset = 16; offset > 0; offset /= 2) v += __shfl_down_sync(0xffffffffu, v, offset);
-  return v;
-}
-
-/// Entry layout of one partial: cluster c's feature sums at c*(cols+1) .. +cols-1, its weight
-/// at c*(cols+1)+cols, the inertia last.
-__global__ void fused_lloyd_kernel(float const* x, std::int64_t rows, int cols,
-                                   float const* weight, float const* centroids, int k,
-                                   std::int32_t* labels, double* block_partials) {
-  CIE_DYNAMIC_SHARED(double, shared);
-  int const stride = k * (cols + 1) + 1;
-  double* warp_acc = shared + (threadIdx.x / 32) * stride;
-  float* shared_centroids = reinterpret_cast<float*>(shared + kWarps * stride);
-  for (int i = threadIdx.x; i < kWarps * stride; i += blockDim.x) shared[i] = 0.0;
-  for (int i = threadIdx.x; i < k * cols; i += blockDim.x) shared_centroids[i] = centroids[i];
-  __syncthreads();
-
-  int const lane = threadIdx.x % 32;
-  double inertia = 0.0;
-  std::int64_t const first = blockIdx.x * kRowsPerBlock;
-  for (int step = 0; step < kRowsPerThread; ++step) {
-    std::int64_t const row = first + step * kThreads + threadIdx.x;
-    int cluster = -1;
-    double w = 0.0;
-    if (row < rows) {
-      Nearest const nearest = nearest_centroid(x, rows, row, shared_centroids, k, cols);
-      cluster = nearest.cluster;
-      w = weight != nullptr ? weight[row] : 1.0f;
-      inertia += w * nearest.distance;
-      if (labels != nullptr) labels[row] = cluster;
-    }
-    for (int c = 0; c < k; ++c) {
-      if (__ballot_sync(0xffffffffu, cluster == c) == 0) continue;
-      bool const mine = cluster == c;
-      double* cluster_acc = warp_acc + c * (cols + 1);
-      for (int j = 0; j < cols; ++j) {
-        double const total = warp_sum(mine ? w * x[j * rows + row] : 0.0);
-        if (lane == 0) cluster_acc[j] += total;
-      }
-      double const total_weight = warp_sum(mine ? w : 0.0);
-      if (lane == 0) cluster_acc[cols] += total_weight;
-    }
-  }
-  double const total_inertia = warp_sum(inertia);
-  if (lane == 0) warp_acc[stride - 1] += total_inertia;
-  __syncthreads();
-  for (int e = threadIdx.x; e < stride; e += blockDim.x) {
-    double sum = 0.0;
-    for (int w = 0; w < kWarps; ++w) sum += shared[w * stride + e];
-    block_partials[blockIdx.x * static_cast<std::int64_t>(stride) + e] = sum;
-  }
-}
-
-/// batch_partials[(b - first_batch) * stride + e] = sum over the blocks of batch b, in block
-/// order, of block_partials[block * stride + e], for batches first_batch .. first_batch +
-/// batch_count - 1; one thread per (batch, entry).
-__global__ void batch_partials_kernel(double const* block_partials, std::int64_t blocks,
-                                      int stride, std::int64_t first_batch,
-                                      std::int64_t batch_count, double* batch_partials) {
-  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
-       i < batch_count * stride; i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
-    std::int64_t const batch = first_batch + i / stride;
-    std::int64_t const e = i % stride;
-    std::int64_t const first = batch * kBlocksPerBatch;
-    std::int64_t const last = first + kBlocksPerBatch < blocks ? first + kBlocksPerBatch : blocks;
-    double sum = 0.0;
-    for (std::int64_t block = first; block < last; ++block) {
-      sum += block_partials[block * stride + e];
-    }
-    batch_partials[i] = sum;
-  }
-}
 
 __global__ void nearest_kernel(float const* x, std::int64_t rows, int cols,
                                float const* centroids, int k, float* distances) {
@@ -171,18 +86,6 @@ __global__ void batch_sums_kernel(double const* values, std::int64_t rows, std::
   double sum = 0.0;
   for (std::int64_t i = begin; i < end; ++i) sum += values[i];
   out[batch] = sum;
-}
-
-/// running[e] += batch_partials[b * stride + e] for b = 0, 1, ... in batch order; one thread per
-/// entry, as the CPU twin folds its batches.
-__global__ void fold_batches_kernel(double const* batch_partials, std::int64_t batches, int stride,
-                                    double* running) {
-  for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < stride; e += gridDim.x * blockDim.x) {
-    double sum = running[e];
-#pragma unroll 8
-    for (std::int64_t b = 0; b < batches; ++b) sum += batch_partials[b * stride + e];
-    running[e] = sum;
-  }
 }
 
 class CudaKMeansWorkspace final : public KMeansWorkspace {
@@ -239,12 +142,15 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
     run_on_device("k-means Lloyd pass", [&] {
       set_points(centroids);
       int const stride = k * (cols_ + 1) + 1;
-      std::size_t const shared_bytes =
-          sizeof(double) * kWarps * stride + sizeof(float) * centroids.size();
-      bool const fused = shared_bytes <= kSharedBytes;
+      bool const fused = fused_lloyd_fits(k, cols_);
+      std::int64_t const blocks = fused_lloyd_blocks(rows_);
       if (!labels.empty() || !fused) labels_.resize(static_cast<std::size_t>(rows_));
       if (fused) {
-        fused_block_partials(k, stride, shared_bytes, !labels.empty());
+        // At most 3 bytes per row: the kernel runs only while its accumulators fit in shared
+        // memory.
+        block_partials_.resize(static_cast<std::size_t>(blocks) * stride);
+        fused_lloyd_block_partials(stream_, raw(x_), rows_, cols_, raw(weight_), raw(points_), k,
+                                   labels.empty() ? nullptr : raw(labels_), raw(block_partials_));
       } else {
         if (gemm_ == nullptr) {
           gemm_ = std::make_unique<GemmLloydPass>(stream_, cols_);
@@ -263,17 +169,12 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
       for (std::int64_t first = 0; first < batch_count; first += wave) {
         std::int64_t const count = std::min(wave, batch_count - first);
         if (fused) {
-          std::int64_t const blocks = (rows_ + kRowsPerBlock - 1) / kRowsPerBlock;
-          CIE_LAUNCH(batch_partials_kernel, grid_for(count * stride, kThreads), kThreads, 0,
-                     stream_)
-          (raw(block_partials_), blocks, stride, first, count, raw(batch_partials_));
-          CIE_CUDA_CHECK_LAUNCH();
+          sum_block_partials(stream_, raw(block_partials_), blocks, stride, first, count,
+                             raw(batch_partials_));
         } else {
           gemm_->run_batches(first, count, raw(labels_), raw(batch_partials_));
         }
-        CIE_LAUNCH(fold_batches_kernel, grid_for(stride, kThreads), kThreads, 0, stream_)
-        (raw(batch_partials_), count, stride, raw(running_));
-        CIE_CUDA_CHECK_LAUNCH();
+        fold_batch_partials(stream_, raw(batch_partials_), count, stride, raw(running_));
       }
       download_running(stats, k, stride);
       if (!labels.empty()) copy_to_host(stream_, raw(labels_), labels.size(), labels.data());
@@ -368,17 +269,6 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
   void set_points(std::span<float const> points) {
     points_.resize(points.size());
     copy_to_device(stream_, points.data(), points.size(), raw(points_));
-  }
-
-  /// The fused kernel's partials, one per block of kRowsPerBlock rows (at most 3 bytes per row:
-  /// the kernel runs only while its accumulators fit in shared memory).
-  void fused_block_partials(int k, int stride, std::size_t shared_bytes, bool want_labels) {
-    std::int64_t const blocks = (rows_ + kRowsPerBlock - 1) / kRowsPerBlock;
-    block_partials_.resize(static_cast<std::size_t>(blocks) * stride);
-    CIE_LAUNCH(fused_lloyd_kernel, static_cast<unsigned>(blocks), kThreads, shared_bytes, stream_)
-    (raw(x_), rows_, cols_, raw(weight_), raw(points_), k, want_labels ? raw(labels_) : nullptr,
-     raw(block_partials_));
-    CIE_CUDA_CHECK_LAUNCH();
   }
 
   /// Entry layout of the running statistics on the device, as of the batch partials: cluster

@@ -122,6 +122,15 @@ RfmTable compute_rfm(Context const& ctx, RfmParams const& params, Transactions c
   CIE_EXPECTS_DATA(bad_monetary < 0,
                    "the monetary value of a customer overflows to infinity: amounts are too large");
 
+  table.days_after_last_purchase =
+      *std::min_element(table.recency_days.begin(), table.recency_days.end());
+  if (table.days_after_last_purchase > kAsOfFarPastDays) {
+    ctx.logger().warn(
+        "the as-of date {} is {} days after the last purchase in the data (more than {}): "
+        "every customer looks lapsed; is the as-of date meant for these data?",
+        format_date(table.as_of_day), table.days_after_last_purchase, kAsOfFarPastDays);
+  }
+
   using kernels::ScoreDirection;
   table.r_score = kernels::quantile_scores(ctx, recency_key, params.score_bins,
                                            ScoreDirection::kLowIsBest, params.ties);

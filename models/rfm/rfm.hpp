@@ -90,6 +90,8 @@ struct RfmTable {
   std::size_t transactions_after_as_of = 0;  ///< rows on or after the as-of day, not used
   std::size_t return_rows = 0;               ///< return rows used (netted into monetary values)
   std::size_t return_only_customers = 0;     ///< customers with only returns: not in the table
+  /// Days from the latest purchase in the table to the as-of day (the smallest recency_days).
+  std::int32_t days_after_last_purchase = 0;
   std::vector<std::int32_t> customer;  ///< index into Transactions::customer_ids
   std::vector<std::int32_t> recency_days;
   std::vector<std::int32_t> frequency;
@@ -115,6 +117,10 @@ struct RfmTable {
     return r_score[row] * 100 + f_score[row] * 10 + m_score[row];
   }
 };
+
+/// An as-of day more than this many days after the latest purchase is far past the data:
+/// compute_rfm warns (recency then measures mostly the gap, and every customer looks lapsed).
+inline constexpr std::int32_t kAsOfFarPastDays = 365;
 
 /// Computes RFM for every customer on ctx's device. The segment table must have
 /// params.score_bins bins. A monetary value that is not finite is an input-data error; so is

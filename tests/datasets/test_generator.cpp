@@ -379,7 +379,7 @@ TEST(GeneratorParams, InvalidParamsWriteNothing) {
 /// Runs the `cie` binary through the shell with stdout and stderr into `log`; its exit code.
 int run_cie(std::string const& arguments, std::string const& log) {
   std::string const command =
-      std::string(CIE_BINARY) + " --log-level quiet " + arguments + " >" + log + " 2>&1";
+      std::string(CIE_BINARY) + " --log-level error " + arguments + " >" + log + " 2>&1";
   int const status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

@@ -3,6 +3,10 @@
 // computes them from the same RFM summary; the report gains CLV totals and means per RFM segment
 // and per k-means cluster. The RFM table's recency and T are in days; they are converted to the
 // model's time unit.
+//
+//   [clv]  (optional) model = "FILE" (a `cie clv fit` model, not BG/BB), horizon = 52 (in the
+//          model's time unit), clv_months = 12, discount_rate = 0.01 (a month), margin = 1.0: as
+//          the `cie clv predict` options of the same names
 #include <fmt/format.h>
 
 #include <cmath>
@@ -37,10 +41,53 @@ void append_number(fmt::memory_buffer& out, double value) {
   if (std::isfinite(value)) fmt::format_to(std::back_inserter(out), "{}", value);
 }
 
+/// [clv].
+struct ClvSettings {
+  std::string model;
+  double horizon = 52.0;
+  int clv_months = 12;
+  double discount_rate = 0.01;
+  double margin = 1.0;
+};
+
+ClvSettings read_settings(ConfigSection const& section, ConfigFile const& file) {
+  ClvSettings clv;
+  clv.model = section.path("model", file.base(), true).value_or("");
+  CIE_EXPECTS(!clv.model.empty(), "{}: [clv] needs model = \"FILE\" (from cie clv fit)",
+              file.source());
+  auto const real = [&](std::string_view key, double& out) {
+    if (auto value = section.number(key)) out = *value;
+  };
+  real("horizon", clv.horizon);
+  real("discount_rate", clv.discount_rate);
+  real("margin", clv.margin);
+  if (auto months = section.integer("clv_months")) clv.clv_months = static_cast<int>(*months);
+  CIE_EXPECTS(std::isfinite(clv.horizon) && clv.horizon > 0, "{} must be > 0",
+              section.setting("horizon"));
+  CIE_EXPECTS(clv.clv_months >= 1 && clv.clv_months <= 1200, "{} must be in 1..1200",
+              section.setting("clv_months"));
+  CIE_EXPECTS(std::isfinite(clv.discount_rate) && clv.discount_rate >= 0, "{} must be >= 0",
+              section.setting("discount_rate"));
+  CIE_EXPECTS(std::isfinite(clv.margin) && clv.margin >= 0, "{} must be >= 0",
+              section.setting("margin"));
+  return clv;
+}
+
 class ClvStage final : public NightlyStage {
  public:
+  explicit ClvStage(ClvSettings settings) : settings_(std::move(settings)) {}
+
+  static std::vector<std::shared_ptr<NightlyStage>> configure(ConfigFile const& file,
+                                                              NightlyConfig& config) {
+    ConfigSection const section = file.section("clv");
+    if (!section.present()) return {};
+    ClvSettings settings = read_settings(section, file);
+    config.stage_inputs.push_back({settings.model, "[clv] model"});
+    return {std::make_shared<ClvStage>(std::move(settings))};
+  }
+
   void check(NightlyRun& run) override {
-    NightlyClv const& settings = run.config.clv;
+    ClvSettings const& settings = settings_;
     ModelDocument const document = naming(run.config, "[clv] model", [&] {
       return read_model_file(settings.model, kClvModelKind);
     });
@@ -55,9 +102,9 @@ class ClvStage final : public NightlyStage {
   void run(NightlyRun& run) override {
     std::size_t const n = run.customers.rows();
     StageProgress stage("clv", n, *run.logger);
-    NightlyClv const& settings = run.config.clv;
+    ClvSettings const& settings = settings_;
     // (t · rfm unit) / model unit: the same bits as RFM computed in the model's unit.
-    double const rfm_unit = run.config.rfm.time_unit_days;
+    double const rfm_unit = run.rfm_params.time_unit_days;
     double const model_unit = model_->time_unit_days;
     ClvSummary summary;
     summary.frequency.resize(n);
@@ -124,22 +171,29 @@ class ClvStage final : public NightlyStage {
     for (std::size_t c = 0; c < clusters.size(); ++c) {
       if (clusters[c].customers > 0) by_cluster.push_back(clusters[c].to_json("cluster", c));
     }
-    nlohmann::json section = all.to_json("model", run.config.clv.model);
+    nlohmann::json section = all.to_json("model", settings_.model);
     section["model_type"] = model_->transactions.model;
     section["spend_model"] = model_->spend ? "gamma-gamma" : "none";
-    section["horizon"] = run.config.clv.horizon;
+    section["horizon"] = settings_.horizon;
     section["time_unit_days"] = model_->time_unit_days;
     section["by_segment"] = std::move(by_segment);
     if (!run.clusters.empty()) section["by_cluster"] = std::move(by_cluster);
     run.report["clv"] = std::move(section);
   }
 
+  ClvSettings settings_;
   std::optional<ClvModel> model_;
   ClvPredictions predictions_;
 };
 
 }  // namespace
 
-std::unique_ptr<NightlyStage> clv_stage() { return std::make_unique<ClvStage>(); }
+NightlyStageKind clv_stage() {
+  return {"clv",
+          false,
+          {"model", "horizon", "clv_months", "discount_rate", "margin"},
+          {},
+          &ClvStage::configure};
+}
 
 }  // namespace cie

@@ -120,6 +120,6 @@ class CustomersStage final : public NightlyStage {
 
 }  // namespace
 
-std::unique_ptr<NightlyStage> customers_stage() { return std::make_unique<CustomersStage>(); }
+NightlyStageKind customers_stage() { return stage_without_section<CustomersStage>(); }
 
 }  // namespace cie

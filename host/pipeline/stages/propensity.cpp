@@ -2,6 +2,9 @@
 // customer, in batches sized by plan_batches from the memory budget and the GPU's free memory; a
 // device failure retries at half the batch size, then falls back to the CPU with a warning unless
 // the GPU was demanded (then exit code 4).
+//
+//   [[propensity]]  (0 or more) name = "spring" (letters, digits, '_'), model = "FILE" (from
+//                   `cie propensity train`)
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -54,7 +57,7 @@ json decile_summary(std::vector<double> const& probability, Ranking const& ranki
 
 class PropensityStage final : public NightlyStage {
  public:
-  explicit PropensityStage(NightlyPropensity entry)
+  explicit PropensityStage(NamedModel entry)
       : name_(std::move(entry.name)), path_(std::move(entry.model)) {}
 
   void check(NightlyRun& run) override {
@@ -152,8 +155,8 @@ class PropensityStage final : public NightlyStage {
 
 }  // namespace
 
-std::unique_ptr<NightlyStage> propensity_stage(NightlyPropensity const& entry) {
-  return std::make_unique<PropensityStage>(entry);
+NightlyStageKind propensity_stage() {
+  return stage_per_named_model<PropensityStage>("propensity");
 }
 
 }  // namespace cie

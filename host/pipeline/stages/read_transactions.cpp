@@ -21,8 +21,8 @@ class ReadTransactionsStage final : public NightlyStage {
 
 }  // namespace
 
-std::unique_ptr<NightlyStage> read_transactions_stage() {
-  return std::make_unique<ReadTransactionsStage>();
+NightlyStageKind read_transactions_stage() {
+  return stage_without_section<ReadTransactionsStage>();
 }
 
 }  // namespace cie

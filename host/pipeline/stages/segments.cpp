@@ -3,8 +3,15 @@
 // trained exactly as `cie segment fit` trains: models/segments/train_segments.hpp). A retrained
 // model's clusters keep the ids of the previously published model's clusters they match
 // (models/segments/cluster_matching.hpp) and their names (models/segments/cluster_names.hpp); the
-// report lists the matches, new and gone clusters. [segments] names = "FILE" replaces names
-// (host/io/cluster_names_file.hpp). The customer table gets `cluster` and `cluster_name`.
+// report lists the matches, new and gone clusters. The customer table gets `cluster` and
+// `cluster_name`.
+//
+//   [segments]  (optional) model = "FILE" to apply a saved k-means model, or retrain = true with
+//               k, features, transforms, n_init, max_iter, refine ("hartigan" | "none"), as the
+//               `cie segment fit` options of the same names: fits on tonight's RFM table and
+//               publishes the model beside the outputs as segments_model.json; names = "FILE"
+//               (optional, either way): cluster names that replace the profile names, as
+//               `cie segment fit --cluster-names` (host/io/cluster_names_file.hpp)
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -25,10 +32,78 @@
 namespace cie {
 namespace {
 
+/// [segments].
+struct SegmentsSettings {
+  std::string model;  ///< a k-means model file to apply, or "" with retrain
+  bool retrain = false;
+  int k = 6;
+  std::vector<std::string> features = {"recency_days", "frequency", "monetary_total"};
+  std::vector<std::string> transforms;  ///< one per feature; "" = the RFM default
+  int n_init = 3;
+  int max_iter = 300;
+  KMeansRefine refine = KMeansRefine::kHartigan;
+  std::string names;  ///< a cluster names file (host/io/cluster_names_file.hpp), or ""
+};
+
+SegmentsSettings read_settings(ConfigSection const& section, ConfigFile const& file) {
+  SegmentsSettings segments;
+  segments.retrain = section.boolean("retrain").value_or(false);
+  std::optional<std::string> model = section.path("model", file.base(), !segments.retrain);
+  CIE_EXPECTS(segments.retrain != model.has_value(),
+              "{}: [segments] needs either model = \"FILE\" (apply a saved k-means model) or "
+              "retrain = true (fit on tonight's RFM table), not both",
+              file.source());
+  segments.model = model.value_or("");
+  segments.names = section.path("names", file.base(), true).value_or("");
+  if (auto k = section.integer("k")) {
+    CIE_EXPECTS(*k >= 1 && *k <= 1000, "{} must be in [1, 1000], got {}", section.setting("k"), *k);
+    segments.k = static_cast<int>(*k);
+  }
+  if (auto features = section.strings("features")) {
+    CIE_EXPECTS(!features->empty(), "{} must name at least one column",
+                section.setting("features"));
+    segments.features = *features;
+  }
+  if (auto transforms = section.strings("transforms")) {
+    CIE_EXPECTS(transforms->size() == segments.features.size(),
+                "{} must have one entry per feature ({}), got {}", section.setting("transforms"),
+                segments.features.size(), transforms->size());
+    segments.transforms = *transforms;
+  }
+  if (auto n_init = section.integer("n_init")) segments.n_init = static_cast<int>(*n_init);
+  if (auto max_iter = section.integer("max_iter")) segments.max_iter = static_cast<int>(*max_iter);
+  if (auto refine = section.text("refine")) {
+    segments.refine = parse_kmeans_refine(*refine, section.setting("refine"));
+  }
+  bool const any_fit_setting = section.integer("k") || section.strings("features") ||
+                               section.strings("transforms") || section.integer("n_init") ||
+                               section.integer("max_iter") || section.text("refine");
+  CIE_EXPECTS(segments.retrain || !any_fit_setting,
+              "{}: [segments] k, features, transforms, n_init, max_iter and refine are for "
+              "retrain = true; a saved model has its own",
+              file.source());
+  return segments;
+}
+
 class SegmentsStage final : public NightlyStage {
  public:
+  explicit SegmentsStage(SegmentsSettings settings) : settings_(std::move(settings)) {}
+
+  static std::vector<std::shared_ptr<NightlyStage>> configure(ConfigFile const& file,
+                                                              NightlyConfig& config) {
+    ConfigSection const section = file.section("segments");
+    if (!section.present()) return {};
+    SegmentsSettings settings = read_settings(section, file);
+    config.stage_inputs.push_back({settings.model, "[segments] model"});
+    if (!settings.names.empty()) config.stage_inputs.push_back({settings.names, "[segments] names"});
+    if (settings.retrain) {
+      config.stage_outputs.push_back({"segments_model.json", "the retrained segments model"});
+    }
+    return {std::make_shared<SegmentsStage>(std::move(settings))};
+  }
+
   void check(NightlyRun& run) override {
-    NightlySegments const& settings = run.config.segments;
+    SegmentsSettings const& settings = settings_;
     if (!settings.names.empty()) {
       given_names_ = naming(run.config, "[segments] names",
                             [&] { return read_cluster_names(settings.names); });
@@ -58,7 +133,7 @@ class SegmentsStage final : public NightlyStage {
 
   void run(NightlyRun& run) override {
     StageProgress stage("segments", run.customers.rows(), *run.logger);
-    if (run.config.segments.retrain) retrain(run);
+    if (settings_.retrain) retrain(run);
     clusters_ = model_->assign(
         run.ctx, complete_numeric_columns(run.customers, model_->pipeline().column_names(),
                                           "the segments model"));
@@ -83,7 +158,7 @@ class SegmentsStage final : public NightlyStage {
  private:
   /// Fits tonight's model on the customers (config [segments] retrain) and stages its file.
   void retrain(NightlyRun& run) {
-    NightlySegments const& settings = run.config.segments;
+    SegmentsSettings const& settings = settings_;
     std::vector<FeatureSpec> specs;
     for (std::size_t j = 0; j < settings.features.size(); ++j) {
       std::string const& column = settings.features[j];
@@ -161,6 +236,7 @@ class SegmentsStage final : public NightlyStage {
             {"new", fresh}, {"gone", match->gone}};
   }
 
+  SegmentsSettings settings_;
   std::optional<SegmentModel> model_;
   std::map<int, std::string> given_names_;
   std::vector<std::int32_t> clusters_;
@@ -169,6 +245,12 @@ class SegmentsStage final : public NightlyStage {
 
 }  // namespace
 
-std::unique_ptr<NightlyStage> segments_stage() { return std::make_unique<SegmentsStage>(); }
+NightlyStageKind segments_stage() {
+  return {"segments",
+          false,
+          {"model", "retrain", "k", "features", "transforms", "n_init", "max_iter", "refine", "names"},
+          {"segments_model.json"},
+          &SegmentsStage::configure};
+}
 
 }  // namespace cie

@@ -2,6 +2,8 @@
 // highest uplift, ties by customer order, as `cie uplift score`) for every customer. The base
 // models score through PropensityModel::predict on the run's device; unlike the propensity
 // stage, there is no batch plan or device fallback yet: a device failure stops the run.
+//
+//   [[uplift]]  (0 or more) name, model: an uplift model (cie uplift train), as [[propensity]]
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -19,7 +21,7 @@ using nlohmann::json;
 
 class UpliftStage final : public NightlyStage {
  public:
-  explicit UpliftStage(NightlyUplift entry)
+  explicit UpliftStage(NamedModel entry)
       : name_(std::move(entry.name)), path_(std::move(entry.model)) {}
 
   void check(NightlyRun& run) override {
@@ -90,8 +92,6 @@ class UpliftStage final : public NightlyStage {
 
 }  // namespace
 
-std::unique_ptr<NightlyStage> uplift_stage(NightlyUplift const& entry) {
-  return std::make_unique<UpliftStage>(entry);
-}
+NightlyStageKind uplift_stage() { return stage_per_named_model<UpliftStage>("uplift"); }
 
 }  // namespace cie

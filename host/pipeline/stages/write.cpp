@@ -18,6 +18,6 @@ class WriteStage final : public NightlyStage {
 
 }  // namespace
 
-std::unique_ptr<NightlyStage> write_stage() { return std::make_unique<WriteStage>(); }
+NightlyStageKind write_stage() { return stage_without_section<WriteStage>(); }
 
 }  // namespace cie

@@ -230,9 +230,9 @@ TEST_F(Nightly, ConfigurationErrorsStopBeforeAnyWork) {
                                  saved_model + "\nrefine = \"none\""),
        "refine are for retrain = true; a saved model has its own"},
       {good + "\n[rfm]\nties = \"maybe\"\n", "ties: expected equal or first, got 'maybe'"},
-      {good + "\n[rfm]\nfrequency = \"orders\"\n", "needs [inputs] order_column"},
+      {good + "\n[rfm]\nfrequency = \"orders\"\n", "needs [inputs] order_col"},
       {std::string(good).replace(good.find("[inputs]\n"), 9, "[inputs]\ncancel_prefix = \"C\"\n"),
-       "[inputs] cancel_prefix needs order_column"},
+       "[inputs] cancel_prefix needs order_col"},
   };
   for (Case const& c : cases) {
     spit(work_.file("bad.toml"), c.text);
