@@ -9,6 +9,7 @@
 #include "core/context.hpp"
 #include "core/error.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/gbdt_options.hpp"
 #include "host/cli/table_inputs.hpp"
 #include "models/propensity/propensity.hpp"
 
@@ -16,6 +17,8 @@ namespace cie::cli {
 
 struct TrainOptions {
   TableInputs inputs;
+  std::string model_type = "logistic";
+  GbdtOptions gbdt;
   std::string target;
   std::string positive;
   std::string features;
@@ -44,6 +47,9 @@ struct TrainOptions {
 
   void add_to(CLI::App& command) {
     inputs.add_to(command);
+    command.add_option("--model-type", model_type, "logistic | gbdt (gradient-boosted trees)")
+        ->capture_default_str();
+    gbdt.add_to(command);
     command.add_option("--target", target, "response column (0/1, or see --positive)")
         ->required();
     command.add_option("--positive", positive,
@@ -100,6 +106,13 @@ struct TrainOptions {
 
   [[nodiscard]] PropensityParams params(Context const& ctx) const {
     PropensityParams params;
+    params.model_type = parse_propensity_learner(model_type);
+    if (params.model_type == PropensityLearner::kGbdt) {
+      CIE_EXPECTS(class_weight == "none",
+                  "--class-weight is for --model-type logistic; gbdt weighs responders with "
+                  "--scale-pos-weight");
+      gbdt.apply(params, ctx.seed());
+    }
     LogisticParams& logistic = params.logistic;
     logistic.penalty = parse_penalty(penalty);
     logistic.C = C;

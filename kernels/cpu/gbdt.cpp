@@ -18,7 +18,7 @@ namespace {
 constexpr std::size_t kScoreBlockRows = 256;
 /// Below this many element operations a pass runs on the calling thread: starting and joining
 /// a parallel region costs more than the work (small tree nodes, small batches).
-constexpr std::int64_t kParallelWork = 1 << 16;
+constexpr std::int64_t kParallelWork = 1 << 18;
 
 }  // namespace
 
