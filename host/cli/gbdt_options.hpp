@@ -50,6 +50,11 @@ struct GbdtOptions {
         ->capture_default_str()
         ->group(group);
     command
+        .add_option("--min-data-in-bin", params.min_data_in_bin,
+                    "training rows per histogram bin at least")
+        ->capture_default_str()
+        ->group(group);
+    command
         .add_option("--min-child-weight,--min-sum-hessian-in-leaf", params.min_child_weight,
                     "hessian sum per leaf at least")
         ->capture_default_str()

@@ -2,12 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <utility>
 
 #include "core/error.hpp"
 
 namespace cie {
 namespace {
+
+/// Values within ±kZeroThreshold count as zero (LightGBM's kZeroThreshold).
+constexpr float kZeroThreshold = 1e-35f;
 
 /// An edge e with lower <= e < upper: halfway, or `lower` where halfway rounds to `upper`.
 float edge_between(float lower, float upper) {
@@ -16,11 +20,54 @@ float edge_between(float lower, float upper) {
   return halfway < upper ? halfway : lower;
 }
 
+/// Distinct present values in ascending order with their summed weights and row counts.
+struct Distinct {
+  std::vector<float> value;
+  std::vector<double> weight;
+  std::vector<std::int64_t> count;
+};
+
+/// The inner edges of distinct values [first, last) in at most max_bin bins (see the header).
+std::vector<float> side_edges(Distinct const& d, std::size_t first, std::size_t last, int max_bin,
+                              int min_data_in_bin) {
+  std::vector<float> edges;
+  if (last - first <= 1 || max_bin < 2) return edges;
+  std::int64_t in_bin = 0;  // rows since the last edge
+  if (last - first <= static_cast<std::size_t>(max_bin)) {
+    for (std::size_t i = first; i + 1 < last; ++i) {
+      in_bin += d.count[i];
+      if (in_bin < min_data_in_bin) continue;
+      edges.push_back(edge_between(d.value[i], d.value[i + 1]));
+      in_bin = 0;
+    }
+    return edges;
+  }
+  double total = 0.0;
+  for (std::size_t i = first; i < last; ++i) total += d.weight[i];
+  double cumulative = 0.0;
+  std::size_t i = first;
+  for (int k = 1; k < max_bin; ++k) {
+    double const target = total * k / max_bin;
+    while (i + 1 < last && cumulative + d.weight[i] < target) {
+      cumulative += d.weight[i];
+      in_bin += d.count[i++];
+    }
+    // value[i] is where the cumulative weight reaches the target: the edge follows it.
+    if (i + 1 >= last) break;
+    float const edge = edge_between(d.value[i], d.value[i + 1]);
+    if ((edges.empty() || edges.back() < edge) && in_bin + d.count[i] >= min_data_in_bin) {
+      edges.push_back(edge);
+      in_bin = -d.count[i];  // value[i] is counted again when the scan moves past it
+    }
+  }
+  return edges;
+}
+
 }  // namespace
 
 std::vector<float> quantile_bin_edges(std::span<float const> values, std::span<float const> weights,
-                                      int max_bin) {
-  CIE_ASSERT(max_bin >= 2 && max_bin <= 255);
+                                      int max_bin, int min_data_in_bin) {
+  CIE_ASSERT(max_bin >= 2 && max_bin <= 255 && min_data_in_bin >= 1);
   CIE_ASSERT(weights.empty() || weights.size() == values.size());
   std::vector<std::pair<float, double>> present;
   present.reserve(values.size());
@@ -30,36 +77,45 @@ std::vector<float> quantile_bin_edges(std::span<float const> values, std::span<f
   }
   std::sort(present.begin(), present.end(),
             [](auto const& a, auto const& b) { return a.first < b.first; });
-  // Distinct values with their summed weights.
+  // Distinct values with their summed weights and row counts.
   std::vector<float> distinct;
   std::vector<double> weight;
+  std::vector<std::int64_t> count;
   for (auto const& [value, w] : present) {
     if (distinct.empty() || distinct.back() != value) {
       distinct.push_back(value);
       weight.push_back(w);
+      count.push_back(1);
     } else {
       weight.back() += w;
+      count.back() += 1;
     }
   }
+  Distinct const d{std::move(distinct), std::move(weight), std::move(count)};
   std::vector<float> edges;
-  if (distinct.size() <= 1) return edges;
-  if (distinct.size() <= static_cast<std::size_t>(max_bin)) {
-    for (std::size_t i = 0; i + 1 < distinct.size(); ++i) {
-      edges.push_back(edge_between(distinct[i], distinct[i + 1]));
-    }
-    return edges;
+  if (d.value.size() <= 1) return edges;
+  // Negative values, zero, positive values: zero always has a bin of its own, as in LightGBM.
+  auto const zero_begin = static_cast<std::size_t>(
+      std::lower_bound(d.value.begin(), d.value.end(), -kZeroThreshold) - d.value.begin());
+  auto const zero_end = static_cast<std::size_t>(
+      std::upper_bound(d.value.begin(), d.value.end(), kZeroThreshold) - d.value.begin());
+  double negative = 0.0, positive = 0.0;  // weights: the two sides share the bins by weight
+  for (std::size_t i = 0; i < d.value.size(); ++i) {
+    if (i < zero_begin) negative += d.weight[i];
+    if (i >= zero_end) positive += d.weight[i];
   }
-  double total = 0.0;
-  for (double const w : weight) total += w;
-  double cumulative = 0.0;
-  std::size_t i = 0;
-  for (int k = 1; k < max_bin; ++k) {
-    double const target = total * k / max_bin;
-    while (i + 1 < distinct.size() && cumulative + weight[i] < target) cumulative += weight[i++];
-    // distinct[i] is where the cumulative weight reaches the target: the edge follows it.
-    if (i + 1 >= distinct.size()) break;
-    float const edge = edge_between(distinct[i], distinct[i + 1]);
-    if (edges.empty() || edges.back() < edge) edges.push_back(edge);
+  if (zero_begin > 0) {
+    int const negative_bins =
+        std::max(1, static_cast<int>(negative / (negative + positive) * (max_bin - 1)));
+    edges = side_edges(d, 0, zero_begin, negative_bins, min_data_in_bin);
+    if (zero_begin < d.value.size()) edges.push_back(-kZeroThreshold);
+  }
+  if (zero_end < d.value.size()) {
+    if (zero_end > 0) edges.push_back(kZeroThreshold);
+    int const positive_bins = max_bin - static_cast<int>(edges.size());
+    std::vector<float> const right =
+        side_edges(d, zero_end, d.value.size(), positive_bins, min_data_in_bin);
+    edges.insert(edges.end(), right.begin(), right.end());
   }
   return edges;
 }

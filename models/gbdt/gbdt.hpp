@@ -2,9 +2,10 @@
 // `hist`), deterministic to the bit for any thread count.
 //
 // Fit, for a FeatureMatrix x (float32, column-major; NaN = missing), labels y and weights w:
-//  1. Bin edges per feature (models/gbdt/bin_edges.hpp): at most max_bin value bins from weighted
-//     quantiles of the present values (on a seeded sample of bin_sample_rows rows), plus one
-//     missing bin; x is binned once into a uint8 column-major matrix (kernels/gbdt.hpp).
+//  1. Bin edges per feature (models/gbdt/bin_edges.hpp): at most max_bin value bins of at least
+//     min_data_in_bin rows from weighted quantiles of the present values (on a seeded sample of
+//     bin_sample_rows rows), plus one missing bin; x is binned once into a uint8 column-major
+//     matrix (kernels/gbdt.hpp).
 //  2. base score from the prior: log(p / (1 − p)) of the weighted positive share (log-loss) or
 //     the weighted mean (squared error); every margin starts there.
 //  3. For each tree: per-row gradient and hessian at the current margins, times w (times
@@ -61,6 +62,7 @@ struct GbdtParams {
   int max_depth = -1;   ///< max_depth / max_depth; −1 = no limit, else >= 1
   TreeGrowth growth = TreeGrowth::kLeafwise;  ///< (leaf-wise) / grow_policy
   int max_bin = 255;                          ///< max_bin / max_bin; in [2, 255]
+  int min_data_in_bin = 3;  ///< min_data_in_bin / (none); rows per value bin, >= 1
   double min_child_weight = 1e-3;             ///< min_sum_hessian_in_leaf / min_child_weight; >= 0
   int min_data_in_leaf = 20;                  ///< min_data_in_leaf / (none); >= 1
   double lambda = 0.0;                        ///< lambda_l2 / reg_lambda; >= 0

@@ -155,7 +155,8 @@ GbdtModel gbdt_fit(Context const& ctx, GbdtParams const& params, FeatureMatrix x
       column = values;
       column_weight = sample_weight;
     }
-    model.bin_edges[j] = quantile_bin_edges(column, column_weight, params.max_bin);
+    model.bin_edges[j] =
+        quantile_bin_edges(column, column_weight, params.max_bin, params.min_data_in_bin);
   }
   std::vector<float> edges;
   std::vector<std::int32_t> offsets{0};

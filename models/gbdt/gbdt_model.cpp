@@ -58,6 +58,7 @@ void GbdtParams::validate() const {
               max_depth);
   CIE_EXPECTS(num_leaves != 0 || max_depth >= 1, "num_leaves 0 (no limit) needs a max_depth >= 1");
   CIE_EXPECTS(max_bin >= 2 && max_bin <= 255, "max_bin must be in [2, 255], got {}", max_bin);
+  CIE_EXPECTS(min_data_in_bin >= 1, "min_data_in_bin must be >= 1, got {}", min_data_in_bin);
   CIE_EXPECTS(std::isfinite(min_child_weight) && min_child_weight >= 0.0,
               "min_child_weight must be >= 0, got {}", min_child_weight);
   CIE_EXPECTS(min_data_in_leaf >= 1, "min_data_in_leaf must be >= 1, got {}", min_data_in_leaf);
@@ -84,6 +85,7 @@ nlohmann::json GbdtParams::to_json() const {
           {"max_depth", max_depth},
           {"grow_policy", to_string(growth)},
           {"max_bin", max_bin},
+          {"min_data_in_bin", min_data_in_bin},
           {"min_child_weight", min_child_weight},
           {"min_data_in_leaf", min_data_in_leaf},
           {"lambda", lambda},

@@ -184,16 +184,28 @@ TEST(GbdtModelJson, RoundTripsAndRefusesDamage) {
 TEST(GbdtBinEdges, DistinctValuesGetTheirOwnBinsAndQuantilesFollowTheWeights) {
   std::vector<float> const few = {3, 1, 2, 2, kNaN, 1};
   EXPECT_EQ(quantile_bin_edges(few, {}, 255), (std::vector<float>{1.5f, 2.5f}));
+  // min_data_in_bin 3: the bin of the two 1s stays open until the 2s join it.
+  EXPECT_EQ(quantile_bin_edges(few, {}, 255, 3), (std::vector<float>{2.5f}));
   std::vector<float> many(1000);
-  for (std::size_t i = 0; i < many.size(); ++i) many[i] = static_cast<float>(i);
+  for (std::size_t i = 0; i < many.size(); ++i) many[i] = static_cast<float>(i + 1);
   std::vector<float> const quartiles = quantile_bin_edges(many, {}, 4);
-  EXPECT_EQ(quartiles, (std::vector<float>{249.5f, 499.5f, 749.5f}));
+  EXPECT_EQ(quartiles, (std::vector<float>{250.5f, 500.5f, 750.5f}));
   // Weight 3 on the first half moves the median edge down to where the weight is halved.
   std::vector<float> weight(1000, 1.0f);
   std::fill_n(weight.begin(), 500, 3.0f);
   std::vector<float> const weighted = quantile_bin_edges(many, weight, 2);
-  EXPECT_EQ(weighted, (std::vector<float>{333.5f}));
+  EXPECT_EQ(weighted, (std::vector<float>{334.5f}));
   EXPECT_LE(quantile_bin_edges(many, {}, 255).size(), 254u);
+  // 1000 values in 255 quantile bins are about 4 rows each; at least 10 rows leaves <= 100 bins.
+  std::vector<float> const wide = quantile_bin_edges(many, {}, 255, 10);
+  EXPECT_LE(wide.size(), 99u);
+  EXPECT_GE(wide.front(), 10.0f);
+  // Zero has a bin of its own (between ±1e-35, as LightGBM bins), even when no row is zero.
+  std::vector<float> const signs = {-2, -1, 0, 0, 1, 2};
+  EXPECT_EQ(quantile_bin_edges(signs, {}, 255), (std::vector<float>{-1.5f, -1e-35f, 1e-35f, 1.5f}));
+  std::vector<float> const no_zero = {-2, -1, 1, 2};
+  EXPECT_EQ(quantile_bin_edges(no_zero, {}, 255),
+            (std::vector<float>{-1.5f, -1e-35f, 1e-35f, 1.5f}));
   EXPECT_TRUE(quantile_bin_edges(std::vector<float>(9, 1.0f), {}, 255).empty());
 }
 

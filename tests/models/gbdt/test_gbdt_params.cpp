@@ -87,6 +87,24 @@ TEST_F(GbdtParamsTest, MaxBin) {
   }
 }
 
+TEST_F(GbdtParamsTest, MinDataInBin) {
+  // Column 0 holds 2000 distinct values: 255 quantile bins of ~8 rows, or fewer of >= 50 rows.
+  GbdtParams wide = base_;
+  wide.min_data_in_bin = 50;
+  GbdtModel const model = fit(wide);
+  std::vector<float> const& edges = model.bin_edges[0];
+  EXPECT_LE(edges.size(), 40u);
+  std::vector<float> column(d_.x.begin(), d_.x.begin() + static_cast<std::ptrdiff_t>(d_.rows));
+  for (std::size_t b = 0; b < edges.size(); ++b) {
+    float const low = b == 0 ? -FLT_MAX : edges[b - 1];
+    if (low == -1e-35f) continue;  // the bin of zero
+    auto const rows = std::count_if(column.begin(), column.end(),
+                                    [&](float v) { return v > low && v <= edges[b]; });
+    EXPECT_GE(rows, 50) << "bin " << b;
+  }
+  EXPECT_GT(fit(base_).bin_edges[0].size(), 200u);
+}
+
 TEST_F(GbdtParamsTest, MinDataInLeafAndMinChildWeight) {
   GbdtParams p = base_;
   p.num_leaves = 31;
@@ -168,9 +186,11 @@ TEST_F(GbdtParamsTest, ScalePosWeightAndSampleWeights) {
   GbdtParams scaled = base_;
   scaled.scale_pos_weight = 3.0;
   EXPECT_NEAR(fit(scaled).base_score, std::log(3.0 * positives / negatives), 1e-12);
-  // Weight 2 is the same as the row twice (min_data_in_leaf 1: counts are rows, not weights).
+  // Weight 2 is the same as the row twice (min_data_in_leaf and min_data_in_bin 1: they count
+  // rows, not weights).
   GbdtParams p = base_;
   p.min_data_in_leaf = 1;
+  p.min_data_in_bin = 1;
   std::vector<float> w(d_.rows, 1.0f);
   TestData twice = d_;
   for (std::size_t i = 0; i < d_.rows; i += 3) {
