@@ -10,9 +10,6 @@
 namespace cie {
 namespace {
 
-/// Values within ±kZeroThreshold count as zero (LightGBM's kZeroThreshold).
-constexpr float kZeroThreshold = 1e-35f;
-
 /// An edge e with lower <= e < upper: halfway, or `lower` where halfway rounds to `upper`.
 float edge_between(float lower, float upper) {
   auto const halfway =
@@ -27,9 +24,9 @@ struct Distinct {
   std::vector<std::int64_t> count;
 };
 
-/// The inner edges of distinct values [first, last) in at most max_bin bins (see the header).
-std::vector<float> side_edges(Distinct const& d, std::size_t first, std::size_t last, int max_bin,
-                              int min_data_in_bin) {
+/// The edges of distinct values [first, last) in at most max_bin bins (see the header).
+std::vector<float> range_edges(Distinct const& d, std::size_t first, std::size_t last, int max_bin,
+                               int min_data_in_bin) {
   std::vector<float> edges;
   if (last - first <= 1 || max_bin < 2) return edges;
   std::int64_t in_bin = 0;  // rows since the last edge
@@ -92,32 +89,7 @@ std::vector<float> quantile_bin_edges(std::span<float const> values, std::span<f
     }
   }
   Distinct const d{std::move(distinct), std::move(weight), std::move(count)};
-  std::vector<float> edges;
-  if (d.value.size() <= 1) return edges;
-  // Negative values, zero, positive values: zero always has a bin of its own, as in LightGBM.
-  auto const zero_begin = static_cast<std::size_t>(
-      std::lower_bound(d.value.begin(), d.value.end(), -kZeroThreshold) - d.value.begin());
-  auto const zero_end = static_cast<std::size_t>(
-      std::upper_bound(d.value.begin(), d.value.end(), kZeroThreshold) - d.value.begin());
-  double negative = 0.0, positive = 0.0;  // weights: the two sides share the bins by weight
-  for (std::size_t i = 0; i < d.value.size(); ++i) {
-    if (i < zero_begin) negative += d.weight[i];
-    if (i >= zero_end) positive += d.weight[i];
-  }
-  if (zero_begin > 0) {
-    int const negative_bins =
-        std::max(1, static_cast<int>(negative / (negative + positive) * (max_bin - 1)));
-    edges = side_edges(d, 0, zero_begin, negative_bins, min_data_in_bin);
-    if (zero_begin < d.value.size()) edges.push_back(-kZeroThreshold);
-  }
-  if (zero_end < d.value.size()) {
-    if (zero_end > 0) edges.push_back(kZeroThreshold);
-    int const positive_bins = max_bin - static_cast<int>(edges.size());
-    std::vector<float> const right =
-        side_edges(d, zero_end, d.value.size(), positive_bins, min_data_in_bin);
-    edges.insert(edges.end(), right.begin(), right.end());
-  }
-  return edges;
+  return range_edges(d, 0, d.value.size(), max_bin, min_data_in_bin);
 }
 
 }  // namespace cie
