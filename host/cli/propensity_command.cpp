@@ -53,6 +53,8 @@ std::vector<EncodedColumnSpec> feature_specs(TrainOptions const& options,
                 name, fmt::join(column_names(table), ", "));
     specs.push_back(*found);
     specs.back().max_levels = options.max_levels;
+    // Trees route missing values themselves (a learned default direction per split).
+    if (options.model_type == "gbdt") specs.back().missing = MissingPolicy::kNative;
   }
   auto const spec_of = [&](std::string const& name, std::string const& option) -> EncodedColumnSpec& {
     auto const found = std::find_if(specs.begin(), specs.end(),
@@ -68,10 +70,12 @@ std::vector<EncodedColumnSpec> feature_specs(TrainOptions const& options,
     spec_of(name, "--transforms").transform = ColumnTransform::parse(spec, name);
   }
   for (auto const& [name, policy] : parse_assignments(options.missing, "--missing", "VALUE")) {
-    CIE_EXPECTS(policy == "mean" || policy == "error",
-                "--missing: expected COLUMN=mean or COLUMN=error, got {}={}", name, policy);
-    spec_of(name, "--missing").missing =
-        policy == "mean" ? MissingPolicy::kMeanImpute : MissingPolicy::kError;
+    CIE_EXPECTS(policy == "mean" || policy == "error" || policy == "native",
+                "--missing: expected COLUMN=mean, COLUMN=error or COLUMN=native, got {}={}", name,
+                policy);
+    spec_of(name, "--missing").missing = policy == "mean"     ? MissingPolicy::kMeanImpute
+                                         : policy == "native" ? MissingPolicy::kNative
+                                                              : MissingPolicy::kError;
   }
   return specs;
 }

@@ -69,9 +69,10 @@ struct TrainOptions {
                        "COLUMN=SPEC,... for numeric columns: none or floor:V, clip:Q, log1p joined "
                        "by '+' (default none); all are then z-scored");
     command.add_option("--missing", missing,
-                       "COLUMN=mean|error,... for numeric columns: mean imputes the training mean "
-                       "and adds a COLUMN__missing indicator (default), error refuses missing "
-                       "values");
+                       "COLUMN=mean|error|native,... for numeric columns: mean imputes the "
+                       "training mean and adds a COLUMN__missing indicator (logistic default), "
+                       "error refuses missing values, native keeps them missing for the trees' "
+                       "learned direction (gbdt default)");
     command.add_option("--max-levels", max_levels,
                        "one-hot levels kept per categorical column (most frequent); the rest and "
                        "unseen levels share COLUMN=<other>")

@@ -262,6 +262,13 @@ PropensityTraining train_propensity(Context const& ctx, CustomerTable const& tab
                                     PropensityParams const& params, std::string target,
                                     std::string positive, std::span<float const> sample_weight) {
   params.validate();
+  for (EncodedColumnSpec const& spec : specs) {
+    CIE_EXPECTS(
+        spec.missing != MissingPolicy::kNative || params.model_type == PropensityLearner::kGbdt,
+        "column {}: missing values kept as missing (native) need --model-type gbdt; the "
+        "logistic model takes mean or error",
+        spec.name);
+  }
   CIE_EXPECTS(sample_weight.empty() || sample_weight.size() == table.rows(),
               "{} sample weights for {} rows", sample_weight.size(), table.rows());
   auto const weights_of = [&](std::span<std::size_t const> rows) {

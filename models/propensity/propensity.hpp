@@ -4,8 +4,9 @@
 // trained and evaluated as one unit and stored as one model file (kind "propensity"; the learner
 // is fitted.logistic or fitted.gbdt, so every reader of propensity model files takes both).
 //
-// Boosted trees see the same encoded matrix as the regression (the z-score changes no split;
-// a missing value arrives as the training mean plus its COLUMN__missing indicator). Early
+// Boosted trees see the encoded matrix too (the z-score changes no split); their numeric columns
+// may use the encoder's native missing policy (NaN in, the trees' learned default direction),
+// which the logistic model refuses (usage error). Early
 // stopping (gbdt.early_stopping_rounds > 0) holds out early_stopping_fraction of each fit's
 // training rows (stratified, seeded) to pick the number of trees, so the validation or fold rows
 // that the report evaluates are never used to choose it.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -78,6 +79,38 @@ TEST_F(GbdtCli, TrainsReportsAndScoresTheSameForAnyBatchSize) {
   RunResult const batched = run(score("m.json", "b.csv", 7), 3);
   ASSERT_EQ(batched.exit_code, 0) << batched.err;
   EXPECT_EQ(slurp(dir_.file("a.csv")), slurp(dir_.file("b.csv")));
+}
+
+TEST_F(GbdtCli, MissingValuesReachTheTreesAsMissingAndGoTheLearnedWay) {
+  RunResult const trained = run(train("m.json", "--n-trees 30 --num-leaves 7 --validation 0"));
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  nlohmann::json const report = nlohmann::json::parse(slurp(dir_.file("report.json")));
+  std::vector<std::string> const features = report["features"];
+  EXPECT_EQ(std::count(features.begin(), features.end(), "spend__missing"), 0)
+      << "no indicator: the trees see NaN";
+  ASSERT_EQ(run(score("m.json", "s.csv", 1000)).exit_code, 0);
+  // Customers without spend respond often (logit 1): they score above the low spenders.
+  std::istringstream lines(slurp(dir_.file("s.csv")));
+  std::string line;
+  std::getline(lines, line);
+  double missing_sum = 0.0, low_sum = 0.0;
+  int missing_count = 0, low_count = 0;
+  for (int i = 0; std::getline(lines, line); ++i) {
+    double const p = std::stod(line.substr(line.find(',') + 1));
+    if (i % 13 == 5) {
+      missing_sum += p;
+      ++missing_count;
+    } else if ((i * 37 % 101) / 10.0 < 2.0) {
+      low_sum += p;
+      ++low_count;
+    }
+  }
+  EXPECT_GT(missing_sum / missing_count, low_sum / low_count + 0.2);
+  RunResult const logistic =
+      run("propensity train --table " + dir_.file("customers.csv") +
+          " --target responded --missing spend=native --model " + dir_.file("l.json"));
+  EXPECT_EQ(logistic.exit_code, 2);
+  EXPECT_THAT(logistic.err, HasSubstr("--model-type gbdt"));
 }
 
 TEST_F(GbdtCli, SameModelForOneAndThreeThreads) {
