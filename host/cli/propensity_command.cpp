@@ -1,5 +1,6 @@
 // `cie propensity`: response-propensity models (models/propensity/propensity.hpp).
-//   train  joins the customer tables, encodes the features, fits a logistic regression, prints
+//   train  joins the customer tables, encodes the features, fits a logistic regression or
+//          gradient-boosted trees (--model-type gbdt), prints
 //          the evaluation (AUC, log-loss, Brier, accuracy, lift table, reliability) and writes the
 //          model file and, if asked, a JSON report;
 //   score  applies a saved model to customer tables and writes customer_id,probability,decile,rank
@@ -52,6 +53,8 @@ std::vector<EncodedColumnSpec> feature_specs(TrainOptions const& options,
                 name, fmt::join(column_names(table), ", "));
     specs.push_back(*found);
     specs.back().max_levels = options.max_levels;
+    // Trees route missing values themselves (a learned default direction per split).
+    if (options.model_type == "gbdt") specs.back().missing = MissingPolicy::kNative;
   }
   auto const spec_of = [&](std::string const& name, std::string const& option) -> EncodedColumnSpec& {
     auto const found = std::find_if(specs.begin(), specs.end(),
@@ -67,15 +70,22 @@ std::vector<EncodedColumnSpec> feature_specs(TrainOptions const& options,
     spec_of(name, "--transforms").transform = ColumnTransform::parse(spec, name);
   }
   for (auto const& [name, policy] : parse_assignments(options.missing, "--missing", "VALUE")) {
-    CIE_EXPECTS(policy == "mean" || policy == "error",
-                "--missing: expected COLUMN=mean or COLUMN=error, got {}={}", name, policy);
-    spec_of(name, "--missing").missing =
-        policy == "mean" ? MissingPolicy::kMeanImpute : MissingPolicy::kError;
+    CIE_EXPECTS(policy == "mean" || policy == "error" || policy == "native",
+                "--missing: expected COLUMN=mean, COLUMN=error or COLUMN=native, got {}={}", name,
+                policy);
+    spec_of(name, "--missing").missing = policy == "mean"     ? MissingPolicy::kMeanImpute
+                                         : policy == "native" ? MissingPolicy::kNative
+                                                              : MissingPolicy::kError;
   }
   return specs;
 }
 
 std::string describe_model(PropensityModel const& model) {
+  if (model.is_gbdt()) {
+    GbdtModel const& gbdt = model.gbdt();
+    return fmt::format("gradient-boosted trees, {} trees{}", gbdt.roots.size(),
+                       gbdt.best_iteration >= 0 ? " (early stopping)" : "");
+  }
   LogisticModel const& logistic = model.logistic();
   return fmt::format("{} solver, {} iterations{}, training log-loss {:.6f}, gradient norm {:.3g}",
                      to_string(logistic.solver_used), logistic.iterations,
@@ -171,12 +181,21 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
                    {"inputs", join_json(sides)},
                    {"params", document.params},
                    {"features", model.encoder().feature_names()},
-                   {"coef", model.logistic().coef},
-                   {"intercept", model.logistic().intercept},
-                   {"solver", to_string(model.logistic().solver_used)},
-                   {"iterations", model.logistic().iterations},
-                   {"converged", model.logistic().converged},
                    {"metrics", metrics}};
+    if (model.is_gbdt()) {
+      FeatureImportance const importance = model.gbdt().importance();
+      report["importance"] = {{"gain", importance.gain},
+                              {"cover", importance.cover},
+                              {"splits", importance.splits}};
+      report["trees"] = model.gbdt().roots.size();
+      report["best_iteration"] = model.gbdt().best_iteration;
+    } else {
+      report["coef"] = model.logistic().coef;
+      report["intercept"] = model.logistic().intercept;
+      report["solver"] = to_string(model.logistic().solver_used);
+      report["iterations"] = model.logistic().iterations;
+      report["converged"] = model.logistic().converged;
+    }
     write_file_atomically(options.report_path, report.dump(2) + "\n");
   }
   write_model_file(options.model_path, document);
@@ -189,11 +208,19 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
       ctx.device_name(), label.size(), positives, 100.0 * static_cast<double>(positives) /
                                                       static_cast<double>(label.size()),
       describe_join(sides));
-  out += fmt::format("  {} features from {} columns; {} penalty, C = {}\n",
-                     model.encoder().feature_names().size(), model.encoder().specs().size(),
-                     to_string(params.logistic.penalty), params.logistic.C);
-  out += fmt::format("  fit on {} rows: {}\n", trained.training_rows, describe_model(model));
-  out += top_coefficients(model, 15);
+  if (model.is_gbdt()) {
+    out += fmt::format("  {} features from {} columns; gradient-boosted trees\n",
+                       model.encoder().feature_names().size(), model.encoder().specs().size());
+    out += fmt::format("  fit on {} rows: {}\n", trained.training_rows,
+                       describe_gbdt(model.gbdt(), params.gbdt));
+    out += top_importance(model, 15);
+  } else {
+    out += fmt::format("  {} features from {} columns; {} penalty, C = {}\n",
+                       model.encoder().feature_names().size(), model.encoder().specs().size(),
+                       to_string(params.logistic.penalty), params.logistic.C);
+    out += fmt::format("  fit on {} rows: {}\n", trained.training_rows, describe_model(model));
+    out += top_coefficients(model, 15);
+  }
   out += fmt::format("training ({} rows):\n{}", trained.training_rows, trained.training.to_text());
   if (!trained.folds.empty()) {
     out += fmt::format("cross-validation, {} folds (seed {}):\n", trained.folds.size(), params.seed);
@@ -297,7 +324,7 @@ void run_score(GlobalOptions const& global, ScoreOptions const& options) {
 
 void add_propensity_command(CLI::App& app, GlobalOptions const& global) {
   CLI::App* propensity =
-      app.add_subcommand("propensity", "response propensity: logistic regression");
+      app.add_subcommand("propensity", "response propensity: logistic regression or gradient-boosted trees");
   propensity->require_subcommand(1);
   propensity->fallthrough();
 

@@ -9,6 +9,7 @@
 #include "core/context.hpp"
 #include "core/error.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/gbdt_options.hpp"
 #include "host/cli/table_inputs.hpp"
 #include "models/propensity/propensity.hpp"
 
@@ -16,6 +17,8 @@ namespace cie::cli {
 
 struct TrainOptions {
   TableInputs inputs;
+  std::string model_type = "logistic";
+  GbdtOptions gbdt;
   std::string target;
   std::string positive;
   std::string features;
@@ -44,6 +47,9 @@ struct TrainOptions {
 
   void add_to(CLI::App& command) {
     inputs.add_to(command);
+    command.add_option("--model-type", model_type, "logistic | gbdt (gradient-boosted trees)")
+        ->capture_default_str();
+    gbdt.add_to(command);
     command.add_option("--target", target, "response column (0/1, or see --positive)")
         ->required();
     command.add_option("--positive", positive,
@@ -63,9 +69,10 @@ struct TrainOptions {
                        "COLUMN=SPEC,... for numeric columns: none or floor:V, clip:Q, log1p joined "
                        "by '+' (default none); all are then z-scored");
     command.add_option("--missing", missing,
-                       "COLUMN=mean|error,... for numeric columns: mean imputes the training mean "
-                       "and adds a COLUMN__missing indicator (default), error refuses missing "
-                       "values");
+                       "COLUMN=mean|error|native,... for numeric columns: mean imputes the "
+                       "training mean and adds a COLUMN__missing indicator (logistic default), "
+                       "error refuses missing values, native keeps them missing for the trees' "
+                       "learned direction (gbdt default)");
     command.add_option("--max-levels", max_levels,
                        "one-hot levels kept per categorical column (most frequent); the rest and "
                        "unseen levels share COLUMN=<other>")
@@ -100,6 +107,13 @@ struct TrainOptions {
 
   [[nodiscard]] PropensityParams params(Context const& ctx) const {
     PropensityParams params;
+    params.model_type = parse_propensity_learner(model_type);
+    if (params.model_type == PropensityLearner::kGbdt) {
+      CIE_EXPECTS(class_weight == "none",
+                  "--class-weight is for --model-type logistic; gbdt weighs responders with "
+                  "--scale-pos-weight");
+      gbdt.apply(params, ctx.seed());
+    }
     LogisticParams& logistic = params.logistic;
     logistic.penalty = parse_penalty(penalty);
     logistic.C = C;

@@ -88,7 +88,9 @@ std::string_view column_type_name(ColumnType type) {
 }
 
 std::string_view missing_policy_name(MissingPolicy policy) {
-  return policy == MissingPolicy::kError ? "error" : "mean_impute";
+  return policy == MissingPolicy::kError        ? "error"
+         : policy == MissingPolicy::kMeanImpute ? "mean_impute"
+                                                : "native";
 }
 
 std::vector<EncodedColumnSpec> TabularEncoder::default_specs(CustomerTable const& table) {
@@ -284,7 +286,9 @@ void TabularEncoder::apply_rows(Context const& ctx, CustomerTable const& table, 
       continue;
     }
     bool const impute = spec.missing == MissingPolicy::kMeanImpute;
-    if (!impute) {
+    float const missing_value =
+        spec.missing == MissingPolicy::kNative ? std::numeric_limits<float>::quiet_NaN() : 0.0F;
+    if (spec.missing == MissingPolicy::kError) {
       auto const first = column.missing.begin() + static_cast<std::ptrdiff_t>(begin);
       auto const missing = std::find(first, first + count, std::uint8_t{1});
       if (missing != first + count) {
@@ -302,7 +306,7 @@ void TabularEncoder::apply_rows(Context const& ctx, CustomerTable const& table, 
       std::size_t const row = begin + slot;
       bool const is_missing = column.missing[row] != 0;
       if (impute) indicator[slot] = is_missing ? 1.0F : 0.0F;
-      values[slot] = 0.0F;  // a missing value: the training mean, standardized
+      values[slot] = missing_value;  // the training mean standardized, or NaN (native)
       if (is_missing) continue;
       double const value = spec.transform.apply(column.numbers[row], fitted.clip_value);
       if (std::isnan(value)) {

@@ -4,7 +4,9 @@
 // Numeric column: its ColumnTransform (models/features/feature_pipeline.hpp: floor, clip at a training
 // quantile, log1p), then z-score with the training mean and population standard deviation (a
 // constant column scales by 1 and becomes 0, never NaN). Missing values follow the column's
-// policy: kError (an input error naming the column and the first missing row) or kMeanImpute
+// policy: kError (an input error naming the column and the first missing row), kNative (the
+// value is written as NaN, no indicator: only for learners that route missing values
+// themselves, gradient-boosted trees; every other output value is finite) or kMeanImpute
 // (the training mean of the transformed column is used, and an indicator feature
 // "NAME__missing" (1 where missing) is added after the column; the indicator is added when the
 // policy is kMeanImpute, whether or not the training data had missing values, so the schema does
@@ -35,9 +37,9 @@ namespace cie {
 inline constexpr double kNoClip = std::numeric_limits<double>::infinity();
 
 
-enum class MissingPolicy { kError, kMeanImpute };
+enum class MissingPolicy { kError, kMeanImpute, kNative };
 
-/// "numeric" / "categorical" and "error" / "mean_impute", as model files spell them.
+/// "numeric" / "categorical" and "error" / "mean_impute" / "native", as model files spell them.
 std::string_view column_type_name(ColumnType type);
 std::string_view missing_policy_name(MissingPolicy policy);
 
@@ -99,7 +101,7 @@ class TabularEncoder {
   /// way at scoring time ("1"/"2" for "north"/"south") would otherwise score silently wrong.
   void warn_unseen_levels(Context const& ctx, CustomerTable const& table) const;
 
-  /// {"columns": [{"name", "type": "numeric", "transform", "missing": "error" | "mean_impute",
+  /// {"columns": [{"name", "type": "numeric", "transform", "missing": "error" | "mean_impute" | "native",
   ///              "clip_value"?, "mean", "scale"} |
   ///  {"name", "type": "categorical", "max_levels", "levels": [...]}], "features": [...]}.
   [[nodiscard]] nlohmann::json to_json() const;

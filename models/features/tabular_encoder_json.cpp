@@ -92,10 +92,13 @@ TabularEncoder TabularEncoder::from_json(json const& json, std::string const& so
         spec.transform = ColumnTransform::parse(text(column, "transform"), spec.name);
         std::string const missing = text(column, "missing");
         if (missing != missing_policy_name(MissingPolicy::kError) &&
-            missing != missing_policy_name(MissingPolicy::kMeanImpute)) {
+            missing != missing_policy_name(MissingPolicy::kMeanImpute) &&
+            missing != missing_policy_name(MissingPolicy::kNative)) {
           damaged(fmt::format("column {} has an unknown missing policy '{}'", spec.name, missing));
         }
-        spec.missing = missing == "error" ? MissingPolicy::kError : MissingPolicy::kMeanImpute;
+        spec.missing = missing == "error"    ? MissingPolicy::kError
+                       : missing == "native" ? MissingPolicy::kNative
+                                             : MissingPolicy::kMeanImpute;
         fitted.clip_value = spec.transform.clip_quantile ? number("clip_value") : kNoClip;
         fitted.mean = number("mean");
         fitted.scale = number("scale");

@@ -1,6 +1,15 @@
-// A response-propensity model: the tabular encoder (models/features/tabular_encoder.hpp), a logistic
-// regression (models/propensity/logistic.hpp) and an optional calibrator (models/metrics/classification_metrics.hpp),
-// trained and evaluated as one unit and stored as one model file (kind "propensity").
+// A response-propensity model: the tabular encoder (models/features/tabular_encoder.hpp), a learner
+// (a logistic regression, models/propensity/logistic.hpp, or gradient-boosted trees,
+// models/gbdt/gbdt.hpp) and an optional calibrator (models/metrics/classification_metrics.hpp),
+// trained and evaluated as one unit and stored as one model file (kind "propensity"; the learner
+// is fitted.logistic or fitted.gbdt, so every reader of propensity model files takes both).
+//
+// Boosted trees see the encoded matrix too (the z-score changes no split); their numeric columns
+// may use the encoder's native missing policy (NaN in, the trees' learned default direction),
+// which the logistic model refuses (usage error). Early
+// stopping (gbdt.early_stopping_rounds > 0) holds out early_stopping_fraction of each fit's
+// training rows (stratified, seeded) to pick the number of trees, so the validation or fold rows
+// that the report evaluates are never used to choose it.
 //
 // Training with a hold-out split (validation_fraction > 0): the rows are split stratified by the
 // label (models/metrics/data_split.hpp, seeded); the encoder and the regression are fitted on the
@@ -13,26 +22,40 @@
 // validation_fraction 0 and folds 0: fitted on all rows, training metrics only.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstddef>
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "core/context.hpp"
 #include "core/customer_table.hpp"
-#include "models/model_document.hpp"
 #include "kernels/score_pipeline.hpp"
-#include "models/metrics/classification_metrics.hpp"
-#include "models/propensity/logistic.hpp"
 #include "models/features/tabular_encoder.hpp"
+#include "models/gbdt/gbdt.hpp"
+#include "models/metrics/classification_metrics.hpp"
+#include "models/model_document.hpp"
+#include "models/propensity/logistic.hpp"
 
 namespace cie {
 
+enum class PropensityLearner { kLogistic, kGbdt };
+
+/// "logistic" | "gbdt"; a usage error naming the allowed values otherwise.
+PropensityLearner parse_propensity_learner(std::string_view text);
+
 struct PropensityParams {
+  PropensityLearner model_type = PropensityLearner::kLogistic;
   LogisticParams logistic;
+  GbdtParams gbdt;
+  /// gbdt with early_stopping_rounds > 0: share of each fit's training rows held out to choose
+  /// the number of trees, in (0, 0.5].
+  double early_stopping_fraction = 0.1;
   /// Share of rows held out for validation, in [0, 1); 0 with folds 0 trains on all rows.
   double validation_fraction = 0.2;
   /// k-fold cross-validation when >= 2 (then validation_fraction must be 0); 0 for none.
@@ -49,11 +72,16 @@ struct PropensityParams {
   /// Throws a usage error naming the field and its allowed range.
   void validate() const;
   [[nodiscard]] nlohmann::json to_json() const;
+
+ private:
+  [[nodiscard]] nlohmann::json to_json_common() const;
 };
 
 class PropensityModel {
  public:
-  PropensityModel(TabularEncoder encoder, LogisticModel logistic, Calibrator calibrator,
+  using Learner = std::variant<LogisticModel, GbdtModel>;
+
+  PropensityModel(TabularEncoder encoder, Learner learner, Calibrator calibrator,
                   std::string target, std::string positive);
 
   /// Calibrated probabilities for rows [first_row, table.rows()) of `table` (which must pass the
@@ -75,19 +103,24 @@ class PropensityModel {
                                             std::size_t batch_rows = std::size_t{1} << 20) const;
 
   [[nodiscard]] TabularEncoder const& encoder() const noexcept { return encoder_; }
-  [[nodiscard]] LogisticModel const& logistic() const noexcept { return logistic_; }
+  [[nodiscard]] bool is_gbdt() const noexcept {
+    return std::holds_alternative<GbdtModel>(learner_);
+  }
+  /// The learner; logistic() requires !is_gbdt(), gbdt() requires is_gbdt().
+  [[nodiscard]] LogisticModel const& logistic() const { return std::get<LogisticModel>(learner_); }
+  [[nodiscard]] GbdtModel const& gbdt() const { return std::get<GbdtModel>(learner_); }
   [[nodiscard]] Calibrator const& calibrator() const noexcept { return calibrator_; }
   [[nodiscard]] std::string const& target() const noexcept { return target_; }
   [[nodiscard]] std::string const& positive() const noexcept { return positive_; }
 
-  /// The model file sections (kind "propensity"): features = encoder, fitted = {logistic,
-  /// calibrator, target, positive}. The caller adds params, metrics and the fingerprint.
+  /// The model file sections (kind "propensity"): features = encoder, fitted = {logistic or
+  /// gbdt, calibrator, target, positive}. The caller adds params, metrics and the fingerprint.
   [[nodiscard]] ModelDocument to_document() const;
   static PropensityModel from_document(ModelDocument const& document, std::string const& source);
 
  private:
   TabularEncoder encoder_;
-  LogisticModel logistic_;
+  Learner learner_;
   Calibrator calibrator_;
   std::string target_;
   std::string positive_;
@@ -97,16 +130,17 @@ struct PropensityTraining {
   PropensityModel model;
   std::size_t training_rows = 0;
   std::size_t validation_rows = 0;
-  ClassificationReport training;              ///< the stored model on its training rows
+  ClassificationReport training;                   ///< the stored model on its training rows
   std::optional<ClassificationReport> validation;  ///< hold-out, or out-of-fold with folds
-  std::vector<ClassificationReport> folds;   ///< one per fold (folds >= 2)
+  std::vector<ClassificationReport> folds;         ///< one per fold (folds >= 2)
   std::optional<ClassificationReport> calibrated;  ///< held-out predictions after calibration
-  DataFingerprint training_data;              ///< of the encoded training matrix
+  DataFingerprint training_data;                   ///< of the encoded training matrix
 };
 
 /// Trains on `table` with `label` (one 0/1 per row), encoding the columns of `specs`.
-/// `sample_weight` is empty (all 1) or one finite weight >= 0 per row; it weights the regression
-/// (models/propensity/logistic.hpp), not the reported metrics, which count customers.
+/// `sample_weight` is empty (all 1) or one finite weight >= 0 per row; it weights the learner
+/// (models/propensity/logistic.hpp, models/gbdt/gbdt.hpp), not the reported metrics, which count
+/// customers.
 PropensityTraining train_propensity(Context const& ctx, CustomerTable const& table,
                                     std::span<float const> label,
                                     std::vector<EncodedColumnSpec> specs,

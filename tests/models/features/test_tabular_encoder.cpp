@@ -158,6 +158,24 @@ TEST(TabularEncoder, ErrorPolicyNamesTheColumnAndFirstMissingRow) {
               HasSubstr("column spend, t.csv:3: missing value"));
 }
 
+TEST(TabularEncoder, NativePolicyKeepsMissingValuesAsNaNWithoutAnIndicator) {
+  CustomerTable const table = table_of("customer_id,spend\na,1\nb,\nc,3\n");
+  std::vector<EncodedColumnSpec> specs = TabularEncoder::default_specs(table);
+  specs[0].missing = MissingPolicy::kNative;
+  TabularEncoder encoder(specs);
+  encoder.fit(ctx(), table);
+  EXPECT_THAT(encoder.feature_names(), ElementsAre("spend"));
+  std::vector<float> const x = encoder.apply(ctx(), table);
+  ASSERT_EQ(x.size(), 3u);
+  EXPECT_EQ(x[0], -1.0f);  // (1 − 2) / 1: mean 2, population standard deviation 1
+  EXPECT_TRUE(std::isnan(x[1]));
+  EXPECT_EQ(x[2], 1.0f);
+  TabularEncoder const back =
+      TabularEncoder::from_json(nlohmann::json::parse(encoder.to_json().dump()), "m.json");
+  EXPECT_EQ(back.specs()[0].missing, MissingPolicy::kNative);
+  EXPECT_EQ(encoder.to_json()["columns"][0]["missing"], "native");
+}
+
 TEST(TabularEncoder, ConstantColumnStandardizesToZero) {
   CustomerTable const table = table_of("customer_id,k\na,7\nb,7\nc,7\n");
   TabularEncoder encoder(TabularEncoder::default_specs(table));

@@ -1,0 +1,109 @@
+// The cie side of bench/compare_gbdt.py: fits gradient-boosted trees on raw float32 files
+// written by numpy, scores a validation set, and prints one JSON line.
+//
+//   gbdt_driver --data X.f32 --labels y.f32 --rows N --valid VX.f32 --valid-labels vy.f32
+//               --valid-rows M --cols D [--trees 200] [--leaves 63] [--learning-rate 0.1]
+//               [--max-bin 255] [--min-data-in-leaf 20] [--threads P]
+//
+// X.f32 and VX.f32: column-major (numpy: X.T.astype("<f4").tofile(path)), NaN = missing.
+// Output: {"train_seconds": fit wall time (data in memory), "score_seconds": scoring the M
+// validation rows, "valid_log_loss", "trees", "peak_rss_bytes" (getrusage: the whole process,
+// data included), "threads", "rows", "cols"}.
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <string>
+#include <sys/resource.h>
+#include <vector>
+
+#include "bench/driver_support.hpp"
+#include "core/context.hpp"
+#include "core/error.hpp"
+#include "kernels/linear_rules.hpp"
+#include "models/gbdt/gbdt.hpp"
+
+using cie::bench::read_values;
+using cie::bench::seconds_since;
+
+int main(int argc, char** argv) {
+  try {
+    std::string data, labels, valid, valid_labels;
+    std::size_t rows = 0, valid_rows = 0, cols = 0;
+    int threads = 2;
+    cie::GbdtParams params;
+    params.n_trees = 200;
+    params.num_leaves = 63;
+    for (int i = 1; i < argc; ++i) {
+      std::string const arg = argv[i];
+      auto value = [&]() -> std::string {
+        CIE_EXPECTS(i + 1 < argc, "{} needs a value", arg);
+        return argv[++i];
+      };
+      if (arg == "--data")
+        data = value();
+      else if (arg == "--labels")
+        labels = value();
+      else if (arg == "--rows")
+        rows = std::stoull(value());
+      else if (arg == "--valid")
+        valid = value();
+      else if (arg == "--valid-labels")
+        valid_labels = value();
+      else if (arg == "--valid-rows")
+        valid_rows = std::stoull(value());
+      else if (arg == "--cols")
+        cols = std::stoull(value());
+      else if (arg == "--trees")
+        params.n_trees = std::stoi(value());
+      else if (arg == "--leaves")
+        params.num_leaves = std::stoi(value());
+      else if (arg == "--learning-rate")
+        params.learning_rate = std::stod(value());
+      else if (arg == "--max-bin")
+        params.max_bin = std::stoi(value());
+      else if (arg == "--min-data-in-leaf")
+        params.min_data_in_leaf = std::stoi(value());
+      else if (arg == "--threads")
+        threads = std::stoi(value());
+      else
+        cie::fail(cie::ExitCode::kUsage, "unknown argument {}", arg);
+    }
+    CIE_EXPECTS(rows > 0 && valid_rows > 0 && cols > 0, "--rows, --valid-rows and --cols needed");
+    std::vector<float> const x = read_values<float>(data, rows * cols);
+    std::vector<float> const y = read_values<float>(labels, rows);
+    std::vector<float> const vx = read_values<float>(valid, valid_rows * cols);
+    std::vector<float> const vy = read_values<float>(valid_labels, valid_rows);
+    cie::Context const ctx = cie::Context::cpu(threads);
+
+    auto start = std::chrono::steady_clock::now();
+    cie::GbdtModel const model = cie::gbdt_fit(ctx, params, {x.data(), rows, cols}, y);
+    double const train_seconds = seconds_since(start);
+    std::vector<double> p(valid_rows);
+    start = std::chrono::steady_clock::now();
+    model.predict(ctx, {vx.data(), valid_rows, cols}, p);
+    double const score_seconds = seconds_since(start);
+    double loss = 0.0;
+    for (std::size_t i = 0; i < valid_rows; ++i) {
+      double const q = std::clamp(p[i], 1e-15, 1.0 - 1e-15);
+      loss -= vy[i] == 1.0f ? std::log(q) : std::log1p(-q);
+    }
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    std::cout << nlohmann::json{{"train_seconds", train_seconds},
+                                {"score_seconds", score_seconds},
+                                {"valid_log_loss", loss / static_cast<double>(valid_rows)},
+                                {"trees", model.roots.size()},
+                                {"peak_rss_bytes", usage.ru_maxrss * 1024L},
+                                {"threads", threads},
+                                {"rows", rows},
+                                {"cols", cols}}
+                     .dump()
+              << "\n";
+    return 0;
+  } catch (cie::Error const& error) {
+    std::cerr << "gbdt_driver: " << error.what() << "\n";
+    return static_cast<int>(error.code());
+  }
+}

@@ -1,0 +1,223 @@
+#include "models/gbdt/tree_grower.hpp"
+
+#include <algorithm>
+#include <cfloat>
+#include <memory>
+
+#include "core/error.hpp"
+
+namespace cie::gbdt_detail {
+namespace {
+
+using kernels::GbdtNode;
+using kernels::GradientPair;
+using kernels::HistogramBin;
+using kernels::kBinsPerFeature;
+using kernels::kMissingBin;
+
+struct Split {
+  double gain = 0.0;
+  std::int32_t feature = -1;
+  int bin = 0;
+  bool default_left = false;
+  HistogramBin left;  ///< sums of the left child
+  [[nodiscard]] bool valid() const noexcept { return feature >= 0; }
+};
+
+struct Leaf {
+  std::int32_t node = -1;
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  int depth = 0;
+  HistogramBin sum;
+  std::unique_ptr<HistogramBin[]> hist;
+  Split best;
+};
+
+HistogramBin operator+(HistogramBin a, HistogramBin const& b) {
+  return {a.g + b.g, a.h + b.h, a.count + b.count};
+}
+HistogramBin operator-(HistogramBin a, HistogramBin const& b) {
+  return {a.g - b.g, a.h - b.h, a.count - b.count};
+}
+
+class Grower {
+ public:
+  Grower(Context const& ctx, GbdtParams const& params, TreeInput const& input,
+         std::vector<std::uint32_t>& rows, GbdtModel& model)
+      : ctx_(ctx), params_(params), input_(input), rows_(rows), model_(model) {}
+
+  std::int32_t grow() {
+    std::int32_t const root = new_node(0.0);
+    Leaf first{root, 0, rows_.size(), 0, {}, make_hist(), {}};
+    build(first);
+    HistogramBin const* slots =
+        first.hist.get() + static_cast<std::size_t>(input_.features.front()) * kBinsPerFeature;
+    for (int b = 0; b < kBinsPerFeature; ++b) first.sum = first.sum + slots[b];
+    first.best = best_split(first);
+    leaves_.push_back(std::move(first));
+    while (params_.num_leaves == 0 || static_cast<int>(leaves_.size()) < params_.num_leaves) {
+      std::size_t const chosen = pick();
+      if (chosen == leaves_.size()) break;
+      split(chosen);
+    }
+    for (Leaf const& leaf : leaves_) {
+      model_.nodes[leaf.node].value =
+          params_.learning_rate *
+          kernels::leaf_weight(g(leaf.sum), h(leaf.sum), params_.lambda, params_.alpha);
+      model_.node_cover[leaf.node] = h(leaf.sum);
+    }
+    return root;
+  }
+
+ private:
+  [[nodiscard]] double g(HistogramBin const& s) const {
+    return static_cast<double>(s.g) / input_.scales.g;
+  }
+  [[nodiscard]] double h(HistogramBin const& s) const {
+    return static_cast<double>(s.h) / input_.scales.h;
+  }
+  [[nodiscard]] double score(HistogramBin const& s) const {
+    return kernels::split_score(g(s), h(s), params_.lambda, params_.alpha);
+  }
+
+  std::int32_t new_node(double cover) {
+    model_.nodes.emplace_back();
+    model_.node_gain.push_back(0.0);
+    model_.node_cover.push_back(cover);
+    return static_cast<std::int32_t>(model_.nodes.size() - 1);
+  }
+
+  [[nodiscard]] std::unique_ptr<HistogramBin[]> make_hist() const {
+    return std::make_unique<HistogramBin[]>(input_.bins.cols * kBinsPerFeature);
+  }
+
+  void build(Leaf& leaf) const {
+    std::span<std::uint32_t const> const rows(rows_.data() + leaf.begin, leaf.end - leaf.begin);
+    kernels::gbdt_build_histogram(ctx_, input_.bins, rows, input_.pairs, input_.features,
+                                  leaf.hist.get());
+  }
+
+  /// Whether a child with sums `s` is allowed.
+  [[nodiscard]] bool child_ok(HistogramBin const& s) const {
+    return s.count >= params_.min_data_in_leaf && s.count >= 1 && h(s) >= params_.min_child_weight;
+  }
+
+  void consider(Split& best, double parent_score, HistogramBin const& left,
+                HistogramBin const& total, std::int32_t feature, int bin, bool default_left) const {
+    HistogramBin const right = total - left;
+    if (!child_ok(left) || !child_ok(right)) return;
+    double const gain = score(left) + score(right) - parent_score;
+    if (gain > best.gain) best = {gain, feature, bin, default_left, left};
+  }
+
+  [[nodiscard]] Split best_split(Leaf const& leaf) const {
+    Split best;
+    best.gain = params_.min_split_gain;
+    if (params_.max_depth >= 0 && leaf.depth >= params_.max_depth) return best;
+    if (leaf.sum.count < 2 * static_cast<std::int64_t>(params_.min_data_in_leaf)) return best;
+    double const parent_score = score(leaf.sum);
+    for (std::int32_t const feature : input_.features) {
+      HistogramBin const* slots =
+          leaf.hist.get() + static_cast<std::size_t>(feature) * kBinsPerFeature;
+      int const value_bins = static_cast<int>((*input_.edges)[feature].size()) + 1;
+      HistogramBin const missing = slots[kMissingBin];
+      HistogramBin left;
+      for (int b = 0; b < value_bins; ++b) {
+        left = left + slots[b];
+        bool const last = b + 1 == value_bins;
+        if (missing.count == 0) {
+          if (last) break;
+          HistogramBin const right = leaf.sum - left;
+          consider(best, parent_score, left, leaf.sum, feature, b, left.h >= right.h);
+        } else {
+          consider(best, parent_score, left, leaf.sum, feature, b, false);
+          if (!last) consider(best, parent_score, left + missing, leaf.sum, feature, b, true);
+        }
+      }
+    }
+    return best;
+  }
+
+  /// The next leaf to split (leaves_.size() when none can).
+  [[nodiscard]] std::size_t pick() const {
+    std::size_t chosen = leaves_.size();
+    for (std::size_t i = 0; i < leaves_.size(); ++i) {
+      Leaf const& leaf = leaves_[i];
+      if (!leaf.best.valid()) continue;
+      if (chosen == leaves_.size()) {
+        chosen = i;
+        continue;
+      }
+      Leaf const& current = leaves_[chosen];
+      bool const better =
+          params_.growth == TreeGrowth::kLeafwise
+              ? leaf.best.gain > current.best.gain ||
+                    (leaf.best.gain == current.best.gain && leaf.node < current.node)
+              : leaf.depth < current.depth ||
+                    (leaf.depth == current.depth && leaf.node < current.node);
+      if (better) chosen = i;
+    }
+    return chosen;
+  }
+
+  void split(std::size_t index) {
+    Leaf parent = std::move(leaves_[index]);
+    leaves_.erase(leaves_.begin() + static_cast<std::ptrdiff_t>(index));
+    Split const& s = parent.best;
+    std::vector<float> const& edges = (*input_.edges)[s.feature];
+    std::uint8_t const* column = input_.bins.column(static_cast<std::size_t>(s.feature));
+    auto const first = rows_.begin() + static_cast<std::ptrdiff_t>(parent.begin);
+    auto const last = rows_.begin() + static_cast<std::ptrdiff_t>(parent.end);
+    auto const middle = std::stable_partition(first, last, [&](std::uint32_t row) {
+      return kernels::bin_goes_left(column[row], static_cast<std::uint8_t>(s.bin), s.default_left);
+    });
+    std::size_t const mid = static_cast<std::size_t>(middle - rows_.begin());
+    CIE_ASSERT(static_cast<std::int64_t>(mid - parent.begin) == s.left.count);
+
+    HistogramBin const right_sum = parent.sum - s.left;
+    std::int32_t const left_node = new_node(h(s.left));
+    std::int32_t const right_node = new_node(h(right_sum));
+    GbdtNode& node = model_.nodes[parent.node];
+    node.feature = s.feature;
+    node.bin = static_cast<std::uint8_t>(s.bin);
+    node.threshold = static_cast<std::size_t>(s.bin) < edges.size() ? edges[s.bin] : FLT_MAX;
+    node.default_left = s.default_left ? 1 : 0;
+    node.left = left_node;
+    node.right = right_node;
+    model_.node_gain[parent.node] = s.gain;
+    model_.node_cover[parent.node] = h(parent.sum);
+
+    Leaf left{left_node, parent.begin, mid, parent.depth + 1, s.left, nullptr, {}};
+    Leaf right{right_node, mid, parent.end, parent.depth + 1, right_sum, nullptr, {}};
+    Leaf& smaller = left.sum.count <= right.sum.count ? left : right;
+    Leaf& larger = left.sum.count <= right.sum.count ? right : left;
+    smaller.hist = make_hist();
+    build(smaller);
+    kernels::gbdt_subtract_histogram(input_.features, parent.hist.get(), smaller.hist.get());
+    larger.hist = std::move(parent.hist);
+    left.best = best_split(left);
+    right.best = best_split(right);
+    for (Leaf* child : {&left, &right}) {
+      if (!child->best.valid()) child->hist.reset();  // a final leaf needs no histogram
+      leaves_.push_back(std::move(*child));
+    }
+  }
+
+  Context const& ctx_;
+  GbdtParams const& params_;
+  TreeInput const& input_;
+  std::vector<std::uint32_t>& rows_;
+  GbdtModel& model_;
+  std::vector<Leaf> leaves_;
+};
+
+}  // namespace
+
+std::int32_t grow_tree(Context const& ctx, GbdtParams const& params, TreeInput const& input,
+                       std::vector<std::uint32_t>& rows, GbdtModel& model) {
+  CIE_ASSERT(!input.features.empty() && !rows.empty());
+  return Grower(ctx, params, input, rows, model).grow();
+}
+
+}  // namespace cie::gbdt_detail

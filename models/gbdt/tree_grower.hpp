@@ -1,0 +1,42 @@
+// Growing one regression tree on quantized gradients (internal to models/gbdt).
+//
+// The sampled rows are kept in one index array; every leaf owns a contiguous range of it, split
+// by a stable partition (left rows first, each side in row order). A leaf's histogram is built
+// only for the smaller child of a split; the larger child's is the parent's minus it, in place
+// (kernels/gbdt.hpp). Best split of a leaf: for every sampled feature and every boundary between
+// value bins, the missing rows are tried on the right and on the left, and the better side is the
+// split's learned default direction (with no missing rows in the leaf, missing values later go to
+// the child with the larger hessian sum); the boundary after the last value bin separates the
+// missing rows from all others. A candidate must leave each child at least min_data_in_leaf rows
+// and min_child_weight hessian and have gain > min_split_gain. Ties keep the first candidate in
+// (feature, bin, missing right before left) order, so the tree depends on nothing but the data.
+// Leaf-wise growth splits the leaf of largest gain next (ties: the older leaf), depth-wise the
+// shallowest (ties: the older), until num_leaves leaves (0: no limit) or no leaf can split;
+// max_depth bounds both.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/context.hpp"
+#include "kernels/gbdt.hpp"
+#include "models/gbdt/gbdt.hpp"
+
+namespace cie::gbdt_detail {
+
+struct TreeInput {
+  kernels::BinnedMatrix bins;
+  /// Per feature: its bin edges (value bins = edges + 1).
+  std::vector<std::vector<float>> const* edges = nullptr;
+  std::span<kernels::GradientPair const> pairs;  ///< one per row of bins
+  kernels::GradientScales scales;
+  std::span<std::int32_t const> features;  ///< the sampled features, ascending
+};
+
+/// Grows a tree on `rows` (the sampled rows, ascending; reordered in place) and appends its nodes
+/// to model.nodes (with their gain and cover); returns the root's index.
+std::int32_t grow_tree(Context const& ctx, GbdtParams const& params, TreeInput const& input,
+                       std::vector<std::uint32_t>& rows, GbdtModel& model);
+
+}  // namespace cie::gbdt_detail

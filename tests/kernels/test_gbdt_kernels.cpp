@@ -1,0 +1,193 @@
+// Gradient-boosting kernels (kernels/gbdt.hpp, kernels/gbdt_rules.hpp): the per-element rules,
+// binning against its edges, histograms against brute-force sums (and the same for 1, 2 and 3
+// threads), histogram subtraction, and forest scoring against a walk by hand.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "kernels/gbdt.hpp"
+
+namespace cie::kernels {
+namespace {
+
+TEST(GbdtRules, SplitScoreAndLeafWeightFollowTheL1AndL2Terms) {
+  EXPECT_DOUBLE_EQ(split_score(3.0, 2.0, 1.0, 0.0), 9.0 / 3.0);
+  EXPECT_DOUBLE_EQ(split_score(3.0, 2.0, 1.0, 1.0), 4.0 / 3.0);   // (3 − 1)² / 3
+  EXPECT_DOUBLE_EQ(split_score(-3.0, 2.0, 0.0, 1.0), 4.0 / 2.0);  // (−3 + 1)² / 2
+  EXPECT_DOUBLE_EQ(split_score(0.5, 2.0, 0.0, 1.0), 0.0);         // |G| <= α
+  EXPECT_DOUBLE_EQ(leaf_weight(3.0, 2.0, 1.0, 0.0), -1.0);
+  EXPECT_DOUBLE_EQ(leaf_weight(-3.0, 2.0, 1.0, 1.0), 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(leaf_weight(0.5, 2.0, 1.0, 1.0), 0.0);
+}
+
+TEST(GbdtRules, GradientsOfBothObjectives) {
+  double g = 0, h = 0;
+  logloss_gradient(0.0, 1.0, 2.0, g, h);
+  EXPECT_DOUBLE_EQ(g, -1.0);  // 2·(0.5 − 1)
+  EXPECT_DOUBLE_EQ(h, 0.5);   // 2·0.25
+  logloss_gradient(800.0, 1.0, 1.0, g, h);
+  EXPECT_EQ(g, 0.0);
+  EXPECT_EQ(h, 1e-16);  // floored, never 0
+  squared_gradient(3.0, 1.0, 0.5, g, h);
+  EXPECT_DOUBLE_EQ(g, 1.0);
+  EXPECT_DOUBLE_EQ(h, 0.5);
+}
+
+TEST(GbdtRules, QuantizationScaleIsThePowerOfTwoThatCannotOverflow) {
+  for (double max_abs : {1e-9, 0.25, 1.0, 3.0, 1e6}) {
+    for (double rows : {1.0, 1000.0, 1e7}) {
+      double const scale = quantization_scale(max_abs, rows);
+      int exponent = 0;
+      EXPECT_EQ(std::frexp(scale, &exponent), 0.5) << "a power of two";
+      EXPECT_LE(max_abs * scale * rows, 0x1.0p62) << max_abs << " " << rows;
+      EXPECT_GT(max_abs * scale * 2.0 * rows, 0x1.0p62) << "the largest such scale";
+    }
+  }
+  EXPECT_EQ(quantization_scale(0.0, 10.0), 1.0);
+  EXPECT_EQ(quantize(0.75, 4.0), 3);
+  EXPECT_EQ(quantize(-0.625, 4.0), -3);  // −2.5 rounds away from zero
+}
+
+TEST(GbdtKernels, BinsCountTheEdgesBelowTheValueAndMissingGoesToItsBin) {
+  std::vector<float> const x = {
+      -5.0f, 0.5f, 1.0f, 1.5f, 2.0f, 9.0f, std::numeric_limits<float>::quiet_NaN(), 1.0f};
+  std::vector<float> const edges = {1.0f, 2.0f};
+  std::vector<std::int32_t> const offsets = {0, 2};
+  std::vector<std::uint8_t> bins(x.size());
+  gbdt_bin_columns(Context::cpu(2), {x.data(), x.size(), 1}, edges, offsets, bins.data());
+  std::vector<std::uint8_t> const expected = {0, 0, 0, 1, 1, 2, kMissingBin, 0};
+  EXPECT_EQ(bins, expected);
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (std::isnan(x[i])) continue;
+    for (std::uint8_t b = 0; b < edges.size(); ++b) {
+      EXPECT_EQ(bin_goes_left(bins[i], b, false), goes_left(x[i], edges[b], false))
+          << "value " << x[i] << " bin " << int(b);
+    }
+  }
+}
+
+struct HistogramData {
+  std::vector<std::uint8_t> bins;
+  std::vector<GradientPair> pairs;
+  std::size_t rows = 0;
+  std::size_t cols = 0;
+};
+
+HistogramData make_histogram_data(std::size_t rows, std::size_t cols, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  HistogramData d{std::vector<std::uint8_t>(rows * cols), std::vector<GradientPair>(rows), rows,
+                  cols};
+  for (auto& b : d.bins) b = rng() % 9 == 0 ? kMissingBin : static_cast<std::uint8_t>(rng() % 40);
+  for (auto& p : d.pairs) {
+    p.g = static_cast<std::int64_t>(rng() % 2000001) - 1000000;
+    p.h = static_cast<std::int64_t>(rng() % 1000001);
+  }
+  return d;
+}
+
+TEST(GbdtKernels, HistogramEqualsBruteForceForAnyThreadCountAndSubtractionIsExact) {
+  HistogramData const d = make_histogram_data(1537, 5, 7);
+  BinnedMatrix const bins{d.bins.data(), d.rows, d.cols};
+  std::vector<std::uint32_t> rows, part;
+  for (std::uint32_t i = 0; i < d.rows; ++i) {
+    rows.push_back(i);
+    if (i % 3 == 1) part.push_back(i);
+  }
+  std::vector<std::int32_t> const features = {0, 2, 4};
+  std::vector<HistogramBin> expected(d.cols * kBinsPerFeature);
+  for (std::int32_t const f : features) {
+    for (std::uint32_t const i : part) {
+      HistogramBin& slot = expected[f * kBinsPerFeature + d.bins[f * d.rows + i]];
+      slot.g += d.pairs[i].g;
+      slot.h += d.pairs[i].h;
+      slot.count += 1;
+    }
+  }
+  for (int threads : {1, 2, 3}) {
+    std::vector<HistogramBin> hist(d.cols * kBinsPerFeature);
+    gbdt_build_histogram(Context::cpu(threads), bins, part, d.pairs, features, hist.data());
+    for (std::int32_t const f : features) {
+      for (int b = 0; b < kBinsPerFeature; ++b) {
+        HistogramBin const& got = hist[f * kBinsPerFeature + b];
+        HistogramBin const& want = expected[f * kBinsPerFeature + b];
+        ASSERT_EQ(got.g, want.g) << "threads " << threads << " feature " << f << " bin " << b;
+        ASSERT_EQ(got.h, want.h);
+        ASSERT_EQ(got.count, want.count);
+      }
+    }
+  }
+  // parent − child = the histogram of the other rows.
+  std::vector<std::uint32_t> rest;
+  for (std::uint32_t i = 0; i < d.rows; ++i) {
+    if (i % 3 != 1) rest.push_back(i);
+  }
+  std::vector<HistogramBin> parent(d.cols * kBinsPerFeature), child(parent.size()),
+      sibling(parent.size());
+  Context const ctx = Context::cpu(2);
+  gbdt_build_histogram(ctx, bins, rows, d.pairs, features, parent.data());
+  gbdt_build_histogram(ctx, bins, part, d.pairs, features, child.data());
+  gbdt_build_histogram(ctx, bins, rest, d.pairs, features, sibling.data());
+  gbdt_subtract_histogram(features, parent.data(), child.data());
+  for (std::int32_t const f : features) {
+    for (int b = 0; b < kBinsPerFeature; ++b) {
+      std::size_t const k = f * kBinsPerFeature + b;
+      ASSERT_EQ(parent[k].g, sibling[k].g);
+      ASSERT_EQ(parent[k].h, sibling[k].h);
+      ASSERT_EQ(parent[k].count, sibling[k].count);
+    }
+  }
+}
+
+TEST(GbdtKernels, GradientPassQuantizesEveryRowWithOneScale) {
+  std::vector<double> const margin = {0.0, 1.0, -2.0, 0.5};
+  std::vector<float> const y = {1.0f, 0.0f, 1.0f, 0.0f};
+  std::vector<float> const w = {1.0f, 2.0f, 0.0f, 1.0f};
+  std::vector<GradientPair> pairs(4);
+  GradientScales const s =
+      gbdt_gradients(Context::cpu(3), GbdtObjective::kBinaryLogloss, margin, y, w, pairs);
+  for (std::size_t i = 0; i < 4; ++i) {
+    double g = 0, h = 0;
+    logloss_gradient(margin[i], y[i], w[i], g, h);
+    EXPECT_EQ(pairs[i].g, quantize(g, s.g));
+    EXPECT_EQ(pairs[i].h, quantize(h, s.h));
+    EXPECT_NEAR(static_cast<double>(pairs[i].g) / s.g, g, 1e-15);
+  }
+  EXPECT_EQ(pairs[2].g, 0);  // weight 0
+}
+
+TEST(GbdtKernels, ForestScoringWalksEveryTreeAndSendsMissingTheDefaultWay) {
+  // Tree 0: x0 <= 1 (missing left) ? 1 : (x1 <= 0 (missing right) ? 2 : 3). Tree 1: leaf 10.
+  std::vector<GbdtNode> nodes(6);
+  nodes[0] = {0, 1, 2, 1.0f, 0, 1, 0.0};
+  nodes[1] = {-1, -1, -1, 0.0f, 0, 0, 1.0};
+  nodes[2] = {1, 3, 4, 0.0f, 0, 0, 0.0};
+  nodes[3] = {-1, -1, -1, 0.0f, 0, 0, 2.0};
+  nodes[4] = {-1, -1, -1, 0.0f, 0, 0, 3.0};
+  nodes[5] = {-1, -1, -1, 0.0f, 0, 0, 10.0};
+  std::vector<std::int32_t> const roots = {0, 5};
+  float const nan = std::numeric_limits<float>::quiet_NaN();
+  std::size_t const rows = 600;  // more than two scoring blocks
+  std::vector<float> x(rows * 2);
+  std::vector<double> expected(rows);
+  for (std::size_t i = 0; i < rows; ++i) {
+    float const a = i % 7 == 0 ? nan : static_cast<float>(i % 3);
+    float const b = i % 5 == 0 ? nan : static_cast<float>(i % 2) - 0.5f;
+    x[i] = a;
+    x[rows + i] = b;
+    double const first = (std::isnan(a) || a <= 1.0f)    ? 1.0
+                         : (!std::isnan(b) && b <= 0.0f) ? 2.0
+                                                         : 3.0;
+    expected[i] = 0.25 + first + 10.0;
+  }
+  for (int threads : {1, 3}) {
+    std::vector<double> out(rows);
+    gbdt_predict_margin(Context::cpu(threads), {x.data(), rows, 2}, {nodes, roots}, 0.25, out);
+    EXPECT_EQ(out, expected) << threads << " threads";
+  }
+}
+
+}  // namespace
+}  // namespace cie::kernels
