@@ -27,6 +27,7 @@ struct OfferChoice {
   double reduced = 0.0;     ///< sum of the reduced values of the newly chosen offers
   double value = 0.0;       ///< sum of ev of the newly chosen offers
   int added = 0;            ///< newly chosen offers
+  bool pair_blocked = false;  ///< a pair rule turned down an offer that would have been taken
 };
 
 /// `ev`: the customer's expected values (NaN: not a candidate); `offer_channel[o]`: channel of
@@ -47,28 +48,40 @@ CIE_HD inline OfferChoice choose_offers(float const* ev, int offers, double cons
       ++used;
     }
   }
+  // The candidates with a positive reduced value, in the rotated tie order, read once.
+  double reduced[64];
+  std::int8_t candidate[64];
+  int candidates = 0;
+  for (int j = 0, o = tie_offset; j < offers; ++j, o = o + 1 == offers ? 0 : o + 1) {
+    float const value = ev[o];
+    if (!(value == value) || ((fixed_mask >> o) & 1U)) continue;  // NaN: not a candidate
+    double const r = static_cast<double>(value) - price[o];
+    if (!(r > 0.0)) continue;
+    reduced[candidates] = r;
+    candidate[candidates++] = static_cast<std::int8_t>(o);
+  }
   while (used < allowance) {
     int best = -1;
     double best_reduced = 0.0;
-    for (int j = 0; j < offers; ++j) {
-      int const o = (j + tie_offset) % offers;
+    for (int k = 0; k < candidates; ++k) {
+      if (!(reduced[k] > best_reduced)) continue;
+      int const o = candidate[k];
       if ((choice.mask >> o) & 1U) continue;
-      float const value = ev[o];
-      if (!(value == value)) continue;  // NaN: not a candidate
-      double const reduced = static_cast<double>(value) - price[o];
-      if (!(reduced > best_reduced)) continue;
-      int const channel = offer_channel[o];
-      if (channel_used[channel] >= channel_allowance[channel]) continue;
-      if (conflicts != nullptr && (conflicts[o] & choice.mask) != 0) continue;
-      best = o;
-      best_reduced = reduced;
+      if (channel_used[offer_channel[o]] >= channel_allowance[offer_channel[o]]) continue;
+      if (conflicts != nullptr && (conflicts[o] & choice.mask) != 0) {
+        choice.pair_blocked = true;
+        continue;
+      }
+      best = k;
+      best_reduced = reduced[k];
     }
     if (best < 0) break;
-    choice.mask |= std::uint64_t{1} << best;
-    ++channel_used[offer_channel[best]];
-    slots[choice.added] = static_cast<std::uint8_t>(best);
+    int const o = candidate[best];
+    choice.mask |= std::uint64_t{1} << o;
+    ++channel_used[offer_channel[o]];
+    slots[choice.added] = static_cast<std::uint8_t>(o);
     choice.reduced += best_reduced;
-    choice.value += static_cast<double>(ev[best]);
+    choice.value += static_cast<double>(ev[o]);
     ++choice.added;
     ++used;
   }

@@ -45,7 +45,7 @@ OfferPassResult offer_assignment_pass(Context const& ctx, OfferInstance const& i
           for (int s = 0; s < choice.added; ++s) partial[out[s]] += 1.0;
           partial[offers] += choice.value;
           if (!fixed.empty()) continue;
-          if (instance.conflicts == nullptr) {
+          if (!choice.pair_blocked) {  // no pair rule bit: the relaxed choice is the same
             partial[offers + 1] += choice.reduced;
           } else {
             std::uint8_t relaxed_slots[kOfferSlots];

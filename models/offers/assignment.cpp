@@ -79,6 +79,7 @@ class Solver {
     std::vector<double> best_price;
     double best_value = -1.0;
     bool last_pass_fits = false;
+    bool converged = false;
     for (int iteration = 0; iteration < params_.max_iterations; ++iteration) {
       prices(price);
       kernels::OfferPassResult const pass = run_pass(result, price, {}, slots);
@@ -86,16 +87,23 @@ class Solver {
       double dual = pass.relaxed_reduced;
       for (Constraint const& k : constraints_) dual += k.price * k.capacity;
       bound = std::min(bound, dual);
-      last_pass_fits = fits(pass.usage);
+      last_pass_fits = fits(pass.usage, 0.0);
       if (last_pass_fits && pass.value > best_value) {
         best_value = pass.value;
         best_price = price;
       }
-      if (best_value >= (1.0 - params_.gap_tolerance) * bound) break;
+      // Close enough: over no capacity by more than `tolerance` (the repair drops the excess)
+      // and within gap_tolerance of the bound.
+      converged = fits(pass.usage, params_.tolerance) &&
+                  pass.value >= (1.0 - params_.gap_tolerance) * bound;
+      if (converged) break;
       if (iteration == 0) initial_steps(pass);
-      if (!update_prices(pass.usage)) break;
+      if (!update_prices(pass.usage)) {
+        converged = true;
+        break;
+      }
     }
-    if (!best_price.empty() && (!last_pass_fits || best_price != price)) {
+    if (!converged && !best_price.empty() && (!last_pass_fits || best_price != price)) {
       price = best_price;
       run_pass(result, price, {}, slots);
     }
@@ -161,9 +169,11 @@ class Solver {
     }
   }
 
-  [[nodiscard]] bool fits(std::vector<double> const& usage) const {
-    return std::all_of(constraints_.begin(), constraints_.end(),
-                       [&](Constraint const& k) { return k.usage(usage) <= k.capacity; });
+  /// Whether `usage` exceeds no capacity by more than `slack` of it.
+  [[nodiscard]] bool fits(std::vector<double> const& usage, double slack) const {
+    return std::all_of(constraints_.begin(), constraints_.end(), [&](Constraint const& k) {
+      return k.usage(usage) <= k.capacity + slack * std::max(k.capacity, 1.0);
+    });
   }
 
   /// One Rprop update; false once every constraint fits and priced ones are tight enough.

@@ -16,12 +16,14 @@
 //
 // Dual update: a sign-based step per constraint (Rprop): the price of a constraint over its
 // capacity goes up, of one with slack and a positive price down; the step grows 1.2x while the
-// sign holds and halves when it flips. It stops when an iteration's choices fit every constraint
-// with a value within gap_tolerance of the best bound, when every constraint fits and each priced
-// one is within `tolerance` of its capacity, or after max_iterations passes.
+// sign holds and halves when it flips. It stops when an iteration's choices exceed no capacity by
+// more than `tolerance` of it and their value is within gap_tolerance of the best bound, when
+// every constraint fits and each priced one is within `tolerance` of its capacity, or after
+// max_iterations passes.
 //
-// Primal: the choices at the prices of the best iteration that fitted every constraint (one more
-// pass when that was not the last); when none fitted, the last choices, repaired.
+// Primal: when it stopped so, the last choices, repaired; after max_iterations, the choices at
+// the prices of the best iteration that fitted every constraint (one more pass), or when none
+// did, the last choices, repaired.
 // Repair, so that no rule is ever broken: the contacts chosen are admitted in
 // decreasing reduced value (ties: customer row, then offer) while every constraint has room;
 // then, up to fill_rounds times, customers with room left choose again among the offers whose
@@ -41,10 +43,11 @@ namespace cie::offers {
 
 struct AssignParams {
   int max_iterations = 150;   ///< passes of the dual update, >= 1
-  double tolerance = 1e-3;    ///< accepted slack of a priced constraint, share of its capacity
+  double tolerance = 1e-3;    ///< accepted slack (or excess, before the repair) of a priced
+                              ///< constraint, share of its capacity
   int fill_rounds = 3;        ///< rounds of the fill step, >= 0
-  /// Stop once an iteration's choices fit every constraint with a value within this share of
-  /// the best bound so far.
+  /// Stop once an iteration's choices (nearly) fit with a value within this share of the best
+  /// bound so far.
   double gap_tolerance = 1e-3;
   void validate() const;
 };
