@@ -27,7 +27,7 @@ namespace {
 using nlohmann::json;
 
 struct AssignOptions {
-  std::string customers_path;
+  std::vector<std::string> customers_paths;
   std::string id_column = "customer_id";
   std::string catalog_path;
   std::string history_path;
@@ -55,14 +55,15 @@ json summary_json(offers::Catalog const& catalog, offers::OfferProblem const& pr
   summary["dropped_in_repair"] = result.dropped_in_repair;
   summary["added_in_fill"] = result.added_in_fill;
   summary["seconds"] = std::move(timings);
+  std::vector<double> offer_value(catalog.offers.size(), 0.0);
+  for (offers::Contact const& contact : result.contacts) {
+    offer_value[contact.offer] += contact.expected_value;
+  }
   json& per_offer = summary["offers"];
   per_offer = json::array();
   for (std::size_t o = 0; o < catalog.offers.size(); ++o) {
     offers::Offer const& offer = catalog.offers[o];
-    double ev = 0.0;
-    for (offers::Contact const& contact : result.contacts) {
-      if (contact.offer == static_cast<int>(o)) ev += contact.expected_value;
-    }
+    double const ev = offer_value[o];
     per_offer.push_back({{"offer", offer.name},
                          {"channel", catalog.channels[offer.channel].name},
                          {"eligible", problem.eligible[o]},
@@ -98,10 +99,10 @@ std::string format_summary(json const& s) {
       s["expected_value"].get<double>(), s["dual_bound"].get<double>(),
       100.0 * s["gap"].get<double>(), s["budget_used"].get<double>(),
       s["budget"].is_null() ? "" : fmt::format(" of {:.2f}", s["budget"].get<double>()));
-  out += "  offer            channel    eligible  control  contacts  capacity        cost  "
+  out += "  offer                channel    eligible  control  contacts  capacity        cost  "
          "expected value\n";
   for (json const& o : s["offers"]) {
-    out += fmt::format("  {:<16} {:<10} {:>8} {:>8} {:>9} {:>9} {:>11.2f} {:>15.2f}\n",
+    out += fmt::format("  {:<20} {:<10} {:>8} {:>8} {:>9} {:>9} {:>11.2f} {:>15.2f}\n",
                        o["offer"].get<std::string>(), o["channel"].get<std::string>(),
                        o["eligible"].get<std::int64_t>(), o["control_group"].get<std::int64_t>(),
                        o["contacts"].get<std::int64_t>(),
@@ -126,10 +127,10 @@ std::string format_summary(json const& s) {
 }
 
 void run_assign(GlobalOptions const& global, AssignOptions const& options) {
-  check_output_paths({{options.customers_path, "--customers"},
-                      {options.catalog_path, "--catalog"},
-                      {options.history_path, "--history"}},
-                     {{options.out_path, "--out"}, {options.summary_path, "--summary"}});
+  std::vector<NamedPath> inputs = {{options.catalog_path, "--catalog"},
+                                   {options.history_path, "--history"}};
+  for (std::string const& path : options.customers_paths) inputs.push_back({path, "--customers"});
+  check_output_paths(inputs, {{options.out_path, "--out"}, {options.summary_path, "--summary"}});
   std::optional<std::int32_t> const as_of = parse_date(options.as_of);
   CIE_EXPECTS(as_of.has_value(), "--as-of: expected a date YYYY-MM-DD");
   options.params.validate();
@@ -143,9 +144,24 @@ void run_assign(GlobalOptions const& global, AssignOptions const& options) {
       offers::Catalog::from_toml(read_text_file(options.catalog_path), options.catalog_path);
   CustomerTableRequest request;
   request.id_column = options.id_column;
-  request.columns = catalog.columns();
   request.needed_by = "catalogue " + options.catalog_path;
-  CustomerTable const table = read_customer_table(options.customers_path, request);
+  CustomerTable table;
+  if (options.customers_paths.size() == 1) {  // one table: read only the catalogue's columns
+    request.columns = catalog.columns();
+    table = read_customer_table(options.customers_paths[0], request);
+  } else {  // several: every column of each, joined on the id (customers in all tables)
+    std::vector<CustomerTable> others;
+    for (std::size_t t = 1; t < options.customers_paths.size(); ++t) {
+      others.push_back(read_customer_table(options.customers_paths[t], request));
+    }
+    std::vector<JoinSide> sides;
+    table = join_tables(read_customer_table(options.customers_paths[0], request),
+                        std::move(others), sides);
+    for (JoinSide const& side : sides) {
+      ctx.logger().info("{}: {} rows, {} matched, {} left out", side.source, side.rows,
+                        side.matched, side.unmatched);
+    }
+  }
   IdDictionary const ids = index_ids(table, [&](std::size_t row, std::size_t first) {
     fail(ExitCode::kInputData, "{}: duplicate customer id (first on {})", table.describe_row(row),
          table.describe_row(first));
@@ -154,8 +170,8 @@ void run_assign(GlobalOptions const& global, AssignOptions const& options) {
   if (!options.history_path.empty()) {
     history = read_contact_history(options.history_path, ids, catalog);
     if (history.unknown_customers > 0) {
-      ctx.logger().info("{} history rows name customers not in {} (not counted)",
-                        history.unknown_customers, options.customers_path);
+      ctx.logger().info("{} history rows name customers not in the customer table (not counted)",
+                        history.unknown_customers);
     }
   }
   double const read_seconds = seconds(start);
@@ -206,7 +222,8 @@ void add_offers_command(CLI::App& app, GlobalOptions const& global) {
   CLI::App* assign = offers->add_subcommand(
       "assign", "choose offers per customer: capacities, budgets and contact rules");
   assign->fallthrough();
-  assign->add_option("--customers", a.customers_path, "customer table CSV (scores, segments, ...)")
+  assign->add_option("--customers", a.customers_paths,
+                     "customer table CSV (scores, segments, ...); repeat to join several on the id")
       ->required();
   assign->add_option("--id-col", a.id_column, "customer id column")->capture_default_str();
   assign->add_option("--catalog", a.catalog_path, "offer catalogue and contact policy (TOML)")
