@@ -15,7 +15,7 @@
 // min L equals the LP optimum without them); the best L met is the reported bound.
 //
 // Dual update: a sign-based step per constraint (Rprop): the price of a constraint over its
-// capacity goes up, of one with slack and a positive price down; the step grows 1.2x while the
+// capacity goes up, of one with slack and a positive price down; the step grows 1.5x while the
 // sign holds and halves when it flips. It stops when an iteration's choices exceed no capacity by
 // more than `tolerance` of it and their value is within gap_tolerance of the best bound, when
 // every constraint fits and each priced one is within `tolerance` of its capacity, or after

@@ -193,10 +193,16 @@ def violations(customers, catalog, history, as_of, assignments):
     return found
 
 
-def read_inputs(customers_path, catalog_path, history_path):
+def read_inputs(customers_paths, catalog_path, history_path):
+    """customers_paths: one path or a list of tables joined on customer_id (inner join)."""
     catalog = load_catalog(catalog_path)
-    customers = pd.read_csv(customers_path, dtype={"customer_id": str}, keep_default_na=False,
+    if not isinstance(customers_paths, (list, tuple)):
+        customers_paths = [customers_paths]
+    customers = None
+    for path in customers_paths:
+        table = pd.read_csv(path, dtype={"customer_id": str}, keep_default_na=False,
                             na_values=["", "NA", "N/A", "NaN", "null"])
+        customers = table if customers is None else customers.merge(table, on="customer_id")
     history = (pd.read_csv(history_path, dtype=str, keep_default_na=False)
                if history_path else None)
     return customers, catalog, history
@@ -204,7 +210,7 @@ def read_inputs(customers_path, catalog_path, history_path):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--customers", required=True)
+    parser.add_argument("--customers", required=True, action="append")
     parser.add_argument("--catalog", required=True)
     parser.add_argument("--history")
     parser.add_argument("--as-of", required=True)

@@ -94,8 +94,10 @@ def make_instance(directory, customers, offers, seed, as_of="2026-03-31"):
         directory / "contacts.csv", index=False)
 
 
-def lp_optimum(directory, as_of):
-    customers, catalog, history = offers_check.read_inputs(
+def lp_optimum(directory, as_of, inputs=None):
+    """The LP optimum of an instance (directory's files, or inputs = (customers, catalog,
+    history) as offers_check.read_inputs returns them)."""
+    customers, catalog, history = inputs or offers_check.read_inputs(
         directory / "customers.csv", directory / "offers.toml", directory / "contacts.csv")
     rules, pairs, channels = offers_check.policy(customers, catalog, history,
                                                  offers_check.day_number(as_of))
