@@ -48,6 +48,7 @@ CIE_HD inline OfferChoice choose_offers(float const* ev, int offers, double cons
       ++used;
     }
   }
+  if (used >= allowance) return choice;  // no room: skip reading the customer's values
   // The candidates with a positive reduced value, in the rotated tie order, read once.
   double reduced[64];
   std::int8_t candidate[64];
