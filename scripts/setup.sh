@@ -25,7 +25,8 @@ if ((${#missing[@]})); then
 fi
 
 python_packages=(numpy==2.1.3 pandas==2.2.3 scikit-learn==1.9.1 faiss-cpu==1.15.1 scipy==1.17.1
-                 statsmodels==0.14.6 scikit-uplift==0.5.1 xgboost==3.2.0 lightgbm==4.7.0)
+                 statsmodels==0.14.6 scikit-uplift==0.5.1 xgboost==3.2.0 lightgbm==4.7.0
+                 highspy==1.16.0 xxhash==3.6.0)
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi

@@ -65,6 +65,7 @@ void add_propensity_command(CLI::App& app, GlobalOptions const& global);
 void add_clv_command(CLI::App& app, GlobalOptions const& global);
 void add_campaign_command(CLI::App& app, GlobalOptions const& global);
 void add_uplift_command(CLI::App& app, GlobalOptions const& global);
+void add_offers_command(CLI::App& app, GlobalOptions const& global);
 /// `app` is needed to tell which global options were given (they override the configuration).
 void add_run_command(CLI::App& app, GlobalOptions const& global);
 

@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   cie::cli::add_clv_command(app, global);
   cie::cli::add_campaign_command(app, global);
   cie::cli::add_uplift_command(app, global);
+  cie::cli::add_offers_command(app, global);
   cie::cli::add_run_command(app, global);
 
   try {

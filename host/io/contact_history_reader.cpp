@@ -1,0 +1,63 @@
+#include "host/io/contact_history_reader.hpp"
+
+#include "core/date.hpp"
+#include "core/error.hpp"
+#include "host/io/customer_table_reader.hpp"
+
+namespace cie {
+
+ContactHistoryRead read_contact_history(std::string const& path, IdDictionary const& customers,
+                                        offers::Catalog const& catalog) {
+  CustomerTableRequest request;
+  request.id_column = "";
+  request.columns = {"customer_id", "date", "channel", "offer"};
+  request.categorical = request.columns;
+  request.missing_tokens = {};
+  request.needed_by = "the contact history";
+  CustomerTable const table = read_customer_table(path, request);
+  TableColumn const& id = *table.find("customer_id");
+  TableColumn const& date = *table.find("date");
+  TableColumn const& channel = *table.find("channel");
+  TableColumn const& offer = *table.find("offer");
+  for (TableColumn const* column : {&id, &date, &channel, &offer}) {
+    for (std::size_t row = 0; row < table.rows(); ++row) {
+      CIE_EXPECTS_DATA(column->missing[row] == 0, "{}: column {}: missing value",
+                       table.describe_row(row), column->name);
+    }
+  }
+  auto const map_levels = [](TableColumn const& column, auto&& map) {
+    std::vector<std::int64_t> mapped;
+    mapped.reserve(column.levels.size());
+    for (std::string const& level : column.levels) mapped.push_back(map(level));
+    return mapped;
+  };
+  std::vector<std::int64_t> const customer_of = map_levels(id, [&](std::string const& level) {
+    return static_cast<std::int64_t>(customers.find(level, hash_id(level)));
+  });
+  std::vector<std::int64_t> const day_of_level = map_levels(date, [](std::string const& level) {
+    std::optional<std::int32_t> day = parse_date(level);
+    return day ? std::int64_t{*day} : std::int64_t{INT64_MIN};
+  });
+  std::vector<std::int64_t> const channel_of = map_levels(
+      channel, [&](std::string const& level) { return std::int64_t{catalog.channel_index(level)}; });
+  std::vector<std::int64_t> const offer_of = map_levels(
+      offer, [&](std::string const& level) { return std::int64_t{catalog.offer_index(level)}; });
+
+  ContactHistoryRead read;
+  offers::ContactHistory& history = read.history;
+  history.customer.reserve(table.rows());
+  for (std::size_t row = 0; row < table.rows(); ++row) {
+    std::int64_t const day = day_of_level[date.codes[row]];
+    CIE_EXPECTS_DATA(day != INT64_MIN, "{}: column date: not a date (YYYY-MM-DD)",
+                     table.describe_row(row));
+    std::int64_t const customer = customer_of[id.codes[row]];
+    read.unknown_customers += customer < 0 ? 1 : 0;
+    history.customer.push_back(customer);
+    history.day.push_back(static_cast<std::int32_t>(day));
+    history.channel.push_back(static_cast<std::int32_t>(channel_of[channel.codes[row]]));
+    history.offer.push_back(static_cast<std::int32_t>(offer_of[offer.codes[row]]));
+  }
+  return read;
+}
+
+}  // namespace cie

@@ -1,0 +1,334 @@
+#include "models/offers/assignment.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "core/error.hpp"
+#include "kernels/offers.hpp"
+
+namespace cie::offers {
+namespace {
+
+using kernels::kNoOffer;
+using kernels::kOfferSlots;
+
+/// A coupling constraint Σ_o coefficient[o] · contacts_o <= capacity.
+struct Constraint {
+  std::vector<double> coefficient;
+  double capacity = 0.0;
+  double price = 0.0;
+  double step = 0.0;
+  int last_direction = 0;
+  double used = 0.0;  ///< admitted so far (repair and fill)
+
+  [[nodiscard]] double usage(std::vector<double> const& per_offer) const {
+    double total = 0.0;
+    for (std::size_t o = 0; o < per_offer.size(); ++o) total += coefficient[o] * per_offer[o];
+    return total;
+  }
+  [[nodiscard]] bool has_room(int offer) const {
+    return used + coefficient[offer] <= capacity;
+  }
+};
+
+struct Candidate {
+  double key = 0.0;
+  std::int64_t customer = 0;
+  int slot = 0;
+  int offer = 0;
+};
+
+class Solver {
+ public:
+  Solver(Context const& ctx, AssignParams const& params, Catalog const& catalog,
+         OfferProblem const& problem)
+      : ctx_(ctx), params_(params), catalog_(catalog), problem_(problem),
+        view_(problem.view()), offers_(problem.offers) {
+    for (int o = 0; o < offers_; ++o) {
+      offer_constraint_.push_back(-1);
+      double const cap = catalog.offers[o].capacity();
+      if (cap == kUnlimited) continue;
+      offer_constraint_.back() = static_cast<int>(constraints_.size());
+      add_constraint([&](int p) { return p == o ? 1.0 : 0.0; }, cap);
+    }
+    for (std::size_t c = 0; c < catalog.channels.size(); ++c) {
+      channel_constraint_.push_back(-1);
+      double const cap = catalog.channels[c].capacity;
+      if (cap == kUnlimited) continue;
+      channel_constraint_.back() = static_cast<int>(constraints_.size());
+      add_constraint(
+          [&](int p) { return catalog.offers[p].channel == static_cast<int>(c) ? 1.0 : 0.0; }, cap);
+    }
+    if (catalog.budget != kUnlimited) {
+      budget_constraint_ = static_cast<int>(constraints_.size());
+      add_constraint([&](int p) { return catalog.offers[p].cost; }, catalog.budget);
+    }
+  }
+
+  AssignmentResult solve() {
+    AssignmentResult result;
+    result.pass_bytes = kernels::offer_pass_bytes(view_, true);
+    std::vector<std::uint8_t> slots(static_cast<std::size_t>(problem_.customers) * kOfferSlots);
+    std::vector<double> price(static_cast<std::size_t>(offers_), 0.0);
+    double bound = std::numeric_limits<double>::infinity();
+    // The prices of the best iteration whose choices fit every constraint: its contacts need
+    // no repair, only the fill.
+    std::vector<double> best_price;
+    double best_value = -1.0;
+    bool last_pass_fits = false;
+    bool converged = false;
+    for (int iteration = 0; iteration < params_.max_iterations; ++iteration) {
+      prices(price);
+      kernels::OfferPassResult const pass = run_pass(result, price, {}, slots);
+      ++result.dual_iterations;
+      double dual = pass.relaxed_reduced;
+      for (Constraint const& k : constraints_) dual += k.price * k.capacity;
+      bound = std::min(bound, dual);
+      last_pass_fits = fits(pass.usage, 0.0);
+      if (last_pass_fits && pass.value > best_value) {
+        best_value = pass.value;
+        best_price = price;
+      }
+      // Close enough: over no capacity by more than `tolerance` (the repair drops the excess)
+      // and within gap_tolerance of the bound.
+      converged = fits(pass.usage, params_.tolerance) &&
+                  pass.value >= (1.0 - params_.gap_tolerance) * bound;
+      if (converged) break;
+      if (iteration == 0) initial_steps(pass);
+      if (!update_prices(pass.usage)) {
+        converged = true;
+        break;
+      }
+    }
+    if (!converged && !best_price.empty() && (!last_pass_fits || best_price != price)) {
+      price = best_price;
+      run_pass(result, price, {}, slots);
+    }
+    result.dropped_in_repair = admit(slots, price, false);
+    for (int round = 0; round < params_.fill_rounds; ++round) {
+      std::int64_t const added = fill(result, slots);
+      result.added_in_fill += added;
+      if (added == 0) break;
+    }
+    collect(result, slots);
+    result.dual_bound = std::max(bound, result.expected_value);
+    result.gap = result.dual_bound > 0.0
+                     ? (result.dual_bound - result.expected_value) / result.dual_bound
+                     : 0.0;
+    for (int index : offer_constraint_) {
+      result.offer_price.push_back(index < 0 ? 0.0 : constraints_[index].price);
+    }
+    for (int index : channel_constraint_) {
+      result.channel_price.push_back(index < 0 ? 0.0 : constraints_[index].price);
+    }
+    if (budget_constraint_ >= 0) result.budget_price = constraints_[budget_constraint_].price;
+    return result;
+  }
+
+ private:
+  template <typename Coefficient>
+  void add_constraint(Coefficient&& coefficient, double capacity) {
+    Constraint k;
+    for (int o = 0; o < offers_; ++o) k.coefficient.push_back(coefficient(o));
+    k.capacity = capacity;
+    constraints_.push_back(std::move(k));
+  }
+
+  void prices(std::vector<double>& price) const {
+    std::fill(price.begin(), price.end(), 0.0);
+    for (Constraint const& k : constraints_) {
+      for (int o = 0; o < offers_; ++o) price[o] += k.price * k.coefficient[o];
+    }
+  }
+
+  kernels::OfferPassResult run_pass(AssignmentResult& result, std::vector<double> const& price,
+                                    std::span<std::uint8_t const> fixed,
+                                    std::span<std::uint8_t> slots) {
+    auto const start = std::chrono::steady_clock::now();
+    kernels::OfferPassResult pass =
+        kernels::offer_assignment_pass(ctx_, view_, price, fixed, slots);
+    result.pass_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ++result.passes;
+    return pass;
+  }
+
+  /// Steps start at 5% of the mean expected value of a contact chosen at zero prices (per unit
+  /// of the constraint's mean coefficient).
+  void initial_steps(kernels::OfferPassResult const& pass) {
+    double const contacts = std::accumulate(pass.usage.begin(), pass.usage.end(), 0.0);
+    double const mean_value = contacts > 0.0 ? pass.value / contacts : 1.0;
+    for (Constraint& k : constraints_) {
+      double mean_coefficient = 0.0;
+      for (double a : k.coefficient) mean_coefficient += a;
+      mean_coefficient /= offers_;
+      k.step = 0.05 * mean_value / std::max(mean_coefficient, 1e-12);
+    }
+  }
+
+  /// Whether `usage` exceeds no capacity by more than `slack` of it.
+  [[nodiscard]] bool fits(std::vector<double> const& usage, double slack) const {
+    return std::all_of(constraints_.begin(), constraints_.end(), [&](Constraint const& k) {
+      return k.usage(usage) <= k.capacity + slack * std::max(k.capacity, 1.0);
+    });
+  }
+
+  /// One Rprop update; false once every constraint fits and priced ones are tight enough.
+  bool update_prices(std::vector<double> const& usage) {
+    bool done = true;
+    for (Constraint& k : constraints_) {
+      double const excess = k.usage(usage) - k.capacity;
+      int direction = 0;
+      if (excess > 0.0) {
+        direction = 1;
+        done = false;
+      } else if (k.price > 0.0 && excess < -params_.tolerance * std::max(k.capacity, 1.0)) {
+        direction = -1;
+        done = false;
+      }
+      if (direction == 0) continue;
+      if (k.last_direction != 0) k.step *= direction == k.last_direction ? 1.5 : 0.5;
+      k.last_direction = direction;
+      k.price = std::max(0.0, k.price + direction * k.step);
+    }
+    return !done;
+  }
+
+  /// Admits the contacts of `slots` (the newly chosen ones of `fixed` when given) in decreasing
+  /// key while every constraint has room; the others are set to kNoOffer. Returns how many
+  /// were dropped.
+  std::int64_t admit(std::vector<std::uint8_t>& slots, std::vector<double> const& price,
+                     bool by_value) {
+    std::vector<double> chosen(static_cast<std::size_t>(offers_), 0.0);
+    for (std::uint8_t o : slots) {
+      if (o != kNoOffer) chosen[o] += 1.0;
+    }
+    bool const all_fit = std::all_of(constraints_.begin(), constraints_.end(), [&](Constraint const& k) {
+      return k.used + k.usage(chosen) <= k.capacity;
+    });
+    if (all_fit) {  // nothing to drop: no need to order the contacts
+      for (Constraint& k : constraints_) k.used += k.usage(chosen);
+      return 0;
+    }
+    std::vector<Candidate> candidates;
+    for (std::int64_t i = 0; i < problem_.customers; ++i) {
+      for (int s = 0; s < kOfferSlots; ++s) {
+        std::uint8_t const o = slots[static_cast<std::size_t>(i) * kOfferSlots + s];
+        if (o == kNoOffer) break;
+        double const ev = problem_.expected_value[static_cast<std::size_t>(i) * offers_ + o];
+        candidates.push_back({by_value ? ev : ev - price[o], i, s, o});
+      }
+    }
+    std::sort(candidates.begin(), candidates.end(), [](Candidate const& a, Candidate const& b) {
+      if (a.key != b.key) return a.key > b.key;
+      if (a.customer != b.customer) return a.customer < b.customer;
+      return a.offer < b.offer;
+    });
+    std::int64_t dropped = 0;
+    for (Candidate const& c : candidates) {
+      bool const fits = std::all_of(constraints_.begin(), constraints_.end(),
+                                    [&](Constraint const& k) { return k.has_room(c.offer); });
+      if (fits) {
+        for (Constraint& k : constraints_) k.used += k.coefficient[c.offer];
+      } else {
+        slots[static_cast<std::size_t>(c.customer) * kOfferSlots + c.slot] = kNoOffer;
+        ++dropped;
+      }
+    }
+    for (std::int64_t i = 0; i < problem_.customers; ++i) {  // keep each customer's slots packed
+      std::uint8_t* row = slots.data() + i * kOfferSlots;
+      std::stable_partition(row, row + kOfferSlots, [](std::uint8_t o) { return o != kNoOffer; });
+    }
+    return dropped;
+  }
+
+  /// One fill round; returns the contacts added.
+  std::int64_t fill(AssignmentResult& result, std::vector<std::uint8_t>& slots) {
+    std::vector<double> price(static_cast<std::size_t>(offers_), 0.0);
+    bool any_open = false;
+    for (int o = 0; o < offers_; ++o) {
+      bool const open = std::all_of(constraints_.begin(), constraints_.end(),
+                                    [&](Constraint const& k) { return k.has_room(o); });
+      price[o] = open ? 0.0 : std::numeric_limits<double>::infinity();
+      any_open = any_open || open;
+    }
+    if (!any_open) return 0;
+    std::vector<std::uint8_t> added(slots.size());
+    kernels::OfferPassResult const pass = run_pass(result, price, slots, added);
+    double const chosen = std::accumulate(pass.usage.begin(), pass.usage.end(), 0.0);
+    if (chosen == 0.0) return 0;
+    std::int64_t const dropped = admit(added, price, true);
+    for (std::int64_t i = 0; i < problem_.customers; ++i) {
+      std::uint8_t* row = slots.data() + i * kOfferSlots;
+      std::uint8_t const* extra = added.data() + i * kOfferSlots;
+      int free_slot = 0;
+      while (free_slot < kOfferSlots && row[free_slot] != kNoOffer) ++free_slot;
+      for (int s = 0; s < kOfferSlots && extra[s] != kNoOffer; ++s) row[free_slot++] = extra[s];
+    }
+    return static_cast<std::int64_t>(chosen) - dropped;
+  }
+
+  void collect(AssignmentResult& result, std::vector<std::uint8_t> const& slots) const {
+    result.offer_contacts.assign(static_cast<std::size_t>(offers_), 0);
+    result.offer_cost.assign(static_cast<std::size_t>(offers_), 0.0);
+    result.channel_contacts.assign(catalog_.channels.size(), 0);
+    for (std::int64_t i = 0; i < problem_.customers; ++i) {
+      std::size_t const first = result.contacts.size();
+      for (int s = 0; s < kOfferSlots; ++s) {
+        std::uint8_t const o = slots[static_cast<std::size_t>(i) * kOfferSlots + s];
+        if (o == kNoOffer) break;
+        float const ev = problem_.expected_value[static_cast<std::size_t>(i) * offers_ + o];
+        result.contacts.push_back({i, o, 0, ev});
+      }
+      std::sort(result.contacts.begin() + static_cast<std::ptrdiff_t>(first),
+                result.contacts.end(), [](Contact const& a, Contact const& b) {
+                  return a.expected_value != b.expected_value ? a.expected_value > b.expected_value
+                                                              : a.offer < b.offer;
+                });
+      for (std::size_t k = first; k < result.contacts.size(); ++k) {
+        Contact& contact = result.contacts[k];
+        contact.rank = static_cast<int>(k - first) + 1;
+        ++result.offer_contacts[contact.offer];
+        ++result.channel_contacts[catalog_.offers[contact.offer].channel];
+        result.expected_value += contact.expected_value;
+      }
+    }
+    for (int o = 0; o < offers_; ++o) {
+      result.offer_cost[o] = catalog_.offers[o].cost * static_cast<double>(result.offer_contacts[o]);
+      result.total_cost += result.offer_cost[o];
+    }
+  }
+
+  Context const& ctx_;
+  AssignParams const& params_;
+  Catalog const& catalog_;
+  OfferProblem const& problem_;
+  kernels::OfferInstance view_;
+  int offers_;
+  std::vector<Constraint> constraints_;
+  std::vector<int> offer_constraint_;
+  std::vector<int> channel_constraint_;
+  int budget_constraint_ = -1;
+};
+
+}  // namespace
+
+void AssignParams::validate() const {
+  CIE_EXPECTS(max_iterations >= 1, "max_iterations must be >= 1, got {}", max_iterations);
+  CIE_EXPECTS(tolerance > 0.0 && tolerance < 1.0, "tolerance must be in (0, 1), got {}", tolerance);
+  CIE_EXPECTS(gap_tolerance >= 0.0 && gap_tolerance < 1.0,
+              "gap_tolerance must be in [0, 1), got {}", gap_tolerance);
+  CIE_EXPECTS(fill_rounds >= 0, "fill_rounds must be >= 0, got {}", fill_rounds);
+}
+
+AssignmentResult assign_offers(Context const& ctx, AssignParams const& params,
+                               Catalog const& catalog, OfferProblem const& problem) {
+  params.validate();
+  CIE_ASSERT(problem.offers == static_cast<int>(catalog.offers.size()));
+  return Solver(ctx, params, catalog, problem).solve();
+}
+
+}  // namespace cie::offers
