@@ -8,6 +8,7 @@
 #include "host/cli/commands.hpp"
 #include "core/error.hpp"
 #include "core/privacy.hpp"
+#include "core/pseudonymize.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"cie: customer intelligence engine (RFM, segmentation, propensity)", "cie"};
@@ -22,6 +23,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag_callback("--show-values", [] { cie::set_show_values(true); },
                         "show field values in error messages (customer data: for debugging)")
+      ->trigger_on_parse();
+  app.add_option_function<std::string>(
+         "--pseudonymize-ids", [](std::string const& path) { cie::set_pseudonym_key_file(path); },
+         "write HMAC-SHA-256 hashes under the key in KEYFILE (32 to 4096 bytes, chmod 600) "
+         "instead of customer ids, in every output")
+      ->type_name("KEYFILE")
       ->trigger_on_parse();
   cie::cli::add_gen_command(app, global);
   cie::cli::add_rfm_command(app, global);

@@ -13,6 +13,7 @@
 
 #include "host/io/delimited_text.hpp"
 #include "core/error.hpp"
+#include "core/pseudonymize.hpp"
 #include "core/privacy.hpp"
 #include "core/text_file.hpp"
 
@@ -329,6 +330,7 @@ CustomerTable parse_customer_table(std::string_view text, std::string const& sou
           table.line_numbers[row], *selection.id_field,
           fmt::format("duplicate customer id (first on line {})", table.line_numbers[first]));
     });
+    pseudonymize_ids(table.ids);  // after the check: messages name lines, not ids
   } else {
     table.ids.reserve(table.line_numbers.size());
     for (std::size_t row = 0; row < table.line_numbers.size(); ++row) {

@@ -17,6 +17,7 @@
 #include "host/io/input_text.hpp"
 #include "host/io/mapped_file.hpp"
 #include "core/error.hpp"
+#include "core/pseudonymize.hpp"
 #include "core/id_dictionary.hpp"
 #include "host/io/transactions_reader.hpp"
 #include "host/io/transactions_chunks.hpp"
@@ -248,6 +249,7 @@ Transactions parse_text(Context const& ctx, std::string_view text, std::string c
 
   merge_chunks(ctx, chunks, result);
   check_input();
+  pseudonymize_ids(result.customer_ids);
   for (Chunk const& chunk : chunks) {
     report.data_lines += chunk.data_lines;
     report.rows_rejected += chunk.rows_rejected;
