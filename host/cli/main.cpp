@@ -14,6 +14,10 @@ int main(int argc, char** argv) {
   CLI::App app{"cie: customer intelligence engine (RFM, segmentation, propensity)", "cie"};
   app.set_version_flag("--version", CIE_VERSION);
   app.require_subcommand(1);
+  // Option values are echoed in parse errors: made printable like every other message.
+  app.failure_message([](CLI::App const* failed, CLI::Error const& e) {
+    return cie::printable_message(CLI::FailureMessage::simple(failed, e));
+  });
   app.fallthrough();  // global options may follow the subcommand: cie gen --seed 7 ...
   cie::cli::GlobalOptions global;
   app.add_option("--device", global.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
@@ -51,13 +55,13 @@ int main(int argc, char** argv) {
     app.exit(e);
     return static_cast<int>(cie::ExitCode::kUsage);
   } catch (cie::Error const& e) {
-    std::fprintf(stderr, "cie: error: %s\n", e.what());
+    std::fprintf(stderr, "cie: error: %s\n", cie::printable_message(e.what()).c_str());
     return static_cast<int>(e.code());
   } catch (std::bad_alloc const&) {
     std::fprintf(stderr, "cie: error: out of host memory\n");
     return static_cast<int>(cie::ExitCode::kInternal);
   } catch (std::exception const& e) {
-    std::fprintf(stderr, "cie: internal error: %s\n", e.what());
+    std::fprintf(stderr, "cie: internal error: %s\n", cie::printable_message(e.what()).c_str());
     return static_cast<int>(cie::ExitCode::kInternal);
   }
   return 0;

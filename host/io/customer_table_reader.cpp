@@ -94,14 +94,6 @@ bool contains(std::vector<std::string> const& names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-/// The header's columns for messages: all of them up to 50, else the first 50 and the count.
-std::string describe_header(std::vector<std::string> const& header) {
-  constexpr std::size_t kShown = 50;
-  if (header.size() <= kShown) return fmt::format("{}", fmt::join(header, ", "));
-  return fmt::format("{}, ... ({} columns in all)",
-                     fmt::join(header.begin(), header.begin() + kShown, ", "), header.size());
-}
-
 /// Which header fields are read: the id field and, per column of the table, its field.
 struct Selection {
   std::optional<std::size_t> id_field;

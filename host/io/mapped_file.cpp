@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "core/error.hpp"
+#include "core/text_file.hpp"
 
 namespace cie {
 namespace {
@@ -107,13 +108,21 @@ bool same_time(struct timespec const& a, struct timespec const& b) noexcept {
 
 MappedFile::MappedFile(std::string const& path, std::string_view noun)
     : path_(path), noun_(noun) {
-  descriptor_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO with no writer must not wait; it is refused below.
+  descriptor_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (descriptor_ < 0) {
     fail(ExitCode::kUsage, "cannot open {} {}: {}", noun_, path_, std::strerror(errno));
   }
-  if (::fstat(descriptor_, &opened_) != 0 || !S_ISREG(opened_.st_mode)) {
+  if (::fstat(descriptor_, &opened_) != 0) {
+    int const error = errno;
     ::close(descriptor_);
-    fail(ExitCode::kUsage, "cannot read {} {}: not a regular file", noun_, path_);
+    fail(ExitCode::kUsage, "cannot read {} {}: {}", noun_, path_, std::strerror(error));
+  }
+  if (!S_ISREG(opened_.st_mode)) {
+    ::close(descriptor_);
+    std::string const kind = describe_non_regular_file(path_);
+    fail(ExitCode::kUsage, "cannot read {} {}: it is {}, not a regular file", noun_, path_,
+         kind.empty() ? "something else" : kind);
   }
   size_ = static_cast<std::size_t>(opened_.st_size);
   if (size_ == 0) return;

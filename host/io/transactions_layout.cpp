@@ -1,7 +1,6 @@
 #include "host/io/transactions_layout.hpp"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -46,7 +45,7 @@ std::size_t resolve_column(std::string const& column, Role role, ColumnLayout co
   }
   if (has_header) {
     fail(ExitCode::kUsage, "{}: {} '{}' is not in the header; its columns are: {}", source,
-         role_name, column, fmt::join(layout.names, ", "));
+         role_name, column, describe_header(layout.names));
   }
   fail(ExitCode::kUsage, "{}: {} '{}' must be a 1-based position since the file has no header",
        source, role_name, column);

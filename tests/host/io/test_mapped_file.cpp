@@ -148,6 +148,23 @@ TEST_F(MappedTransactions, TruncatedGzipFileIsAnInputErrorAboutTheTruncation) {
                      "was truncated while it was read");
 }
 
+TEST_F(MappedTransactions, OnlyRegularFilesAreMappedAndAFifoIsNotWaitedFor) {
+  std::string const fifo = dir.file("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  struct Case {
+    std::string path;
+    std::string kind;
+  };
+  for (Case const& c : {Case{dir.path().string(), "a directory"}, Case{fifo, "a FIFO"},
+                        Case{"/dev/zero", "a character device"}}) {
+    testing::expect_error([&] { MappedFile const file(c.path, "transactions file"); },
+                          ExitCode::kUsage,
+                          fmt::format("cannot read transactions file {}: it is {}, not a regular "
+                                      "file",
+                                      c.path, c.kind));
+  }
+}
+
 TEST_F(MappedTransactions, AnUnchangedFileReadsAsBefore) {
   std::string const path = dir.file("t.csv");
   std::string const text = transactions_text();
