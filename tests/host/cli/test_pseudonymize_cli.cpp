@@ -119,6 +119,16 @@ TEST_F(PseudonymizeCli, SegmentAssignAndPropensityScoreWriteKeyedHashes) {
   expect_hashed(slurp(d() + "/scores.csv"), slurp(d() + "/scores_p.csv"), kKey);
 }
 
+TEST_F(PseudonymizeCli, ClvPredictionsCarryKeyedHashes) {
+  run_ok("clv fit --transactions " + d() + "/data/transactions.csv --calibration-end 2025-06-30 "
+         "--model " + d() + "/clv.json");
+  std::string const predict = "clv predict --model " + d() + "/clv.json --transactions " + d() +
+                              "/data/transactions.csv --horizon 26 --out " + d();
+  run_ok(predict + "/clv.csv");
+  run_pseudonymized("key", predict + "/clv_p.csv");
+  expect_hashed(slurp(d() + "/clv.csv"), slurp(d() + "/clv_p.csv"), kKey);
+}
+
 TEST_F(PseudonymizeCli, TheNightlyTableJoinsOnTheHashesAndCarriesThem) {
   std::string const config =
       "[run]\nas_of = \"2026-01-01\"\n\n[inputs]\ntransactions = \"" + d() +
