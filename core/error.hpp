@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/privacy.hpp"
+
 namespace cie {
 
 /// Process exit codes of the `cie` command (ARCHITECTURE.md, "Outputs, bad input and faults").
@@ -22,10 +24,13 @@ enum class ExitCode : int {
   kDevice = 4,    ///< the requested device is unusable or failed
 };
 
-/// An error meant for the user: its message is printed as is and its kind picks the exit code.
+/// An error meant for the user: its kind picks the exit code; its message is kept printable and
+/// bounded (printable_message: whatever bytes of a header, option or configuration it quotes, it
+/// holds no control byte, no NUL that would cut what() short, and no 10 MB line).
 class Error : public std::runtime_error {
  public:
-  Error(ExitCode code, std::string const& message) : std::runtime_error(message), code_(code) {}
+  Error(ExitCode code, std::string const& message)
+      : std::runtime_error(printable_message(message)), code_(code) {}
   [[nodiscard]] ExitCode code() const noexcept { return code_; }
 
  private:

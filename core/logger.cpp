@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/error.hpp"
+#include "core/privacy.hpp"
 
 namespace cie {
 
@@ -19,7 +20,7 @@ void Logger::write(LogLevel level, std::string_view message) const {
   if (level < level_) return;
   static constexpr std::string_view kNames[] = {"debug", "info", "warn", "error"};
   std::lock_guard lock(mutex_);
-  fmt::print(stderr, "cie [{}] {}\n", kNames[static_cast<int>(level)], message);
+  fmt::print(stderr, "cie [{}] {}\n", kNames[static_cast<int>(level)], printable_message(message));
   std::fflush(stderr);
 }
 

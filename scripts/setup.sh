@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 debian_packages=(
   build-essential cmake ninja-build ccache pkg-config time python3-venv
   libeigen3-dev libcli11-dev libfmt-dev libtomlplusplus-dev libfast-float-dev
-  libxxhash-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
+  libxxhash-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libssl-dev
 )
 missing=()
 for p in "${debian_packages[@]}"; do

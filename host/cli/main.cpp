@@ -11,6 +11,7 @@
 #include "host/cli/commands.hpp"
 #include "core/error.hpp"
 #include "core/privacy.hpp"
+#include "core/pseudonymize.hpp"
 
 namespace {
 
@@ -31,6 +32,10 @@ int main(int argc, char** argv) {
   CLI::App app{"cie: customer intelligence engine (RFM, segmentation, propensity)", "cie"};
   app.set_version_flag("--version", CIE_VERSION);
   app.require_subcommand(1);
+  // Option values are echoed in parse errors: made printable like every other message.
+  app.failure_message([](CLI::App const* failed, CLI::Error const& e) {
+    return cie::printable_message(CLI::FailureMessage::simple(failed, e));
+  });
   app.fallthrough();  // global options may follow the subcommand: cie gen --seed 7 ...
   cie::cli::GlobalOptions global;
   app.add_option("--device", global.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
@@ -40,6 +45,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag_callback("--show-values", [] { cie::set_show_values(true); },
                         "show field values in error messages (customer data: for debugging)")
+      ->trigger_on_parse();
+  app.add_option_function<std::string>(
+         "--pseudonymize-ids", [](std::string const& path) { cie::set_pseudonym_key_file(path); },
+         "write HMAC-SHA-256 hashes under the key in KEYFILE (32 to 4096 bytes, chmod 600) "
+         "instead of customer ids, in every output")
+      ->type_name("KEYFILE")
       ->trigger_on_parse();
   // Runs once the command line is parsed (global options after the subcommand included), before
   // the subcommand's callback.
@@ -68,13 +79,13 @@ int main(int argc, char** argv) {
     app.exit(e);
     return static_cast<int>(cie::ExitCode::kUsage);
   } catch (cie::Error const& e) {
-    std::fprintf(stderr, "cie: error: %s\n", e.what());
+    std::fprintf(stderr, "cie: error: %s\n", cie::printable_message(e.what()).c_str());
     return static_cast<int>(e.code());
   } catch (std::bad_alloc const&) {
     std::fprintf(stderr, "cie: error: out of host memory\n");
     return static_cast<int>(cie::ExitCode::kInternal);
   } catch (std::exception const& e) {
-    std::fprintf(stderr, "cie: internal error: %s\n", e.what());
+    std::fprintf(stderr, "cie: internal error: %s\n", cie::printable_message(e.what()).c_str());
     return static_cast<int>(cie::ExitCode::kInternal);
   }
   return 0;

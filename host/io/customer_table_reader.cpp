@@ -14,6 +14,7 @@
 #include "host/io/delimited_text.hpp"
 #include "host/io/input_text.hpp"
 #include "core/error.hpp"
+#include "core/pseudonymize.hpp"
 #include "core/privacy.hpp"
 #include "core/text_file.hpp"
 
@@ -92,14 +93,6 @@ Layout read_header(std::string_view text, std::string const& source, char delimi
 
 bool contains(std::vector<std::string> const& names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-/// The header's columns for messages: all of them up to 50, else the first 50 and the count.
-std::string describe_header(std::vector<std::string> const& header) {
-  constexpr std::size_t kShown = 50;
-  if (header.size() <= kShown) return fmt::format("{}", fmt::join(header, ", "));
-  return fmt::format("{}, ... ({} columns in all)",
-                     fmt::join(header.begin(), header.begin() + kShown, ", "), header.size());
 }
 
 /// Which header fields are read: the id field and, per column of the table, its field.
@@ -330,6 +323,7 @@ CustomerTable parse_customer_table(std::string_view text, std::string const& sou
           table.line_numbers[row], *selection.id_field,
           fmt::format("duplicate customer id (first on line {})", table.line_numbers[first]));
     });
+    pseudonymize_ids(table.ids);  // after the check: messages name lines, not ids
   } else {
     table.ids.reserve(table.line_numbers.size());
     for (std::size_t row = 0; row < table.line_numbers.size(); ++row) {

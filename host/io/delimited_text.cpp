@@ -1,5 +1,8 @@
 #include "host/io/delimited_text.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "core/error.hpp"
 
 namespace cie {
@@ -36,6 +39,13 @@ std::string_view describe(SplitError error) noexcept {
       return "text after the closing quote";
   }
   return "unknown error";
+}
+
+std::string describe_header(std::vector<std::string> const& names) {
+  constexpr std::size_t kShown = 50;
+  if (names.size() <= kShown) return fmt::format("{}", fmt::join(names, ", "));
+  return fmt::format("{}, ... ({} columns in all)",
+                     fmt::join(names.begin(), names.begin() + kShown, ", "), names.size());
 }
 
 }  // namespace cie

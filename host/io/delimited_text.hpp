@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/number_text.hpp"
 
@@ -135,5 +136,8 @@ char parse_delimiter(std::string_view text, std::string_view setting);
 
 /// Explains a SplitError in words, for messages.
 std::string_view describe(SplitError error) noexcept;
+
+/// A header's column names for messages: all of them up to 50, else the first 50 and the count.
+std::string describe_header(std::vector<std::string> const& names);
 
 }  // namespace cie

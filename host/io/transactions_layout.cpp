@@ -1,7 +1,6 @@
 #include "host/io/transactions_layout.hpp"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -15,11 +14,23 @@ constexpr std::array<std::string_view, kRoleCount> kRoleNames = {
     "order column"};
 
 std::size_t resolve_column(std::string const& column, Role role, ColumnLayout const& layout,
-                           bool has_header, std::string const& source) {
+                           bool has_header, std::string const& source, std::size_t line_number) {
   std::string_view const role_name = kRoleNames[index_of(role)];
   if (has_header) {
     auto const found = std::find(layout.names.begin(), layout.names.end(), column);
-    if (found != layout.names.end()) return static_cast<std::size_t>(found - layout.names.begin());
+    if (found != layout.names.end()) {
+      auto const field = static_cast<std::size_t>(found - layout.names.begin());
+      // Which of two equally named columns is meant cannot be told: refused, as the
+      // customer-table reader does.
+      auto const again = std::find(found + 1, layout.names.end(), column);
+      if (again != layout.names.end()) {
+        fail(ExitCode::kInputData,
+             "{}:{}: column {} ({}): the header names the {} twice (columns {} and {})", source,
+             line_number, field + 1, column, role_name, field + 1,
+             static_cast<std::size_t>(again - layout.names.begin()) + 1);
+      }
+      return field;
+    }
   }
   // Nine digits at most: a longer "position" is no position and must not overflow.
   bool const is_position =
@@ -34,7 +45,7 @@ std::size_t resolve_column(std::string const& column, Role role, ColumnLayout co
   }
   if (has_header) {
     fail(ExitCode::kUsage, "{}: {} '{}' is not in the header; its columns are: {}", source,
-         role_name, column, fmt::join(layout.names, ", "));
+         role_name, column, describe_header(layout.names));
   }
   fail(ExitCode::kUsage, "{}: {} '{}' must be a 1-based position since the file has no header",
        source, role_name, column);
@@ -76,7 +87,7 @@ ColumnLayout make_layout(std::string_view first_line, std::size_t line_number,
   if (layout.has_order) wanted.emplace_back(Role::kOrder, &format.order_column);
   layout.role_of_field.assign(layout.field_count, -1);
   for (auto const& [role, column] : wanted) {
-    std::size_t const field = resolve_column(*column, role, layout, format.has_header, source);
+    std::size_t const field = resolve_column(*column, role, layout, format.has_header, source, line_number);
     std::int8_t& taken = layout.role_of_field[field];
     if (taken >= 0) {
       fail(ExitCode::kUsage, "{}: the {} and the {} are both column {} ({})", source,

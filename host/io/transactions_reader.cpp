@@ -4,22 +4,20 @@
 // independent of the thread count. This file does the file-level work: mapping the file, the
 // header and column layout, cutting, placing, parsing and merging the chunks, and the
 // quarantine file.
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <optional>
 
 #include "core/atomic_file.hpp"
 #include "host/io/delimited_text.hpp"
 #include "host/io/input_text.hpp"
+#include "host/io/mapped_file.hpp"
 #include "core/error.hpp"
+#include "core/pseudonymize.hpp"
 #include "core/id_dictionary.hpp"
 #include "host/io/transactions_reader.hpp"
 #include "host/io/transactions_chunks.hpp"
@@ -122,47 +120,6 @@ void write_quarantine(std::string const& path, std::optional<std::string_view> h
   file.commit();
 }
 
-/// A whole file mapped read-only into memory.
-class MappedFile {
- public:
-  explicit MappedFile(std::string const& path) {
-    int const descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (descriptor < 0) {
-      fail(ExitCode::kUsage, "cannot open transactions file {}: {}", path, std::strerror(errno));
-    }
-    struct stat info {};
-    if (::fstat(descriptor, &info) != 0 || !S_ISREG(info.st_mode)) {
-      ::close(descriptor);
-      fail(ExitCode::kUsage, "cannot read transactions file {}: not a regular file", path);
-    }
-    size_ = static_cast<std::size_t>(info.st_size);
-    if (size_ > 0) {
-      void* const data = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, descriptor, 0);
-      int const error = errno;
-      ::close(descriptor);
-      if (data == MAP_FAILED) {
-        fail(ExitCode::kUsage, "cannot map transactions file {}: {}", path, std::strerror(error));
-      }
-      // Threads start on all chunks at once: ask for the whole file rather than read-ahead.
-      ::madvise(data, size_, MADV_WILLNEED);
-      data_ = static_cast<char const*>(data);
-    } else {
-      ::close(descriptor);
-    }
-  }
-  MappedFile(MappedFile const&) = delete;
-  MappedFile& operator=(MappedFile const&) = delete;
-  ~MappedFile() {
-    if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
-  }
-
-  [[nodiscard]] std::string_view text() const noexcept { return {data_, size_}; }
-
- private:
-  char const* data_ = nullptr;
-  std::size_t size_ = 0;
-};
-
 void check_format(TransactionsFormat const& format) {
   char const delimiter = format.delimiter;
   CIE_EXPECTS(delimiter != '"' && delimiter != '\n' && delimiter != '\r',
@@ -255,8 +212,10 @@ void parse_chunks(Context const& ctx, ChunkParser const& parser, BadRowPolicy ba
 namespace {
 
 /// parse_transactions; `mapped`: `text` is a read-only file mapping (see release_text_pages).
+/// `check_input` runs after the last read of `text` and before the quarantine file is written.
 Transactions parse_text(Context const& ctx, std::string_view text, std::string const& source_name,
-                        TransactionsFormat const& format, ReadReport& report, bool mapped) {
+                        TransactionsFormat const& format, ReadReport& report, bool mapped,
+                        std::function<void()> const& check_input = [] {}) {
   report = ReadReport{};
   check_format(format);
   constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
@@ -268,6 +227,7 @@ Transactions parse_text(Context const& ctx, std::string_view text, std::string c
   bool const quarantine = format.bad_rows == BadRowPolicy::kQuarantine;
   Transactions result;
   if (!first_line) {
+    check_input();
     if (quarantine) write_quarantine(format.quarantine_path, header, {});
     return result;
   }
@@ -288,6 +248,8 @@ Transactions parse_text(Context const& ctx, std::string_view text, std::string c
                chunks);
 
   merge_chunks(ctx, chunks, result);
+  check_input();
+  pseudonymize_ids(result.customer_ids);
   for (Chunk const& chunk : chunks) {
     report.data_lines += chunk.data_lines;
     report.rows_rejected += chunk.rows_rejected;
@@ -315,12 +277,28 @@ Transactions read_transactions(Context const& ctx, std::string const& path,
     if (is_gzip(text)) text = gunzip(text, "<standard input>");
     return parse_text(ctx, text, "<standard input>", format, report, false);
   }
-  MappedFile const file(path);
-  if (is_gzip(file.text())) {
-    std::string const text = gunzip(file.text(), path);
-    return parse_text(ctx, text, path, format, report, false);
+  return read_transactions(ctx, MappedFile(path, "transactions file"), format, report);
+}
+
+Transactions read_transactions(Context const& ctx, MappedFile const& file,
+                               TransactionsFormat const& format, ReadReport& report) {
+  // Whatever a damaged mapping made the parse do (zeros read as bad rows, a gzip error), the
+  // damage is the error to report.
+  try {
+    auto const check_input = [&] { file.check_unchanged(); };
+    Transactions result;
+    if (is_gzip(file.text())) {
+      std::string const text = gunzip(file.text(), file.path());
+      check_input();
+      result = parse_text(ctx, text, file.path(), format, report, false);
+    } else {
+      result = parse_text(ctx, file.text(), file.path(), format, report, true, check_input);
+    }
+    return result;
+  } catch (...) {
+    file.check_unchanged();
+    throw;
   }
-  return parse_text(ctx, file.text(), path, format, report, true);
 }
 
 }  // namespace cie

@@ -1,6 +1,6 @@
 // Reading transactions (core/transactions.hpp) from delimited text files.
 //
-// Reading is memory-mapped and parallel: the file is cut into chunks at line ends, chunks are
+// Reading is memory-mapped (safely: host/io/mapped_file.hpp) and parallel: the file is cut into chunks at line ends, chunks are
 // parsed on all threads (numbers with fast_float), and the per-chunk id dictionaries are merged
 // in file order, so customer indices follow first appearance in the file whatever the thread
 // count. See TransactionsFormat for what is accepted and BadRowPolicy for what happens to the
@@ -17,6 +17,8 @@
 #include "core/transactions.hpp"
 
 namespace cie {
+
+class MappedFile;
 
 /// What to do with a row that cannot be read (unparseable date or amount, wrong field count,
 /// empty customer id, unterminated quote).
@@ -97,6 +99,12 @@ struct ReadReport {
 /// no rows) whenever kQuarantine is chosen. An empty or header-only file gives no rows.
 /// The result is the same, vector for vector, whatever ctx.threads().
 Transactions read_transactions(Context const& ctx, std::string const& path,
+                               TransactionsFormat const& format, ReadReport& report);
+
+/// The same on a file already mapped (host/io/mapped_file.hpp). A file truncated or rewritten
+/// in place while it is read is an input error (exit 3) naming it, never a signal; the
+/// quarantine file is then not written.
+Transactions read_transactions(Context const& ctx, MappedFile const& file,
                                TransactionsFormat const& format, ReadReport& report);
 
 /// The same on text in memory; `source_name` stands for the file name in messages.

@@ -447,6 +447,25 @@ TEST(TransactionsColumns, MissingColumnIsAUsageErrorListingTheHeader) {
   EXPECT_EQ(error.code(), ExitCode::kUsage);
 }
 
+TEST(TransactionsColumns, AColumnNamedTwiceInTheHeaderIsRefused) {
+  // Which one is meant cannot be told: refused as the customer-table reader does.
+  Error error = parse_error("\ncustomer_id,date,amount,amount\na,2023-01-01,1,2\n");
+  EXPECT_EQ(error.code(), ExitCode::kInputData);
+  EXPECT_EQ(std::string(error.what()),
+            "t.csv:2: column 3 (amount): the header names the amount column twice (columns 3 and "
+            "4)");
+  error = parse_error("customer_id,date,customer_id,amount\na,2023-01-01,b,1\n");
+  EXPECT_EQ(std::string(error.what()),
+            "t.csv:1: column 1 (customer_id): the header names the id column twice (columns 1 and "
+            "3)");
+  // A repeated column that is not read stays harmless, as does a position.
+  EXPECT_EQ(parse("customer_id,date,amount,x,x\na,2023-01-01,1,p,q\n").size(), 1U);
+  TransactionsFormat format;
+  format.amount_column = "4";
+  EXPECT_EQ(parse("customer_id,date,amount,amount\na,2023-01-01,1,2\n", format).amount,
+            std::vector<double>{2.0});
+}
+
 /// ~200k rows over several MiB, so that texts are cut into several chunks, with ids whose first
 /// appearances are spread through the file; one customer in 97 has an id with quotes in it.
 std::string generated_transactions(std::size_t rows) {
