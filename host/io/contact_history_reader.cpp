@@ -2,6 +2,7 @@
 
 #include "core/date.hpp"
 #include "core/error.hpp"
+#include "core/pseudonymize.hpp"
 #include "host/io/customer_table_reader.hpp"
 
 namespace cie {
@@ -31,9 +32,14 @@ ContactHistoryRead read_contact_history(std::string const& path, IdDictionary co
     for (std::string const& level : column.levels) mapped.push_back(map(level));
     return mapped;
   };
-  std::vector<std::int64_t> const customer_of = map_levels(id, [&](std::string const& level) {
-    return static_cast<std::int64_t>(customers.find(level, hash_id(level)));
-  });
+  // The customers' ids are keyed hashes under `cie --pseudonymize-ids`: the history's are too.
+  std::vector<std::string> id_levels = id.levels;
+  pseudonymize_ids(id_levels);
+  std::vector<std::int64_t> customer_of;
+  customer_of.reserve(id_levels.size());
+  for (std::string const& level : id_levels) {
+    customer_of.push_back(static_cast<std::int64_t>(customers.find(level, hash_id(level))));
+  }
   std::vector<std::int64_t> const day_of_level = map_levels(date, [](std::string const& level) {
     std::optional<std::int32_t> day = parse_date(level);
     return day ? std::int64_t{*day} : std::int64_t{INT64_MIN};

@@ -14,6 +14,8 @@ constexpr double kTiny = 1e-300;  // keeps Lentz's denominators away from zero
 constexpr int kMaxIterations = 1'000'000;
 
 // Wichura (1988), algorithm AS241 PPND16: the standard normal quantile of p, for 0 < p < 1.
+// The coefficients keep the paper's layout, one pair per line:
+// clang-format off
 double as241(double p) noexcept {
   double const q = p - 0.5;
   if (std::fabs(q) <= 0.425) {
@@ -53,6 +55,7 @@ double as241(double p) noexcept {
   }
   return q < 0.0 ? -value : value;
 }
+// clang-format on
 
 // Stirling's series for lgamma(x) − [(x − 0.5) log x − x + log(2π) / 2], for x >= 10 (error
 // below 2e-14 there).

@@ -4,7 +4,7 @@ Checks, on the same 5 stratified folds (scikit-learn's StratifiedKFold, shuffled
 all three libraries, with equivalent parameters (LightGBM's defaults: 100 trees, learning rate
 0.1, 31 leaves grown leaf-wise, no depth limit, min 20 rows and 1e-3 hessian per leaf, no L1/L2
 penalty, 255 bins; XGBoost `hist` with grow_policy lossguide, max_leaves 31, max_depth 0,
-min_child_weight 1e-3, reg_lambda 0, max_bin 255), each on 2 threads and given the same
+min_child_weight 1e-3, reg_lambda 0, max_bin 255), each on 1 thread (ctest runs tests side by side) and given the same
 features (numeric columns as they are, categoricals one-hot as cie encodes them):
   * UCI bank marketing (y = "yes", `duration` excluded: it leaks the outcome).
   * Hillstrom e-mail, treated customers only, target `visit` (`conversion` and `spend`
@@ -45,7 +45,7 @@ def check(condition, message):
 
 
 def cie_run(cie, *args):
-    result = subprocess.run([cie, "--log-level", "warn", "--threads", "2", *map(str, args)],
+    result = subprocess.run([cie, "--log-level", "warn", "--threads", "1", *map(str, args)],
                             capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"cie {' '.join(map(str, args))} failed ({result.returncode}):\n{result.stderr}")
@@ -63,12 +63,12 @@ def peer_probabilities(x_train, y_train, x_test):
     lgb = lightgbm.LGBMClassifier(n_estimators=TREES, learning_rate=RATE, num_leaves=LEAVES,
                                   max_depth=-1, min_child_samples=MIN_ROWS,
                                   min_child_weight=MIN_HESSIAN, reg_lambda=0.0, reg_alpha=0.0,
-                                  max_bin=255, n_jobs=2, random_state=42, verbose=-1)
+                                  max_bin=255, n_jobs=1, random_state=42, verbose=-1)
     lgb.fit(x_train, y_train)
     xgb = xgboost.XGBClassifier(n_estimators=TREES, learning_rate=RATE, tree_method="hist",
                                 grow_policy="lossguide", max_leaves=LEAVES, max_depth=0,
                                 min_child_weight=MIN_HESSIAN, reg_lambda=0.0, reg_alpha=0.0,
-                                max_bin=255, n_jobs=2, random_state=42)
+                                max_bin=255, n_jobs=1, random_state=42)
     xgb.fit(x_train, y_train)
     return {"lightgbm": lgb.predict_proba(x_test)[:, 1], "xgboost": xgb.predict_proba(x_test)[:, 1]}
 

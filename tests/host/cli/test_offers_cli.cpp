@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+
+#include "core/pseudonymize.hpp"
 #include "tests/test_support.hpp"
 
 namespace cie {
@@ -65,6 +68,35 @@ TEST_F(OffersCli, WritesOneRowPerContactAndTheSummary) {
   EXPECT_EQ(summary["channels"][0]["contacts"], 2);
   EXPECT_GE(summary["dual_bound"].get<double>(), 12.0);
   EXPECT_THAT(run.out, HasSubstr("2 contacts"));
+}
+
+// Under --pseudonymize-ids the customers' ids are keyed hashes, and so are the history's: the
+// windows still count each customer's past contacts, and the assignments carry the hashes.
+TEST_F(OffersCli, PseudonymizedIdsStillMatchTheHistory) {
+  std::string catalog = kCatalog;
+  catalog.insert(catalog.find("[[channel]]"), "[[window]]\ndays = 60\nmax_contacts = 1\n");
+  spit(dir_.file("offers.toml"), catalog);
+  std::string const key = "offers-pseudonym-key-0123456789-abcdefghij";
+  spit(dir_.file("key"), key);
+  ASSERT_EQ(::chmod(dir_.file("key").c_str(), 0600), 0);
+  RunResult const plain = assign("");
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  // secret-a's contact of 2026-01-01 fills its 60-day window: b and c get the two contacts.
+  EXPECT_EQ(slurp(dir_.file("out.csv")),
+            "customer_id,offer,channel,expected_value,rank\n"
+            "secret-b,gold,email,8,1\n"
+            "secret-c,silver,email,3,1\n");
+  RunResult const hashed = cie::testing::run_cie(
+      dir_, "--pseudonymize-ids " + dir_.file("key") + " offers assign --customers " +
+                dir_.file("customers.csv") + " --catalog " + dir_.file("offers.toml") +
+                " --history " + dir_.file("contacts.csv") + " --as-of 2026-02-01 --out " +
+                dir_.file("hashed.csv"));
+  ASSERT_EQ(hashed.exit_code, 0) << hashed.err;
+  EXPECT_THAT(hashed.err, Not(HasSubstr("not in the customer")));
+  EXPECT_EQ(slurp(dir_.file("hashed.csv")),
+            "customer_id,offer,channel,expected_value,rank\n" +
+                keyed_id_hash(key, "secret-b") + ",gold,email,8,1\n" +
+                keyed_id_hash(key, "secret-c") + ",silver,email,3,1\n");
 }
 
 TEST_F(OffersCli, BadInputGetsAClearMessageAndExitCode) {
