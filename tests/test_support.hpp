@@ -152,4 +152,9 @@ inline RunResult run_cie(TempDir const& dir, std::string const& arguments) {
           slurp(dir.file("stderr"))};
 }
 
+/// `run_cie` on the CPU with two threads, as the command tests run whatever the machine has.
+inline RunResult run_on_cpu(TempDir const& dir, std::string const& arguments) {
+  return run_cie(dir, "--device cpu --threads 2 " + arguments);
+}
+
 }  // namespace cie::testing

@@ -16,12 +16,9 @@ namespace {
 
 using ::testing::HasSubstr;
 using cie::testing::RunResult;
+using cie::testing::run_on_cpu;
 using cie::testing::slurp;
 using cie::testing::spit;
-
-RunResult run_on_cpu(cie::testing::TempDir const& dir, std::string const& arguments) {
-  return cie::testing::run_cie(dir, "--device cpu --threads 2 " + arguments);
-}
 
 // Campaign "spring": arms "mail" and "sms" against "holdout", customers c0..c899, region a/b;
 // campaign "fall": "mail" against "holdout" for c0..c299. Responses and revenue follow a fixed

@@ -12,12 +12,9 @@ namespace {
 
 using ::testing::HasSubstr;
 using cie::testing::RunResult;
+using cie::testing::run_on_cpu;
 using cie::testing::slurp;
 using cie::testing::spit;
-
-RunResult run_on_cpu(cie::testing::TempDir const& dir, std::string const& arguments) {
-  return cie::testing::run_cie(dir, "--device cpu --threads 2 " + arguments);
-}
 
 class ClvCli : public ::testing::Test {
  protected:

@@ -20,12 +20,9 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 using cie::testing::RunResult;
+using cie::testing::run_on_cpu;
 using cie::testing::slurp;
 using cie::testing::spit;
-
-RunResult run_on_cpu(cie::testing::TempDir const& dir, std::string const& arguments) {
-  return cie::testing::run_cie(dir, "--device cpu --threads 2 " + arguments);
-}
 
 /// 400 customers: attributes (spend, region, a missing value now and then) in one table and
 /// responses in another, with 5 response rows whose customer has no attributes. The response

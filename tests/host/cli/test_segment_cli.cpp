@@ -15,12 +15,9 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 using cie::testing::RunResult;
+using cie::testing::run_on_cpu;
 using cie::testing::slurp;
 using cie::testing::spit;
-
-RunResult run_on_cpu(cie::testing::TempDir const& dir, std::string const& arguments) {
-  return cie::testing::run_cie(dir, "--device cpu --threads 2 " + arguments);
-}
 
 /// An RFM-like table of three obvious groups of four customers: recent big spenders, middling
 /// customers, and lapsed one-time buyers.

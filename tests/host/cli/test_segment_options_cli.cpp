@@ -17,12 +17,9 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 using cie::testing::RunResult;
+using cie::testing::run_on_cpu;
 using cie::testing::slurp;
 using cie::testing::spit;
-
-RunResult run_on_cpu(cie::testing::TempDir const& dir, std::string const& arguments) {
-  return cie::testing::run_cie(dir, "--device cpu --threads 2 " + arguments);
-}
 
 /// Three obvious groups of four customers (as in test_segment_cli.cpp): recent frequent big
 /// spenders, middling customers, lapsed one-time buyers; `separator` between fields, with or
