@@ -53,7 +53,8 @@ void BM_LogisticPass(benchmark::State& state) {
   bool const with_hessian = state.range(1) != 0;
   Data const& d = data(rows);
   cie::Context ctx = cie::Context::cpu();
-  auto workspace = cie::kernels::make_logistic_workspace(ctx, d.x.data(), rows, kCols, d.y, d.weight);
+  auto workspace =
+      cie::kernels::make_logistic_workspace(ctx, d.x.data(), rows, kCols, d.y, d.weight);
   std::vector<double> const coef(kCols, 0.1);
   for (auto _ : state) {
     cie::kernels::LogisticPassStats stats = workspace->pass(coef, -0.5, with_hessian);
@@ -99,12 +100,19 @@ void BM_LogisticPredict(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_LogisticPass)->Args({1'000'000, 0})->Args({1'000'000, 1})
-    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_LogisticPass)
+    ->Args({1'000'000, 0})
+    ->Args({1'000'000, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_LogisticFit)
     ->Args({1'000'000, static_cast<int>(cie::LogisticSolver::kNewton)})
     ->Args({1'000'000, static_cast<int>(cie::LogisticSolver::kLbfgs)})
-    ->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_LogisticPredict)->Arg(1'000'000)->Arg(10'000'000)
-    ->Unit(benchmark::kMillisecond)->UseRealTime();
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_LogisticPredict)
+    ->Arg(1'000'000)
+    ->Arg(10'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK_MAIN();

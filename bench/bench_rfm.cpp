@@ -47,8 +47,8 @@ void BM_IngestAndRfm(benchmark::State& state) {
   }
   state.counters["rows/s"] = benchmark::Counter(static_cast<double>(rows) * state.iterations(),
                                                 benchmark::Counter::kIsRate);
-  state.counters["bytes/s"] = benchmark::Counter(static_cast<double>(csv.size()) * state.iterations(),
-                                                 benchmark::Counter::kIsRate);
+  state.counters["bytes/s"] = benchmark::Counter(
+      static_cast<double>(csv.size()) * state.iterations(), benchmark::Counter::kIsRate);
   state.counters["threads"] = ctx.threads();
 }
 
@@ -70,6 +70,14 @@ void BM_RfmOnly(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_IngestAndRfm)->Arg(1'000'000)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_RfmOnly)->Arg(1'000'000)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_IngestAndRfm)
+    ->Arg(1'000'000)
+    ->Arg(10'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_RfmOnly)
+    ->Arg(1'000'000)
+    ->Arg(10'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK_MAIN();

@@ -19,14 +19,14 @@
 
 namespace {
 
-#define PROBE_CHECK(call)                                                              \
-  do {                                                                                 \
-    cudaError_t const status_ = (call);                                                \
-    if (status_ != cudaSuccess) {                                                      \
-      std::fprintf(stderr, "device_bandwidth: %s failed: %s\n", #call,                 \
-                   cudaGetErrorString(status_));                                       \
-      std::exit(4);                                                                    \
-    }                                                                                  \
+#define PROBE_CHECK(call)                                              \
+  do {                                                                 \
+    cudaError_t const status_ = (call);                                \
+    if (status_ != cudaSuccess) {                                      \
+      std::fprintf(stderr, "device_bandwidth: %s failed: %s\n", #call, \
+                   cudaGetErrorString(status_));                       \
+      std::exit(4);                                                    \
+    }                                                                  \
   } while (0)
 
 __global__ void read_kernel(float4 const* data, std::size_t count, float* sink) {
@@ -39,8 +39,8 @@ __global__ void read_kernel(float4 const* data, std::size_t count, float* sink) 
     float4 const v1 = data[i + stride];
     float4 const v2 = data[i + 2 * stride];
     float4 const v3 = data[i + 3 * stride];
-    sum += (v0.x + v0.y + v0.z + v0.w) + (v1.x + v1.y + v1.z + v1.w) +
-           (v2.x + v2.y + v2.z + v2.w) + (v3.x + v3.y + v3.z + v3.w);
+    sum += (v0.x + v0.y + v0.z + v0.w) + (v1.x + v1.y + v1.z + v1.w) + (v2.x + v2.y + v2.z + v2.w) +
+           (v3.x + v3.y + v3.z + v3.w);
   }
   for (; i < count; i += stride) {
     float4 const v = data[i];
@@ -79,9 +79,12 @@ int main(int argc, char** argv) {
   std::size_t mib = 2048;
   int repeats = 20, device = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--mib") == 0) mib = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (std::strcmp(argv[i], "--repeats") == 0) repeats = std::atoi(argv[i + 1]);
-    else if (std::strcmp(argv[i], "--device") == 0) device = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--mib") == 0)
+      mib = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (std::strcmp(argv[i], "--repeats") == 0)
+      repeats = std::atoi(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--device") == 0)
+      device = std::atoi(argv[i + 1]);
     else {
       std::fprintf(stderr, "device_bandwidth: unknown argument '%s'\n", argv[i]);
       return 2;
@@ -103,9 +106,8 @@ int main(int argc, char** argv) {
   PROBE_CHECK(cudaMalloc(&sink, sizeof(float)));
   PROBE_CHECK(cudaMemset(a, 0, bytes));
 
-  float const copy_seconds = best_seconds(repeats, [&] {
-    PROBE_CHECK(cudaMemcpyAsync(b, a, bytes, cudaMemcpyDeviceToDevice));
-  });
+  float const copy_seconds = best_seconds(
+      repeats, [&] { PROBE_CHECK(cudaMemcpyAsync(b, a, bytes, cudaMemcpyDeviceToDevice)); });
   int const blocks = properties.multiProcessorCount * 8;
   std::size_t const count = bytes / sizeof(float4);
   float const read_seconds = best_seconds(repeats, [&] {
@@ -120,24 +122,23 @@ int main(int argc, char** argv) {
     return 4;
   }
   std::memset(pageable, 0, bytes);
-  float const pageable_seconds = best_seconds(repeats, [&] {
-    PROBE_CHECK(cudaMemcpyAsync(a, pageable, bytes, cudaMemcpyHostToDevice));
-  });
+  float const pageable_seconds = best_seconds(
+      repeats, [&] { PROBE_CHECK(cudaMemcpyAsync(a, pageable, bytes, cudaMemcpyHostToDevice)); });
   std::free(pageable);
   void* pinned = nullptr;
   PROBE_CHECK(cudaHostAlloc(&pinned, bytes, cudaHostAllocDefault));
   std::memset(pinned, 0, bytes);
-  float const pinned_seconds = best_seconds(repeats, [&] {
-    PROBE_CHECK(cudaMemcpyAsync(a, pinned, bytes, cudaMemcpyHostToDevice));
-  });
+  float const pinned_seconds = best_seconds(
+      repeats, [&] { PROBE_CHECK(cudaMemcpyAsync(a, pinned, bytes, cudaMemcpyHostToDevice)); });
   PROBE_CHECK(cudaFreeHost(pinned));
 
   double const gb = static_cast<double>(bytes) / 1e9;
-  std::printf("{\"device\": \"%s\", \"bytes\": %zu, \"copy_gb_per_s\": %.1f, "
-              "\"read_gb_per_s\": %.1f, \"h2d_pageable_gb_per_s\": %.1f, "
-              "\"h2d_pinned_gb_per_s\": %.1f}\n",
-              properties.name, bytes, 2.0 * gb / copy_seconds, gb / read_seconds,
-              gb / pageable_seconds, gb / pinned_seconds);
+  std::printf(
+      "{\"device\": \"%s\", \"bytes\": %zu, \"copy_gb_per_s\": %.1f, "
+      "\"read_gb_per_s\": %.1f, \"h2d_pageable_gb_per_s\": %.1f, "
+      "\"h2d_pinned_gb_per_s\": %.1f}\n",
+      properties.name, bytes, 2.0 * gb / copy_seconds, gb / read_seconds, gb / pageable_seconds,
+      gb / pinned_seconds);
   PROBE_CHECK(cudaFree(a));
   PROBE_CHECK(cudaFree(b));
   PROBE_CHECK(cudaFree(sink));

@@ -26,17 +26,18 @@
 // streamed through the device at every pass; adds "chunk_rows", "resident_chunks" and
 // "streamed_bytes_per_pass" (the feature bytes copied to the device per pass). The results are
 // the same bits as without chunks.
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <fstream>
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "bench/synthetic.hpp"
 #include "bench/driver_support.hpp"
+#include "bench/synthetic.hpp"
 #include "core/context.hpp"
 #include "core/error.hpp"
 #include "kernels/kmeans.hpp"
@@ -62,28 +63,48 @@ int main(int argc, char** argv) {
         CIE_EXPECTS(i + 1 < argc, "{} needs a value", arg);
         return argv[++i];
       };
-      if (arg == "--data") data_path = value();
-      else if (arg == "--rows") rows = std::stoull(value());
-      else if (arg == "--synthetic") synthetic_rows = std::stoull(value());
-      else if (arg == "--cols") cols = std::stoull(value());
-      else if (arg == "--k") params.n_clusters = std::stoi(value());
-      else if (arg == "--init") init_path = value();
-      else if (arg == "--kmeans++") kmeans_pp = true;
-      else if (arg == "--n-init") params.n_init = std::stoi(value());
-      else if (arg == "--iters") params.max_iter = std::stoi(value());
-      else if (arg == "--tol") params.tol = std::stod(value());
-      else if (arg == "--seed") params.seed = std::stoull(value());
-      else if (arg == "--refine") params.refine = cie::parse_kmeans_refine(value(), "--refine");
-      else if (arg == "--threads") threads = std::stoi(value());
-      else if (arg == "--device") device = value();
-      else if (arg == "--warmup") warmup = true;
-      else if (arg == "--passes") passes = std::stoi(value());
-      else if (arg == "--chunk-rows") chunk_rows = std::stoll(value());
-      else if (arg == "--resident-chunks") resident_chunks = std::stoll(value());
-      else cie::fail(cie::ExitCode::kUsage, "unknown argument '{}'", arg);
+      if (arg == "--data")
+        data_path = value();
+      else if (arg == "--rows")
+        rows = std::stoull(value());
+      else if (arg == "--synthetic")
+        synthetic_rows = std::stoull(value());
+      else if (arg == "--cols")
+        cols = std::stoull(value());
+      else if (arg == "--k")
+        params.n_clusters = std::stoi(value());
+      else if (arg == "--init")
+        init_path = value();
+      else if (arg == "--kmeans++")
+        kmeans_pp = true;
+      else if (arg == "--n-init")
+        params.n_init = std::stoi(value());
+      else if (arg == "--iters")
+        params.max_iter = std::stoi(value());
+      else if (arg == "--tol")
+        params.tol = std::stod(value());
+      else if (arg == "--seed")
+        params.seed = std::stoull(value());
+      else if (arg == "--refine")
+        params.refine = cie::parse_kmeans_refine(value(), "--refine");
+      else if (arg == "--threads")
+        threads = std::stoi(value());
+      else if (arg == "--device")
+        device = value();
+      else if (arg == "--warmup")
+        warmup = true;
+      else if (arg == "--passes")
+        passes = std::stoi(value());
+      else if (arg == "--chunk-rows")
+        chunk_rows = std::stoll(value());
+      else if (arg == "--resident-chunks")
+        resident_chunks = std::stoll(value());
+      else
+        cie::fail(cie::ExitCode::kUsage, "unknown argument '{}'", arg);
     }
     CIE_EXPECTS(cols > 0, "--cols is required");
-    CIE_EXPECTS(synthetic_rows == 0 || data_path.empty(), "--synthetic and --data exclude each other");
+    CIE_EXPECTS(synthetic_rows == 0 || data_path.empty(),
+                "--synthetic and --data exclude each other");
     if (kmeans_pp) params.init = cie::KMeansInit::kKMeansPlusPlus;
     std::vector<float> x;
     if (synthetic_rows > 0) {
@@ -105,8 +126,8 @@ int main(int argc, char** argv) {
     cie::Context ctx = cie::bench::make_context(device, threads);
     if (warmup) {
       std::int64_t const head_rows = std::min<std::int64_t>(static_cast<std::int64_t>(rows), 4096);
-      std::vector<float> const head =
-          cie::bench::head_rows(x.data(), static_cast<std::int64_t>(rows), static_cast<int>(cols), head_rows);
+      std::vector<float> const head = cie::bench::head_rows(
+          x.data(), static_cast<std::int64_t>(rows), static_cast<int>(cols), head_rows);
       cie::KMeansParams small = params;
       small.max_iter = 2;
       small.n_init = 1;

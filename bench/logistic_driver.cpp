@@ -14,17 +14,18 @@
 // Output: {"seconds": fit wall time (data already in memory), "iterations", "converged",
 // "solver", "coef", "intercept", "log_loss", "objective", "threads", "device", "rows", "cols"}
 // and with --predict "predict_seconds" (scoring the N training rows) and "rows_per_second".
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <fstream>
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "bench/synthetic.hpp"
 #include "bench/driver_support.hpp"
+#include "bench/synthetic.hpp"
 #include "core/context.hpp"
 #include "core/error.hpp"
 #include "models/propensity/logistic.hpp"
@@ -45,24 +46,41 @@ int main(int argc, char** argv) {
         CIE_EXPECTS(i + 1 < argc, "{} needs a value", arg);
         return argv[++i];
       };
-      if (arg == "--data") data_path = value();
-      else if (arg == "--labels") labels_path = value();
-      else if (arg == "--rows") rows = std::stoull(value());
-      else if (arg == "--synthetic") synthetic_rows = std::stoull(value());
-      else if (arg == "--cols") cols = std::stoull(value());
-      else if (arg == "--penalty") params.penalty = cie::parse_penalty(value());
-      else if (arg == "--C") params.C = std::stod(value());
-      else if (arg == "--l1-ratio") params.l1_ratio = std::stod(value());
-      else if (arg == "--solver") params.solver = cie::parse_solver(value());
-      else if (arg == "--tol") params.tol = std::stod(value());
-      else if (arg == "--max-iter") params.max_iter = std::stoi(value());
-      else if (arg == "--threads") threads = std::stoi(value());
-      else if (arg == "--device") device = value();
-      else if (arg == "--warmup") warmup = true;
-      else if (arg == "--predict") predict = true;
-      else cie::fail(cie::ExitCode::kUsage, "unknown argument '{}'", arg);
+      if (arg == "--data")
+        data_path = value();
+      else if (arg == "--labels")
+        labels_path = value();
+      else if (arg == "--rows")
+        rows = std::stoull(value());
+      else if (arg == "--synthetic")
+        synthetic_rows = std::stoull(value());
+      else if (arg == "--cols")
+        cols = std::stoull(value());
+      else if (arg == "--penalty")
+        params.penalty = cie::parse_penalty(value());
+      else if (arg == "--C")
+        params.C = std::stod(value());
+      else if (arg == "--l1-ratio")
+        params.l1_ratio = std::stod(value());
+      else if (arg == "--solver")
+        params.solver = cie::parse_solver(value());
+      else if (arg == "--tol")
+        params.tol = std::stod(value());
+      else if (arg == "--max-iter")
+        params.max_iter = std::stoi(value());
+      else if (arg == "--threads")
+        threads = std::stoi(value());
+      else if (arg == "--device")
+        device = value();
+      else if (arg == "--warmup")
+        warmup = true;
+      else if (arg == "--predict")
+        predict = true;
+      else
+        cie::fail(cie::ExitCode::kUsage, "unknown argument '{}'", arg);
     }
-    CIE_EXPECTS(synthetic_rows == 0 || data_path.empty(), "--synthetic and --data exclude each other");
+    CIE_EXPECTS(synthetic_rows == 0 || data_path.empty(),
+                "--synthetic and --data exclude each other");
     std::vector<float> x, y;
     if (synthetic_rows > 0) {
       rows = synthetic_rows;
@@ -79,8 +97,8 @@ int main(int argc, char** argv) {
     cie::Context ctx = cie::bench::make_context(device, threads);
     if (warmup) {
       std::int64_t const head_rows = std::min<std::int64_t>(static_cast<std::int64_t>(rows), 4096);
-      std::vector<float> const head =
-          cie::bench::head_rows(x.data(), static_cast<std::int64_t>(rows), static_cast<int>(cols), head_rows);
+      std::vector<float> const head = cie::bench::head_rows(
+          x.data(), static_cast<std::int64_t>(rows), static_cast<int>(cols), head_rows);
       cie::FeatureMatrix const small{head.data(), static_cast<std::size_t>(head_rows), cols};
       std::span<float const> const small_y(y.data(), static_cast<std::size_t>(head_rows));
       cie::LogisticModel const model = cie::logistic_fit(ctx, params, small, small_y);

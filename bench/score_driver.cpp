@@ -27,12 +27,12 @@
 #include <string>
 #include <vector>
 
-#include "bench/synthetic.hpp"
 #include "bench/driver_support.hpp"
+#include "bench/synthetic.hpp"
 #include "core/context.hpp"
 #include "core/error.hpp"
-#include "models/segments/kmeans.hpp"
 #include "models/propensity/logistic.hpp"
+#include "models/segments/kmeans.hpp"
 
 using cie::bench::read_values;
 using cie::bench::seconds_since;
@@ -51,22 +51,38 @@ int main(int argc, char** argv) {
         CIE_EXPECTS(i + 1 < argc, "{} needs a value", arg);
         return argv[++i];
       };
-      if (arg == "--rows") rows = std::stoull(value());
-      else if (arg == "--synthetic") synthetic_rows = std::stoull(value());
-      else if (arg == "--logistic-data") logistic_path = value();
-      else if (arg == "--cols") cols = std::stoull(value());
-      else if (arg == "--coef") coef_path = value();
-      else if (arg == "--kmeans-data") kmeans_path = value();
-      else if (arg == "--kcols") kcols = std::stoull(value());
-      else if (arg == "--centroids") centroids_path = value();
-      else if (arg == "--k") k = std::stoi(value());
-      else if (arg == "--threads") threads = std::stoi(value());
-      else if (arg == "--prob-out") prob_out = value();
-      else if (arg == "--labels-out") labels_out = value();
-      else if (arg == "--device") device = value();
-      else if (arg == "--warmup") warmup = true;
-      else if (arg == "--repeat") repeat = std::stoi(value());
-      else cie::fail(cie::ExitCode::kUsage, "unknown argument '{}'", arg);
+      if (arg == "--rows")
+        rows = std::stoull(value());
+      else if (arg == "--synthetic")
+        synthetic_rows = std::stoull(value());
+      else if (arg == "--logistic-data")
+        logistic_path = value();
+      else if (arg == "--cols")
+        cols = std::stoull(value());
+      else if (arg == "--coef")
+        coef_path = value();
+      else if (arg == "--kmeans-data")
+        kmeans_path = value();
+      else if (arg == "--kcols")
+        kcols = std::stoull(value());
+      else if (arg == "--centroids")
+        centroids_path = value();
+      else if (arg == "--k")
+        k = std::stoi(value());
+      else if (arg == "--threads")
+        threads = std::stoi(value());
+      else if (arg == "--prob-out")
+        prob_out = value();
+      else if (arg == "--labels-out")
+        labels_out = value();
+      else if (arg == "--device")
+        device = value();
+      else if (arg == "--warmup")
+        warmup = true;
+      else if (arg == "--repeat")
+        repeat = std::stoi(value());
+      else
+        cie::fail(cie::ExitCode::kUsage, "unknown argument '{}'", arg);
     }
     CIE_EXPECTS(repeat >= 1, "--repeat must be >= 1, got {}", repeat);
     std::vector<float> x, z, centroids;
@@ -94,8 +110,10 @@ int main(int argc, char** argv) {
     auto const n = static_cast<std::int64_t>(rows);
     if (warmup) {
       std::int64_t const head_rows = std::min<std::int64_t>(n, 4096);
-      std::vector<float> const x_head = cie::bench::head_rows(x.data(), n, static_cast<int>(cols), head_rows);
-      std::vector<float> const z_head = cie::bench::head_rows(z.data(), n, static_cast<int>(kcols), head_rows);
+      std::vector<float> const x_head =
+          cie::bench::head_rows(x.data(), n, static_cast<int>(cols), head_rows);
+      std::vector<float> const z_head =
+          cie::bench::head_rows(z.data(), n, static_cast<int>(kcols), head_rows);
       std::vector<double> head_probability(static_cast<std::size_t>(head_rows));
       auto const m = static_cast<std::size_t>(head_rows);
       cie::logistic_predict_proba(ctx, model, {x_head.data(), m, cols}, head_probability);
@@ -120,10 +138,11 @@ int main(int argc, char** argv) {
 
     if (!prob_out.empty()) write_values(prob_out, probability);
     if (!labels_out.empty()) write_values(labels_out, labels);
-    std::printf("{\"logistic_seconds\": %.6f, \"kmeans_seconds\": %.6f, \"threads\": %d, "
-                "\"device\": \"%s\", \"rows\": %zu, \"customers_per_second\": %.6g}\n",
-                logistic_seconds, kmeans_seconds, ctx.threads(), ctx.device_name().c_str(), rows,
-                static_cast<double>(rows) / (logistic_seconds + kmeans_seconds));
+    std::printf(
+        "{\"logistic_seconds\": %.6f, \"kmeans_seconds\": %.6f, \"threads\": %d, "
+        "\"device\": \"%s\", \"rows\": %zu, \"customers_per_second\": %.6g}\n",
+        logistic_seconds, kmeans_seconds, ctx.threads(), ctx.device_name().c_str(), rows,
+        static_cast<double>(rows) / (logistic_seconds + kmeans_seconds));
     return 0;
   } catch (cie::Error const& e) {
     std::cerr << "score_driver: " << e.what() << "\n";

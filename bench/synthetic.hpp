@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "kernels/device.hpp"
 #include "core/context.hpp"
 #include "core/logger.hpp"
+#include "kernels/device.hpp"
 
 namespace cie::bench {
 
@@ -87,8 +87,7 @@ inline LogisticData known_logistic_data(std::int64_t rows, int cols,
 
 /// The first min(m, rows) rows of column-major x, compact (column stride m): a small matrix for
 /// an untimed warm-up call (CUDA context, cuBLAS handle and module loading happen there).
-inline std::vector<float> head_rows(float const* x, std::int64_t rows, int cols,
-                                    std::int64_t m) {
+inline std::vector<float> head_rows(float const* x, std::int64_t rows, int cols, std::int64_t m) {
   m = std::min(m, rows);
   std::vector<float> head(static_cast<std::size_t>(m) * cols);
   for (int j = 0; j < cols; ++j) {

@@ -1,9 +1,9 @@
 #include "core/context.hpp"
 
 #include <omp.h>
-#include <unistd.h>
 
 #include <charconv>
+#include <unistd.h>
 #include <utility>
 
 #include "core/error.hpp"
@@ -35,7 +35,8 @@ DeviceRequest DeviceRequest::parse(std::string_view text) {
     std::string_view digits = text.substr(5);
     int ordinal = -1;
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), ordinal);
-    if (ec == std::errc() && end == digits.data() + digits.size() && !digits.empty() && ordinal >= 0) {
+    if (ec == std::errc() && end == digits.data() + digits.size() && !digits.empty() &&
+        ordinal >= 0) {
       request.kind = Kind::kCuda;
       request.ordinal = ordinal;
       return request;
@@ -52,7 +53,8 @@ Context::Context(ContextOptions const& options, std::shared_ptr<Logger> logger,
       stream_(device.stream),
       release_stream_(device.release_stream),
       logger_(std::move(logger)) {
-  CIE_EXPECTS(options.threads >= 0, "--threads must be >= 0 (0 = all cores), got {}", options.threads);
+  CIE_EXPECTS(options.threads >= 0, "--threads must be >= 0 (0 = all cores), got {}",
+              options.threads);
   threads_ = options.threads > 0 ? options.threads : omp_get_num_procs();
   memory_budget_bytes_ =
       options.memory_budget_bytes > 0 ? options.memory_budget_bytes : default_memory_budget();

@@ -28,18 +28,18 @@ struct DeviceRequest {
 };
 
 struct ContextOptions {
-  DeviceRequest device;                ///< default auto: the GPU when usable, else the CPU
-  int threads = 0;                     ///< CPU threads; 0 = all hardware threads
-  std::size_t memory_budget_bytes = 0; ///< host memory budget; 0 = 75% of physical memory
-  std::uint64_t seed = 42;             ///< seed for every random choice of a run
+  DeviceRequest device;                 ///< default auto: the GPU when usable, else the CPU
+  int threads = 0;                      ///< CPU threads; 0 = all hardware threads
+  std::size_t memory_budget_bytes = 0;  ///< host memory budget; 0 = 75% of physical memory
+  std::uint64_t seed = 42;              ///< seed for every random choice of a run
 };
 
 /// The device a Context runs on, as kernels::open_context() resolved it.
 struct ContextDevice {
   Backend backend = Backend::kCpu;
-  int ordinal = -1;          ///< the N of cuda:N; -1 on the CPU
-  std::string name;          ///< the GPU's name; empty on the CPU
-  void* stream = nullptr;    ///< a cudaStream_t owned by the Context; nullptr on the CPU
+  int ordinal = -1;        ///< the N of cuda:N; -1 on the CPU
+  std::string name;        ///< the GPU's name; empty on the CPU
+  void* stream = nullptr;  ///< a cudaStream_t owned by the Context; nullptr on the CPU
   void (*release_stream)(void*) noexcept = nullptr;  ///< destroys `stream`
 };
 

@@ -7,8 +7,8 @@
 #include <cmath>
 #include <utility>
 
-#include "core/number_text.hpp"
 #include "core/error.hpp"
+#include "core/number_text.hpp"
 
 // Operations on parsed customer tables: row selection, complete numeric columns for k-means, the
 // join on customer id, response labels.
@@ -172,7 +172,8 @@ CustomerTable join_tables(CustomerTable base, std::vector<CustomerTable> others,
   sides.push_back({base.source, base.rows(), kept.size(), base.rows() - kept.size()});
   for (CustomerTable const& other : others) {
     std::size_t matched = 0;
-    for (std::string const& id : other.ids) matched += base_index.find(id, hash_id(id)) >= 0 ? 1 : 0;
+    for (std::string const& id : other.ids)
+      matched += base_index.find(id, hash_id(id)) >= 0 ? 1 : 0;
     sides.push_back({other.source, other.rows(), matched, other.rows() - matched});
   }
 

@@ -5,10 +5,11 @@
 // selecting rows, joining on customer id, numeric columns as feature-pipeline input, labels.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,8 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/id_dictionary.hpp"
 #include "core/feature_matrix.hpp"
+#include "core/id_dictionary.hpp"
 
 namespace cie {
 
@@ -26,10 +27,10 @@ enum class ColumnType { kNumeric, kCategorical };
 struct TableColumn {
   std::string name;
   ColumnType type = ColumnType::kNumeric;
-  std::vector<double> numbers;         ///< kNumeric: one per row (0 where missing)
-  std::vector<std::uint8_t> missing;   ///< one per row, 1 where the value is missing (both types)
-  std::vector<std::int32_t> codes;     ///< kCategorical: index into levels, -1 where missing
-  std::vector<std::string> levels;     ///< kCategorical: distinct values, first-appearance order
+  std::vector<double> numbers;        ///< kNumeric: one per row (0 where missing)
+  std::vector<std::uint8_t> missing;  ///< one per row, 1 where the value is missing (both types)
+  std::vector<std::int32_t> codes;    ///< kCategorical: index into levels, -1 where missing
+  std::vector<std::string> levels;    ///< kCategorical: distinct values, first-appearance order
 
   [[nodiscard]] std::size_t missing_count() const noexcept;
 };

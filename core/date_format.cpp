@@ -48,7 +48,8 @@ DateFormat DateFormat::compile(std::string_view format, std::string_view setting
   std::string seen;
   for (std::size_t i = 0; i < format.size(); ++i) {
     if (format[i] != '%' || (i + 1 < format.size() && format[i + 1] == '%')) {
-      if (result.tokens_.empty() || result.tokens_.back().directive != 0) result.tokens_.emplace_back();
+      if (result.tokens_.empty() || result.tokens_.back().directive != 0)
+        result.tokens_.emplace_back();
       result.tokens_.back().literal += format[i];
       if (format[i] == '%') ++i;
       continue;
@@ -60,7 +61,10 @@ DateFormat DateFormat::compile(std::string_view format, std::string_view setting
                 directive, format);
     char const field = directive == 'y' ? 'Y' : directive == 'b' ? 'm' : directive;
     CIE_EXPECTS(seen.find(field) == std::string::npos, "{}: '{}' gives the {} twice", setting,
-                format, field == 'Y' ? "year" : field == 'm' ? "month" : "same field");
+                format,
+                field == 'Y'   ? "year"
+                : field == 'm' ? "month"
+                               : "same field");
     seen += field;
     result.tokens_.push_back(Token{directive, {}});
   }
@@ -82,18 +86,33 @@ std::optional<std::int64_t> DateFormat::parse(std::string_view text) const noexc
         ok = text.substr(at, token.literal.size()) == token.literal;
         at += token.literal.size();
         break;
-      case 'Y': ok = read_number(text, at, 4, 4, year); break;
+      case 'Y':
+        ok = read_number(text, at, 4, 4, year);
+        break;
       case 'y':
         ok = read_number(text, at, 2, 2, year);
         year += year >= 69 ? 1900 : 2000;
         break;
-      case 'm': ok = read_number(text, at, 1, 2, month); break;
-      case 'b': ok = read_month_name(text, at, month); break;
-      case 'd': ok = read_number(text, at, 1, 2, day); break;
-      case 'H': ok = read_number(text, at, 1, 2, hour); break;
-      case 'M': ok = read_number(text, at, 1, 2, minute); break;
-      case 'S': ok = read_number(text, at, 1, 2, second); break;
-      default: ok = false;
+      case 'm':
+        ok = read_number(text, at, 1, 2, month);
+        break;
+      case 'b':
+        ok = read_month_name(text, at, month);
+        break;
+      case 'd':
+        ok = read_number(text, at, 1, 2, day);
+        break;
+      case 'H':
+        ok = read_number(text, at, 1, 2, hour);
+        break;
+      case 'M':
+        ok = read_number(text, at, 1, 2, minute);
+        break;
+      case 'S':
+        ok = read_number(text, at, 1, 2, second);
+        break;
+      default:
+        ok = false;
     }
     if (!ok) return std::nullopt;
   }

@@ -18,10 +18,10 @@ namespace cie {
 /// Process exit codes of the `cie` command (ARCHITECTURE.md, "Outputs, bad input and faults").
 enum class ExitCode : int {
   kSuccess = 0,
-  kInternal = 1,  ///< a bug or an unexpected system failure
-  kUsage = 2,     ///< bad command line or configuration
-  kInputData = 3, ///< malformed or unusable input data
-  kDevice = 4,    ///< the requested device is unusable or failed
+  kInternal = 1,   ///< a bug or an unexpected system failure
+  kUsage = 2,      ///< bad command line or configuration
+  kInputData = 3,  ///< malformed or unusable input data
+  kDevice = 4,     ///< the requested device is unusable or failed
 };
 
 /// An error meant for the user: its kind picks the exit code; its message is kept printable and
@@ -52,22 +52,22 @@ template <typename... Args>
 }  // namespace cie
 
 /// Validates a user-supplied value (parameter, option, configuration): exit code 2.
-#define CIE_EXPECTS(condition, ...)                                     \
-  do {                                                                  \
+#define CIE_EXPECTS(condition, ...)                                      \
+  do {                                                                   \
     if (!(condition)) ::cie::fail(::cie::ExitCode::kUsage, __VA_ARGS__); \
   } while (false)
 
 /// Validates input data: exit code 3.
-#define CIE_EXPECTS_DATA(condition, ...)                                    \
-  do {                                                                      \
+#define CIE_EXPECTS_DATA(condition, ...)                                     \
+  do {                                                                       \
     if (!(condition)) ::cie::fail(::cie::ExitCode::kInputData, __VA_ARGS__); \
   } while (false)
 
 /// Internal invariant: a failure is a bug in cie (exit code 1).
-#define CIE_ASSERT(condition)                                                              \
-  do {                                                                                     \
-    if (!(condition))                                                                      \
+#define CIE_ASSERT(condition)                                                                   \
+  do {                                                                                          \
+    if (!(condition))                                                                           \
       ::cie::fail(::cie::ExitCode::kInternal, "internal error: {} failed at {}:{}", #condition, \
-                  __FILE__, __LINE__);                                                     \
+                  __FILE__, __LINE__);                                                          \
   } while (false)
 #endif  // __CUDACC__

@@ -22,8 +22,7 @@ std::string describe_row(RawColumns const& input, std::size_t row) {
   return input.describe_row ? input.describe_row(row) : fmt::format("row {}", row + 1);
 }
 
-void check_finite_columns(FeatureMatrix x, std::span<std::string const> column_names,
-                          int threads) {
+void check_finite_columns(FeatureMatrix x, std::span<std::string const> column_names, int threads) {
   constexpr std::uint32_t kExponent = 0x7f800000u;
   CIE_ASSERT(column_names.empty() || column_names.size() == x.cols);
   // A float is NaN or ±Inf exactly when its exponent bits are all ones. An integer OR over the
@@ -42,8 +41,7 @@ void check_finite_columns(FeatureMatrix x, std::span<std::string const> column_n
     std::size_t row = 0;
     while (row < x.rows && std::isfinite(column[row])) ++row;
     if (row == x.rows) continue;
-    std::string const name =
-        column_names.empty() ? "#" + std::to_string(j + 1) : column_names[j];
+    std::string const name = column_names.empty() ? "#" + std::to_string(j + 1) : column_names[j];
     fail(ExitCode::kInputData, "column '{}' has {} at row {}", name, non_finite_name(column[row]),
          row + 1);
   }

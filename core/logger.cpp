@@ -13,7 +13,8 @@ LogLevel parse_log_level(std::string_view name) {
   if (name == "warn") return LogLevel::kWarn;
   if (name == "error") return LogLevel::kError;
   if (name == "quiet") return LogLevel::kQuiet;
-  fail(ExitCode::kUsage, "unknown log level '{}' (expected debug, info, warn, error or quiet)", name);
+  fail(ExitCode::kUsage, "unknown log level '{}' (expected debug, info, warn, error or quiet)",
+       name);
 }
 
 void Logger::write(LogLevel level, std::string_view message) const {

@@ -39,7 +39,8 @@ class Logger {
   }
   template <typename... Args>
   void debug(fmt::format_string<Args...> format, Args&&... args) const {
-    if (level_ <= LogLevel::kDebug) write(LogLevel::kDebug, fmt::format(format, std::forward<Args>(args)...));
+    if (level_ <= LogLevel::kDebug)
+      write(LogLevel::kDebug, fmt::format(format, std::forward<Args>(args)...));
   }
 #endif
   void write(LogLevel level, std::string_view message) const;

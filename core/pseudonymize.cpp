@@ -1,17 +1,16 @@
 #include "core/pseudonymize.hpp"
 
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
-#include <sys/stat.h>
-
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 #include <optional>
+#include <sys/stat.h>
 
 #include "core/error.hpp"
 #include "core/text_file.hpp"
@@ -59,8 +58,8 @@ class Hmac {
     std::size_t length = 0;
     // A null key keeps the key given at construction.
     if (EVP_MAC_init(ctx_.get(), nullptr, 0, nullptr) != 1 ||
-        EVP_MAC_update(ctx_.get(), reinterpret_cast<unsigned char const*>(id.data()),
-                       id.size()) != 1 ||
+        EVP_MAC_update(ctx_.get(), reinterpret_cast<unsigned char const*>(id.data()), id.size()) !=
+            1 ||
         EVP_MAC_final(ctx_.get(), mac.data(), &length, mac.size()) != 1 || length != mac.size()) {
       fail(ExitCode::kInternal, "OpenSSL failed to compute HMAC-SHA-256");
     }

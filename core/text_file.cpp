@@ -1,11 +1,10 @@
 #include "core/text_file.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 #include "core/error.hpp"
 #include "core/units.hpp"
@@ -50,8 +49,8 @@ std::string read_text_file(std::string const& path, std::size_t max_bytes) {
   std::string const kind = describe_mode(info.st_mode);
   CIE_EXPECTS(kind.empty(), "cannot read {}: it is {}, not a regular file", path, kind);
   auto const size = static_cast<std::size_t>(info.st_size);
-  CIE_EXPECTS(size <= max_bytes, "cannot read {}: it holds {}, more than the {} allowed here",
-              path, format_bytes(size), format_bytes(max_bytes));
+  CIE_EXPECTS(size <= max_bytes, "cannot read {}: it holds {}, more than the {} allowed here", path,
+              format_bytes(size), format_bytes(max_bytes));
   std::string text(size, '\0');
   std::size_t done = 0;
   while (done < size) {

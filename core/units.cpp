@@ -22,12 +22,12 @@ constexpr std::array<Unit, 14> kUnits{{
     {"b", 1.0},
     {"k", kKi},
     {"kib", kKi},
-    {"m", kKi * kKi},
-    {"mib", kKi * kKi},
-    {"g", kKi * kKi * kKi},
-    {"gib", kKi * kKi * kKi},
-    {"t", kKi * kKi * kKi * kKi},
-    {"tib", kKi * kKi * kKi * kKi},
+    {"m", kKi* kKi},
+    {"mib", kKi* kKi},
+    {"g", kKi* kKi* kKi},
+    {"gib", kKi* kKi* kKi},
+    {"t", kKi* kKi* kKi* kKi},
+    {"tib", kKi* kKi* kKi* kKi},
     {"kb", 1e3},
     {"mb", 1e6},
     {"gb", 1e9},
@@ -100,7 +100,8 @@ std::size_t parse_memory_size(std::string_view text, std::string_view setting) {
   std::string_view suffix = text.substr(end);
   if (suffix.starts_with(' ')) suffix.remove_prefix(1);
   std::string unit;
-  for (char c : suffix) unit.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (char c : suffix)
+    unit.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   for (Unit const& known : kUnits) {
     if (unit != known.name) continue;
     double const bytes = std::floor(number * known.bytes);

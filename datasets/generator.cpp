@@ -1,6 +1,7 @@
 #include "datasets/generator.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <omp.h>
 
 #include <algorithm>
@@ -10,13 +11,12 @@
 #include <exception>
 #include <filesystem>
 #include <iterator>
-#include <nlohmann/json.hpp>
 #include <utility>
 
-#include "datasets/customer_model.hpp"
 #include "core/atomic_file.hpp"
 #include "core/date.hpp"
 #include "core/error.hpp"
+#include "datasets/customer_model.hpp"
 
 namespace cie::datasets {
 

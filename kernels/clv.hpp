@@ -52,11 +52,11 @@ struct ClvPassStats {
 
 /// What clv_predict computes for each customer.
 struct ClvPredictionSettings {
-  double horizon = 52.0;              ///< t of expected_purchases, in the model's time unit
-  int clv_months = 12;                ///< months summed by the CLV
-  double monthly_discount = 0.01;     ///< discount rate per month
-  double margin = 1.0;                ///< share of spend that is profit
-  double units_per_month = 4.345;     ///< time units in a month (lifetimes: W 4.345, D 30)
+  double horizon = 52.0;           ///< t of expected_purchases, in the model's time unit
+  int clv_months = 12;             ///< months summed by the CLV
+  double monthly_discount = 0.01;  ///< discount rate per month
+  double margin = 1.0;             ///< share of spend that is profit
+  double units_per_month = 4.345;  ///< time units in a month (lifetimes: W 4.345, D 30)
 };
 
 /// Per-customer outputs, each with one slot per row. expected_value and clv are NaN when the

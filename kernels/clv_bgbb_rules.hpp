@@ -15,7 +15,9 @@
 
 namespace cie::kernels {
 
-CIE_HD inline double log_beta_fn(double a, double b) { return lgamma(a) + lgamma(b) - lgamma(a + b); }
+CIE_HD inline double log_beta_fn(double a, double b) {
+  return lgamma(a) + lgamma(b) - lgamma(a + b);
+}
 
 /// BG/BB log-likelihood of one customer; ∂ℓ/∂(ln α, ln β, ln γ, ln δ) into grad[0..3] when grad
 /// is not null. 0 <= x <= t_x <= n, whole numbers; t_x = 0 when x = 0.
@@ -61,8 +63,8 @@ CIE_HD inline double bgbb_log_likelihood(double alpha, double beta, double gamma
   int const dead_terms = static_cast<int>(n - t_x);
   for (int i = 0; i < dead_terms; ++i) {  // dropped out right after opportunity t_x + i
     double const ti = t_x + i;
-    double const lt = base + log_beta_fn(alpha + x, beta + ti - x) +
-                      log_beta_fn(gamma_ + 1.0, delta + ti);
+    double const lt =
+        base + log_beta_fn(alpha + x, beta + ti - x) + log_beta_fn(gamma_ + 1.0, delta + ti);
     double ga = 0, gb = 0, gg = 0, gd = 0;
     if (with_grad) {
       double const ab = digamma(alpha + beta + ti), gd_i = digamma(gamma_ + delta + ti + 1.0);
@@ -83,8 +85,8 @@ CIE_HD inline double bgbb_log_likelihood(double alpha, double beta, double gamma
 }
 
 /// P(alive at opportunity n + 1): B(α+x, β+n−x)/B(α,β) · B(γ, δ+n+1)/B(γ,δ) / L.
-CIE_HD inline double bgbb_p_alive(double alpha, double beta, double gamma_, double delta,
-                                  double x, double t_x, double n) {
+CIE_HD inline double bgbb_p_alive(double alpha, double beta, double gamma_, double delta, double x,
+                                  double t_x, double n) {
   double const log_l = bgbb_log_likelihood(alpha, beta, gamma_, delta, x, t_x, n, nullptr);
   double const log_alive = log_beta_fn(alpha + x, beta + n - x) - log_beta_fn(alpha, beta) +
                            log_beta_fn(gamma_, delta + n + 1.0) - log_beta_fn(gamma_, delta);
@@ -95,9 +97,8 @@ CIE_HD inline double bgbb_p_alive(double alpha, double beta, double gamma_, doub
 ///   1/L · B(α+x+1, β+n−x)/B(α,β) · δ/(γ−1) · Γ(γ+δ)/Γ(1+δ)
 ///       · [Γ(1+δ+n)/Γ(γ+δ+n) − Γ(1+δ+n+n*)/Γ(γ+δ+n+n*)],
 /// the difference formed as a − b = a·(−expm1(ln b − ln a)); NaN at γ = 1.
-CIE_HD inline double bgbb_expected_purchases(double alpha, double beta, double gamma_,
-                                             double delta, double x, double t_x, double n,
-                                             double future) {
+CIE_HD inline double bgbb_expected_purchases(double alpha, double beta, double gamma_, double delta,
+                                             double x, double t_x, double n, double future) {
   if (future <= 0.0) return 0.0;
   double const log_l = bgbb_log_likelihood(alpha, beta, gamma_, delta, x, t_x, n, nullptr);
   double const log_now = lgamma(1.0 + delta + n) - lgamma(gamma_ + delta + n);

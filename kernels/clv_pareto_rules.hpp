@@ -64,7 +64,8 @@ CIE_HD inline bool pareto_log_integral(double r, double alpha, double s, double 
     // The tail bound at the panel's end (see the header).
     double const u_end = u0 + (p + 1) * step;
     double const y_end = std::exp(u_end) - m;
-    double const slope = 1.0 - rx * (m + y_end) / (alpha + y_end) - (s + 1.0) * (m + y_end) / (beta + y_end);
+    double const slope =
+        1.0 - rx * (m + y_end) / (alpha + y_end) - (s + 1.0) * (m + y_end) / (beta + y_end);
     if (slope < 0.0 && p + 1 < panels) {
       double const h_end = std::exp(u_end - rx * std::log(alpha + y_end) -
                                     (s + 1.0) * std::log(beta + y_end) - log_ref);
@@ -110,8 +111,8 @@ CIE_HD inline double pareto_nbd_log_likelihood(double r, double alpha, double s,
   if (grad != nullptr) {
     double const w1 = std::exp(t.log_alive - bracket);
     double const w2 = 1.0 - w1;
-    double const d_r = digamma(r + x) - digamma(r) + std::log(alpha) -
-                       w1 * std::log(alpha + age) + w2 * t.d_log_i[0];
+    double const d_r = digamma(r + x) - digamma(r) + std::log(alpha) - w1 * std::log(alpha + age) +
+                       w2 * t.d_log_i[0];
     double const d_alpha = r / alpha - w1 * (r + x) / (alpha + age) + w2 * t.d_log_i[1];
     double const d_s = std::log(beta) - w1 * std::log(beta + age) + w2 * (1.0 / s + t.d_log_i[2]);
     double const d_beta = s / beta - w1 * s / (beta + age) + w2 * t.d_log_i[3];
@@ -131,8 +132,9 @@ CIE_HD inline double pareto_nbd_p_alive(double r, double alpha, double s, double
   return 1.0 / (1.0 + std::exp(t.log_dead - t.log_alive));
 }
 
-/// Expected purchases in (T, T + t]: P(alive) · (r+x)(β+T) / ((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^{s−1}]
-/// (Fader & Hardie 2005 note 009, eq. 19), written so that s = 1 is its limit.
+/// Expected purchases in (T, T + t]: P(alive) · (r+x)(β+T) / ((α+T)(s−1)) · [1 −
+/// ((β+T)/(β+T+t))^{s−1}] (Fader & Hardie 2005 note 009, eq. 19), written so that s = 1 is its
+/// limit.
 CIE_HD inline double pareto_nbd_expected_purchases(double r, double alpha, double s, double beta,
                                                    double x, double t_x, double age, double t) {
   if (t <= 0.0) return 0.0;

@@ -35,9 +35,8 @@ CIE_HD inline double digamma(double v) {
       inv2 *
       (1.0 / 12 -
        inv2 * (1.0 / 120 -
-               inv2 * (1.0 / 252 -
-                       inv2 * (1.0 / 240 -
-                               inv2 * (1.0 / 132 - inv2 * (691.0 / 32760 - inv2 / 12))))));
+               inv2 * (1.0 / 252 - inv2 * (1.0 / 240 - inv2 * (1.0 / 132 - inv2 * (691.0 / 32760 -
+                                                                                   inv2 / 12))))));
   return shift + std::log(v) - 0.5 * inv - series;
 }
 
@@ -82,7 +81,8 @@ struct ClvCountTerms {
 CIE_HD inline ClvCountTerms bgnbd_count_terms(double r, double a, double b, double x) {
   ClvCountTerms c;
   double const psi_ab = digamma(a + b), psi_abx = digamma(a + b + x);
-  c.term = lgamma(r + x) - lgamma(r) + lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x);
+  c.term =
+      lgamma(r + x) - lgamma(r) + lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x);
   c.d[0] = digamma(r + x) - digamma(r);
   c.d[1] = psi_ab - psi_abx;
   c.d[2] = psi_ab + digamma(b + x) - digamma(b) - psi_abx;
@@ -95,8 +95,8 @@ CIE_HD inline ClvCountTerms bgnbd_count_terms(double r, double a, double b, doub
 
 /// BG/NBD log-likelihood of one customer from its count terms `c` (bgnbd_count_terms(r, a, b, x));
 /// writes ∂ℓ/∂(ln r, ln α, ln a, ln b) into grad[0..3] when grad is not null.
-CIE_HD inline double bgnbd_log_likelihood(ClvCountTerms const& c, double r, double alpha,
-                                          double a, double b, double x, double t_x, double age,
+CIE_HD inline double bgnbd_log_likelihood(ClvCountTerms const& c, double r, double alpha, double a,
+                                          double b, double x, double t_x, double age,
                                           double* grad) {
   double const log_alpha = std::log(alpha);
   double const log_alpha_age = std::log(alpha + age);
@@ -115,8 +115,8 @@ CIE_HD inline double bgnbd_log_likelihood(ClvCountTerms const& c, double r, doub
   if (grad != nullptr) {
     double const w3 = 1.0 - w4;
     double const d_r = c.d[0] + log_alpha - w3 * log_alpha_age - w4 * log_alpha_tx;
-    double const d_alpha = r / alpha - w3 * (r + x) / (alpha + age) -
-                           (x > 0.0 ? w4 * (r + x) / (alpha + t_x) : 0.0);
+    double const d_alpha =
+        r / alpha - w3 * (r + x) / (alpha + age) - (x > 0.0 ? w4 * (r + x) / (alpha + t_x) : 0.0);
     grad[0] = r * d_r;
     grad[1] = alpha * d_alpha;
     grad[2] = a * (c.d[1] + w4 / a);
@@ -172,8 +172,8 @@ CIE_HD inline double gamma_gamma_log_likelihood(double p, double q, double gamma
 
 /// BG/NBD probability that the customer is still active at T (Fader, Hardie & Lee 2008 note 021):
 /// 1 for x = 0, else 1 / (1 + a/(b+x−1) · ((α+T)/(α+t_x))^{r+x}).
-CIE_HD inline double bgnbd_p_alive(double r, double alpha, double a, double b, double x,
-                                   double t_x, double age) {
+CIE_HD inline double bgnbd_p_alive(double r, double alpha, double a, double b, double x, double t_x,
+                                   double age) {
   if (x <= 0.0) return 1.0;
   double const log_odds_dead =
       (r + x) * std::log((alpha + age) / (alpha + t_x)) + std::log(a / (b + x - 1.0));
@@ -184,8 +184,8 @@ CIE_HD inline double bgnbd_p_alive(double r, double alpha, double a, double b, d
 ///   (a+b+x−1)/(a−1) · [1 − ₂F₁(r+x, b+x; a+b+x−1; z) ((α+T)/(α+T+t))^{r+x}]
 ///   / (1 + [x > 0] a/(b+x−1) ((α+T)/(α+t_x))^{r+x}),   z = t/(α+T+t).
 /// 0 for t = 0; NaN where the series cannot be summed (a+b+x−1 <= 0, or a = 1).
-CIE_HD inline double bgnbd_expected_purchases(double r, double alpha, double a, double b,
-                                              double x, double t_x, double age, double t) {
+CIE_HD inline double bgnbd_expected_purchases(double r, double alpha, double a, double b, double x,
+                                              double t_x, double age, double t) {
   if (t <= 0.0) return 0.0;
   double const c = a + b + x - 1.0;
   double const z = t / (alpha + age + t);

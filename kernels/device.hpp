@@ -37,7 +37,8 @@ struct DeviceInfo {
 /// Describes device `ordinal` (throws a device error if it cannot be queried).
 DeviceInfo cuda_device_info(int ordinal);
 
-/// Creates a stream (blocking with respect to the legacy default stream) on device `ordinal`; the handle is a cudaStream_t.
+/// Creates a stream (blocking with respect to the legacy default stream) on device `ordinal`; the
+/// handle is a cudaStream_t.
 void* create_cuda_stream(int ordinal);
 
 /// Destroys a stream made by create_cuda_stream; never throws (used from destructors).

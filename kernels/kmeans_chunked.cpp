@@ -65,8 +65,8 @@ class ChunkedKMeansWorkspace final : public KMeansWorkspace {
                                                 std::span<std::int32_t const> labels) override {
     std::vector<std::int64_t> candidates;
     for (std::int64_t c = 0; c < chunks_; ++c) {
-      for (std::int64_t row : visit(c, false).hartigan_candidates(centroids, k, cluster_weights,
-                                                                  part(labels, c))) {
+      for (std::int64_t row :
+           visit(c, false).hartigan_candidates(centroids, k, cluster_weights, part(labels, c))) {
         candidates.push_back(begin(c) + row);
       }
     }

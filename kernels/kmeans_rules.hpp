@@ -90,7 +90,7 @@ CIE_HD inline Nearest nearest_centroid(float const* x, std::int64_t rows, std::i
 /// that. `row_norm` = ||x||², `max_centroid_norm` = max over c of ||c||².
 /// O(k) approximate distances and usually one exact one (more only near ties).
 CIE_HD inline float expanded_distance_slack(float row_norm, float max_centroid_norm, int cols) {
-  constexpr float kUnitRoundoff = 5.9604645e-8f;     // 2^-24
+  constexpr float kUnitRoundoff = 5.9604645e-8f;      // 2^-24
   constexpr float kSmallestNormal = 1.17549435e-38f;  // 2^-126
   float const factor = 16.0f * static_cast<float>(cols + 4);
   return factor * kUnitRoundoff * (row_norm + max_centroid_norm) + factor * kSmallestNormal;
@@ -116,7 +116,8 @@ CIE_HD inline Nearest nearest_from_expanded(int k, float row_norm, float max_cen
 /// Hartigan's test for one row of weight `weight` assigned to cluster `own`, with the clusters'
 /// total weights `cluster_weights` (k values) and `distance(c)` its squared distance to
 /// centroid c. Moving the row from `own` (total weight W_own) to c (W_c) changes the inertia by
-///   weight × W_c / (W_c + weight) × distance(c) − weight × W_own / (W_own − weight) × distance(own),
+///   weight × W_c / (W_c + weight) × distance(c) − weight × W_own / (W_own − weight) ×
+///   distance(own),
 /// so a move pays exactly when the first term is below the second. Returns the cluster whose
 /// move lowers the inertia most (ties: the lower index), or -1 when no move pays, the row has
 /// no weight, or it is all of its cluster's weight. The factors are taken in double (correctly
@@ -154,8 +155,7 @@ CIE_HD inline bool hartigan_may_move(float weight, double own_weight, float own_
   double const w = weight;
   if (!(w > 0.0) || !(own_weight - w > 0.0)) return false;
   double const leave = w * own_weight / (own_weight - w) * static_cast<double>(own_distance);
-  double const bound =
-      w * min_weight / (min_weight + w) * static_cast<double>(min_other_distance);
+  double const bound = w * min_weight / (min_weight + w) * static_cast<double>(min_other_distance);
   return bound < leave * (1.0 + 1e-12);
 }
 

@@ -84,8 +84,8 @@ inline std::unique_ptr<LogisticWorkspace> make_logistic_workspace(
 
 /// probability[i] = σ(x_iᵀβ + b) for the rows of column-major `x` (host memory), on ctx's
 /// device; `coef` has cols values and `probability` rows slots. A pure map: O(rows × cols).
-inline void logistic_probabilities(Context const& ctx, float const* x, std::int64_t rows,
-                                   int cols, std::span<double const> coef, double intercept,
+inline void logistic_probabilities(Context const& ctx, float const* x, std::int64_t rows, int cols,
+                                   std::span<double const> coef, double intercept,
                                    std::span<double> probability) {
   ctx.is_cuda()
       ? cuda_impl::logistic_probabilities(ctx, x, rows, cols, coef, intercept, probability)

@@ -69,9 +69,7 @@ CIE_HD inline double exp_nonpositive(double x) {
 }
 
 /// σ(z) given e = exp(−|z|): exp is never taken of a positive number, so nothing overflows.
-CIE_HD inline double sigmoid_from(double z, double e) {
-  return (z >= 0.0 ? 1.0 : e) / (1.0 + e);
-}
+CIE_HD inline double sigmoid_from(double z, double e) { return (z >= 0.0 ? 1.0 : e) / (1.0 + e); }
 
 /// σ(z) = 1 / (1 + exp(−z)), in [0, 1] for every finite z.
 CIE_HD inline double stable_sigmoid(double z) {

@@ -27,17 +27,17 @@ inline constexpr std::int64_t kOfferBatchRows = 1 << 13;
 struct OfferInstance {
   std::int64_t customers = 0;
   int offers = 0;
-  float const* expected_value = nullptr;          ///< customers × offers; NaN: not a candidate
-  std::uint8_t const* allowance = nullptr;        ///< contacts left this run, per customer
+  float const* expected_value = nullptr;            ///< customers × offers; NaN: not a candidate
+  std::uint8_t const* allowance = nullptr;          ///< contacts left this run, per customer
   std::uint8_t const* channel_allowance = nullptr;  ///< customers × kOfferChannels
-  std::uint8_t const* tie_offset = nullptr;       ///< per customer, < offers
-  std::int8_t const* offer_channel = nullptr;     ///< per offer
-  std::uint64_t const* conflicts = nullptr;       ///< per offer; nullptr when no pair rule
+  std::uint8_t const* tie_offset = nullptr;         ///< per customer, < offers
+  std::int8_t const* offer_channel = nullptr;       ///< per offer
+  std::uint64_t const* conflicts = nullptr;         ///< per offer; nullptr when no pair rule
 };
 
 struct OfferPassResult {
-  std::vector<double> usage;   ///< newly chosen contacts per offer
-  double value = 0.0;          ///< Σ ev of the newly chosen contacts
+  std::vector<double> usage;     ///< newly chosen contacts per offer
+  double value = 0.0;            ///< Σ ev of the newly chosen contacts
   double relaxed_reduced = 0.0;  ///< Σ over customers of the best reduced value without pair
                                  ///< rules (the dual function's customer part); 0 with `fixed`
 };

@@ -23,10 +23,10 @@ inline constexpr int kOfferSlots = 8;     ///< offers one customer may get in a 
 inline constexpr std::uint8_t kNoOffer = 0xFF;
 
 struct OfferChoice {
-  std::uint64_t mask = 0;   ///< chosen offers (fixed ones included)
-  double reduced = 0.0;     ///< sum of the reduced values of the newly chosen offers
-  double value = 0.0;       ///< sum of ev of the newly chosen offers
-  int added = 0;            ///< newly chosen offers
+  std::uint64_t mask = 0;     ///< chosen offers (fixed ones included)
+  double reduced = 0.0;       ///< sum of the reduced values of the newly chosen offers
+  double value = 0.0;         ///< sum of ev of the newly chosen offers
+  int added = 0;              ///< newly chosen offers
   bool pair_blocked = false;  ///< a pair rule turned down an offer that would have been taken
 };
 

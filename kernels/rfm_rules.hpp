@@ -40,15 +40,15 @@ CIE_HD inline bool is_return(double amount) { return std::signbit(amount); }
 /// occasions (days, rows) count purchases only; returns count only in monetary_total and
 /// return_rows.
 struct CustomerAggregate {
-  std::int32_t first_day = 0;      ///< day of the first purchase (days since 1970-01-01)
-  std::int32_t last_day = 0;       ///< day of the last purchase
-  std::int32_t purchase_days = 0;  ///< distinct days with at least one purchase row
-  std::int32_t transactions = 0;   ///< purchase rows; 0 means no purchase before the as-of day
-  std::int32_t return_rows = 0;    ///< return rows before the as-of day
-  double monetary_total = 0.0;     ///< net sum of all amounts (returns included, negative)
-  double repeat_value_total = 0.0; ///< sum of the purchase totals of every purchase day after the
-                                   ///< first (returns excluded, so never negative for purchases
-                                   ///< >= 0)
+  std::int32_t first_day = 0;       ///< day of the first purchase (days since 1970-01-01)
+  std::int32_t last_day = 0;        ///< day of the last purchase
+  std::int32_t purchase_days = 0;   ///< distinct days with at least one purchase row
+  std::int32_t transactions = 0;    ///< purchase rows; 0 means no purchase before the as-of day
+  std::int32_t return_rows = 0;     ///< return rows before the as-of day
+  double monetary_total = 0.0;      ///< net sum of all amounts (returns included, negative)
+  double repeat_value_total = 0.0;  ///< sum of the purchase totals of every purchase day after the
+                                    ///< first (returns excluded, so never negative for purchases
+                                    ///< >= 0)
 };
 
 /// Aggregates `count` rows of one customer, sorted by timestamp, ignoring rows on or after

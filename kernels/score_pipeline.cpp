@@ -15,8 +15,8 @@ void score_logistic_batches(Context const& ctx, std::size_t rows, std::size_t ba
   if (rows == 0) return;
   std::size_t const batch = std::min(batch_rows, rows);
   if (ctx.is_cuda()) {
-    kernels::cuda_impl::score_logistic_batches(ctx, rows, batch, cols, encode, coef, intercept,
-                                               out, on_batch_done);
+    kernels::cuda_impl::score_logistic_batches(ctx, rows, batch, cols, encode, coef, intercept, out,
+                                               on_batch_done);
   } else {
     kernels::cpu_impl::score_logistic_batches(ctx, rows, batch, cols, encode, coef, intercept, out,
                                               on_batch_done);

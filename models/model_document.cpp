@@ -55,7 +55,7 @@ json const& member(json const& object, char const* key, json::value_t type,
           return "whole number >= 0";
         case json::value_t::number_integer:
           return value != nullptr && value->get<std::int64_t>() < 0 ? "negative whole number"
-                                                                     : "whole number";
+                                                                    : "whole number";
         case json::value_t::number_float:
           return value != nullptr ? "fractional number" : "number";
         default:

@@ -4,15 +4,15 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <string>
+#include <sys/wait.h>
 #include <vector>
 
 #include "core/context.hpp"

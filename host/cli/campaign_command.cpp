@@ -95,10 +95,11 @@ void run_evaluate(GlobalOptions const& global, EvaluateOptions options) {
   nlohmann::ordered_json const records =
       campaign_records(history, evaluation, options.control, options.format.by_column);
 
-  fmt::print("{} rows from {}; {} campaign(s), control group '{}'; {:.0f}% intervals; "
-             "bootstrap {} draws, seed {}\n",
-             history.rows(), options.history_path, history.campaign_names.size(), options.control,
-             100.0 * (1.0 - params.alpha), params.bootstrap_draws, params.seed);
+  fmt::print(
+      "{} rows from {}; {} campaign(s), control group '{}'; {:.0f}% intervals; "
+      "bootstrap {} draws, seed {}\n",
+      history.rows(), options.history_path, history.campaign_names.size(), options.control,
+      100.0 * (1.0 - params.alpha), params.bootstrap_draws, params.seed);
   fmt::print("{}", format_campaign_table(history, evaluation, records));
   if (!options.out_path.empty()) {
     write_file_atomically(options.out_path, campaign_csv(records));
@@ -128,9 +129,10 @@ void run_plan(PlanOptions const& options) {
       options.relative ? options.baseline_rate * options.minimum_lift : options.minimum_lift;
   campaigns::SampleSizePlan const plan = campaigns::plan_sample_size(
       options.baseline_rate, difference, options.power, options.alpha, options.treated_share);
-  fmt::print("baseline rate {:.6g}, treated rate {:.6g} (lift {:+.6g}), two-sided alpha {}, power {}\n",
-             options.baseline_rate, options.baseline_rate + difference, difference, options.alpha,
-             options.power);
+  fmt::print(
+      "baseline rate {:.6g}, treated rate {:.6g} (lift {:+.6g}), two-sided alpha {}, power {}\n",
+      options.baseline_rate, options.baseline_rate + difference, difference, options.alpha,
+      options.power);
   fmt::print("treated customers {}\ncontrol customers {}\ntotal {}\nachieved power {}\n",
              plan.treated, plan.control, plan.treated + plan.control, plan.power);
 }

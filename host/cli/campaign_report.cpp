@@ -45,9 +45,10 @@ ordered_json campaign_records(campaigns::CampaignHistory const& history,
                               std::string const& control, std::string const& by_column) {
   ordered_json records = ordered_json::array();
   for (campaigns::ArmResult const& r : evaluation.arms) {
-    auto const check = std::find_if(
-        evaluation.checks.begin(), evaluation.checks.end(),
-        [&](campaigns::GroupCheck const& c) { return c.campaign == r.campaign && c.level == r.level; });
+    auto const check = std::find_if(evaluation.checks.begin(), evaluation.checks.end(),
+                                    [&](campaigns::GroupCheck const& c) {
+                                      return c.campaign == r.campaign && c.level == r.level;
+                                    });
     ordered_json record;
     record["campaign"] = history.campaign_names[static_cast<std::size_t>(r.campaign)];
     record["by"] = r.level < 0 ? std::string() : by_column;
@@ -149,8 +150,8 @@ std::string format_campaign_table(campaigns::CampaignHistory const& history,
   std::string out = fmt::format(
       "{:<16} {:<14} {:<16} {:>8} {:>8} {:>8} {:>26} {:>9} {:>7} {:>9} {:>9} {:>22} {:>22} "
       "{:>12}\n",
-      "campaign", "level", "arm", "n", "rate", "control", "lift [95% CI]", "rel lift", "test",
-      "p", "rev/cust", "rev lift [Welch CI]", "bootstrap CI", "incr revenue");
+      "campaign", "level", "arm", "n", "rate", "control", "lift [95% CI]", "rel lift", "test", "p",
+      "rev/cust", "rev lift [Welch CI]", "bootstrap CI", "incr revenue");
   for (std::size_t i = 0; i < evaluation.arms.size(); ++i) {
     campaigns::ArmResult const& r = evaluation.arms[i];
     out += fmt::format(
@@ -158,8 +159,8 @@ std::string format_campaign_table(campaigns::CampaignHistory const& history,
         "{:>12}\n",
         history.campaign_names[static_cast<std::size_t>(r.campaign)],
         r.level < 0 ? std::string("(all)") : level_name(history, r.level),
-        history.group_names[static_cast<std::size_t>(r.arm)], r.customers,
-        percent(r.response_rate), percent(r.control_response_rate),
+        history.group_names[static_cast<std::size_t>(r.arm)], r.customers, percent(r.response_rate),
+        percent(r.control_response_rate),
         fmt::format("{} [{}, {}]", percent(r.lift), percent(r.lift_interval.low),
                     percent(r.lift_interval.high)),
         percent(r.relative_lift), records[i]["test"].get<std::string>(), probability(r.p_value),
@@ -171,11 +172,12 @@ std::string format_campaign_table(campaigns::CampaignHistory const& history,
   }
   for (campaigns::GroupCheck const& check : evaluation.checks) {
     if (check.planned_shares.empty() || check.level >= 0) continue;
-    out += fmt::format("sample ratio, campaign {}: chi-square {:.4g} (df {}), p = {}{}\n",
-                       history.campaign_names[static_cast<std::size_t>(check.campaign)],
-                       check.sample_ratio.chi_square, check.sample_ratio.df,
-                       probability(check.sample_ratio.p_value),
-                       check.sample_ratio.p_value < 0.001 ? "  MISMATCH: check the assignment" : "");
+    out +=
+        fmt::format("sample ratio, campaign {}: chi-square {:.4g} (df {}), p = {}{}\n",
+                    history.campaign_names[static_cast<std::size_t>(check.campaign)],
+                    check.sample_ratio.chi_square, check.sample_ratio.df,
+                    probability(check.sample_ratio.p_value),
+                    check.sample_ratio.p_value < 0.001 ? "  MISMATCH: check the assignment" : "");
   }
   return out;
 }

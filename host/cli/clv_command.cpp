@@ -50,7 +50,8 @@ void run_fit(GlobalOptions const& global, FitOptions const& options) {
   int const unit_days = time_unit_days(options.source.time_unit);
   std::optional<std::int32_t> end;
   if (!options.source.transactions_path.empty()) {
-    CIE_EXPECTS(!options.calibration_end.empty(), "--calibration-end is required with --transactions");
+    CIE_EXPECTS(!options.calibration_end.empty(),
+                "--calibration-end is required with --transactions");
     end = parse_date(options.calibration_end);
     CIE_EXPECTS(end.has_value(), "--calibration-end: expected a date such as 2024-12-31, got '{}'",
                 options.calibration_end);
@@ -89,12 +90,14 @@ void run_fit(GlobalOptions const& global, FitOptions const& options) {
   for (FittedDistribution const* fit :
        {&model.transactions, model.spend ? &model.spend->fit : nullptr}) {
     if (fit == nullptr) continue;
-    for (std::string const& warning : fit->warnings) ctx.logger().warn("{}: {}", fit->model, warning);
+    for (std::string const& warning : fit->warnings)
+      ctx.logger().warn("{}: {}", fit->model, warning);
   }
   if (model.spend && std::abs(model.spend->frequency_value_correlation) > 0.3) {
-    ctx.logger().warn("Gamma-Gamma: frequency and mean repeat value are correlated ({:.3f}); the "
-                      "model assumes they are independent",
-                      model.spend->frequency_value_correlation);
+    ctx.logger().warn(
+        "Gamma-Gamma: frequency and mean repeat value are correlated ({:.3f}); the "
+        "model assumes they are independent",
+        model.spend->frequency_value_correlation);
   }
 }
 
@@ -115,8 +118,8 @@ void run_predict(GlobalOptions const& global, PredictOptions const& options) {
   check_output_paths({{options.source.input_path(), options.source.input_setting()},
                       {options.model_path, "--model"}},
                      {{options.out_path, "--out"}});
-  ClvModel const model =
-      ClvModel::from_document(read_model_file(options.model_path, kClvModelKind), options.model_path);
+  ClvModel const model = ClvModel::from_document(read_model_file(options.model_path, kClvModelKind),
+                                                 options.model_path);
   CIE_EXPECTS(model.transactions.model != "bgbb" || !options.source.summary_path.empty(),
               "model file {} is a BG/BB model: predict needs --summary (discrete opportunities)",
               options.model_path);
@@ -139,19 +142,18 @@ void run_predict(GlobalOptions const& global, PredictOptions const& options) {
   schema.push_back({{"customer_id"}, [&](fmt::memory_buffer& out, std::size_t row) {
                       append_csv_field(out, customers.ids[row]);
                     }});
-  schema.push_back({{"frequency", "recency", "T", "p_alive", "expected_purchases",
-                     "expected_value", "clv"},
-                    [&](fmt::memory_buffer& out, std::size_t row) {
-                      for (double v : {s.frequency[row], s.recency[row], s.age[row],
-                                       predictions.p_alive[row],
-                                       predictions.expected_purchases[row]}) {
-                        append_number(out, v);
-                        out.push_back(',');
-                      }
-                      append_number(out, predictions.expected_value[row]);
-                      out.push_back(',');
-                      append_number(out, predictions.clv[row]);
-                    }});
+  schema.push_back(
+      {{"frequency", "recency", "T", "p_alive", "expected_purchases", "expected_value", "clv"},
+       [&](fmt::memory_buffer& out, std::size_t row) {
+         for (double v : {s.frequency[row], s.recency[row], s.age[row], predictions.p_alive[row],
+                          predictions.expected_purchases[row]}) {
+           append_number(out, v);
+           out.push_back(',');
+         }
+         append_number(out, predictions.expected_value[row]);
+         out.push_back(',');
+         append_number(out, predictions.clv[row]);
+       }});
   write_csv_table(ctx, options.out_path, schema, s.size());
   double total_clv = 0.0, total_purchases = 0.0;
   std::size_t undefined = 0;
@@ -164,7 +166,8 @@ void run_predict(GlobalOptions const& global, PredictOptions const& options) {
     }
     if (std::isfinite(predictions.clv[i])) total_clv += w * predictions.clv[i];
   }
-  std::string out = fmt::format("CLV predictions on {}: {}\n", ctx.device_name(), customers.description);
+  std::string out =
+      fmt::format("CLV predictions on {}: {}\n", ctx.device_name(), customers.description);
   out += fmt::format("  expected purchases in the next {} {}: {:.2f} in total\n",
                      options.params.horizon, model.time_unit_days == 7 ? "weeks" : "days",
                      total_purchases);
@@ -176,7 +179,8 @@ void run_predict(GlobalOptions const& global, PredictOptions const& options) {
   out += fmt::format("wrote {}\n", options.out_path);
   fmt::print("{}", out);
   if (undefined > 0) {
-    ctx.logger().warn("{} rows have no expected purchases (the series could not be summed)", undefined);
+    ctx.logger().warn("{} rows have no expected purchases (the series could not be summed)",
+                      undefined);
   }
 }
 
@@ -197,8 +201,9 @@ void add_clv_command(CLI::App& app, GlobalOptions const& global) {
   fit_command->add_option("--spend", fit->spend, "none | gamma-gamma")->capture_default_str();
   fit_command->add_option("--time-unit", fit->source.time_unit, "weeks | days")
       ->capture_default_str();
-  fit_command->add_option("--penalizer", fit->params.penalizer,
-                          "L2 penalty on the parameters (lifetimes' penalizer_coef)")
+  fit_command
+      ->add_option("--penalizer", fit->params.penalizer,
+                   "L2 penalty on the parameters (lifetimes' penalizer_coef)")
       ->capture_default_str();
   fit_command->add_option("--max-iter", fit->params.max_iter, "L-BFGS iterations at most")
       ->capture_default_str();
@@ -214,13 +219,14 @@ void add_clv_command(CLI::App& app, GlobalOptions const& global) {
   predict_command->add_option("--as-of", predict->as_of,
                               "with --transactions: the day after the observation window "
                               "(default: the day after the last transaction)");
-  predict_command->add_option("--horizon", predict->params.horizon,
-                              "expected purchases over this many time units")
+  predict_command
+      ->add_option("--horizon", predict->params.horizon,
+                   "expected purchases over this many time units")
       ->capture_default_str();
   predict_command->add_option("--clv-months", predict->params.clv_months, "months of CLV")
       ->capture_default_str();
-  predict_command->add_option("--discount-rate", predict->params.monthly_discount,
-                              "discount rate per month")
+  predict_command
+      ->add_option("--discount-rate", predict->params.monthly_discount, "discount rate per month")
       ->capture_default_str();
   predict_command->add_option("--margin", predict->params.margin, "profit share of spend")
       ->capture_default_str();

@@ -82,7 +82,8 @@ void run_evaluate(GlobalOptions const& global, EvaluateOptions const& options) {
       summary.frequency, actual, predictions.expected_purchases, {}, options.max_frequency);
 
   std::string out = fmt::format(
-      "CLV holdout evaluation on {}: {} fitted on {} customers up to {}, holdout to {} ({:.4g} {})\n",
+      "CLV holdout evaluation on {}: {} fitted on {} customers up to {}, holdout to {} ({:.4g} "
+      "{})\n",
       ctx.device_name(), title, calibration.size(), options.calibration_end, options.holdout_end,
       predict.horizon, options.source.time_unit);
   out += describe_fit(model.transactions, title);
@@ -128,8 +129,9 @@ void add_clv_evaluate_command(CLI::App& clv, GlobalOptions const& global) {
       ->capture_default_str();
   command->add_option("--penalizer", options->params.penalizer, "L2 penalty (penalizer_coef)")
       ->capture_default_str();
-  command->add_option("--max-frequency", options->max_frequency,
-                      "last row of the table gathers this calibration frequency and more")
+  command
+      ->add_option("--max-frequency", options->max_frequency,
+                   "last row of the table gathers this calibration frequency and more")
       ->capture_default_str();
   command->add_option("--out", options->out_path, "the table as CSV");
   command->callback([options, &global] { run_evaluate(global, *options); });

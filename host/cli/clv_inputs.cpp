@@ -9,19 +9,19 @@
 namespace cie::cli {
 
 void SummaryOptions::add_to(CLI::App& command) {
-    command.add_option("--transactions", transactions_path, "transactions file");
-    command.add_option("--summary", summary_path,
-                       "per-customer summary file instead of transactions (lifetimes' columns)");
-    command.add_option("--frequency-col", frequency_column, "summary: repeat purchases")
-        ->capture_default_str();
-    command.add_option("--recency-col", recency_column, "summary: time of the last purchase")
-        ->capture_default_str();
-    command.add_option("--T-col", age_column, "summary: age at the end of the window")
-        ->capture_default_str();
-    command.add_option("--value-col", value_column, "summary: mean repeat value")
-        ->capture_default_str();
-    command.add_option("--weights-col", weights_column, "summary: customers per row");
-    input.add_to(command);
+  command.add_option("--transactions", transactions_path, "transactions file");
+  command.add_option("--summary", summary_path,
+                     "per-customer summary file instead of transactions (lifetimes' columns)");
+  command.add_option("--frequency-col", frequency_column, "summary: repeat purchases")
+      ->capture_default_str();
+  command.add_option("--recency-col", recency_column, "summary: time of the last purchase")
+      ->capture_default_str();
+  command.add_option("--T-col", age_column, "summary: age at the end of the window")
+      ->capture_default_str();
+  command.add_option("--value-col", value_column, "summary: mean repeat value")
+      ->capture_default_str();
+  command.add_option("--weights-col", weights_column, "summary: customers per row");
+  input.add_to(command);
 }
 
 void SummaryOptions::check_source() const {
@@ -46,8 +46,8 @@ Transactions read_clv_transactions(Context const& ctx, SummaryOptions const& opt
   return transactions;
 }
 
-RfmTable summary_rfm(Context const& ctx, Transactions const& transactions,
-                     std::int32_t as_of_day, int unit_days) {
+RfmTable summary_rfm(Context const& ctx, Transactions const& transactions, std::int32_t as_of_day,
+                     int unit_days) {
   RfmParams params;
   params.as_of_day = as_of_day;
   params.time_unit_days = unit_days;
@@ -95,8 +95,8 @@ Customers summary_from_file(SummaryOptions const& options, bool need_value, bool
   customers.summary.frequency = column(options.frequency_column);
   customers.summary.recency = column(options.recency_column);
   customers.summary.age = column(options.age_column);
-  customers.summary.value = need_value ? column(options.value_column)
-                                       : std::vector<double>(table.rows(), 0.0);
+  customers.summary.value =
+      need_value ? column(options.value_column) : std::vector<double>(table.rows(), 0.0);
   if (!options.weights_column.empty()) customers.summary.weight = column(options.weights_column);
   if (std::optional<InvalidRow> const bad = discrete ? find_invalid_discrete_row(customers.summary)
                                                      : find_invalid_row(customers.summary)) {
@@ -112,10 +112,10 @@ std::string model_title(std::string_view model_type) {
 }
 
 std::string describe_fit(FittedDistribution const& fit, std::string_view title) {
-  std::string out = fmt::format("{}: {} customers in {} distinct rows, log-likelihood {:.6f}, {} "
-                                "iterations, |gradient| {:.2g}\n",
-                                title, fit.customers, fit.rows, fit.log_likelihood, fit.iterations,
-                                fit.gradient_norm);
+  std::string out = fmt::format(
+      "{}: {} customers in {} distinct rows, log-likelihood {:.6f}, {} "
+      "iterations, |gradient| {:.2g}\n",
+      title, fit.customers, fit.rows, fit.log_likelihood, fit.iterations, fit.gradient_norm);
   for (std::size_t j = 0; j < fit.names.size(); ++j) {
     out += fmt::format("  {:<6} {:>12.6f}  (se {:.6f})\n", fit.names[j], fit.values[j],
                        fit.std_errors[j]);

@@ -5,10 +5,10 @@
 #include <optional>
 #include <string>
 
-#include "datasets/generator.hpp"
-#include "host/cli/commands.hpp"
 #include "core/date.hpp"
 #include "core/error.hpp"
+#include "datasets/generator.hpp"
+#include "host/cli/commands.hpp"
 
 namespace cie::cli {
 namespace {

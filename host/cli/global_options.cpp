@@ -1,8 +1,8 @@
 #include <memory>
 
-#include "kernels/device.hpp"
-#include "host/cli/commands.hpp"
 #include "core/error.hpp"
+#include "host/cli/commands.hpp"
+#include "kernels/device.hpp"
 
 namespace cie::cli {
 

@@ -2,16 +2,15 @@
 // (0 success, 1 internal, 2 usage or configuration, 3 input data, 4 device).
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <exception>
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <exception>
-
-#include "host/cli/commands.hpp"
 #include "core/error.hpp"
 #include "core/privacy.hpp"
 #include "core/pseudonymize.hpp"
+#include "host/cli/commands.hpp"
 
 namespace {
 
@@ -43,8 +42,9 @@ int main(int argc, char** argv) {
   app.add_option("--seed", global.seed, "random seed")->capture_default_str();
   app.add_option("--log-level", global.log_level, "debug | info | warn | error | quiet")
       ->capture_default_str();
-  app.add_flag_callback("--show-values", [] { cie::set_show_values(true); },
-                        "show field values in error messages (customer data: for debugging)")
+  app.add_flag_callback(
+         "--show-values", [] { cie::set_show_values(true); },
+         "show field values in error messages (customer data: for debugging)")
       ->trigger_on_parse();
   app.add_option_function<std::string>(
          "--pseudonymize-ids", [](std::string const& path) { cie::set_pseudonym_key_file(path); },

@@ -64,26 +64,28 @@ json summary_json(offers::Catalog const& catalog, offers::OfferProblem const& pr
   for (std::size_t o = 0; o < catalog.offers.size(); ++o) {
     offers::Offer const& offer = catalog.offers[o];
     double const ev = offer_value[o];
-    per_offer.push_back({{"offer", offer.name},
-                         {"channel", catalog.channels[offer.channel].name},
-                         {"eligible", problem.eligible[o]},
-                         {"control_group", problem.control_size[o]},
-                         {"contacts", result.offer_contacts[o]},
-                         {"capacity", offer.capacity() == offers::kUnlimited
-                                          ? json(nullptr) : json(offer.capacity())},
-                         {"cost", result.offer_cost[o]},
-                         {"expected_value", ev},
-                         {"price", result.offer_price[o]}});
+    per_offer.push_back(
+        {{"offer", offer.name},
+         {"channel", catalog.channels[offer.channel].name},
+         {"eligible", problem.eligible[o]},
+         {"control_group", problem.control_size[o]},
+         {"contacts", result.offer_contacts[o]},
+         {"capacity",
+          offer.capacity() == offers::kUnlimited ? json(nullptr) : json(offer.capacity())},
+         {"cost", result.offer_cost[o]},
+         {"expected_value", ev},
+         {"price", result.offer_price[o]}});
   }
   json& per_channel = summary["channels"];
   per_channel = json::array();
   for (std::size_t c = 0; c < catalog.channels.size(); ++c) {
     offers::Channel const& channel = catalog.channels[c];
-    per_channel.push_back({{"channel", channel.name},
-                           {"contacts", result.channel_contacts[c]},
-                           {"capacity", channel.capacity == offers::kUnlimited
-                                            ? json(nullptr) : json(channel.capacity)},
-                           {"price", result.channel_price[c]}});
+    per_channel.push_back(
+        {{"channel", channel.name},
+         {"contacts", result.channel_contacts[c]},
+         {"capacity",
+          channel.capacity == offers::kUnlimited ? json(nullptr) : json(channel.capacity)},
+         {"price", result.channel_price[c]}});
   }
   json& suppressed = summary["suppressed"];
   suppressed = json::object();
@@ -99,8 +101,9 @@ std::string format_summary(json const& s) {
       s["expected_value"].get<double>(), s["dual_bound"].get<double>(),
       100.0 * s["gap"].get<double>(), s["budget_used"].get<double>(),
       s["budget"].is_null() ? "" : fmt::format(" of {:.2f}", s["budget"].get<double>()));
-  out += "  offer                channel    eligible  control  contacts  capacity        cost  "
-         "expected value\n";
+  out +=
+      "  offer                channel    eligible  control  contacts  capacity        cost  "
+      "expected value\n";
   for (json const& o : s["offers"]) {
     out += fmt::format("  {:<20} {:<10} {:>8} {:>8} {:>9} {:>9} {:>11.2f} {:>15.2f}\n",
                        o["offer"].get<std::string>(), o["channel"].get<std::string>(),
@@ -113,7 +116,8 @@ std::string format_summary(json const& s) {
   for (json const& c : s["channels"]) {
     out += fmt::format("  channel {}: {} contacts{}\n", c["channel"].get<std::string>(),
                        c["contacts"].get<std::int64_t>(),
-                       c["capacity"].is_null() ? std::string()
+                       c["capacity"].is_null()
+                           ? std::string()
                            : fmt::format(" of {:.0f}", c["capacity"].get<double>()));
   }
   out += "  candidate contacts suppressed:";
@@ -155,8 +159,8 @@ void run_assign(GlobalOptions const& global, AssignOptions const& options) {
       others.push_back(read_customer_table(options.customers_paths[t], request));
     }
     std::vector<JoinSide> sides;
-    table = join_tables(read_customer_table(options.customers_paths[0], request),
-                        std::move(others), sides);
+    table = join_tables(read_customer_table(options.customers_paths[0], request), std::move(others),
+                        sides);
     for (JoinSide const& side : sides) {
       ctx.logger().info("{}: {} rows, {} matched, {} left out", side.source, side.rows,
                         side.matched, side.unmatched);
@@ -180,7 +184,8 @@ void run_assign(GlobalOptions const& global, AssignOptions const& options) {
       offers::build_offer_problem(ctx, catalog, table, history.history, *as_of);
   double const policy_seconds = seconds(policy_start);
   auto const solve_start = clock();
-  offers::AssignmentResult const result = offers::assign_offers(ctx, options.params, catalog, problem);
+  offers::AssignmentResult const result =
+      offers::assign_offers(ctx, options.params, catalog, problem);
   double const solve_seconds = seconds(solve_start);
   auto const write_start = clock();
   std::vector<CsvColumns> schema;
@@ -222,8 +227,9 @@ void add_offers_command(CLI::App& app, GlobalOptions const& global) {
   CLI::App* assign = offers->add_subcommand(
       "assign", "choose offers per customer: capacities, budgets and contact rules");
   assign->fallthrough();
-  assign->add_option("--customers", a.customers_paths,
-                     "customer table CSV (scores, segments, ...); repeat to join several on the id")
+  assign
+      ->add_option("--customers", a.customers_paths,
+                   "customer table CSV (scores, segments, ...); repeat to join several on the id")
       ->required();
   assign->add_option("--id-col", a.id_column, "customer id column")->capture_default_str();
   assign->add_option("--catalog", a.catalog_path, "offer catalogue and contact policy (TOML)")
@@ -235,8 +241,9 @@ void add_offers_command(CLI::App& app, GlobalOptions const& global) {
   assign->add_option("--summary", a.summary_path, "summary JSON (written atomically)");
   assign->add_option("--max-iterations", a.params.max_iterations, "dual update passes")
       ->capture_default_str();
-  assign->add_option("--tolerance", a.params.tolerance,
-                     "accepted slack of a priced constraint (share of its capacity)")
+  assign
+      ->add_option("--tolerance", a.params.tolerance,
+                   "accepted slack of a priced constraint (share of its capacity)")
       ->capture_default_str();
   assign->callback([assign_options, &global] { run_assign(global, *assign_options); });
 }

@@ -15,12 +15,12 @@
 #include <numeric>
 
 #include "core/atomic_file.hpp"
+#include "core/error.hpp"
 #include "host/cli/commands.hpp"
-#include "host/io/output_paths.hpp"
 #include "host/cli/propensity_options.hpp"
 #include "host/cli/table_inputs.hpp"
-#include "core/error.hpp"
 #include "host/io/model_file.hpp"
+#include "host/io/output_paths.hpp"
 #include "host/io/rfm_output.hpp"
 #include "models/propensity/propensity.hpp"
 
@@ -45,8 +45,9 @@ std::vector<EncodedColumnSpec> feature_specs(TrainOptions const& options,
   if (wanted.empty()) wanted = column_names(table);
   std::vector<EncodedColumnSpec> specs;
   for (std::string const& name : wanted) {
-    auto const found = std::find_if(detected.begin(), detected.end(),
-                                    [&](EncodedColumnSpec const& spec) { return spec.name == name; });
+    auto const found =
+        std::find_if(detected.begin(), detected.end(),
+                     [&](EncodedColumnSpec const& spec) { return spec.name == name; });
     CIE_EXPECTS(found != detected.end(),
                 "--features: column {} is not in the joined tables (or is the id, the target or "
                 "excluded); the columns are: {}",
@@ -56,9 +57,11 @@ std::vector<EncodedColumnSpec> feature_specs(TrainOptions const& options,
     // Trees route missing values themselves (a learned default direction per split).
     if (options.model_type == "gbdt") specs.back().missing = MissingPolicy::kNative;
   }
-  auto const spec_of = [&](std::string const& name, std::string const& option) -> EncodedColumnSpec& {
-    auto const found = std::find_if(specs.begin(), specs.end(),
-                                    [&](EncodedColumnSpec const& spec) { return spec.name == name; });
+  auto const spec_of = [&](std::string const& name,
+                           std::string const& option) -> EncodedColumnSpec& {
+    auto const found = std::find_if(specs.begin(), specs.end(), [&](EncodedColumnSpec const& spec) {
+      return spec.name == name;
+    });
     CIE_EXPECTS(found != specs.end(), "{}: {} is not one of the features", option, name);
     CIE_EXPECTS(found->type == ColumnType::kNumeric,
                 "{}: {} is categorical; transforms and missing-value policies apply to numeric "
@@ -124,8 +127,8 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
   Context ctx = make_context(global);
   PropensityParams const params = options.params(ctx);
   std::vector<JoinSide> sides;
-  CustomerTable table = options.inputs.read(split_list(options.categorical),
-                                            split_list(options.numeric), sides);
+  CustomerTable table =
+      options.inputs.read(split_list(options.categorical), split_list(options.numeric), sides);
   CIE_EXPECTS(table.find(options.target) != nullptr,
               "--target: column {} is not in the tables; the columns are: {}", options.target,
               fmt::join(column_names(table), ", "));
@@ -164,7 +167,8 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
   if (trained.validation) metrics["validation"] = trained.validation->to_json();
   if (!trained.folds.empty()) {
     metrics["folds"] = json::array();
-    for (ClassificationReport const& fold : trained.folds) metrics["folds"].push_back(fold.to_json());
+    for (ClassificationReport const& fold : trained.folds)
+      metrics["folds"].push_back(fold.to_json());
   }
   if (trained.calibrated) metrics["calibrated"] = trained.calibrated->to_json();
 
@@ -184,9 +188,8 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
                    {"metrics", metrics}};
     if (model.is_gbdt()) {
       FeatureImportance const importance = model.gbdt().importance();
-      report["importance"] = {{"gain", importance.gain},
-                              {"cover", importance.cover},
-                              {"splits", importance.splits}};
+      report["importance"] = {
+          {"gain", importance.gain}, {"cover", importance.cover}, {"splits", importance.splits}};
       report["trees"] = model.gbdt().roots.size();
       report["best_iteration"] = model.gbdt().best_iteration;
     } else {
@@ -205,8 +208,8 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
   std::string out = fmt::format(
       "propensity model for {}{} on {}: {} customers ({} responders, {:.2f}%)\n  inputs: {}\n",
       options.target, options.positive.empty() ? "" : fmt::format(" = {}", options.positive),
-      ctx.device_name(), label.size(), positives, 100.0 * static_cast<double>(positives) /
-                                                      static_cast<double>(label.size()),
+      ctx.device_name(), label.size(), positives,
+      100.0 * static_cast<double>(positives) / static_cast<double>(label.size()),
       describe_join(sides));
   if (model.is_gbdt()) {
     out += fmt::format("  {} features from {} columns; gradient-boosted trees\n",
@@ -223,7 +226,8 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
   }
   out += fmt::format("training ({} rows):\n{}", trained.training_rows, trained.training.to_text());
   if (!trained.folds.empty()) {
-    out += fmt::format("cross-validation, {} folds (seed {}):\n", trained.folds.size(), params.seed);
+    out +=
+        fmt::format("cross-validation, {} folds (seed {}):\n", trained.folds.size(), params.seed);
     for (std::size_t f = 0; f < trained.folds.size(); ++f) {
       ClassificationReport const& fold = trained.folds[f];
       out += fmt::format("  fold {}: {} rows, AUC {:.4f}, log-loss {:.6f}, Brier {:.6f}\n", f + 1,
@@ -240,9 +244,9 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
                        options.calibration);
     out += trained.calibrated->to_text();
   }
-  out += fmt::format("wrote model {}{}\n", options.model_path,
-                     options.report_path.empty() ? ""
-                                                 : fmt::format(" and report {}", options.report_path));
+  out += fmt::format(
+      "wrote model {}{}\n", options.model_path,
+      options.report_path.empty() ? "" : fmt::format(" and report {}", options.report_path));
   fmt::print("{}", out);
 }
 
@@ -323,8 +327,8 @@ void run_score(GlobalOptions const& global, ScoreOptions const& options) {
 }  // namespace
 
 void add_propensity_command(CLI::App& app, GlobalOptions const& global) {
-  CLI::App* propensity =
-      app.add_subcommand("propensity", "response propensity: logistic regression or gradient-boosted trees");
+  CLI::App* propensity = app.add_subcommand(
+      "propensity", "response propensity: logistic regression or gradient-boosted trees");
   propensity->require_subcommand(1);
   propensity->fallthrough();
 
@@ -341,11 +345,11 @@ void add_propensity_command(CLI::App& app, GlobalOptions const& global) {
   score->fallthrough();
   score->add_option("--model", score_options->model_path, "model file written by train")
       ->required();
-  score->add_option("--out", score_options->out_path,
-                    "output CSV: customer_id,probability,decile,rank")
+  score
+      ->add_option("--out", score_options->out_path,
+                   "output CSV: customer_id,probability,decile,rank")
       ->required();
-  score->add_option("--batch-rows", score_options->batch_rows,
-                    "rows encoded and scored at a time")
+  score->add_option("--batch-rows", score_options->batch_rows, "rows encoded and scored at a time")
       ->capture_default_str();
   score->add_option("--bins", score_options->bins, "decile groups")->capture_default_str();
   score_options->inputs.add_to(*score);

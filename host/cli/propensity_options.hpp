@@ -50,8 +50,7 @@ struct TrainOptions {
     command.add_option("--model-type", model_type, "logistic | gbdt (gradient-boosted trees)")
         ->capture_default_str();
     gbdt.add_to(command);
-    command.add_option("--target", target, "response column (0/1, or see --positive)")
-        ->required();
+    command.add_option("--target", target, "response column (0/1, or see --positive)")->required();
     command.add_option("--positive", positive,
                        "value of --target that means a response, e.g. yes (default: the column "
                        "holds 0 and 1)");
@@ -73,9 +72,10 @@ struct TrainOptions {
                        "training mean and adds a COLUMN__missing indicator (logistic default), "
                        "error refuses missing values, native keeps them missing for the trees' "
                        "learned direction (gbdt default)");
-    command.add_option("--max-levels", max_levels,
-                       "one-hot levels kept per categorical column (most frequent); the rest and "
-                       "unseen levels share COLUMN=<other>")
+    command
+        .add_option("--max-levels", max_levels,
+                    "one-hot levels kept per categorical column (most frequent); the rest and "
+                    "unseen levels share COLUMN=<other>")
         ->capture_default_str();
     command.add_option("--penalty", penalty, "none | l2 | l1 | elasticnet")->capture_default_str();
     command.add_option("--C", C, "inverse regularization strength, as scikit-learn's C")
@@ -89,14 +89,17 @@ struct TrainOptions {
     command.add_option("--max-iter", max_iter, "solver iterations at most")->capture_default_str();
     command.add_option("--tol", tol, "convergence: infinity norm of the gradient")
         ->capture_default_str();
-    command.add_option("--validation", validation,
-                       "share of rows held out (stratified, seeded) for validation; 0 for none")
+    command
+        .add_option("--validation", validation,
+                    "share of rows held out (stratified, seeded) for validation; 0 for none")
         ->capture_default_str();
-    command.add_option("--folds", folds,
-                       "k-fold cross-validation instead of a hold-out (needs --validation 0)")
+    command
+        .add_option("--folds", folds,
+                    "k-fold cross-validation instead of a hold-out (needs --validation 0)")
         ->capture_default_str();
-    command.add_option("--calibration", calibration,
-                       "none | platt | isotonic, fitted on the held-out predictions")
+    command
+        .add_option("--calibration", calibration,
+                    "none | platt | isotonic, fitted on the held-out predictions")
         ->capture_default_str();
     command.add_option("--threshold", threshold, "threshold of the reported accuracy")
         ->capture_default_str();

@@ -5,12 +5,12 @@
 #include <chrono>
 #include <memory>
 
-#include "host/cli/commands.hpp"
-#include "host/io/output_paths.hpp"
 #include "core/date.hpp"
 #include "core/error.hpp"
-#include "host/io/rfm_output.hpp"
 #include "core/text_file.hpp"
+#include "host/cli/commands.hpp"
+#include "host/io/output_paths.hpp"
+#include "host/io/rfm_output.hpp"
 #include "models/rfm/rfm.hpp"
 
 namespace cie::cli {
@@ -37,12 +37,13 @@ RfmParams to_params(RfmOptions const& options) {
                 options.as_of);
     params.as_of_day = *day;
   }
-  std::string const frequency =
-      !options.frequency.empty() ? options.frequency
-                                 : (options.input.order_column.empty() ? "days" : "orders");
+  std::string const frequency = !options.frequency.empty()
+                                    ? options.frequency
+                                    : (options.input.order_column.empty() ? "days" : "orders");
   params.frequency = parse_frequency_definition(frequency, "--frequency");
-  CIE_EXPECTS(params.frequency != FrequencyDefinition::kOrders || !options.input.order_column.empty(),
-              "--frequency orders needs --order-col");
+  CIE_EXPECTS(
+      params.frequency != FrequencyDefinition::kOrders || !options.input.order_column.empty(),
+      "--frequency orders needs --order-col");
   params.ties = parse_score_ties(options.ties, "--ties");
   params.monetary_basis = parse_monetary_basis(options.monetary, "--monetary");
   if (options.time_unit == "days") {
@@ -66,9 +67,9 @@ void run_rfm(GlobalOptions const& global, RfmOptions const& options) {
   TransactionsFormat format = options.input.to_format();
   // "-" is standard input: no file to compare outputs with.
   std::string const input_path = options.transactions_path == "-" ? "" : options.transactions_path;
-  check_output_paths({{input_path, "--transactions"},
-                      {options.segments_path, "--segments"}},
-                     {{options.out_path, "--out"}, {format.quarantine_path, "--bad-rows quarantine"}});
+  check_output_paths(
+      {{input_path, "--transactions"}, {options.segments_path, "--segments"}},
+      {{options.out_path, "--out"}, {format.quarantine_path, "--bad-rows quarantine"}});
   RfmParams params = to_params(options);
   SegmentTable segments =
       options.segments_path.empty()
@@ -83,10 +84,11 @@ void run_rfm(GlobalOptions const& global, RfmOptions const& options) {
   ReadReport report;
   Transactions transactions = read_transactions(ctx, options.transactions_path, format, report);
   double read_seconds = seconds_since(start);
-  CIE_EXPECTS_DATA(transactions.size() > 0 || report.rows_rejected == 0,
-                   "no transactions to compute RFM from: all {} data lines of {} were rejected; the "
-                   "first: {}",
-                   report.rows_rejected, options.transactions_path, report.first_rejection);
+  CIE_EXPECTS_DATA(
+      transactions.size() > 0 || report.rows_rejected == 0,
+      "no transactions to compute RFM from: all {} data lines of {} were rejected; the "
+      "first: {}",
+      report.rows_rejected, options.transactions_path, report.first_rejection);
 
   start = std::chrono::steady_clock::now();
   RfmTable table = compute_rfm(ctx, params, transactions, segments);
@@ -97,8 +99,8 @@ void run_rfm(GlobalOptions const& global, RfmOptions const& options) {
   double write_seconds = seconds_since(start);
 
   std::size_t const ignored = transactions.customer_count() - table.size();
-  std::string out = fmt::format("RFM as of {} on {}\n", format_date(table.as_of_day),
-                                ctx.device_name());
+  std::string out =
+      fmt::format("RFM as of {} on {}\n", format_date(table.as_of_day), ctx.device_name());
   out += fmt::format("  transactions  {:>12} read from {} data lines\n", report.rows_accepted,
                      report.data_lines);
   out += fmt::format("  rejected rows {:>12}{}\n", report.rows_rejected,
@@ -106,7 +108,8 @@ void run_rfm(GlobalOptions const& global, RfmOptions const& options) {
                          ? fmt::format(" (quarantined in {})", format.quarantine_path)
                          : std::string());
   if (table.transactions_after_as_of > 0) {
-    out += fmt::format("  on or after the as-of date {:>6} (not used)\n", table.transactions_after_as_of);
+    out += fmt::format("  on or after the as-of date {:>6} (not used)\n",
+                       table.transactions_after_as_of);
   }
   if (report.rows_cancelled > 0) {
     out += fmt::format("  cancelled rows {:>11} (order id starts with {})\n", report.rows_cancelled,
@@ -125,8 +128,9 @@ void run_rfm(GlobalOptions const& global, RfmOptions const& options) {
                            ignored_without_rows)
              : std::string("\n");
   if (table.return_only_customers > 0) {
-    out += fmt::format("  return-only customers {:>4} (only returns before the as-of date: not scored)\n",
-                       table.return_only_customers);
+    out += fmt::format(
+        "  return-only customers {:>4} (only returns before the as-of date: not scored)\n",
+        table.return_only_customers);
   }
   out += format_segment_summary(summarize_segments(table, segments));
   out += fmt::format("  wrote {} ({:.2f} s read, {:.2f} s RFM, {:.2f} s write)\n", options.out_path,
@@ -144,8 +148,9 @@ void add_rfm_command(CLI::App& app, GlobalOptions const& global) {
   auto options = std::make_shared<RfmOptions>();
   CLI::App* command =
       app.add_subcommand("rfm", "RFM features, scores and segments from a transactions file");
-  command->add_option("--transactions", options->transactions_path,
-                      "transactions file; - for standard input; gzip is read as such")
+  command
+      ->add_option("--transactions", options->transactions_path,
+                   "transactions file; - for standard input; gzip is read as such")
       ->required();
   command->add_option("--out", options->out_path, "output CSV, one row per customer")->required();
   command->add_option("--as-of", options->as_of,
@@ -154,17 +159,19 @@ void add_rfm_command(CLI::App& app, GlobalOptions const& global) {
   command->add_option("--frequency", options->frequency,
                       "days (distinct purchase days) | transactions (purchase rows) | orders "
                       "(distinct purchase orders); default: orders with --order-col, else days");
-  command->add_option("--ties", options->ties,
-                      "equal (equal values get equal scores) | first (pandas' "
-                      "qcut(rank(method=\"first\")): ties by input order)")
+  command
+      ->add_option("--ties", options->ties,
+                   "equal (equal values get equal scores) | first (pandas' "
+                   "qcut(rank(method=\"first\")): ties by input order)")
       ->capture_default_str();
   command->add_option("--monetary", options->monetary, "M score ranks: total | mean")
       ->capture_default_str();
-  command->add_option("--score-bins", options->score_bins,
-                      "scores run 1..N (2..9); without a table for N, segments are empty")
+  command
+      ->add_option("--score-bins", options->score_bins,
+                   "scores run 1..N (2..9); without a table for N, segments are empty")
       ->capture_default_str();
-  command->add_option("--time-unit", options->time_unit,
-                      "unit of repeat_recency and T: days | weeks")
+  command
+      ->add_option("--time-unit", options->time_unit, "unit of repeat_recency and T: days | weeks")
       ->capture_default_str();
   command->add_option("--segments", options->segments_path,
                       "segment table (TOML, as datasets/rfm_segments_5.toml); default: standard");

@@ -1,12 +1,12 @@
-// `cie run nightly.toml`: the nightly pipeline (host/pipeline/nightly.hpp). --as-of and --device override
-// the configuration; so do the global --threads and --seed when given.
+// `cie run nightly.toml`: the nightly pipeline (host/pipeline/nightly.hpp). --as-of and --device
+// override the configuration; so do the global --threads and --seed when given.
 #include <fmt/format.h>
 
 #include <memory>
 
-#include "host/cli/commands.hpp"
 #include "core/date.hpp"
 #include "core/error.hpp"
+#include "host/cli/commands.hpp"
 #include "host/pipeline/nightly.hpp"
 
 namespace cie::cli {
@@ -19,7 +19,8 @@ void add_run_command(CLI::App& app, GlobalOptions const& global) {
   };
   auto options = std::make_shared<RunOptions>();
   CLI::App* run = app.add_subcommand(
-      "run", "the nightly run: transactions to published customer scores (see datasets/nightly.toml)");
+      "run",
+      "the nightly run: transactions to published customer scores (see datasets/nightly.toml)");
   run->fallthrough();
   run->add_option("config", options->config_path, "the run's TOML configuration")->required();
   run->add_option("--as-of", options->as_of, "analysis date, overriding [run] as_of");

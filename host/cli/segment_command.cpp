@@ -251,9 +251,8 @@ void run_fit(GlobalOptions const& global, TrainingOptions const& options, std::s
       params.kmeans.refine == KMeansRefine::kHartigan
           ? fmt::format(" then {} customers moved by Hartigan refinement", result.refine_moves)
           : std::string(),
-      result.converged ? "" : " (not converged)",
-      metrics.silhouette, metrics.davies_bouldin, metrics.calinski_harabasz,
-      describe_silhouette(metrics, x.rows, params.metrics.seed));
+      result.converged ? "" : " (not converged)", metrics.silhouette, metrics.davies_bouldin,
+      metrics.calinski_harabasz, describe_silhouette(metrics, x.rows, params.metrics.seed));
   out += format_profile(
       profile(ctx, customers, options.input, pipeline, result.labels, params.kmeans.n_clusters),
       trained.model.names());

@@ -3,11 +3,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/error.hpp"
 #include "host/cli/commands.hpp"
 #include "host/io/customer_table_reader.hpp"
 #include "host/io/delimited_text.hpp"
-#include "core/error.hpp"
-#include "host/io/customer_table_reader.hpp"
 
 namespace cie::cli {
 
@@ -20,8 +19,9 @@ void TableInputs::add_to(CLI::App& command) {
   command.add_option("--id-col", id_column, "customer id column")->capture_default_str();
   command.add_flag("--no-id", no_id,
                    "the (single) table has no id column: rows are numbered from 1");
-  command.add_option("--delimiter", delimiter,
-                     "field separator: comma, semicolon, tab, whitespace or one character")
+  command
+      .add_option("--delimiter", delimiter,
+                  "field separator: comma, semicolon, tab, whitespace or one character")
       ->capture_default_str();
 }
 

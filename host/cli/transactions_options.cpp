@@ -1,14 +1,15 @@
-#include "host/cli/commands.hpp"
-#include "host/io/delimited_text.hpp"
 #include "core/date_format.hpp"
 #include "core/error.hpp"
+#include "host/cli/commands.hpp"
+#include "host/io/delimited_text.hpp"
 
 namespace cie::cli {
 
 void TransactionsOptions::add_to(CLI::App& command) {
-  command.add_option("--delimiter", delimiter,
-                     "field separator: comma, semicolon, tab, whitespace (runs of spaces/tabs) or "
-                     "one character")
+  command
+      .add_option("--delimiter", delimiter,
+                  "field separator: comma, semicolon, tab, whitespace (runs of spaces/tabs) or "
+                  "one character")
       ->capture_default_str();
   command.add_flag("--no-header", no_header,
                    "the file has no header line; columns are 1-based positions");
@@ -26,10 +27,12 @@ void TransactionsOptions::add_to(CLI::App& command) {
                      "order (invoice) id column: purchases are counted per order");
   command.add_option("--cancel-prefix", cancel_prefix,
                      "order ids starting with this prefix are cancellations (needs --order-col)");
-  command.add_option("--bad-rows", bad_rows, "fail | skip | quarantine=FILE")->capture_default_str();
-  command.add_option("--returns", returns,
-                     "returns (negative amounts, cancelled orders): net (netted into monetary "
-                     "value, never a purchase) | exclude")
+  command.add_option("--bad-rows", bad_rows, "fail | skip | quarantine=FILE")
+      ->capture_default_str();
+  command
+      .add_option("--returns", returns,
+                  "returns (negative amounts, cancelled orders): net (netted into monetary "
+                  "value, never a purchase) | exclude")
       ->capture_default_str();
 }
 
@@ -39,7 +42,8 @@ TransactionsFormat TransactionsOptions::to_format() const {
   format.has_header = !no_header;
   format.id_column = id_column;
   format.date_column = date_column;
-  if (!date_format.empty()) (void)DateFormat::compile(date_format, "--date-format");  // checked early
+  if (!date_format.empty())
+    (void)DateFormat::compile(date_format, "--date-format");  // checked early
   format.date_format = date_format;
   format.amount_column = amount_column;
   CIE_EXPECTS(quantity_column.empty() == price_column.empty(),

@@ -109,13 +109,15 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
   }
   TableColumn const& treatment_column = *table.find(options.treatment_column);
   auto const level_code = [&](std::string const& value) {
-    auto const found = std::find(treatment_column.levels.begin(), treatment_column.levels.end(), value);
+    auto const found =
+        std::find(treatment_column.levels.begin(), treatment_column.levels.end(), value);
     return found == treatment_column.levels.end()
                ? -1
                : static_cast<std::int32_t>(found - treatment_column.levels.begin());
   };
   std::int32_t const treated_code = level_code(options.treated_value);
-  std::int32_t const control_code = options.control_value.empty() ? -2 : level_code(options.control_value);
+  std::int32_t const control_code =
+      options.control_value.empty() ? -2 : level_code(options.control_value);
   CIE_EXPECTS(treated_code >= 0, "--treated: no row of column {} holds '{}'",
               options.treatment_column, options.treated_value);
   CIE_EXPECTS(control_code != -1, "--control: no row of column {} holds '{}'",
@@ -131,7 +133,8 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
     treatment.push_back(code == treated_code ? 1 : 0);
   }
   table = select_rows(table, kept);
-  std::vector<float> const response = response_labels(table, *table.find(options.target), options.positive);
+  std::vector<float> const response =
+      response_labels(table, *table.find(options.target), options.positive);
   table.take(options.target);
   table.take(options.treatment_column);
   for (std::string const& name : split_list(options.exclude)) table.take(name);
@@ -160,9 +163,11 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
   document.training_metrics = trained.report;
   document.training_data = trained.training_data;
   if (!options.report_path.empty()) {
-    write_file_atomically(options.report_path,
-                          json({{"model", options.model_path}, {"params", document.params},
-                                {"evaluation", trained.report}}).dump(2) + "\n");
+    write_file_atomically(options.report_path, json({{"model", options.model_path},
+                                                     {"params", document.params},
+                                                     {"evaluation", trained.report}})
+                                                       .dump(2) +
+                                                   "\n");
   }
   if (!options.predictions_path.empty()) {
     std::string text = "customer_id,treatment,response,uplift\n";
@@ -170,7 +175,8 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
     for (std::size_t row = 0; row < table.rows(); ++row) {
       if (params.validation_fraction > 0.0 && trained.is_validation[row] == 0) continue;
       append_csv_field(text, table.ids[row]);
-      text += fmt::format(",{},{},{}\n", treatment[row], response[row], trained.validation_uplift[k++]);
+      text +=
+          fmt::format(",{},{},{}\n", treatment[row], response[row], trained.validation_uplift[k++]);
     }
     write_file_atomically(options.predictions_path, text);
   }
@@ -193,7 +199,8 @@ void run_score(GlobalOptions const& global, ScoreOptions const& options) {
   CustomerTable const table = options.inputs.read({}, {}, sides);
   std::vector<double> treated;
   std::vector<double> control;
-  std::vector<double> const uplift = model.predict(ctx, table, options.model_path, &treated, &control);
+  std::vector<double> const uplift =
+      model.predict(ctx, table, options.model_path, &treated, &control);
   std::vector<std::size_t> rank;
   std::vector<int> decile;
   rank_uplift(uplift, rank, decile);
@@ -231,7 +238,8 @@ void add_uplift_command(CLI::App& app, GlobalOptions const& global) {
   train->add_option("--positive", t.positive, "the response's positive value (default: 0/1)");
   train->add_option("--features", t.features, "feature columns (default: all others)");
   train->add_option("--exclude", t.exclude, "columns never used (e.g. other outcomes)");
-  train->add_option("--method", t.method, "two-model | class-transformation")->capture_default_str();
+  train->add_option("--method", t.method, "two-model | class-transformation")
+      ->capture_default_str();
   train->add_option("--validation", t.validation, "held-out share")->capture_default_str();
   train->add_option("--C", t.C, "inverse L2 strength of each base model")->capture_default_str();
   train->add_option("--tol", t.tol, "gradient tolerance")->capture_default_str();

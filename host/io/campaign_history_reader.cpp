@@ -1,7 +1,7 @@
 #include "host/io/campaign_history_reader.hpp"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <numeric>
 #include <string_view>
@@ -58,9 +58,10 @@ constexpr std::string_view kDecilePrefix = "decile-of:";
 void decile_levels(CustomerTable const& table, TableColumn const& column,
                    campaigns::CampaignHistory& history) {
   for (std::size_t row = 0; row < table.rows(); ++row) {
-    CIE_EXPECTS_DATA(column.missing[row] == 0, "{}: column {}: missing value, which --by {}{} "
-                     "cannot rank", table.describe_row(row), column.name, kDecilePrefix,
-                     column.name);
+    CIE_EXPECTS_DATA(column.missing[row] == 0,
+                     "{}: column {}: missing value, which --by {}{} "
+                     "cannot rank",
+                     table.describe_row(row), column.name, kDecilePrefix, column.name);
   }
   std::vector<std::size_t> order(table.rows());
   std::iota(order.begin(), order.end(), std::size_t{0});
@@ -88,8 +89,8 @@ campaigns::CampaignHistory read_campaign_history(std::string const& path,
       by_decile ? format.by_column.substr(kDecilePrefix.size()) : format.by_column;
   CIE_EXPECTS(!by_decile || !by_column.empty(), "--by: expected decile-of:COLUMN, got '{}'",
               format.by_column);
-  for (std::string const* text : {&format.id_column, &format.campaign_column,
-                                   &format.group_column, by_decile ? nullptr : &by_column}) {
+  for (std::string const* text : {&format.id_column, &format.campaign_column, &format.group_column,
+                                  by_decile ? nullptr : &by_column}) {
     if (text != nullptr && !text->empty()) {
       request.columns.push_back(*text);
       request.categorical.push_back(*text);

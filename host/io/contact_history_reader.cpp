@@ -44,8 +44,9 @@ ContactHistoryRead read_contact_history(std::string const& path, IdDictionary co
     std::optional<std::int32_t> day = parse_date(level);
     return day ? std::int64_t{*day} : std::int64_t{INT64_MIN};
   });
-  std::vector<std::int64_t> const channel_of = map_levels(
-      channel, [&](std::string const& level) { return std::int64_t{catalog.channel_index(level)}; });
+  std::vector<std::int64_t> const channel_of = map_levels(channel, [&](std::string const& level) {
+    return std::int64_t{catalog.channel_index(level)};
+  });
   std::vector<std::int64_t> const offer_of = map_levels(
       offer, [&](std::string const& level) { return std::int64_t{catalog.offer_index(level)}; });
 

@@ -11,12 +11,12 @@
 #include <unordered_set>
 #include <utility>
 
+#include "core/error.hpp"
+#include "core/privacy.hpp"
+#include "core/pseudonymize.hpp"
+#include "core/text_file.hpp"
 #include "host/io/delimited_text.hpp"
 #include "host/io/input_text.hpp"
-#include "core/error.hpp"
-#include "core/pseudonymize.hpp"
-#include "core/privacy.hpp"
-#include "core/text_file.hpp"
 
 namespace cie {
 namespace {
@@ -109,7 +109,8 @@ Selection select_columns(Layout const& layout, CustomerTableRequest const& reque
   std::unordered_map<std::string_view, std::size_t> first_field, second_field;
   first_field.reserve(header.size());
   for (std::size_t field = 0; field < header.size(); ++field) {
-    if (!first_field.emplace(header[field], field).second) second_field.emplace(header[field], field);
+    if (!first_field.emplace(header[field], field).second)
+      second_field.emplace(header[field], field);
   }
   auto const in_header = [&](std::string_view name) { return first_field.contains(name); };
   auto const field_of = [&](std::string const& name) -> std::optional<std::size_t> {
@@ -118,8 +119,8 @@ Selection select_columns(Layout const& layout, CustomerTableRequest const& reque
     auto const again = second_field.find(name);
     if (again != second_field.end()) {
       layout.fail_at(layout.data_line, found->second,
-                     fmt::format("the header names it twice (columns {} and {})",
-                                 found->second + 1, again->second + 1));
+                     fmt::format("the header names it twice (columns {} and {})", found->second + 1,
+                                 again->second + 1));
     }
     return found->second;
   };

@@ -24,8 +24,8 @@ char parse_delimiter(std::string_view text, std::string_view setting) {
   if (text == "tab" || text == "\\t") return '\t';
   if (text == "whitespace") return '\0';
   CIE_EXPECTS(text.size() == 1 && text[0] != '"' && text[0] != '\n' && text[0] != '\r',
-              "{}: expected comma, semicolon, tab, whitespace or one character, got '{}'",
-              setting, text);
+              "{}: expected comma, semicolon, tab, whitespace or one character, got '{}'", setting,
+              text);
   return text[0];
 }
 

@@ -1,11 +1,10 @@
 #include "host/io/input_text.hpp"
 
-#include <zlib.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <zlib.h>
 
 #include "core/error.hpp"
 
@@ -50,7 +49,8 @@ std::string gunzip(std::string_view bytes, std::string const& source) {
   inflateEnd(&stream);
   if (status != Z_STREAM_END) {
     fail(ExitCode::kInputData, "{}: the gzip data is {} ({})", source,
-         status == Z_BUF_ERROR ? "truncated" : "corrupt", stream.msg != nullptr ? stream.msg : "zlib");
+         status == Z_BUF_ERROR ? "truncated" : "corrupt",
+         stream.msg != nullptr ? stream.msg : "zlib");
   }
   return out;
 }

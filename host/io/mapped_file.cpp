@@ -1,16 +1,15 @@
 #include "host/io/mapped_file.hpp"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <fcntl.h>
 #include <mutex>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "core/error.hpp"
 #include "core/text_file.hpp"
@@ -106,8 +105,7 @@ bool same_time(struct timespec const& a, struct timespec const& b) noexcept {
 
 }  // namespace
 
-MappedFile::MappedFile(std::string const& path, std::string_view noun)
-    : path_(path), noun_(noun) {
+MappedFile::MappedFile(std::string const& path, std::string_view noun) : path_(path), noun_(noun) {
   // O_NONBLOCK: opening a FIFO with no writer must not wait; it is refused below.
   descriptor_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (descriptor_ < 0) {

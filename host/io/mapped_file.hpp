@@ -10,11 +10,10 @@
 // A SIGBUS anywhere else goes to the handler that was there before (or kills as by default).
 #pragma once
 
-#include <sys/stat.h>
-
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <sys/stat.h>
 
 namespace cie {
 

@@ -1,9 +1,8 @@
 #include "host/io/output_paths.hpp"
 
-#include <sys/stat.h>
-
 #include <filesystem>
 #include <optional>
+#include <sys/stat.h>
 #include <utility>
 
 #include "core/error.hpp"
@@ -45,8 +44,8 @@ void check_output_paths(std::vector<NamedPath> const& inputs,
   for (NamedPath const& output : outputs) {
     if (output.path.empty()) continue;
     std::error_code error;
-    CIE_EXPECTS(!fs::is_directory(output.path, error),
-                "{} {} is a directory; name a file to write", output.setting, output.path);
+    CIE_EXPECTS(!fs::is_directory(output.path, error), "{} {} is a directory; name a file to write",
+                output.setting, output.path);
     FileIdentity identity = identify(output.path);
     for (std::size_t i = 0; i < seen.size(); ++i) {
       NamedPath const& other = *seen[i].first;

@@ -72,7 +72,8 @@ void visit_number(RfmColumn const& column, RfmTable const& table, std::size_t ro
                   Visitor&& visitor) {
   std::visit(
       [&](auto field) {
-        if constexpr (!std::is_same_v<decltype(field), std::monostate>) visitor((table.*field)[row]);
+        if constexpr (!std::is_same_v<decltype(field), std::monostate>)
+          visitor((table.*field)[row]);
       },
       column.field);
 }
@@ -97,17 +98,16 @@ CsvColumns rfm_csv_columns(RfmTable const& table, Transactions const& transactio
       if (c > 0) out.push_back(',');
       switch (column.kind) {
         case Kind::kId:
-          append_csv_field(out,
-                           transactions.customer_ids[static_cast<std::size_t>(table.customer[row])]);
+          append_csv_field(
+              out, transactions.customer_ids[static_cast<std::size_t>(table.customer[row])]);
           break;
         case Kind::kNumber:
           visit_number(column, table, row,
                        [&](auto value) { fmt::format_to(std::back_inserter(out), "{}", value); });
           break;
         case Kind::kDate:
-          visit_number(column, table, row, [&](auto day) {
-            append_date(out, static_cast<std::int32_t>(day));
-          });
+          visit_number(column, table, row,
+                       [&](auto day) { append_date(out, static_cast<std::int32_t>(day)); });
           break;
         case Kind::kCell:
           fmt::format_to(std::back_inserter(out), "{:03}", table.cell(row));
@@ -189,8 +189,8 @@ std::string format_segment_summary(std::vector<SegmentSummary> const& summary) {
     if (entry.customers == 0 && entry.name.empty()) continue;
     std::string_view const name =
         entry.name.empty() ? std::string_view("(no segment table)") : std::string_view(entry.name);
-    out += fmt::format("  {:<{}}  {:>11}  {:>6.1f}%  {:>12.1f}%\n", name, width,
-                       entry.customers, 100.0 * entry.customer_share, 100.0 * entry.revenue_share);
+    out += fmt::format("  {:<{}}  {:>11}  {:>6.1f}%  {:>12.1f}%\n", name, width, entry.customers,
+                       100.0 * entry.customer_share, 100.0 * entry.revenue_share);
   }
   return out;
 }

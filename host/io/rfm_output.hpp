@@ -17,9 +17,9 @@
 namespace cie {
 
 /// The names of the RFM output columns, in order: customer_id, recency_days, frequency,
-/// transactions, returns, monetary_total, monetary_mean, first_purchase, last_purchase, tenure_days,
-/// repeat_frequency, repeat_recency, T, mean_repeat_value, r_score, f_score, m_score, rfm_cell,
-/// segment.
+/// transactions, returns, monetary_total, monetary_mean, first_purchase, last_purchase,
+/// tenure_days, repeat_frequency, repeat_recency, T, mean_repeat_value, r_score, f_score, m_score,
+/// rfm_cell, segment.
 std::vector<std::string> rfm_column_names();
 
 /// The RFM columns as one CSV group: customer_id (the original id, CSV-quoted when needed), the

@@ -4,13 +4,13 @@
 #include "host/io/transactions_chunks.hpp"
 
 #include <fmt/format.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <array>
 #include <cmath>
 #include <cstdint>
 #include <optional>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "core/date.hpp"
 #include "core/privacy.hpp"
@@ -124,9 +124,10 @@ std::optional<RowProblem> parse_row(ColumnLayout const& layout, LineSplitter con
       reason = date_format != nullptr
                    ? fmt::format("cannot parse {} as a date in the format '{}'",
                                  message_value(problem.text), date_format->text())
-                   : fmt::format("cannot parse {} as a date (expected YYYY-MM-DD, YYYYMMDD or "
-                                 "an ISO date-time; see --date-format)",
-                                 message_value(problem.text));
+                   : fmt::format(
+                         "cannot parse {} as a date (expected YYYY-MM-DD, YYYYMMDD or "
+                         "an ISO date-time; see --date-format)",
+                         message_value(problem.text));
       break;
     case RowProblem::Kind::kNumber:
       reason = fmt::format("cannot parse {} as a number", message_value(problem.text));

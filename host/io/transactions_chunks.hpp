@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "core/date_format.hpp"
-#include "host/io/delimited_text.hpp"
 #include "core/id_dictionary.hpp"
-#include "host/io/transactions_reader.hpp"
+#include "host/io/delimited_text.hpp"
 #include "host/io/transactions_layout.hpp"
+#include "host/io/transactions_reader.hpp"
 
 namespace cie {
 

@@ -10,8 +10,7 @@ namespace cie {
 namespace {
 
 constexpr std::array<std::string_view, kRoleCount> kRoleNames = {
-    "id column", "date column", "amount column", "quantity column", "price column",
-    "order column"};
+    "id column", "date column", "amount column", "quantity column", "price column", "order column"};
 
 std::size_t resolve_column(std::string const& column, Role role, ColumnLayout const& layout,
                            bool has_header, std::string const& source, std::size_t line_number) {
@@ -87,7 +86,8 @@ ColumnLayout make_layout(std::string_view first_line, std::size_t line_number,
   if (layout.has_order) wanted.emplace_back(Role::kOrder, &format.order_column);
   layout.role_of_field.assign(layout.field_count, -1);
   for (auto const& [role, column] : wanted) {
-    std::size_t const field = resolve_column(*column, role, layout, format.has_header, source, line_number);
+    std::size_t const field =
+        resolve_column(*column, role, layout, format.has_header, source, line_number);
     std::int8_t& taken = layout.role_of_field[field];
     if (taken >= 0) {
       fail(ExitCode::kUsage, "{}: the {} and the {} are both column {} ({})", source,

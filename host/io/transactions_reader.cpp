@@ -4,6 +4,8 @@
 // independent of the thread count. This file does the file-level work: mapping the file, the
 // header and column layout, cutting, placing, parsing and merging the chunks, and the
 // quarantine file.
+#include "host/io/transactions_reader.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -13,13 +15,12 @@
 #include <optional>
 
 #include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "core/id_dictionary.hpp"
+#include "core/pseudonymize.hpp"
 #include "host/io/delimited_text.hpp"
 #include "host/io/input_text.hpp"
 #include "host/io/mapped_file.hpp"
-#include "core/error.hpp"
-#include "core/pseudonymize.hpp"
-#include "core/id_dictionary.hpp"
-#include "host/io/transactions_reader.hpp"
 #include "host/io/transactions_chunks.hpp"
 #include "host/io/transactions_layout.hpp"
 
@@ -163,9 +164,8 @@ void place_chunks(Context const& ctx, std::string_view body, std::size_t first_l
     char const* const end = body.data() + chunk.end;
     chunk.line_count = 0;
     for (char const* part = begin; part < end; part += kReleaseBytes) {
-      char const* const part_end = end - part > static_cast<std::ptrdiff_t>(kReleaseBytes)
-                                       ? part + kReleaseBytes
-                                       : end;
+      char const* const part_end =
+          end - part > static_cast<std::ptrdiff_t>(kReleaseBytes) ? part + kReleaseBytes : end;
       chunk.line_count += static_cast<std::size_t>(std::count(part, part_end, '\n'));
       if (release_pages) release_text_pages(part, part_end);
     }
@@ -213,9 +213,10 @@ namespace {
 
 /// parse_transactions; `mapped`: `text` is a read-only file mapping (see release_text_pages).
 /// `check_input` runs after the last read of `text` and before the quarantine file is written.
-Transactions parse_text(Context const& ctx, std::string_view text, std::string const& source_name,
-                        TransactionsFormat const& format, ReadReport& report, bool mapped,
-                        std::function<void()> const& check_input = [] {}) {
+Transactions parse_text(
+    Context const& ctx, std::string_view text, std::string const& source_name,
+    TransactionsFormat const& format, ReadReport& report, bool mapped,
+    std::function<void()> const& check_input = [] {}) {
   report = ReadReport{};
   check_format(format);
   constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";

@@ -1,10 +1,10 @@
 // Reading transactions (core/transactions.hpp) from delimited text files.
 //
-// Reading is memory-mapped (safely: host/io/mapped_file.hpp) and parallel: the file is cut into chunks at line ends, chunks are
-// parsed on all threads (numbers with fast_float), and the per-chunk id dictionaries are merged
-// in file order, so customer indices follow first appearance in the file whatever the thread
-// count. See TransactionsFormat for what is accepted and BadRowPolicy for what happens to the
-// rest.
+// Reading is memory-mapped (safely: host/io/mapped_file.hpp) and parallel: the file is cut into
+// chunks at line ends, chunks are parsed on all threads (numbers with fast_float), and the
+// per-chunk id dictionaries are merged in file order, so customer indices follow first appearance
+// in the file whatever the thread count. See TransactionsFormat for what is accepted and
+// BadRowPolicy for what happens to the rest.
 #pragma once
 
 #include <cstddef>
@@ -90,14 +90,14 @@ struct ReadReport {
 };
 
 /// Reads a transactions file: "-" is standard input, and gzip data (recognised by its magic
-/// bytes, whatever the name) is inflated first (host/io/input_text.hpp). Throws cie::Error: kUsage (2) for a missing file, a column not in
-/// the header or an inconsistent format; kInputData (3) for the first bad row in file order
-/// under kFail, with the message "FILE:LINE: column N (NAME): REASON" or "FILE:LINE: expected K
-/// fields, found M" (LINE counts every physical line from 1; NAME is "#N" without a header).
-/// The quarantine file is written atomically and holds the header line, then every rejected
-/// line byte for byte without its line end, each followed by "\n"; it is written (possibly with
-/// no rows) whenever kQuarantine is chosen. An empty or header-only file gives no rows.
-/// The result is the same, vector for vector, whatever ctx.threads().
+/// bytes, whatever the name) is inflated first (host/io/input_text.hpp). Throws cie::Error: kUsage
+/// (2) for a missing file, a column not in the header or an inconsistent format; kInputData (3) for
+/// the first bad row in file order under kFail, with the message "FILE:LINE: column N (NAME):
+/// REASON" or "FILE:LINE: expected K fields, found M" (LINE counts every physical line from 1; NAME
+/// is "#N" without a header). The quarantine file is written atomically and holds the header line,
+/// then every rejected line byte for byte without its line end, each followed by "\n"; it is
+/// written (possibly with no rows) whenever kQuarantine is chosen. An empty or header-only file
+/// gives no rows. The result is the same, vector for vector, whatever ctx.threads().
 Transactions read_transactions(Context const& ctx, std::string const& path,
                                TransactionsFormat const& format, ReadReport& report);
 

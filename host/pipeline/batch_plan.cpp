@@ -28,19 +28,21 @@ BatchPlan plan_batches(std::size_t total_rows, std::size_t bytes_per_row_host,
   }
   std::size_t const needed = std::min(options.min_batch_rows, total_rows);
 
-  std::size_t const host_row_bytes = bytes_per_row_host * static_cast<std::size_t>(options.host_buffers);
+  std::size_t const host_row_bytes =
+      bytes_per_row_host * static_cast<std::size_t>(options.host_buffers);
   std::size_t const host_rows = host_budget_bytes / host_row_bytes;
   if (host_rows < needed) {
     fail(ExitCode::kUsage,
          "memory_limit {} is too small: a batch of {} rows needs {} of host memory ({} buffers x "
          "{} bytes per row); raise memory_limit to at least {}",
-         format_bytes(host_budget_bytes), format_count(needed), format_bytes(needed * host_row_bytes),
-         options.host_buffers, bytes_per_row_host, format_bytes(needed * host_row_bytes));
+         format_bytes(host_budget_bytes), format_count(needed),
+         format_bytes(needed * host_row_bytes), options.host_buffers, bytes_per_row_host,
+         format_bytes(needed * host_row_bytes));
   }
   std::size_t limit = host_rows;
-  std::string limited_by = fmt::format("host memory: memory_limit {} / ({} buffers x {} B/row)",
-                                       format_bytes(host_budget_bytes), options.host_buffers,
-                                       bytes_per_row_host);
+  std::string limited_by =
+      fmt::format("host memory: memory_limit {} / ({} buffers x {} B/row)",
+                  format_bytes(host_budget_bytes), options.host_buffers, bytes_per_row_host);
 
   if (device_free_bytes > 0 && bytes_per_row_device > 0) {
     auto const usable = static_cast<std::size_t>(
@@ -77,9 +79,9 @@ BatchPlan plan_batches(std::size_t total_rows, std::size_t bytes_per_row_host,
   std::size_t const fewest = ceil_div(total_rows, limit);
   plan.batch_rows = std::max(ceil_div(total_rows, fewest), std::min(options.min_batch_rows, limit));
   plan.batches = ceil_div(total_rows, plan.batch_rows);
-  plan.reason = fmt::format("{} batches of {} rows (at most {}, limited by {})",
-                            format_count(plan.batches), format_count(plan.batch_rows),
-                            format_count(limit), limited_by);
+  plan.reason =
+      fmt::format("{} batches of {} rows (at most {}, limited by {})", format_count(plan.batches),
+                  format_count(plan.batch_rows), format_count(limit), limited_by);
   return plan;
 }
 

@@ -45,8 +45,8 @@ std::optional<double> ConfigSection::number(std::string_view key) const {
   std::optional<double> value =
       node->is_integer() ? std::optional<double>(double(*node->value_exact<std::int64_t>()))
                          : node->value_exact<double>();
-  CIE_EXPECTS(value.has_value(), "{}: [{}] {} must be a number", toml_where(*source_, *node),
-              name_, key);
+  CIE_EXPECTS(value.has_value(), "{}: [{}] {} must be a number", toml_where(*source_, *node), name_,
+              key);
   return value;
 }
 

@@ -53,7 +53,8 @@ class ConfigSection {
 class ConfigFile {
  public:
   ConfigFile(toml::table const& document, std::string const& source)
-      : document_(&document), source_(&source),
+      : document_(&document),
+        source_(&source),
         base_(std::filesystem::path(source).parent_path()) {}
 
   [[nodiscard]] std::string const& source() const noexcept { return *source_; }

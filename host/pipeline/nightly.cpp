@@ -6,9 +6,9 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "host/io/output_paths.hpp"
-#include "host/pipeline/publish.hpp"
 #include "host/pipeline/nightly_report.hpp"
 #include "host/pipeline/nightly_run.hpp"
+#include "host/pipeline/publish.hpp"
 #include "kernels/device.hpp"
 
 namespace cie {
@@ -44,9 +44,7 @@ void check_paths(NightlyConfig const& config) {
   }
   fs::path directory = fs::absolute(config.output_directory).lexically_normal();
   if (!directory.has_filename()) directory = directory.parent_path();  // "out/" as "out"
-  auto const in_output = [&](std::string const& file) {
-    return (directory / file).string();
-  };
+  auto const in_output = [&](std::string const& file) { return (directory / file).string(); };
   std::vector<NamedPath> outputs = {
       {in_output(config.customers_file), where + "[output] customers"},
       {in_output(config.report_file), where + "[output] report"},
@@ -58,7 +56,8 @@ void check_paths(NightlyConfig const& config) {
   for (NamedPath const& input : inputs) {
     if (input.path.empty()) continue;
     fs::path const file = fs::absolute(input.path).lexically_normal();
-    auto const [end, _] = std::mismatch(directory.begin(), directory.end(), file.begin(), file.end());
+    auto const [end, _] =
+        std::mismatch(directory.begin(), directory.end(), file.begin(), file.end());
     CIE_EXPECTS(end != directory.end(),
                 "{} {} is inside the output directory {}, which each run replaces whole; keep "
                 "inputs elsewhere",
@@ -81,9 +80,7 @@ nlohmann::json run_nightly(NightlyConfig const& config, std::shared_ptr<Logger> 
     logger->warn("{}: restored the previous outputs left by an interrupted publish",
                  config.output_directory);
   }
-  auto const top_level = [](std::string const& file) {
-    return fs::path(file).begin()->string();
-  };
+  auto const top_level = [](std::string const& file) { return fs::path(file).begin()->string(); };
   std::vector<std::string> owned = {top_level(config.customers_file),
                                     top_level(config.report_file)};
   owned.insert(owned.end(), config.published_names.begin(), config.published_names.end());

@@ -10,7 +10,8 @@
 //             back to the CPU with a warning unless the GPU was demanded (then exit code 4)
 //   write     customers file: the `cie rfm` columns, then cluster, then <name>_probability and
 //             <name>_decile per model; and the run report (JSON)
-//   publish   the whole output directory at once (host/pipeline/publish.hpp): a run killed at any point
+//   publish   the whole output directory at once (host/pipeline/publish.hpp): a run killed at any
+//   point
 //             leaves the previous night's outputs complete; nothing is half-written.
 //
 // Customers are those with a transaction before the as-of day and, when an attributes file is
@@ -19,8 +20,9 @@
 // times, memory and the creation time.
 #pragma once
 
-#include <memory>
 #include <nlohmann/json.hpp>
+
+#include <memory>
 #include <optional>
 #include <string>
 

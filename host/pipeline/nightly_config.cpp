@@ -32,18 +32,22 @@ struct SectionKeys {
 
 std::vector<SectionKeys> run_sections() {
   return {{"run", false, {"as_of", "device", "threads", "seed", "memory_limit"}},
-          {"inputs", false, {"transactions", "delimiter", "no_header", "id_col", "date_col",
-                             "date_format", "amount_col", "quantity_col", "price_col",
-                             "order_col", "cancel_prefix", "bad_rows", "returns", "attributes",
-                             "attributes_delimiter", "attributes_id_col"}},
+          {"inputs",
+           false,
+           {"transactions", "delimiter", "no_header", "id_col", "date_col", "date_format",
+            "amount_col", "quantity_col", "price_col", "order_col", "cancel_prefix", "bad_rows",
+            "returns", "attributes", "attributes_delimiter", "attributes_id_col"}},
           {"output", false, {"directory", "customers", "report"}}};
 }
 
 /// Keys renamed to follow the command-line options (the old name refused with the new one).
 std::map<std::string_view, std::string_view> const kRenamedKeys = {
-    {"id_column", "id_col"},           {"date_column", "date_col"},
-    {"amount_column", "amount_col"},   {"quantity_column", "quantity_col"},
-    {"price_column", "price_col"},     {"order_column", "order_col"},
+    {"id_column", "id_col"},
+    {"date_column", "date_col"},
+    {"amount_column", "amount_col"},
+    {"quantity_column", "quantity_col"},
+    {"price_column", "price_col"},
+    {"order_column", "order_col"},
     {"attributes_id_column", "attributes_id_col"}};
 
 /// Every unknown key of the file (top-level or in a known section), in file order.
@@ -175,13 +179,13 @@ void read_output(ConfigSection const& output, fs::path const& base, NightlyConfi
   std::optional<std::string> directory = output.path("directory", base, false);
   CIE_EXPECTS(directory.has_value(), "{}: [output] directory is required", config.source);
   config.output_directory = *directory;
-  for (auto [key, target] : {std::pair{"customers", &config.customers_file},
-                             std::pair{"report", &config.report_file}}) {
+  for (auto [key, target] :
+       {std::pair{"customers", &config.customers_file}, std::pair{"report", &config.report_file}}) {
     if (auto name = output.text(key)) {
-      CIE_EXPECTS(!name->empty() && name->find('/') == std::string::npos && *name != "." &&
-                      *name != "..",
-                  "{} must be a file name inside the output directory, got '{}'",
-                  output.setting(key), *name);
+      CIE_EXPECTS(
+          !name->empty() && name->find('/') == std::string::npos && *name != "." && *name != "..",
+          "{} must be a file name inside the output directory, got '{}'", output.setting(key),
+          *name);
       *target = *name;
     }
   }

@@ -17,7 +17,7 @@ std::string file_xxh64(std::string const& path, std::size_t& bytes) {
   std::ifstream in(path, std::ios::binary);
   CIE_EXPECTS(in.good(), "cannot read {}", path);
   std::unique_ptr<XXH64_state_t, decltype(&XXH64_freeState)> state(XXH64_createState(),
-                                                                    &XXH64_freeState);
+                                                                   &XXH64_freeState);
   XXH64_reset(state.get(), 0);
   std::vector<char> buffer(std::size_t{4} << 20);
   bytes = 0;

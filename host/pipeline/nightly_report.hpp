@@ -1,8 +1,9 @@
 // The run report's shared JSON pieces (host/pipeline/nightly.hpp describes the report).
 #pragma once
 
-#include <cstddef>
 #include <nlohmann/json.hpp>
+
+#include <cstddef>
 #include <string>
 #include <vector>
 

@@ -4,9 +4,10 @@
 // data is read, then runs them in order, then publishes the table and the report.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <utility>
@@ -57,7 +58,7 @@ struct NightlyRun {
   RfmTable rfm;
   /// One row per published customer: RFM (the needed columns), joined with the attributes.
   CustomerTable customers;
-  std::vector<std::size_t> rfm_rows;  ///< the RFM table row of each customer
+  std::vector<std::size_t> rfm_rows;   ///< the RFM table row of each customer
   std::vector<std::int32_t> clusters;  ///< each customer's k-means cluster; empty without segments
   /// The published table's columns, group by group in stage order; output row i is customer i.
   std::vector<CsvColumns> output;
@@ -83,8 +84,8 @@ class NightlyStage {
 /// owns and how its stages are made from it. Adding a stage is one file in host/pipeline/stages/
 /// (its kind, its section's keys, its stage class) and one line in the list.
 struct NightlyStageKind {
-  std::string section;  ///< the section it owns ("rfm" for [rfm]); "" for none
-  bool array = false;   ///< [[section]]: one stage per table
+  std::string section;                 ///< the section it owns ("rfm" for [rfm]); "" for none
+  bool array = false;                  ///< [[section]]: one stage per table
   std::vector<std::string_view> keys;  ///< the section's keys (the unknown-key report)
   /// Files the stage may publish in the output directory besides the customers file and report.
   std::vector<std::string> published;

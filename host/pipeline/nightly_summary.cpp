@@ -1,19 +1,18 @@
 // format_nightly_summary (host/pipeline/nightly.hpp): the run report as readable text.
 #include <fmt/format.h>
 
-#include "host/pipeline/nightly.hpp"
 #include "core/units.hpp"
+#include "host/pipeline/nightly.hpp"
 
 namespace cie {
 
 using nlohmann::json;
 
 std::string format_nightly_summary(json const& report) {
-  std::string out = fmt::format("nightly run {} as of {} on {}: {} customers\n",
-                                report["config"].get<std::string>(),
-                                report["as_of"].get<std::string>(),
-                                report["device"].get<std::string>(),
-                                format_count(report["customers"].get<std::uint64_t>()));
+  std::string out = fmt::format(
+      "nightly run {} as of {} on {}: {} customers\n", report["config"].get<std::string>(),
+      report["as_of"].get<std::string>(), report["device"].get<std::string>(),
+      format_count(report["customers"].get<std::uint64_t>()));
   json const& transactions = report["inputs"]["transactions"];
   out += fmt::format("  transactions {}: {} rows, {} rejected, xxh64 {}\n",
                      transactions["path"].get<std::string>(),
@@ -29,10 +28,11 @@ std::string format_nightly_summary(json const& report) {
   }
   out += "  stages:\n";
   for (json const& stage : report["stages"]) {
-    out += fmt::format("    {:<22} {:>10}  {:>14} rows  peak {}\n", stage["name"].get<std::string>(),
-                       format_duration(stage["seconds"].get<double>()),
-                       format_count(stage["rows"].get<std::uint64_t>()),
-                       format_bytes(stage["peak_rss_bytes"].get<std::uint64_t>()));
+    out +=
+        fmt::format("    {:<22} {:>10}  {:>14} rows  peak {}\n", stage["name"].get<std::string>(),
+                    format_duration(stage["seconds"].get<double>()),
+                    format_count(stage["rows"].get<std::uint64_t>()),
+                    format_bytes(stage["peak_rss_bytes"].get<std::uint64_t>()));
   }
   auto const customers = static_cast<double>(report["customers"].get<std::uint64_t>());
   out += "  RFM segments:\n";
@@ -44,12 +44,13 @@ std::string format_nightly_summary(json const& report) {
   }
   if (report.contains("clv")) {
     json const& clv = report["clv"];
-    out += fmt::format("  customer lifetime value ({}{}): total {:.0f}, mean {:.2f}; per RFM segment:\n",
-                       clv["model_type"].get<std::string>(),
-                       clv.value("spend_model", std::string()).empty()
-                           ? std::string()
-                           : " + " + clv["spend_model"].get<std::string>(),
-                       clv["clv_total"].get<double>(), clv["clv_mean"].get<double>());
+    out += fmt::format(
+        "  customer lifetime value ({}{}): total {:.0f}, mean {:.2f}; per RFM segment:\n",
+        clv["model_type"].get<std::string>(),
+        clv.value("spend_model", std::string()).empty()
+            ? std::string()
+            : " + " + clv["spend_model"].get<std::string>(),
+        clv["clv_total"].get<double>(), clv["clv_mean"].get<double>());
     for (json const& segment : clv["by_segment"]) {
       if (segment["customers"].get<std::uint64_t>() == 0) continue;
       out += fmt::format("    {:<22} total {:>14.0f}  mean {:>10.2f}  P(alive) {:.3f}\n",
@@ -82,14 +83,15 @@ std::string format_nightly_summary(json const& report) {
                        model["name"].get<std::string>(), model["path"].get<std::string>(),
                        uplift ? "uplift" : "probability");
     for (json const& decile : model["deciles"]) {
-      out += fmt::format(" {:.3f}", decile[uplift ? "mean_uplift" : "mean_probability"].get<double>());
+      out +=
+          fmt::format(" {:.3f}", decile[uplift ? "mean_uplift" : "mean_probability"].get<double>());
     }
     out += "\n";
   }
-  out += fmt::format("  published {}/{} and {}\n",
-                     report["outputs"]["directory"].get<std::string>(),
-                     report["outputs"]["customers"].get<std::string>(),
-                     report["outputs"]["report"].get<std::string>());
+  out +=
+      fmt::format("  published {}/{} and {}\n", report["outputs"]["directory"].get<std::string>(),
+                  report["outputs"]["customers"].get<std::string>(),
+                  report["outputs"]["report"].get<std::string>());
   return out;
 }
 

@@ -1,12 +1,11 @@
 #include "host/pipeline/progress.hpp"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <utility>
 
 #include "core/units.hpp"

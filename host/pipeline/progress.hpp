@@ -33,10 +33,10 @@ namespace cie {
 /// One finished stage, as the run report lists it.
 struct StageTiming {
   std::string name;
-  double seconds = 0;                ///< wall-clock time
-  std::uint64_t rows = 0;            ///< rows processed (0 for stages that do not count rows)
-  std::size_t peak_rss_bytes = 0;    ///< resident-memory high-water mark; 0 if unknown
-  bool peak_is_per_stage = false;    ///< true: the peak of this stage; false: of the process so far
+  double seconds = 0;              ///< wall-clock time
+  std::uint64_t rows = 0;          ///< rows processed (0 for stages that do not count rows)
+  std::size_t peak_rss_bytes = 0;  ///< resident-memory high-water mark; 0 if unknown
+  bool peak_is_per_stage = false;  ///< true: the peak of this stage; false: of the process so far
 };
 
 /// The process's resident set size now (VmRSS), in bytes; 0 if it cannot be read.

@@ -1,23 +1,22 @@
 #include "host/pipeline/publish.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <set>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <system_error>
-
-#include <fmt/ranges.h>
+#include <unistd.h>
 
 #include "core/error.hpp"
 
@@ -186,8 +185,8 @@ void check_output_directory_owned(std::string const& output_directory,
     std::string name = it->path().filename().string();
     if (!owned.contains(name)) foreign.push_back(std::move(name));
   }
-  if (error) fail(ExitCode::kUsage, "cannot list output directory {}: {}", output.string(),
-                  error.message());
+  if (error)
+    fail(ExitCode::kUsage, "cannot list output directory {}: {}", output.string(), error.message());
   if (foreign.empty()) return;
   std::sort(foreign.begin(), foreign.end());
   std::size_t const shown = std::min<std::size_t>(foreign.size(), 5);
@@ -268,7 +267,8 @@ void OutputStaging::commit(PublishMethod method) {
     rename_or_fail(staging, output);
     committed_ = true;
   } else if (method != PublishMethod::kRenameTwice &&
-             ::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, output.c_str(), RENAME_EXCHANGE) == 0) {
+             ::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, output.c_str(), RENAME_EXCHANGE) ==
+                 0) {
     committed_ = true;  // the staging path now holds the previous outputs
   } else {
     int const error = errno;
@@ -302,7 +302,8 @@ PublishRecovery recover_interrupted_publish(std::string const& output_directory)
       std::error_code error;
       fs::remove_all(previous, error);
       if (error) {
-        fail(ExitCode::kInternal, "removing stale {} failed: {}", previous.string(), error.message());
+        fail(ExitCode::kInternal, "removing stale {} failed: {}", previous.string(),
+             error.message());
       }
       recovery.removed_previous = true;
     }

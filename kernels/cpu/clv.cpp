@@ -1,11 +1,12 @@
 // CPU twin of kernels/clv.hpp: batches of kClvBatchRows rows, each summed in row order by one
 // thread into its own partial; partials folded in batch order (kernels/cpu/ordered_batches.hpp).
+#include "kernels/clv.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "core/error.hpp"
-#include "kernels/clv.hpp"
 #include "kernels/clv_bgbb_rules.hpp"
 #include "kernels/clv_pareto_rules.hpp"
 #include "kernels/clv_rules.hpp"
@@ -35,9 +36,10 @@ ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
     counts.resize(static_cast<std::size_t>(std::min(max_x, kMaxTabulatedFrequency)) + 1);
     for (std::size_t x = 0; x < counts.size(); ++x) {
       double const v = static_cast<double>(x);
-      counts[x] = model == ClvLikelihood::kBgNbd
-                      ? bgnbd_count_terms(params[0], params[2], params[3], v)
-                      : (x > 0 ? gamma_gamma_count_terms(params[0], params[1], v) : ClvCountTerms{});
+      counts[x] =
+          model == ClvLikelihood::kBgNbd
+              ? bgnbd_count_terms(params[0], params[2], params[3], v)
+              : (x > 0 ? gamma_gamma_count_terms(params[0], params[1], v) : ClvCountTerms{});
     }
   }
   auto const count_terms = [&](double x) {
@@ -68,8 +70,8 @@ ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
                                          rows.recency[i], rows.age[i], grad);
           break;
         case ClvLikelihood::kBgBb:
-          ll = bgbb_log_likelihood(params[0], params[1], params[2], params[3], x,
-                                   rows.recency[i], rows.age[i], grad);
+          ll = bgbb_log_likelihood(params[0], params[1], params[2], params[3], x, rows.recency[i],
+                                   rows.age[i], grad);
           break;
       }
       partial[0] += w * ll;
@@ -80,8 +82,9 @@ ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
     stats.log_likelihood += partial[0];
     for (int j = 0; j < k; ++j) stats.gradient[j] += partial[1 + j];
   };
-  reduce_batches_in_order(ctx.threads(), (n + kClvBatchRows - 1) / kClvBatchRows, stride,
-                          [] { return 0; }, reduce, fold);
+  reduce_batches_in_order(
+      ctx.threads(), (n + kClvBatchRows - 1) / kClvBatchRows, stride, [] { return 0; }, reduce,
+      fold);
   return stats;
 }
 
@@ -89,9 +92,12 @@ namespace {
 
 double p_alive(ClvLikelihood model, std::span<double const> p, double x, double t_x, double age) {
   switch (model) {
-    case ClvLikelihood::kParetoNbd: return pareto_nbd_p_alive(p[0], p[1], p[2], p[3], x, t_x, age);
-    case ClvLikelihood::kBgBb: return bgbb_p_alive(p[0], p[1], p[2], p[3], x, t_x, age);
-    default: return bgnbd_p_alive(p[0], p[1], p[2], p[3], x, t_x, age);
+    case ClvLikelihood::kParetoNbd:
+      return pareto_nbd_p_alive(p[0], p[1], p[2], p[3], x, t_x, age);
+    case ClvLikelihood::kBgBb:
+      return bgbb_p_alive(p[0], p[1], p[2], p[3], x, t_x, age);
+    default:
+      return bgnbd_p_alive(p[0], p[1], p[2], p[3], x, t_x, age);
   }
 }
 
@@ -102,7 +108,8 @@ double expected_purchases(ClvLikelihood model, std::span<double const> p, double
       return pareto_nbd_expected_purchases(p[0], p[1], p[2], p[3], x, t_x, age, t);
     case ClvLikelihood::kBgBb:
       return bgbb_expected_purchases(p[0], p[1], p[2], p[3], x, t_x, age, t);
-    default: return bgnbd_expected_purchases(p[0], p[1], p[2], p[3], x, t_x, age, t);
+    default:
+      return bgnbd_expected_purchases(p[0], p[1], p[2], p[3], x, t_x, age, t);
   }
 }
 
@@ -118,7 +125,8 @@ void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double c
   for (std::int64_t i = 0; i < n; ++i) {
     double const x = rows.frequency[i], t_x = rows.recency[i], age = rows.age[i];
     out.p_alive[i] = p_alive(purchases, params, x, t_x, age);
-    out.expected_purchases[i] = expected_purchases(purchases, params, x, t_x, age, settings.horizon);
+    out.expected_purchases[i] =
+        expected_purchases(purchases, params, x, t_x, age, settings.horizon);
     if (spend.empty()) {
       out.expected_value[i] = NAN;
       out.clv[i] = NAN;

@@ -26,8 +26,8 @@ void gbdt_bin_columns(Context const& ctx, FeatureMatrix x, std::span<float const
                       std::span<std::int32_t const> edge_offsets, std::uint8_t* out) {
   CIE_ASSERT(edge_offsets.size() == x.cols + 1);
   auto const cols = static_cast<std::int64_t>(x.cols);
-#pragma omp parallel for num_threads(ctx.threads()) schedule(dynamic, 1) \
-    if (cols * static_cast<std::int64_t>(x.rows) >= kParallelWork)
+#pragma omp parallel for num_threads(ctx.threads()) \
+    schedule(dynamic, 1) if (cols * static_cast <std::int64_t>(x.rows) >= kParallelWork)
   for (std::int64_t j = 0; j < cols; ++j) {
     float const* first = edges.data() + edge_offsets[j];
     float const* last = edges.data() + edge_offsets[j + 1];
@@ -51,7 +51,8 @@ GradientScales gbdt_gradients(Context const& ctx, GbdtObjective objective,
   double max_g = 0.0, max_h = 0.0;
   auto const n = static_cast<std::int64_t>(rows);
 #pragma omp parallel for num_threads(ctx.threads()) schedule(static) \
-    reduction(max : max_g, max_h) if (n >= kParallelWork)
+    reduction(max                                                    \
+              : max_g, max_h) if (n >= kParallelWork)
   for (std::int64_t i = 0; i < n; ++i) {
     double const w = weight.empty() ? 1.0 : static_cast<double>(weight[i]);
     if (objective == GbdtObjective::kBinaryLogloss) {
@@ -75,8 +76,8 @@ void gbdt_build_histogram(Context const& ctx, BinnedMatrix bins,
                           std::span<std::uint32_t const> rows, std::span<GradientPair const> pairs,
                           std::span<std::int32_t const> features, HistogramBin* hist) {
   auto const count = static_cast<std::int64_t>(features.size());
-#pragma omp parallel for num_threads(ctx.threads()) schedule(dynamic, 1) \
-    if (count * static_cast<std::int64_t>(rows.size()) >= kParallelWork)
+#pragma omp parallel for num_threads(ctx.threads()) \
+    schedule(dynamic, 1) if (count * static_cast <std::int64_t>(rows.size()) >= kParallelWork)
   for (std::int64_t k = 0; k < count; ++k) {
     std::int32_t const feature = features[k];
     HistogramBin* slots = hist + static_cast<std::size_t>(feature) * kBinsPerFeature;
@@ -107,8 +108,8 @@ void gbdt_add_tree_binned(Context const& ctx, BinnedMatrix bins, std::span<GbdtN
                           std::int32_t root, std::span<double> margin) {
   CIE_ASSERT(margin.size() == bins.rows);
   auto const n = static_cast<std::int64_t>(bins.rows);
-#pragma omp parallel for num_threads(ctx.threads()) schedule(static) \
-    if (n * static_cast<std::int64_t>(nodes.size()) >= kParallelWork)
+#pragma omp parallel for num_threads(ctx.threads()) \
+    schedule(static) if (n * static_cast <std::int64_t>(nodes.size()) >= kParallelWork)
   for (std::int64_t i = 0; i < n; ++i) {
     std::int32_t node = root;
     while (nodes[node].feature >= 0) {
@@ -124,8 +125,8 @@ void gbdt_predict_margin(Context const& ctx, FeatureMatrix x, ForestView forest,
                          std::span<double> out) {
   CIE_ASSERT(out.size() == x.rows);
   auto const blocks = static_cast<std::int64_t>((x.rows + kScoreBlockRows - 1) / kScoreBlockRows);
-#pragma omp parallel for num_threads(ctx.threads()) schedule(static) \
-    if (static_cast<std::int64_t>(x.rows * forest.nodes.size()) >= kParallelWork)
+#pragma omp parallel for num_threads(ctx.threads()) schedule( \
+    static) if (static_cast <std::int64_t>(x.rows * forest.nodes.size()) >= kParallelWork)
   for (std::int64_t block = 0; block < blocks; ++block) {
     std::size_t const begin = static_cast<std::size_t>(block) * kScoreBlockRows;
     std::size_t const end = std::min(x.rows, begin + kScoreBlockRows);

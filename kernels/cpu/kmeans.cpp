@@ -5,6 +5,8 @@
 // then adds the block's rows to kSumLanes interleaved copies of the per-cluster statistics,
 // folded in copy order at the end of each batch. Every statistic is thus a fixed function of its
 // batch, whatever the thread count.
+#include "kernels/kmeans.hpp"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -14,7 +16,6 @@
 #include "core/error.hpp"
 #include "kernels/cpu/kmeans_tiles.hpp"
 #include "kernels/cpu/ordered_batches.hpp"
-#include "kernels/kmeans.hpp"
 #include "kernels/kmeans_rules.hpp"
 
 namespace cie::kernels::cpu_impl {
@@ -50,13 +51,16 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
     std::size_t const stride = sums_size + k + 1;  // sums, weights, inertia
     CIE_ASSERT(stats.sums.size() == sums_size &&
                stats.weights.size() == static_cast<std::size_t>(k));
-    for_each_batch_in_order(stride, [&](std::int64_t batch, double* partial, Scratch& scratch) {
-      reduce_batch(batch, centroids.data(), k, partial, labels, scratch);
-    }, [&](double const* partial) {
-      for (std::size_t i = 0; i < sums_size; ++i) stats.sums[i] += partial[i];
-      for (int c = 0; c < k; ++c) stats.weights[c] += partial[sums_size + c];
-      stats.inertia += partial[stride - 1];
-    });
+    for_each_batch_in_order(
+        stride,
+        [&](std::int64_t batch, double* partial, Scratch& scratch) {
+          reduce_batch(batch, centroids.data(), k, partial, labels, scratch);
+        },
+        [&](double const* partial) {
+          for (std::size_t i = 0; i < sums_size; ++i) stats.sums[i] += partial[i];
+          for (int c = 0; c < k; ++c) stats.weights[c] += partial[sums_size + c];
+          stats.inertia += partial[stride - 1];
+        });
   }
 
   std::vector<std::int64_t> hartigan_candidates(std::span<float const> centroids, int k,
@@ -73,7 +77,8 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
       scratch.distances.resize(static_cast<std::size_t>(k) * kBlockRows);
       for (int c = 0; c < k; ++c) {
         nearest_points(x_, ld_, r0, count, centroids.data() + static_cast<std::size_t>(c) * cols_,
-                       1, cols_, scratch.distances.data() + static_cast<std::size_t>(c) * kBlockRows,
+                       1, cols_,
+                       scratch.distances.data() + static_cast<std::size_t>(c) * kBlockRows,
                        scratch.label.data());
       }
       // min_other[r]: the least distance to a centroid other than the row's own (cluster by
@@ -95,8 +100,8 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
         auto const distance = [&](int c) { return scratch.distances[c * kBlockRows + r]; };
         // The filter rejects only rows the full rule would reject (see hartigan_may_move).
         flagged[r0 + r] =
-            hartigan_may_move(weight(r0 + r), cluster_weights[own[r]], distance(own[r]),
-                              min_weight, min_other[r]) &&
+            hartigan_may_move(weight(r0 + r), cluster_weights[own[r]], distance(own[r]), min_weight,
+                              min_other[r]) &&
             hartigan_target(weight(r0 + r), own[r], cluster_weights.data(), k, distance) >= 0;
       }
     });
@@ -144,27 +149,29 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
   void add_candidate_potentials(std::span<float const> candidates, int m,
                                 std::span<double> potentials) override {
     CIE_ASSERT(potentials.size() == static_cast<std::size_t>(m));
-    for_each_batch_in_order(static_cast<std::size_t>(m), [&](std::int64_t batch, double* partial,
-                                                             Scratch& scratch) {
-      std::fill_n(partial, m, 0.0);
-      auto [begin, end] = batch_range(batch);
-      for (std::int64_t r0 = begin; r0 < end; r0 += kBlockRows) {
-        int const count = static_cast<int>(std::min<std::int64_t>(kBlockRows, end - r0));
-        for (int c = 0; c < m; ++c) {
-          float const* candidate = candidates.data() + static_cast<std::size_t>(c) * cols_;
-          nearest_points(x_, ld_, r0, count, candidate, 1, cols_, scratch.best.data(),
-                         scratch.label.data());
-          for (int r = 0; r < count; ++r) {
-            float const closest = closest_[r0 + r];
-            float const to_candidate = scratch.best[r];
-            float const distance = is_closer(to_candidate, closest) ? to_candidate : closest;
-            partial[c] += sampling_potential(weight(r0 + r), distance);
+    for_each_batch_in_order(
+        static_cast<std::size_t>(m),
+        [&](std::int64_t batch, double* partial, Scratch& scratch) {
+          std::fill_n(partial, m, 0.0);
+          auto [begin, end] = batch_range(batch);
+          for (std::int64_t r0 = begin; r0 < end; r0 += kBlockRows) {
+            int const count = static_cast<int>(std::min<std::int64_t>(kBlockRows, end - r0));
+            for (int c = 0; c < m; ++c) {
+              float const* candidate = candidates.data() + static_cast<std::size_t>(c) * cols_;
+              nearest_points(x_, ld_, r0, count, candidate, 1, cols_, scratch.best.data(),
+                             scratch.label.data());
+              for (int r = 0; r < count; ++r) {
+                float const closest = closest_[r0 + r];
+                float const to_candidate = scratch.best[r];
+                float const distance = is_closer(to_candidate, closest) ? to_candidate : closest;
+                partial[c] += sampling_potential(weight(r0 + r), distance);
+              }
+            }
           }
-        }
-      }
-    }, [&](double const* partial) {
-      for (int c = 0; c < m; ++c) potentials[c] += partial[c];
-    });
+        },
+        [&](double const* partial) {
+          for (int c = 0; c < m; ++c) potentials[c] += partial[c];
+        });
   }
 
   std::vector<double> batch_potentials() override {
@@ -231,7 +238,8 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
   /// reduce_batches_in_order over this workspace's batches, with one Scratch per thread.
   template <typename Reduce, typename Fold>
   void for_each_batch_in_order(std::size_t stride, Reduce&& reduce, Fold&& fold) {
-    reduce_batches_in_order(threads_, batches(), stride, [] { return Scratch{}; }, reduce, fold);
+    reduce_batches_in_order(
+        threads_, batches(), stride, [] { return Scratch{}; }, reduce, fold);
   }
 
   /// One batch of a Lloyd pass: labels, then the rows' statistics into the kSumLanes
@@ -268,7 +276,7 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
   int threads_;
   int cols_;
   float const* x_ = nullptr;
-  std::int64_t ld_ = 0;    ///< leading dimension of x_: feature j of row i at x_[j * ld_ + i]
+  std::int64_t ld_ = 0;  ///< leading dimension of x_: feature j of row i at x_[j * ld_ + i]
   std::int64_t rows_ = 0;
   std::span<float const> weight_;
   std::vector<float> closest_;

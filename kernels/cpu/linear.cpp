@@ -3,6 +3,8 @@
 // A batch is reduced by one thread, block by block (kernels/cpu/linear_block.hpp, in row order),
 // into its own partial; the partials are folded in batch order. Batches and blocks are fixed by
 // the row count alone, so the result does not depend on the thread count or on scheduling.
+#include "kernels/linear.hpp"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 #include "core/error.hpp"
 #include "kernels/cpu/linear_block.hpp"
 #include "kernels/cpu/ordered_batches.hpp"
-#include "kernels/linear.hpp"
 #include "kernels/linear_rules.hpp"
 
 namespace cie::kernels::cpu_impl {
@@ -20,8 +21,11 @@ namespace {
 struct Scratch {
   std::vector<double> margin, loss, residual, curvature, scaled;
   explicit Scratch(bool with_hessian)
-      : margin(kBlockRows), loss(kBlockRows), residual(kBlockRows),
-        curvature(with_hessian ? kBlockRows : 0), scaled(with_hessian ? kBlockRows : 0) {}
+      : margin(kBlockRows),
+        loss(kBlockRows),
+        residual(kBlockRows),
+        curvature(with_hessian ? kBlockRows : 0),
+        scaled(with_hessian ? kBlockRows : 0) {}
 };
 
 class CpuLogisticWorkspace final : public LogisticWorkspace {
@@ -48,12 +52,19 @@ class CpuLogisticWorkspace final : public LogisticWorkspace {
       std::fill_n(partial, stride, 0.0);
       std::int64_t const end = std::min(rows_, (batch + 1) * kLinearBatchRows);
       for (std::int64_t r0 = batch * kLinearBatchRows; r0 < end; r0 += kBlockRows) {
-        LinearBlock const block{x_, rows_, r0,
-                          static_cast<int>(std::min<std::int64_t>(kBlockRows, end - r0)),
-                          cols_, coef.data(), intercept, scratch.margin.data(),
-                          scratch.loss.data(), scratch.residual.data(),
-                          with_hessian ? scratch.curvature.data() : nullptr,
-                          scratch.scaled.data(), r0 + kBlockRows < end ? kBlockRows : 0};
+        LinearBlock const block{x_,
+                                rows_,
+                                r0,
+                                static_cast<int>(std::min<std::int64_t>(kBlockRows, end - r0)),
+                                cols_,
+                                coef.data(),
+                                intercept,
+                                scratch.margin.data(),
+                                scratch.loss.data(),
+                                scratch.residual.data(),
+                                with_hessian ? scratch.curvature.data() : nullptr,
+                                scratch.scaled.data(),
+                                r0 + kBlockRows < end ? kBlockRows : 0};
         reduce_block(block, y_.data() + r0, weight_.data() + r0, partial);
       }
     };
@@ -64,8 +75,9 @@ class CpuLogisticWorkspace final : public LogisticWorkspace {
         for (std::size_t e = 0; e < n * n; ++e) stats.hessian[e] += partial[1 + n + e];
       }
     };
-    reduce_batches_in_order(threads_, batch_count, stride,
-                            [with_hessian] { return Scratch(with_hessian); }, reduce, fold);
+    reduce_batches_in_order(
+        threads_, batch_count, stride, [with_hessian] { return Scratch(with_hessian); }, reduce,
+        fold);
     if (with_hessian) {  // the batches fill the lower triangle; mirror it
       for (std::size_t j = 0; j < n; ++j) {
         for (std::size_t k = j + 1; k < n; ++k) stats.hessian[j * n + k] = stats.hessian[k * n + j];
@@ -106,8 +118,9 @@ void logistic_probabilities(Context const& ctx, float const* x, std::int64_t row
   for (std::int64_t b = 0; b < blocks; ++b) {
     std::int64_t const r0 = b * kBlockRows;
     int const count = static_cast<int>(std::min<std::int64_t>(kBlockRows, rows - r0));
-    LinearBlock const block{x,       rows,    r0,      count,   cols,   coef.data(), intercept,
-                      nullptr, nullptr, nullptr, nullptr, nullptr, 0};
+    LinearBlock const block{x,           rows,      r0,      count,   cols,
+                            coef.data(), intercept, nullptr, nullptr, nullptr,
+                            nullptr,     nullptr,   0};
     block_probabilities(block, probability.data() + r0);
   }
 }

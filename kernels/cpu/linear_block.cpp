@@ -104,8 +104,8 @@ CIE_INLINE double fold(D4 lo, D4 hi) {
 /// nor on its neighbours. With `ahead` > 0, also prefetches the columns `ahead` rows further on
 /// (the same columns of the next block), so that block's memory reads overlap this arithmetic.
 template <int G>
-CIE_INLINE void add_dots(double const* __restrict a, float const* const* x, int count,
-                         int ahead, double* out) {
+CIE_INLINE void add_dots(double const* __restrict a, float const* const* x, int count, int ahead,
+                         double* out) {
   static_assert(kLanes == 8);
   D4 lo[G], hi[G];
   for (int g = 0; g < G; ++g) lo[g] = hi[g] = D4{};
@@ -231,8 +231,8 @@ void reduce_block_baseline(Block const& b, float const* y, double const* weight,
 void probabilities_baseline(Block const& b, double* out) { probabilities_body(b, out); }
 
 #if defined(__x86_64__)
-[[gnu::target("avx2")]] void reduce_block_avx2(Block const& b, float const* y,
-                                               double const* weight, double* partial) {
+[[gnu::target("avx2")]] void reduce_block_avx2(Block const& b, float const* y, double const* weight,
+                                               double* partial) {
   reduce_block_body(b, y, weight, partial);
 }
 [[gnu::target("avx2")]] void probabilities_avx2(Block const& b, double* out) {

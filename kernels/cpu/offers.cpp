@@ -38,9 +38,10 @@ OfferPassResult offer_assignment_pass(Context const& ctx, OfferInstance const& i
             }
           }
           std::uint8_t* out = slots.empty() ? scratch : slots.data() + row * kOfferSlots;
-          OfferChoice const choice = choose_offers(
-              ev, offers, price.data(), instance.allowance[row], channel_allowance,
-              instance.offer_channel, instance.conflicts, instance.tie_offset[row], fixed_mask, out);
+          OfferChoice const choice =
+              choose_offers(ev, offers, price.data(), instance.allowance[row], channel_allowance,
+                            instance.offer_channel, instance.conflicts, instance.tie_offset[row],
+                            fixed_mask, out);
           for (int s = choice.added; s < kOfferSlots; ++s) out[s] = kNoOffer;
           for (int s = 0; s < choice.added; ++s) partial[out[s]] += 1.0;
           partial[offers] += choice.value;
@@ -49,11 +50,10 @@ OfferPassResult offer_assignment_pass(Context const& ctx, OfferInstance const& i
             partial[offers + 1] += choice.reduced;
           } else {
             std::uint8_t relaxed_slots[kOfferSlots];
-            partial[offers + 1] +=
-                choose_offers(ev, offers, price.data(), instance.allowance[row], channel_allowance,
-                              instance.offer_channel, nullptr, instance.tie_offset[row], 0,
-                              relaxed_slots)
-                    .reduced;
+            partial[offers + 1] += choose_offers(ev, offers, price.data(), instance.allowance[row],
+                                                 channel_allowance, instance.offer_channel, nullptr,
+                                                 instance.tie_offset[row], 0, relaxed_slots)
+                                       .reduced;
           }
         }
       },
@@ -66,8 +66,8 @@ OfferPassResult offer_assignment_pass(Context const& ctx, OfferInstance const& i
 }
 
 std::int64_t offer_pass_bytes(OfferInstance const& instance, bool writes_slots) {
-  std::int64_t const per_customer = 4 * std::int64_t{instance.offers} + 1 + kOfferChannels + 1 +
-                                    (writes_slots ? kOfferSlots : 0);
+  std::int64_t const per_customer =
+      4 * std::int64_t{instance.offers} + 1 + kOfferChannels + 1 + (writes_slots ? kOfferSlots : 0);
   return per_customer * instance.customers;
 }
 

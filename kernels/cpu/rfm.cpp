@@ -1,14 +1,15 @@
 // CPU twin of kernels/rfm.hpp (OpenMP).
+#include "kernels/rfm.hpp"
+
 #include <omp.h>
-#include <parallel/algorithm>
 
 #include <algorithm>
 #include <limits>
 #include <numeric>
+#include <parallel/algorithm>
 #include <utility>
 
 #include "core/error.hpp"
-#include "kernels/rfm.hpp"
 #include "kernels/rfm_rules.hpp"
 
 namespace cie::kernels::cpu_impl {
@@ -116,8 +117,9 @@ RfmAggregates aggregate_rfm(Context const& ctx, TransactionColumns transactions,
         // Rows are in file order; a stable sort by time keeps file order among equal times.
         permutation.resize(static_cast<std::size_t>(end - begin));
         std::iota(permutation.begin(), permutation.end(), begin);
-        std::stable_sort(permutation.begin(), permutation.end(),
-                         [&](std::int64_t a, std::int64_t b) { return timestamp[a] < timestamp[b]; });
+        std::stable_sort(
+            permutation.begin(), permutation.end(),
+            [&](std::int64_t a, std::int64_t b) { return timestamp[a] < timestamp[b]; });
         auto apply = [&](auto& column, auto& scratch) {
           scratch.clear();
           for (std::int64_t i : permutation) scratch.push_back(column[i]);
@@ -127,8 +129,8 @@ RfmAggregates aggregate_rfm(Context const& ctx, TransactionColumns transactions,
         apply(amount, sorted_amount);
         if (with_orders) apply(order, sorted_order);
       }
-      CustomerAggregate aggregate = aggregate_customer(timestamp.data() + begin,
-                                                       amount.data() + begin, end - begin, as_of_day);
+      CustomerAggregate aggregate = aggregate_customer(
+          timestamp.data() + begin, amount.data() + begin, end - begin, as_of_day);
       result.first_day[c] = aggregate.first_day;
       result.last_day[c] = aggregate.last_day;
       result.purchase_days[c] = aggregate.purchase_days;

@@ -34,16 +34,16 @@
 namespace cie::kernels::cuda_impl {
 namespace {
 
-using cuda_detail::grid_for;
-using cuda_detail::raw;
 using cuda_detail::copy_to_device;
 using cuda_detail::copy_to_host;
+using cuda_detail::grid_for;
+using cuda_detail::raw;
 using cuda_detail::run_on_device;
 
 constexpr int kThreads = 256;
 
-__global__ void nearest_kernel(float const* x, std::int64_t rows, int cols,
-                               float const* centroids, int k, float* distances) {
+__global__ void nearest_kernel(float const* x, std::int64_t rows, int cols, float const* centroids,
+                               int k, float* distances) {
   for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < rows;
        i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
     distances[i] = nearest_centroid(x, rows, i, centroids, k, cols).distance;
@@ -63,8 +63,8 @@ __global__ void update_closest_kernel(float const* x, std::int64_t rows, int col
 /// first lowered to the distance to `candidate` when one is given.
 __global__ void row_potentials_kernel(float const* x, std::int64_t rows, int cols,
                                       float const* weight, float const* closest,
-                                      float const* candidate, std::int64_t begin,
-                                      std::int64_t end, double* out) {
+                                      float const* candidate, std::int64_t begin, std::int64_t end,
+                                      double* out) {
   for (std::int64_t i = begin + blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
        i < end; i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
     float distance = closest[i];
@@ -113,8 +113,8 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
       // a pitch of ld × 4 bytes, which exceeds cudaMemcpy2D's limit for large data).
       std::size_t const column_bytes = static_cast<std::size_t>(rows) * sizeof(float);
       if (ld == rows) {
-        CIE_CUDA_TRY(cudaMemcpyAsync(raw(x_), x, column_bytes * cols_, cudaMemcpyHostToDevice,
-                                     stream_));
+        CIE_CUDA_TRY(
+            cudaMemcpyAsync(raw(x_), x, column_bytes * cols_, cudaMemcpyHostToDevice, stream_));
       } else {
         for (int j = 0; j < cols_; ++j) {
           CIE_CUDA_TRY(cudaMemcpyAsync(raw(x_) + static_cast<std::size_t>(j) * rows,
@@ -184,8 +184,8 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
   std::vector<std::int64_t> hartigan_candidates(std::span<float const> centroids, int k,
                                                 std::span<double const> cluster_weights,
                                                 std::span<std::int32_t const> labels) override {
-    return hartigan_candidates_on_device(stream_, raw(x_), rows_, cols_, raw(weight_), centroids,
-                                         k, cluster_weights, labels);
+    return hartigan_candidates_on_device(stream_, raw(x_), rows_, cols_, raw(weight_), centroids, k,
+                                         cluster_weights, labels);
   }
 
   void nearest_distances(std::span<float const> centroids, int k,
@@ -219,16 +219,14 @@ class CudaKMeansWorkspace final : public KMeansWorkspace {
 
   void get_closest(std::span<float> closest) override {
     CIE_CUDA_ASSERT(closest.size() == static_cast<std::size_t>(rows_));
-    run_on_device("k-means seeding", [&] {
-      copy_to_host(stream_, raw(closest_), closest.size(), closest.data());
-    });
+    run_on_device("k-means seeding",
+                  [&] { copy_to_host(stream_, raw(closest_), closest.size(), closest.data()); });
   }
 
   void set_closest(std::span<float const> closest) override {
     CIE_CUDA_ASSERT(closest.size() == static_cast<std::size_t>(rows_));
-    run_on_device("k-means seeding", [&] {
-      copy_to_device(stream_, closest.data(), closest.size(), raw(closest_));
-    });
+    run_on_device("k-means seeding",
+                  [&] { copy_to_device(stream_, closest.data(), closest.size(), raw(closest_)); });
   }
 
   void add_candidate_potentials(std::span<float const> candidates, int m,

@@ -16,10 +16,10 @@
 namespace cie::kernels::cuda_impl {
 namespace {
 
-using cuda_detail::grid_for;
-using cuda_detail::raw;
 using cuda_detail::copy_to_device;
 using cuda_detail::cublas_check;
+using cuda_detail::grid_for;
+using cuda_detail::raw;
 
 constexpr int kThreads = 256;
 

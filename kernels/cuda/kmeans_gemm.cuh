@@ -56,10 +56,10 @@ class GemmLloydPass {
   float const* device_centroids_ = nullptr;
   float max_centroid_norm_ = 0.0f;
   // Reused from pass to pass (a resize within the capacity allocates nothing).
-  thrust::device_vector<float> row_norms_;   // rows; empty until the first run after a bind
-  thrust::device_vector<float> distances_;   // rows
+  thrust::device_vector<float> row_norms_;  // rows; empty until the first run after a bind
+  thrust::device_vector<float> distances_;  // rows
   thrust::device_vector<float> centroid_norms_;
-  thrust::device_vector<float> dots_;        // tile × k
+  thrust::device_vector<float> dots_;  // tile × k
   thrust::device_vector<std::int64_t> keys_;
   thrust::device_vector<std::int64_t> order_;
   thrust::device_vector<std::int64_t> offsets_;

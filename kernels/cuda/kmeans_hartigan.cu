@@ -21,7 +21,9 @@ __global__ void hartigan_flags_kernel(float const* x, std::int64_t rows, int col
                                       std::uint8_t* flags) {
   for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < rows;
        i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
-    auto const distance = [&](int c) { return squared_distance(x, rows, i, centroids + c * cols, cols); };
+    auto const distance = [&](int c) {
+      return squared_distance(x, rows, i, centroids + c * cols, cols);
+    };
     float const w = weight != nullptr ? weight[i] : 1.0f;
     flags[i] = hartigan_target(w, labels[i], cluster_weights, k, distance) >= 0 ? 1 : 0;
   }

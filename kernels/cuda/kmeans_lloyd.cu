@@ -26,9 +26,9 @@ __device__ double warp_sum(double v) {
 
 /// Entry layout of one partial: cluster c's feature sums at c*(cols+1) .. +cols-1, its weight
 /// at c*(cols+1)+cols, the inertia last.
-__global__ void fused_lloyd_kernel(float const* x, std::int64_t rows, int cols,
-                                   float const* weight, float const* centroids, int k,
-                                   std::int32_t* labels, double* block_partials) {
+__global__ void fused_lloyd_kernel(float const* x, std::int64_t rows, int cols, float const* weight,
+                                   float const* centroids, int k, std::int32_t* labels,
+                                   double* block_partials) {
   CIE_DYNAMIC_SHARED(double, shared);
   int const stride = k * (cols + 1) + 1;
   double* warp_acc = shared + (threadIdx.x / 32) * stride;
@@ -76,9 +76,9 @@ __global__ void fused_lloyd_kernel(float const* x, std::int64_t rows, int cols,
 /// batch_partials[(b - first_batch) * stride + e] = sum over the blocks of batch b, in block
 /// order, of block_partials[block * stride + e], for batches first_batch .. first_batch +
 /// batch_count - 1; one thread per (batch, entry).
-__global__ void batch_partials_kernel(double const* block_partials, std::int64_t blocks,
-                                      int stride, std::int64_t first_batch,
-                                      std::int64_t batch_count, double* batch_partials) {
+__global__ void batch_partials_kernel(double const* block_partials, std::int64_t blocks, int stride,
+                                      std::int64_t first_batch, std::int64_t batch_count,
+                                      double* batch_partials) {
   for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
        i < batch_count * stride; i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
     std::int64_t const batch = first_batch + i / stride;

@@ -12,9 +12,8 @@
 #include <cuda_runtime.h>
 
 #if CIE_CUDA_EMULATED
-#define CIE_LAUNCH(kernel, grid, block, shared_bytes, stream)                               \
-  ::cie::emulation::make_launch(#kernel, kernel, dim3(grid), dim3(block), (shared_bytes), \
-                                (stream))
+#define CIE_LAUNCH(kernel, grid, block, shared_bytes, stream) \
+  ::cie::emulation::make_launch(#kernel, kernel, dim3(grid), dim3(block), (shared_bytes), (stream))
 #define CIE_DYNAMIC_SHARED(type, name) \
   type* const name = static_cast<type*>(::cie::emulation::dynamic_shared_memory())
 #else

@@ -29,11 +29,11 @@
 namespace cie::kernels::cuda_impl {
 namespace {
 
-using cuda_detail::grid_for;
-using cuda_detail::raw;
 using cuda_detail::copy_to_device;
 using cuda_detail::copy_to_host;
 using cuda_detail::cublas_check;
+using cuda_detail::grid_for;
+using cuda_detail::raw;
 using cuda_detail::run_on_device;
 
 constexpr int kThreads = 256;
@@ -49,10 +49,9 @@ __device__ double margin_of(float const* x, std::int64_t rows, int cols, double 
 
 /// Per row: loss[i] = s ℓ, residual[i] = s (σ − y) and, when curvature is not null,
 /// curvature[i] = s σ(1 − σ).
-__global__ void row_terms_kernel(float const* x, std::int64_t rows, int cols,
-                                 double const* coef, double intercept, float const* y,
-                                 double const* weight, double* loss, double* residual,
-                                 double* curvature) {
+__global__ void row_terms_kernel(float const* x, std::int64_t rows, int cols, double const* coef,
+                                 double intercept, float const* y, double const* weight,
+                                 double* loss, double* residual, double* curvature) {
   for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < rows;
        i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
     double const s = weight[i];
@@ -71,8 +70,7 @@ __device__ double warp_sum(double v) {
 
 /// partials[tile * (cols + 2) + e] for e = 0 (loss), 1 .. cols (Σ r x_j), cols + 1 (Σ r).
 __global__ void tile_gradient_kernel(float const* x, std::int64_t rows, int cols,
-                                     double const* loss, double const* residual,
-                                     double* partials) {
+                                     double const* loss, double const* residual, double* partials) {
   int const stride = cols + 2;
   int const warp = threadIdx.x / 32;
   int const lane = threadIdx.x % 32;
@@ -99,7 +97,8 @@ __global__ void fold_partials_kernel(double const* partials, std::int64_t tiles,
                                      double* out) {
   __shared__ double lane_sums[kThreads];
   double sum = 0.0;
-  for (std::int64_t t = threadIdx.x; t < tiles; t += kThreads) sum += partials[t * stride + blockIdx.x];
+  for (std::int64_t t = threadIdx.x; t < tiles; t += kThreads)
+    sum += partials[t * stride + blockIdx.x];
   lane_sums[threadIdx.x] = sum;
   __syncthreads();
   for (int half = kThreads / 2; half > 0; half /= 2) {
@@ -124,8 +123,8 @@ __global__ void scaled_tile_kernel(float const* x, std::int64_t rows, int cols,
   }
 }
 
-__global__ void probability_kernel(float const* x, std::int64_t rows, int cols,
-                                   double const* coef, double intercept, double* probability) {
+__global__ void probability_kernel(float const* x, std::int64_t rows, int cols, double const* coef,
+                                   double intercept, double* probability) {
   for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < rows;
        i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
     probability[i] = stable_sigmoid(margin_of(x, rows, cols, coef, intercept, i));
@@ -188,7 +187,6 @@ class CudaLogisticWorkspace final : public LogisticWorkspace {
   }
 
  private:
-
   /// Σ curvature_i a_i a_iᵀ from curvature_, row-major (cols + 1)², both triangles filled.
   std::vector<double> hessian() {
     if (cublas_ == nullptr) {

@@ -2,10 +2,6 @@
 // radix sorts, then one thread per customer applies the shared aggregate_customer; scores rank
 // values with a stable device sort and apply the shared quantile_bin, or (tie-aware) cuts found by
 // the shared tie_aware_cuts on a host copy of the sorted values.
-#include <algorithm>
-#include <utility>
-#include <vector>
-
 #include <thrust/binary_search.h>
 #include <thrust/copy.h>
 #include <thrust/device_vector.h>
@@ -14,6 +10,10 @@
 #include <thrust/sequence.h>
 #include <thrust/sort.h>
 #include <thrust/transform.h>
+
+#include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "kernels/cuda/cuda_check.cuh"
 #include "kernels/cuda/thrust_support.cuh"
@@ -186,8 +186,7 @@ std::vector<std::int8_t> quantile_scores(Context const& ctx, std::span<double co
       (order.data().get(), n, cuts, scores.data().get());
     } else {
       CIE_LAUNCH(scores_from_order_kernel, grid_for(n, kBlock), kBlock, 0, stream_of(ctx))
-      (order.data().get(), n, bins, direction == ScoreDirection::kHighIsBest,
-       scores.data().get());
+      (order.data().get(), n, bins, direction == ScoreDirection::kHighIsBest, scores.data().get());
     }
     CIE_CUDA_CHECK_LAUNCH();
     CIE_CUDA_TRY(cudaStreamSynchronize(stream_of(ctx)));

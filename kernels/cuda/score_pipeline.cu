@@ -10,10 +10,10 @@
 #include <memory>
 #include <type_traits>
 
-#include "kernels/score_pipeline.hpp"
 #include "kernels/cuda/cuda_check.cuh"
 #include "kernels/cuda/thrust_support.cuh"
 #include "kernels/linear_rules.hpp"
+#include "kernels/score_pipeline.hpp"
 
 namespace cie::kernels::cuda_impl {
 namespace {
@@ -115,8 +115,8 @@ void score_logistic_batches(Context const& ctx, std::size_t rows, std::size_t ba
                             BatchDone const& on_batch_done) {
   CIE_CUDA_TRY(cudaSetDevice(ctx.device_ordinal()));
   DeviceArray<double> const device_coef = device_array<double>(cols);
-  CIE_CUDA_TRY(cudaMemcpy(device_coef.get(), coef.data(), cols * sizeof(double),
-                          cudaMemcpyHostToDevice));
+  CIE_CUDA_TRY(
+      cudaMemcpy(device_coef.get(), coef.data(), cols * sizeof(double), cudaMemcpyHostToDevice));
   std::array<std::unique_ptr<Slot>, kSlots> slots;
   for (auto& slot : slots) slot = std::make_unique<Slot>(batch_rows, cols);
 
@@ -153,7 +153,7 @@ void score_logistic_batches(Context const& ctx, std::size_t rows, std::size_t ba
     slot.end = end;
     slot.in_flight = true;
   }
-  harvest(*slots[k % kSlots]);  // batch k − 2 (when there were two or more)
+  harvest(*slots[k % kSlots]);        // batch k − 2 (when there were two or more)
   harvest(*slots[(k + 1) % kSlots]);  // batch k − 1
 }
 

@@ -22,7 +22,9 @@
 
 namespace cie::kernels::cuda_detail {
 
-inline cudaStream_t stream_of(Context const& ctx) { return static_cast<cudaStream_t>(ctx.stream()); }
+inline cudaStream_t stream_of(Context const& ctx) {
+  return static_cast<cudaStream_t>(ctx.stream());
+}
 
 /// Thrust's execution policy on `stream`. In the CUDA emulation, Thrust's sequential CPP
 /// back end, which runs when called, as the emulation's streams do.

@@ -1,12 +1,12 @@
 // The CUDA twin of every kernel family in a build without CUDA (-DCIE_CUDA=OFF or no nvcc):
 // device discovery reports no GPU, and any CUDA kernel fails with a clear message.
 #include "core/error.hpp"
-#include "kernels/score_pipeline.hpp"
 #include "kernels/device.hpp"
 #include "kernels/device_memory.hpp"
 #include "kernels/kmeans.hpp"
 #include "kernels/linear.hpp"
 #include "kernels/rfm.hpp"
+#include "kernels/score_pipeline.hpp"
 
 namespace cie::kernels {
 namespace {
@@ -43,8 +43,8 @@ void logistic_probabilities(Context const&, float const*, std::int64_t, int,
   no_cuda();
 }
 void score_logistic_batches(Context const&, std::size_t, std::size_t, std::size_t,
-                            EncodeBatch const&, std::span<double const>, double,
-                            std::span<double>, BatchDone const&) {
+                            EncodeBatch const&, std::span<double const>, double, std::span<double>,
+                            BatchDone const&) {
   no_cuda();
 }
 }  // namespace cuda_impl

@@ -40,11 +40,13 @@ class Buckets {
     };
     for (bool const fill : {false, true}) {
       if (fill) {
-        for (Bucket& bucket : buckets_) bucket.revenue.reserve(static_cast<std::size_t>(bucket.customers));
+        for (Bucket& bucket : buckets_)
+          bucket.revenue.reserve(static_cast<std::size_t>(bucket.customers));
       }
       for (std::size_t row = 0; row < history.rows(); ++row) {
         add(row, 0, fill);
-        if (!history.level.empty()) add(row, static_cast<std::size_t>(history.level[row]) + 1, fill);
+        if (!history.level.empty())
+          add(row, static_cast<std::size_t>(history.level[row]) + 1, fill);
       }
     }
   }
@@ -90,8 +92,8 @@ std::vector<std::int32_t> campaign_groups(CampaignHistory const& history, Bucket
 }
 
 std::vector<double> planned_shares(CampaignHistory const& history, PlannedSplit const& planned,
-                                   std::span<std::int32_t const> groups, std::string const& campaign,
-                                   std::string const& source) {
+                                   std::span<std::int32_t const> groups,
+                                   std::string const& campaign, std::string const& source) {
   std::vector<double> shares;
   switch (planned.kind) {
     case PlannedSplit::Kind::kNone:
@@ -112,8 +114,8 @@ std::vector<double> planned_shares(CampaignHistory const& history, PlannedSplit 
     std::string const& name = history.group_names[static_cast<std::size_t>(g)];
     auto const found = planned.weights.find(name);
     CIE_EXPECTS_DATA(found != planned.weights.end(),
-                     "{}: campaign '{}' has group '{}', which --planned-split does not name", source,
-                     campaign, name);
+                     "{}: campaign '{}' has group '{}', which --planned-split does not name",
+                     source, campaign, name);
     shares.push_back(found->second);
     total += found->second;
   }
@@ -122,10 +124,11 @@ std::vector<double> planned_shares(CampaignHistory const& history, PlannedSplit 
     bool const present = std::any_of(groups.begin(), groups.end(), [&](std::int32_t g) {
       return history.group_names[static_cast<std::size_t>(g)] == name;
     });
-    CIE_EXPECTS_DATA(present,
-                     "{}: --planned-split names group '{}', but campaign '{}' has no customer in it "
-                     "(an empty group)",
-                     source, name, campaign);
+    CIE_EXPECTS_DATA(
+        present,
+        "{}: --planned-split names group '{}', but campaign '{}' has no customer in it "
+        "(an empty group)",
+        source, name, campaign);
   }
   for (double& share : shares) share /= total;
   return shares;
@@ -146,18 +149,17 @@ ArmResult compare(Context const& ctx, Bucket const& arm, Bucket const& control,
   r.lift_interval = newcombe_interval(arm.responders, arm.customers, control.responders,
                                       control.customers, params.alpha);
   r.relative_lift = r.control_response_rate > 0.0 ? r.lift / r.control_response_rate : kNaN;
-  Interval const ratio = risk_ratio_log_interval(arm.responders, arm.customers,
-                                                 control.responders, control.customers,
-                                                 params.alpha);
+  Interval const ratio = risk_ratio_log_interval(arm.responders, arm.customers, control.responders,
+                                                 control.customers, params.alpha);
   r.relative_lift_interval = {ratio.low - 1.0, ratio.high - 1.0};
-  r.z_test = two_proportion_z_test(arm.responders, arm.customers, control.responders,
-                                   control.customers);
+  r.z_test =
+      two_proportion_z_test(arm.responders, arm.customers, control.responders, control.customers);
   bool const comparable = arm.customers > 0 && control.customers > 0;
-  r.fisher_p_value = comparable ? fisher_exact_p(arm.responders, arm.customers,
-                                                 control.responders, control.customers)
+  r.fisher_p_value = comparable ? fisher_exact_p(arm.responders, arm.customers, control.responders,
+                                                 control.customers)
                                 : kNaN;
-  r.smallest_expected = smallest_expected_count(arm.responders, arm.customers,
-                                                control.responders, control.customers);
+  r.smallest_expected =
+      smallest_expected_count(arm.responders, arm.customers, control.responders, control.customers);
   r.fisher_used = comparable && r.smallest_expected < kFisherExpectedCount;
   r.p_value = r.fisher_used ? r.fisher_p_value : r.z_test.p_value;
   r.incremental_responders = r.lift * n1;
@@ -194,9 +196,10 @@ CampaignEvaluation evaluate_campaigns(Context const& ctx, CampaignHistory const&
              (history.level.empty() || history.level.size() == history.rows()));
   auto const control_it =
       std::find(history.group_names.begin(), history.group_names.end(), params.control);
-  std::int32_t const control = control_it == history.group_names.end()
-                                   ? -1
-                                   : static_cast<std::int32_t>(control_it - history.group_names.begin());
+  std::int32_t const control =
+      control_it == history.group_names.end()
+          ? -1
+          : static_cast<std::int32_t>(control_it - history.group_names.begin());
   Buckets const buckets(history);
   CampaignEvaluation evaluation;
   std::uint64_t stream_block = 0;

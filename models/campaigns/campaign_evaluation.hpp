@@ -28,12 +28,12 @@ namespace cie::campaigns {
 struct CampaignHistory {
   std::vector<std::string> campaign_names;
   std::vector<std::string> group_names;
-  std::vector<std::string> level_names;     ///< breakdown levels; empty without a breakdown
-  std::vector<std::int32_t> campaign;       ///< per row, index into campaign_names
-  std::vector<std::int32_t> group;          ///< per row, index into group_names
-  std::vector<std::int32_t> level;          ///< per row, index into level_names (or empty)
-  std::vector<std::uint8_t> responded;      ///< per row, 0 or 1
-  std::vector<double> revenue;              ///< per row, finite
+  std::vector<std::string> level_names;  ///< breakdown levels; empty without a breakdown
+  std::vector<std::int32_t> campaign;    ///< per row, index into campaign_names
+  std::vector<std::int32_t> group;       ///< per row, index into group_names
+  std::vector<std::int32_t> level;       ///< per row, index into level_names (or empty)
+  std::vector<std::uint8_t> responded;   ///< per row, 0 or 1
+  std::vector<double> revenue;           ///< per row, finite
 
   [[nodiscard]] std::size_t rows() const noexcept { return campaign.size(); }
 };
@@ -63,11 +63,11 @@ struct EvaluationParams {
 /// The groups of one (campaign, level) and their sample-ratio test.
 struct GroupCheck {
   std::int32_t campaign = 0;
-  std::int32_t level = -1;                ///< -1 = overall
-  std::vector<std::int32_t> groups;       ///< control first, then the arms
-  std::vector<std::int64_t> customers;    ///< per group
-  std::vector<double> planned_shares;     ///< per group, normalized; empty without a check
-  SampleRatioTest sample_ratio;           ///< NaN fields without a check
+  std::int32_t level = -1;              ///< -1 = overall
+  std::vector<std::int32_t> groups;     ///< control first, then the arms
+  std::vector<std::int64_t> customers;  ///< per group
+  std::vector<double> planned_shares;   ///< per group, normalized; empty without a check
+  SampleRatioTest sample_ratio;         ///< NaN fields without a check
 };
 
 /// One treated arm against the control within one (campaign, level).
@@ -81,22 +81,22 @@ struct ArmResult {
   std::int64_t control_responders = 0;
   double response_rate = 0.0;
   double control_response_rate = 0.0;
-  double lift = 0.0;           ///< response_rate − control_response_rate
-  Interval lift_interval;      ///< Newcombe
-  double relative_lift = 0.0;  ///< lift / control_response_rate
+  double lift = 0.0;                ///< response_rate − control_response_rate
+  Interval lift_interval;           ///< Newcombe
+  double relative_lift = 0.0;       ///< lift / control_response_rate
   Interval relative_lift_interval;  ///< Katz log interval of the ratio, minus 1
   ZTest z_test;
   double fisher_p_value = 0.0;
   double smallest_expected = 0.0;
-  bool fisher_used = false;    ///< smallest_expected < kFisherExpectedCount
-  double p_value = 0.0;        ///< Fisher's when fisher_used, else the z test's
+  bool fisher_used = false;             ///< smallest_expected < kFisherExpectedCount
+  double p_value = 0.0;                 ///< Fisher's when fisher_used, else the z test's
   double incremental_responders = 0.0;  ///< lift · customers
   Interval incremental_responders_interval;
   MeanSummary revenue;
   MeanSummary control_revenue;
-  WelchTest revenue_test;      ///< revenue per customer, arm − control
-  Interval bootstrap_interval; ///< the same difference, percentile bootstrap
-  double incremental_revenue = 0.0;  ///< revenue_test.difference · customers
+  WelchTest revenue_test;                           ///< revenue per customer, arm − control
+  Interval bootstrap_interval;                      ///< the same difference, percentile bootstrap
+  double incremental_revenue = 0.0;                 ///< revenue_test.difference · customers
   Interval incremental_revenue_interval;            ///< Welch interval · customers
   Interval incremental_revenue_bootstrap_interval;  ///< bootstrap interval · customers
 };

@@ -45,8 +45,8 @@ Interval newcombe_interval(std::int64_t x1, std::int64_t n1, std::int64_t x2, st
   return {difference - below, difference + above};
 }
 
-Interval risk_ratio_log_interval(std::int64_t x1, std::int64_t n1, std::int64_t x2,
-                                 std::int64_t n2, double alpha) {
+Interval risk_ratio_log_interval(std::int64_t x1, std::int64_t n1, std::int64_t x2, std::int64_t n2,
+                                 double alpha) {
   if (x1 <= 0 || x2 <= 0 || n1 <= 0 || n2 <= 0) return {kNaN, kNaN};
   double const ratio = rate(x1, n1) / rate(x2, n2);
   double const variance = 1.0 / static_cast<double>(x1) - 1.0 / static_cast<double>(n1) +
@@ -71,25 +71,26 @@ double fisher_exact_p(std::int64_t x1, std::int64_t n1, std::int64_t x2, std::in
   // X = responders among the n1 treated ~ Hypergeometric(total, responders, n1).
   std::int64_t const low = std::max<std::int64_t>(0, n1 - (total - responders));
   std::int64_t const high = std::min(responders, n1);
-  std::int64_t const mode = std::clamp<std::int64_t>(
-      static_cast<std::int64_t>((static_cast<double>(n1) + 1.0) *
-                                (static_cast<double>(responders) + 1.0) /
-                                (static_cast<double>(total) + 2.0)),
-      low, high);
+  std::int64_t const mode =
+      std::clamp<std::int64_t>(static_cast<std::int64_t>((static_cast<double>(n1) + 1.0) *
+                                                         (static_cast<double>(responders) + 1.0) /
+                                                         (static_cast<double>(total) + 2.0)),
+                               low, high);
   // Probabilities relative to the mode's, by pmf(x + 1) / pmf(x) =
   // (K − x)(n1 − x) / ((x + 1)(N − K − n1 + x + 1)).
   std::vector<double> weight(static_cast<std::size_t>(high - low + 1));
-  auto const at = [&](std::int64_t x) -> double& { return weight[static_cast<std::size_t>(x - low)]; };
+  auto const at = [&](std::int64_t x) -> double& {
+    return weight[static_cast<std::size_t>(x - low)];
+  };
   at(mode) = 1.0;
   for (std::int64_t x = mode; x < high; ++x) {
-    double const up = static_cast<double>(responders - x) * static_cast<double>(n1 - x) /
-                      (static_cast<double>(x + 1) *
-                       static_cast<double>(total - responders - n1 + x + 1));
+    double const up =
+        static_cast<double>(responders - x) * static_cast<double>(n1 - x) /
+        (static_cast<double>(x + 1) * static_cast<double>(total - responders - n1 + x + 1));
     at(x + 1) = at(x) * up;
   }
   for (std::int64_t x = mode; x > low; --x) {
-    double const down = static_cast<double>(x) *
-                        static_cast<double>(total - responders - n1 + x) /
+    double const down = static_cast<double>(x) * static_cast<double>(total - responders - n1 + x) /
                         (static_cast<double>(responders - x + 1) * static_cast<double>(n1 - x + 1));
     at(x - 1) = at(x) * down;
   }
@@ -103,8 +104,7 @@ double fisher_exact_p(std::int64_t x1, std::int64_t n1, std::int64_t x2, std::in
   return std::min(1.0, extreme / sum);
 }
 
-double smallest_expected_count(std::int64_t x1, std::int64_t n1, std::int64_t x2,
-                               std::int64_t n2) {
+double smallest_expected_count(std::int64_t x1, std::int64_t n1, std::int64_t x2, std::int64_t n2) {
   double const total = static_cast<double>(n1 + n2);
   if (total <= 0.0) return kNaN;
   double const responders = static_cast<double>(x1 + x2);
@@ -142,8 +142,8 @@ WelchTest welch_test(MeanSummary const& group1, MeanSummary const& group2, doubl
   test.t = test.difference / test.standard_error;
   bool const defined = std::isfinite(test.t) && std::isfinite(test.df) && test.df > 0.0;
   test.p_value = defined ? stats::t_two_sided_p(test.t, test.df) : kNaN;
-  double const half = defined ? stats::t_quantile(1.0 - 0.5 * alpha, test.df) * test.standard_error
-                              : kNaN;
+  double const half =
+      defined ? stats::t_quantile(1.0 - 0.5 * alpha, test.df) * test.standard_error : kNaN;
   test.interval = {test.difference - half, test.difference + half};
   return test;
 }
@@ -182,8 +182,8 @@ double two_proportion_power(double control_rate, double difference, double n1, d
   return stats::normal_sf(scaled - shift) + stats::normal_cdf(-scaled - shift);
 }
 
-SampleSizePlan plan_sample_size(double control_rate, double difference, double power,
-                                double alpha, double treated_share) {
+SampleSizePlan plan_sample_size(double control_rate, double difference, double power, double alpha,
+                                double treated_share) {
   CIE_EXPECTS(control_rate > 0.0 && control_rate < 1.0,
               "--baseline-rate: must be in (0, 1), got {}", control_rate);
   CIE_EXPECTS(difference != 0.0 && std::isfinite(difference),
@@ -199,7 +199,8 @@ SampleSizePlan plan_sample_size(double control_rate, double difference, double p
   auto const control_for = [&](std::int64_t treated) {
     // The tolerance keeps a ratio such as (1 − 1/3) / (1/3) = 2.0000000000000004 from adding one.
     return std::max<std::int64_t>(
-        1, static_cast<std::int64_t>(std::ceil(static_cast<double>(treated) * planned_ratio - 1e-9)));
+        1,
+        static_cast<std::int64_t>(std::ceil(static_cast<double>(treated) * planned_ratio - 1e-9)));
   };
   auto const power_at = [&](std::int64_t treated) {
     std::int64_t const control = control_for(treated);
@@ -210,9 +211,11 @@ SampleSizePlan plan_sample_size(double control_rate, double difference, double p
   double const p1 = control_rate + difference;
   double const pooled = (p1 + control_rate * planned_ratio) / (1.0 + planned_ratio);
   double const std_null = std::sqrt(pooled * (1.0 - pooled) * (1.0 + 1.0 / planned_ratio));
-  double const std_alt = std::sqrt(p1 * (1.0 - p1) + control_rate * (1.0 - control_rate) / planned_ratio);
-  double const z = (two_sided_critical(alpha) * std_null - stats::normal_quantile(1.0 - power) * std_alt) /
-                   difference;
+  double const std_alt =
+      std::sqrt(p1 * (1.0 - p1) + control_rate * (1.0 - control_rate) / planned_ratio);
+  double const z =
+      (two_sided_critical(alpha) * std_null - stats::normal_quantile(1.0 - power) * std_alt) /
+      difference;
   std::int64_t treated = std::max<std::int64_t>(2, static_cast<std::int64_t>(std::floor(z * z)));
   while (power_at(treated) < power) ++treated;
   while (treated > 2 && power_at(treated - 1) >= power) --treated;

@@ -32,8 +32,8 @@ Interval newcombe_interval(std::int64_t x1, std::int64_t n1, std::int64_t x2, st
 /// Katz's log interval for the risk ratio p1 / p2: exp(log(r) ± z sqrt(1/x1 − 1/n1 + 1/x2 −
 /// 1/n2)) (statsmodels confint_proportions_2indep(compare="ratio", method="log")). Subtract 1
 /// from both ends for the relative lift. NaN when x1 or x2 is 0.
-Interval risk_ratio_log_interval(std::int64_t x1, std::int64_t n1, std::int64_t x2,
-                                 std::int64_t n2, double alpha);
+Interval risk_ratio_log_interval(std::int64_t x1, std::int64_t n1, std::int64_t x2, std::int64_t n2,
+                                 double alpha);
 
 /// The two-proportion z test with the pooled variance under H0: z = (p1 − p2) /
 /// sqrt(p (1 − p) (1/n1 + 1/n2)), p = (x1 + x2) / (n1 + n2); two-sided p-value
@@ -54,8 +54,7 @@ double fisher_exact_p(std::int64_t x1, std::int64_t n1, std::int64_t x2, std::in
 /// The smallest expected cell count of the 2×2 table under independence. Campaign evaluation
 /// uses Fisher's test when it is below kFisherExpectedCount (Cochran's rule), the z test
 /// otherwise.
-double smallest_expected_count(std::int64_t x1, std::int64_t n1, std::int64_t x2,
-                               std::int64_t n2);
+double smallest_expected_count(std::int64_t x1, std::int64_t n1, std::int64_t x2, std::int64_t n2);
 inline constexpr double kFisherExpectedCount = 5.0;
 
 /// Count, mean and sample variance (ddof 1; NaN below 2 values) of a group's revenue, summed in
@@ -110,7 +109,7 @@ struct SampleSizePlan {
   std::int64_t control = 0;
   double power = 0.0;  ///< achieved at these sizes
 };
-SampleSizePlan plan_sample_size(double control_rate, double difference, double power,
-                                double alpha, double treated_share);
+SampleSizePlan plan_sample_size(double control_rate, double difference, double power, double alpha,
+                                double treated_share);
 
 }  // namespace cie::campaigns

@@ -62,8 +62,8 @@ double as241(double p) noexcept {
 double stirling_correction(double x) noexcept {
   double const r = 1.0 / x;
   double const r2 = r * r;
-  return r * (1.0 / 12.0 - r2 * (1.0 / 360.0 - r2 * (1.0 / 1260.0 - r2 * (1.0 / 1680.0 -
-                                                                        r2 / 1188.0))));
+  return r * (1.0 / 12.0 -
+              r2 * (1.0 / 360.0 - r2 * (1.0 / 1260.0 - r2 * (1.0 / 1680.0 - r2 / 1188.0))));
 }
 
 // lgamma(a + b) − lgamma(a) without the cancellation of two large lgamma values when a is large
@@ -114,8 +114,8 @@ double beta_fraction(double a, double b, double x) noexcept {
 
 // log of the Student t density at t with df degrees of freedom.
 double t_log_density(double t, double df) noexcept {
-  return log_gamma_ratio(0.5 * df, 0.5) -
-         0.5 * std::log(df * std::numbers::pi) - 0.5 * (df + 1.0) * std::log1p(t * t / df);
+  return log_gamma_ratio(0.5 * df, 0.5) - 0.5 * std::log(df * std::numbers::pi) -
+         0.5 * (df + 1.0) * std::log1p(t * t / df);
 }
 
 // P(T > t) for t >= 0.

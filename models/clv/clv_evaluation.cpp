@@ -13,7 +13,8 @@ HoldoutEvaluation evaluate_holdout(std::span<double const> calibration_frequency
                                    std::span<double const> weights, int max_frequency) {
   CIE_EXPECTS(max_frequency >= 0, "max_frequency must be >= 0, got {}", max_frequency);
   std::size_t const n = calibration_frequency.size();
-  CIE_ASSERT(actual.size() == n && predicted.size() == n && (weights.empty() || weights.size() == n));
+  CIE_ASSERT(actual.size() == n && predicted.size() == n &&
+             (weights.empty() || weights.size() == n));
   std::vector<HoldoutRow> rows(static_cast<std::size_t>(max_frequency) + 1);
   HoldoutEvaluation evaluation;
   double customers = 0.0, abs_error = 0.0;

@@ -10,7 +10,7 @@ namespace cie {
 /// Customers whose calibration frequency is `frequency` (the last row: that many or more).
 struct HoldoutRow {
   int frequency = 0;
-  bool or_more = false;         ///< true for the last row when it gathers the larger frequencies
+  bool or_more = false;  ///< true for the last row when it gathers the larger frequencies
   double customers = 0.0;
   double actual_mean = 0.0;     ///< mean actual holdout repeat purchases
   double predicted_mean = 0.0;  ///< mean expected purchases over the holdout
@@ -18,8 +18,9 @@ struct HoldoutRow {
 
 struct HoldoutEvaluation {
   std::vector<HoldoutRow> by_frequency;  ///< frequencies 0 .. max_frequency
-  double customer_mae = 0.0;   ///< mean over customers of |actual − predicted|
-  double frequency_mae = 0.0;  ///< customer-weighted mean over rows of |actual_mean − predicted_mean|
+  double customer_mae = 0.0;             ///< mean over customers of |actual − predicted|
+  double frequency_mae =
+      0.0;  ///< customer-weighted mean over rows of |actual_mean − predicted_mean|
   double actual_total = 0.0;
   double predicted_total = 0.0;
 };

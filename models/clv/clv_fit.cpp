@@ -1,8 +1,8 @@
 #include "models/clv/clv_fit.hpp"
 
+#include <Eigen/Dense>
 #include <fmt/format.h>
 
-#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 
@@ -66,7 +66,8 @@ FittedDistribution fit_likelihood(Context const& ctx, ClvFitParams const& params
   fit.gradient_norm = result.gradient_norm;
   fit.converged = result.converged && std::isfinite(result.value);
   for (std::size_t j = 0; j < k; ++j) fit.values.push_back(std::exp(result.x[j]));
-  fit.log_likelihood = kernels::clv_log_likelihood_pass(ctx, model, fit.values, rows).log_likelihood;
+  fit.log_likelihood =
+      kernels::clv_log_likelihood_pass(ctx, model, fit.values, rows).log_likelihood;
 
   // Observed information of the (penalized) total objective n·f in θ, by central differences.
   Eigen::MatrixXd information(k, k);
@@ -119,9 +120,12 @@ kernels::ClvLikelihood purchase_likelihood(std::string_view model_type) {
 
 std::vector<std::string> parameter_names(std::string_view model_type) {
   switch (purchase_likelihood(model_type)) {
-    case kernels::ClvLikelihood::kParetoNbd: return {"r", "alpha", "s", "beta"};
-    case kernels::ClvLikelihood::kBgBb: return {"alpha", "beta", "gamma", "delta"};
-    default: return {"r", "alpha", "a", "b"};
+    case kernels::ClvLikelihood::kParetoNbd:
+      return {"r", "alpha", "s", "beta"};
+    case kernels::ClvLikelihood::kBgBb:
+      return {"alpha", "beta", "gamma", "delta"};
+    default:
+      return {"r", "alpha", "a", "b"};
   }
 }
 
@@ -153,21 +157,23 @@ FittedDistribution fit_purchases(Context const& ctx, ClvFitParams const& params,
     start[3] = 1.0 / scale;
     penalty_scale[3] = scale;
   }
-  FittedDistribution fit = fit_likelihood(ctx, params, model, rows.rows(), rows.customers(),
-                                          start, penalty_scale);
+  FittedDistribution fit =
+      fit_likelihood(ctx, params, model, rows.rows(), rows.customers(), start, penalty_scale);
   fit.model = std::string(model_type);
   fit.names = parameter_names(model_type);
   check_boundaries(fit);
   return fit;
 }
 
-SpendFit fit_gamma_gamma(Context const& ctx, ClvFitParams const& params, ClvSummary const& summary) {
+SpendFit fit_gamma_gamma(Context const& ctx, ClvFitParams const& params,
+                         ClvSummary const& summary) {
   params.validate();
   CIE_ASSERT(summary.value.size() == summary.size());
   SpendFit spend;
   ClvSummary const rows = collapse_spend_rows(summary, spend.excluded_nonpositive);
   for (std::size_t i = 0; i < summary.size(); ++i) {
-    if (summary.frequency[i] == 0.0) spend.no_repeat += summary.weight.empty() ? 1.0 : summary.weight[i];
+    if (summary.frequency[i] == 0.0)
+      spend.no_repeat += summary.weight.empty() ? 1.0 : summary.weight[i];
   }
   double const customers = rows.customers();
   CIE_EXPECTS_DATA(customers >= 2.0,

@@ -22,9 +22,12 @@ json distribution_json(FittedDistribution const& fit) {
 }
 
 json metrics_json(FittedDistribution const& fit) {
-  return {{"log_likelihood", fit.log_likelihood}, {"customers", fit.customers},
-          {"rows", fit.rows},  {"iterations", fit.iterations},
-          {"gradient_norm", fit.gradient_norm}, {"converged", fit.converged},
+  return {{"log_likelihood", fit.log_likelihood},
+          {"customers", fit.customers},
+          {"rows", fit.rows},
+          {"iterations", fit.iterations},
+          {"gradient_norm", fit.gradient_norm},
+          {"converged", fit.converged},
           {"warnings", fit.warnings}};
 }
 
@@ -118,8 +121,8 @@ ClvModel ClvModel::from_document(ModelDocument const& document, std::string cons
 
 double units_per_month(int time_unit_days) { return time_unit_days == 7 ? 4.345 : 30.0; }
 
-ClvPredictions predict_clv(Context const& ctx, ClvModel const& model, ClvPredictParams const& params,
-                           ClvSummary const& summary) {
+ClvPredictions predict_clv(Context const& ctx, ClvModel const& model,
+                           ClvPredictParams const& params, ClvSummary const& summary) {
   CIE_EXPECTS(std::isfinite(params.horizon) && params.horizon > 0.0, "horizon must be > 0, got {}",
               params.horizon);
   CIE_EXPECTS(params.clv_months >= 1 && params.clv_months <= 1200,

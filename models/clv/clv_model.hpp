@@ -1,5 +1,5 @@
-// A fitted CLV model: BG/NBD, Pareto/NBD or BG/BB purchases, optionally Gamma-Gamma spend, the time unit they were
-// fitted in, and its model-file form (models/model_document.hpp, kind "clv").
+// A fitted CLV model: BG/NBD, Pareto/NBD or BG/BB purchases, optionally Gamma-Gamma spend, the time
+// unit they were fitted in, and its model-file form (models/model_document.hpp, kind "clv").
 //
 // Model file sections: params {model_type, spend_model, time_unit_days, penalizer,
 // calibration_end}; fitted {transactions: {model, parameters: {NAME: value}, std_errors: {NAME:
@@ -28,7 +28,7 @@ struct ClvModel {
   std::optional<SpendFit> spend;    ///< Gamma-Gamma, when fitted
   int time_unit_days = 7;           ///< length of the model's time unit in days (1 or 7)
   double penalizer = 0.0;
-  std::string calibration_end;      ///< YYYY-MM-DD, or empty when fitted on a summary file
+  std::string calibration_end;  ///< YYYY-MM-DD, or empty when fitted on a summary file
 
   /// The model file's document; `training_data` identifies the summary it was fitted on.
   [[nodiscard]] ModelDocument to_document(DataFingerprint const& training_data) const;
@@ -49,14 +49,14 @@ struct ClvPredictions {
 /// `clv_months` months at a monthly discount rate, times the margin. Validated here (usage
 /// errors naming the field).
 struct ClvPredictParams {
-  double horizon = 52.0;          ///< > 0, in the model's time unit
-  int clv_months = 12;            ///< 1..1200
-  double monthly_discount = 0.01; ///< >= 0
-  double margin = 1.0;            ///< finite, >= 0
+  double horizon = 52.0;           ///< > 0, in the model's time unit
+  int clv_months = 12;             ///< 1..1200
+  double monthly_discount = 0.01;  ///< >= 0
+  double margin = 1.0;             ///< finite, >= 0
 };
 
-ClvPredictions predict_clv(Context const& ctx, ClvModel const& model, ClvPredictParams const& params,
-                           ClvSummary const& summary);
+ClvPredictions predict_clv(Context const& ctx, ClvModel const& model,
+                           ClvPredictParams const& params, ClvSummary const& summary);
 
 /// Time units in a month for the CLV sum, as lifetimes: 30 days or 4.345 weeks.
 double units_per_month(int time_unit_days);

@@ -42,8 +42,10 @@ std::optional<InvalidRow> find_invalid_row(ClvSummary const& summary) {
     if (!summary.value.empty() && !std::isfinite(summary.value[i])) {
       return InvalidRow{i, "the mean repeat value must be a finite number"};
     }
-    if (!summary.weight.empty() && !(summary.weight[i] >= 0.0 && std::isfinite(summary.weight[i]))) {
-      return InvalidRow{i, fmt::format("the weight must be finite and >= 0, got {}", summary.weight[i])};
+    if (!summary.weight.empty() &&
+        !(summary.weight[i] >= 0.0 && std::isfinite(summary.weight[i]))) {
+      return InvalidRow{
+          i, fmt::format("the weight must be finite and >= 0, got {}", summary.weight[i])};
     }
   }
   return std::nullopt;
@@ -93,12 +95,13 @@ ClvSummary collapse_purchase_rows(ClvSummary const& summary) {
     return key(i) < key(j) || (key(i) == key(j) && i < j);
   });
   ClvSummary out;
-  merge_sorted(summary, order, out, [&](std::size_t i, std::size_t j) { return key(i) == key(j); },
-               [&](std::size_t i) {
-                 out.frequency.push_back(summary.frequency[i]);
-                 out.recency.push_back(summary.recency[i]);
-                 out.age.push_back(summary.age[i]);
-               });
+  merge_sorted(
+      summary, order, out, [&](std::size_t i, std::size_t j) { return key(i) == key(j); },
+      [&](std::size_t i) {
+        out.frequency.push_back(summary.frequency[i]);
+        out.recency.push_back(summary.recency[i]);
+        out.age.push_back(summary.age[i]);
+      });
   return out;
 }
 
@@ -118,11 +121,12 @@ ClvSummary collapse_spend_rows(ClvSummary const& summary, double& nonpositive) {
     return key(i) < key(j) || (key(i) == key(j) && i < j);
   });
   ClvSummary out;
-  merge_sorted(summary, order, out, [&](std::size_t i, std::size_t j) { return key(i) == key(j); },
-               [&](std::size_t i) {
-                 out.frequency.push_back(summary.frequency[i]);
-                 out.value.push_back(summary.value[i]);
-               });
+  merge_sorted(
+      summary, order, out, [&](std::size_t i, std::size_t j) { return key(i) == key(j); },
+      [&](std::size_t i) {
+        out.frequency.push_back(summary.frequency[i]);
+        out.value.push_back(summary.value[i]);
+      });
   return out;
 }
 

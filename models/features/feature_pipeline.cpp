@@ -152,8 +152,7 @@ Standardization fit_standardization(std::span<double const> values) {
     squares += deviation * deviation;
   }
   double const deviation = std::sqrt(squares / static_cast<double>(values.size()));
-  return {std::ldexp(mean, exponent),
-          deviation > 0.0 ? std::ldexp(deviation, exponent) : 1.0};
+  return {std::ldexp(mean, exponent), deviation > 0.0 ? std::ldexp(deviation, exponent) : 1.0};
 }
 
 FeaturePipeline::FeaturePipeline(std::vector<FeatureSpec> features, bool standardize)

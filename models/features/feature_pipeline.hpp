@@ -20,9 +20,10 @@
 // bad row; so is a log1p of a value <= -1.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstddef>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>

@@ -49,7 +49,8 @@ SchemaProblems compare_schema(std::vector<EncodedColumnSpec> const& specs,
       problems.missing.push_back(spec.name);
     } else if (column->type != spec.type) {
       problems.mismatched.push_back(fmt::format("{} ({} in the model, {} in the table)", spec.name,
-                                                column_type_name(spec.type), column_type_name(column->type)));
+                                                column_type_name(spec.type),
+                                                column_type_name(column->type)));
     }
   }
   for (TableColumn const& column : table.columns) {
@@ -238,8 +239,7 @@ void TabularEncoder::warn_unseen_levels(Context const& ctx, CustomerTable const&
           "{}: column {}: {} of {} values ({:.1f}%) are levels the model never saw in training "
           "and score as {}=<other>; is the column coded differently from the training data?",
           table.source, specs_[j].name, unseen_rows, present,
-          100.0 * static_cast<double>(unseen_rows) / static_cast<double>(present),
-          specs_[j].name);
+          100.0 * static_cast<double>(unseen_rows) / static_cast<double>(present), specs_[j].name);
     }
   }
 }
@@ -300,7 +300,8 @@ void TabularEncoder::apply_rows(Context const& ctx, CustomerTable const& table, 
     std::size_t first_bad = table.rows();   // log1p of a value <= -1
     std::size_t first_huge = table.rows();  // beyond float32 once standardized
 #pragma omp parallel for num_threads(ctx.threads()) schedule(static) \
-    reduction(min : first_bad, first_huge)
+    reduction(min                                                    \
+              : first_bad, first_huge)
     for (std::ptrdiff_t i = 0; i < count; ++i) {
       auto const slot = static_cast<std::size_t>(i);
       std::size_t const row = begin + slot;

@@ -1,9 +1,9 @@
 // Turning a CustomerTable (core/customer_table.hpp) into a model's feature matrix, stored in the
 // model file so scoring applies exactly what training applied.
 //
-// Numeric column: its ColumnTransform (models/features/feature_pipeline.hpp: floor, clip at a training
-// quantile, log1p), then z-score with the training mean and population standard deviation (a
-// constant column scales by 1 and becomes 0, never NaN). Missing values follow the column's
+// Numeric column: its ColumnTransform (models/features/feature_pipeline.hpp: floor, clip at a
+// training quantile, log1p), then z-score with the training mean and population standard deviation
+// (a constant column scales by 1 and becomes 0, never NaN). Missing values follow the column's
 // policy: kError (an input error naming the column and the first missing row), kNative (the
 // value is written as NaN, no indicator: only for learners that route missing values
 // themselves, gradient-boosted trees; every other output value is finite) or kMeanImpute
@@ -21,8 +21,9 @@
 // column-major float32 (feature j of row i at [j * rows + i]), as FeatureMatrix expects.
 #pragma once
 
-#include <cstddef>
 #include <nlohmann/json.hpp>
+
+#include <cstddef>
 #include <limits>
 #include <string>
 #include <vector>
@@ -36,7 +37,6 @@ namespace cie {
 /// EncodedColumnFit::clip_value of a column without clip.
 inline constexpr double kNoClip = std::numeric_limits<double>::infinity();
 
-
 enum class MissingPolicy { kError, kMeanImpute, kNative };
 
 /// "numeric" / "categorical" and "error" / "mean_impute" / "native", as model files spell them.
@@ -46,9 +46,9 @@ std::string_view missing_policy_name(MissingPolicy policy);
 struct EncodedColumnSpec {
   std::string name;
   ColumnType type = ColumnType::kNumeric;
-  ColumnTransform transform;                        ///< numeric only
+  ColumnTransform transform;                           ///< numeric only
   MissingPolicy missing = MissingPolicy::kMeanImpute;  ///< numeric only
-  int max_levels = 32;                               ///< categorical only; >= 1
+  int max_levels = 32;                                 ///< categorical only; >= 1
 };
 
 class TabularEncoder {
@@ -101,7 +101,8 @@ class TabularEncoder {
   /// way at scoring time ("1"/"2" for "north"/"south") would otherwise score silently wrong.
   void warn_unseen_levels(Context const& ctx, CustomerTable const& table) const;
 
-  /// {"columns": [{"name", "type": "numeric", "transform", "missing": "error" | "mean_impute" | "native",
+  /// {"columns": [{"name", "type": "numeric", "transform", "missing": "error" | "mean_impute" |
+  /// "native",
   ///              "clip_value"?, "mean", "scale"} |
   ///  {"name", "type": "categorical", "max_levels", "levels": [...]}], "features": [...]}.
   [[nodiscard]] nlohmann::json to_json() const;

@@ -62,16 +62,16 @@ struct GbdtParams {
   int max_depth = -1;   ///< max_depth / max_depth; −1 = no limit, else >= 1
   TreeGrowth growth = TreeGrowth::kLeafwise;  ///< (leaf-wise) / grow_policy
   int max_bin = 255;                          ///< max_bin / max_bin; in [2, 255]
-  int min_data_in_bin = 3;  ///< min_data_in_bin / (none); rows per value bin, >= 1
-  double min_child_weight = 1e-3;             ///< min_sum_hessian_in_leaf / min_child_weight; >= 0
-  int min_data_in_leaf = 20;                  ///< min_data_in_leaf / (none); >= 1
-  double lambda = 0.0;                        ///< lambda_l2 / reg_lambda; >= 0
-  double alpha = 0.0;                         ///< lambda_l1 / reg_alpha; >= 0
-  double min_split_gain = 0.0;                ///< min_gain_to_split / gamma; >= 0
-  double subsample = 1.0;                     ///< bagging_fraction (freq 1) / subsample; in (0, 1]
-  double colsample_bytree = 1.0;              ///< feature_fraction / colsample_bytree; in (0, 1]
-  double scale_pos_weight = 1.0;              ///< scale_pos_weight; > 0 (log-loss only)
-  int early_stopping_rounds = 0;  ///< early_stopping_round(s); 0 = off; needs a validation set
+  int min_data_in_bin = 3;         ///< min_data_in_bin / (none); rows per value bin, >= 1
+  double min_child_weight = 1e-3;  ///< min_sum_hessian_in_leaf / min_child_weight; >= 0
+  int min_data_in_leaf = 20;       ///< min_data_in_leaf / (none); >= 1
+  double lambda = 0.0;             ///< lambda_l2 / reg_lambda; >= 0
+  double alpha = 0.0;              ///< lambda_l1 / reg_alpha; >= 0
+  double min_split_gain = 0.0;     ///< min_gain_to_split / gamma; >= 0
+  double subsample = 1.0;          ///< bagging_fraction (freq 1) / subsample; in (0, 1]
+  double colsample_bytree = 1.0;   ///< feature_fraction / colsample_bytree; in (0, 1]
+  double scale_pos_weight = 1.0;   ///< scale_pos_weight; > 0 (log-loss only)
+  int early_stopping_rounds = 0;   ///< early_stopping_round(s); 0 = off; needs a validation set
   std::size_t bin_sample_rows = 200000;  ///< bin_construct_sample_cnt; >= 1
   std::uint64_t seed = 42;               ///< seed / random_state
 

@@ -12,9 +12,10 @@
 // row ranks first), so outputs are deterministic.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstddef>
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <vector>
@@ -63,14 +64,14 @@ Ranking rank_scores(std::span<double const> score, int bins = 10);
 /// denominator are defined as 0, never NaN: an empty decile (n < bins) has rate and scores 0;
 /// with no responders at all, lift, cumulative gain and cumulative lift are 0.
 struct DecileRow {
-  int decile = 0;              ///< 1 = highest scores
+  int decile = 0;  ///< 1 = highest scores
   std::size_t customers = 0;
   std::size_t responders = 0;
-  double response_rate = 0.0;  ///< responders / customers
-  double lift = 0.0;           ///< response_rate / overall response rate
+  double response_rate = 0.0;                ///< responders / customers
+  double lift = 0.0;                         ///< response_rate / overall response rate
   double cumulative_responders_share = 0.0;  ///< cumulative gain: responders in deciles 1..d /
                                              ///< all responders
-  double cumulative_lift = 0.0;  ///< cumulative response rate / overall rate
+  double cumulative_lift = 0.0;              ///< cumulative response rate / overall rate
   double min_score = 0.0;
   double max_score = 0.0;
   double mean_score = 0.0;

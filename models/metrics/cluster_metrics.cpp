@@ -5,8 +5,8 @@
 #include <limits>
 #include <numeric>
 
-#include "core/random.hpp"
 #include "core/error.hpp"
+#include "core/random.hpp"
 
 namespace cie {
 namespace {

@@ -6,8 +6,8 @@
 #include <cstddef>
 #include <utility>
 
-#include "core/random.hpp"
 #include "core/error.hpp"
+#include "core/random.hpp"
 
 namespace cie {
 namespace {

@@ -13,14 +13,13 @@ namespace cie {
 /// validation_fraction) rows (at least 1 and at most n_class − 1 when the class has >= 2 rows) are
 /// chosen uniformly by a seeded shuffle. validation_fraction in (0, 1) and at least one row:
 /// usage error otherwise. A label other than 0 or 1 is an input error naming the row.
-std::vector<std::uint8_t> stratified_split(std::span<float const> label,
-                                           double validation_fraction, std::uint64_t seed);
+std::vector<std::uint8_t> stratified_split(std::span<float const> label, double validation_fraction,
+                                           std::uint64_t seed);
 
 /// fold[i] in [0, k): within each class, rows are shuffled by the seed and dealt to folds in turn,
 /// so fold sizes per class differ by at most one; the second class continues where the first
 /// stopped, so total fold sizes differ by at most one too. k >= 2 and k <= rows: usage error
 /// otherwise. A label other than 0 or 1 is an input error naming the row.
-std::vector<std::int32_t> stratified_folds(std::span<float const> label, int k,
-                                           std::uint64_t seed);
+std::vector<std::int32_t> stratified_folds(std::span<float const> label, int k, std::uint64_t seed);
 
 }  // namespace cie

@@ -29,9 +29,7 @@ struct Constraint {
     for (std::size_t o = 0; o < per_offer.size(); ++o) total += coefficient[o] * per_offer[o];
     return total;
   }
-  [[nodiscard]] bool has_room(int offer) const {
-    return used + coefficient[offer] <= capacity;
-  }
+  [[nodiscard]] bool has_room(int offer) const { return used + coefficient[offer] <= capacity; }
 };
 
 struct Candidate {
@@ -45,8 +43,12 @@ class Solver {
  public:
   Solver(Context const& ctx, AssignParams const& params, Catalog const& catalog,
          OfferProblem const& problem)
-      : ctx_(ctx), params_(params), catalog_(catalog), problem_(problem),
-        view_(problem.view()), offers_(problem.offers) {
+      : ctx_(ctx),
+        params_(params),
+        catalog_(catalog),
+        problem_(problem),
+        view_(problem.view()),
+        offers_(problem.offers) {
     for (int o = 0; o < offers_; ++o) {
       offer_constraint_.push_back(-1);
       double const cap = catalog.offers[o].capacity();
@@ -206,9 +208,9 @@ class Solver {
     for (std::uint8_t o : slots) {
       if (o != kNoOffer) chosen[o] += 1.0;
     }
-    bool const all_fit = std::all_of(constraints_.begin(), constraints_.end(), [&](Constraint const& k) {
-      return k.used + k.usage(chosen) <= k.capacity;
-    });
+    bool const all_fit =
+        std::all_of(constraints_.begin(), constraints_.end(),
+                    [&](Constraint const& k) { return k.used + k.usage(chosen) <= k.capacity; });
     if (all_fit) {  // nothing to drop: no need to order the contacts
       for (Constraint& k : constraints_) k.used += k.usage(chosen);
       return 0;
@@ -283,8 +285,8 @@ class Solver {
         float const ev = problem_.expected_value[static_cast<std::size_t>(i) * offers_ + o];
         result.contacts.push_back({i, o, 0, ev});
       }
-      std::sort(result.contacts.begin() + static_cast<std::ptrdiff_t>(first),
-                result.contacts.end(), [](Contact const& a, Contact const& b) {
+      std::sort(result.contacts.begin() + static_cast<std::ptrdiff_t>(first), result.contacts.end(),
+                [](Contact const& a, Contact const& b) {
                   return a.expected_value != b.expected_value ? a.expected_value > b.expected_value
                                                               : a.offer < b.offer;
                 });
@@ -297,7 +299,8 @@ class Solver {
       }
     }
     for (int o = 0; o < offers_; ++o) {
-      result.offer_cost[o] = catalog_.offers[o].cost * static_cast<double>(result.offer_contacts[o]);
+      result.offer_cost[o] =
+          catalog_.offers[o].cost * static_cast<double>(result.offer_contacts[o]);
       result.total_cost += result.offer_cost[o];
     }
   }

@@ -42,10 +42,10 @@
 namespace cie::offers {
 
 struct AssignParams {
-  int max_iterations = 150;   ///< passes of the dual update, >= 1
-  double tolerance = 1e-3;    ///< accepted slack (or excess, before the repair) of a priced
-                              ///< constraint, share of its capacity
-  int fill_rounds = 3;        ///< rounds of the fill step, >= 0
+  int max_iterations = 150;  ///< passes of the dual update, >= 1
+  double tolerance = 1e-3;   ///< accepted slack (or excess, before the repair) of a priced
+                             ///< constraint, share of its capacity
+  int fill_rounds = 3;       ///< rounds of the fill step, >= 0
   /// Stop once an iteration's choices (nearly) fit with a value within this share of the best
   /// bound so far.
   double gap_tolerance = 1e-3;
@@ -55,26 +55,26 @@ struct AssignParams {
 struct Contact {
   std::int64_t customer = 0;  ///< row of the customer table
   int offer = 0;
-  int rank = 0;               ///< 1 = the customer's highest expected value
+  int rank = 0;  ///< 1 = the customer's highest expected value
   float expected_value = 0.0F;
 };
 
 struct AssignmentResult {
-  std::vector<Contact> contacts;        ///< by customer row, then rank
+  std::vector<Contact> contacts;  ///< by customer row, then rank
   std::vector<std::int64_t> offer_contacts;
   std::vector<std::int64_t> channel_contacts;
   std::vector<double> offer_cost;
   double total_cost = 0.0;
-  double expected_value = 0.0;          ///< Σ ev of the contacts
-  double dual_bound = 0.0;              ///< upper bound on any feasible assignment's value
-  double gap = 0.0;                     ///< (dual_bound − expected_value) / dual_bound
-  std::vector<double> offer_price;      ///< final λ of each offer's capacity (0: not binding)
+  double expected_value = 0.0;      ///< Σ ev of the contacts
+  double dual_bound = 0.0;          ///< upper bound on any feasible assignment's value
+  double gap = 0.0;                 ///< (dual_bound − expected_value) / dual_bound
+  std::vector<double> offer_price;  ///< final λ of each offer's capacity (0: not binding)
   std::vector<double> channel_price;
   double budget_price = 0.0;
   int dual_iterations = 0;
-  int passes = 0;                       ///< all passes over the customers
-  double pass_seconds = 0.0;            ///< their total time
-  std::int64_t pass_bytes = 0;          ///< bytes one dual pass moves (kernels::offer_pass_bytes)
+  int passes = 0;               ///< all passes over the customers
+  double pass_seconds = 0.0;    ///< their total time
+  std::int64_t pass_bytes = 0;  ///< bytes one dual pass moves (kernels::offer_pass_bytes)
   std::int64_t dropped_in_repair = 0;
   std::int64_t added_in_fill = 0;
 };

@@ -58,8 +58,8 @@ class Keys {
     std::vector<std::string> values;
     for (toml::node const& item : *array) {
       std::optional<std::string> value = item.value<std::string>();
-      CIE_EXPECTS(value.has_value(), "{}: '{}' in {} must hold strings",
-                  toml_where(source_, item), key, what_);
+      CIE_EXPECTS(value.has_value(), "{}: '{}' in {} must hold strings", toml_where(source_, item),
+                  key, what_);
       values.push_back(*value);
     }
     return values;
@@ -91,11 +91,11 @@ std::vector<toml::table const*> tables_of(toml::table const& document, std::stri
 constexpr double kHuge = 1e300;
 
 Offer parse_offer(toml::table const& table, Catalog const& catalog, std::string const& source) {
-  reject_unknown_keys(table,
-                      {"name", "channel", "cost", "response_column", "value", "value_column",
-                       "expected_value_column", "max_volume", "budget", "control_share",
-                       "eligible"},
-                      source, "an [[offer]]");
+  reject_unknown_keys(
+      table,
+      {"name", "channel", "cost", "response_column", "value", "value_column",
+       "expected_value_column", "max_volume", "budget", "control_share", "eligible"},
+      source, "an [[offer]]");
   Keys const keys(table, source, "an [[offer]]");
   Offer offer;
   offer.name = keys.text("name", true);
@@ -123,7 +123,8 @@ Offer parse_offer(toml::table const& table, Catalog const& catalog, std::string 
   if (table.get("max_volume") != nullptr) {
     offer.max_volume = std::floor(keys.number("max_volume", 0.0, 0.0, kHuge));
   }
-  offer.budget = table.get("budget") == nullptr ? kUnlimited : keys.number("budget", 0.0, 0.0, kHuge);
+  offer.budget =
+      table.get("budget") == nullptr ? kUnlimited : keys.number("budget", 0.0, 0.0, kHuge);
   offer.control_share = keys.number("control_share", 0.0, 0.0, 0.99);
   if (toml::node const* eligible = table.get("eligible")) {
     toml::array const* array = eligible->as_array();
@@ -131,7 +132,8 @@ Offer parse_offer(toml::table const& table, Catalog const& catalog, std::string 
                 toml_where(source, *eligible));
     for (toml::node const& item : *array) {
       toml::table const* rule_table = item.as_table();
-      CIE_EXPECTS(rule_table != nullptr, "{}: each 'eligible' entry must be a table "
+      CIE_EXPECTS(rule_table != nullptr,
+                  "{}: each 'eligible' entry must be a table "
                   "{{ column = ..., levels = [...] }} or {{ column = ..., min = ..., max = ... }}",
                   toml_where(source, item));
       reject_unknown_keys(*rule_table, {"column", "levels", "min", "max"}, source,
@@ -141,8 +143,10 @@ Offer parse_offer(toml::table const& table, Catalog const& catalog, std::string 
       rule.column = rule_keys.text("column", true);
       bool const has_levels = rule_table->get("levels") != nullptr;
       bool const has_range = rule_table->get("min") != nullptr || rule_table->get("max") != nullptr;
-      CIE_EXPECTS(has_levels != has_range, "{}: an eligibility rule needs 'levels' or "
-                  "'min'/'max', not both", rule_keys.where());
+      CIE_EXPECTS(has_levels != has_range,
+                  "{}: an eligibility rule needs 'levels' or "
+                  "'min'/'max', not both",
+                  rule_keys.where());
       if (has_levels) rule.levels = rule_keys.texts("levels");
       rule.min = rule_keys.number("min", -kHuge, -kHuge, kHuge);
       rule.max = rule_keys.number("max", kHuge, -kHuge, kHuge);
@@ -183,22 +187,22 @@ Catalog Catalog::from_toml(std::string_view text, std::string const& source) {
               "(keep it fixed so they stay stable)",
               source);
   catalog.seed = static_cast<std::uint64_t>(*seed->value_exact<std::int64_t>());
-  catalog.max_contacts_per_run =
-      keys.integer("max_contacts_per_run", 1, 1, kMaxContactsPerRun);
+  catalog.max_contacts_per_run = keys.integer("max_contacts_per_run", 1, 1, kMaxContactsPerRun);
   catalog.min_days_between = keys.integer("min_days_between", 0, 0, 3650);
   catalog.opt_out_column = keys.text("opt_out_column", false);
-  catalog.budget = document.get("budget") == nullptr ? kUnlimited
-                                                     : keys.number("budget", 0.0, 0.0, kHuge);
+  catalog.budget =
+      document.get("budget") == nullptr ? kUnlimited : keys.number("budget", 0.0, 0.0, kHuge);
   for (toml::table const* table : tables_of(document, "window", source)) {
     reject_unknown_keys(*table, {"days", "max_contacts"}, source, "a [[window]]");
     Keys const window_keys(*table, source, "a [[window]]");
     CIE_EXPECTS(table->get("days") && table->get("max_contacts"),
                 "{}: a [[window]] needs 'days' and 'max_contacts'", window_keys.where());
-    catalog.windows.push_back({window_keys.integer("days", 0, 1, 3650),
-                               window_keys.integer("max_contacts", 0, 0, 1000)});
+    catalog.windows.push_back(
+        {window_keys.integer("days", 0, 1, 3650), window_keys.integer("max_contacts", 0, 0, 1000)});
   }
   for (toml::table const* table : tables_of(document, "channel", source)) {
-    reject_unknown_keys(*table, {"name", "capacity", "opt_out_column", "window_days", "max_contacts"},
+    reject_unknown_keys(*table,
+                        {"name", "capacity", "opt_out_column", "window_days", "max_contacts"},
                         source, "a [[channel]]");
     Keys const channel_keys(*table, source, "a [[channel]]");
     Channel channel;
@@ -225,9 +229,9 @@ Catalog Catalog::from_toml(std::string_view text, std::string const& source) {
                 toml_where(source, *table), offer.name);
     catalog.offers.push_back(std::move(offer));
   }
-  CIE_EXPECTS(!catalog.offers.empty() &&
-                  catalog.offers.size() <= static_cast<std::size_t>(kMaxOffers),
-              "{}: the catalogue needs 1..{} [[offer]] tables", source, kMaxOffers);
+  CIE_EXPECTS(
+      !catalog.offers.empty() && catalog.offers.size() <= static_cast<std::size_t>(kMaxOffers),
+      "{}: the catalogue needs 1..{} [[offer]] tables", source, kMaxOffers);
   for (toml::table const* table : tables_of(document, "segment_limit", source)) {
     reject_unknown_keys(*table, {"column", "levels", "max_contacts_per_run"}, source,
                         "a [[segment_limit]]");

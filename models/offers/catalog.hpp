@@ -65,15 +65,15 @@ struct EligibilityRule {
 
 struct Offer {
   std::string name;
-  int channel = 0;                   ///< index into Catalog::channels
-  double cost = 0.0;                 ///< per contact
-  std::string response_column;       ///< propensity or uplift (with value or value_column)
-  double value = 0.0;                ///< value of a response when value_column is empty
+  int channel = 0;              ///< index into Catalog::channels
+  double cost = 0.0;            ///< per contact
+  std::string response_column;  ///< propensity or uplift (with value or value_column)
+  double value = 0.0;           ///< value of a response when value_column is empty
   std::string value_column;
-  std::string expected_value_column; ///< the expected value given directly (net of cost)
+  std::string expected_value_column;  ///< the expected value given directly (net of cost)
   double max_volume = kUnlimited;
   double budget = kUnlimited;
-  double control_share = 0.0;        ///< in [0, 1)
+  double control_share = 0.0;  ///< in [0, 1)
   std::vector<EligibilityRule> eligible;
 
   /// Contacts this offer may get: min(max_volume, floor(budget / cost)).
@@ -84,7 +84,7 @@ struct Channel {
   std::string name;
   double capacity = kUnlimited;  ///< contacts this run
   std::string opt_out_column;
-  int window_days = 0;           ///< 0: no per-channel window
+  int window_days = 0;  ///< 0: no per-channel window
   int max_contacts = 0;
 };
 
@@ -100,7 +100,7 @@ struct SegmentLimit {
 };
 
 struct PairRule {
-  int first = 0;   ///< offer indices
+  int first = 0;  ///< offer indices
   int second = 0;
   int days = 0;
 };

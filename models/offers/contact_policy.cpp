@@ -306,7 +306,7 @@ OfferProblem build_offer_problem(Context const& ctx, Catalog const& catalog,
 #pragma omp critical
     for (std::size_t k = 0; k < counters; ++k) totals[k] += counts[k];
   }
-  std::vector<std::string> names = {"control_group",   "opt_out",        "segment_limit",
+  std::vector<std::string> names = {"control_group",   "opt_out",          "segment_limit",
                                     "channel_opt_out", "min_days_between", "channel_window",
                                     "pair_history"};
   for (ContactWindow const& window : catalog.windows) {

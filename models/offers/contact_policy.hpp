@@ -48,15 +48,15 @@ struct ContactHistory {
 struct OfferProblem {
   std::int64_t customers = 0;
   int offers = 0;
-  std::vector<float> expected_value;        ///< customers × offers; NaN: not a candidate
+  std::vector<float> expected_value;  ///< customers × offers; NaN: not a candidate
   std::vector<std::uint8_t> allowance;
   std::vector<std::uint8_t> channel_allowance;  ///< customers × kernels::kOfferChannels
   std::vector<std::uint8_t> tie_offset;
   std::vector<std::int8_t> offer_channel;
-  std::vector<std::uint64_t> conflicts;     ///< empty when the catalogue has no pair rule
+  std::vector<std::uint64_t> conflicts;  ///< empty when the catalogue has no pair rule
 
-  std::vector<std::int64_t> control_size;   ///< customers in each offer's control group
-  std::vector<std::int64_t> eligible;       ///< eligible customers with ev > 0, per offer
+  std::vector<std::int64_t> control_size;  ///< customers in each offer's control group
+  std::vector<std::int64_t> eligible;      ///< eligible customers with ev > 0, per offer
   std::vector<std::pair<std::string, std::int64_t>> suppressed;  ///< per rule, in rule order
 
   [[nodiscard]] kernels::OfferInstance view() const;

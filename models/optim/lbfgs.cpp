@@ -87,7 +87,8 @@ class WolfeSearch {
     previous.step = 0.0;  // start_ may carry the step of the search that found it
     for (int i = 0; trials_ < kMaxTrials; ++i) {
       Trial t = evaluate(step);
-      if (!acceptable(t) || (i > 0 && worse(t, previous))) return zoom(std::move(previous), std::move(t));
+      if (!acceptable(t) || (i > 0 && worse(t, previous)))
+        return zoom(std::move(previous), std::move(t));
       if (flat_enough(t)) return t;
       if (t.slope >= 0.0) return zoom(std::move(t), std::move(previous));
       previous = std::move(t);
@@ -300,7 +301,8 @@ MinimizeResult minimize_owlqn(SmoothFunction const& f, std::span<double const> l
       double const t_total = t.value + l1(t.x);
       std::vector<double> const s = difference(t.x, here.x);
       double slope = 0.0;
-      for (std::size_t j = 0; j < n; ++j) slope += (t.gradient[j] + l1_weight[j] * orthant[j]) * s[j];
+      for (std::size_t j = 0; j < n; ++j)
+        slope += (t.gradient[j] + l1_weight[j] * orthant[j]) * s[j];
       if (decreases_enough(total, dot(pg, s), t_total, slope)) {
         next = std::move(t);
         next_total = t_total;

@@ -1,6 +1,7 @@
 // Damped Newton with a Cholesky solve; see models/optim/optimizers.hpp.
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
+
 #include <cmath>
 
 #include "core/error.hpp"
@@ -71,8 +72,7 @@ MinimizeResult minimize_newton(SmoothFunction const& f, std::vector<double> x0,
     for (int trial = 0; trial < detail::kMaxTrials && !accepted; ++trial, step *= 0.5) {
       for (std::size_t k = 0; k < n; ++k) trial_x[k] = x[k] + step * p[k];
       trial_value = f(trial_x, trial_gradient, &trial_hessian);
-      accepted = decreases_enough(value, step * slope, trial_value,
-                                  step * dot(trial_gradient, p));
+      accepted = decreases_enough(value, step * slope, trial_value, step * dot(trial_gradient, p));
     }
     if (!accepted) break;
     bool const no_progress = detail::stalled(x, trial_x);

@@ -1,9 +1,10 @@
-// Unconstrained minimizers behind the logistic-regression fit (models/propensity/logistic.cpp), written
-// against a callback so they know nothing of the data:
+// Unconstrained minimizers behind the logistic-regression fit (models/propensity/logistic.cpp),
+// written against a callback so they know nothing of the data:
 //   minimize_lbfgs   L-BFGS, two-loop recursion, line search satisfying the strong Wolfe
 //                    conditions (bracketing and cubic-interpolation zoom, Nocedal & Wright 3.5/3.6)
 //   minimize_owlqn   OWL-QN (Andrew & Gao 2007) for f(x) + Σ λ_j |x_j|: pseudo-gradient, direction
-//                    projected on its sign, steps projected on the orthant (exact zeros), backtracking
+//                    projected on its sign, steps projected on the orthant (exact zeros),
+//                    backtracking
 //   minimize_newton  Newton with a Cholesky solve (Eigen LLT), damped (H + μI) when H is not
 //                    numerically positive definite, and a backtracking line search
 //

@@ -1,5 +1,6 @@
 // Logistic regression fit and predict; see models/propensity/logistic.hpp. The passes are in
-// kernels/linear.hpp, the minimizers in models/optim/optimizers.hpp; this file states the objective.
+// kernels/linear.hpp, the minimizers in models/optim/optimizers.hpp; this file states the
+// objective.
 #include "models/propensity/logistic.hpp"
 
 #include <algorithm>
@@ -28,8 +29,8 @@ bool is_smooth(Penalty penalty) { return penalty == Penalty::kL2 || penalty == P
 LogisticSolver resolve_solver(LogisticParams const& params, std::size_t rows, std::size_t cols) {
   if (params.solver != LogisticSolver::kAuto) return params.solver;
   if (!is_smooth(params.penalty)) return LogisticSolver::kOwlqn;
-  double const work = static_cast<double>(rows) * static_cast<double>(cols + 1) *
-                      static_cast<double>(cols + 1);
+  double const work =
+      static_cast<double>(rows) * static_cast<double>(cols + 1) * static_cast<double>(cols + 1);
   return work <= kAutoNewtonMaxWork ? LogisticSolver::kNewton : LogisticSolver::kLbfgs;
 }
 
@@ -44,7 +45,8 @@ RowWeights row_weights(ClassWeight const& class_weight, std::span<float const> y
                        std::span<float const> sample_weight, std::size_t rows) {
   CIE_EXPECTS(y.size() == rows, "y must hold one label per row ({}), got {}", rows, y.size());
   CIE_EXPECTS(sample_weight.empty() || sample_weight.size() == rows,
-              "sample_weight must hold one weight per row ({}), got {}", rows, sample_weight.size());
+              "sample_weight must hold one weight per row ({}), got {}", rows,
+              sample_weight.size());
   double class_total[2] = {0.0, 0.0};  // Σ sample weight per class
   for (std::size_t i = 0; i < rows; ++i) {
     CIE_EXPECTS_DATA(y[i] == 0.0f || y[i] == 1.0f,
@@ -136,9 +138,12 @@ class SmoothObjective {
  private:
   static double l2_share(LogisticParams const& params) {
     switch (params.penalty) {
-      case Penalty::kL2: return 1.0;
-      case Penalty::kElasticNet: return 1.0 - params.l1_ratio;
-      default: return 0.0;
+      case Penalty::kL2:
+        return 1.0;
+      case Penalty::kElasticNet:
+        return 1.0 - params.l1_ratio;
+      default:
+        return 0.0;
     }
   }
 
@@ -154,9 +159,12 @@ class SmoothObjective {
 
 double l1_share(LogisticParams const& params) {
   switch (params.penalty) {
-    case Penalty::kL1: return 1.0;
-    case Penalty::kElasticNet: return params.l1_ratio;
-    default: return 0.0;
+    case Penalty::kL1:
+      return 1.0;
+    case Penalty::kElasticNet:
+      return params.l1_ratio;
+    default:
+      return 0.0;
   }
 }
 
@@ -191,9 +199,7 @@ LogisticSolver parse_solver(std::string_view text) {
 }
 
 std::string_view to_string(Penalty penalty) { return kPenaltyNames[static_cast<int>(penalty)]; }
-std::string_view to_string(LogisticSolver solver) {
-  return kSolverNames[static_cast<int>(solver)];
-}
+std::string_view to_string(LogisticSolver solver) { return kSolverNames[static_cast<int>(solver)]; }
 
 void LogisticParams::validate(std::size_t rows, std::size_t cols) const {
   CIE_EXPECTS_DATA(rows >= 1, "logistic regression needs at least one row, got 0");
@@ -208,10 +214,10 @@ void LogisticParams::validate(std::size_t rows, std::size_t cols) const {
                 "class weights must be finite and > 0, got {} (class 0) and {} (class 1)",
                 class_weight.negative, class_weight.positive);
   }
-  CIE_EXPECTS(solver == LogisticSolver::kAuto || solver == LogisticSolver::kOwlqn ||
-                  is_smooth(penalty),
-              "solver {} supports penalty l2 or none, not {}; use owlqn or auto",
-              to_string(solver), to_string(penalty));
+  CIE_EXPECTS(
+      solver == LogisticSolver::kAuto || solver == LogisticSolver::kOwlqn || is_smooth(penalty),
+      "solver {} supports penalty l2 or none, not {}; use owlqn or auto", to_string(solver),
+      to_string(penalty));
   CIE_EXPECTS(max_iter >= 1, "max_iter must be >= 1, got {}", max_iter);
   CIE_EXPECTS(std::isfinite(tol) && tol > 0.0, "tol must be finite and > 0, got {}", tol);
   CIE_EXPECTS(memory >= 1 && memory <= 100, "memory must be in [1, 100], got {}", memory);
@@ -225,11 +231,9 @@ LogisticModel logistic_fit(Context const& ctx, LogisticParams const& params, Fea
   auto workspace = kernels::make_logistic_workspace(ctx, x.data, static_cast<std::int64_t>(x.rows),
                                                     static_cast<int>(x.cols), y, rows.weight);
   SmoothObjective objective(*workspace, params, rows.total);
-  optim::SmoothFunction const f = [&objective](std::span<double const> theta,
-                                               std::span<double> gradient,
-                                               std::vector<double>* hessian) {
-    return objective(theta, gradient, hessian);
-  };
+  optim::SmoothFunction const f =
+      [&objective](std::span<double const> theta, std::span<double> gradient,
+                   std::vector<double>* hessian) { return objective(theta, gradient, hessian); };
 
   // Start from β = 0 and the intercept that is optimal for it: the log-odds of the classes.
   std::vector<double> theta(objective.variables(), 0.0);
@@ -242,9 +246,15 @@ LogisticModel logistic_fit(Context const& ctx, LogisticParams const& params, Fea
   if (params.fit_intercept) l1_weight.back() = 0.0;
   optim::MinimizeResult result;
   switch (model.solver_used) {
-    case LogisticSolver::kNewton: result = optim::minimize_newton(f, theta, options); break;
-    case LogisticSolver::kLbfgs: result = optim::minimize_lbfgs(f, theta, options); break;
-    default: result = optim::minimize_owlqn(f, l1_weight, theta, options); break;
+    case LogisticSolver::kNewton:
+      result = optim::minimize_newton(f, theta, options);
+      break;
+    case LogisticSolver::kLbfgs:
+      result = optim::minimize_lbfgs(f, theta, options);
+      break;
+    default:
+      result = optim::minimize_owlqn(f, l1_weight, theta, options);
+      break;
   }
 
   auto const [smooth, loss] = objective.value_and_loss(result.x);
@@ -261,9 +271,10 @@ LogisticModel logistic_fit(Context const& ctx, LogisticParams const& params, Fea
   if (params.penalty == Penalty::kNone && model.converged &&
       separates(ctx, x, y, rows.weight, model.coef, model.intercept)) {
     model.converged = false;
-    ctx.logger().warn("logistic regression: the training data are separable, so without a "
-                      "penalty the coefficients grow without bound; stopped at finite ones "
-                      "(use penalty l2 for a unique fit)");
+    ctx.logger().warn(
+        "logistic regression: the training data are separable, so without a "
+        "penalty the coefficients grow without bound; stopped at finite ones "
+        "(use penalty l2 for a unique fit)");
   }
   return model;
 }

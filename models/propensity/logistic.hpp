@@ -14,8 +14,9 @@
 // Data: a FeatureMatrix (column-major float32, core/feature_matrix.hpp) and labels y_i ∈ {0, 1}.
 #pragma once
 
-#include <cstddef>
 #include <nlohmann/json.hpp>
+
+#include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>

@@ -37,7 +37,8 @@ void RfmParams::validate() const {
 std::int32_t default_as_of_day(Transactions const& transactions) {
   CIE_EXPECTS_DATA(transactions.size() > 0, "no transactions to compute RFM from");
   // A return counts too: the window ends after the last activity, whatever it was.
-  std::int64_t last = *std::max_element(transactions.timestamp.begin(), transactions.timestamp.end());
+  std::int64_t last =
+      *std::max_element(transactions.timestamp.begin(), transactions.timestamp.end());
   return day_of(last) + 1;
 }
 
@@ -54,10 +55,9 @@ RfmTable compute_rfm(Context const& ctx, RfmParams const& params, Transactions c
   CIE_EXPECTS(with_orders || params.frequency != FrequencyDefinition::kOrders,
               "frequency = orders needs an order column (--order-col)");
   CIE_ASSERT(!with_orders || transactions.order.size() == transactions.size());
-  kernels::TransactionColumns columns{transactions.customer, transactions.timestamp,
-                                      transactions.amount,
-                                      static_cast<std::int32_t>(transactions.customer_count()),
-                                      transactions.order};
+  kernels::TransactionColumns columns{
+      transactions.customer, transactions.timestamp, transactions.amount,
+      static_cast<std::int32_t>(transactions.customer_count()), transactions.order};
   kernels::RfmAggregates aggregates = kernels::aggregate_rfm(ctx, columns, table.as_of_day);
 
   std::size_t const customers = transactions.customer_count();
@@ -78,9 +78,9 @@ RfmTable compute_rfm(Context const& ctx, RfmParams const& params, Transactions c
 
   auto resize = [n](auto&... columns) { (columns.resize(n), ...); };
   resize(table.recency_days, table.frequency, table.transactions, table.returns,
-         table.monetary_total,
-         table.monetary_mean, table.first_day, table.last_day, table.tenure_days,
-         table.repeat_frequency, table.repeat_recency, table.age_t, table.mean_repeat_value);
+         table.monetary_total, table.monetary_mean, table.first_day, table.last_day,
+         table.tenure_days, table.repeat_frequency, table.repeat_recency, table.age_t,
+         table.mean_repeat_value);
   double const unit = params.time_unit_days;
   std::vector<double> recency_key(n), frequency_key(n), monetary_key(n);
   std::int64_t bad_monetary = -1;
@@ -95,9 +95,15 @@ RfmTable compute_rfm(Context const& ctx, RfmParams const& params, Transactions c
     std::int32_t occasions = with_orders ? aggregates.purchase_orders[c] : rows;
     table.recency_days[row] = table.as_of_day - last;
     switch (params.frequency) {
-      case FrequencyDefinition::kPurchaseDays: table.frequency[row] = days; break;
-      case FrequencyDefinition::kTransactions: table.frequency[row] = rows; break;
-      case FrequencyDefinition::kOrders: table.frequency[row] = occasions; break;
+      case FrequencyDefinition::kPurchaseDays:
+        table.frequency[row] = days;
+        break;
+      case FrequencyDefinition::kTransactions:
+        table.frequency[row] = rows;
+        break;
+      case FrequencyDefinition::kOrders:
+        table.frequency[row] = occasions;
+        break;
     }
     table.transactions[row] = occasions;
     table.returns[row] = aggregates.return_rows[c];
@@ -141,7 +147,8 @@ RfmTable compute_rfm(Context const& ctx, RfmParams const& params, Transactions c
 
   // Every (R, F, M) cell is classified once; rows then look their cell up.
   int const bins = params.score_bins;
-  std::vector<std::int16_t> segment_of_cell(static_cast<std::size_t>((bins + 1) * (bins + 1) * (bins + 1)));
+  std::vector<std::int16_t> segment_of_cell(
+      static_cast<std::size_t>((bins + 1) * (bins + 1) * (bins + 1)));
   for (int r = 1; r <= bins; ++r)
     for (int f = 1; f <= bins; ++f)
       for (int m = 1; m <= bins; ++m)
@@ -156,7 +163,8 @@ RfmTable compute_rfm(Context const& ctx, RfmParams const& params, Transactions c
   return table;
 }
 
-std::vector<SegmentSummary> summarize_segments(RfmTable const& table, SegmentTable const& segments) {
+std::vector<SegmentSummary> summarize_segments(RfmTable const& table,
+                                               SegmentTable const& segments) {
   std::vector<SegmentSummary> summary(segments.segment_count());
   std::vector<kernels::CompensatedSum> revenue(segments.segment_count());
   kernels::CompensatedSum total_revenue;

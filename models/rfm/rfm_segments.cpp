@@ -74,7 +74,8 @@ SegmentTable SegmentTable::from_toml(std::string_view text, std::string const& s
   std::set<std::string> names{table.fallback_};
   for (toml::node const& node : *segments) {
     toml::table const* rule = node.as_table();
-    CIE_EXPECTS(rule != nullptr, "{}: each 'segment' must be a table", toml_where(source_name, node));
+    CIE_EXPECTS(rule != nullptr, "{}: each 'segment' must be a table",
+                toml_where(source_name, node));
     reject_unknown_keys(*rule, {"name", "description", "recency", "frequency", "monetary"},
                         source_name, "a [[segment]]");
     SegmentRule parsed;

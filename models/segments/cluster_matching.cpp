@@ -58,13 +58,13 @@ std::vector<std::int32_t> min_cost_assignment(std::vector<double> const& cost, s
   return assignment;
 }
 
-std::optional<ClusterMatch> match_clusters(SegmentModel const& previous, SegmentModel const& current,
-                                           std::string& why) {
+std::optional<ClusterMatch> match_clusters(SegmentModel const& previous,
+                                           SegmentModel const& current, std::string& why) {
   FeaturePipeline const& old_pipeline = previous.pipeline();
   FeaturePipeline const& new_pipeline = current.pipeline();
   std::size_t const d = new_pipeline.size();
-  bool same = old_pipeline.size() == d &&
-              old_pipeline.standardizes() == new_pipeline.standardizes();
+  bool same =
+      old_pipeline.size() == d && old_pipeline.standardizes() == new_pipeline.standardizes();
   for (std::size_t j = 0; same && j < d; ++j) {
     same = old_pipeline.features()[j].column == new_pipeline.features()[j].column &&
            old_pipeline.features()[j].transform.to_string() ==
@@ -80,8 +80,8 @@ std::optional<ClusterMatch> match_clusters(SegmentModel const& previous, Segment
   std::vector<double> carried(k_old * d);
   for (std::size_t c = 0; c < k_old; ++c) {
     for (std::size_t j = 0; j < d; ++j) {
-      double const transformed = previous.centroids()[c * d + j] * old_pipeline.scales()[j] +
-                                 old_pipeline.means()[j];
+      double const transformed =
+          previous.centroids()[c * d + j] * old_pipeline.scales()[j] + old_pipeline.means()[j];
       carried[c * d + j] = (transformed - new_pipeline.means()[j]) / new_pipeline.scales()[j];
     }
   }
@@ -136,8 +136,9 @@ SegmentModel relabel(SegmentModel const& model, std::vector<std::int32_t> const&
   CIE_ASSERT(new_id.size() == static_cast<std::size_t>(model.n_clusters()));
   std::vector<float> centroids(model.centroids().size());
   for (std::size_t c = 0; c < new_id.size(); ++c) {
-    std::copy_n(model.centroids().begin() + static_cast<std::ptrdiff_t>(c * d), d,
-                centroids.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(new_id[c]) * d));
+    std::copy_n(
+        model.centroids().begin() + static_cast<std::ptrdiff_t>(c * d), d,
+        centroids.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(new_id[c]) * d));
   }
   std::vector<std::string> names(new_id.size());
   for (std::size_t c = 0; c < new_id.size(); ++c) {

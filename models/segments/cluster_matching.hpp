@@ -36,8 +36,8 @@ std::vector<std::int32_t> min_cost_assignment(std::vector<double> const& cost, s
 /// its previous id when that id is below current's k; every other cluster takes the smallest
 /// unused ids in fitted order. nullopt, with `why` set, when the two models do not have the same
 /// features, transforms and standardization (their spaces cannot be compared).
-std::optional<ClusterMatch> match_clusters(SegmentModel const& previous, SegmentModel const& current,
-                                           std::string& why);
+std::optional<ClusterMatch> match_clusters(SegmentModel const& previous,
+                                           SegmentModel const& current, std::string& why);
 
 /// `model` with its centroids and names reordered so that fitted cluster c has id new_id[c].
 SegmentModel relabel(SegmentModel const& model, std::vector<std::int32_t> const& new_id);

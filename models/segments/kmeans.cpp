@@ -1,5 +1,6 @@
-// K-means fit and predict; see models/segments/kmeans.hpp. Seeding lives in models/segments/kmeans_init.cpp,
-// Hartigan refinement in models/segments/kmeans_refine.cpp, the passes in kernels/kmeans.hpp.
+// K-means fit and predict; see models/segments/kmeans.hpp. Seeding lives in
+// models/segments/kmeans_init.cpp, Hartigan refinement in models/segments/kmeans_refine.cpp, the
+// passes in kernels/kmeans.hpp.
 #include "models/segments/kmeans.hpp"
 
 #include <algorithm>
@@ -56,8 +57,9 @@ double mean_feature_variance(FeatureMatrix x, int threads) {
 
 void check_sample_weight(std::span<float const> sample_weight, std::size_t rows) {
   if (sample_weight.empty()) return;
-  CIE_EXPECTS(sample_weight.size() == rows, "sample_weight must hold one weight per row ({}), got {}",
-              rows, sample_weight.size());
+  CIE_EXPECTS(sample_weight.size() == rows,
+              "sample_weight must hold one weight per row ({}), got {}", rows,
+              sample_weight.size());
   double total = 0.0;
   for (std::size_t i = 0; i < rows; ++i) {
     CIE_EXPECTS_DATA(std::isfinite(sample_weight[i]) && sample_weight[i] >= 0.0f,
@@ -101,14 +103,16 @@ std::vector<float> update_centroids(KMeansWorkspace& workspace, std::span<float 
     std::iota(order.begin(), order.end(), 0);
     std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(take), order.end(),
                       [&](std::int64_t a, std::int64_t b) {
-                        return distances[a] > distances[b] || (distances[a] == distances[b] && a < b);
+                        return distances[a] > distances[b] ||
+                               (distances[a] == distances[b] && a < b);
                       });
     order.resize(take);
     std::vector<float> const far_points = workspace.gather_rows(order);
     for (std::size_t e = 0; e < take; ++e) {
       float const* point = far_points.data() + e * cols;
       double const w = weight.empty() ? 1.0 : weight[static_cast<std::size_t>(order[e])];
-      int const from = kernels::nearest_centroid(point, 1, 0, old_centroids.data(), k, cols).cluster;
+      int const from =
+          kernels::nearest_centroid(point, 1, 0, old_centroids.data(), k, cols).cluster;
       int const to = empty[e];
       for (int j = 0; j < cols; ++j) {
         stats.sums[static_cast<std::size_t>(from) * cols + j] -= w * point[j];
@@ -132,8 +136,7 @@ std::vector<float> update_centroids(KMeansWorkspace& workspace, std::span<float 
 }
 
 LloydRun run_lloyd(KMeansWorkspace& workspace, KMeansParams const& params,
-                   std::span<float const> weight, std::vector<float> centroids,
-                   double tolerance) {
+                   std::span<float const> weight, std::vector<float> centroids, double tolerance) {
   int const k = params.n_clusters;
   LloydRun run;
   for (int iteration = 1; iteration <= params.max_iter; ++iteration) {
@@ -297,9 +300,8 @@ KMeansResult fit_runs(Context const& ctx, KMeansParams const& params, FeatureMat
 KMeansResult kmeans_fit(Context const& ctx, KMeansParams const& params, FeatureMatrix x,
                         std::span<float const> sample_weight) {
   check_fit_inputs(ctx, params, x, sample_weight);
-  auto workspace =
-      kernels::make_kmeans_workspace(ctx, x.data, static_cast<std::int64_t>(x.rows),
-                                     static_cast<int>(x.cols), sample_weight);
+  auto workspace = kernels::make_kmeans_workspace(ctx, x.data, static_cast<std::int64_t>(x.rows),
+                                                  static_cast<int>(x.cols), sample_weight);
   return fit_runs(ctx, params, x, sample_weight, *workspace);
 }
 

@@ -70,8 +70,8 @@ struct KMeansParams {
   double tol = 1e-4;
   /// After Lloyd converges: kHartigan moves single rows while a move lowers the inertia (one
   /// parallel candidate pass per round, at most max_iter rounds, stopping on tol as Lloyd
-  /// does; models/segments/kmeans_refine.hpp). It reaches lower inertia than Lloyd alone from the same
-  /// start on overlapping data, at the cost of those passes; kNone reproduces plain Lloyd.
+  /// does; models/segments/kmeans_refine.hpp). It reaches lower inertia than Lloyd alone from the
+  /// same start on overlapping data, at the cost of those passes; kNone reproduces plain Lloyd.
   KMeansRefine refine = KMeansRefine::kHartigan;
   /// Seed of every random choice.
   std::uint64_t seed = 42;
@@ -85,17 +85,16 @@ struct KMeansParams {
 struct KMeansResult {
   std::vector<float> centroids;  ///< k × d row-major
   std::vector<std::int32_t> labels;
-  double inertia = 0.0;          ///< sum of (weighted) squared distances to the assigned centroid
-  int iterations = 0;            ///< Lloyd iterations of the kept run
+  double inertia = 0.0;  ///< sum of (weighted) squared distances to the assigned centroid
+  int iterations = 0;    ///< Lloyd iterations of the kept run
   /// Whether the kept run met tol before max_iter, and so did its refinement (or it ended on a
   /// pass that moved no row).
   bool converged = false;
-  int refine_passes = 0;         ///< Hartigan candidate passes of the kept run
-  std::int64_t refine_moves = 0; ///< rows the kept run's refinement moved
-  int best_init = 0;             ///< which of the n_init runs was kept
-  int reseeded_clusters = 0;     ///< empty clusters re-seeded (farthest point) in the kept run
+  int refine_passes = 0;          ///< Hartigan candidate passes of the kept run
+  std::int64_t refine_moves = 0;  ///< rows the kept run's refinement moved
+  int best_init = 0;              ///< which of the n_init runs was kept
+  int reseeded_clusters = 0;      ///< empty clusters re-seeded (farthest point) in the kept run
 };
-
 
 /// Fits k-means on ctx's device. `sample_weight` is empty (all 1) or one non-negative finite
 /// weight per row, used in initialization, update and inertia: in Lloyd's passes an integer

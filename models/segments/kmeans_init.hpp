@@ -41,8 +41,7 @@ class KMeansRng {
 /// Draws `count` rows (with replacement) with probability proportional to
 /// sampling_potential(weight, closest). When every potential is 0 (all rows sit on chosen
 /// centroids) rows are drawn uniformly. O(batches + count × kKMeansBatchRows) after one pass.
-std::vector<std::int64_t> draw_rows(kernels::KMeansWorkspace& workspace, KMeansRng& rng,
-                                    int count);
+std::vector<std::int64_t> draw_rows(kernels::KMeansWorkspace& workspace, KMeansRng& rng, int count);
 
 /// Greedy k-means++ (scikit-learn's variant): the first centroid is drawn by weight, then
 /// each step draws 2 + floor(ln k) candidates by D² weighting and keeps the one that lowers

@@ -10,9 +10,8 @@
 namespace cie::kmeans_detail {
 
 RefineOutcome hartigan_refine(kernels::KMeansWorkspace& workspace, std::span<float const> weight,
-                              std::span<float> centroids, int k,
-                              kernels::KMeansPassStats& stats, std::span<std::int32_t> labels,
-                              int max_passes, double tolerance) {
+                              std::span<float> centroids, int k, kernels::KMeansPassStats& stats,
+                              std::span<std::int32_t> labels, int max_passes, double tolerance) {
   int const cols = workspace.cols();
   std::size_t const size = static_cast<std::size_t>(k) * cols;
   CIE_ASSERT(centroids.size() == size && stats.sums.size() == size &&
@@ -33,9 +32,8 @@ RefineOutcome hartigan_refine(kernels::KMeansWorkspace& workspace, std::span<flo
   RefineOutcome outcome;
   while (outcome.passes < max_passes) {
     ++outcome.passes;
-    std::vector<std::int64_t> const candidates =
-        workspace.hartigan_candidates(std::vector<float>(means.begin(), means.end()), k,
-                                      stats.weights, labels);
+    std::vector<std::int64_t> const candidates = workspace.hartigan_candidates(
+        std::vector<float>(means.begin(), means.end()), k, stats.weights, labels);
     std::vector<float> const points = workspace.gather_rows(candidates);
     std::vector<double> const before = means;
     std::int64_t moved = 0;

@@ -24,20 +24,19 @@
 namespace cie::kmeans_detail {
 
 struct RefineOutcome {
-  int passes = 0;            ///< candidate passes run
-  std::int64_t moves = 0;    ///< rows moved
-  bool converged = false;    ///< the last pass moved nothing or met the tolerance
+  int passes = 0;          ///< candidate passes run
+  std::int64_t moves = 0;  ///< rows moved
+  bool converged = false;  ///< the last pass moved nothing or met the tolerance
 };
 
 /// Refines the partition `labels` (one per row of the workspace) whose per-cluster sums and
 /// weights are `stats` (as a Lloyd pass that produced `labels` returns them); both are updated
 /// in place. `weight` is empty (all 1) or the workspace's sample weights. `centroids` (k × cols)
 /// comes in as the run's centroids (kept for a cluster with no weight) and, when a row moved,
-/// goes out as the float means of the refined sums. At most `max_passes` passes; `tolerance` is the fit's
-/// absolute tolerance on the sum of squared centroid shifts.
+/// goes out as the float means of the refined sums. At most `max_passes` passes; `tolerance` is the
+/// fit's absolute tolerance on the sum of squared centroid shifts.
 RefineOutcome hartigan_refine(kernels::KMeansWorkspace& workspace, std::span<float const> weight,
-                              std::span<float> centroids, int k,
-                              kernels::KMeansPassStats& stats, std::span<std::int32_t> labels,
-                              int max_passes, double tolerance);
+                              std::span<float> centroids, int k, kernels::KMeansPassStats& stats,
+                              std::span<std::int32_t> labels, int max_passes, double tolerance);
 
 }  // namespace cie::kmeans_detail

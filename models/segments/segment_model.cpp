@@ -31,9 +31,9 @@ std::vector<std::int32_t> SegmentModel::assign(Context const& ctx, RawColumns co
                                                std::vector<float>* prepared,
                                                double* inertia) const {
   std::vector<float> matrix = pipeline_.apply(ctx, input);
-  std::vector<std::int32_t> labels = kmeans_predict(
-      ctx, centroids_, n_clusters_, FeatureMatrix{matrix.data(), input.rows, pipeline_.size()},
-      inertia);
+  std::vector<std::int32_t> labels =
+      kmeans_predict(ctx, centroids_, n_clusters_,
+                     FeatureMatrix{matrix.data(), input.rows, pipeline_.size()}, inertia);
   if (prepared != nullptr) *prepared = std::move(matrix);
   return labels;
 }

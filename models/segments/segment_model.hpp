@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "core/context.hpp"
-#include "models/model_document.hpp"
 #include "models/features/feature_pipeline.hpp"
+#include "models/model_document.hpp"
 #include "models/segments/kmeans.hpp"
 
 namespace cie {

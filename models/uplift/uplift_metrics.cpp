@@ -17,8 +17,8 @@ void check_inputs(std::span<double const> uplift, std::span<std::uint8_t const> 
   bool treated = false;
   bool control = false;
   for (std::size_t i = 0; i < uplift.size(); ++i) {
-    CIE_EXPECTS_DATA(std::isfinite(uplift[i]), "uplift metrics: row {}: predicted uplift is not finite",
-                     i + 1);
+    CIE_EXPECTS_DATA(std::isfinite(uplift[i]),
+                     "uplift metrics: row {}: predicted uplift is not finite", i + 1);
     CIE_EXPECTS_DATA(response[i] <= 1 && treatment[i] <= 1,
                      "uplift metrics: row {}: response and treatment must be 0 or 1", i + 1);
     (treatment[i] != 0 ? treated : control) = true;
@@ -61,16 +61,18 @@ double ratio_or_zero(double a, double b) { return b != 0.0 ? a / b : 0.0; }
 
 UpliftCurve qini_of(std::span<double const> uplift, std::span<std::uint8_t const> response,
                     std::span<std::uint8_t const> treatment) {
-  return curve(uplift, response, treatment, [](double, double n_t, double n_c, double y_t, double y_c) {
-    return y_t - y_c * ratio_or_zero(n_t, n_c);
-  });
+  return curve(uplift, response, treatment,
+               [](double, double n_t, double n_c, double y_t, double y_c) {
+                 return y_t - y_c * ratio_or_zero(n_t, n_c);
+               });
 }
 
 UpliftCurve uplift_of(std::span<double const> uplift, std::span<std::uint8_t const> response,
                       std::span<std::uint8_t const> treatment) {
-  return curve(uplift, response, treatment, [](double n, double n_t, double n_c, double y_t, double y_c) {
-    return (ratio_or_zero(y_t, n_t) - ratio_or_zero(y_c, n_c)) * n;
-  });
+  return curve(uplift, response, treatment,
+               [](double n, double n_t, double n_c, double y_t, double y_c) {
+                 return (ratio_or_zero(y_t, n_t) - ratio_or_zero(y_c, n_c)) * n;
+               });
 }
 
 // (area − baseline) / (perfect area − baseline), the baseline joining the origin to the perfect
@@ -97,7 +99,8 @@ UpliftCurve uplift_curve(std::span<double const> uplift, std::span<std::uint8_t 
 double curve_area(UpliftCurve const& curve) {
   double area = 0.0;
   for (std::size_t i = 1; i < curve.customers.size(); ++i) {
-    area += (curve.customers[i] - curve.customers[i - 1]) * (curve.value[i] + curve.value[i - 1]) / 2.0;
+    area +=
+        (curve.customers[i] - curve.customers[i - 1]) * (curve.value[i] + curve.value[i - 1]) / 2.0;
   }
   return area;
 }

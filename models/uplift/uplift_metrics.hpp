@@ -18,8 +18,9 @@
 // Both groups must be present (input error otherwise).
 #pragma once
 
-#include <cstdint>
 #include <nlohmann/json.hpp>
+
+#include <cstdint>
 #include <span>
 #include <vector>
 

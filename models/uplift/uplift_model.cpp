@@ -49,8 +49,8 @@ PropensityTraining fit_base(Context const& ctx, CustomerTable const& table,
   std::size_t positives = 0;
   for (float const y : label) positives += y == 1.0f;
   CIE_EXPECTS_DATA(positives > 0 && positives < label.size(),
-                   "{}: the {} model's {} training customers need both outcomes of {}", table.source,
-                   what, label.size(), target);
+                   "{}: the {} model's {} training customers need both outcomes of {}",
+                   table.source, what, label.size(), target);
   CustomerTable const part = select_rows(table, rows);
   return train_propensity(ctx, part, label, specs, base_params(params), target, "", weight);
 }

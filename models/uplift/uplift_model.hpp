@@ -17,8 +17,9 @@
 // method, the columns and each base model's features and fitted sections.
 #pragma once
 
-#include <cstdint>
 #include <nlohmann/json.hpp>
+
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -57,10 +58,10 @@ class UpliftModel {
   /// Predicted uplift of every row of `table` (which must hold the model's feature columns;
   /// `model_source` names the model file in messages). With `treated_probability` and
   /// `control_probability` non-null, the two-model method also returns its base predictions.
-  [[nodiscard]] std::vector<double> predict(Context const& ctx, CustomerTable const& table,
-                                            std::string const& model_source,
-                                            std::vector<double>* treated_probability = nullptr,
-                                            std::vector<double>* control_probability = nullptr) const;
+  [[nodiscard]] std::vector<double> predict(
+      Context const& ctx, CustomerTable const& table, std::string const& model_source,
+      std::vector<double>* treated_probability = nullptr,
+      std::vector<double>* control_probability = nullptr) const;
 
   [[nodiscard]] UpliftMethod method() const noexcept { return method_; }
   [[nodiscard]] std::vector<PropensityModel> const& base_models() const noexcept { return base_; }

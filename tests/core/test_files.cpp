@@ -2,12 +2,12 @@
 // what it writes appears whole, keeps the mode of what it replaces, and leaves no temporaries.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <filesystem>
 
 #include "core/atomic_file.hpp"
 #include "core/text_file.hpp"
@@ -16,10 +16,10 @@
 namespace cie {
 namespace {
 
-using ::testing::HasSubstr;
 using cie::testing::expect_error;
 using cie::testing::slurp;
 using cie::testing::spit;
+using ::testing::HasSubstr;
 
 TEST(TextFile, ReadsARegularFileWhole) {
   cie::testing::TempDir dir;
@@ -37,8 +37,7 @@ TEST(TextFile, RefusesDevicesDirectoriesAndFifosWithoutReadingOrWaiting) {
                "it is a directory");
   ASSERT_EQ(::mkfifo(dir.file("fifo").c_str(), 0600), 0);
   expect_error([&] { (void)read_text_file(dir.file("fifo")); }, ExitCode::kUsage, "it is a FIFO");
-  expect_error([&] { (void)read_text_file(dir.file("missing")); }, ExitCode::kUsage,
-               "cannot read");
+  expect_error([&] { (void)read_text_file(dir.file("missing")); }, ExitCode::kUsage, "cannot read");
 }
 
 TEST(TextFile, RefusesAFileOverTheLimit) {

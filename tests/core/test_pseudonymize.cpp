@@ -2,9 +2,9 @@
 // 4231, the key file rules, and the readers replacing ids while a key is set.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 #include "core/context.hpp"
@@ -139,9 +139,9 @@ TEST(PseudonymizedReaders, TransactionsAndTablesCarryTheHashesSoJoinsStillMatch)
   EXPECT_EQ(table.ids,
             (std::vector<std::string>{keyed_id_hash(kKey, "bob"), keyed_id_hash(kKey, "ann")}));
   // Duplicates are still found (on the ids as read), and the message names lines, not ids.
-  testing::expect_error([&] { (void)parse_customer_table("customer_id,x\nann,1\nann,2\n", "c.csv",
-                                                         request); },
-                        ExitCode::kInputData, "duplicate customer id (first on line 2)");
+  testing::expect_error(
+      [&] { (void)parse_customer_table("customer_id,x\nann,1\nann,2\n", "c.csv", request); },
+      ExitCode::kInputData, "duplicate customer id (first on line 2)");
   // A table without ids keeps its row numbers: they identify no one.
   request.id_column = "";
   EXPECT_EQ(parse_customer_table("x\n1\n2\n", "c.csv", request).ids,

@@ -2,7 +2,7 @@
 // that campaign_truth.csv holds exactly the logistic function of RFM features stated in
 // meta.json.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <cstdint>
@@ -11,16 +11,16 @@
 #include <fstream>
 #include <functional>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <sys/wait.h>
 #include <vector>
 
-#include "datasets/generator.hpp"
 #include "core/context.hpp"
 #include "core/date.hpp"
 #include "core/error.hpp"
 #include "core/text_file.hpp"
+#include "datasets/generator.hpp"
 #include "tests/test_support.hpp"
 
 namespace cie::datasets {
@@ -280,7 +280,8 @@ TEST_F(GeneratorStatistics, CampaignResponseMatchesTheTrueProbabilities) {
 
 // Recomputes F, R and M from transactions.csv as an RFM pass would (F and R from purchases only)
 // and evaluates the formula stated in meta.json with its coefficients: it must give the
-// probabilities of campaign_truth.csv. This is what lets a propensity model be judged against the truth.
+// probabilities of campaign_truth.csv. This is what lets a propensity model be judged against the
+// truth.
 TEST_F(GeneratorStatistics, MetaFormulaReproducesTheTrueProbabilities) {
   struct Rfm {
     double frequency = 0.0;

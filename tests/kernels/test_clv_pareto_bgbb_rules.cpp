@@ -19,8 +19,10 @@ double pareto_hypergeometric(double r, double alpha, double s, double beta, doub
   double const c = r + s + x;
   double const b = alpha >= beta ? s + 1.0 : r + x;
   double const diff = std::abs(alpha - beta);
-  double const l1 = log_hyp2f1_positive(c, b, c + 1.0, diff / (big + t_x)) - c * std::log(big + t_x);
-  double const l2 = log_hyp2f1_positive(c, b, c + 1.0, diff / (big + age)) - c * std::log(big + age);
+  double const l1 =
+      log_hyp2f1_positive(c, b, c + 1.0, diff / (big + t_x)) - c * std::log(big + t_x);
+  double const l2 =
+      log_hyp2f1_positive(c, b, c + 1.0, diff / (big + age)) - c * std::log(big + age);
   double const a0 = std::exp(l1) - std::exp(l2);
   double const alive = std::exp(-(r + x) * std::log(alpha + age) - s * std::log(beta + age));
   return std::lgamma(r + x) - std::lgamma(r) + r * std::log(alpha) + s * std::log(beta) +
@@ -28,11 +30,15 @@ double pareto_hypergeometric(double r, double alpha, double s, double beta, doub
 }
 
 TEST(ClvParetoRules, IntegralFormEqualsTheHypergeometricForm) {
-  struct Case { double r, alpha, s, beta, x, t_x, age; };
-  for (Case c : {Case{0.55, 10.58, 0.61, 11.67, 0, 0, 38.9}, Case{0.55, 10.58, 0.61, 11.67, 2, 30.4, 38.9},
-                 Case{0.55, 10.58, 0.61, 11.67, 14, 5.0, 38.9}, Case{2.0, 30.0, 1.5, 3.0, 4, 10, 52},
-                 Case{0.3, 2.0, 0.2, 40.0, 30, 20, 21}, Case{1.0, 5.0, 1.0, 5.0, 1, 0.5, 80}}) {
-    double const ours = pareto_nbd_log_likelihood(c.r, c.alpha, c.s, c.beta, c.x, c.t_x, c.age, nullptr);
+  struct Case {
+    double r, alpha, s, beta, x, t_x, age;
+  };
+  for (Case c :
+       {Case{0.55, 10.58, 0.61, 11.67, 0, 0, 38.9}, Case{0.55, 10.58, 0.61, 11.67, 2, 30.4, 38.9},
+        Case{0.55, 10.58, 0.61, 11.67, 14, 5.0, 38.9}, Case{2.0, 30.0, 1.5, 3.0, 4, 10, 52},
+        Case{0.3, 2.0, 0.2, 40.0, 30, 20, 21}, Case{1.0, 5.0, 1.0, 5.0, 1, 0.5, 80}}) {
+    double const ours =
+        pareto_nbd_log_likelihood(c.r, c.alpha, c.s, c.beta, c.x, c.t_x, c.age, nullptr);
     double const reference = pareto_hypergeometric(c.r, c.alpha, c.s, c.beta, c.x, c.t_x, c.age);
     EXPECT_NEAR(ours, reference, 1e-11 * std::abs(reference)) << c.x << " " << c.t_x;
   }
@@ -59,7 +65,8 @@ void expect_gradient(F ll, std::vector<double> p, double x, double t_x, double a
     double const h = 1e-6;
     up[j] *= std::exp(h);
     down[j] *= std::exp(-h);
-    double const expected = (ll(up, x, t_x, age, nullptr) - ll(down, x, t_x, age, nullptr)) / (2 * h);
+    double const expected =
+        (ll(up, x, t_x, age, nullptr) - ll(down, x, t_x, age, nullptr)) / (2 * h);
     EXPECT_NEAR(grad[j], expected, 1e-6 * (1.0 + std::abs(expected)))
         << "param " << j << " x=" << x << " t_x=" << t_x << " T=" << age;
   }
@@ -69,8 +76,8 @@ TEST(ClvParetoRules, GradientMatchesFiniteDifferences) {
   auto const ll = [](std::vector<double> const& p, double x, double t_x, double age, double* g) {
     return pareto_nbd_log_likelihood(p[0], p[1], p[2], p[3], x, t_x, age, g);
   };
-  for (std::vector<double> p : {std::vector<double>{0.55, 10.58, 0.61, 11.67},
-                                std::vector<double>{2.0, 30.0, 1.5, 3.0}}) {
+  for (std::vector<double> p :
+       {std::vector<double>{0.55, 10.58, 0.61, 11.67}, std::vector<double>{2.0, 30.0, 1.5, 3.0}}) {
     expect_gradient(ll, p, 0, 0, 38.9);
     expect_gradient(ll, p, 3, 12.5, 38.9);
     expect_gradient(ll, p, 25, 30.0, 31.0);

@@ -31,8 +31,8 @@ TEST(ClvRules, Hyp2f1MatchesClosedForms) {
     EXPECT_NEAR(log_hyp2f1_positive(1.0, 1.0, 2.0, z), expected, 1e-13) << z;
     // ₂F₁(a,b;b;z) = (1 − z)^{−a}, also with terms far beyond double's range before scaling.
     for (double a : {0.3, 4.0, 900.0}) {
-      EXPECT_NEAR(log_hyp2f1_positive(a, 2.5, 2.5, z), -a * std::log1p(-z),
-                  1e-12 * (1.0 + a)) << a << " " << z;
+      EXPECT_NEAR(log_hyp2f1_positive(a, 2.5, 2.5, z), -a * std::log1p(-z), 1e-12 * (1.0 + a))
+          << a << " " << z;
     }
   }
   EXPECT_TRUE(std::isnan(log_hyp2f1_positive(1.0, 1.0, -0.5, 0.3)));
@@ -54,7 +54,9 @@ std::vector<double> numeric_gradient(LogLikelihood ll, std::vector<double> param
 }
 
 TEST(ClvRules, BgNbdGradientMatchesFiniteDifferences) {
-  struct Customer { double x, t_x, age; };
+  struct Customer {
+    double x, t_x, age;
+  };
   for (Customer c : {Customer{0, 0, 38.9}, Customer{1, 1.7, 38.9}, Customer{7, 29.4, 31.0},
                      Customer{40, 12.0, 12.5}, Customer{2, 0.0, 0.0}}) {
     for (std::vector<double> p : {std::vector<double>{0.243, 4.414, 0.793, 2.426},

@@ -153,8 +153,7 @@ __global__ void dynamic_shared_kernel(double* out) {
   __syncthreads();
   scratch[threadIdx.x] = threadIdx.x;
   __syncthreads();
-  out[blockIdx.x * blockDim.x + threadIdx.x] =
-      fresh ? scratch[blockDim.x - 1 - threadIdx.x] : -1.0;
+  out[blockIdx.x * blockDim.x + threadIdx.x] = fresh ? scratch[blockDim.x - 1 - threadIdx.x] : -1.0;
 }
 
 TEST(CudaEmulation, DynamicSharedMemoryIsFreshPerBlock) {
@@ -251,7 +250,8 @@ TEST(CudaEmulation, KMeansOnASmallDeviceIsChunkedAndMatchesTheCpu) {
   Context const cpu = Context::cpu(2);
   auto on_device = make_kmeans_workspace(*cuda, m.x.data(), m.rows, m.cols, m.weight);
   auto on_cpu = make_kmeans_workspace(cpu, m.x.data(), m.rows, m.cols, m.weight);
-  std::vector<std::int32_t> labels_device(static_cast<std::size_t>(m.rows)), labels_cpu(labels_device.size());
+  std::vector<std::int32_t> labels_device(static_cast<std::size_t>(m.rows)),
+      labels_cpu(labels_device.size());
   KMeansPassStats const a = on_device->lloyd_pass(m.centroids, m.k, labels_device);
   KMeansPassStats const b = on_cpu->lloyd_pass(m.centroids, m.k, labels_cpu);
   EXPECT_EQ(labels_device, labels_cpu);

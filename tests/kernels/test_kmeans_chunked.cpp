@@ -112,8 +112,7 @@ void expect_same_passes(KMeansWorkspace& one, KMeansWorkspace& chunked, RandomMa
 
   // Seeding: the closest column must survive the streamed chunks' trips to the host.
   std::span<float const> first(m.centroids.data(), static_cast<std::size_t>(m.cols));
-  std::span<float const> rest(m.centroids.data() + m.cols,
-                              static_cast<std::size_t>(2 * m.cols));
+  std::span<float const> rest(m.centroids.data() + m.cols, static_cast<std::size_t>(2 * m.cols));
   for (KMeansWorkspace* w : {&one, &chunked}) w->reset_closest();
   EXPECT_EQ(one.batch_potentials(), chunked.batch_potentials());
   for (KMeansWorkspace* w : {&one, &chunked}) w->update_closest(first, 1, false);
@@ -161,16 +160,15 @@ TEST_P(KMeansChunkedBackends, EveryPassEqualsOneWorkspaceBitForBit) {
     int const k = shape.k;
     RandomMatrix const m = make_random_matrix(rows, cols, k, 91 + static_cast<std::uint64_t>(k));
     auto one = make_kmeans_workspace(context(), m.x.data(), m.rows, m.cols, m.weight);
-    for (KMeansChunking chunking : {KMeansChunking{kKMeansBatchRows, 0},
-                                    KMeansChunking{kKMeansBatchRows, 2},
-                                    KMeansChunking{2 * kKMeansBatchRows, 1},
-                                    KMeansChunking{8 * kKMeansBatchRows, 1},
-                                    KMeansChunking{kKMeansBatchRows, 10}}) {
-      SCOPED_TRACE(::testing::Message() << "cols " << cols << " k " << k << " chunk rows "
-                                        << chunking.chunk_rows << " resident "
-                                        << chunking.resident_chunks);
-      auto chunked = make_chunked_kmeans_workspace(context(), m.x.data(), m.rows, m.cols,
-                                                   m.weight, chunking);
+    for (KMeansChunking chunking :
+         {KMeansChunking{kKMeansBatchRows, 0}, KMeansChunking{kKMeansBatchRows, 2},
+          KMeansChunking{2 * kKMeansBatchRows, 1}, KMeansChunking{8 * kKMeansBatchRows, 1},
+          KMeansChunking{kKMeansBatchRows, 10}}) {
+      SCOPED_TRACE(::testing::Message()
+                   << "cols " << cols << " k " << k << " chunk rows " << chunking.chunk_rows
+                   << " resident " << chunking.resident_chunks);
+      auto chunked =
+          make_chunked_kmeans_workspace(context(), m.x.data(), m.rows, m.cols, m.weight, chunking);
       expect_same_passes(*one, *chunked, m);
     }
   }

@@ -80,7 +80,8 @@ TEST(KMeansRules, HartiganFilterNeverRejectsAMoveThatPays) {
     ++moved;
     double const min_weight = *std::min_element(weights, weights + k);
     float min_other = std::numeric_limits<float>::infinity();
-    for (int c = 0; c < k; ++c) min_other = c == own ? min_other : std::min(min_other, distances[c]);
+    for (int c = 0; c < k; ++c)
+      min_other = c == own ? min_other : std::min(min_other, distances[c]);
     ASSERT_TRUE(hartigan_may_move(weight, weights[own], distances[own], min_weight, min_other))
         << "trial " << trial;
   }
@@ -205,7 +206,8 @@ TEST_P(KMeansKernelBackends, LloydPassMatchesReferenceAcrossSizes) {
       double const w = m.weight[i];
       weights[nearest.cluster] += w;
       inertia += w * nearest.distance;
-      for (int j = 0; j < m.cols; ++j) sums[nearest.cluster * m.cols + j] += w * m.x[j * m.rows + i];
+      for (int j = 0; j < m.cols; ++j)
+        sums[nearest.cluster * m.cols + j] += w * m.x[j * m.rows + i];
     }
     for (int c = 0; c < m.k; ++c) EXPECT_EQ(stats.weights[c], weights[c]) << "cluster " << c;
     for (std::size_t i = 0; i < sums.size(); ++i) {
@@ -231,14 +233,15 @@ TEST_P(KMeansKernelBackends, SeedingPassesMatchReference) {
     float const d0 = squared_distance(m.x.data(), m.rows, i, m.centroids.data(), m.cols);
     float closest = d0;
     for (int c = 1; c < 3; ++c) {
-      float const dc = squared_distance(m.x.data(), m.rows, i, m.centroids.data() + c * m.cols,
-                                        m.cols);
+      float const dc =
+          squared_distance(m.x.data(), m.rows, i, m.centroids.data() + c * m.cols, m.cols);
       expected_potentials[c - 1] += sampling_potential(m.weight[i], std::min(d0, dc));
       closest = std::min(closest, dc);
     }
     expected_batches[i / kKMeansBatchRows] += sampling_potential(m.weight[i], closest);
   }
-  for (int c = 0; c < 2; ++c) EXPECT_NEAR(potentials[c], expected_potentials[c], 1e-9 * potentials[c]);
+  for (int c = 0; c < 2; ++c)
+    EXPECT_NEAR(potentials[c], expected_potentials[c], 1e-9 * potentials[c]);
   // Both twins sum each batch in row order, exactly as this loop does: equal bits.
   EXPECT_EQ(batches, expected_batches);
   std::vector<double> rows_of_last = workspace->row_potentials(workspace->batches() - 1);
@@ -252,7 +255,8 @@ TEST_P(KMeansKernelBackends, SeedingPassesMatchReference) {
 }
 
 TEST_P(KMeansKernelBackends, HartiganCandidatesMatchReference) {
-  for (auto [rows, cols, k] : {std::tuple<std::int64_t, int, int>{1, 1, 1}, {257, 3, 4},
+  for (auto [rows, cols, k] : {std::tuple<std::int64_t, int, int>{1, 1, 1},
+                               {257, 3, 4},
                                {cie::testing::emulated_size<std::int64_t>(40009, 4097), 8, 16},
                                {3001, 24, 40}}) {
     SCOPED_TRACE(::testing::Message() << "rows " << rows << " cols " << cols << " k " << k);

@@ -43,7 +43,7 @@ std::int64_t ulps_apart(double a, double b) {
 
 TEST(LinearRules, ExpNonpositiveIsWithinTwoUlpsOfStdExp) {
   std::mt19937_64 rng(2);
-  std::uniform_real_distribution<double> whole(-745.5, 0.0);   // down to where exp rounds to 0
+  std::uniform_real_distribution<double> whole(-745.5, 0.0);  // down to where exp rounds to 0
   std::uniform_real_distribution<double> near_zero(-1.0, 0.0);
   std::uniform_real_distribution<double> exponent(-300.0, 0.0);
   std::int64_t worst = 0;
@@ -93,8 +93,8 @@ TEST(LinearRules, ExtremeMarginsStayFinite) {
       EXPECT_TRUE(std::isfinite(terms.curvature) && terms.curvature >= 0.0);
     }
   }
-  EXPECT_EQ(logistic_loss(1000.0, 1.0), 0.0);      // confidently right: no loss
-  EXPECT_EQ(logistic_loss(1000.0, 0.0), 1000.0);   // confidently wrong: grows like |z|
+  EXPECT_EQ(logistic_loss(1000.0, 1.0), 0.0);     // confidently right: no loss
+  EXPECT_EQ(logistic_loss(1000.0, 0.0), 1000.0);  // confidently wrong: grows like |z|
   EXPECT_EQ(logistic_loss(-1000.0, 1.0), 1000.0);
   EXPECT_GT(logistic_terms(40.0, 1.0).curvature, 0.0);  // not rounded to 0 where σ rounds to 1
 }
@@ -136,8 +136,7 @@ double margin(Problem const& p, std::int64_t i, std::span<double const> coef, do
 }
 
 /// The pass computed directly, row by row, in double.
-LogisticPassStats reference_pass(Problem const& p, std::span<double const> coef,
-                                 double intercept) {
+LogisticPassStats reference_pass(Problem const& p, std::span<double const> coef, double intercept) {
   int const n = p.cols + 1;
   LogisticPassStats stats;
   stats.gradient.assign(n, 0.0);
@@ -168,8 +167,8 @@ TEST_P(LinearKernelBackends, PassMatchesDirectComputationAcrossSizes) {
   };
   for (Size size : {Size{1, 1}, Size{257, 3}, Size{1000, 17}, Size{40009, 8}, Size{3001, 40}}) {
     std::uint64_t const seed = 91 + static_cast<std::uint64_t>(size.rows);
-    SCOPED_TRACE(::testing::Message() << "rows " << size.rows << " cols " << size.cols << " seed "
-                                      << seed);
+    SCOPED_TRACE(::testing::Message()
+                 << "rows " << size.rows << " cols " << size.cols << " seed " << seed);
     Problem p = make_problem(size.rows, size.cols, seed);
     auto workspace = make_logistic_workspace(context(), p.x.data(), p.rows, p.cols, p.y, p.weight);
     ASSERT_EQ(workspace->rows(), p.rows);
@@ -249,8 +248,8 @@ TEST(LinearKernelsCpu, SameBitsWithOneAndTwoThreads) {
 TEST(LinearKernelsCpu, SameBitsWithTheBaselineAndTheAvx2Loops) {
   auto const ctx = Context::cpu(2);
   // Row counts off the 8-row lanes and the 1024-row blocks; column counts off the groups of 4.
-  for (auto [rows, cols] : {std::pair<std::int64_t, int>{5, 3}, {1031, 7}, {40009, 9},
-                            {70001, 32}}) {
+  for (auto [rows, cols] :
+       {std::pair<std::int64_t, int>{5, 3}, {1031, 7}, {40009, 9}, {70001, 32}}) {
     SCOPED_TRACE(::testing::Message() << "rows " << rows << " cols " << cols);
     Problem p = make_problem(rows, cols, 17 + static_cast<std::uint64_t>(rows));
     auto run = [&](bool baseline) {

@@ -133,7 +133,8 @@ RandomTransactions make_random_transactions(std::size_t rows, std::int32_t custo
   std::uniform_int_distribution<int> cents(-2000, 20000);
   for (std::size_t i = 0; i < rows; ++i) {
     // Every customer appears at least once; the rest at random, in no time order.
-    t.customer.push_back(i < static_cast<std::size_t>(customers) ? static_cast<std::int32_t>(i) : pick(rng));
+    t.customer.push_back(i < static_cast<std::size_t>(customers) ? static_cast<std::int32_t>(i)
+                                                                 : pick(rng));
     t.timestamp.push_back(when(rng) / 3600 * 3600);  // on the hour: same-time ties happen
     t.amount.push_back(cents(rng) / 100.0);
   }
@@ -197,12 +198,13 @@ TEST_P(RfmKernelBackends, ScoresRankFirstWithTiesByPosition) {
   std::vector<double> values = {5.0, 0.0, -0.0, 5.0, 1.0, 9.0, -3.0, 5.0, 2.0, 7.0};
   // Ascending rank (ties by position): -3(6)=1, 0(1)=2, -0(2)=3, 1(4)=4, 2(8)=5, 5(0)=6, 5(3)=7,
   // 5(7)=8, 7(9)=9, 9(5)=10; bins of ten ranks into five: 1,1,2,2,3,3,4,4,5,5.
-  std::vector<std::int8_t> high = quantile_scores(context(), values, 5, ScoreDirection::kHighIsBest,
-                                                  ScoreTies::kFirst);
+  std::vector<std::int8_t> high =
+      quantile_scores(context(), values, 5, ScoreDirection::kHighIsBest, ScoreTies::kFirst);
   EXPECT_EQ(high, (std::vector<std::int8_t>{3, 1, 2, 4, 2, 5, 1, 4, 3, 5}));
-  std::vector<std::int8_t> low = quantile_scores(context(), values, 5, ScoreDirection::kLowIsBest,
-                                                 ScoreTies::kFirst);
-  for (std::size_t i = 0; i < values.size(); ++i) EXPECT_EQ(low[i], 6 - high[i]) << "position " << i;
+  std::vector<std::int8_t> low =
+      quantile_scores(context(), values, 5, ScoreDirection::kLowIsBest, ScoreTies::kFirst);
+  for (std::size_t i = 0; i < values.size(); ++i)
+    EXPECT_EQ(low[i], 6 - high[i]) << "position " << i;
 }
 
 TEST_P(RfmKernelBackends, TieAwareScoresByHand) {
@@ -210,22 +212,23 @@ TEST_P(RfmKernelBackends, TieAwareScoresByHand) {
   // 1, 3, 4, 5, 8, 9: cuts 1 or 3 for 2 (equal: the later, 3), 4, 5 (6 is in the 5s: 5 is
   // nearer than 8), 8.
   std::vector<double> values = {5.0, 0.0, -0.0, 5.0, 1.0, 9.0, -3.0, 5.0, 2.0, 7.0};
-  std::vector<std::int8_t> high = quantile_scores(context(), values, 5, ScoreDirection::kHighIsBest,
-                                                  ScoreTies::kEqual);
+  std::vector<std::int8_t> high =
+      quantile_scores(context(), values, 5, ScoreDirection::kHighIsBest, ScoreTies::kEqual);
   EXPECT_EQ(high, (std::vector<std::int8_t>{4, 1, 1, 4, 2, 5, 1, 4, 3, 5}));
   // Low is best: order by -value: -9, -7, -5 x3, -2, -1, 0 x2, 3; boundaries 1, 2, 5, 6, 7, 9.
   // Cuts nearest 2, 4, 6, 8: 2, 5 (4 is in the -5s: 5 nearer than 2), 6, 9 (7 and 9 equally
   // near 8: the later).
-  std::vector<std::int8_t> low = quantile_scores(context(), values, 5, ScoreDirection::kLowIsBest,
-                                                 ScoreTies::kEqual);
+  std::vector<std::int8_t> low =
+      quantile_scores(context(), values, 5, ScoreDirection::kLowIsBest, ScoreTies::kEqual);
   EXPECT_EQ(low, (std::vector<std::int8_t>{2, 4, 4, 2, 4, 1, 5, 2, 3, 1}));
 }
 
 /// The documented rule, checked directly: equal values share a score, scores never decrease with
 /// the value, the lowest values score 1 and the highest `bins`, and each cut is a tie boundary
 /// nearest to its ideal position (the later one when two are equally near).
-void expect_tie_aware_rule(std::vector<double> const& values, std::vector<std::int8_t> const& scores,
-                           int bins, std::string const& what) {
+void expect_tie_aware_rule(std::vector<double> const& values,
+                           std::vector<std::int8_t> const& scores, int bins,
+                           std::string const& what) {
   std::int64_t const n = static_cast<std::int64_t>(values.size());
   std::vector<std::int64_t> order(values.size());
   std::iota(order.begin(), order.end(), 0);
@@ -238,7 +241,8 @@ void expect_tie_aware_rule(std::vector<double> const& values, std::vector<std::i
     int const before = scores[order[p - 1]];
     int const here = scores[order[p]];
     if (values[order[p]] == values[order[p - 1]]) {
-      ASSERT_EQ(here, before) << what << ": equal values, different scores at sorted position " << p;
+      ASSERT_EQ(here, before) << what << ": equal values, different scores at sorted position "
+                              << p;
     } else {
       ASSERT_GE(here, before) << what;
     }
@@ -274,14 +278,13 @@ TEST_P(RfmKernelBackends, TieAwareScoresFollowTheRuleOnRandomData) {
       for (int bins : {2, 3, 4, 5, 9}) {
         std::string const what = "seed " + std::to_string(seed) + " distinct " +
                                  std::to_string(distinct) + " bins " + std::to_string(bins);
-        std::vector<std::int8_t> high = quantile_scores(context(), values, bins,
-                                                        ScoreDirection::kHighIsBest,
-                                                        ScoreTies::kEqual);
+        std::vector<std::int8_t> high = quantile_scores(
+            context(), values, bins, ScoreDirection::kHighIsBest, ScoreTies::kEqual);
         expect_tie_aware_rule(values, high, bins, what);
         std::vector<double> negated(values.size());
         for (std::size_t i = 0; i < values.size(); ++i) negated[i] = -values[i];
-        std::vector<std::int8_t> low = quantile_scores(context(), values, bins,
-                                                       ScoreDirection::kLowIsBest, ScoreTies::kEqual);
+        std::vector<std::int8_t> low =
+            quantile_scores(context(), values, bins, ScoreDirection::kLowIsBest, ScoreTies::kEqual);
         expect_tie_aware_rule(negated, low, bins, what + " low is best");
       }
     }

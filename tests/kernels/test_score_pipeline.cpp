@@ -95,15 +95,16 @@ TEST_P(AwkwardSizes, EqualsPredictProbaBitForBitWithOneCallPerBatchInOrder) {
   EXPECT_EQ(std::memcmp(out.data(), expected.data(), p.rows * sizeof(double)), 0) << what;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    LogisticScorePipeline, AwkwardSizes,
-    ::testing::Values(Shape{1, 1, 3}, Shape{5, 8, 3}, Shape{24, 8, 3}, Shape{25, 8, 3},
-                      Shape{1000, 100, 1}, Shape{1001, 100, 1}, Shape{5000, 1500, 4},
-                      Shape{4097, 4096, 2}, Shape{3000, 3000, 5}),
-    [](::testing::TestParamInfo<Shape> const& info) {
-      return "rows" + std::to_string(info.param.rows) + "_batch" +
-             std::to_string(info.param.batch_rows) + "_cols" + std::to_string(info.param.cols);
-    });
+INSTANTIATE_TEST_SUITE_P(LogisticScorePipeline, AwkwardSizes,
+                         ::testing::Values(Shape{1, 1, 3}, Shape{5, 8, 3}, Shape{24, 8, 3},
+                                           Shape{25, 8, 3}, Shape{1000, 100, 1},
+                                           Shape{1001, 100, 1}, Shape{5000, 1500, 4},
+                                           Shape{4097, 4096, 2}, Shape{3000, 3000, 5}),
+                         [](::testing::TestParamInfo<Shape> const& info) {
+                           return "rows" + std::to_string(info.param.rows) + "_batch" +
+                                  std::to_string(info.param.batch_rows) + "_cols" +
+                                  std::to_string(info.param.cols);
+                         });
 
 TEST(LogisticScorePipeline, NoRowsCallsNothing) {
   Problem const p = make_problem(0, 2, 1);
@@ -145,9 +146,9 @@ TEST(LogisticScorePipeline, ACudaContextInABuildWithoutCudaIsADeviceError) {
   Problem const p = make_problem(4, 1, 3);
   std::vector<double> out(p.rows);
   try {
-    kernels::cuda_impl::score_logistic_batches(
-        Context::cpu(1), p.rows, 4, p.cols, [&](std::size_t, std::size_t, float*) {},
-        p.model.coef, p.model.intercept, out, {});
+    kernels::cuda_impl::score_logistic_batches(Context::cpu(1), p.rows, 4, p.cols,
+                                               [&](std::size_t, std::size_t, float*) {},
+                                               p.model.coef, p.model.intercept, out, {});
     ADD_FAILURE() << "no error";
   } catch (Error const& error) {
     EXPECT_EQ(error.code(), ExitCode::kDevice);

@@ -88,9 +88,8 @@ class ClvStage final : public NightlyStage {
 
   void check(NightlyRun& run) override {
     ClvSettings const& settings = settings_;
-    ModelDocument const document = naming(run.config, "[clv] model", [&] {
-      return read_model_file(settings.model, kClvModelKind);
-    });
+    ModelDocument const document = naming(
+        run.config, "[clv] model", [&] { return read_model_file(settings.model, kClvModelKind); });
     model_.emplace(naming(run.config, "[clv] model",
                           [&] { return ClvModel::from_document(document, settings.model); }));
     CIE_EXPECTS(model_->transactions.model != "bgbb",
@@ -127,17 +126,16 @@ class ClvStage final : public NightlyStage {
     stage.advance(n);
     run.finish(stage);
     report(run);
-    run.output.push_back(
-        {{"p_alive", "expected_purchases", "expected_value", "clv"},
-         [this](fmt::memory_buffer& out, std::size_t row) {
-           append_number(out, predictions_.p_alive[row]);
-           out.push_back(',');
-           append_number(out, predictions_.expected_purchases[row]);
-           out.push_back(',');
-           append_number(out, predictions_.expected_value[row]);
-           out.push_back(',');
-           append_number(out, predictions_.clv[row]);
-         }});
+    run.output.push_back({{"p_alive", "expected_purchases", "expected_value", "clv"},
+                          [this](fmt::memory_buffer& out, std::size_t row) {
+                            append_number(out, predictions_.p_alive[row]);
+                            out.push_back(',');
+                            append_number(out, predictions_.expected_purchases[row]);
+                            out.push_back(',');
+                            append_number(out, predictions_.expected_value[row]);
+                            out.push_back(',');
+                            append_number(out, predictions_.clv[row]);
+                          }});
   }
 
  private:

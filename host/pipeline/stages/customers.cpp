@@ -34,7 +34,7 @@ std::vector<std::string> read_header(std::string const& path, char delimiter) {
 
 /// Customers and revenue per RFM segment over the given RFM rows.
 nlohmann::json rfm_segment_json(RfmTable const& rfm, SegmentTable const& segments,
-                      std::vector<std::size_t> const& rows) {
+                                std::vector<std::size_t> const& rows) {
   std::vector<std::size_t> count(segments.segment_count());
   std::vector<double> revenue(segments.segment_count());
   for (std::size_t const row : rows) {
@@ -44,7 +44,8 @@ nlohmann::json rfm_segment_json(RfmTable const& rfm, SegmentTable const& segment
   }
   nlohmann::json out = nlohmann::json::array();
   for (std::size_t s = 0; s < count.size(); ++s) {
-    out.push_back({{"segment", segments.name(s)}, {"customers", count[s]}, {"revenue", revenue[s]}});
+    out.push_back(
+        {{"segment", segments.name(s)}, {"customers", count[s]}, {"revenue", revenue[s]}});
   }
   return out;
 }

@@ -5,6 +5,8 @@
 //
 //   [[propensity]]  (0 or more) name = "spring" (letters, digits, '_'), model = "FILE" (from
 //                   `cie propensity train`)
+#include "models/propensity/propensity.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -16,7 +18,6 @@
 #include "host/pipeline/nightly_run.hpp"
 #include "kernels/device.hpp"
 #include "models/metrics/classification_metrics.hpp"
-#include "models/propensity/propensity.hpp"
 
 namespace cie {
 namespace {
@@ -68,8 +69,8 @@ class PropensityStage final : public NightlyStage {
     run.need_columns(model_->encoder().input_columns(),
                      fmt::format("propensity model '{}' ({})", name_, path_));
     for (EncodedColumnSpec const& spec : model_->encoder().specs()) {
-      auto& list = spec.type == ColumnType::kCategorical ? run.categorical_columns
-                                                         : run.numeric_columns;
+      auto& list =
+          spec.type == ColumnType::kCategorical ? run.categorical_columns : run.numeric_columns;
       if (std::find(list.begin(), list.end(), spec.name) == list.end()) list.push_back(spec.name);
     }
   }
@@ -108,13 +109,15 @@ class PropensityStage final : public NightlyStage {
                                    ? run.ctx.memory_budget_bytes() - resident
                                    : std::size_t{1} << 20;
     if (run.ctx.memory_budget_bytes() <= resident) {
-      run.logger->warn("score {}: the tables held already use {} of memory_limit {}; scoring in the "
-                   "smallest batches",
-                   name_, format_bytes(resident), format_bytes(run.ctx.memory_budget_bytes()));
+      run.logger->warn(
+          "score {}: the tables held already use {} of memory_limit {}; scoring in the "
+          "smallest batches",
+          name_, format_bytes(resident), format_bytes(run.ctx.memory_budget_bytes()));
     }
-    BatchPlan plan =
-        plan_batches(run.customers.rows(), row_bytes, row_bytes, budget, device_free_bytes(run.ctx));
-    plan_report = {{"batch_rows", plan.batch_rows}, {"batches", plan.batches}, {"reason", plan.reason}};
+    BatchPlan plan = plan_batches(run.customers.rows(), row_bytes, row_bytes, budget,
+                                  device_free_bytes(run.ctx));
+    plan_report = {
+        {"batch_rows", plan.batch_rows}, {"batches", plan.batches}, {"reason", plan.reason}};
     run.logger->debug("score {}: {}", name_, plan.reason);
 
     StageProgress progress("score " + name_, run.customers.rows(), *run.logger);
@@ -132,11 +135,11 @@ class PropensityStage final : public NightlyStage {
         if (!may_fall_back(run, error)) throw;
         if (batch_rows > 1024) {
           batch_rows /= 2;
-          run.logger->warn("score {}: device failure ({}); retrying with batches of {} rows",
-                       name_, error.what(), batch_rows);
+          run.logger->warn("score {}: device failure ({}); retrying with batches of {} rows", name_,
+                           error.what(), batch_rows);
         } else {
           run.logger->warn("score {}: device failure ({}); continuing on the CPU", name_,
-                       error.what());
+                           error.what());
           run.ctx = cpu_context(run);
         }
       }
@@ -155,8 +158,6 @@ class PropensityStage final : public NightlyStage {
 
 }  // namespace
 
-NightlyStageKind propensity_stage() {
-  return stage_per_named_model<PropensityStage>("propensity");
-}
+NightlyStageKind propensity_stage() { return stage_per_named_model<PropensityStage>("propensity"); }
 
 }  // namespace cie

@@ -11,8 +11,8 @@ class ReadTransactionsStage final : public NightlyStage {
   void run(NightlyRun& run) override {
     StageProgress stage("read transactions", 0, *run.logger);
     ReadReport read;
-    run.transactions = read_transactions(run.ctx, run.config.transactions,
-                                         run.config.transactions_format, read);
+    run.transactions =
+        read_transactions(run.ctx, run.config.transactions, run.config.transactions_format, read);
     stage.advance(read.rows_accepted);
     run.finish(stage);
     run.report["inputs"]["transactions"] = input_file_json(run.config.transactions, read);

@@ -56,8 +56,7 @@ class RfmStage final : public NightlyStage {
     });
     CIE_EXPECTS(run.segment_table.score_bins() == params_.score_bins,
                 "{}: [rfm] segments {} is a table for {} score bins, but score_bins is {}",
-                config.source, segment_table_, run.segment_table.score_bins(),
-                params_.score_bins);
+                config.source, segment_table_, run.segment_table.score_bins(), params_.score_bins);
     for (TableColumn const& column :
          rfm_customer_table(RfmTable{}, Transactions{}, run.segment_table, "").columns) {
       run.available_columns.insert(column.name);
@@ -83,11 +82,10 @@ class RfmStage final : public NightlyStage {
     std::vector<double>().swap(run.transactions.amount);
 
     CsvColumns all_rows = rfm_csv_columns(run.rfm, run.transactions, run.segment_table);
-    run.output.push_back(
-        {std::move(all_rows.names),
-         [&run, append = std::move(all_rows.append)](fmt::memory_buffer& out, std::size_t row) {
-           append(out, run.rfm_rows[row]);
-         }});
+    run.output.push_back({std::move(all_rows.names), [&run, append = std::move(all_rows.append)](
+                                                         fmt::memory_buffer& out, std::size_t row) {
+                            append(out, run.rfm_rows[row]);
+                          }});
   }
 
  private:
@@ -98,7 +96,10 @@ class RfmStage final : public NightlyStage {
 }  // namespace
 
 NightlyStageKind rfm_stage() {
-  return {"rfm", false, {"score_bins", "frequency", "monetary", "ties", "segments"}, {},
+  return {"rfm",
+          false,
+          {"score_bins", "frequency", "monetary", "ties", "segments"},
+          {},
           &RfmStage::configure};
 }
 

@@ -95,7 +95,8 @@ class SegmentsStage final : public NightlyStage {
     if (!section.present()) return {};
     SegmentsSettings settings = read_settings(section, file);
     config.stage_inputs.push_back({settings.model, "[segments] model"});
-    if (!settings.names.empty()) config.stage_inputs.push_back({settings.names, "[segments] names"});
+    if (!settings.names.empty())
+      config.stage_inputs.push_back({settings.names, "[segments] names"});
     if (settings.retrain) {
       config.stage_outputs.push_back({"segments_model.json", "the retrained segments model"});
     }
@@ -120,9 +121,8 @@ class SegmentsStage final : public NightlyStage {
     ModelDocument const document = naming(run.config, "[segments] model", [&] {
       return read_model_file(settings.model, kSegmentModelKind);
     });
-    model_.emplace(naming(run.config, "[segments] model", [&] {
-      return SegmentModel::from_document(document, settings.model);
-    }));
+    model_.emplace(naming(run.config, "[segments] model",
+                          [&] { return SegmentModel::from_document(document, settings.model); }));
     run.need_columns(model_->pipeline().column_names(), "the segments model " + settings.model);
     if (!given_names_.empty()) {
       model_->set_names(naming(run.config, "[segments] names", [&] {
@@ -191,8 +191,8 @@ class SegmentsStage final : public NightlyStage {
 
   /// Renumbers `trained` so that its clusters keep the ids of the previously published model's
   /// clusters they match; returns the report's "cluster_ids" part ("clusters" in fitted order:
-  /// id, previous_id or null for a new one, centroid_distance; "new" and "gone" ids). Without a usable previous
-  /// model the fitted order stands (and the report says why).
+  /// id, previous_id or null for a new one, centroid_distance; "new" and "gone" ids). Without a
+  /// usable previous model the fitted order stands (and the report says why).
   static nlohmann::json keep_previous_ids(NightlyRun& run, TrainedSegments& trained) {
     std::string const previous_path =
         (std::filesystem::path(run.config.output_directory) / "segments_model.json").string();
@@ -230,10 +230,13 @@ class SegmentsStage final : public NightlyStage {
       if (match->previous_id[c] < 0) fresh.push_back(match->new_id[c]);
     }
     std::sort(fresh.begin(), fresh.end());
-    run.logger->info("segments: clusters matched to the previous model's ids; new: [{}], gone: [{}]",
-                     fmt::join(fresh, ", "), fmt::join(match->gone, ", "));
-    return {{"previous_model", previous_path}, {"clusters", std::move(clusters)},
-            {"new", fresh}, {"gone", match->gone}};
+    run.logger->info(
+        "segments: clusters matched to the previous model's ids; new: [{}], gone: [{}]",
+        fmt::join(fresh, ", "), fmt::join(match->gone, ", "));
+    return {{"previous_model", previous_path},
+            {"clusters", std::move(clusters)},
+            {"new", fresh},
+            {"gone", match->gone}};
   }
 
   SegmentsSettings settings_;
@@ -246,11 +249,12 @@ class SegmentsStage final : public NightlyStage {
 }  // namespace
 
 NightlyStageKind segments_stage() {
-  return {"segments",
-          false,
-          {"model", "retrain", "k", "features", "transforms", "n_init", "max_iter", "refine", "names"},
-          {"segments_model.json"},
-          &SegmentsStage::configure};
+  return {
+      "segments",
+      false,
+      {"model", "retrain", "k", "features", "transforms", "n_init", "max_iter", "refine", "names"},
+      {"segments_model.json"},
+      &SegmentsStage::configure};
 }
 
 }  // namespace cie

@@ -33,8 +33,8 @@ class UpliftStage final : public NightlyStage {
       run.need_columns(base.encoder().input_columns(),
                        fmt::format("uplift model '{}' ({})", name_, path_));
       for (EncodedColumnSpec const& spec : base.encoder().specs()) {
-        auto& list = spec.type == ColumnType::kCategorical ? run.categorical_columns
-                                                           : run.numeric_columns;
+        auto& list =
+            spec.type == ColumnType::kCategorical ? run.categorical_columns : run.numeric_columns;
         if (std::find(list.begin(), list.end(), spec.name) == list.end()) list.push_back(spec.name);
       }
     }

@@ -102,16 +102,17 @@ cublasStatus_t cublasSgemm_v2_64(cublasHandle_t handle, cublasOperation_t transa
 
 /// C = alpha op(A) op(A)ᵀ + beta C on the `uplo` triangle of column-major n × n C; op(A) is
 /// n × k (A is n × k, or k × n when trans is T). The other triangle is not touched.
-cublasStatus_t cublasDsyrk_v2(cublasHandle_t handle, cublasFillMode_t uplo,
-                              cublasOperation_t trans, int n, int k, double const* alpha,
-                              double const* a, int lda, double const* beta, double* c, int ldc) {
+cublasStatus_t cublasDsyrk_v2(cublasHandle_t handle, cublasFillMode_t uplo, cublasOperation_t trans,
+                              int n, int k, double const* alpha, double const* a, int lda,
+                              double const* beta, double* c, int ldc) {
   if (handle == nullptr) return CUBLAS_STATUS_NOT_INITIALIZED;
   bool const t = transposed(trans);
   if (n < 0 || k < 0 || lda < std::max(1, t ? k : n) || ldc < std::max(1, n)) {
     return CUBLAS_STATUS_INVALID_VALUE;
   }
   auto const op_a = [&](int i, int p) {  // op(A)(i, p)
-    return t ? a[static_cast<std::int64_t>(i) * lda + p] : a[static_cast<std::int64_t>(p) * lda + i];
+    return t ? a[static_cast<std::int64_t>(i) * lda + p]
+             : a[static_cast<std::int64_t>(p) * lda + i];
   };
   for (int j = 0; j < n; ++j) {
     int const first = uplo == CUBLAS_FILL_MODE_LOWER ? j : 0;

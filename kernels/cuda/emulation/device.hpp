@@ -10,8 +10,6 @@
 // <cuda_runtime.h>; never by code built with nvcc.
 #pragma once
 
-#include <vector_types.h>
-
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -19,6 +17,7 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector_types.h>
 
 inline thread_local uint3 threadIdx{0, 0, 0};
 inline thread_local uint3 blockIdx{0, 0, 0};
@@ -43,8 +42,9 @@ struct LaunchShape {
 /// the one before has finished); a kernel that used none of __syncthreads, warp collectives and
 /// dynamic shared memory then has its later launches' threads run through their blocks
 /// independently (blocks overlap, as on a GPU), which is far faster; should such a kernel use
-/// one after all, the emulation stops with a message. A launch that breaks an H100 limit runs nothing and sets the calling thread's
-/// last CUDA error (cudaPeekAtLastError), with the reason in cudaGetErrorString.
+/// one after all, the emulation stops with a message. A launch that breaks an H100 limit runs
+/// nothing and sets the calling thread's last CUDA error (cudaPeekAtLastError), with the reason in
+/// cudaGetErrorString.
 void launch_kernel(LaunchShape const& shape, void (*body)(void*), void* context);
 
 /// The block's __syncthreads barrier.
@@ -71,7 +71,8 @@ class Launch {
 
   template <typename... Args>
   void operator()(Args&&... args) const {
-    static_assert(sizeof...(Args) == sizeof...(Params), "kernel launched with a wrong argument count");
+    static_assert(sizeof...(Args) == sizeof...(Params),
+                  "kernel launched with a wrong argument count");
     struct Bound {
       void (*kernel)(Params...);
       std::tuple<std::decay_t<Params>...> params;
@@ -129,7 +130,9 @@ T shuffle(unsigned mask, T value, int source, bool inside) {
 }  // namespace cie::emulation
 
 inline void __syncthreads() { cie::emulation::sync_block(); }
-inline void __syncwarp(unsigned mask = 0xffffffffu) { (void)cie::emulation::warp_exchange(mask, 0); }
+inline void __syncwarp(unsigned mask = 0xffffffffu) {
+  (void)cie::emulation::warp_exchange(mask, 0);
+}
 inline void __threadfence() { std::atomic_thread_fence(std::memory_order_seq_cst); }
 inline void __threadfence_block() { std::atomic_thread_fence(std::memory_order_seq_cst); }
 inline unsigned __activemask() { return cie::emulation::warp_live_mask(); }

@@ -1,19 +1,19 @@
 // Kernel launches of the CUDA emulation: a pool of real threads, one per CUDA thread of a block,
 // runs a launch's blocks one after the other. See kernels/cuda/emulation/device.hpp.
+#include <climits>
 #include <cuda_runtime.h>
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <linux/futex.h>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <sys/syscall.h>
 #include <thread>
+#include <unistd.h>
 #include <unordered_set>
 #include <vector>
 
@@ -43,8 +43,8 @@ void sleep_while(std::atomic<std::uint32_t>& word, std::uint32_t value) {
 }
 
 void wake_all(std::atomic<std::uint32_t>& word) {
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, INT_MAX,
-          nullptr, nullptr, 0);
+  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr,
+          nullptr, 0);
 }
 
 void wake_one(std::atomic<std::uint32_t>& word) {
@@ -186,7 +186,8 @@ class Executor {
     std::atomic<std::uint32_t> go{0};
   };
 
-  Executor() : dynamic_shared_(new std::max_align_t[kMaxDynamicShared / sizeof(std::max_align_t)]) {}
+  Executor()
+      : dynamic_shared_(new std::max_align_t[kMaxDynamicShared / sizeof(std::max_align_t)]) {}
 
   void note_block_facility(char const* what) {
     if (!lock_step_) {

@@ -2,8 +2,8 @@
 // purchase) is warned about by `cie rfm` and the nightly run; up to 365 days it is not.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
+
 #include <string>
 
 #include "tests/test_support.hpp"
@@ -11,11 +11,11 @@
 namespace cie {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using cie::testing::RunResult;
 using cie::testing::slurp;
 using cie::testing::spit;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kWarning[] = "days after the last purchase in the data (more than 365)";
 
@@ -41,9 +41,9 @@ TEST_F(AsOfWarning, RfmWarnsOnlyPastOneYearAfterTheLastPurchase) {
   RunResult const later = rfm("2025-03-02");  // 366 days
   ASSERT_EQ(later.exit_code, 0) << later.err;
   EXPECT_THAT(later.err, HasSubstr("the as-of date 2025-03-02 is 366 " + std::string(kWarning)));
-  RunResult const quiet = cie::testing::run_cie(
-      dir_, "--log-level error rfm --transactions " + dir_.file("tx.csv") +
-                " --as-of 2025-03-02 --out " + dir_.file("rfm.csv"));
+  RunResult const quiet =
+      cie::testing::run_cie(dir_, "--log-level error rfm --transactions " + dir_.file("tx.csv") +
+                                      " --as-of 2025-03-02 --out " + dir_.file("rfm.csv"));
   EXPECT_EQ(quiet.err, "");  // a warning, not an error
 }
 
@@ -51,8 +51,7 @@ TEST_F(AsOfWarning, TheNightlyRunWarnsAndReportsTheGap) {
   spit(dir_.file("nightly.toml"), "[run]\nas_of = \"2027-03-01\"\n[inputs]\ntransactions = \"" +
                                       dir_.file("tx.csv") + "\"\n[output]\ndirectory = \"" +
                                       dir_.file("out") + "\"\n");
-  RunResult const run =
-      cie::testing::run_cie(dir_, "--threads 2 run " + dir_.file("nightly.toml"));
+  RunResult const run = cie::testing::run_cie(dir_, "--threads 2 run " + dir_.file("nightly.toml"));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.err, HasSubstr("the as-of date 2027-03-01 is 1095 " + std::string(kWarning)));
   nlohmann::json const report = nlohmann::json::parse(slurp(dir_.file("out/run_report.json")));

@@ -14,11 +14,11 @@
 namespace cie {
 namespace {
 
-using ::testing::HasSubstr;
-using cie::testing::RunResult;
 using cie::testing::run_on_cpu;
+using cie::testing::RunResult;
 using cie::testing::slurp;
 using cie::testing::spit;
+using ::testing::HasSubstr;
 
 // Campaign "spring": arms "mail" and "sms" against "holdout", customers c0..c899, region a/b;
 // campaign "fall": "mail" against "holdout" for c0..c299. Responses and revenue follow a fixed
@@ -47,9 +47,10 @@ constexpr char kEvaluate[] = "campaign evaluate --control holdout --bootstrap-dr
 TEST(CampaignCli, EvaluatesEveryArmOverallAndByLevel) {
   cie::testing::TempDir dir;
   spit(dir.file("history.csv"), make_history());
-  RunResult const run = run_on_cpu(
-      dir, std::string(kEvaluate) + "--history " + dir.file("history.csv") + " --by region " +
-               "--planned-split equal --out " + dir.file("r.csv") + " --json " + dir.file("r.json"));
+  RunResult const run =
+      run_on_cpu(dir, std::string(kEvaluate) + "--history " + dir.file("history.csv") +
+                          " --by region " + "--planned-split equal --out " + dir.file("r.csv") +
+                          " --json " + dir.file("r.json"));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("spring"));
   EXPECT_THAT(run.out, HasSubstr("sample ratio, campaign fall"));
@@ -84,9 +85,9 @@ TEST(CampaignCli, EvaluatesEveryArmOverallAndByLevel) {
 TEST(CampaignCli, BreaksDownByDecilesOfANumericColumn) {
   cie::testing::TempDir dir;
   spit(dir.file("history.csv"), make_history());
-  RunResult const run = run_on_cpu(dir, std::string(kEvaluate) + "--history " +
-                                            dir.file("history.csv") +
-                                            " --by decile-of:revenue --json " + dir.file("r.json"));
+  RunResult const run =
+      run_on_cpu(dir, std::string(kEvaluate) + "--history " + dir.file("history.csv") +
+                          " --by decile-of:revenue --json " + dir.file("r.json"));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   nlohmann::json const results = nlohmann::json::parse(slurp(dir.file("r.json")))["results"];
   // spring's mail arm: overall, then deciles "1".."10" of revenue over all 1,200 rows; the top
@@ -137,16 +138,18 @@ TEST(CampaignCli, RefusesBadHistories) {
                      "h.csv:2: column responded: missing response");
   // The same customer in two campaigns is fine.
   cie::testing::TempDir dir;
-  spit(dir.file("h.csv"), header + "c1,x,holdout,1,5\nc2,x,mail,0,0\nc1,y,mail,1,3\nc2,y,holdout,0,0\n");
+  spit(dir.file("h.csv"),
+       header + "c1,x,holdout,1,5\nc2,x,mail,0,0\nc1,y,mail,1,3\nc2,y,holdout,0,0\n");
   RunResult const run = run_on_cpu(dir, std::string(kEvaluate) + "--history " + dir.file("h.csv"));
   EXPECT_EQ(run.exit_code, 0) << run.err;
 }
 
 TEST(CampaignCli, LeavesOutLevelsOfOtherCampaigns) {
   cie::testing::TempDir dir;
-  spit(dir.file("h.csv"),
-       "customer_id,campaign,group,responded,revenue,region\n"
-       "c1,x,holdout,1,5,north\nc2,x,mail,0,0,north\nc1,y,mail,1,3,south\nc2,y,holdout,0,0,south\n");
+  spit(
+      dir.file("h.csv"),
+      "customer_id,campaign,group,responded,revenue,region\n"
+      "c1,x,holdout,1,5,north\nc2,x,mail,0,0,north\nc1,y,mail,1,3,south\nc2,y,holdout,0,0,south\n");
   RunResult const run = run_on_cpu(dir, std::string(kEvaluate) + "--history " + dir.file("h.csv") +
                                             " --by region --json " + dir.file("r.json"));
   ASSERT_EQ(run.exit_code, 0) << run.err;
@@ -174,8 +177,9 @@ TEST(CampaignCli, PlansGroupSizes) {
       dir, "campaign plan --baseline-rate 0.1 --minimum-lift 0.02 --power 0.8 --alpha 0.05");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("treated customers 3841\ncontrol customers 3841\n"));
-  RunResult const relative = run_on_cpu(
-      dir, "campaign plan --baseline-rate 0.1 --minimum-lift 0.2 --relative --treated-share 0.3333333333333333");
+  RunResult const relative = run_on_cpu(dir,
+                                        "campaign plan --baseline-rate 0.1 --minimum-lift 0.2 "
+                                        "--relative --treated-share 0.3333333333333333");
   ASSERT_EQ(relative.exit_code, 0) << relative.err;
   EXPECT_THAT(relative.out, HasSubstr("treated customers 2850\ncontrol customers 5700\n"));
   RunResult const bad = run_on_cpu(dir, "campaign plan --baseline-rate 1.5 --minimum-lift 0.1");

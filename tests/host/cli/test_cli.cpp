@@ -45,7 +45,8 @@ TEST(Cli, RfmWritesOneRowPerCustomerAndPrintsTheSummary) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   std::string csv = slurp(dir.file("rfm.csv"));
   EXPECT_EQ(csv.substr(0, csv.find('\n')), fmt::format("{}", fmt::join(rfm_column_names(), ",")));
-  EXPECT_THAT(csv, HasSubstr("\nalice,3,2,2,0,32.25,16.125,2024-01-05,2024-02-01,30,1,27,29,12.25,"));
+  EXPECT_THAT(csv,
+              HasSubstr("\nalice,3,2,2,0,32.25,16.125,2024-01-05,2024-02-01,30,1,27,29,12.25,"));
   // carol's return is netted into her money, but she made one purchase.
   EXPECT_THAT(csv, HasSubstr("\ncarol,1,1,1,1,37,37,2024-02-03,2024-02-03,1,0,0,0,0,"));
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4);
@@ -78,11 +79,12 @@ TEST(Cli, QuarantineKeepsGoingAndCountsRejectedRows) {
   spit(dir.file("tx.csv"),
        "customer_id,date,amount\nalice,2024-01-05,20\n,2024-01-06,1\nbob,2024-13-01,2\n"
        "bob,2024-01-07,5\n");
-  RunResult run = run_cie(dir, "rfm --transactions " + dir.file("tx.csv") + " --out " +
-                                   dir.file("rfm.csv") + " --bad-rows quarantine=" +
-                                   dir.file("bad.csv"));
+  RunResult run =
+      run_cie(dir, "rfm --transactions " + dir.file("tx.csv") + " --out " + dir.file("rfm.csv") +
+                       " --bad-rows quarantine=" + dir.file("bad.csv"));
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_THAT(run.out, HasSubstr("rejected rows            2 (quarantined in " + dir.file("bad.csv")));
+  EXPECT_THAT(run.out,
+              HasSubstr("rejected rows            2 (quarantined in " + dir.file("bad.csv")));
   EXPECT_EQ(slurp(dir.file("bad.csv")),
             "customer_id,date,amount\n,2024-01-06,1\nbob,2024-13-01,2\n");
   EXPECT_THAT(run.err, HasSubstr("2 bad rows were not used"));
@@ -121,22 +123,24 @@ TEST(Cli, RfmByOrderWithCancellationsAndScoresWithoutATable) {
 TEST(Cli, UsageErrorsExitWith2) {
   cie::testing::TempDir dir;
   spit(dir.file("tx.csv"), kGoodTransactions);
-  std::string const base = "rfm --transactions " + dir.file("tx.csv") + " --out " + dir.file("o.csv");
+  std::string const base =
+      "rfm --transactions " + dir.file("tx.csv") + " --out " + dir.file("o.csv");
   struct Case {
     std::string arguments;
     std::string message;
   };
-  for (Case const& c : {Case{"rfm --out x.csv", "--transactions is required"},
-                        Case{base + " --as-of 2024-02-30", "--as-of: expected a date"},
-                        Case{base + " --score-bins 1", "score_bins must be in 2..9, got 1"},
-                        Case{base + " --bad-rows maybe", "--bad-rows: expected fail, skip or quarantine=FILE"},
-                        Case{base + " --ties random", "--ties: expected equal or first"},
-                        Case{base + " --cancel-prefix C", "--cancel-prefix needs --order-col"},
-                        Case{base + " --frequency orders", "--frequency orders needs --order-col"},
-                        Case{base + " --amount-col total", "total"},
-                        Case{"--device gpu " + base, "--device: expected auto, cpu, cuda or cuda:N"},
-                        Case{"rfm --transactions " + dir.file("missing.csv") + " --out " + dir.file("o.csv"),
-                             "missing.csv"}}) {
+  for (Case const& c :
+       {Case{"rfm --out x.csv", "--transactions is required"},
+        Case{base + " --as-of 2024-02-30", "--as-of: expected a date"},
+        Case{base + " --score-bins 1", "score_bins must be in 2..9, got 1"},
+        Case{base + " --bad-rows maybe", "--bad-rows: expected fail, skip or quarantine=FILE"},
+        Case{base + " --ties random", "--ties: expected equal or first"},
+        Case{base + " --cancel-prefix C", "--cancel-prefix needs --order-col"},
+        Case{base + " --frequency orders", "--frequency orders needs --order-col"},
+        Case{base + " --amount-col total", "total"},
+        Case{"--device gpu " + base, "--device: expected auto, cpu, cuda or cuda:N"},
+        Case{"rfm --transactions " + dir.file("missing.csv") + " --out " + dir.file("o.csv"),
+             "missing.csv"}}) {
     RunResult run = run_cie(dir, c.arguments);
     EXPECT_EQ(run.exit_code, 2) << c.arguments << "\n" << run.err;
     EXPECT_THAT(run.err, HasSubstr(c.message)) << c.arguments;
@@ -149,7 +153,8 @@ TEST(Cli, DeviceAutoFallsBackToCpuAndCudaWithoutGpuExitsWith4) {
   if (probe.count > 0) GTEST_SKIP() << "a GPU is usable here; the fallback path cannot be shown";
   cie::testing::TempDir dir;
   spit(dir.file("tx.csv"), kGoodTransactions);
-  std::string const rfm = "rfm --transactions " + dir.file("tx.csv") + " --out " + dir.file("o.csv");
+  std::string const rfm =
+      "rfm --transactions " + dir.file("tx.csv") + " --out " + dir.file("o.csv");
   RunResult fallback = run_cie(dir, "--device auto " + rfm);
   EXPECT_EQ(fallback.exit_code, 0) << fallback.err;
   EXPECT_THAT(fallback.err, HasSubstr("no usable GPU"));

@@ -10,11 +10,11 @@
 namespace cie {
 namespace {
 
-using ::testing::HasSubstr;
-using cie::testing::RunResult;
 using cie::testing::run_on_cpu;
+using cie::testing::RunResult;
 using cie::testing::slurp;
 using cie::testing::spit;
+using ::testing::HasSubstr;
 
 class ClvCli : public ::testing::Test {
  protected:
@@ -32,10 +32,9 @@ cie::testing::TempDir* ClvCli::dir_ = nullptr;
 
 TEST_F(ClvCli, FitThenPredictWritesOneRowPerCustomer) {
   cie::testing::TempDir dir;
-  RunResult const fit =
-      run_on_cpu(dir, "clv fit --transactions " + transactions() +
-                          " --calibration-end 2025-06-30 --spend gamma-gamma --model " +
-                          dir.file("clv.json"));
+  RunResult const fit = run_on_cpu(
+      dir, "clv fit --transactions " + transactions() +
+               " --calibration-end 2025-06-30 --spend gamma-gamma --model " + dir.file("clv.json"));
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
   EXPECT_THAT(fit.out, HasSubstr("BG/NBD"));
   EXPECT_THAT(fit.out, HasSubstr("Gamma-Gamma"));
@@ -76,16 +75,17 @@ TEST_F(ClvCli, EvaluateWritesTheHoldoutTable) {
   std::vector<std::string> labels;
   while (std::getline(lines, line)) labels.push_back(line.substr(0, line.find(',')));
   EXPECT_EQ(labels, (std::vector<std::string>{"0", "1", "2", "3", "4+"}));
-  RunResult const bad = run_on_cpu(dir, "clv evaluate --transactions " + transactions() +
-                                            " --calibration-end 2025-03-31 --holdout-end 2025-01-31");
+  RunResult const bad =
+      run_on_cpu(dir, "clv evaluate --transactions " + transactions() +
+                          " --calibration-end 2025-03-31 --holdout-end 2025-01-31");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.err, HasSubstr("must be after --calibration-end"));
 }
 
 TEST_F(ClvCli, UsageErrorsExitTwo) {
   cie::testing::TempDir dir;
-  RunResult r = run_on_cpu(dir, "clv fit --transactions " + transactions() + " --model " +
-                                    dir.file("m.json"));
+  RunResult r = run_on_cpu(
+      dir, "clv fit --transactions " + transactions() + " --model " + dir.file("m.json"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("--calibration-end is required"));
   r = run_on_cpu(dir, "clv fit --transactions " + transactions() + " --summary x.csv --model " +
@@ -113,19 +113,18 @@ TEST_F(ClvCli, DamagedOrForeignModelIsRefused) {
   ASSERT_NE(at, std::string::npos);
   text.insert(at + 9, "1");
   spit(dir.file("bad.json"), text);
-  RunResult const r = run_on_cpu(dir, "clv predict --model " + dir.file("bad.json") +
-                                          " --transactions " + transactions() + " --out " +
-                                          dir.file("o.csv"));
+  RunResult const r =
+      run_on_cpu(dir, "clv predict --model " + dir.file("bad.json") + " --transactions " +
+                          transactions() + " --out " + dir.file("o.csv"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("checksum"));
 }
 
 TEST_F(ClvCli, BadSummaryRowsNameTheLine) {
   cie::testing::TempDir dir;
-  spit(dir.file("s.csv"),
-       "id,frequency,recency,T\na,2,5,10\nb,0,0,10\nc,1,12,10\nd,3,1,4\n");
-  RunResult r = run_on_cpu(dir, "clv fit --summary " + dir.file("s.csv") + " --id-col id --model " +
-                                    dir.file("m.json"));
+  spit(dir.file("s.csv"), "id,frequency,recency,T\na,2,5,10\nb,0,0,10\nc,1,12,10\nd,3,1,4\n");
+  RunResult r = run_on_cpu(
+      dir, "clv fit --summary " + dir.file("s.csv") + " --id-col id --model " + dir.file("m.json"));
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_THAT(r.err, HasSubstr(":4"));
   EXPECT_THAT(r.err, HasSubstr("recency must be in [0, T]"));

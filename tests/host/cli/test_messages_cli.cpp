@@ -12,10 +12,10 @@
 
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using cie::testing::RunResult;
 using cie::testing::spit;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string const kTenMegabytes(10'000'000, 'B');
 
@@ -70,9 +70,10 @@ TEST_F(MessagesCli, ADirectoryGivenAsAFileIsNamedAsSuch) {
 TEST_F(MessagesCli, AJoinWithNoCommonIdSaysSo) {
   file("x.csv", "customer_id,x\na,1\nb,2\nc,3\n");
   file("y.csv", "customer_id,y\nd,1\ne,0\nf,1\n");
-  expect_message("propensity train --table {d}/x.csv --table {d}/y.csv --target y --features x "
-                 "--model {d}/m.json",
-                 3, "share no customer id in column customer_id");
+  expect_message(
+      "propensity train --table {d}/x.csv --table {d}/y.csv --target y --features x "
+      "--model {d}/m.json",
+      3, "share no customer id in column customer_id");
 }
 
 TEST_F(MessagesCli, ARepeatedColumnOfTheTransactionsIsRefused) {
@@ -97,11 +98,11 @@ TEST_F(MessagesCli, HugeAndBinaryBytesAreNeverEchoedRaw) {
   expect_message("run {d}/date.toml", 2, "as_of: expected a date");
   file("key.toml", "[" + kTenMegabytes + "]\nx = 1\n");
   expect_message("run {d}/key.toml", 2, "unknown key");
-  expect_message("rfm --transactions {d}/wide.csv --out {d}/o.csv --id-col " +
-                     std::string(100000, 'Q'),
-                 2, "id column 'QQQQ");
-  expect_message("--threads " + std::string(100000, '7') + " rfm --transactions {d}/wide.csv",
-                 2, "--threads");
+  expect_message(
+      "rfm --transactions {d}/wide.csv --out {d}/o.csv --id-col " + std::string(100000, 'Q'), 2,
+      "id column 'QQQQ");
+  expect_message("--threads " + std::string(100000, '7') + " rfm --transactions {d}/wide.csv", 2,
+                 "--threads");
   // A 10 MB field value: hidden, and with --show-values quoted and cut.
   file("value.csv", "customer_id,date,amount\n" + kTenMegabytes + ",2024-01-01,x\n");
   RunResult const hidden = expect_message("rfm --transactions {d}/value.csv --out {d}/o.csv", 3,

@@ -13,11 +13,11 @@
 namespace cie {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using cie::testing::RunResult;
 using cie::testing::slurp;
 using cie::testing::spit;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char const* kCatalog = R"(seed = 3
 max_contacts_per_run = 2
@@ -42,7 +42,8 @@ class OffersCli : public ::testing::Test {
     spit(dir_.file("customers.csv"),
          "customer_id,p,ev\nsecret-a,0.5,1.5\nsecret-b,0.9,0.5\nsecret-c,0.2,3\n");
     spit(dir_.file("offers.toml"), kCatalog);
-    spit(dir_.file("contacts.csv"), "customer_id,date,channel,offer\nsecret-a,2026-01-01,email,gold\n");
+    spit(dir_.file("contacts.csv"),
+         "customer_id,date,channel,offer\nsecret-a,2026-01-01,email,gold\n");
   }
   RunResult assign(std::string const& extra) {
     return cie::testing::run_cie(
@@ -94,19 +95,20 @@ TEST_F(OffersCli, PseudonymizedIdsStillMatchTheHistory) {
   ASSERT_EQ(hashed.exit_code, 0) << hashed.err;
   EXPECT_THAT(hashed.err, Not(HasSubstr("not in the customer")));
   EXPECT_EQ(slurp(dir_.file("hashed.csv")),
-            "customer_id,offer,channel,expected_value,rank\n" +
-                keyed_id_hash(key, "secret-b") + ",gold,email,8,1\n" +
-                keyed_id_hash(key, "secret-c") + ",silver,email,3,1\n");
+            "customer_id,offer,channel,expected_value,rank\n" + keyed_id_hash(key, "secret-b") +
+                ",gold,email,8,1\n" + keyed_id_hash(key, "secret-c") + ",silver,email,3,1\n");
 }
 
 TEST_F(OffersCli, BadInputGetsAClearMessageAndExitCode) {
-  spit(dir_.file("offers.toml"), std::string(kCatalog) + "[[offer]]\nname = \"x\"\n"
-                                 "channel = \"email\"\nexpected_value_column = \"nope\"\n");
+  spit(dir_.file("offers.toml"), std::string(kCatalog) +
+                                     "[[offer]]\nname = \"x\"\n"
+                                     "channel = \"email\"\nexpected_value_column = \"nope\"\n");
   RunResult run = assign("");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("nope"));
   spit(dir_.file("offers.toml"), kCatalog);
-  spit(dir_.file("contacts.csv"), "customer_id,date,channel,offer\nsecret-a,2026-13-01,email,gold\n");
+  spit(dir_.file("contacts.csv"),
+       "customer_id,date,channel,offer\nsecret-a,2026-13-01,email,gold\n");
   run = assign("");
   EXPECT_EQ(run.exit_code, 3);
   EXPECT_THAT(run.err, HasSubstr("contacts.csv:2: column date: not a date"));

@@ -11,9 +11,9 @@
 
 namespace {
 
-using ::testing::HasSubstr;
 using cie::testing::slurp;
 using cie::testing::spit;
+using ::testing::HasSubstr;
 
 class OutputPathsCli : public ::testing::Test {
  protected:
@@ -64,12 +64,14 @@ cie::testing::TempDir* OutputPathsCli::dir_ = nullptr;
 TEST_F(OutputPathsCli, RfmNeverWritesOverItsTransactions) {
   expect_refused("rfm --transactions {d}/data/transactions.csv --out {d}/data/transactions.csv",
                  "is the same file as --transactions");
-  expect_refused("rfm --transactions {d}/data/transactions.csv --out {d}/x.csv "
-                 "--bad-rows quarantine={d}/data/transactions.csv",
-                 "--bad-rows quarantine");
-  expect_refused("rfm --transactions {d}/data/transactions.csv --out {d}/q.csv "
-                 "--bad-rows quarantine={d}/q.csv",
-                 "which this run also writes");
+  expect_refused(
+      "rfm --transactions {d}/data/transactions.csv --out {d}/x.csv "
+      "--bad-rows quarantine={d}/data/transactions.csv",
+      "--bad-rows quarantine");
+  expect_refused(
+      "rfm --transactions {d}/data/transactions.csv --out {d}/q.csv "
+      "--bad-rows quarantine={d}/q.csv",
+      "which this run also writes");
   expect_refused("rfm --transactions {d}/data/transactions.csv --out {d}", "is a directory");
 }
 
@@ -80,9 +82,10 @@ TEST_F(OutputPathsCli, SegmentAndPropensityNeverWriteOverTheirInputs) {
                  "which this run also writes");
   expect_refused("segment assign --model {d}/seg.json --input {d}/rfm.csv --out {d}/seg.json",
                  "is the same file as --model");
-  expect_refused("propensity train --table {d}/data/campaign.csv --table {d}/rfm.csv --target "
-                 "responded --features recency_days --model {d}/p.json --report {d}/p.json",
-                 "which this run also writes");
+  expect_refused(
+      "propensity train --table {d}/data/campaign.csv --table {d}/rfm.csv --target "
+      "responded --features recency_days --model {d}/p.json --report {d}/p.json",
+      "which this run also writes");
   expect_refused("propensity score --model {d}/prop.json --table {d}/rfm.csv --out {d}/rfm.csv",
                  "is the same file as --table");
   expect_refused("propensity score --model {d}/prop.json --table {d}/rfm.csv --out {d}/prop.json",

@@ -2,9 +2,9 @@
 // file and a JSON report, score with the same probabilities, unseen categorical levels, and the
 // refusals: a table lacking a model column or with another type (exit 2), a damaged model
 // (exit 2), bad labels (exit 3), bad options (exit 2).
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -19,8 +19,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-using cie::testing::RunResult;
 using cie::testing::run_on_cpu;
+using cie::testing::RunResult;
 using cie::testing::slurp;
 using cie::testing::spit;
 
@@ -96,9 +96,9 @@ TEST_F(PropensityCli, TrainReportsTheJoinAndScoreReproducesTheTrainingProbabilit
   EXPECT_GT(report["coef"][2].get<double>(), report["coef"][3].get<double>());
   EXPECT_GT(report["metrics"]["training"]["auc"].get<double>(), 0.75);
 
-  RunResult const scored = run_on_cpu(dir_, "propensity score --model " + dir_.file("m.json") +
-                                                " --table " + dir_.file("attributes.csv") +
-                                                " --out " + dir_.file("scores.csv"));
+  RunResult const scored =
+      run_on_cpu(dir_, "propensity score --model " + dir_.file("m.json") + " --table " +
+                           dir_.file("attributes.csv") + " --out " + dir_.file("scores.csv"));
   ASSERT_EQ(scored.exit_code, 0) << scored.err;
   std::map<std::string, double> const p = probabilities(slurp(dir_.file("scores.csv")));
   ASSERT_EQ(p.size(), 400u);
@@ -116,11 +116,10 @@ TEST_F(PropensityCli, TrainReportsTheJoinAndScoreReproducesTheTrainingProbabilit
 
 TEST_F(PropensityCli, UnseenAndMissingLevelsScoreAsOther) {
   ASSERT_EQ(run_on_cpu(dir_, train()).exit_code, 0);
-  spit(dir_.file("new.csv"),
-       "customer_id,spend,region\nx1,5,west\nx2,5,\nx3,5,north\nx4,,south\n");
-  RunResult const scored = run_on_cpu(dir_, "propensity score --model " + dir_.file("m.json") +
-                                                " --table " + dir_.file("new.csv") + " --out " +
-                                                dir_.file("scores.csv"));
+  spit(dir_.file("new.csv"), "customer_id,spend,region\nx1,5,west\nx2,5,\nx3,5,north\nx4,,south\n");
+  RunResult const scored =
+      run_on_cpu(dir_, "propensity score --model " + dir_.file("m.json") + " --table " +
+                           dir_.file("new.csv") + " --out " + dir_.file("scores.csv"));
   ASSERT_EQ(scored.exit_code, 0) << scored.err;
   std::map<std::string, double> const p = probabilities(slurp(dir_.file("scores.csv")));
   EXPECT_EQ(p.at("x1"), p.at("x2"));  // an unseen level and a missing one: both <other>
@@ -131,9 +130,9 @@ TEST_F(PropensityCli, UnseenAndMissingLevelsScoreAsOther) {
 TEST_F(PropensityCli, ScoringRefusesATableThatDoesNotFitTheModel) {
   ASSERT_EQ(run_on_cpu(dir_, train()).exit_code, 0);
   spit(dir_.file("lacking.csv"), "customer_id,region,age\nx1,north,30\n");
-  RunResult const lacking = run_on_cpu(dir_, "propensity score --model " + dir_.file("m.json") +
-                                                 " --table " + dir_.file("lacking.csv") +
-                                                 " --out " + dir_.file("scores.csv"));
+  RunResult const lacking =
+      run_on_cpu(dir_, "propensity score --model " + dir_.file("m.json") + " --table " +
+                           dir_.file("lacking.csv") + " --out " + dir_.file("scores.csv"));
   EXPECT_EQ(lacking.exit_code, 2);
   EXPECT_THAT(lacking.err, HasSubstr("spend"));
   EXPECT_THAT(lacking.err, HasSubstr("age"));  // listed as extra
@@ -142,9 +141,9 @@ TEST_F(PropensityCli, ScoringRefusesATableThatDoesNotFitTheModel) {
   std::string model = slurp(dir_.file("m.json"));
   model.replace(model.find("\"region\""), 8, "\"regiom\"");
   spit(dir_.file("damaged.json"), model);
-  RunResult const damaged = run_on_cpu(dir_, "propensity score --model " + dir_.file("damaged.json") +
-                                                 " --table " + dir_.file("attributes.csv") +
-                                                 " --out " + dir_.file("scores.csv"));
+  RunResult const damaged =
+      run_on_cpu(dir_, "propensity score --model " + dir_.file("damaged.json") + " --table " +
+                           dir_.file("attributes.csv") + " --out " + dir_.file("scores.csv"));
   EXPECT_EQ(damaged.exit_code, 2);
   EXPECT_THAT(damaged.err, HasSubstr("checksum"));
 }
@@ -199,9 +198,11 @@ TEST_F(PropensityCli, SampleWeightsEqualDuplicatedRows) {
   // without a penalty the fitted probabilities do not depend on that affine rescaling, so the
   // two models must score every customer alike.
   auto const train_and_score = [&](std::string const& model, std::string const& tables) {
-    RunResult const trained = run_on_cpu(
-        dir_, "propensity train --target responded --validation 0 --penalty none --tol 1e-12 "
-              "--model " + dir_.file(model) + " " + tables);
+    RunResult const trained =
+        run_on_cpu(dir_,
+                   "propensity train --target responded --validation 0 --penalty none --tol 1e-12 "
+                   "--model " +
+                       dir_.file(model) + " " + tables);
     EXPECT_EQ(trained.exit_code, 0) << trained.err;
     RunResult const scored =
         run_on_cpu(dir_, "propensity score --model " + dir_.file(model) + " --table " +
@@ -209,16 +210,15 @@ TEST_F(PropensityCli, SampleWeightsEqualDuplicatedRows) {
     EXPECT_EQ(scored.exit_code, 0) << scored.err;
     return probabilities(slurp(dir_.file(model + ".csv")));
   };
-  std::map<std::string, double> const weighted = train_and_score(
-      "weighted.json",
-      "--table " + dir_.file("responses.csv") + " --table " + dir_.file("weighted.csv") +
-          " --weight-col w");
-  std::map<std::string, double> const duplicated = train_and_score(
-      "duplicated.json",
-      "--table " + dir_.file("dup_responses.csv") + " --table " + dir_.file("dup_attributes.csv"));
-  std::map<std::string, double> const unweighted = train_and_score(
-      "unweighted.json",
-      "--table " + dir_.file("responses.csv") + " --table " + dir_.file("attributes.csv"));
+  std::map<std::string, double> const weighted =
+      train_and_score("weighted.json", "--table " + dir_.file("responses.csv") + " --table " +
+                                           dir_.file("weighted.csv") + " --weight-col w");
+  std::map<std::string, double> const duplicated =
+      train_and_score("duplicated.json", "--table " + dir_.file("dup_responses.csv") + " --table " +
+                                             dir_.file("dup_attributes.csv"));
+  std::map<std::string, double> const unweighted =
+      train_and_score("unweighted.json", "--table " + dir_.file("responses.csv") + " --table " +
+                                             dir_.file("attributes.csv"));
   ASSERT_EQ(weighted.size(), 400u);
   double worst = 0.0, moved = 0.0;
   for (auto const& [id, p] : weighted) {
@@ -238,7 +238,8 @@ TEST_F(PropensityCli, CrossValidationAndCalibrationAreReported) {
   nlohmann::json const report = nlohmann::json::parse(slurp(dir_.file("report.json")));
   ASSERT_EQ(report["metrics"]["folds"].size(), 4u);
   std::size_t rows = 0;
-  for (nlohmann::json const& fold : report["metrics"]["folds"]) rows += fold["rows"].get<std::size_t>();
+  for (nlohmann::json const& fold : report["metrics"]["folds"])
+    rows += fold["rows"].get<std::size_t>();
   EXPECT_EQ(rows, 400u);
   EXPECT_EQ(report["metrics"]["validation"]["rows"], 400);
   EXPECT_TRUE(report["metrics"].contains("calibrated"));
@@ -271,14 +272,14 @@ TEST(PropensityCoding, ACategoricalColumnCodedAnotherWayAtScoringTimeIsWarnedAbo
                                 " --target responded --validation 0 --model " + dir.file("m.json"))
                 .exit_code,
             0);
-  RunResult const same = run_on_cpu(dir, "propensity score --model " + dir.file("m.json") +
-                                             " --table " + dir.file("train.csv") + " --out " +
-                                             dir.file("same.csv"));
+  RunResult const same =
+      run_on_cpu(dir, "propensity score --model " + dir.file("m.json") + " --table " +
+                          dir.file("train.csv") + " --out " + dir.file("same.csv"));
   EXPECT_EQ(same.exit_code, 0) << same.err;
   EXPECT_THAT(same.err, Not(HasSubstr("never saw")));
-  RunResult const coded = run_on_cpu(dir, "propensity score --model " + dir.file("m.json") +
-                                              " --table " + dir.file("digits.csv") + " --out " +
-                                              dir.file("coded.csv"));
+  RunResult const coded =
+      run_on_cpu(dir, "propensity score --model " + dir.file("m.json") + " --table " +
+                          dir.file("digits.csv") + " --out " + dir.file("coded.csv"));
   EXPECT_EQ(coded.exit_code, 0) << coded.err;
   EXPECT_THAT(coded.err, HasSubstr("column region: 40 of 40 values (100.0%) are levels the model "
                                    "never saw in training"));

@@ -4,11 +4,11 @@
 // or log.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
 #include <filesystem>
 #include <map>
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 #include "core/pseudonymize.hpp"
@@ -17,12 +17,12 @@
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
-using ::testing::Not;
 using cie::testing::lines_of;
 using cie::testing::RunResult;
 using cie::testing::slurp;
 using cie::testing::spit;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string const kKey = "pseudonym-test-key-0123456789-abcdefghij";
 std::string const kOtherKey = "another-pseudonym-key-0123456789-ABCDEFGHIJ";
@@ -94,8 +94,10 @@ class PseudonymizeCli : public ::testing::Test {
 cie::testing::TempDir* PseudonymizeCli::dir_ = nullptr;
 
 TEST_F(PseudonymizeCli, RfmWritesKeyedHashesTheSameInEveryRunAndOthersUnderAnotherKey) {
-  std::string const rfm = "rfm --transactions " + d() + "/data/transactions.csv --as-of "
-                          "2026-01-01 --out " + d();
+  std::string const rfm = "rfm --transactions " + d() +
+                          "/data/transactions.csv --as-of "
+                          "2026-01-01 --out " +
+                          d();
   run_pseudonymized("key", rfm + "/rfm_a.csv");
   run_pseudonymized("key", rfm + "/rfm_b.csv");
   run_pseudonymized("other.key", rfm + "/rfm_other.csv");
@@ -112,16 +114,18 @@ TEST_F(PseudonymizeCli, SegmentAssignAndPropensityScoreWriteKeyedHashes) {
                                "/rfm.csv --out " + d() + "/assign_p.csv");
   expect_hashed(slurp(d() + "/assign.csv"), slurp(d() + "/assign_p.csv"), kKey);
 
-  std::string const score = "propensity score --model " + d() + "/prop.json --table " + d() +
-                            "/rfm.csv --out " + d();
+  std::string const score =
+      "propensity score --model " + d() + "/prop.json --table " + d() + "/rfm.csv --out " + d();
   run_ok(score + "/scores.csv");
   run_pseudonymized("key", score + "/scores_p.csv");
   expect_hashed(slurp(d() + "/scores.csv"), slurp(d() + "/scores_p.csv"), kKey);
 }
 
 TEST_F(PseudonymizeCli, ClvPredictionsCarryKeyedHashes) {
-  run_ok("clv fit --transactions " + d() + "/data/transactions.csv --calibration-end 2025-06-30 "
-         "--model " + d() + "/clv.json");
+  run_ok("clv fit --transactions " + d() +
+         "/data/transactions.csv --calibration-end 2025-06-30 "
+         "--model " +
+         d() + "/clv.json");
   std::string const predict = "clv predict --model " + d() + "/clv.json --transactions " + d() +
                               "/data/transactions.csv --horizon 26 --out " + d();
   run_ok(predict + "/clv.csv");
@@ -130,11 +134,14 @@ TEST_F(PseudonymizeCli, ClvPredictionsCarryKeyedHashes) {
 }
 
 TEST_F(PseudonymizeCli, TheNightlyTableJoinsOnTheHashesAndCarriesThem) {
-  std::string const config =
-      "[run]\nas_of = \"2026-01-01\"\n\n[inputs]\ntransactions = \"" + d() +
-      "/data/transactions.csv\"\nattributes = \"" + d() + "/data/customers.csv\"\n\n"
-      "[segments]\nmodel = \"" + d() + "/seg.json\"\n\n[[propensity]]\nname = \"response\"\n"
-      "model = \"" + d() + "/prop.json\"\n\n[output]\ndirectory = \"" + d() + "/";
+  std::string const config = "[run]\nas_of = \"2026-01-01\"\n\n[inputs]\ntransactions = \"" + d() +
+                             "/data/transactions.csv\"\nattributes = \"" + d() +
+                             "/data/customers.csv\"\n\n"
+                             "[segments]\nmodel = \"" +
+                             d() +
+                             "/seg.json\"\n\n[[propensity]]\nname = \"response\"\n"
+                             "model = \"" +
+                             d() + "/prop.json\"\n\n[output]\ndirectory = \"" + d() + "/";
   spit(d() + "/plain.toml", config + "plain\"\n");
   spit(d() + "/hashed.toml", config + "hashed\"\n");
   run_ok("run " + d() + "/plain.toml");

@@ -11,8 +11,8 @@
 namespace cie {
 namespace {
 
-using ::testing::HasSubstr;
 using cie::testing::RunResult;
+using ::testing::HasSubstr;
 
 class QuietCli : public ::testing::Test {
  protected:
@@ -49,8 +49,8 @@ TEST_F(QuietCli, NoCommandPrintsAnythingButEveryCommandStillWorks) {
           "/clusters.csv",
       "propensity train --table " + data("campaign.csv") + " --table " + data("customers.csv") +
           " --target responded --features age,region --model " + w + "/prop.json",
-      "propensity score --table " + data("customers.csv") + " --model " + w +
-          "/prop.json --out " + w + "/scores.csv",
+      "propensity score --table " + data("customers.csv") + " --model " + w + "/prop.json --out " +
+          w + "/scores.csv",
       "clv fit --transactions " + data("transactions.csv") +
           " --calibration-end 2025-12-31 --model " + w + "/clv.json",
       "clv predict --model " + w + "/clv.json --transactions " + data("transactions.csv") +
@@ -62,7 +62,8 @@ TEST_F(QuietCli, NoCommandPrintsAnythingButEveryCommandStillWorks) {
       "campaign plan --baseline-rate 0.1 --minimum-lift 0.02",
       "uplift train --table " + data("campaign.csv") + " --table " + data("customers.csv") +
           " --treatment treated --treated 1 --target responded --features age,region "
-          "--exclude revenue --model " + w + "/uplift.json",
+          "--exclude revenue --model " +
+          w + "/uplift.json",
       "uplift score --model " + w + "/uplift.json --table " + data("customers.csv") + " --out " +
           w + "/uplift.csv",
   };
@@ -80,9 +81,9 @@ TEST_F(QuietCli, NoCommandPrintsAnythingButEveryCommandStillWorks) {
     EXPECT_EQ(after.exit_code, 0) << command << "\n" << after.err;
     EXPECT_EQ(after.out + after.err, "") << command;
   }
-  RunResult const far = cie::testing::run_cie(
-      work, "--threads 2 rfm --transactions " + data("transactions.csv") +
-                " --as-of 2030-01-01 --out " + w + "/far.csv");
+  RunResult const far =
+      cie::testing::run_cie(work, "--threads 2 rfm --transactions " + data("transactions.csv") +
+                                      " --as-of 2030-01-01 --out " + w + "/far.csv");
   EXPECT_THAT(far.err, HasSubstr("days after the last purchase"));
 
   // The nightly run, with a retrained segments model and the propensity model.
@@ -90,8 +91,8 @@ TEST_F(QuietCli, NoCommandPrintsAnythingButEveryCommandStillWorks) {
                      "[run]\nas_of = \"2026-01-01\"\n[inputs]\ntransactions = \"" +
                          data("transactions.csv") + "\"\nattributes = \"" + data("customers.csv") +
                          "\"\n[segments]\nretrain = true\nk = 3\n[[propensity]]\nname = \"r\"\n"
-                         "model = \"" + w + "/prop.json\"\n[output]\ndirectory = \"" + w +
-                         "/nightly\"\n");
+                         "model = \"" +
+                         w + "/prop.json\"\n[output]\ndirectory = \"" + w + "/nightly\"\n");
   RunResult const loud =
       cie::testing::run_cie(work, "--threads 2 run " + work.file("nightly.toml"));
   ASSERT_EQ(loud.exit_code, 0) << loud.err;
@@ -105,15 +106,15 @@ TEST_F(QuietCli, NoCommandPrintsAnythingButEveryCommandStillWorks) {
 
 TEST_F(QuietCli, ErrorsAreStillReported) {
   cie::testing::TempDir work;
-  RunResult const missing = cie::testing::run_cie(
-      work, "--log-level quiet rfm --transactions " + work.file("nope.csv") + " --out " +
-                work.file("rfm.csv"));
+  RunResult const missing =
+      cie::testing::run_cie(work, "--log-level quiet rfm --transactions " + work.file("nope.csv") +
+                                      " --out " + work.file("rfm.csv"));
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_EQ(missing.out, "");
   EXPECT_THAT(missing.err, HasSubstr("cie: error:"));
   EXPECT_THAT(missing.err, HasSubstr("nope.csv"));
-  RunResult const usage = cie::testing::run_cie(
-      work, "--log-level quiet run " + work.file("nope.toml"));
+  RunResult const usage =
+      cie::testing::run_cie(work, "--log-level quiet run " + work.file("nope.toml"));
   EXPECT_EQ(usage.exit_code, 2);
   EXPECT_THAT(usage.err, HasSubstr("cie: error:"));
 }

@@ -14,8 +14,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-using cie::testing::RunResult;
 using cie::testing::run_on_cpu;
+using cie::testing::RunResult;
 using cie::testing::slurp;
 using cie::testing::spit;
 
@@ -55,7 +55,7 @@ TEST(SegmentCli, FitWritesAModelThatAssignReproduces) {
   spit(dir.file("rfm.csv"), kRfmTable);
   RunResult const fit =
       run_on_cpu(dir, "segment fit --input " + dir.file("rfm.csv") + " --k 3 --model " +
-                       dir.file("seg.json") + " --out " + dir.file("fit.csv"));
+                          dir.file("seg.json") + " --out " + dir.file("fit.csv"));
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
   EXPECT_THAT(fit.out, HasSubstr("k-means, k = 3, on cpu: 12 customers"));
   EXPECT_THAT(fit.out, HasSubstr("monetary_total (floor:0+log1p)"));
@@ -69,7 +69,7 @@ TEST(SegmentCli, FitWritesAModelThatAssignReproduces) {
 
   RunResult const assign =
       run_on_cpu(dir, "segment assign --model " + dir.file("seg.json") + " --input " +
-                       dir.file("rfm.csv") + " --out " + dir.file("clusters.csv"));
+                          dir.file("rfm.csv") + " --out " + dir.file("clusters.csv"));
   ASSERT_EQ(assign.exit_code, 0) << assign.err;
   std::map<std::string, std::string> const trained = clusters_of(slurp(dir.file("fit.csv")));
   std::map<std::string, std::string> const assigned = clusters_of(slurp(dir.file("clusters.csv")));
@@ -89,7 +89,8 @@ TEST(SegmentCli, FitWritesAModelThatAssignReproduces) {
 TEST(SegmentCli, SelectReportsEveryKAndRecommendsOne) {
   cie::testing::TempDir dir;
   spit(dir.file("rfm.csv"), kRfmTable);
-  RunResult const run = run_on_cpu(dir, "segment select --input " + dir.file("rfm.csv") + " --k 2..4");
+  RunResult const run =
+      run_on_cpu(dir, "segment select --input " + dir.file("rfm.csv") + " --k 2..4");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("silhouette"));
   EXPECT_THAT(run.out, HasSubstr("davies_bouldin"));
@@ -101,13 +102,13 @@ TEST(SegmentCli, ModelWhoseFeaturesAreMissingIsRefused) {
   cie::testing::TempDir dir;
   spit(dir.file("rfm.csv"), kRfmTable);
   ASSERT_EQ(run_on_cpu(dir, "segment fit --input " + dir.file("rfm.csv") + " --k 2 --model " +
-                             dir.file("seg.json"))
+                                dir.file("seg.json"))
                 .exit_code,
             0);
   spit(dir.file("other.csv"), "customer_id,recency_days,frequency\nx,3,4\n");
   RunResult const run =
       run_on_cpu(dir, "segment assign --model " + dir.file("seg.json") + " --input " +
-                       dir.file("other.csv") + " --out " + dir.file("clusters.csv"));
+                          dir.file("other.csv") + " --out " + dir.file("clusters.csv"));
   EXPECT_EQ(run.exit_code, 2) << run.err;
   EXPECT_THAT(run.err, HasSubstr("column monetary_total is not in the header (needed by model"));
   EXPECT_FALSE(std::filesystem::exists(dir.file("clusters.csv")));
@@ -117,7 +118,7 @@ TEST(SegmentCli, DamagedModelIsRefused) {
   cie::testing::TempDir dir;
   spit(dir.file("rfm.csv"), kRfmTable);
   ASSERT_EQ(run_on_cpu(dir, "segment fit --input " + dir.file("rfm.csv") + " --k 2 --model " +
-                             dir.file("seg.json"))
+                                dir.file("seg.json"))
                 .exit_code,
             0);
   std::string model = slurp(dir.file("seg.json"));
@@ -125,7 +126,7 @@ TEST(SegmentCli, DamagedModelIsRefused) {
   spit(dir.file("seg.json"), model);
   RunResult const run =
       run_on_cpu(dir, "segment assign --model " + dir.file("seg.json") + " --input " +
-                       dir.file("rfm.csv") + " --out " + dir.file("clusters.csv"));
+                          dir.file("rfm.csv") + " --out " + dir.file("clusters.csv"));
   EXPECT_EQ(run.exit_code, 2) << run.err;
   EXPECT_THAT(run.err, HasSubstr("seg.json is damaged: checksum mismatch (stored"));
 }
@@ -216,7 +217,8 @@ TEST(SegmentCli, BadOptionsAreUsageErrors) {
   cie::testing::TempDir dir;
   spit(dir.file("rfm.csv"), kRfmTable);
   std::string const input = "--input " + dir.file("rfm.csv");
-  RunResult run = run_on_cpu(dir, "segment fit " + input + " --k 2..5 --model " + dir.file("m.json"));
+  RunResult run =
+      run_on_cpu(dir, "segment fit " + input + " --k 2..5 --model " + dir.file("m.json"));
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("fit takes one k"));
   run = run_on_cpu(dir, "segment select " + input + " --transforms segment=log1p");
@@ -226,12 +228,11 @@ TEST(SegmentCli, BadOptionsAreUsageErrors) {
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("column age is not in the header; its columns are: customer_id"));
   EXPECT_THAT(run.err, Not(HasSubstr("needed by")));
-  run = run_on_cpu(dir, "segment fit " + input + " --k 3 --refine macqueen --model " +
-                            dir.file("m.json"));
+  run = run_on_cpu(
+      dir, "segment fit " + input + " --k 3 --refine macqueen --model " + dir.file("m.json"));
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("--refine: expected hartigan or none, got 'macqueen'"));
 }
-
 
 TEST(SegmentCli, CountsAreBoundedAndCheckedAgainstTheRowsBeforeAnyFit) {
   cie::testing::TempDir dir;

@@ -16,8 +16,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-using cie::testing::RunResult;
 using cie::testing::run_on_cpu;
+using cie::testing::RunResult;
 using cie::testing::slurp;
 using cie::testing::spit;
 

@@ -16,10 +16,10 @@
 namespace cie {
 namespace {
 
-using ::testing::HasSubstr;
 using cie::testing::RunResult;
 using cie::testing::slurp;
 using cie::testing::spit;
+using ::testing::HasSubstr;
 
 std::string make_table() {
   std::ostringstream text;

@@ -7,19 +7,19 @@
 
 #include <algorithm>
 
-#include "datasets/generator.hpp"
 #include "core/customer_table.hpp"
-#include "host/io/customer_table_reader.hpp"
 #include "core/error.hpp"
+#include "datasets/generator.hpp"
+#include "host/io/customer_table_reader.hpp"
 #include "tests/test_support.hpp"
 
 namespace cie {
 namespace {
 
+using cie::testing::expect_error;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-using cie::testing::expect_error;
 
 /// The message of the error parsing throws, with field values shown.
 std::string error_of(std::string_view text, CustomerTableRequest const& request, ExitCode code) {

@@ -1,9 +1,9 @@
 // Standard input and gzip inputs (host/io/input_text.hpp), through the reader and the command.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <cstdlib>
+#include <zlib.h>
 
 #include "core/context.hpp"
 #include "host/io/input_text.hpp"
@@ -23,9 +23,11 @@ void write_gzip(std::string const& path, std::string const& text, int members = 
   for (int m = 0; m < members; ++m) {
     gzFile file = gzopen(path.c_str(), "ab");
     ASSERT_NE(file, nullptr);
-    std::string const piece = text.substr(std::min(text.size(), part * static_cast<std::size_t>(m)), part);
-    if (!piece.empty()) ASSERT_EQ(gzwrite(file, piece.data(), static_cast<unsigned>(piece.size())),
-                                  static_cast<int>(piece.size()));
+    std::string const piece =
+        text.substr(std::min(text.size(), part * static_cast<std::size_t>(m)), part);
+    if (!piece.empty())
+      ASSERT_EQ(gzwrite(file, piece.data(), static_cast<unsigned>(piece.size())),
+                static_cast<int>(piece.size()));
     gzclose(file);
   }
 }
@@ -78,16 +80,18 @@ TEST(InputText, RfmReadsStandardInputAndGzip) {
     return std::system((shell + " >" + dir.file("stdout") + " 2>" + dir.file("stderr")).c_str());
   };
   std::string const cie = CIE_BINARY;
-  ASSERT_EQ(run(cie + " rfm --transactions " + dir.file("t.csv") + " --out " + dir.file("a.csv")), 0);
+  ASSERT_EQ(run(cie + " rfm --transactions " + dir.file("t.csv") + " --out " + dir.file("a.csv")),
+            0);
   ASSERT_EQ(run("cat " + dir.file("t.csv") + " | " + cie + " rfm --transactions - --out " +
                 dir.file("b.csv")),
             0)
       << slurp(dir.file("stderr"));
-  ASSERT_EQ(run(cie + " rfm --transactions - --out " + dir.file("c.csv") + " <" + dir.file("t.csv.gz")),
-            0)
+  ASSERT_EQ(
+      run(cie + " rfm --transactions - --out " + dir.file("c.csv") + " <" + dir.file("t.csv.gz")),
+      0)
       << slurp(dir.file("stderr"));
-  ASSERT_EQ(run(cie + " rfm --transactions " + dir.file("t.csv.gz") + " --out " + dir.file("d.csv")),
-            0);
+  ASSERT_EQ(
+      run(cie + " rfm --transactions " + dir.file("t.csv.gz") + " --out " + dir.file("d.csv")), 0);
   std::string const expected = slurp(dir.file("a.csv"));
   EXPECT_GT(expected.size(), 1000u);
   EXPECT_EQ(slurp(dir.file("b.csv")), expected);

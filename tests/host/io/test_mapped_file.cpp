@@ -1,17 +1,16 @@
 // A transactions file that shrinks or is rewritten while it is read: an input error naming it
 // (exit 3), never SIGBUS. The file is truncated between mapping and parsing, so the parse reads
 // pages past the new end of file, which raise SIGBUS on every run (no timing involved).
-#include <fcntl.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <zlib.h>
 
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <string>
-
-#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "core/context.hpp"
 #include "core/error.hpp"

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "host/io/model_file.hpp"
 #include "core/text_file.hpp"
+#include "host/io/model_file.hpp"
 #include "tests/test_support.hpp"
 
 namespace cie {
@@ -115,7 +115,6 @@ TEST(ModelFile, UnreadableFileIsAUsageError) {
     EXPECT_THAT(e.what(), HasSubstr("missing.json"));
   }
 }
-
 
 TEST(ModelFile, ANumberOutOfRangeIsADamagedFileNotAnInternalError) {
   std::string text = model_file_text(sample_document());

@@ -1,10 +1,9 @@
-#include "host/io/output_paths.hpp"
-
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
+#include <unistd.h>
 
+#include "host/io/output_paths.hpp"
 #include "tests/test_support.hpp"
 
 namespace cie {
@@ -27,11 +26,13 @@ TEST(OutputPaths, AnOutputThatIsAnInputIsRefusedHoweverItIsSpelled) {
   std::filesystem::create_directory(dir.file("sub"));
   std::filesystem::create_symlink(input, dir.file("link.csv"));
   ASSERT_EQ(::link(input.c_str(), dir.file("hard.csv").c_str()), 0);
-  for (std::string const& spelling :
-       {input, dir.file("sub/../in.csv"), dir.file("./in.csv"), dir.file("link.csv"),
-        dir.file("hard.csv")}) {
-    expect_error([&] { check_output_paths({{input, "--transactions"}}, {{spelling, "--out"}}); },
-                 ExitCode::kUsage, "is the same file as --transactions");
+  for (std::string const& spelling : {input, dir.file("sub/../in.csv"), dir.file("./in.csv"),
+                                      dir.file("link.csv"), dir.file("hard.csv")}) {
+    expect_error(
+        [&] {
+          check_output_paths({{input, "--transactions"}}, {{spelling, "--out"}});
+        },
+        ExitCode::kUsage, "is the same file as --transactions");
   }
 }
 
@@ -39,16 +40,19 @@ TEST(OutputPaths, TwoOutputsNamingOneFileAreRefusedBeforeEitherExists) {
   cie::testing::TempDir dir;
   expect_error(
       [&] {
-        check_output_paths({}, {{dir.file("m.json"), "--model"},
-                                {dir.file("sub/../m.json"), "--report"}});
+        check_output_paths(
+            {}, {{dir.file("m.json"), "--model"}, {dir.file("sub/../m.json"), "--report"}});
       },
       ExitCode::kUsage, "--report " + dir.file("sub/../m.json") + " is the same file as --model");
 }
 
 TEST(OutputPaths, ADirectoryIsNoOutputFile) {
   cie::testing::TempDir dir;
-  expect_error([&] { check_output_paths({}, {{dir.path().string(), "--out"}}); },
-               ExitCode::kUsage, "is a directory");
+  expect_error(
+      [&] {
+        check_output_paths({}, {{dir.path().string(), "--out"}});
+      },
+      ExitCode::kUsage, "is a directory");
 }
 
 }  // namespace

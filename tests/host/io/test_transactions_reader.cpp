@@ -1,6 +1,5 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdint>
@@ -10,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <unistd.h>
 #include <unordered_map>
 #include <vector>
 
@@ -313,9 +313,8 @@ TEST(TransactionsBadRows, FieldValuesStayOutOfMessagesUnlessAskedFor) {
   cie::testing::ShowValues const show;
   std::string long_field(100, 'x');
   long_field[1] = '\x01';
-  EXPECT_EQ(std::string(parse_error("customer_id,date,amount\nc1,2026-01-02," + long_field +
-                                    "\n")
-                            .what()),
+  EXPECT_EQ(std::string(
+                parse_error("customer_id,date,amount\nc1,2026-01-02," + long_field + "\n").what()),
             "t.csv:2: column 3 (amount): cannot parse 'x\\x01" + std::string(38, 'x') +
                 "'... (100 bytes) as a number");
 }
@@ -540,7 +539,8 @@ TEST(TransactionsOrders, OrderIdsAreHashedAndTheCancelPrefixMarksReturns) {
 TEST(TransactionsFormats, DateFormatReadsNonIsoDates) {
   TransactionsFormat format;
   format.date_format = "%m/%d/%Y %H:%M";
-  Transactions t = parse("customer_id,date,amount\na,12/1/2010 8:26,1\nb,1/27/2011 12:23,2\n", format);
+  Transactions t =
+      parse("customer_id,date,amount\na,12/1/2010 8:26,1\nb,1/27/2011 12:23,2\n", format);
   EXPECT_EQ(t.timestamp, (std::vector<std::int64_t>{midnight(2010, 12, 1) + 8 * 3600 + 26 * 60,
                                                     midnight(2011, 1, 27) + 12 * 3600 + 23 * 60}));
   expect_data_error("customer_id,date,amount\na,2010-12-01,1\n",

@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "host/pipeline/batch_plan.hpp"
 #include "core/error.hpp"
+#include "host/pipeline/batch_plan.hpp"
 #include "kernels/device.hpp"
 #include "tests/test_support.hpp"
 

@@ -5,19 +5,19 @@
 // new ones, complete; two runs give byte-identical customer tables.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <fcntl.h>
 #include <filesystem>
 #include <map>
-#include <nlohmann/json.hpp>
+#include <signal.h>
+#include <spawn.h>
 #include <sstream>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 
 #include "tests/test_support.hpp"
 
@@ -27,11 +27,11 @@ namespace cie {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
+using cie::testing::lines_of;
 using cie::testing::RunResult;
 using cie::testing::slurp;
-using cie::testing::lines_of;
 using cie::testing::spit;
+using ::testing::HasSubstr;
 
 RunResult cie_cpu(cie::testing::TempDir const& dir, std::string const& arguments) {
   return cie::testing::run_cie(dir, "--threads 2 --log-level warn " + arguments);
@@ -59,10 +59,11 @@ class Nightly : public ::testing::Test {
         "/rfm.csv");
     run("segment fit --input " + d + "/rfm.csv --k 4 --model " + d + "/seg.json");
     run("propensity train --table " + d + "/data/campaign.csv --table " + d +
-        "/data/customers.csv --table " + d + "/rfm.csv --target responded --features "
+        "/data/customers.csv --table " + d +
+        "/rfm.csv --target responded --features "
         "recency_days,frequency,monetary_total,age,region,email_opt_in --transforms "
-        "recency_days=log1p,frequency=log1p,monetary_total=floor:0+log1p --model " + d +
-        "/prop.json");
+        "recency_days=log1p,frequency=log1p,monetary_total=floor:0+log1p --model " +
+        d + "/prop.json");
   }
   static void TearDownTestSuite() {
     delete dir_;
@@ -116,7 +117,8 @@ TEST_F(Nightly, PublishesWhatTheIndividualCommandsProduce) {
     ASSERT_EQ(nightly[i], rfm[i] + "," + cluster + "," + score[1] + "," + score[2])
         << "customer line " << i;
   }
-  nlohmann::json const report = nlohmann::json::parse(slurp(work_.file("out") + "/run_report.json"));
+  nlohmann::json const report =
+      nlohmann::json::parse(slurp(work_.file("out") + "/run_report.json"));
   EXPECT_EQ(report["customers"], 4000);
   EXPECT_EQ(report["device"], "cpu");  // auto falls back to the CPU where no GPU is usable
   EXPECT_EQ(report["inputs"]["transactions"]["rejected_rows"], 0);
@@ -128,12 +130,16 @@ TEST_F(Nightly, UpliftStagePublishesWhatUpliftScoreProduces) {
   std::string const d = dir_->path().string();
   RunResult const trained = cie_cpu(
       work_, "uplift train --table " + d + "/data/campaign.csv --table " + d +
-                 "/data/customers.csv --table " + d + "/rfm.csv --treatment treated --treated 1 "
+                 "/data/customers.csv --table " + d +
+                 "/rfm.csv --treatment treated --treated 1 "
                  "--target responded --features recency_days,frequency,monetary_total,age,region "
-                 "--model " + work_.file("uplift.json"));
+                 "--model " +
+                 work_.file("uplift.json"));
   ASSERT_EQ(trained.exit_code, 0) << trained.err;
-  spit(work_.file("nightly.toml"), config(work_.file("out")) + "\n[[uplift]]\nname = \"winter\"\n"
-                                       "model = \"" + work_.file("uplift.json") + "\"\n");
+  spit(work_.file("nightly.toml"), config(work_.file("out")) +
+                                       "\n[[uplift]]\nname = \"winter\"\n"
+                                       "model = \"" +
+                                       work_.file("uplift.json") + "\"\n");
   RunResult const run = cie_cpu(work_, "run " + work_.file("nightly.toml"));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   ASSERT_EQ(cie_cpu(work_, "uplift score --model " + work_.file("uplift.json") + " --table " + d +
@@ -154,7 +160,8 @@ TEST_F(Nightly, UpliftStagePublishesWhatUpliftScoreProduces) {
     ASSERT_EQ(published[published.size() - 2], score[1]) << "customer line " << i;
     ASSERT_EQ(published.back(), score[2]) << "customer line " << i;
   }
-  nlohmann::json const report = nlohmann::json::parse(slurp(work_.file("out") + "/run_report.json"));
+  nlohmann::json const report =
+      nlohmann::json::parse(slurp(work_.file("out") + "/run_report.json"));
   EXPECT_EQ(report["models"].back()["name"], "winter");
   EXPECT_EQ(report["models"].back()["method"], "two-model");
 }
@@ -170,8 +177,10 @@ TEST_F(Nightly, TwoRunsGiveByteIdenticalCustomerTables) {
 
 TEST_F(Nightly, RfmSectionTiesKeyMatchesTheCommandOption) {
   std::string const d = dir_->path().string();
-  ASSERT_EQ(cie_cpu(work_, "rfm --transactions " + d + "/data/transactions.csv --as-of 2026-01-01 "
-                           "--ties first --out " + work_.file("first.csv"))
+  ASSERT_EQ(cie_cpu(work_, "rfm --transactions " + d +
+                               "/data/transactions.csv --as-of 2026-01-01 "
+                               "--ties first --out " +
+                               work_.file("first.csv"))
                 .exit_code,
             0);
   std::string const text = config(work_.file("out")) + "\n[rfm]\nties = \"first\"\n";
@@ -219,9 +228,9 @@ TEST_F(Nightly, ConfigurationErrorsStopBeforeAnyWork) {
            "/prop.json\"\n",
        "propensity"},
       {good + "[[uplift]]\nname = \"winter\"\n", "[[uplift]] 'winter' needs model"},
-      {std::string(good).replace(good.find("attributes"), good.find("\n", good.find("attributes")) -
-                                                              good.find("attributes") + 1,
-                                 ""),
+      {std::string(good).replace(
+           good.find("attributes"),
+           good.find("\n", good.find("attributes")) - good.find("attributes") + 1, ""),
        "needs columns age, region, email_opt_in"},
       {std::string(good).replace(good.find(saved_model), saved_model.size(),
                                  "retrain = true\nrefine = \"fast\""),
@@ -267,13 +276,15 @@ TEST_F(Nightly, RetrainedSegmentsFollowTheRefineSetting) {
   // One training path: the nightly retrain writes the model `cie segment fit` writes on the same
   // RFM table (every customer has attributes here), params and fingerprint included.
   std::string const d = dir_->path().string();
-  ASSERT_EQ(cie_cpu(work_, "--seed 42 segment fit --input " + d + "/rfm.csv --k 5 --n-init 2 "
-                           "--refine hartigan --model " + work_.file("fit.json"))
+  ASSERT_EQ(cie_cpu(work_, "--seed 42 segment fit --input " + d +
+                               "/rfm.csv --k 5 --n-init 2 "
+                               "--refine hartigan --model " +
+                               work_.file("fit.json"))
                 .exit_code,
             0);
   nlohmann::json const fit = nlohmann::json::parse(slurp(work_.file("fit.json")));
-  for (char const* key : {"kind", "features", "params", "fitted", "training_metrics",
-                          "training_data"}) {
+  for (char const* key :
+       {"kind", "features", "params", "fitted", "training_metrics", "training_data"}) {
     EXPECT_EQ(refined[key], fit[key]) << key;
   }
   EXPECT_EQ(refined["training_data"]["rows"], 4000);
@@ -285,8 +296,8 @@ TEST_F(Nightly, RetrainedSegmentsFollowTheRefineSetting) {
 
 /// The squared distance between centroid a of `current` and centroid b of `previous`, the
 /// previous one carried into current's prepared space through both models' scalers.
-double carried_distance(nlohmann::json const& previous, std::size_t b, nlohmann::json const& current,
-                        std::size_t a) {
+double carried_distance(nlohmann::json const& previous, std::size_t b,
+                        nlohmann::json const& current, std::size_t a) {
   double sum = 0.0;
   nlohmann::json const& old_columns = previous["features"]["columns"];
   nlohmann::json const& new_columns = current["features"]["columns"];
@@ -334,7 +345,8 @@ TEST_F(Nightly, RetrainOnTheNextNightKeepsTheClusterIds) {
   std::vector<std::size_t> permutation = {0, 1, 2, 3};
   auto const total = [&](std::vector<std::size_t> const& pairing) {
     double sum = 0.0;
-    for (std::size_t a = 0; a < 4; ++a) sum += carried_distance(first_model, pairing[a], second_model, a);
+    for (std::size_t a = 0; a < 4; ++a)
+      sum += carried_distance(first_model, pairing[a], second_model, a);
     return sum;
   };
   double const kept = total(permutation);

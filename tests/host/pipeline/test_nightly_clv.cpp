@@ -3,8 +3,8 @@
 // BG/BB model or a bad value is refused before any work (exit 2).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
+
 #include <sstream>
 
 #include "tests/test_support.hpp"
@@ -12,11 +12,11 @@
 namespace cie {
 namespace {
 
-using ::testing::HasSubstr;
+using cie::testing::lines_of;
 using cie::testing::RunResult;
 using cie::testing::slurp;
-using cie::testing::lines_of;
 using cie::testing::spit;
+using ::testing::HasSubstr;
 
 RunResult cie_cpu(cie::testing::TempDir const& dir, std::string const& arguments) {
   return cie::testing::run_cie(dir, "--threads 2 --log-level warn " + arguments);
@@ -34,8 +34,9 @@ TEST(NightlyClv, PublishesWhatClvPredictComputesAndSumsPerSegment) {
   std::string const d = dir.path().string();
   ASSERT_EQ(cie_cpu(dir, "gen --customers 3000 --seed 5 --out " + d + "/data").exit_code, 0);
   RunResult const fit = cie_cpu(dir, "clv fit --transactions " + d +
-                                          "/data/transactions.csv --calibration-end 2025-09-30 "
-                                          "--spend gamma-gamma --model " + d + "/clv.json");
+                                         "/data/transactions.csv --calibration-end 2025-09-30 "
+                                         "--spend gamma-gamma --model " +
+                                         d + "/clv.json");
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
   std::string const head = "[run]\nas_of = \"2026-01-01\"\n\n[inputs]\ntransactions = \"" + d +
                            "/data/transactions.csv\"\n\n[segments]\nretrain = true\nk = 3\n\n";
@@ -45,10 +46,11 @@ TEST(NightlyClv, PublishesWhatClvPredictComputesAndSumsPerSegment) {
   spit(d + "/nightly.toml", head + clv + "[output]\ndirectory = \"" + d + "/out\"\n");
   RunResult const run = cie_cpu(dir, "run " + d + "/nightly.toml");
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  RunResult const predict = cie_cpu(
-      dir, "clv predict --model " + d + "/clv.json --transactions " + d +
-               "/data/transactions.csv --as-of 2026-01-01 --horizon 26 --clv-months 6 "
-               "--discount-rate 0.02 --margin 0.4 --out " + d + "/predict.csv");
+  RunResult const predict =
+      cie_cpu(dir, "clv predict --model " + d + "/clv.json --transactions " + d +
+                       "/data/transactions.csv --as-of 2026-01-01 --horizon 26 --clv-months 6 "
+                       "--discount-rate 0.02 --margin 0.4 --out " +
+                       d + "/predict.csv");
   ASSERT_EQ(predict.exit_code, 0) << predict.err;
 
   std::vector<std::string> const nightly = lines_of(slurp(d + "/out/customers.csv"));
@@ -57,7 +59,8 @@ TEST(NightlyClv, PublishesWhatClvPredictComputesAndSumsPerSegment) {
   EXPECT_EQ(last_fields(nightly[0], 6),
             "cluster,cluster_name,p_alive,expected_purchases,expected_value,clv");
   for (std::size_t i = 1; i < nightly.size(); ++i) {
-    ASSERT_EQ(nightly[i].substr(0, nightly[i].find(',')), predicted[i].substr(0, predicted[i].find(',')));
+    ASSERT_EQ(nightly[i].substr(0, nightly[i].find(',')),
+              predicted[i].substr(0, predicted[i].find(',')));
     ASSERT_EQ(last_fields(nightly[i], 4), last_fields(predicted[i], 4)) << "line " << i;
   }
 
@@ -66,7 +69,8 @@ TEST(NightlyClv, PublishesWhatClvPredictComputesAndSumsPerSegment) {
   ASSERT_TRUE(section.is_object());
   double total = 0.0, by_segment = 0.0, by_cluster = 0.0;
   std::size_t customers = 0;
-  for (std::size_t i = 1; i < predicted.size(); ++i) total += std::stod(last_fields(predicted[i], 1));
+  for (std::size_t i = 1; i < predicted.size(); ++i)
+    total += std::stod(last_fields(predicted[i], 1));
   for (nlohmann::json const& s : section["by_segment"]) {
     by_segment += s["clv_total"].get<double>();
     customers += s["customers"].get<std::size_t>();
@@ -83,16 +87,19 @@ TEST(NightlyClv, PublishesWhatClvPredictComputesAndSumsPerSegment) {
   // Refused before any work: a BG/BB model, a negative margin.
   ASSERT_EQ(cie_cpu(dir, std::string("clv fit --summary ") + CIE_REAL_DATA_DIR +
                              "/donations-bgbb/donations.csv --id-col \"\" --T-col periods "
-                             "--weights-col weights --model-type bgbb --model " + d + "/bgbb.json")
+                             "--weights-col weights --model-type bgbb --model " +
+                             d + "/bgbb.json")
                 .exit_code,
             0);
-  spit(d + "/bgbb.toml", head + "[clv]\nmodel = \"" + d + "/bgbb.json\"\n\n[output]\ndirectory = \"" +
-                             d + "/out2\"\n");
+  spit(d + "/bgbb.toml", head + "[clv]\nmodel = \"" + d +
+                             "/bgbb.json\"\n\n[output]\ndirectory = \"" + d + "/out2\"\n");
   RunResult const bgbb = cie_cpu(dir, "run " + d + "/bgbb.toml");
   EXPECT_EQ(bgbb.exit_code, 2);
   EXPECT_THAT(bgbb.err, HasSubstr("BG/BB"));
-  spit(d + "/margin.toml", head + "[clv]\nmodel = \"" + d + "/clv.json\"\nmargin = -1\n\n"
-                               "[output]\ndirectory = \"" + d + "/out3\"\n");
+  spit(d + "/margin.toml", head + "[clv]\nmodel = \"" + d +
+                               "/clv.json\"\nmargin = -1\n\n"
+                               "[output]\ndirectory = \"" +
+                               d + "/out3\"\n");
   RunResult const margin = cie_cpu(dir, "run " + d + "/margin.toml");
   EXPECT_EQ(margin.exit_code, 2);
   EXPECT_THAT(margin.err, HasSubstr("[clv] margin"));

@@ -15,8 +15,8 @@
 namespace cie {
 namespace {
 
-using ::testing::HasSubstr;
 using cie::testing::spit;
+using ::testing::HasSubstr;
 
 class NightlyConfigTest : public ::testing::Test {
  protected:
@@ -70,16 +70,15 @@ TEST_F(NightlyConfigTest, ReaderKeysAreNamedLikeTheCommandLineOptions) {
 }
 
 TEST_F(NightlyConfigTest, OldKeyNamesAreRefusedWithTheNewName) {
-  for (auto const& [old_name, new_name] :
-       std::vector<std::pair<std::string, std::string>>{{"id_column", "id_col"},
-                                                        {"date_column", "date_col"},
-                                                        {"amount_column", "amount_col"},
-                                                        {"order_column", "order_col"},
-                                                        {"attributes_id_column",
-                                                         "attributes_id_col"}}) {
-    std::string const message =
-        error_of("[inputs]\ntransactions = \"tx.csv\"\n" + old_name + " = \"x\"\n[output]\n"
-                 "directory = \"out\"\n");
+  for (auto const& [old_name, new_name] : std::vector<std::pair<std::string, std::string>>{
+           {"id_column", "id_col"},
+           {"date_column", "date_col"},
+           {"amount_column", "amount_col"},
+           {"order_column", "order_col"},
+           {"attributes_id_column", "attributes_id_col"}}) {
+    std::string const message = error_of("[inputs]\ntransactions = \"tx.csv\"\n" + old_name +
+                                         " = \"x\"\n[output]\n"
+                                         "directory = \"out\"\n");
     EXPECT_THAT(message, HasSubstr("nightly.toml:3: unknown key '" + old_name + "' in [inputs]"));
     EXPECT_THAT(message, HasSubstr("it is now '" + new_name + "'"));
   }
@@ -87,15 +86,15 @@ TEST_F(NightlyConfigTest, OldKeyNamesAreRefusedWithTheNewName) {
 
 TEST_F(NightlyConfigTest, EveryUnknownKeyIsReportedAtOnceInFileOrder) {
   std::string const message = error_of(
-      "[run]\nsede = 7\n"                                  // line 2: a misspelling
+      "[run]\nsede = 7\n"  // line 2: a misspelling
       "[inputs]\ntransactions = \"tx.csv\"\n"
-      "zebra = 1\n"                                        // line 5: nothing close
-      "id_column = \"id\"\n"                               // line 6: renamed
-      "seed = 3\n"                                         // line 7: another section's key
-      "[segments]\nretrain = true\nn_int = 2\n"            // line 10: a stage's section
+      "zebra = 1\n"                              // line 5: nothing close
+      "id_column = \"id\"\n"                     // line 6: renamed
+      "seed = 3\n"                               // line 7: another section's key
+      "[segments]\nretrain = true\nn_int = 2\n"  // line 10: a stage's section
       "[output]\ndirectory = \"out\"\n"
-      "[rmf]\n"                                            // line 13: a misspelt section
-      "[[propensity]]\nname = \"a\"\nmodell = \"m\"\n");   // line 16
+      "[rmf]\n"                                           // line 13: a misspelt section
+      "[[propensity]]\nname = \"a\"\nmodell = \"m\"\n");  // line 16
   EXPECT_THAT(message, HasSubstr("nightly.toml: 7 problems:"));
   std::vector<std::string> const expected = {
       "nightly.toml:2: unknown key 'sede' in [run]; did you mean 'seed'?",
@@ -118,10 +117,11 @@ TEST_F(NightlyConfigTest, EachStageIsConfiguredFromItsSection) {
   std::size_t const without = parse(minimal_).stages.size();
   EXPECT_EQ(without, 4u);  // read, rfm, customers, write
   NightlyConfig const config =
-      parse(minimal_ + "[segments]\nretrain = true\n[[propensity]]\nname = \"a\"\nmodel = "
-                       "\"model.json\"\n[[propensity]]\nname = \"b\"\nmodel = \"model.json\"\n"
-                       "[clv]\nmodel = \"model.json\"\n[[uplift]]\nname = \"u\"\nmodel = "
-                       "\"model.json\"\n");
+      parse(minimal_ +
+            "[segments]\nretrain = true\n[[propensity]]\nname = \"a\"\nmodel = "
+            "\"model.json\"\n[[propensity]]\nname = \"b\"\nmodel = \"model.json\"\n"
+            "[clv]\nmodel = \"model.json\"\n[[uplift]]\nname = \"u\"\nmodel = "
+            "\"model.json\"\n");
   EXPECT_EQ(config.stages.size(), without + 5);
   ASSERT_EQ(config.stage_outputs.size(), 1u);
   EXPECT_EQ(config.stage_outputs[0].path, "segments_model.json");

@@ -1,11 +1,11 @@
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <set>
+#include <signal.h>
 #include <string>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
@@ -16,10 +16,10 @@ namespace cie {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::expect_error;
 using testing::slurp;
 using testing::spit;
 using testing::TempDir;
-using testing::expect_error;
 
 /// The names in `directory` (files and directories, not recursive).
 std::set<std::string> names_in(fs::path const& directory) {
@@ -44,7 +44,8 @@ TEST(OutputStaging, PublishesIntoAMissingDirectory) {
   std::string const output = dir.file("nightly/out");  // parent missing too
   OutputStaging staging(output);
   EXPECT_EQ(fs::path(staging.staging_directory()).parent_path(), fs::path(dir.file("nightly")));
-  EXPECT_TRUE(fs::path(staging.staging_directory()).filename().string().starts_with(".out.staging-"));
+  EXPECT_TRUE(
+      fs::path(staging.staging_directory()).filename().string().starts_with(".out.staging-"));
   write_file_atomically(staging.path("a.csv"), "new a\n");
   write_file_atomically(staging.path("models/kmeans.json"), "{}\n");
   EXPECT_FALSE(fs::exists(output));
@@ -78,9 +79,12 @@ INSTANTIATE_TEST_SUITE_P(Methods, PublishOver,
                                            PublishMethod::kRenameTwice),
                          [](auto const& info) {
                            switch (info.param) {
-                             case PublishMethod::kAuto: return std::string("auto");
-                             case PublishMethod::kExchange: return std::string("exchange");
-                             default: return std::string("rename_twice");
+                             case PublishMethod::kAuto:
+                               return std::string("auto");
+                             case PublishMethod::kExchange:
+                               return std::string("exchange");
+                             default:
+                               return std::string("rename_twice");
                            }
                          });
 
@@ -115,7 +119,8 @@ TEST(OutputStaging, FollowsASymbolicLinkAndKeepsIt) {
 TEST(OutputStaging, RejectsUnpublishablePathsAsUsageErrors) {
   TempDir dir;
   spit(dir.file("file"), "x");
-  expect_error([&] { OutputStaging staging(dir.file("file")); }, ExitCode::kUsage, dir.file("file"));
+  expect_error([&] { OutputStaging staging(dir.file("file")); }, ExitCode::kUsage,
+               dir.file("file"));
   expect_error([&] { OutputStaging staging(dir.file("file/out")); }, ExitCode::kUsage, "file/out");
   expect_error([] { OutputStaging staging("/"); }, ExitCode::kUsage, "'/'");
   fs::permissions(dir.path(), fs::perms::owner_read | fs::perms::owner_exec);
@@ -174,7 +179,7 @@ TEST(PublishRecovery, NothingToDoForAMissingParent) {
 TEST(PublishRecovery, KeepsTheStagingDirectoriesOfLiveProcesses) {
   TempDir dir;
   std::string const output = make_previous_outputs(dir);
-  OutputStaging mine(output);  // this process is alive
+  OutputStaging mine(output);                                              // this process is alive
   std::string const parent_of_test = dir.file(".out.staging-1-0000abcd");  // pid 1 is alive
   fs::create_directory(parent_of_test);
   fs::create_directory(dir.file(".other.staging-999999999-00000000"));  // another output's

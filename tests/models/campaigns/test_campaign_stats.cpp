@@ -113,8 +113,8 @@ TEST(CampaignStats, PowerAndPlan) {
   SampleSizePlan const third = plan_sample_size(0.1, 0.02, 0.8, 0.05, 1.0 / 3.0);
   EXPECT_EQ(third.treated, 2850);
   EXPECT_EQ(third.control, 5700);
-  cie::testing::expect_error([] { plan_sample_size(0.1, 0.95, 0.8, 0.05, 0.5); },
-                             ExitCode::kUsage, "--minimum-lift");
+  cie::testing::expect_error([] { plan_sample_size(0.1, 0.95, 0.8, 0.05, 0.5); }, ExitCode::kUsage,
+                             "--minimum-lift");
 }
 
 TEST(CampaignBootstrap, SameSeedSameBitsAnyThreads) {
@@ -145,7 +145,7 @@ TEST(CampaignBootstrap, LinearQuantileAsNumpy) {
   std::vector<double> const sorted = {1.0, 2.0, 4.0, 8.0};
   EXPECT_DOUBLE_EQ(linear_quantile(sorted, 0.0), 1.0);
   EXPECT_DOUBLE_EQ(linear_quantile(sorted, 1.0), 8.0);
-  EXPECT_DOUBLE_EQ(linear_quantile(sorted, 0.5), 3.0);   // numpy.quantile: 3.0
+  EXPECT_DOUBLE_EQ(linear_quantile(sorted, 0.5), 3.0);    // numpy.quantile: 3.0
   EXPECT_DOUBLE_EQ(linear_quantile(sorted, 0.25), 1.75);  // numpy.quantile: 1.75
 }
 

@@ -130,8 +130,8 @@ TEST(ClvFit, PenalizerShrinksTheParameters) {
   ASSERT_TRUE(shrunk.converged);
   EXPECT_LT(shrunk.log_likelihood, plain.log_likelihood);
   EXPECT_LT(shrunk["b"], plain["b"]);
-  cie::testing::expect_error([&] { fit_purchases(ctx, {.penalizer = -1.0}, "bgnbd", s); }, ExitCode::kUsage,
-                             "penalizer must be >= 0");
+  cie::testing::expect_error([&] { fit_purchases(ctx, {.penalizer = -1.0}, "bgnbd", s); },
+                             ExitCode::kUsage, "penalizer must be >= 0");
 }
 
 TEST(ClvFit, RefusesDataThatCannotIdentifyTheModel) {
@@ -141,8 +141,8 @@ TEST(ClvFit, RefusesDataThatCannotIdentifyTheModel) {
   one_timers.recency = {0, 0, 0};
   one_timers.age = {10, 20, 30};
   one_timers.value = {0, 0, 0};
-  cie::testing::expect_error([&] { fit_purchases(ctx, {}, "bgnbd", one_timers); }, ExitCode::kInputData,
-                             "no customer made a repeat purchase");
+  cie::testing::expect_error([&] { fit_purchases(ctx, {}, "bgnbd", one_timers); },
+                             ExitCode::kInputData, "no customer made a repeat purchase");
   cie::testing::expect_error([&] { fit_gamma_gamma(ctx, {}, one_timers); }, ExitCode::kInputData,
                              "fewer than 2 customers");
   ClvSummary bad = one_timers;
@@ -179,7 +179,8 @@ TEST(ClvModel, DocumentRoundTripsAndPredictsTheSame) {
   model.spend = fit_gamma_gamma(ctx, {}, s);
   model.calibration_end = "2025-06-30";
   std::string const text = model_file_text(model.to_document(fingerprint_summary(s)));
-  ClvModel const back = ClvModel::from_document(parse_model_file(text, "m.json", kClvModelKind), "m.json");
+  ClvModel const back =
+      ClvModel::from_document(parse_model_file(text, "m.json", kClvModelKind), "m.json");
   EXPECT_EQ(back.transactions.values, model.transactions.values);
   EXPECT_EQ(back.spend->fit.values, model.spend->fit.values);
   EXPECT_EQ(back.calibration_end, "2025-06-30");

@@ -265,8 +265,8 @@ TEST(TabularEncoder, ApplyRowsEqualsApplyOnSelectRowsAndWritesEverySlot) {
   TabularEncoder encoder(specs);
   encoder.fit(ctx(), select_rows(table, std::vector<std::size_t>{0, 1, 2, 3, 5}));  // no "w"
   std::size_t const features = encoder.feature_names().size();
-  for (auto const [begin, end] : {std::pair<std::size_t, std::size_t>{0, 8}, {0, 1}, {3, 7},
-                                  {7, 8}, {2, 5}, {4, 4}}) {
+  for (auto const [begin, end] :
+       {std::pair<std::size_t, std::size_t>{0, 8}, {0, 1}, {3, 7}, {7, 8}, {2, 5}, {4, 4}}) {
     std::vector<std::size_t> rows(end - begin);
     std::iota(rows.begin(), rows.end(), begin);
     std::vector<float> const expected = encoder.apply(ctx(), select_rows(table, rows));

@@ -85,19 +85,19 @@ TEST(OffersPolicy, HandMadeHistoryAppliesEveryRule) {
     history.channel.push_back(channel);
     history.offer.push_back(offer);
   };
-  add(1, 2, 0, -1);                        // u02: 2 days ago, minimum gap 3
-  add(2, 5, 0, -1);                        // u03: two in the 7-day window
+  add(1, 2, 0, -1);  // u02: 2 days ago, minimum gap 3
+  add(2, 5, 0, -1);  // u03: two in the 7-day window
   add(2, 6, -1, -1);
-  add(3, 10, 0, -1);                       // u04: three in the 30-day window
+  add(3, 10, 0, -1);  // u04: three in the 30-day window
   add(3, 15, 0, -1);
   add(3, 29, 0, -1);
-  add(4, 10, 0, -1);                       // u05: two in 30 days: one left
+  add(4, 10, 0, -1);  // u05: two in 30 days: one left
   add(4, 15, 0, -1);
-  add(6, 20, 1, 2);                        // u07: sms 20 days ago: sms window full
-  add(7, 5, 0, 1);                         // u08: offer b 5 days ago: a is blocked (pair, 10 d)
-  add(8, 40, 1, 2);                        // u09: outside every window
-  add(9, -1, 0, -1);                       // u10: after as_of: ignored
-  add(-1, 1, 0, 0);                        // not a customer of the table
+  add(6, 20, 1, 2);   // u07: sms 20 days ago: sms window full
+  add(7, 5, 0, 1);    // u08: offer b 5 days ago: a is blocked (pair, 10 d)
+  add(8, 40, 1, 2);   // u09: outside every window
+  add(9, -1, 0, -1);  // u10: after as_of: ignored
+  add(-1, 1, 0, 0);   // not a customer of the table
   Context const ctx = Context::cpu(2, 5);
   OfferProblem const problem = build_offer_problem(ctx, catalog, table, history, as_of);
   AssignmentResult const result = assign_offers(ctx, AssignParams{}, catalog, problem);
@@ -119,8 +119,8 @@ TEST(OffersPolicy, HandMadeHistoryAppliesEveryRule) {
   EXPECT_EQ(suppressed.at("window_7d"), 3);
   EXPECT_EQ(suppressed.at("window_30d"), 3);
   EXPECT_EQ(suppressed.at("opt_out"), 3);
-  EXPECT_EQ(suppressed.at("channel_window"), 1);    // u07's s
-  EXPECT_EQ(suppressed.at("pair_history"), 1);      // u08's a
+  EXPECT_EQ(suppressed.at("channel_window"), 1);  // u07's s
+  EXPECT_EQ(suppressed.at("pair_history"), 1);    // u08's a
   EXPECT_EQ(suppressed.at("control_group"), 0);
   EXPECT_EQ(result.offer_contacts, (std::vector<std::int64_t>{5, 1, 3}));
   EXPECT_NEAR(result.expected_value, 5 * 3.0 + 2.0 + 3 * 1.0, 1e-9);
@@ -135,8 +135,8 @@ struct RandomInstance {
 };
 
 RandomInstance random_instance(int customers, int offers, std::uint64_t seed, double control) {
-  std::string toml = fmt::format("seed = {}\nmax_contacts_per_run = 2\nbudget = {}\n", seed,
-                                 customers * 0.08);
+  std::string toml =
+      fmt::format("seed = {}\nmax_contacts_per_run = 2\nbudget = {}\n", seed, customers * 0.08);
   toml += "[[channel]]\nname = \"email\"\n";
   toml += fmt::format("[[channel]]\nname = \"sms\"\ncapacity = {}\n", customers / 10);
   for (int o = 0; o < offers; ++o) {
@@ -223,7 +223,8 @@ TEST(OffersPolicy, ControlGroupsAreStableAcrossNightsAndNeverContacted) {
     std::map<std::string, std::set<int>> control;
     for (std::size_t row = 0; row < table->rows(); ++row) {
       for (int o = 0; o < 4; ++o) {
-        if (in_control_group(night1.catalog, o, table->ids[row])) control[table->ids[row]].insert(o);
+        if (in_control_group(night1.catalog, o, table->ids[row]))
+          control[table->ids[row]].insert(o);
       }
     }
     for (int o = 0; o < 4; ++o) {
@@ -265,9 +266,10 @@ TEST(OffersCatalog, BadCataloguesNameTheFileAndLine) {
                 .find("bad.toml:4: offer 'a' names channel 'sms'"),
             std::string::npos);
   EXPECT_NE(message(base + "colour = 1\n").find("unknown key 'colour'"), std::string::npos);
-  EXPECT_NE(message(base + "[[offer]]\nname = \"a\"\nchannel = \"email\"\nresponse_column = \"p\"\n")
-                .find("needs 'value' or 'value_column'"),
-            std::string::npos);
+  EXPECT_NE(
+      message(base + "[[offer]]\nname = \"a\"\nchannel = \"email\"\nresponse_column = \"p\"\n")
+          .find("needs 'value' or 'value_column'"),
+      std::string::npos);
   EXPECT_NE(message("[[channel]]\nname = \"email\"\n").find("needs 'seed'"), std::string::npos);
   EXPECT_NE(message("max_contacts_per_run = 9\n" + base).find("must be an integer in 1..8"),
             std::string::npos);

@@ -101,21 +101,24 @@ std::vector<double> l2_gradient(Data const& d, LogisticModel const& m, double C)
 TEST(Logistic, EverySolverReachesTheSameL2Optimum) {
   Data const d = make_data(3000, 6, 1, 6);
   Context ctx = Context::cpu(2);
-  LogisticModel const newton = logistic_fit(ctx, tight(Penalty::kL2, LogisticSolver::kNewton), d.matrix(), d.y);
+  LogisticModel const newton =
+      logistic_fit(ctx, tight(Penalty::kL2, LogisticSolver::kNewton), d.matrix(), d.y);
   for (double g : l2_gradient(d, newton, 1.0)) EXPECT_NEAR(g, 0.0, 1e-9);
   EXPECT_TRUE(newton.converged);
   EXPECT_EQ(newton.solver_used, LogisticSolver::kNewton);
   EXPECT_LE(newton.gradient_norm, 1e-10);
   EXPECT_LT(newton.log_loss, newton.objective);  // the penalty is positive
-  for (LogisticSolver solver : {LogisticSolver::kLbfgs, LogisticSolver::kOwlqn, LogisticSolver::kAuto}) {
+  for (LogisticSolver solver :
+       {LogisticSolver::kLbfgs, LogisticSolver::kOwlqn, LogisticSolver::kAuto}) {
     SCOPED_TRACE(std::string(to_string(solver)));
     LogisticModel const model = logistic_fit(ctx, tight(Penalty::kL2, solver), d.matrix(), d.y);
     EXPECT_TRUE(model.converged);
     expect_same_coefficients(model, newton, 1e-6);
     EXPECT_NEAR(model.log_loss, newton.log_loss, 1e-12);
   }
-  EXPECT_EQ(logistic_fit(ctx, tight(Penalty::kL2, LogisticSolver::kAuto), d.matrix(), d.y).solver_used,
-            LogisticSolver::kNewton);
+  EXPECT_EQ(
+      logistic_fit(ctx, tight(Penalty::kL2, LogisticSolver::kAuto), d.matrix(), d.y).solver_used,
+      LogisticSolver::kNewton);
 }
 
 TEST(Logistic, NoInterceptKeepsItZero) {
@@ -145,8 +148,10 @@ int zeros(LogisticModel const& m) {
 TEST(Logistic, L1GivesExactZerosAndShrinksWithThePenalty) {
   Data const d = make_data(4000, 10, 3, 4);  // columns 4..9 carry no signal
   Context ctx = Context::cpu(2);
-  LogisticModel const light = logistic_fit(ctx, tight(Penalty::kL1, LogisticSolver::kAuto, 0.05), d.matrix(), d.y);
-  LogisticModel const heavy = logistic_fit(ctx, tight(Penalty::kL1, LogisticSolver::kOwlqn, 0.005), d.matrix(), d.y);
+  LogisticModel const light =
+      logistic_fit(ctx, tight(Penalty::kL1, LogisticSolver::kAuto, 0.05), d.matrix(), d.y);
+  LogisticModel const heavy =
+      logistic_fit(ctx, tight(Penalty::kL1, LogisticSolver::kOwlqn, 0.005), d.matrix(), d.y);
   EXPECT_EQ(light.solver_used, LogisticSolver::kOwlqn);
   EXPECT_TRUE(light.converged);
   EXPECT_TRUE(heavy.converged);
@@ -161,8 +166,10 @@ TEST(Logistic, ElasticNetLiesBetweenL2AndL1) {
   Data const d = make_data(4000, 10, 4, 4);
   Context ctx = Context::cpu(2);
   double const C = 0.02;
-  LogisticModel const l1 = logistic_fit(ctx, tight(Penalty::kL1, LogisticSolver::kAuto, C), d.matrix(), d.y);
-  LogisticModel const l2 = logistic_fit(ctx, tight(Penalty::kL2, LogisticSolver::kAuto, C), d.matrix(), d.y);
+  LogisticModel const l1 =
+      logistic_fit(ctx, tight(Penalty::kL1, LogisticSolver::kAuto, C), d.matrix(), d.y);
+  LogisticModel const l2 =
+      logistic_fit(ctx, tight(Penalty::kL2, LogisticSolver::kAuto, C), d.matrix(), d.y);
   LogisticParams en = tight(Penalty::kElasticNet, LogisticSolver::kAuto, C);
   en.l1_ratio = 0.5;
   LogisticModel const half = logistic_fit(ctx, en, d.matrix(), d.y);
@@ -197,17 +204,18 @@ TEST(Logistic, ClassAndSampleWeightsEqualDuplicatedRows) {
   for (std::size_t i = 0; i < d.rows; ++i) repeat[i] = d.y[i] == 1.0f ? 3 : 1;
   Data const tripled = repeat_rows(d, repeat);
   params.class_weight = {ClassWeight::Kind::kGiven, 1.0, 3.0};
-  expect_same_coefficients(logistic_fit(ctx, params, d.matrix(), d.y),
-                           logistic_fit(ctx, tight(Penalty::kL2, LogisticSolver::kNewton),
-                                        tripled.matrix(), tripled.y),
-                           1e-6);
+  expect_same_coefficients(
+      logistic_fit(ctx, params, d.matrix(), d.y),
+      logistic_fit(ctx, tight(Penalty::kL2, LogisticSolver::kNewton), tripled.matrix(), tripled.y),
+      1e-6);
 
   // Balanced: W_total / (2 W_class), by hand.
   double positives = 0.0;
   for (float y : d.y) positives += y;
   double const n = static_cast<double>(d.rows);
   LogisticParams by_hand = tight(Penalty::kL2, LogisticSolver::kNewton);
-  by_hand.class_weight = {ClassWeight::Kind::kGiven, n / (2 * (n - positives)), n / (2 * positives)};
+  by_hand.class_weight = {ClassWeight::Kind::kGiven, n / (2 * (n - positives)),
+                          n / (2 * positives)};
   params.class_weight = {ClassWeight::Kind::kBalanced};
   LogisticModel const balanced = logistic_fit(ctx, params, d.matrix(), d.y);
   LogisticModel const given = logistic_fit(ctx, by_hand, d.matrix(), d.y);
@@ -217,16 +225,19 @@ TEST(Logistic, ClassAndSampleWeightsEqualDuplicatedRows) {
 
 Data separable_data() {
   Data d = make_data(400, 2, 6, 2);
-  for (std::size_t i = 0; i < d.rows; ++i) d.y[i] = d.x[i] + 0.5f * d.x[d.rows + i] > 0.0f ? 1.0f : 0.0f;
+  for (std::size_t i = 0; i < d.rows; ++i)
+    d.y[i] = d.x[i] + 0.5f * d.x[d.rows + i] > 0.0f ? 1.0f : 0.0f;
   return d;
 }
 
 TEST(Logistic, SeparableDataUnderL2IsFinite) {
   Data const d = separable_data();
   Context ctx = Context::cpu(2);
-  for (LogisticSolver solver : {LogisticSolver::kNewton, LogisticSolver::kLbfgs, LogisticSolver::kOwlqn}) {
+  for (LogisticSolver solver :
+       {LogisticSolver::kNewton, LogisticSolver::kLbfgs, LogisticSolver::kOwlqn}) {
     SCOPED_TRACE(std::string(to_string(solver)));
-    LogisticModel const model = logistic_fit(ctx, tight(Penalty::kL2, solver, 1e4), d.matrix(), d.y);
+    LogisticModel const model =
+        logistic_fit(ctx, tight(Penalty::kL2, solver, 1e4), d.matrix(), d.y);
     expect_finite(model);
     EXPECT_TRUE(model.converged);
     std::vector<double> probability(d.rows);
@@ -238,7 +249,8 @@ TEST(Logistic, SeparableDataUnderL2IsFinite) {
 TEST(Logistic, SeparableDataWithoutPenaltyStopsFiniteAndUnconverged) {
   Data const d = separable_data();
   Context ctx = Context::cpu(2);
-  for (LogisticSolver solver : {LogisticSolver::kNewton, LogisticSolver::kLbfgs, LogisticSolver::kOwlqn}) {
+  for (LogisticSolver solver :
+       {LogisticSolver::kNewton, LogisticSolver::kLbfgs, LogisticSolver::kOwlqn}) {
     SCOPED_TRACE(std::string(to_string(solver)));
     LogisticParams params = tight(Penalty::kNone, solver);
     params.max_iter = 200;
@@ -253,8 +265,10 @@ TEST(Logistic, ConstantColumn) {
   Data d = make_data(2000, 3, 7, 2);
   std::fill_n(d.x.begin() + 2 * d.rows, d.rows, 5.0f);
   Context ctx = Context::cpu(2);
-  LogisticModel const newton = logistic_fit(ctx, tight(Penalty::kL2, LogisticSolver::kNewton), d.matrix(), d.y);
-  LogisticModel const lbfgs = logistic_fit(ctx, tight(Penalty::kL2, LogisticSolver::kLbfgs), d.matrix(), d.y);
+  LogisticModel const newton =
+      logistic_fit(ctx, tight(Penalty::kL2, LogisticSolver::kNewton), d.matrix(), d.y);
+  LogisticModel const lbfgs =
+      logistic_fit(ctx, tight(Penalty::kL2, LogisticSolver::kLbfgs), d.matrix(), d.y);
   EXPECT_NEAR(newton.coef[2], 0.0, 1e-8);  // the unpenalized intercept absorbs it
   expect_same_coefficients(newton, lbfgs, 1e-6);
   // Without a penalty the constant column and the intercept are interchangeable: any split is
@@ -317,11 +331,16 @@ TEST(Logistic, ParamsValidationNamesTheField) {
     return message;
   };
   EXPECT_EQ(message_for([](LogisticParams& p) { p.C = 0.0; }), "C must be finite and > 0, got 0");
-  EXPECT_EQ(message_for([](LogisticParams& p) { p.l1_ratio = 1.5; }), "l1_ratio must be in [0, 1], got 1.5");
+  EXPECT_EQ(message_for([](LogisticParams& p) { p.l1_ratio = 1.5; }),
+            "l1_ratio must be in [0, 1], got 1.5");
   EXPECT_EQ(message_for([](LogisticParams& p) { p.max_iter = 0; }), "max_iter must be >= 1, got 0");
-  EXPECT_EQ(message_for([](LogisticParams& p) { p.tol = 0.0; }), "tol must be finite and > 0, got 0");
-  EXPECT_EQ(message_for([](LogisticParams& p) { p.memory = 101; }), "memory must be in [1, 100], got 101");
-  EXPECT_EQ(message_for([](LogisticParams& p) { p.class_weight = {ClassWeight::Kind::kGiven, 0.0, 1.0}; }),
+  EXPECT_EQ(message_for([](LogisticParams& p) { p.tol = 0.0; }),
+            "tol must be finite and > 0, got 0");
+  EXPECT_EQ(message_for([](LogisticParams& p) { p.memory = 101; }),
+            "memory must be in [1, 100], got 101");
+  EXPECT_EQ(message_for([](LogisticParams& p) {
+              p.class_weight = {ClassWeight::Kind::kGiven, 0.0, 1.0};
+            }),
             "class weights must be finite and > 0, got 0 (class 0) and 1 (class 1)");
   EXPECT_EQ(message_for([](LogisticParams& p) {
               p.penalty = Penalty::kL1;
@@ -375,7 +394,8 @@ TEST(Logistic, JsonRoundTripAndDamagedModels) {
            [](nlohmann::json& j) { j = nlohmann::json::array(); }}) {
     nlohmann::json broken = json;
     damage(broken);
-    EXPECT_EQ(code_of([&] { LogisticModel::from_json(broken, "m.json"); }, message), ExitCode::kUsage);
+    EXPECT_EQ(code_of([&] { LogisticModel::from_json(broken, "m.json"); }, message),
+              ExitCode::kUsage);
     EXPECT_THAT(message, StartsWith("model file m.json has a damaged logistic model: "));
   }
 }
@@ -398,9 +418,11 @@ TEST(Logistic, PredictProbaChecksTheShape) {
 
 TEST(Logistic, SameBitsWithOneAndTwoThreads) {
   Data const d = make_data(70001, 6, 12, 6);  // several batches
-  for (LogisticSolver solver : {LogisticSolver::kNewton, LogisticSolver::kLbfgs, LogisticSolver::kOwlqn}) {
+  for (LogisticSolver solver :
+       {LogisticSolver::kNewton, LogisticSolver::kLbfgs, LogisticSolver::kOwlqn}) {
     SCOPED_TRACE(std::string(to_string(solver)));
-    LogisticParams params = tight(solver == LogisticSolver::kOwlqn ? Penalty::kElasticNet : Penalty::kL2, solver);
+    LogisticParams params =
+        tight(solver == LogisticSolver::kOwlqn ? Penalty::kElasticNet : Penalty::kL2, solver);
     LogisticModel const one = logistic_fit(Context::cpu(1), params, d.matrix(), d.y);
     LogisticModel const two = logistic_fit(Context::cpu(2), params, d.matrix(), d.y);
     EXPECT_EQ(one.coef, two.coef);
@@ -415,9 +437,11 @@ class LogisticBackends : public cie::testing::BackendTest {};
 TEST_P(LogisticBackends, FitAndScoreAgreeWithTheCpu) {
   Data const d = make_data(50000, 12, 13, 8);
   Context cpu = Context::cpu(2);
-  for (LogisticSolver solver : {LogisticSolver::kNewton, LogisticSolver::kLbfgs, LogisticSolver::kOwlqn}) {
+  for (LogisticSolver solver :
+       {LogisticSolver::kNewton, LogisticSolver::kLbfgs, LogisticSolver::kOwlqn}) {
     SCOPED_TRACE(::testing::Message() << to_string(solver) << ", 50000 x 12, seed 13");
-    LogisticParams params = tight(solver == LogisticSolver::kOwlqn ? Penalty::kL1 : Penalty::kL2, solver, 0.1);
+    LogisticParams params =
+        tight(solver == LogisticSolver::kOwlqn ? Penalty::kL1 : Penalty::kL2, solver, 0.1);
     LogisticModel const here = logistic_fit(context(), params, d.matrix(), d.y);
     LogisticModel const reference = logistic_fit(cpu, params, d.matrix(), d.y);
     EXPECT_TRUE(here.converged);
@@ -426,11 +450,13 @@ TEST_P(LogisticBackends, FitAndScoreAgreeWithTheCpu) {
     std::vector<double> p_here(d.rows), p_reference(d.rows);
     logistic_predict_proba(context(), here, d.matrix(), p_here);
     logistic_predict_proba(cpu, here, d.matrix(), p_reference);
-    for (std::size_t i = 0; i < d.rows; ++i) ASSERT_NEAR(p_here[i], p_reference[i], 1e-14) << "row " << i;
+    for (std::size_t i = 0; i < d.rows; ++i)
+      ASSERT_NEAR(p_here[i], p_reference[i], 1e-14) << "row " << i;
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, LogisticBackends, ::testing::Values(Backend::kCpu, Backend::kCuda),
+INSTANTIATE_TEST_SUITE_P(Backends, LogisticBackends,
+                         ::testing::Values(Backend::kCpu, Backend::kCuda),
                          cie::testing::backend_name);
 
 }  // namespace

@@ -83,8 +83,7 @@ TEST(PropensityScoring, BatchedScoresEqualTheUnbatchedReferenceBitForBit) {
     std::vector<Range> done;
     model.score(ctx, table, "m.json", batch_rows, probability,
                 [&](std::size_t begin, std::size_t end) { done.emplace_back(begin, end); });
-    EXPECT_EQ(std::memcmp(probability.data(), expected.data(), expected.size() * sizeof(double)),
-              0)
+    EXPECT_EQ(std::memcmp(probability.data(), expected.data(), expected.size() * sizeof(double)), 0)
         << "batch_rows " << batch_rows;
     std::size_t const batches = (table.rows() + batch_rows - 1) / batch_rows;
     ASSERT_EQ(done.size(), batches) << "batch_rows " << batch_rows;
@@ -101,8 +100,9 @@ TEST(PropensityScoring, ResumesFromARowLeavingTheRowsBeforeItAlone) {
   std::vector<double> const expected = reference(model, table);
   std::vector<double> probability(table.rows(), -1.0);
   std::vector<Range> done;
-  model.score(Context::cpu(2), table, "m.json", 50, probability,
-              [&](std::size_t begin, std::size_t end) { done.emplace_back(begin, end); }, 130);
+  model.score(
+      Context::cpu(2), table, "m.json", 50, probability,
+      [&](std::size_t begin, std::size_t end) { done.emplace_back(begin, end); }, 130);
   EXPECT_EQ(done, (std::vector<Range>{{130, 180}, {180, 230}, {230, 280}, {280, 300}}));
   for (std::size_t i = 0; i < table.rows(); ++i) {
     EXPECT_EQ(probability[i], i < 130 ? -1.0 : expected[i]) << "row " << i;

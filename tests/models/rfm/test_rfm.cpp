@@ -102,7 +102,7 @@ TEST(Rfm, ReturnsNetMoneyButAreNeverPurchaseOccasions) {
   add(2, "2024-01-03", -5.0);
   add(1, "2024-02-01", -20.0);  // the returner's last activity is a return
   add(0, "2024-02-05", 30.0);
-  add(2, "2024-02-06", -0.0);   // a cancelled line of zero value is a return too
+  add(2, "2024-02-06", -0.0);  // a cancelled line of zero value is a return too
   RfmTable table = compute_rfm(ctx, RfmParams{}, t, SegmentTable::standard(5));
   ASSERT_EQ(table.customer, (std::vector<std::int32_t>{0, 1}));
   EXPECT_EQ(table.return_only_customers, 1u);
@@ -142,7 +142,7 @@ TEST(Rfm, OrdersCountPurchaseOccasionsAndMeanPerOrder) {
   add(0, "2024-01-01", 10.0, 1);  // order 1: three lines
   add(0, "2024-01-01", 5.0, 1);
   add(1, "2024-01-02", 7.0, 9);
-  add(0, "2024-01-01", 5.0, 2);   // a second order the same day
+  add(0, "2024-01-01", 5.0, 2);  // a second order the same day
   add(0, "2024-01-03", 20.0, 3);
   add(0, "2024-01-01", 1.0, 1);
   add(0, "2024-01-04", -6.0, 4);  // a cancellation: its own order, but not a purchase
@@ -269,7 +269,8 @@ TEST_P(StandardSegmentTables, HasElevenSegmentsEachReachableCoveringEveryCell) {
         if (name == "Potential Loyalist" || name == "Loyal Customers") EXPECT_GE(f, 2);
       }
   for (std::size_t s = 0; s < table.rules().size(); ++s) {
-    EXPECT_TRUE(reached.contains(static_cast<int>(s))) << table.name(s) << " is never the first match";
+    EXPECT_TRUE(reached.contains(static_cast<int>(s)))
+        << table.name(s) << " is never the first match";
   }
   EXPECT_EQ(table.classify(bins, bins, bins), 0);  // the best cell is Champions
   EXPECT_EQ(table.name(table.classify(1, 1, 1)), "Lost");
@@ -316,12 +317,15 @@ TEST(SegmentTable, RejectsBadTablesWithFileLineAndKey) {
                      "<= score_bins (5)");
   expect_table_error("score_bins = 5\n" + rule + "monetary = [1, 2]\ncolour = \"red\"\n",
                      "bad.toml:7: unknown key 'colour' in a [[segment]]");
-  expect_table_error("score_bins = 5\n" + rule + "\n", "bad.toml:2: segment 'A' has no 'monetary' range");
-  expect_table_error("score_bins = 5\n" + rule + "monetary = [1, 2]\n" + rule + "monetary = [1, 2]\n",
-                     "bad.toml:7: segment name 'A' is used twice");
+  expect_table_error("score_bins = 5\n" + rule + "\n",
+                     "bad.toml:2: segment 'A' has no 'monetary' range");
+  expect_table_error(
+      "score_bins = 5\n" + rule + "monetary = [1, 2]\n" + rule + "monetary = [1, 2]\n",
+      "bad.toml:7: segment name 'A' is used twice");
   expect_table_error("score_bins = 12\n" + rule + "monetary = [1, 2]\n",
                      "bad.toml: 'score_bins' must be an integer in 2..9");
-  expect_table_error("score_bins = = 5\n", "bad.toml:1:14: Error while parsing value: could not determine value type");
+  expect_table_error("score_bins = = 5\n",
+                     "bad.toml:1:14: Error while parsing value: could not determine value type");
 }
 
 TEST(SegmentTable, BinCountsWithoutAStandardTableGetScoresWithoutNames) {

@@ -64,8 +64,8 @@ TrainedSegments train(Blobs const& blobs, int k, std::uint64_t seed) {
   params.kmeans.n_init = 3;
   params.kmeans.seed = seed;
   params.metrics.seed = seed;
-  FeaturePipeline pipeline({{"x", ColumnTransform::parse("none", "x")},
-                            {"y", ColumnTransform::parse("none", "y")}});
+  FeaturePipeline pipeline(
+      {{"x", ColumnTransform::parse("none", "x")}, {"y", ColumnTransform::parse("none", "y")}});
   return train_segments(ctx, std::move(pipeline), params, blobs.raw());
 }
 
@@ -108,8 +108,10 @@ TEST(ClusterMatching, ClustersCanBeNewOrGone) {
   std::sort(ids.begin(), ids.end());
   EXPECT_EQ(ids, (std::vector<std::int32_t>{0, 1, 2, 3, 4}));
   for (std::size_t c = 0; c < 5; ++c) {
-    if (grown->previous_id[c] >= 0) EXPECT_EQ(grown->new_id[c], grown->previous_id[c]);
-    else EXPECT_EQ(grown->new_id[c], 4);  // the new cluster takes the free id
+    if (grown->previous_id[c] >= 0)
+      EXPECT_EQ(grown->new_id[c], grown->previous_id[c]);
+    else
+      EXPECT_EQ(grown->new_id[c], 4);  // the new cluster takes the free id
   }
 
   std::optional<ClusterMatch> const shrunk = match_clusters(five.model, four.model, why);
@@ -119,8 +121,8 @@ TEST(ClusterMatching, ClustersCanBeNewOrGone) {
   std::sort(ids.begin(), ids.end());
   EXPECT_EQ(ids, (std::vector<std::int32_t>{0, 1, 2, 3}));
 
-  FeaturePipeline other({{"x", ColumnTransform::parse("log1p", "x")},
-                         {"y", ColumnTransform::parse("none", "y")}});
+  FeaturePipeline other(
+      {{"x", ColumnTransform::parse("log1p", "x")}, {"y", ColumnTransform::parse("none", "y")}});
   other.fit(Context::cpu(1), Blobs{{1.0, 2.0}, {1.0, 2.0}}.raw());
   SegmentModel const elsewhere(other, std::vector<float>(10, 0.0f), 5);
   EXPECT_FALSE(match_clusters(elsewhere, five.model, why).has_value());

@@ -40,7 +40,8 @@ Blobs make_blobs(std::size_t rows, std::size_t cols, int k, std::uint64_t seed,
     bool separated = true;
     for (std::size_t c = 0; c < centres.size() / cols; ++c) {
       double d2 = 0.0;
-      for (std::size_t j = 0; j < cols; ++j) d2 += std::pow(candidate[j] - centres[c * cols + j], 2);
+      for (std::size_t j = 0; j < cols; ++j)
+        d2 += std::pow(candidate[j] - centres[c * cols + j], 2);
       separated = separated && d2 >= 16.0;
     }
     if (separated) centres.insert(centres.end(), candidate.begin(), candidate.end());
@@ -183,7 +184,8 @@ TEST(KMeansModel, HartiganRefinementLeavesNoMoveThatPays) {
     for (std::size_t i = 0; i < blobs.rows; ++i) {
       auto const distance = [&](int c) {
         double d = 0.0;
-        for (int j = 0; j < 2; ++j) d += std::pow(blobs.x[j * blobs.rows + i] - sums[c * 2 + j] / counts[c], 2);
+        for (int j = 0; j < 2; ++j)
+          d += std::pow(blobs.x[j * blobs.rows + i] - sums[c * 2 + j] / counts[c], 2);
         return d;
       };
       int const a = labels[i];
@@ -204,10 +206,10 @@ TEST(KMeansModel, IntegerWeightsEqualDuplicatedRows) {
   // time, so the two agree when the copies move together: checked on moderately overlapping
   // blobs where refinement moves rows. (At spread 3 with refinement they part: the copies'
   // fit moves rows, the weighted one stops.)
-  for (auto [spread, refine] : {std::pair{2.5f, KMeansRefine::kHartigan},
-                                std::pair{3.0f, KMeansRefine::kNone}}) {
-    SCOPED_TRACE(::testing::Message() << "spread " << spread << " refine "
-                                      << kmeans_refine_name(refine));
+  for (auto [spread, refine] :
+       {std::pair{2.5f, KMeansRefine::kHartigan}, std::pair{3.0f, KMeansRefine::kNone}}) {
+    SCOPED_TRACE(::testing::Message()
+                 << "spread " << spread << " refine " << kmeans_refine_name(refine));
     Blobs blobs = make_blobs(2003, 4, 5, 8, spread);
     std::vector<float> weight(blobs.rows);
     std::mt19937_64 rng(8);
@@ -283,7 +285,7 @@ TEST(KMeansModel, NonFiniteScanOnThreadsStillNamesTheFirstColumnAndRow) {
   // The threads split the matrix in memory order; the message must not depend on which thread
   // sees a bad value first: the first column in column order, then its first bad row.
   Blobs blobs = make_blobs(100001, 4, 2, 8);
-  blobs.x[3 * 100001 + 5] = std::nanf("");     // last column, early row
+  blobs.x[3 * 100001 + 5] = std::nanf("");      // last column, early row
   blobs.x[1 * 100001 + 99000] = -INFINITY;      // earlier column, late row
   blobs.x[1 * 100001 + 99999] = std::nanf("");  // same column, later row
   for (int threads : {1, 2, 3}) {
@@ -324,7 +326,8 @@ TEST(KMeansModel, ParametersAreValidatedWithFieldAndRange) {
             "max_iter must be in [1, 1000000], got 0");
   EXPECT_EQ(message_for([](KMeansParams& p) { p.max_iter = 1'000'001; }),
             "max_iter must be in [1, 1000000], got 1000001");
-  EXPECT_EQ(message_for([](KMeansParams& p) { p.tol = -1; }), "tol must be finite and >= 0, got -1");
+  EXPECT_EQ(message_for([](KMeansParams& p) { p.tol = -1; }),
+            "tol must be finite and >= 0, got -1");
   EXPECT_EQ(message_for([](KMeansParams& p) {
               p.init = KMeansInit::kGiven;
               p.initial_centroids = {1, 2, 3};
@@ -390,8 +393,8 @@ void expect_streamed_fit_equals_resident(Context const& ctx) {
                                  small ? 2 : 7, 23, 2.0f);
   std::vector<float> weight(blobs.rows);
   for (std::size_t i = 0; i < blobs.rows; ++i) weight[i] = static_cast<float>(i * 7 % 4);
-  for (KMeansInit init : {KMeansInit::kKMeansPlusPlus, KMeansInit::kKMeansParallel,
-                          KMeansInit::kRandom}) {
+  for (KMeansInit init :
+       {KMeansInit::kKMeansPlusPlus, KMeansInit::kKMeansParallel, KMeansInit::kRandom}) {
     for (bool weighted : {false, true}) {
       if (small && weighted == (init == KMeansInit::kKMeansPlusPlus)) continue;
       KMeansParams params;
