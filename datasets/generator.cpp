@@ -11,6 +11,7 @@
 #include <exception>
 #include <filesystem>
 #include <iterator>
+#include <optional>
 #include <utility>
 
 #include "core/atomic_file.hpp"
@@ -59,6 +60,7 @@ void GeneratorParams::validate() const {
               "campaign_name must be non-empty without commas, quotes or line breaks, got '{}'",
               campaign_name);
   CIE_EXPECTS(probability(treated_share), "treated_share must be in [0, 1], got {}", treated_share);
+  CIE_EXPECTS(arms == 0 || (arms >= 2 && arms <= 9), "arms must be 0 or in [2, 9], got {}", arms);
   std::pair<char const*, double> const coefficients[] = {
       {"intercept", response.intercept},
       {"log1p_frequency", response.log1p_frequency},
@@ -88,6 +90,8 @@ struct BlockWork {
   std::string customers;
   std::string campaign;
   std::string truth;
+  std::string arms;        ///< campaign_arms.csv rows
+  std::string arms_truth;  ///< campaign_arms_truth.csv rows
   std::int64_t purchase_rows = 0;
   std::int64_t return_rows = 0;
   std::int64_t treated = 0;
@@ -130,6 +134,31 @@ int id_width(std::int64_t customers) {
   return std::max(8, digits);
 }
 
+/// The multi-arm campaign's history row and truth row: the untreated probability and each arm's
+/// true uplift σ(untreated + effect_K) − σ(untreated).
+void append_arms(BlockWork& work, GeneratorParams const& params, std::string_view id,
+                 SimulatedCustomer const& customer) {
+  work.arms.append(id);
+  work.arms.append(",multi_arm,");
+  if (customer.arm == 0) {
+    work.arms.append("control");
+  } else {
+    fmt::format_to(std::back_inserter(work.arms), "arm_{}", customer.arm);
+  }
+  work.arms.append(customer.arm_responded ? ",1," : ",0,");
+  append_cents(work.arms, customer.arm_revenue_cents);
+  work.arms.push_back('\n');
+  auto const sigmoid = [](double x) { return 1.0 / (1.0 + std::exp(-x)); };
+  double const base = sigmoid(customer.untreated_logit);
+  work.arms_truth.append(id);
+  fmt::format_to(std::back_inserter(work.arms_truth), ",{}", base);
+  for (int arm = 1; arm <= params.arms; ++arm) {
+    fmt::format_to(std::back_inserter(work.arms_truth), ",{}",
+                   sigmoid(customer.untreated_logit + arm_effect(arm, customer)) - base);
+  }
+  work.arms_truth.push_back('\n');
+}
+
 void generate_block(GeneratorParams const& params, std::uint64_t seed,
                     std::vector<std::string> const& dates, std::int64_t first, std::int64_t last,
                     BlockWork& work) {
@@ -137,6 +166,8 @@ void generate_block(GeneratorParams const& params, std::uint64_t seed,
   work.customers.clear();
   work.campaign.clear();
   work.truth.clear();
+  work.arms.clear();
+  work.arms_truth.clear();
   work.purchase_rows = work.return_rows = work.treated = work.responders = 0;
   work.probability_units = 0;
   int const width = id_width(params.customers);
@@ -178,6 +209,8 @@ void generate_block(GeneratorParams const& params, std::uint64_t seed,
     work.truth.append(id);
     work.truth.push_back(',');
     fmt::format_to(std::back_inserter(work.truth), "{}\n", customer.probability);
+
+    if (params.arms > 0) append_arms(work, params, id, customer);
 
     work.treated += customer.treated ? 1 : 0;
     work.responders += customer.responded ? 1 : 0;
@@ -263,6 +296,19 @@ std::string describe_dataset(GeneratorParams const& params, std::uint64_t seed,
                    {"customers.csv", {{"rows", summary.customers}}},
                    {"campaign.csv", {{"rows", summary.customers}}},
                    {"campaign_truth.csv", {{"rows", summary.customers}}}};
+  if (params.arms > 0) {
+    meta["multi_arm_campaign"] = {
+        {"name", "multi_arm"},
+        {"arms", params.arms},
+        {"groups", "control and arm_1..arm_N, equally likely"},
+        {"response_model",
+         "logit(p) = the campaign's response model without its treatment terms + effect_K for "
+         "arm K"},
+        {"effect_K",
+         "0.1*K - 0.2 + (K odd ? 0.6 : -0.6)*(age-45)/15 + (K even ? 0.5 : 0)*email_opt_in"}};
+    meta["files"]["campaign_arms.csv"] = {{"rows", summary.customers}};
+    meta["files"]["campaign_arms_truth.csv"] = {{"rows", summary.customers}};
+  }
   meta["summary"] = {{"purchase_rows", summary.purchase_rows},
                      {"return_rows", summary.return_rows},
                      {"treated", summary.treated},
@@ -287,6 +333,16 @@ GeneratorSummary generate_dataset(Context const& ctx, GeneratorParams const& par
   customers_file.write("customer_id,age,region,channel,email_opt_in,signup_date\n");
   campaign_file.write("customer_id,campaign,treated,responded,revenue\n");
   truth_file.write("customer_id,true_probability\n");
+  std::optional<AtomicFile> arms_file;
+  std::optional<AtomicFile> arms_truth_file;
+  if (params.arms > 0) {
+    arms_file.emplace(path("campaign_arms.csv"));
+    arms_truth_file.emplace(path("campaign_arms_truth.csv"));
+    arms_file->write("customer_id,campaign,group,responded,revenue\n");
+    std::string header = "customer_id,untreated_probability";
+    for (int arm = 1; arm <= params.arms; ++arm) header += fmt::format(",true_uplift_arm_{}", arm);
+    arms_truth_file->write(header + "\n");
+  }
 
   // Every row's date is one of the period's days: format each once.
   std::vector<std::string> dates;
@@ -335,6 +391,10 @@ GeneratorSummary generate_dataset(Context const& ctx, GeneratorParams const& par
           customers_file.write(mine.customers);
           campaign_file.write(mine.campaign);
           truth_file.write(mine.truth);
+          if (arms_file) {
+            arms_file->write(mine.arms);
+            arms_truth_file->write(mine.arms_truth);
+          }
           summary.purchase_rows += mine.purchase_rows;
           summary.return_rows += mine.return_rows;
           summary.treated += mine.treated;
@@ -355,6 +415,12 @@ GeneratorSummary generate_dataset(Context const& ctx, GeneratorParams const& par
   for (AtomicFile* file : {&transactions_file, &customers_file, &campaign_file, &truth_file}) {
     file->commit();
     summary.files.push_back(file->target());
+  }
+  if (arms_file) {
+    for (AtomicFile* file : {&*arms_file, &*arms_truth_file}) {
+      file->commit();
+      summary.files.push_back(file->target());
+    }
   }
   std::string const meta_path = path("meta.json");
   write_file_atomically(meta_path, describe_dataset(params, seed, summary) + "\n");
