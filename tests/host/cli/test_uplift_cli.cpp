@@ -45,8 +45,9 @@ TEST(UpliftCli, RanksThePersuadableFirstAndScoresTheSame) {
     RunResult const run = cie::testing::run_cie(
         dir, "--device cpu --threads 2 uplift train --table " + dir.file("t.csv") +
                  " --treatment group --treated mail --target responded --method " + method +
-                 " --n-trees 40 --min-data-in-leaf 50 --model " + dir.file("u.json") +
-                 " --report " + dir.file("r.json") + " --predictions " + dir.file("p.csv"));
+                 " --n-trees 40 --num-leaves 4 --min-data-in-leaf 50 --model " +
+                 dir.file("u.json") + " --report " + dir.file("r.json") + " --predictions " +
+                 dir.file("p.csv"));
     ASSERT_EQ(run.exit_code, 0) << run.err;
     nlohmann::json const report = nlohmann::json::parse(slurp(dir.file("r.json")))["evaluation"];
     EXPECT_GT(report["qini_coefficient"].get<double>(), 0.1) << method;
