@@ -17,6 +17,7 @@
 #include "core/atomic_file.hpp"
 #include "core/date.hpp"
 #include "core/error.hpp"
+#include "datasets/campaign_arms.hpp"
 #include "datasets/customer_model.hpp"
 
 namespace cie::datasets {
@@ -90,8 +91,7 @@ struct BlockWork {
   std::string customers;
   std::string campaign;
   std::string truth;
-  std::string arms;        ///< campaign_arms.csv rows
-  std::string arms_truth;  ///< campaign_arms_truth.csv rows
+  std::string arms, arms_truth;  ///< campaign_arms.csv and campaign_arms_truth.csv rows
   std::int64_t purchase_rows = 0;
   std::int64_t return_rows = 0;
   std::int64_t treated = 0;
@@ -132,31 +132,6 @@ int id_width(std::int64_t customers) {
   int digits = 1;
   for (std::int64_t value = customers; value >= 10; value /= 10) ++digits;
   return std::max(8, digits);
-}
-
-/// The multi-arm campaign's history row and truth row: the untreated probability and each arm's
-/// true uplift σ(untreated + effect_K) − σ(untreated).
-void append_arms(BlockWork& work, GeneratorParams const& params, std::string_view id,
-                 SimulatedCustomer const& customer) {
-  work.arms.append(id);
-  work.arms.append(",multi_arm,");
-  if (customer.arm == 0) {
-    work.arms.append("control");
-  } else {
-    fmt::format_to(std::back_inserter(work.arms), "arm_{}", customer.arm);
-  }
-  work.arms.append(customer.arm_responded ? ",1," : ",0,");
-  append_cents(work.arms, customer.arm_revenue_cents);
-  work.arms.push_back('\n');
-  auto const sigmoid = [](double x) { return 1.0 / (1.0 + std::exp(-x)); };
-  double const base = sigmoid(customer.untreated_logit);
-  work.arms_truth.append(id);
-  fmt::format_to(std::back_inserter(work.arms_truth), ",{}", base);
-  for (int arm = 1; arm <= params.arms; ++arm) {
-    fmt::format_to(std::back_inserter(work.arms_truth), ",{}",
-                   sigmoid(customer.untreated_logit + arm_effect(arm, customer)) - base);
-  }
-  work.arms_truth.push_back('\n');
 }
 
 void generate_block(GeneratorParams const& params, std::uint64_t seed,
@@ -210,7 +185,9 @@ void generate_block(GeneratorParams const& params, std::uint64_t seed,
     work.truth.push_back(',');
     fmt::format_to(std::back_inserter(work.truth), "{}\n", customer.probability);
 
-    if (params.arms > 0) append_arms(work, params, id, customer);
+    if (params.arms > 0) {
+      append_campaign_arms(work.arms, work.arms_truth, params.arms, id, customer);
+    }
 
     work.treated += customer.treated ? 1 : 0;
     work.responders += customer.responded ? 1 : 0;
@@ -297,15 +274,7 @@ std::string describe_dataset(GeneratorParams const& params, std::uint64_t seed,
                    {"campaign.csv", {{"rows", summary.customers}}},
                    {"campaign_truth.csv", {{"rows", summary.customers}}}};
   if (params.arms > 0) {
-    meta["multi_arm_campaign"] = {
-        {"name", "multi_arm"},
-        {"arms", params.arms},
-        {"groups", "control and arm_1..arm_N, equally likely"},
-        {"response_model",
-         "logit(p) = the campaign's response model without its treatment terms + effect_K for "
-         "arm K"},
-        {"effect_K",
-         "0.1*K - 0.2 + (K odd ? 0.6 : -0.6)*(age-45)/15 + (K even ? 0.5 : 0)*email_opt_in"}};
+    meta["multi_arm_campaign"] = describe_campaign_arms(params.arms);
     meta["files"]["campaign_arms.csv"] = {{"rows", summary.customers}};
     meta["files"]["campaign_arms_truth.csv"] = {{"rows", summary.customers}};
   }
@@ -333,15 +302,12 @@ GeneratorSummary generate_dataset(Context const& ctx, GeneratorParams const& par
   customers_file.write("customer_id,age,region,channel,email_opt_in,signup_date\n");
   campaign_file.write("customer_id,campaign,treated,responded,revenue\n");
   truth_file.write("customer_id,true_probability\n");
-  std::optional<AtomicFile> arms_file;
-  std::optional<AtomicFile> arms_truth_file;
+  std::optional<AtomicFile> arms_file, arms_truth_file;
   if (params.arms > 0) {
     arms_file.emplace(path("campaign_arms.csv"));
     arms_truth_file.emplace(path("campaign_arms_truth.csv"));
-    arms_file->write("customer_id,campaign,group,responded,revenue\n");
-    std::string header = "customer_id,untreated_probability";
-    for (int arm = 1; arm <= params.arms; ++arm) header += fmt::format(",true_uplift_arm_{}", arm);
-    arms_truth_file->write(header + "\n");
+    arms_file->write(campaign_arms_header());
+    arms_truth_file->write(campaign_arms_truth_header(params.arms));
   }
 
   // Every row's date is one of the period's days: format each once.
@@ -412,15 +378,12 @@ GeneratorSummary generate_dataset(Context const& ctx, GeneratorParams const& par
   summary.transaction_rows = summary.purchase_rows + summary.return_rows;
   summary.mean_true_probability = std::ldexp(static_cast<double>(probability_units), -32) /
                                   static_cast<double>(params.customers);
-  for (AtomicFile* file : {&transactions_file, &customers_file, &campaign_file, &truth_file}) {
+  std::vector<AtomicFile*> files = {&transactions_file, &customers_file, &campaign_file,
+                                    &truth_file};
+  if (arms_file) files.insert(files.end(), {&*arms_file, &*arms_truth_file});
+  for (AtomicFile* file : files) {
     file->commit();
     summary.files.push_back(file->target());
-  }
-  if (arms_file) {
-    for (AtomicFile* file : {&*arms_file, &*arms_truth_file}) {
-      file->commit();
-      summary.files.push_back(file->target());
-    }
   }
   std::string const meta_path = path("meta.json");
   write_file_atomically(meta_path, describe_dataset(params, seed, summary) + "\n");

@@ -95,34 +95,6 @@ TEST(GeneratorDeterminism, DifferentSeedsGiveDifferentData) {
   }
 }
 
-TEST(GeneratorArms, MultiArmFilesDoNotDependOnThreadsAndCoverEveryGroup) {
-  std::vector<std::string> texts;
-  for (int const threads : {1, 2}) {
-    TempDir dir;
-    GeneratorParams params;
-    params.customers = 2001;
-    params.block_customers = threads == 1 ? 65536 : 300;
-    params.arms = 3;
-    Context ctx = Context::cpu(threads, 5);
-    GeneratorSummary const summary = generate_dataset(ctx, params, dir.path().string());
-    EXPECT_EQ(summary.files.size(), 7u);  // the four CSVs, the two arm files, meta.json
-    texts.push_back(read_text_file(dir.file("campaign_arms.csv")) +
-                    read_text_file(dir.file("campaign_arms_truth.csv")));
-    std::map<std::string, int> groups;
-    std::string header;
-    auto const rows = read_csv(dir.file("campaign_arms.csv"), header);
-    ASSERT_EQ(rows.size(), 2001u);
-    EXPECT_EQ(header, "customer_id,campaign,group,responded,revenue");
-    for (auto const& row : rows) ++groups[row[2]];
-    EXPECT_EQ(groups.size(), 4u);
-    for (auto const& [group, count] : groups) EXPECT_GT(count, 400) << group;
-    auto const truth = read_csv(dir.file("campaign_arms_truth.csv"), header);
-    EXPECT_EQ(truth.size(), 2001u);
-    EXPECT_EQ(header.substr(header.rfind(',') + 1), "true_uplift_arm_3");
-  }
-  EXPECT_TRUE(texts[0] == texts[1]);
-}
-
 /// One data set of 20k customers shared by the statistical tests.
 class GeneratorStatistics : public ::testing::Test {
  protected:
