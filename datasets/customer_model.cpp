@@ -40,6 +40,13 @@ double response_logit(ResponseCoefficients const& b, ResponseFeatures const& rfm
   return logit;
 }
 
+double arm_effect(int arm, SimulatedCustomer const& customer) {
+  double const age = (customer.age - 45) / 15.0;
+  double const email = customer.email_opt_in ? 1.0 : 0.0;
+  bool const odd = arm % 2 == 1;
+  return 0.1 * arm - 0.2 + (odd ? 0.6 : -0.6) * age + (odd ? 0.0 : 0.5) * email;
+}
+
 SimulatedCustomer simulate_customer(GeneratorParams const& params, std::uint64_t seed,
                                     std::int64_t index, CustomerScratch& scratch) {
   // The order of the draws below is part of the output's definition: changing it changes every
@@ -107,6 +114,20 @@ SimulatedCustomer simulate_customer(GeneratorParams const& params, std::uint64_t
   customer.responded = random.bernoulli(customer.probability);
   if (customer.responded) {
     customer.revenue_cents = to_cents(random.gamma(params.spend_shape_p) / spend_rate);
+  }
+  if (params.arms > 0) {
+    // Its own stream, so that the single campaign's files do not change with arms.
+    Random arms(seed ^ 0xA2B5C3D7E9F10111ULL, static_cast<std::uint64_t>(index));
+    SimulatedCustomer untreated = customer;
+    untreated.treated = false;
+    customer.untreated_logit = response_logit(params.response, rfm, untreated);
+    customer.arm = static_cast<int>(arms.below(params.arms + 1));
+    double const arm_logit =
+        customer.untreated_logit + (customer.arm > 0 ? arm_effect(customer.arm, customer) : 0.0);
+    customer.arm_responded = arms.bernoulli(1.0 / (1.0 + std::exp(-arm_logit)));
+    if (customer.arm_responded) {
+      customer.arm_revenue_cents = to_cents(arms.gamma(params.spend_shape_p) / spend_rate);
+    }
   }
   return customer;
 }

@@ -50,7 +50,15 @@ struct SimulatedCustomer {
   bool responded = false;
   std::int64_t revenue_cents = 0;  ///< 0 unless responded
   double probability = 0.0;        ///< the true response probability the draw used
+  // The multi-arm campaign (params.arms > 0):
+  int arm = 0;                   ///< 0 = control, else arm K
+  double untreated_logit = 0.0;  ///< response log-odds without any treatment
+  bool arm_responded = false;
+  std::int64_t arm_revenue_cents = 0;  ///< 0 unless arm_responded
 };
+
+/// Arm K's (1-based) effect on the log-odds of `customer` (GeneratorParams::arms states it).
+double arm_effect(int arm, SimulatedCustomer const& customer);
 
 /// The RFM features the response model sees (ResponseCoefficients documents them).
 struct ResponseFeatures {

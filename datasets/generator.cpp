@@ -11,11 +11,13 @@
 #include <exception>
 #include <filesystem>
 #include <iterator>
+#include <optional>
 #include <utility>
 
 #include "core/atomic_file.hpp"
 #include "core/date.hpp"
 #include "core/error.hpp"
+#include "datasets/campaign_arms.hpp"
 #include "datasets/customer_model.hpp"
 
 namespace cie::datasets {
@@ -59,6 +61,7 @@ void GeneratorParams::validate() const {
               "campaign_name must be non-empty without commas, quotes or line breaks, got '{}'",
               campaign_name);
   CIE_EXPECTS(probability(treated_share), "treated_share must be in [0, 1], got {}", treated_share);
+  CIE_EXPECTS(arms == 0 || (arms >= 2 && arms <= 9), "arms must be 0 or in [2, 9], got {}", arms);
   std::pair<char const*, double> const coefficients[] = {
       {"intercept", response.intercept},
       {"log1p_frequency", response.log1p_frequency},
@@ -88,6 +91,7 @@ struct BlockWork {
   std::string customers;
   std::string campaign;
   std::string truth;
+  std::string arms, arms_truth;  ///< campaign_arms.csv and campaign_arms_truth.csv rows
   std::int64_t purchase_rows = 0;
   std::int64_t return_rows = 0;
   std::int64_t treated = 0;
@@ -137,6 +141,8 @@ void generate_block(GeneratorParams const& params, std::uint64_t seed,
   work.customers.clear();
   work.campaign.clear();
   work.truth.clear();
+  work.arms.clear();
+  work.arms_truth.clear();
   work.purchase_rows = work.return_rows = work.treated = work.responders = 0;
   work.probability_units = 0;
   int const width = id_width(params.customers);
@@ -178,6 +184,10 @@ void generate_block(GeneratorParams const& params, std::uint64_t seed,
     work.truth.append(id);
     work.truth.push_back(',');
     fmt::format_to(std::back_inserter(work.truth), "{}\n", customer.probability);
+
+    if (params.arms > 0) {
+      append_campaign_arms(work.arms, work.arms_truth, params.arms, id, customer);
+    }
 
     work.treated += customer.treated ? 1 : 0;
     work.responders += customer.responded ? 1 : 0;
@@ -263,6 +273,11 @@ std::string describe_dataset(GeneratorParams const& params, std::uint64_t seed,
                    {"customers.csv", {{"rows", summary.customers}}},
                    {"campaign.csv", {{"rows", summary.customers}}},
                    {"campaign_truth.csv", {{"rows", summary.customers}}}};
+  if (params.arms > 0) {
+    meta["multi_arm_campaign"] = describe_campaign_arms(params.arms);
+    meta["files"]["campaign_arms.csv"] = {{"rows", summary.customers}};
+    meta["files"]["campaign_arms_truth.csv"] = {{"rows", summary.customers}};
+  }
   meta["summary"] = {{"purchase_rows", summary.purchase_rows},
                      {"return_rows", summary.return_rows},
                      {"treated", summary.treated},
@@ -287,6 +302,13 @@ GeneratorSummary generate_dataset(Context const& ctx, GeneratorParams const& par
   customers_file.write("customer_id,age,region,channel,email_opt_in,signup_date\n");
   campaign_file.write("customer_id,campaign,treated,responded,revenue\n");
   truth_file.write("customer_id,true_probability\n");
+  std::optional<AtomicFile> arms_file, arms_truth_file;
+  if (params.arms > 0) {
+    arms_file.emplace(path("campaign_arms.csv"));
+    arms_truth_file.emplace(path("campaign_arms_truth.csv"));
+    arms_file->write(campaign_arms_header());
+    arms_truth_file->write(campaign_arms_truth_header(params.arms));
+  }
 
   // Every row's date is one of the period's days: format each once.
   std::vector<std::string> dates;
@@ -335,6 +357,10 @@ GeneratorSummary generate_dataset(Context const& ctx, GeneratorParams const& par
           customers_file.write(mine.customers);
           campaign_file.write(mine.campaign);
           truth_file.write(mine.truth);
+          if (arms_file) {
+            arms_file->write(mine.arms);
+            arms_truth_file->write(mine.arms_truth);
+          }
           summary.purchase_rows += mine.purchase_rows;
           summary.return_rows += mine.return_rows;
           summary.treated += mine.treated;
@@ -352,7 +378,10 @@ GeneratorSummary generate_dataset(Context const& ctx, GeneratorParams const& par
   summary.transaction_rows = summary.purchase_rows + summary.return_rows;
   summary.mean_true_probability = std::ldexp(static_cast<double>(probability_units), -32) /
                                   static_cast<double>(params.customers);
-  for (AtomicFile* file : {&transactions_file, &customers_file, &campaign_file, &truth_file}) {
+  std::vector<AtomicFile*> files = {&transactions_file, &customers_file, &campaign_file,
+                                    &truth_file};
+  if (arms_file) files.insert(files.end(), {&*arms_file, &*arms_truth_file});
+  for (AtomicFile* file : files) {
     file->commit();
     summary.files.push_back(file->target());
   }

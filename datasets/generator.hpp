@@ -85,6 +85,16 @@ struct GeneratorParams {
   std::string campaign_name = "winter_offer";
   /// Probability that a customer is in the treated group, 0..1.
   double treated_share = 0.5;
+  /// Treated arms of a second, multi-arm campaign (campaign_arms.csv), 0 (none) or 2..9. Each
+  /// customer is in group "control" or "arm_K" (K = 1..arms) with equal probability, and arm K
+  /// adds to the response log-odds (the campaign's model above without its treatment terms)
+  ///   effect_K = 0.1 K − 0.2 + (K odd ? 0.6 : −0.6) (age − 45)/15
+  ///              + (K even ? 0.5 : 0) email_opt_in
+  /// so each arm has its own effect varying by customer traits, harmful for some customers (the
+  /// young in arm 1, the old without opt-in in arm 2): the persuadable are not simply the likely
+  /// responders. Its draws come from their own random stream: the other files are the same with
+  /// or without arms.
+  int arms = 0;
   /// The true response model (finite values).
   ResponseCoefficients response;
 

@@ -18,6 +18,7 @@ struct GenOptions {
   std::string out_dir;
   std::string start = "2024-01-01";
   std::int64_t days = datasets::GeneratorParams{}.period_days;
+  int arms = 0;
 };
 
 void run_gen(GlobalOptions const& global, GenOptions const& options) {
@@ -27,6 +28,7 @@ void run_gen(GlobalOptions const& global, GenOptions const& options) {
   CIE_EXPECTS(start.has_value(), "--start must be a date YYYY-MM-DD, got '{}'", options.start);
   params.start_day = *start;
   params.period_days = options.days;
+  params.arms = options.arms;
   params.validate();
 
   Context const ctx = make_context(global);
@@ -61,6 +63,10 @@ void add_gen_command(CLI::App& app, GlobalOptions const& global) {
   gen->add_option("--start", options->start, "first day of the period, YYYY-MM-DD")
       ->capture_default_str();
   gen->add_option("--days", options->days, "length of the period in days")->capture_default_str();
+  gen->add_option("--arms", options->arms,
+                  "treated arms of a multi-arm campaign in campaign_arms.csv (0: none, 2..9), each "
+                  "with its own known effect (campaign_arms_truth.csv)")
+      ->capture_default_str();
   gen->callback([&global, options] { run_gen(global, *options); });
 }
 

@@ -1,11 +1,13 @@
 // `cie uplift`: uplift models (models/uplift/uplift_model.hpp).
 //   train  reads customer tables with a treatment column and a response, holds out a share
-//          stratified by treatment and response, fits a two-model (T-learner) or class-
-//          transformation model, prints and stores the Qini coefficient, AUUC and uplift by
-//          decile on the held-out customers, and writes the model file (and, if asked, the
-//          report and the held-out predictions);
+//          stratified by treatment and response, fits a two-model (T-learner), class-
+//          transformation or X-learner model on logistic or gbdt base learners, prints and
+//          stores the Qini coefficient, AUUC and uplift by decile on the held-out customers
+//          (with --folds K also each fold's Qini and AUUC, their mean and spread), and writes
+//          the model file (and, if asked, the report and the held-out predictions);
 //   score  applies a saved model and writes customer_id,uplift,decile,rank (decile and rank 1 =
-//          highest uplift, ties by input order), plus p_treated,p_control for two-model.
+//          highest uplift, ties by input order), plus p_treated,p_control for two-model and
+//          x-learner.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -16,6 +18,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/gbdt_options.hpp"
 #include "host/cli/table_inputs.hpp"
 #include "host/io/csv_table.hpp"
 #include "host/io/model_file.hpp"
@@ -37,7 +40,10 @@ struct TrainOptions {
   std::string features;
   std::string exclude;
   std::string method = "two-model";
+  std::string model_type = "logistic";
+  GbdtOptions gbdt;
   double validation = 0.5;
+  int folds = 0;
   double C = 1.0;
   double tol = 1e-8;
   std::string model_path;
@@ -79,6 +85,17 @@ std::string format_report(json const& report) {
       report["customers"].get<std::size_t>(),
       report["held_out"].get<bool>() ? " held out" : " (training rows)",
       report["qini_coefficient"].get<double>(), report["auuc"].get<double>());
+  if (report.contains("cross_validation")) {
+    json const& cv = report["cross_validation"];
+    out =
+        fmt::format(
+            "{} folds of the {}: Qini coefficient {:.6f} (sd {:.6f}), AUUC {:.6f} "
+            "(sd {:.6f})\n",
+            cv["folds"].get<int>(), report["held_out"].get<bool>() ? "training part" : "customers",
+            cv["qini_mean"].get<double>(), cv["qini_sd"].get<double>(),
+            cv["auuc_mean"].get<double>(), cv["auuc_sd"].get<double>()) +
+        out;
+  }
   for (json const& d : report["deciles"]) {
     out += fmt::format("  {:>6} {:>8} {:>8} {:>12.2f}% {:>12.2f}% {:>15.2f}% {:>14.2f}%\n",
                        d["decile"].get<int>(), d["treated"].get<std::int64_t>(),
@@ -97,7 +114,15 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
   Context ctx = make_context(global);
   uplift::UpliftParams params;
   params.method = uplift::parse_uplift_method(options.method);
+  params.learner = parse_propensity_learner(options.model_type);
+  if (params.learner == PropensityLearner::kGbdt) {
+    PropensityParams trees;
+    options.gbdt.apply(trees, global.seed);
+    params.gbdt = trees.gbdt;
+    params.early_stopping_fraction = trees.early_stopping_fraction;
+  }
   params.validation_fraction = options.validation;
+  params.folds = options.folds;
   params.seed = global.seed;
   params.logistic.C = options.C;
   params.logistic.tol = options.tol;
@@ -139,6 +164,11 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
   table.take(options.treatment_column);
   for (std::string const& name : split_list(options.exclude)) table.take(name);
   std::vector<EncodedColumnSpec> specs = TabularEncoder::default_specs(table);
+  if (params.learner == PropensityLearner::kGbdt) {
+    for (EncodedColumnSpec& spec : specs) {
+      if (spec.type == ColumnType::kNumeric) spec.missing = MissingPolicy::kNative;
+    }
+  }
   if (!options.features.empty()) {
     std::vector<std::string> const wanted = split_list(options.features);
     std::vector<EncodedColumnSpec> chosen;
@@ -181,8 +211,9 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
     write_file_atomically(options.predictions_path, text);
   }
   write_model_file(options.model_path, document);
-  fmt::print("uplift model ({}) for {}: {} = '{}' against {}; {} customers\n  inputs: {}\n{}",
-             options.method, options.target, options.treatment_column, options.treated_value,
+  fmt::print("uplift model ({}, {}) for {}: {} = '{}' against {}; {} customers\n  inputs: {}\n{}",
+             options.method, options.model_type, options.target, options.treatment_column,
+             options.treated_value,
              options.control_value.empty() ? std::string("every other row")
                                            : fmt::format("'{}'", options.control_value),
              table.rows(), describe_join(sides), format_report(trained.report));
@@ -204,7 +235,7 @@ void run_score(GlobalOptions const& global, ScoreOptions const& options) {
   std::vector<std::size_t> rank;
   std::vector<int> decile;
   rank_uplift(uplift, rank, decile);
-  bool const two_model = model.method() == uplift::UpliftMethod::kTwoModel;
+  bool const two_model = model.has_response_models();
   std::string text = two_model ? "customer_id,uplift,decile,rank,p_treated,p_control\n"
                                : "customer_id,uplift,decile,rank\n";
   for (std::size_t row = 0; row < table.rows(); ++row) {
@@ -238,10 +269,22 @@ void add_uplift_command(CLI::App& app, GlobalOptions const& global) {
   train->add_option("--positive", t.positive, "the response's positive value (default: 0/1)");
   train->add_option("--features", t.features, "feature columns (default: all others)");
   train->add_option("--exclude", t.exclude, "columns never used (e.g. other outcomes)");
-  train->add_option("--method", t.method, "two-model | class-transformation")
+  train->add_option("--method", t.method, "two-model | class-transformation | x-learner")
       ->capture_default_str();
+  train->add_option("--model-type", t.model_type, "base learner: logistic | gbdt")
+      ->capture_default_str();
+  t.gbdt.add_to(*train);
   train->add_option("--validation", t.validation, "held-out share")->capture_default_str();
-  train->add_option("--C", t.C, "inverse L2 strength of each base model")->capture_default_str();
+  train
+      ->add_option("--folds", t.folds,
+                   "k-fold cross-validation of the training part (0: none), stratified by "
+                   "treatment and response, seeded by --seed")
+      ->capture_default_str();
+  train
+      ->add_option("--C", t.C,
+                   "inverse L2 strength of each logistic base model (and of the x-learner's "
+                   "ridge effect models and propensity)")
+      ->capture_default_str();
   train->add_option("--tol", t.tol, "gradient tolerance")->capture_default_str();
   train->add_option("--model", t.model_path, "model file")->required();
   train->add_option("--report", t.report_path, "JSON report");

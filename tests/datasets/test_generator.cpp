@@ -350,6 +350,8 @@ TEST(GeneratorParams, InvalidValuesAreUsageErrorsNamingTheField) {
       {"return_max_delay_days", [](GeneratorParams& p) { p.return_max_delay_days = 0; }},
       {"campaign_name", [](GeneratorParams& p) { p.campaign_name = "a,b"; }},
       {"treated_share", [](GeneratorParams& p) { p.treated_share = 2.0; }},
+      {"arms", [](GeneratorParams& p) { p.arms = 1; }},
+      {"arms", [](GeneratorParams& p) { p.arms = 10; }},
       {"response.uplift", [](GeneratorParams& p) { p.response.uplift = NAN; }},
       {"response.region[4]", [](GeneratorParams& p) { p.response.region[4] = INFINITY; }},
       {"block_customers", [](GeneratorParams& p) { p.block_customers = 0; }},

@@ -128,42 +128,45 @@ TEST_F(Nightly, PublishesWhatTheIndividualCommandsProduce) {
 
 TEST_F(Nightly, UpliftStagePublishesWhatUpliftScoreProduces) {
   std::string const d = dir_->path().string();
-  RunResult const trained = cie_cpu(
-      work_, "uplift train --table " + d + "/data/campaign.csv --table " + d +
-                 "/data/customers.csv --table " + d +
-                 "/rfm.csv --treatment treated --treated 1 "
-                 "--target responded --features recency_days,frequency,monetary_total,age,region "
-                 "--model " +
-                 work_.file("uplift.json"));
-  ASSERT_EQ(trained.exit_code, 0) << trained.err;
-  spit(work_.file("nightly.toml"), config(work_.file("out")) +
-                                       "\n[[uplift]]\nname = \"winter\"\n"
-                                       "model = \"" +
-                                       work_.file("uplift.json") + "\"\n");
-  RunResult const run = cie_cpu(work_, "run " + work_.file("nightly.toml"));
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  ASSERT_EQ(cie_cpu(work_, "uplift score --model " + work_.file("uplift.json") + " --table " + d +
-                               "/rfm.csv --table " + d + "/data/customers.csv --out " +
-                               work_.file("uplift.csv"))
-                .exit_code,
-            0);
-  std::vector<std::string> const nightly = lines_of(slurp(work_.file("out") + "/customers.csv"));
-  std::vector<std::string> const scores = lines_of(slurp(work_.file("uplift.csv")));
-  ASSERT_EQ(nightly.size(), scores.size());
-  std::vector<std::string> const header = fields_of(nightly[0]);
-  ASSERT_GE(header.size(), 2u);
-  EXPECT_EQ(header[header.size() - 2], "winter_uplift");
-  EXPECT_EQ(header.back(), "winter_uplift_decile");
-  for (std::size_t i = 1; i < nightly.size(); ++i) {
-    std::vector<std::string> const published = fields_of(nightly[i]);
-    std::vector<std::string> const score = fields_of(scores[i]);
-    ASSERT_EQ(published[published.size() - 2], score[1]) << "customer line " << i;
-    ASSERT_EQ(published.back(), score[2]) << "customer line " << i;
+  for (std::string const method : {"two-model", "x-learner --model-type gbdt --n-trees 20"}) {
+    std::string const out = method == "two-model" ? "out_t" : "out_x";
+    RunResult const trained = cie_cpu(
+        work_, "uplift train --table " + d + "/data/campaign.csv --table " + d +
+                   "/data/customers.csv --table " + d +
+                   "/rfm.csv --treatment treated --treated 1 "
+                   "--target responded --features recency_days,frequency,monetary_total,age,region "
+                   "--method " +
+                   method + " --model " + work_.file("uplift.json"));
+    ASSERT_EQ(trained.exit_code, 0) << trained.err;
+    spit(work_.file("nightly.toml"), config(work_.file(out)) +
+                                         "\n[[uplift]]\nname = \"winter\"\n"
+                                         "model = \"" +
+                                         work_.file("uplift.json") + "\"\n");
+    RunResult const run = cie_cpu(work_, "run " + work_.file("nightly.toml"));
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    ASSERT_EQ(cie_cpu(work_, "uplift score --model " + work_.file("uplift.json") + " --table " + d +
+                                 "/rfm.csv --table " + d + "/data/customers.csv --out " +
+                                 work_.file("uplift.csv"))
+                  .exit_code,
+              0);
+    std::vector<std::string> const nightly = lines_of(slurp(work_.file(out) + "/customers.csv"));
+    std::vector<std::string> const scores = lines_of(slurp(work_.file("uplift.csv")));
+    ASSERT_EQ(nightly.size(), scores.size());
+    std::vector<std::string> const header = fields_of(nightly[0]);
+    ASSERT_GE(header.size(), 2u);
+    EXPECT_EQ(header[header.size() - 2], "winter_uplift");
+    EXPECT_EQ(header.back(), "winter_uplift_decile");
+    for (std::size_t i = 1; i < nightly.size(); ++i) {
+      std::vector<std::string> const published = fields_of(nightly[i]);
+      std::vector<std::string> const score = fields_of(scores[i]);
+      ASSERT_EQ(published[published.size() - 2], score[1]) << "customer line " << i;
+      ASSERT_EQ(published.back(), score[2]) << "customer line " << i;
+    }
+    nlohmann::json const report =
+        nlohmann::json::parse(slurp(work_.file(out) + "/run_report.json"));
+    EXPECT_EQ(report["models"].back()["name"], "winter");
+    EXPECT_EQ(report["models"].back()["method"], method.substr(0, method.find(' ')));
   }
-  nlohmann::json const report =
-      nlohmann::json::parse(slurp(work_.file("out") + "/run_report.json"));
-  EXPECT_EQ(report["models"].back()["name"], "winter");
-  EXPECT_EQ(report["models"].back()["method"], "two-model");
 }
 
 TEST_F(Nightly, TwoRunsGiveByteIdenticalCustomerTables) {
