@@ -58,8 +58,7 @@ struct ClvPredictionSettings {
   double monthly_discount = 0.01;  ///< discount rate per month
   double margin = 1.0;             ///< share of spend that is profit
   double units_per_month = 4.345;  ///< time units in a month (lifetimes: W 4.345, D 30)
-  /// P(n purchases in (T, T + horizon]) for n = 0..max_purchases; -1: none (kBgNbd and kMbgNbd
-  /// only).
+  /// P(n purchases in (T, T + horizon]) for n = 0..max_purchases; -1: none (not for kBgBb).
   int max_purchases = -1;
 };
 

@@ -138,7 +138,7 @@ void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double c
              (spend.empty() || spend.size() == 3));
   int const pmf_width = settings.max_purchases + 1;
   CIE_ASSERT(settings.max_purchases < 0 ||
-             ((purchases == ClvLikelihood::kBgNbd || purchases == ClvLikelihood::kMbgNbd) &&
+             (purchases != ClvLikelihood::kBgBb &&
               out.p_purchases.size() == rows.size() * static_cast<std::size_t>(pmf_width)));
   std::int64_t const n = static_cast<std::int64_t>(rows.size());
 #pragma omp parallel for num_threads(ctx.threads()) schedule(static, 1024)
@@ -150,8 +150,11 @@ void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double c
     for (int k = 0; k < pmf_width; ++k) {
       out.p_purchases[static_cast<std::size_t>(i) * static_cast<std::size_t>(pmf_width) +
                       static_cast<std::size_t>(k)] =
-          bgnbd_conditional_pmf(params[0], params[1], params[2], params[3], x, t_x, age, k,
-                                settings.horizon, purchases == ClvLikelihood::kMbgNbd);
+          purchases == ClvLikelihood::kParetoNbd
+              ? pareto_nbd_conditional_pmf(params[0], params[1], params[2], params[3], x, t_x, age,
+                                           k, settings.horizon)
+              : bgnbd_conditional_pmf(params[0], params[1], params[2], params[3], x, t_x, age, k,
+                                      settings.horizon, purchases == ClvLikelihood::kMbgNbd);
     }
     if (spend.empty()) {
       out.expected_value[i] = NAN;

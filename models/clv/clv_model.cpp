@@ -153,9 +153,8 @@ ClvPredictions predict_clv(Context const& ctx, ClvModel const& model,
   CIE_EXPECTS(params.max_purchases >= -1 && params.max_purchases <= 1000,
               "max_purchases must be in -1..1000, got {}", params.max_purchases);
   kernels::ClvLikelihood const purchases = purchase_likelihood(model.transactions.model);
-  CIE_EXPECTS(params.max_purchases < 0 || purchases == kernels::ClvLikelihood::kBgNbd ||
-                  purchases == kernels::ClvLikelihood::kMbgNbd,
-              "P(n purchases) is available for bgnbd and mbgnbd models, not {}",
+  CIE_EXPECTS(params.max_purchases < 0 || purchases != kernels::ClvLikelihood::kBgBb,
+              "P(n purchases) is available for bgnbd, mbgnbd and pareto-nbd models, not {}",
               model.transactions.model);
   CIE_ASSERT(summary.value.size() == summary.size());
   std::size_t const n = summary.size();

@@ -57,7 +57,7 @@ struct ClvPredictParams {
   int clv_months = 12;             ///< 1..1200
   double monthly_discount = 0.01;  ///< >= 0
   double margin = 1.0;             ///< finite, >= 0
-  /// P(n purchases over the horizon) for n = 0..max_purchases (bgnbd and mbgnbd only); -1: none.
+  /// P(n purchases over the horizon) for n = 0..max_purchases (not for bgbb); -1: none.
   int max_purchases = -1;
 };
 

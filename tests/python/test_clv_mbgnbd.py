@@ -12,7 +12,9 @@ pandas, not cie's code (which is only run through its command line):
     n = 0..3 equals P(alive) times lifetimes' probability_of_n_purchases_up_to_time at the
     posterior parameters (r+x, alpha+T, a, b+x [+1]) plus the dropped-out mass at n = 0; for the
     customers with x = t_x = T = 0 that is lifetimes' unconditional function itself; and the
-    modified model's unconditional P(n) at T = 0 equals lifetimes' modified formula;
+    modified model's unconditional P(n) at T = 0 equals lifetimes' modified formula; for
+    Pareto/NBD P(n) equals lifetimes' conditional_probability_of_n_purchases_up_to_time (Fader &
+    Hardie's note 028, eq. 16, with hypergeometric functions) ported here, to 1e-9;
   * `evaluate --tracking-out` on CDNOW_sample (calibration to 1997-09-30, holdout to 1998-06-30,
     78 weeks): the weekly cumulative actual repeat purchase days equal pandas' count, and the
     expected series equals lifetimes' expected_cumulative_transactions algorithm (freq "D",
@@ -31,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import beta as beta_fn
-from scipy.special import gamma, gammaln, hyp2f1
+from scipy.special import betaln, gamma, gammaln, hyp2f1, logsumexp
 
 
 def run_cie(cie, args):
@@ -185,6 +187,68 @@ def check_pmf(cie, data, work, failures, model_type, horizon):
     print(f"  new customer: {np.round(new_rows[0], 6)}")
 
 
+def pareto_log_likelihood(params, x, tx, T):
+    """lifetimes' ParetoNBDFitter._conditional_log_likelihood (note 009, eqs. 18-20)."""
+    r, alpha, s, beta = params
+    big, small = max(alpha, beta), min(alpha, beta)
+    b = r + x if alpha < beta else s + 1
+    rsf = r + s + x
+    p1 = hyp2f1(rsf, b, rsf + 1.0, (big - small) / (big + tx))
+    p2 = hyp2f1(rsf, b, rsf + 1.0, (big - small) / (big + T))
+    log_a0 = (logsumexp([np.log(p1) + rsf * np.log(big + T), np.log(p2) + rsf * np.log(big + tx)],
+                        b=[1, -1]) - rsf * np.log((big + tx) * (big + T)))
+    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    return a1 + np.logaddexp(-(r + x) * np.log(alpha + T) - s * np.log(beta + T),
+                             np.log(s) + log_a0 - np.log(rsf))
+
+
+def pareto_pmf(params, n, t, x, tx, T):
+    """lifetimes' ParetoNBDFitter.conditional_probability_of_n_purchases_up_to_time."""
+    r, alpha, s, beta = params
+    big, small = max(alpha, beta), min(alpha, beta)
+    p = r + x + n if alpha < beta else s + 1
+    d = big - small
+    log_l = pareto_log_likelihood(params, x, tx, T)
+    log_p_zero = (gammaln(r + x) + r * np.log(alpha) + s * np.log(beta)
+                  - (gammaln(r) + (r + x) * np.log(alpha + T) + s * np.log(beta + T) + log_l))
+    log_b_one = (gammaln(r + x + n) + r * np.log(alpha) + s * np.log(beta)
+                 - (gammaln(r) + (r + x + n) * np.log(alpha + T + t) + s * np.log(beta + T + t)))
+    log_b_two = (r * np.log(alpha) + s * np.log(beta) + gammaln(r + s + x) + betaln(r + x + n, s + 1)
+                 + np.log(hyp2f1(r + s + x, p, r + s + x + n + 1, d / (big + T)))
+                 - (gammaln(r) + gammaln(s) + (r + s + x) * np.log(big + T)))
+
+    def log_b_three(i):
+        return (r * np.log(alpha) + s * np.log(beta) + gammaln(r + s + x + i)
+                + betaln(r + x + n, s + 1)
+                + np.log(hyp2f1(r + s + x + i, p, r + s + x + n + 1, d / (big + T + t)))
+                - (gammaln(r) + gammaln(s) + (r + s + x + i) * np.log(big + T + t)))
+    zeroth = (n == 0) * (1 - np.exp(log_p_zero))
+    first = n * np.log(t) - gammaln(n + 1) + log_b_one - log_l
+    second = log_b_two - log_l
+    third = logsumexp([i * np.log(t) - gammaln(i + 1) + log_b_three(i) - log_l
+                       for i in range(n + 1)])
+    return zeroth + np.exp(first) + np.exp(second) - np.exp(third)
+
+
+def check_pareto_pmf(cie, data, work, failures):
+    path = data / "cdnow" / "cdnow_customers_summary.csv"
+    s = pd.read_csv(path)
+    model = work / "pmf_pareto.json"
+    run_cie(cie, ["fit", *summary_args(path), "--model-type", "pareto-nbd", "--model", str(model)])
+    params, _ = fitted(model)
+    out = work / "pmf_pareto.csv"
+    run_cie(cie, ["predict", *summary_args(path), "--model", str(model), "--horizon", "39",
+                  "--p-purchases", "3", "--out", str(out)])
+    got = pd.read_csv(out)
+    x, tx, T = (s[c].to_numpy(float) for c in ["frequency", "recency", "T"])
+    expect = np.array([[pareto_pmf(params, n, 39.0, *v) for n in range(4)]
+                       for v in zip(x, tx, T)])
+    cols = [f"p_purchases_{n}" for n in range(4)]
+    print("CDNOW, pareto-nbd, P(n purchases in the next 39 weeks), n = 0..3:")
+    close("vs lifetimes' conditional_probability_of_n_purchases_up_to_time (note 028)",
+          got[cols].to_numpy(), expect, 1e-9, failures, floor=1e-12)
+
+
 def expected_from_start(model_type, params, t):
     """Each model's expected_number_of_purchases_up_to_time in lifetimes."""
     if model_type == "bgnbd":
@@ -252,6 +316,7 @@ def main():
         check_mbgnbd(args.cie, args.data, work, failures)
         check_pmf(args.cie, args.data, work, failures, "bgnbd", 39.0)
         check_pmf(args.cie, args.data, work, failures, "mbgnbd", 10.0)
+        check_pareto_pmf(args.cie, args.data, work, failures)
         for model_type in ["bgnbd", "mbgnbd", "pareto-nbd"]:
             check_tracking(args.cie, args.data, work, failures, model_type)
     print("all checks passed" if not failures else f"FAILED: {failures}")

@@ -145,16 +145,21 @@ TEST_F(ClvCli, ModifiedBgNbdPredictsPurchaseCountsAndEvaluateWritesTheTrackingSe
   EXPECT_GT(weeks, 40);
   EXPECT_GT(previous_actual, 0.0);
 
-  RunResult const pareto =
-      run_on_cpu(dir, "clv fit --transactions " + transactions() +
-                          " --calibration-end 2025-06-30 --model-type pareto-nbd --model " +
-                          dir.file("pareto.json"));
-  ASSERT_EQ(pareto.exit_code, 0) << pareto.err;
+  // BG/BB has no P(n purchases): a usage error.
+  spit(dir.file("opportunities.csv"),
+       "frequency,recency,periods,weights\n0,0,6,3464\n1,1,6,1091\n2,5,6,264\n3,6,6,1823\n"
+       "1,6,6,400\n4,6,6,900\n6,6,6,1203\n2,3,6,300\n");
+  std::string const summary = " --summary " + dir.file("opportunities.csv") +
+                              " --id-col \"\" --T-col periods --weights-col weights";
+  RunResult const bgbb =
+      run_on_cpu(dir, "clv fit" + summary + " --model-type bgbb --model " + dir.file("bgbb.json"));
+  ASSERT_EQ(bgbb.exit_code, 0) << bgbb.err;
   RunResult const refused =
-      run_on_cpu(dir, "clv predict --model " + dir.file("pareto.json") + " --transactions " +
-                          transactions() + " --p-purchases 2 --out " + dir.file("q.csv"));
+      run_on_cpu(dir, "clv predict --model " + dir.file("bgbb.json") + summary +
+                          " --p-purchases 2 --out " + dir.file("q.csv"));
   EXPECT_EQ(refused.exit_code, 2);
-  EXPECT_THAT(refused.err, HasSubstr("P(n purchases) is available for bgnbd and mbgnbd"));
+  EXPECT_THAT(refused.err,
+              HasSubstr("P(n purchases) is available for bgnbd, mbgnbd and pareto-nbd"));
 }
 
 TEST_F(ClvCli, UsageErrorsExitTwo) {
