@@ -87,6 +87,11 @@ std::string write_tracking(Context const& ctx, EvaluateOptions const& options,
                         p.expected_cumulative - previous_expected);
        }});
   write_csv_table(ctx, options.tracking_path, schema, series.size());
+  if (!series.empty() && !std::isfinite(series.back().expected_cumulative)) {
+    ctx.logger().warn(
+        "the tracking series has no expected values: the model's expected purchases cannot be "
+        "summed at these parameters");
+  }
   std::string out =
       fmt::format("  weekly tracking over {} weeks from {}", weeks, format_date(start_day));
   if (!series.empty()) {

@@ -150,8 +150,8 @@ ClvPredictions predict_clv(Context const& ctx, ClvModel const& model,
               "discount rate must be >= 0, got {}", params.monthly_discount);
   CIE_EXPECTS(std::isfinite(params.margin) && params.margin >= 0.0, "margin must be >= 0, got {}",
               params.margin);
-  CIE_EXPECTS(params.max_purchases >= -1 && params.max_purchases <= 1000,
-              "max_purchases must be in -1..1000, got {}", params.max_purchases);
+  CIE_EXPECTS(params.max_purchases >= -1 && params.max_purchases <= 100,
+              "max_purchases must be in -1..100, got {}", params.max_purchases);
   kernels::ClvLikelihood const purchases = purchase_likelihood(model.transactions.model);
   CIE_EXPECTS(params.max_purchases < 0 || purchases != kernels::ClvLikelihood::kBgBb,
               "P(n purchases) is available for bgnbd, mbgnbd and pareto-nbd models, not {}",
