@@ -3,7 +3,7 @@
 //   clv_log_likelihood_pass  Σ w_i ℓ_i and Σ w_i ∇ℓ_i over weighted customer rows at given
 //                            parameters: one L-BFGS evaluation of a fit (map + ordered sum);
 //   clv_predict              per customer P(alive), expected purchases over a horizon, expected
-//                            mean spend and CLV (a pure map).
+//                            mean spend, CLV and P(n purchases over the horizon) (a pure map).
 // Twins: kernels/cpu/clv.cpp (OpenMP over batches of kClvBatchRows rows, each summed in row order
 // into its own partial, partials folded in batch order: the same bits for any thread count). The
 // CUDA twin is not written yet; a CUDA context runs the CPU twin.
@@ -23,6 +23,7 @@ inline constexpr std::int64_t kClvBatchRows = 1 << 13;
 
 enum class ClvLikelihood {
   kBgNbd,       ///< parameters (r, α, a, b); rows use frequency, recency, age
+  kMbgNbd,      ///< modified BG/NBD, parameters (r, α, a, b); as kBgNbd
   kGammaGamma,  ///< parameters (p, q, γ); rows use frequency and value (all x > 0, m > 0)
   kParetoNbd,   ///< parameters (r, α, s, β); rows use frequency, recency, age
   kBgBb,        ///< parameters (α, β, γ, δ); rows use frequency, recency, age = opportunities n
@@ -57,6 +58,8 @@ struct ClvPredictionSettings {
   double monthly_discount = 0.01;  ///< discount rate per month
   double margin = 1.0;             ///< share of spend that is profit
   double units_per_month = 4.345;  ///< time units in a month (lifetimes: W 4.345, D 30)
+  /// P(n purchases in (T, T + horizon]) for n = 0..max_purchases; -1: none (not for kBgBb).
+  int max_purchases = -1;
 };
 
 /// Per-customer outputs, each with one slot per row. expected_value and clv are NaN when the
@@ -66,6 +69,8 @@ struct ClvPredictionOutputs {
   std::span<double> expected_purchases;
   std::span<double> expected_value;
   std::span<double> clv;
+  /// Row-major rows × (max_purchases + 1); empty when max_purchases is -1.
+  std::span<double> p_purchases;
 };
 
 namespace cpu_impl {
@@ -83,11 +88,11 @@ inline ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood mo
   return cpu_impl::clv_log_likelihood_pass(ctx, model, params, rows);
 }
 
-/// Predictions for every row: `purchases` is kBgNbd, kParetoNbd or kBgBb with its four `params`,
-/// `spend` holds (p, q, γ) or is empty. CLV is lifetimes' customer_lifetime_value times the
-/// margin: Σ_{i=1..months} margin · E[spend] · (E[X(i·u)] − E[X((i−1)·u)]) / (1 + d)^i with
-/// u = units_per_month. A customer whose mean value is not positive gets the population's
-/// expected spend (as one with no repeat purchase).
+/// Predictions for every row: `purchases` is kBgNbd, kMbgNbd, kParetoNbd or kBgBb with its four
+/// `params`, `spend` holds (p, q, γ) or is empty. CLV is lifetimes' customer_lifetime_value times
+/// the margin: Σ_{i=1..months} margin · E[spend] · (E[X(i·u)] − E[X((i−1)·u)]) / (1 + d)^i with u =
+/// units_per_month. A customer whose mean value is not positive gets the population's expected
+/// spend (as one with no repeat purchase).
 inline void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double const> params,
                         std::span<double const> spend, ClvPredictionSettings const& settings,
                         ClvRows const& rows, ClvPredictionOutputs const& out) {

@@ -145,4 +145,50 @@ CIE_HD inline double pareto_nbd_expected_purchases(double r, double alpha, doubl
          (alpha + age) * factor;
 }
 
+/// P(X(T, T+t) = n | x, t_x, T). An active customer's rates are, given its history,
+/// λ ~ Gamma(r+x, α+T) and μ ~ Gamma(s, β+T), and its remaining lifetime is Exp(μ) (memoryless),
+/// so with A(y) = ((β+T)/(β+T+y))^s and NB(n; y) = Γ(r+x+n)/(Γ(r+x) n!) ((α+T)/(α+T+y))^{r+x}
+/// (y/(α+T+y))^n:
+///   P(n | active) = A(t)·NB(n; t) + ∫_0^t −A'(y)·NB(n; y) dy   (alive through t, or death at y),
+///   P(n) = P(alive)·P(n | active) + (1 − P(alive))·[n = 0].
+/// Both terms are positive (no cancelling difference, unlike the hypergeometric form of Fader &
+/// Hardie's note 028). The integral is composite 8-point Gauss-Legendre in u = ln(m + y),
+/// m = min(α+T, β+T), panels of width 1/(r+x+s+n+1) in u (as pareto_log_integral).
+CIE_HD inline double pareto_nbd_conditional_pmf(double r, double alpha, double s, double beta,
+                                                double x, double t_x, double age, int n, double t) {
+  if (t <= 0.0) return n == 0 ? 1.0 : 0.0;
+  double const alive = pareto_nbd_p_alive(r, alpha, s, beta, x, t_x, age);
+  double const rx = r + x, a_t = alpha + age, b_t = beta + age;
+  double const log_coef = lgamma(rx + n) - lgamma(rx) - lgamma(n + 1.0);
+  auto const log_nb = [&](double y) {
+    return log_coef + rx * std::log(a_t / (a_t + y)) + n * std::log(y / (a_t + y));
+  };
+  double active = std::exp(s * std::log(b_t / (b_t + t)) + log_nb(t));
+  double const nodes[4] = {0.18343464249564978, 0.525532409916329, 0.7966664774136267,
+                           0.9602898564975362};
+  double const weights[4] = {0.36268378337836177, 0.31370664587788705, 0.22238103445337434,
+                             0.10122853629037669};
+  double const m = a_t < b_t ? a_t : b_t;
+  double const u0 = std::log(m), u1 = std::log(m + t);
+  double const width = 1.0 / (rx + s + n + 1.0);
+  int panels = static_cast<int>(std::ceil((u1 - u0) / width));
+  if (panels < 2) panels = 2;
+  if (panels > kParetoMaxPanels) panels = kParetoMaxPanels;
+  double const step = (u1 - u0) / panels;
+  double const log_density = std::log(s) + s * std::log(b_t);  // −A'(y) = s b^s (b+y)^{−(s+1)}
+  double integral = 0.0;
+  for (int p = 0; p < panels; ++p) {
+    double const mid = u0 + (p + 0.5) * step;
+    for (int k = 0; k < 8; ++k) {
+      double const u = mid + (k < 4 ? -nodes[k] : nodes[k - 4]) * 0.5 * step;
+      double const y = std::exp(u) - m;
+      if (!(y > 0.0)) continue;
+      double const wk = weights[k < 4 ? k : k - 4] * 0.5 * step;
+      integral += wk * std::exp(u + log_density - (s + 1.0) * std::log(b_t + y) + log_nb(y));
+    }
+  }
+  active += integral;
+  return alive * active + (n == 0 ? 1.0 - alive : 0.0);
+}
+
 }  // namespace cie::kernels

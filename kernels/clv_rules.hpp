@@ -94,17 +94,20 @@ CIE_HD inline ClvCountTerms bgnbd_count_terms(double r, double a, double b, doub
 }
 
 /// BG/NBD log-likelihood of one customer from its count terms `c` (bgnbd_count_terms(r, a, b, x));
-/// writes ∂ℓ/∂(ln r, ln α, ln a, ln b) into grad[0..3] when grad is not null.
+/// writes ∂ℓ/∂(ln r, ln α, ln a, ln b) into grad[0..3] when grad is not null. With `modified`
+/// (the modified BG/NBD, kernels/clv_mbgnbd_rules.hpp, whose count terms differ) the A₄ term is
+/// present for x = 0 too.
 CIE_HD inline double bgnbd_log_likelihood(ClvCountTerms const& c, double r, double alpha, double a,
-                                          double b, double x, double t_x, double age,
-                                          double* grad) {
+                                          double b, double x, double t_x, double age, double* grad,
+                                          bool modified = false) {
   double const log_alpha = std::log(alpha);
   double const log_alpha_age = std::log(alpha + age);
   double const a3 = -(r + x) * log_alpha_age;
   double mix = a3;
   double w4 = 0.0;  // e^{A₄} / (e^{A₃} + e^{A₄})
   double log_alpha_tx = 0.0;
-  if (x > 0.0) {
+  bool const dropout_term = x > 0.0 || modified;
+  if (dropout_term) {
     log_alpha_tx = std::log(alpha + t_x);
     double const a4 = c.extra[0] - (r + x) * log_alpha_tx;
     double const hi = a3 > a4 ? a3 : a4;
@@ -115,8 +118,8 @@ CIE_HD inline double bgnbd_log_likelihood(ClvCountTerms const& c, double r, doub
   if (grad != nullptr) {
     double const w3 = 1.0 - w4;
     double const d_r = c.d[0] + log_alpha - w3 * log_alpha_age - w4 * log_alpha_tx;
-    double const d_alpha =
-        r / alpha - w3 * (r + x) / (alpha + age) - (x > 0.0 ? w4 * (r + x) / (alpha + t_x) : 0.0);
+    double const d_alpha = r / alpha - w3 * (r + x) / (alpha + age) -
+                           (dropout_term ? w4 * (r + x) / (alpha + t_x) : 0.0);
     grad[0] = r * d_r;
     grad[1] = alpha * d_alpha;
     grad[2] = a * (c.d[1] + w4 / a);

@@ -1,10 +1,12 @@
 // `cie clv`: customer lifetime value with the "buy till you die" models.
-//   fit      BG/NBD, Pareto/NBD (--model-type) or, on a summary of discrete opportunities, BG/BB
+//   fit      BG/NBD, modified BG/NBD, Pareto/NBD (--model-type) or, on a summary of discrete
+//   opportunities, BG/BB
 //            purchases (and Gamma-Gamma spend with --spend gamma-gamma) on the summary of a
 //            transactions file up to --calibration-end (RFM's repeat_frequency, repeat_recency, T,
 //            mean_repeat_value) or on a summary file (--summary), then writes the model file;
 //   predict  per customer P(alive), expected purchases over --horizon, expected mean spend and
-//            CLV (lifetimes' customer_lifetime_value times --margin), written as CSV.
+//            CLV (lifetimes' customer_lifetime_value times --margin), and with --p-purchases K
+//            P(n purchases over --horizon) for n = 0..K (not BG/BB), written as CSV.
 // A summary file is a customer table (host/io/customer_table_reader.hpp) with lifetimes' columns
 // (frequency, recency, T, monetary_value by default; --*-col rename them, --weights-col adds
 // weights, --id-col "" numbers the rows).
@@ -154,6 +156,19 @@ void run_predict(GlobalOptions const& global, PredictOptions const& options) {
          out.push_back(',');
          append_number(out, predictions.clv[row]);
        }});
+  int const pmf_width = options.params.max_purchases + 1;
+  if (pmf_width > 0) {
+    std::vector<std::string> names;
+    for (int k = 0; k < pmf_width; ++k) names.push_back(fmt::format("p_purchases_{}", k));
+    schema.push_back(
+        {names, [&](fmt::memory_buffer& out, std::size_t row) {
+           for (int k = 0; k < pmf_width; ++k) {
+             if (k > 0) out.push_back(',');
+             append_number(out, predictions.p_purchases[row * static_cast<std::size_t>(pmf_width) +
+                                                        static_cast<std::size_t>(k)]);
+           }
+         }});
+  }
   write_csv_table(ctx, options.out_path, schema, s.size());
   double total_clv = 0.0, total_purchases = 0.0;
   std::size_t undefined = 0;
@@ -196,7 +211,7 @@ void add_clv_command(CLI::App& app, GlobalOptions const& global) {
   fit->source.add_to(*fit_command);
   fit_command->add_option("--calibration-end", fit->calibration_end,
                           "last day of the calibration period (with --transactions)");
-  fit_command->add_option("--model-type", fit->model_type, "bgnbd | pareto-nbd | bgbb")
+  fit_command->add_option("--model-type", fit->model_type, "bgnbd | mbgnbd | pareto-nbd | bgbb")
       ->capture_default_str();
   fit_command->add_option("--spend", fit->spend, "none | gamma-gamma")->capture_default_str();
   fit_command->add_option("--time-unit", fit->source.time_unit, "weeks | days")
@@ -229,6 +244,11 @@ void add_clv_command(CLI::App& app, GlobalOptions const& global) {
       ->add_option("--discount-rate", predict->params.monthly_discount, "discount rate per month")
       ->capture_default_str();
   predict_command->add_option("--margin", predict->params.margin, "profit share of spend")
+      ->capture_default_str();
+  predict_command
+      ->add_option("--p-purchases", predict->params.max_purchases,
+                   "also P(n purchases over --horizon) for n = 0..K, columns p_purchases_n "
+                   "(bgnbd, mbgnbd, pareto-nbd; -1: none)")
       ->capture_default_str();
   predict_command->add_option("--out", predict->out_path, "output CSV")->required();
   predict_command->callback([predict, &global] { run_predict(global, *predict); });

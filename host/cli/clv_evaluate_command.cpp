@@ -4,8 +4,13 @@
 // compares them with the purchase days each customer actually had there, per calibration
 // frequency (FHL 2005's conditional-expectations table), with the MAE per customer and per
 // frequency. Customers first seen in the holdout are not part of it. --out writes the table.
+// --tracking-out writes the weekly aggregate tracking series (lifetimes'
+// expected_cumulative_transactions with freq "D", freq_multiplier 7): every customer of the file,
+// from the data's first purchase day through --holdout-end.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
 
 #include "core/date.hpp"
@@ -26,6 +31,7 @@ struct EvaluateOptions {
   std::string model_type = "bgnbd";
   int max_frequency = 7;
   std::string out_path;
+  std::string tracking_path;
   ClvFitParams params;
 };
 
@@ -36,11 +42,73 @@ std::int32_t required_date(std::string const& text, std::string_view option) {
   return *day;
 }
 
+/// The weekly tracking series from the data's first purchase day through holdout_end, written to
+/// --tracking-out; returns the lines for the report.
+std::string write_tracking(Context const& ctx, EvaluateOptions const& options,
+                           Transactions const& transactions, std::int32_t holdout_end,
+                           ClvModel const& model) {
+  // Distinct purchase days per customer (returns are never purchase occasions, as in RFM).
+  std::vector<std::pair<std::int32_t, std::int32_t>> days;  // (customer, day)
+  days.reserve(transactions.size());
+  for (std::size_t i = 0; i < transactions.size(); ++i) {
+    std::int32_t const day = day_of(transactions.timestamp[i]);
+    if (!std::signbit(transactions.amount[i]) && day <= holdout_end) {
+      days.emplace_back(transactions.customer[i], day);
+    }
+  }
+  std::sort(days.begin(), days.end());
+  days.erase(std::unique(days.begin(), days.end()), days.end());
+  CIE_EXPECTS_DATA(!days.empty(), "{}: no purchase on or before --holdout-end",
+                   options.source.transactions_path);
+  std::vector<std::int32_t> first_day, repeat_days;
+  std::int32_t start_day = days.front().second;
+  for (std::size_t i = 0; i < days.size(); ++i) {
+    if (i == 0 || days[i].first != days[i - 1].first) {
+      first_day.push_back(days[i].second);
+      start_day = std::min(start_day, days[i].second);
+    } else {
+      repeat_days.push_back(days[i].second);
+    }
+  }
+  int const weeks = (holdout_end + 1 - start_day) / 7;
+  std::vector<TrackingPoint> const series = tracking_series(
+      first_day, repeat_days, start_day, 7, weeks, model.time_unit_days,
+      [&](double t) { return expected_purchases_from_start(model.transactions, t); });
+  std::vector<CsvColumns> schema;
+  schema.push_back(
+      {{"week", "end_date", "actual_cumulative", "expected_cumulative", "actual", "expected"},
+       [&](fmt::memory_buffer& line, std::size_t r) {
+         TrackingPoint const& p = series[r];
+         double const previous_actual = r > 0 ? series[r - 1].actual_cumulative : 0.0;
+         double const previous_expected = r > 0 ? series[r - 1].expected_cumulative : 0.0;
+         fmt::format_to(std::back_inserter(line), "{},{},{},{},{},{}", p.period,
+                        format_date(p.end_day - 1), p.actual_cumulative, p.expected_cumulative,
+                        p.actual_cumulative - previous_actual,
+                        p.expected_cumulative - previous_expected);
+       }});
+  write_csv_table(ctx, options.tracking_path, schema, series.size());
+  if (!series.empty() && !std::isfinite(series.back().expected_cumulative)) {
+    ctx.logger().warn(
+        "the tracking series has no expected values: the model's expected purchases cannot be "
+        "summed at these parameters");
+  }
+  std::string out =
+      fmt::format("  weekly tracking over {} weeks from {}", weeks, format_date(start_day));
+  if (!series.empty()) {
+    out += fmt::format(": cumulative repeat purchases actual {:.0f}, expected {:.1f}",
+                       series.back().actual_cumulative, series.back().expected_cumulative);
+  }
+  out += fmt::format("\nwrote {}\n", options.tracking_path);
+  return out;
+}
+
 void run_evaluate(GlobalOptions const& global, EvaluateOptions const& options) {
   CIE_EXPECTS(!options.source.transactions_path.empty() && options.source.summary_path.empty(),
               "evaluate needs --transactions (and no --summary)");
-  CIE_EXPECTS(options.model_type == "bgnbd" || options.model_type == "pareto-nbd",
-              "--model-type: evaluate takes bgnbd or pareto-nbd, got '{}'", options.model_type);
+  CIE_EXPECTS(options.model_type == "bgnbd" || options.model_type == "mbgnbd" ||
+                  options.model_type == "pareto-nbd",
+              "--model-type: evaluate takes bgnbd, mbgnbd or pareto-nbd, got '{}'",
+              options.model_type);
   std::int32_t const calibration_end = required_date(options.calibration_end, "--calibration-end");
   std::int32_t const holdout_end = required_date(options.holdout_end, "--holdout-end");
   CIE_EXPECTS(holdout_end > calibration_end, "--holdout-end {} must be after --calibration-end {}",
@@ -50,7 +118,7 @@ void run_evaluate(GlobalOptions const& global, EvaluateOptions const& options) {
   options.params.validate();
   int const unit_days = time_unit_days(options.source.time_unit);
   check_output_paths({{options.source.transactions_path, "--transactions"}},
-                     {{options.out_path, "--out"}});
+                     {{options.out_path, "--out"}, {options.tracking_path, "--tracking-out"}});
   Context ctx = make_context(global);
   ReadReport report;
   Transactions const transactions = read_clv_transactions(ctx, options.source, report);
@@ -110,6 +178,9 @@ void run_evaluate(GlobalOptions const& global, EvaluateOptions const& options) {
     write_csv_table(ctx, options.out_path, schema, evaluation.by_frequency.size());
     out += fmt::format("wrote {}\n", options.out_path);
   }
+  if (!options.tracking_path.empty()) {
+    out += write_tracking(ctx, options, transactions, holdout_end, model);
+  }
   fmt::print("{}", out);
 }
 
@@ -123,7 +194,7 @@ void add_clv_evaluate_command(CLI::App& clv, GlobalOptions const& global) {
   command->add_option("--calibration-end", options->calibration_end, "last calibration day")
       ->required();
   command->add_option("--holdout-end", options->holdout_end, "last holdout day")->required();
-  command->add_option("--model-type", options->model_type, "bgnbd | pareto-nbd")
+  command->add_option("--model-type", options->model_type, "bgnbd | mbgnbd | pareto-nbd")
       ->capture_default_str();
   command->add_option("--time-unit", options->source.time_unit, "weeks | days")
       ->capture_default_str();
@@ -134,6 +205,8 @@ void add_clv_evaluate_command(CLI::App& clv, GlobalOptions const& global) {
                    "last row of the table gathers this calibration frequency and more")
       ->capture_default_str();
   command->add_option("--out", options->out_path, "the table as CSV");
+  command->add_option("--tracking-out", options->tracking_path,
+                      "the weekly cumulative repeat-purchase tracking series as CSV");
   command->callback([options, &global] { run_evaluate(global, *options); });
 }
 

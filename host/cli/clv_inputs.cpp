@@ -108,7 +108,9 @@ Customers summary_from_file(SummaryOptions const& options, bool need_value, bool
 }
 
 std::string model_title(std::string_view model_type) {
-  return model_type == "bgnbd" ? "BG/NBD" : model_type == "pareto-nbd" ? "Pareto/NBD" : "BG/BB";
+  if (model_type == "bgnbd") return "BG/NBD";
+  if (model_type == "mbgnbd") return "MBG/NBD";
+  return model_type == "pareto-nbd" ? "Pareto/NBD" : "BG/BB";
 }
 
 std::string describe_fit(FittedDistribution const& fit, std::string_view title) {

@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "kernels/clv_bgbb_rules.hpp"
+#include "kernels/clv_mbgnbd_rules.hpp"
 #include "kernels/clv_pareto_rules.hpp"
 #include "kernels/clv_rules.hpp"
 #include "kernels/cpu/ordered_batches.hpp"
@@ -28,24 +29,31 @@ ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
   std::int64_t const n = static_cast<std::int64_t>(rows.size());
   bool const weighted = !rows.weight.empty();
   std::size_t const stride = 1 + static_cast<std::size_t>(k);
-  // BG/NBD and Gamma-Gamma: the terms of each whole x up to the largest, computed once.
+  // BG/NBD, modified BG/NBD and Gamma-Gamma: the terms of each whole x up to the largest,
+  // computed once.
+  auto const compute_terms = [&](double x) {
+    switch (model) {
+      case ClvLikelihood::kBgNbd:
+        return bgnbd_count_terms(params[0], params[2], params[3], x);
+      case ClvLikelihood::kMbgNbd:
+        return mbgnbd_count_terms(params[0], params[2], params[3], x);
+      default:
+        return x > 0.0 ? gamma_gamma_count_terms(params[0], params[1], x) : ClvCountTerms{};
+    }
+  };
   std::vector<ClvCountTerms> counts;
-  if (model == ClvLikelihood::kBgNbd || model == ClvLikelihood::kGammaGamma) {
+  if (model == ClvLikelihood::kBgNbd || model == ClvLikelihood::kMbgNbd ||
+      model == ClvLikelihood::kGammaGamma) {
     double max_x = 0.0;
     for (double x : rows.frequency) max_x = std::max(max_x, x);
     counts.resize(static_cast<std::size_t>(std::min(max_x, kMaxTabulatedFrequency)) + 1);
     for (std::size_t x = 0; x < counts.size(); ++x) {
-      double const v = static_cast<double>(x);
-      counts[x] =
-          model == ClvLikelihood::kBgNbd
-              ? bgnbd_count_terms(params[0], params[2], params[3], v)
-              : (x > 0 ? gamma_gamma_count_terms(params[0], params[1], v) : ClvCountTerms{});
+      counts[x] = compute_terms(static_cast<double>(x));
     }
   }
   auto const count_terms = [&](double x) {
     if (x < static_cast<double>(counts.size())) return counts[static_cast<std::size_t>(x)];
-    return model == ClvLikelihood::kBgNbd ? bgnbd_count_terms(params[0], params[2], params[3], x)
-                                          : gamma_gamma_count_terms(params[0], params[1], x);
+    return compute_terms(x);
   };
   ClvPassStats stats;
   auto const reduce = [&](std::int64_t batch, double* partial, int /*scratch*/) {
@@ -60,6 +68,10 @@ ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
         case ClvLikelihood::kBgNbd:
           ll = bgnbd_log_likelihood(count_terms(x), params[0], params[1], params[2], params[3], x,
                                     rows.recency[i], rows.age[i], grad);
+          break;
+        case ClvLikelihood::kMbgNbd:
+          ll = mbgnbd_log_likelihood(count_terms(x), params[0], params[1], params[2], params[3], x,
+                                     rows.recency[i], rows.age[i], grad);
           break;
         case ClvLikelihood::kGammaGamma:
           ll = gamma_gamma_log_likelihood(count_terms(x), params[0], params[1], params[2], x,
@@ -96,6 +108,8 @@ double p_alive(ClvLikelihood model, std::span<double const> p, double x, double 
       return pareto_nbd_p_alive(p[0], p[1], p[2], p[3], x, t_x, age);
     case ClvLikelihood::kBgBb:
       return bgbb_p_alive(p[0], p[1], p[2], p[3], x, t_x, age);
+    case ClvLikelihood::kMbgNbd:
+      return mbgnbd_p_alive(p[0], p[1], p[2], p[3], x, t_x, age);
     default:
       return bgnbd_p_alive(p[0], p[1], p[2], p[3], x, t_x, age);
   }
@@ -108,6 +122,8 @@ double expected_purchases(ClvLikelihood model, std::span<double const> p, double
       return pareto_nbd_expected_purchases(p[0], p[1], p[2], p[3], x, t_x, age, t);
     case ClvLikelihood::kBgBb:
       return bgbb_expected_purchases(p[0], p[1], p[2], p[3], x, t_x, age, t);
+    case ClvLikelihood::kMbgNbd:
+      return mbgnbd_expected_purchases(p[0], p[1], p[2], p[3], x, t_x, age, t);
     default:
       return bgnbd_expected_purchases(p[0], p[1], p[2], p[3], x, t_x, age, t);
   }
@@ -120,6 +136,10 @@ void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double c
                  ClvRows const& rows, ClvPredictionOutputs const& out) {
   CIE_ASSERT(purchases != ClvLikelihood::kGammaGamma && params.size() == 4 &&
              (spend.empty() || spend.size() == 3));
+  int const pmf_width = settings.max_purchases + 1;
+  CIE_ASSERT(settings.max_purchases < 0 ||
+             (purchases != ClvLikelihood::kBgBb &&
+              out.p_purchases.size() == rows.size() * static_cast<std::size_t>(pmf_width)));
   std::int64_t const n = static_cast<std::int64_t>(rows.size());
 #pragma omp parallel for num_threads(ctx.threads()) schedule(static, 1024)
   for (std::int64_t i = 0; i < n; ++i) {
@@ -127,6 +147,15 @@ void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double c
     out.p_alive[i] = p_alive(purchases, params, x, t_x, age);
     out.expected_purchases[i] =
         expected_purchases(purchases, params, x, t_x, age, settings.horizon);
+    for (int k = 0; k < pmf_width; ++k) {
+      out.p_purchases[static_cast<std::size_t>(i) * static_cast<std::size_t>(pmf_width) +
+                      static_cast<std::size_t>(k)] =
+          purchases == ClvLikelihood::kParetoNbd
+              ? pareto_nbd_conditional_pmf(params[0], params[1], params[2], params[3], x, t_x, age,
+                                           k, settings.horizon)
+              : bgnbd_conditional_pmf(params[0], params[1], params[2], params[3], x, t_x, age, k,
+                                      settings.horizon, purchases == ClvLikelihood::kMbgNbd);
+    }
     if (spend.empty()) {
       out.expected_value[i] = NAN;
       out.clv[i] = NAN;

@@ -113,9 +113,11 @@ void check_boundaries(FittedDistribution& fit) {
 
 kernels::ClvLikelihood purchase_likelihood(std::string_view model_type) {
   if (model_type == "bgnbd") return kernels::ClvLikelihood::kBgNbd;
+  if (model_type == "mbgnbd") return kernels::ClvLikelihood::kMbgNbd;
   if (model_type == "pareto-nbd") return kernels::ClvLikelihood::kParetoNbd;
   if (model_type == "bgbb") return kernels::ClvLikelihood::kBgBb;
-  fail(ExitCode::kUsage, "--model-type: expected bgnbd, pareto-nbd or bgbb, got '{}'", model_type);
+  fail(ExitCode::kUsage, "--model-type: expected bgnbd, mbgnbd, pareto-nbd or bgbb, got '{}'",
+       model_type);
 }
 
 std::vector<std::string> parameter_names(std::string_view model_type) {

@@ -40,7 +40,7 @@ struct ClvFitParams {
 
 /// A fitted parameter vector and how the fit went.
 struct FittedDistribution {
-  std::string model;               ///< "bgnbd", "pareto-nbd", "bgbb" or "gamma-gamma"
+  std::string model;               ///< "bgnbd", "mbgnbd", "pareto-nbd", "bgbb" or "gamma-gamma"
   std::vector<std::string> names;  ///< parameter_names(model), or (p, q, gamma)
   std::vector<double> values;
   std::vector<double> std_errors;  ///< NaN where the information matrix is not invertible
@@ -56,7 +56,8 @@ struct FittedDistribution {
   [[nodiscard]] double operator[](std::string_view name) const;
 };
 
-/// The purchase models: "bgnbd" (r, alpha, a, b), "pareto-nbd" (r, alpha, s, beta) and "bgbb"
+/// The purchase models: "bgnbd" and "mbgnbd" (the modified BG/NBD) (r, alpha, a, b),
+/// "pareto-nbd" (r, alpha, s, beta) and "bgbb"
 /// (alpha, beta, gamma, delta; T is the number of opportunities n, recency the opportunity of the
 /// last transaction). A usage error naming --model-type for another name.
 kernels::ClvLikelihood purchase_likelihood(std::string_view model_type);

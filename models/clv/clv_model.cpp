@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "kernels/clv_mbgnbd_rules.hpp"
+#include "kernels/clv_pareto_rules.hpp"
 
 namespace cie {
 
@@ -92,8 +94,10 @@ ClvModel ClvModel::from_document(ModelDocument const& document, std::string cons
   ClvModel model;
   json const& params = document.params;
   std::string const model_type = params.value("model_type", "");
-  CIE_EXPECTS(model_type == "bgnbd" || model_type == "pareto-nbd" || model_type == "bgbb",
-              "model file {} is damaged: params.model_type '{}' is not bgnbd, pareto-nbd or bgbb",
+  CIE_EXPECTS(model_type == "bgnbd" || model_type == "mbgnbd" || model_type == "pareto-nbd" ||
+                  model_type == "bgbb",
+              "model file {} is damaged: params.model_type '{}' is not bgnbd, mbgnbd, pareto-nbd "
+              "or bgbb",
               source, model_type);
   model.time_unit_days = params.value("time_unit_days", 0);
   CIE_EXPECTS(model.time_unit_days == 1 || model.time_unit_days == 7,
@@ -119,6 +123,21 @@ ClvModel ClvModel::from_document(ModelDocument const& document, std::string cons
   return model;
 }
 
+double expected_purchases_from_start(FittedDistribution const& transactions, double t) {
+  std::vector<double> const& p = transactions.values;
+  switch (purchase_likelihood(transactions.model)) {
+    case kernels::ClvLikelihood::kBgNbd:
+      return kernels::bgnbd_expected_purchases(p[0], p[1], p[2], p[3], 0.0, 0.0, 0.0, t);
+    case kernels::ClvLikelihood::kMbgNbd:
+      return kernels::mbgnbd_expected_purchases(p[0], p[1], p[2], p[3], 0.0, 0.0, 0.0, t);
+    case kernels::ClvLikelihood::kParetoNbd:
+      return kernels::pareto_nbd_expected_purchases(p[0], p[1], p[2], p[3], 0.0, 0.0, 0.0, t);
+    default:
+      CIE_ASSERT(false);
+  }
+  return 0.0;
+}
+
 double units_per_month(int time_unit_days) { return time_unit_days == 7 ? 4.345 : 30.0; }
 
 ClvPredictions predict_clv(Context const& ctx, ClvModel const& model,
@@ -131,21 +150,29 @@ ClvPredictions predict_clv(Context const& ctx, ClvModel const& model,
               "discount rate must be >= 0, got {}", params.monthly_discount);
   CIE_EXPECTS(std::isfinite(params.margin) && params.margin >= 0.0, "margin must be >= 0, got {}",
               params.margin);
+  CIE_EXPECTS(params.max_purchases >= -1 && params.max_purchases <= 100,
+              "max_purchases must be in -1..100, got {}", params.max_purchases);
+  kernels::ClvLikelihood const purchases = purchase_likelihood(model.transactions.model);
+  CIE_EXPECTS(params.max_purchases < 0 || purchases != kernels::ClvLikelihood::kBgBb,
+              "P(n purchases) is available for bgnbd, mbgnbd and pareto-nbd models, not {}",
+              model.transactions.model);
   CIE_ASSERT(summary.value.size() == summary.size());
   std::size_t const n = summary.size();
   ClvPredictions out{std::vector<double>(n), std::vector<double>(n), std::vector<double>(n),
                      std::vector<double>(n)};
+  out.p_purchases.resize(n * static_cast<std::size_t>(params.max_purchases + 1));
   kernels::ClvPredictionSettings settings;
   settings.horizon = params.horizon;
   settings.clv_months = params.clv_months;
   settings.monthly_discount = params.monthly_discount;
   settings.margin = params.margin;
   settings.units_per_month = units_per_month(model.time_unit_days);
+  settings.max_purchases = params.max_purchases;
   std::span<double const> const spend =
       model.spend ? std::span<double const>(model.spend->fit.values) : std::span<double const>();
-  kernels::clv_predict(ctx, purchase_likelihood(model.transactions.model),
-                       model.transactions.values, spend, settings, summary.rows(),
-                       {out.p_alive, out.expected_purchases, out.expected_value, out.clv});
+  kernels::clv_predict(
+      ctx, purchases, model.transactions.values, spend, settings, summary.rows(),
+      {out.p_alive, out.expected_purchases, out.expected_value, out.clv, out.p_purchases});
   return out;
 }
 

@@ -1,5 +1,6 @@
-// A fitted CLV model: BG/NBD, Pareto/NBD or BG/BB purchases, optionally Gamma-Gamma spend, the time
-// unit they were fitted in, and its model-file form (models/model_document.hpp, kind "clv").
+// A fitted CLV model: BG/NBD, modified BG/NBD, Pareto/NBD or BG/BB purchases, optionally
+// Gamma-Gamma spend, the time unit they were fitted in, and its model-file form
+// (models/model_document.hpp, kind "clv").
 //
 // Model file sections: params {model_type, spend_model, time_unit_days, penalizer,
 // calibration_end}; fitted {transactions: {model, parameters: {NAME: value}, std_errors: {NAME:
@@ -24,7 +25,7 @@ namespace cie {
 inline constexpr std::string_view kClvModelKind = "clv";
 
 struct ClvModel {
-  FittedDistribution transactions;  ///< BG/NBD, Pareto/NBD or BG/BB
+  FittedDistribution transactions;  ///< BG/NBD, modified BG/NBD, Pareto/NBD or BG/BB
   std::optional<SpendFit> spend;    ///< Gamma-Gamma, when fitted
   int time_unit_days = 7;           ///< length of the model's time unit in days (1 or 7)
   double penalizer = 0.0;
@@ -43,6 +44,9 @@ struct ClvPredictions {
   std::vector<double> expected_purchases;
   std::vector<double> expected_value;
   std::vector<double> clv;
+  /// P(n purchases over the horizon), row-major customers × (max_purchases + 1); empty when
+  /// max_purchases is -1.
+  std::vector<double> p_purchases;
 };
 
 /// Settings of a prediction in the model's terms: horizon in the model's time unit, CLV over
@@ -53,10 +57,19 @@ struct ClvPredictParams {
   int clv_months = 12;             ///< 1..1200
   double monthly_discount = 0.01;  ///< >= 0
   double margin = 1.0;             ///< finite, >= 0
+  /// P(n purchases over the horizon) for n = 0..max_purchases (not for bgbb); -1: none; at most
+  /// 100 (the BG/NBD family's pmf costs O(n) per n).
+  int max_purchases = -1;
 };
 
 ClvPredictions predict_clv(Context const& ctx, ClvModel const& model,
                            ClvPredictParams const& params, ClvSummary const& summary);
+
+/// A new customer's expected repeat purchases over its first t time units (lifetimes'
+/// expected_number_of_purchases_up_to_time): the conditional expectation at x = t_x = T = 0.
+/// For bgnbd, mbgnbd and pareto-nbd models (an internal error for bgbb); NaN where the series
+/// cannot be summed.
+double expected_purchases_from_start(FittedDistribution const& transactions, double t);
 
 /// Time units in a month for the CLV sum, as lifetimes: 30 days or 4.345 weeks.
 double units_per_month(int time_unit_days);

@@ -85,6 +85,34 @@ TEST(ClvParetoRules, GradientMatchesFiniteDifferences) {
   }
 }
 
+TEST(ClvParetoRules, PurchasesPmfSumsToOneWithTheExpectedPurchasesAsMean) {
+  struct Customer {
+    double x, t_x, age;
+  };
+  for (std::vector<double> const& p :
+       {std::vector<double>{0.553, 10.58, 0.606, 11.67}, std::vector<double>{2.0, 5.0, 3.0, 40.0},
+        std::vector<double>{0.3, 50.0, 1.0, 2.0}}) {
+    for (Customer const c : {Customer{0, 0, 38.9}, Customer{1, 1.7, 38.9}, Customer{7, 29.4, 31.0},
+                             Customer{40, 12.0, 12.5}, Customer{0, 0, 0}}) {
+      for (double t : {1.0, 13.0, 52.0}) {
+        double total = 0.0, mean = 0.0;
+        for (int n = 0; n <= 500; ++n) {
+          double const pn =
+              pareto_nbd_conditional_pmf(p[0], p[1], p[2], p[3], c.x, c.t_x, c.age, n, t);
+          ASSERT_GE(pn, 0.0);
+          total += pn;
+          mean += n * pn;
+        }
+        double const expected =
+            pareto_nbd_expected_purchases(p[0], p[1], p[2], p[3], c.x, c.t_x, c.age, t);
+        EXPECT_NEAR(total, 1.0, 1e-10) << p[0] << " x=" << c.x << " t=" << t;
+        EXPECT_NEAR(mean, expected, 1e-8 * (1.0 + expected)) << p[0] << " x=" << c.x << " t=" << t;
+      }
+    }
+  }
+  EXPECT_EQ(pareto_nbd_conditional_pmf(0.5, 10, 0.6, 11, 2, 3, 10, 0, 0.0), 1.0);
+}
+
 TEST(ClvBgBbRules, GradientMatchesFiniteDifferences) {
   auto const ll = [](std::vector<double> const& p, double x, double t_x, double n, double* g) {
     return bgbb_log_likelihood(p[0], p[1], p[2], p[3], x, t_x, n, g);

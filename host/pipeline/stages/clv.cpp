@@ -94,7 +94,7 @@ class ClvStage final : public NightlyStage {
                           [&] { return ClvModel::from_document(document, settings.model); }));
     CIE_EXPECTS(model_->transactions.model != "bgbb",
                 "{}: [clv] model {} is a BG/BB model (discrete opportunities); the nightly run "
-                "needs bgnbd or pareto-nbd",
+                "needs bgnbd, mbgnbd or pareto-nbd",
                 run.config.source, settings.model);
   }
 

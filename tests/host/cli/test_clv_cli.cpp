@@ -82,6 +82,86 @@ TEST_F(ClvCli, EvaluateWritesTheHoldoutTable) {
   EXPECT_THAT(bad.err, HasSubstr("must be after --calibration-end"));
 }
 
+TEST_F(ClvCli, ModifiedBgNbdPredictsPurchaseCountsAndEvaluateWritesTheTrackingSeries) {
+  cie::testing::TempDir dir;
+  RunResult const fit = run_on_cpu(
+      dir, "clv fit --transactions " + transactions() +
+               " --calibration-end 2025-06-30 --model-type mbgnbd --model " + dir.file("m.json"));
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  EXPECT_THAT(fit.out, HasSubstr("MBG/NBD"));
+  EXPECT_THAT(slurp(dir.file("m.json")), HasSubstr("\"model_type\": \"mbgnbd\""));
+  RunResult const predict = run_on_cpu(
+      dir, "clv predict --model " + dir.file("m.json") + " --transactions " + transactions() +
+               " --horizon 13 --p-purchases 2 --out " + dir.file("p.csv"));
+  ASSERT_EQ(predict.exit_code, 0) << predict.err;
+  std::istringstream lines(slurp(dir.file("p.csv")));
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line,
+            "customer_id,frequency,recency,T,p_alive,expected_purchases,expected_value,clv,"
+            "p_purchases_0,p_purchases_1,p_purchases_2");
+  std::size_t rows = 0;
+  while (std::getline(lines, line)) {
+    ++rows;
+    // The three probabilities are the last fields: each in [0, 1], together at most 1.
+    double total = 0.0;
+    std::size_t end = line.size();
+    for (int k = 0; k < 3; ++k) {
+      std::size_t const comma = line.rfind(',', end - 1);
+      double const p = std::stod(line.substr(comma + 1, end - comma - 1));
+      EXPECT_GE(p, 0.0);
+      total += p;
+      end = comma;
+    }
+    EXPECT_LE(total, 1.0 + 1e-12);
+  }
+  EXPECT_EQ(rows, 3000u);
+
+  RunResult const evaluate =
+      run_on_cpu(dir, "clv evaluate --transactions " + transactions() +
+                          " --calibration-end 2025-03-31 --holdout-end 2025-12-31 --model-type "
+                          "mbgnbd --tracking-out " +
+                          dir.file("tracking.csv"));
+  ASSERT_EQ(evaluate.exit_code, 0) << evaluate.err;
+  EXPECT_THAT(evaluate.out, HasSubstr("weekly tracking over"));
+  std::istringstream tracking(slurp(dir.file("tracking.csv")));
+  std::getline(tracking, line);
+  EXPECT_EQ(line, "week,end_date,actual_cumulative,expected_cumulative,actual,expected");
+  double previous_actual = 0.0, previous_expected = 0.0;
+  int weeks = 0;
+  while (std::getline(tracking, line)) {
+    ++weeks;
+    std::vector<std::string> fields;
+    std::istringstream row(line);
+    for (std::string field; std::getline(row, field, ',');) fields.push_back(field);
+    ASSERT_EQ(fields.size(), 6u);
+    EXPECT_EQ(std::stoi(fields[0]), weeks);
+    double const actual = std::stod(fields[2]), expected = std::stod(fields[3]);
+    EXPECT_GE(actual, previous_actual);
+    EXPECT_GE(expected, previous_expected);
+    previous_actual = actual;
+    previous_expected = expected;
+  }
+  EXPECT_GT(weeks, 40);
+  EXPECT_GT(previous_actual, 0.0);
+
+  // BG/BB has no P(n purchases): a usage error.
+  spit(dir.file("opportunities.csv"),
+       "frequency,recency,periods,weights\n0,0,6,3464\n1,1,6,1091\n2,5,6,264\n3,6,6,1823\n"
+       "1,6,6,400\n4,6,6,900\n6,6,6,1203\n2,3,6,300\n");
+  std::string const summary = " --summary " + dir.file("opportunities.csv") +
+                              " --id-col \"\" --T-col periods --weights-col weights";
+  RunResult const bgbb =
+      run_on_cpu(dir, "clv fit" + summary + " --model-type bgbb --model " + dir.file("bgbb.json"));
+  ASSERT_EQ(bgbb.exit_code, 0) << bgbb.err;
+  RunResult const refused =
+      run_on_cpu(dir, "clv predict --model " + dir.file("bgbb.json") + summary +
+                          " --p-purchases 2 --out " + dir.file("q.csv"));
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_THAT(refused.err,
+              HasSubstr("P(n purchases) is available for bgnbd, mbgnbd and pareto-nbd"));
+}
+
 TEST_F(ClvCli, UsageErrorsExitTwo) {
   cie::testing::TempDir dir;
   RunResult r = run_on_cpu(
