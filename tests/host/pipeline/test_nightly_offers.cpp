@@ -181,6 +181,8 @@ TEST_F(NightlyOffers, PublishesWhatOffersAssignComputesFromThePublishedColumns) 
 
   nlohmann::json const report = nlohmann::json::parse(slurp(d + "/out/run_report.json"));
   EXPECT_EQ(report["offers"]["contacts"], nightly["contacts"]);
+  EXPECT_THAT(run.out, HasSubstr("offers as of 2026-01-01: " + std::to_string(rows.size() - 1) +
+                                 " contacts"));
   EXPECT_EQ(report["offers"]["assignments"], "assignments.csv");
 }
 
