@@ -15,11 +15,12 @@
 #include "core/error.hpp"
 #include "core/text_file.hpp"
 #include "host/cli/commands.hpp"
+#include "host/io/assignments_output.hpp"
 #include "host/io/contact_history_reader.hpp"
-#include "host/io/csv_table.hpp"
 #include "host/io/customer_table_reader.hpp"
 #include "host/io/output_paths.hpp"
 #include "models/offers/assignment.hpp"
+#include "models/offers/assignment_summary.hpp"
 
 namespace cie::cli {
 namespace {
@@ -36,99 +37,6 @@ struct AssignOptions {
   std::string summary_path;
   offers::AssignParams params;
 };
-
-json summary_json(offers::Catalog const& catalog, offers::OfferProblem const& problem,
-                  offers::AssignmentResult const& result, json timings) {
-  json summary;
-  summary["customers"] = problem.customers;
-  summary["contacts"] = result.contacts.size();
-  summary["expected_value"] = result.expected_value;
-  summary["dual_bound"] = result.dual_bound;
-  summary["gap"] = result.gap;
-  summary["budget_used"] = result.total_cost;
-  summary["budget"] = catalog.budget == offers::kUnlimited ? json(nullptr) : json(catalog.budget);
-  summary["budget_price"] = result.budget_price;
-  summary["dual_iterations"] = result.dual_iterations;
-  summary["passes"] = result.passes;
-  summary["pass_seconds"] = result.pass_seconds;
-  summary["pass_bytes"] = result.pass_bytes;
-  summary["dropped_in_repair"] = result.dropped_in_repair;
-  summary["added_in_fill"] = result.added_in_fill;
-  summary["seconds"] = std::move(timings);
-  std::vector<double> offer_value(catalog.offers.size(), 0.0);
-  for (offers::Contact const& contact : result.contacts) {
-    offer_value[contact.offer] += contact.expected_value;
-  }
-  json& per_offer = summary["offers"];
-  per_offer = json::array();
-  for (std::size_t o = 0; o < catalog.offers.size(); ++o) {
-    offers::Offer const& offer = catalog.offers[o];
-    double const ev = offer_value[o];
-    per_offer.push_back(
-        {{"offer", offer.name},
-         {"channel", catalog.channels[offer.channel].name},
-         {"eligible", problem.eligible[o]},
-         {"control_group", problem.control_size[o]},
-         {"contacts", result.offer_contacts[o]},
-         {"capacity",
-          offer.capacity() == offers::kUnlimited ? json(nullptr) : json(offer.capacity())},
-         {"cost", result.offer_cost[o]},
-         {"expected_value", ev},
-         {"price", result.offer_price[o]}});
-  }
-  json& per_channel = summary["channels"];
-  per_channel = json::array();
-  for (std::size_t c = 0; c < catalog.channels.size(); ++c) {
-    offers::Channel const& channel = catalog.channels[c];
-    per_channel.push_back(
-        {{"channel", channel.name},
-         {"contacts", result.channel_contacts[c]},
-         {"capacity",
-          channel.capacity == offers::kUnlimited ? json(nullptr) : json(channel.capacity)},
-         {"price", result.channel_price[c]}});
-  }
-  json& suppressed = summary["suppressed"];
-  suppressed = json::object();
-  for (auto const& [rule, count] : problem.suppressed) suppressed[rule] = count;
-  return summary;
-}
-
-std::string format_summary(json const& s) {
-  std::string out = fmt::format(
-      "{} customers, {} contacts: expected value {:.2f}, dual bound {:.2f} (gap {:.4f}%), "
-      "budget used {:.2f}{}\n",
-      s["customers"].get<std::int64_t>(), s["contacts"].get<std::int64_t>(),
-      s["expected_value"].get<double>(), s["dual_bound"].get<double>(),
-      100.0 * s["gap"].get<double>(), s["budget_used"].get<double>(),
-      s["budget"].is_null() ? "" : fmt::format(" of {:.2f}", s["budget"].get<double>()));
-  out +=
-      "  offer                channel    eligible  control  contacts  capacity        cost  "
-      "expected value\n";
-  for (json const& o : s["offers"]) {
-    out += fmt::format("  {:<20} {:<10} {:>8} {:>8} {:>9} {:>9} {:>11.2f} {:>15.2f}\n",
-                       o["offer"].get<std::string>(), o["channel"].get<std::string>(),
-                       o["eligible"].get<std::int64_t>(), o["control_group"].get<std::int64_t>(),
-                       o["contacts"].get<std::int64_t>(),
-                       o["capacity"].is_null() ? std::string("-")
-                                               : fmt::format("{:.0f}", o["capacity"].get<double>()),
-                       o["cost"].get<double>(), o["expected_value"].get<double>());
-  }
-  for (json const& c : s["channels"]) {
-    out += fmt::format("  channel {}: {} contacts{}\n", c["channel"].get<std::string>(),
-                       c["contacts"].get<std::int64_t>(),
-                       c["capacity"].is_null()
-                           ? std::string()
-                           : fmt::format(" of {:.0f}", c["capacity"].get<double>()));
-  }
-  out += "  candidate contacts suppressed:";
-  for (auto const& [rule, count] : s["suppressed"].items()) {
-    out += fmt::format(" {} {}", rule, count.get<std::int64_t>());
-  }
-  out += fmt::format("\n  {} dual iterations, {} passes, {:.3f} s in passes\n",
-                     s["dual_iterations"].get<int>(), s["passes"].get<int>(),
-                     s["pass_seconds"].get<double>());
-  return out;
-}
 
 void run_assign(GlobalOptions const& global, AssignOptions const& options) {
   std::vector<NamedPath> inputs = {{options.catalog_path, "--catalog"},
@@ -188,30 +96,22 @@ void run_assign(GlobalOptions const& global, AssignOptions const& options) {
       offers::assign_offers(ctx, options.params, catalog, problem);
   double const solve_seconds = seconds(solve_start);
   auto const write_start = clock();
-  std::vector<CsvColumns> schema;
-  schema.push_back({{"customer_id", "offer", "channel", "expected_value", "rank"},
-                    [&](fmt::memory_buffer& out, std::size_t row) {
-                      offers::Contact const& contact = result.contacts[row];
-                      offers::Offer const& offer = catalog.offers[contact.offer];
-                      append_csv_field(out, table.ids[contact.customer]);
-                      out.push_back(',');
-                      append_csv_field(out, offer.name);
-                      out.push_back(',');
-                      append_csv_field(out, catalog.channels[offer.channel].name);
-                      fmt::format_to(std::back_inserter(out), ",{},{}", contact.expected_value,
-                                     contact.rank);
-                    }});
-  write_csv_table(ctx, options.out_path, schema, result.contacts.size());
+  write_assignments(ctx, options.out_path, catalog, table.ids, result);
   double const write_seconds = seconds(write_start);
-  json const summary = summary_json(catalog, problem, result,
-                                    {{"read", read_seconds},
-                                     {"policy", policy_seconds},
-                                     {"optimise", solve_seconds},
-                                     {"write", write_seconds}});
+  json const summary = offers::assignment_summary_json(catalog, problem, result,
+                                                       {{"read", read_seconds},
+                                                        {"policy", policy_seconds},
+                                                        {"optimise", solve_seconds},
+                                                        {"write", write_seconds}});
   if (!options.summary_path.empty()) {
     write_file_atomically(options.summary_path, summary.dump(2) + "\n");
   }
-  fmt::print("{}", format_summary(summary));
+  for (json const& offer : summary["min_volume_not_met"]) {
+    ctx.logger().warn("offer {}: {} contacts, {} short of its min_volume {:.0f}",
+                      offer["offer"].get<std::string>(), offer["contacts"].get<std::int64_t>(),
+                      offer["short"].get<std::int64_t>(), offer["min_volume"].get<double>());
+  }
+  fmt::print("{}", offers::format_assignment_summary(summary));
   fmt::print("  read {:.2f} s, policy {:.2f} s, optimise {:.2f} s, write {:.2f} s\n", read_seconds,
              policy_seconds, solve_seconds, write_seconds);
 }

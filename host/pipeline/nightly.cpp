@@ -24,6 +24,7 @@ std::vector<NightlyStageKind> const& nightly_stage_kinds() {
       propensity_stage(),         // [[propensity]]
       clv_stage(),                // [clv]
       uplift_stage(),             // [[uplift]]
+      offers_stage(),             // [offers]
       write_stage(),              // [output] customers
   };
   return kinds;

@@ -18,6 +18,7 @@
 //                 transforms, n_init, max_iter, refine
 //   [[propensity]] (stages/propensity.cpp) and [[uplift]] (stages/uplift.cpp): name, model
 //   [clv]         the clv stage (stages/clv.cpp): model, horizon, clv_months, discount_rate, margin
+//   [offers]      the offers stage (stages/offers.cpp): catalog, history, max_iterations, tolerance
 //   [output]      directory = "DIR" (required), customers = "customers.csv",
 //                 report = "run_report.json"
 //

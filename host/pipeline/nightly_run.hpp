@@ -6,9 +6,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -63,9 +66,39 @@ struct NightlyRun {
   /// The published table's columns, group by group in stage order; output row i is customer i.
   std::vector<CsvColumns> output;
 
+  // Columns one stage computes and a later one reads (the offers stage reads scores, CLV,
+  // clusters). A producing stage's check declares its columns (will_produce); a later stage's
+  // need_columns then accepts them and marks them shared; the producing stage's run adds the
+  // shared ones to `customers` (share_numeric, share_categorical), which later stages read.
+  std::map<std::string, std::string> produced_columns;  ///< column -> the stage that computes it
+  std::set<std::string> shared_columns;  ///< produced columns that a later stage reads
+
+  /// Records that the stage `what` computes `names`; a usage error when an RFM or attributes
+  /// column or another stage's column has one of those names.
+  void will_produce(std::vector<std::string> const& names, std::string const& what);
+  /// Adds `values` as numeric column `name` of `customers` when a later stage reads it (a
+  /// non-finite value is missing there).
+  template <typename Number>
+  void share_numeric(std::string const& name, std::span<Number const> values) {
+    if (!shared_columns.contains(name)) return;
+    TableColumn column;
+    column.name = name;
+    column.numbers.resize(values.size());
+    column.missing.resize(values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      auto const value = static_cast<double>(values[i]);
+      column.missing[i] = std::isfinite(value) ? 0 : 1;
+      column.numbers[i] = std::isfinite(value) ? value : 0.0;
+    }
+    customers.columns.push_back(std::move(column));
+  }
+  /// Adds categorical column `name` (codes index `levels`, -1 missing) when a later stage reads it.
+  void share_categorical(std::string const& name, std::vector<std::string> levels,
+                         std::span<std::int32_t const> codes);
+
   /// Records that `what` reads the columns `needed`; a usage error (exit 2) naming the
   /// configuration, `what`, the missing columns and the columns there are when one is neither an
-  /// RFM column nor in the attributes file.
+  /// RFM column, nor in the attributes file, nor computed by an earlier stage (will_produce).
   void need_columns(std::vector<std::string> const& needed, std::string const& what);
   /// Adds `stage`'s timing to the report's stages.
   void finish(StageProgress& stage) { timings.push_back(stage.finish()); }
@@ -120,6 +153,10 @@ NightlyStageKind clv_stage();
 /// [[uplift]]: one stage per model: its predicted uplift; NAME_uplift and NAME_uplift_decile; an
 /// entry of "models".
 NightlyStageKind uplift_stage();
+/// [offers]: who gets which offer (models/offers/), from the catalogue, contact policy and
+/// history the section names, over the customers' columns and the earlier stages' scores;
+/// publishes assignments.csv and offers_summary.json; "offers" (the summary).
+NightlyStageKind offers_stage();
 /// Writes the published customers file from run.output.
 NightlyStageKind write_stage();
 

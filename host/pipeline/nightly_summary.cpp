@@ -88,6 +88,22 @@ std::string format_nightly_summary(json const& report) {
     }
     out += "\n";
   }
+  if (report.contains("offers")) {
+    json const& offers = report["offers"];
+    out += fmt::format(
+        "  offers as of {}: {} contacts, expected value {:.2f}, dual bound {:.2f} (gap {:.4f}%), "
+        "budget used {:.2f}: {} and {}\n",
+        offers["as_of"].get<std::string>(), offers["contacts"].get<std::int64_t>(),
+        offers["expected_value"].get<double>(), offers["dual_bound"].get<double>(),
+        100.0 * offers["gap"].get<double>(), offers["budget_used"].get<double>(),
+        offers["assignments"].get<std::string>(), offers["summary"].get<std::string>());
+    for (json const& offer : offers["min_volume_not_met"]) {
+      out += fmt::format(
+          "    min_volume not met: offer {}: {} contacts of at least {:.0f} ({} short)\n",
+          offer["offer"].get<std::string>(), offer["contacts"].get<std::int64_t>(),
+          offer["min_volume"].get<double>(), offer["short"].get<std::int64_t>());
+    }
+  }
   out +=
       fmt::format("  published {}/{} and {}\n", report["outputs"]["directory"].get<std::string>(),
                   report["outputs"]["customers"].get<std::string>(),

@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "kernels/offers.hpp"
+#include "models/offers/repair.hpp"
 
 namespace cie::offers {
 namespace {
@@ -15,22 +16,7 @@ namespace {
 using kernels::kNoOffer;
 using kernels::kOfferSlots;
 
-/// A coupling constraint Σ_o coefficient[o] · contacts_o <= capacity.
-struct Constraint {
-  std::vector<double> coefficient;
-  double capacity = 0.0;
-  double price = 0.0;
-  double step = 0.0;
-  int last_direction = 0;
-  double used = 0.0;  ///< admitted so far (repair and fill)
-
-  [[nodiscard]] double usage(std::vector<double> const& per_offer) const {
-    double total = 0.0;
-    for (std::size_t o = 0; o < per_offer.size(); ++o) total += coefficient[o] * per_offer[o];
-    return total;
-  }
-  [[nodiscard]] bool has_room(int offer) const { return used + coefficient[offer] <= capacity; }
-};
+using detail::Constraint;
 
 struct Candidate {
   double key = 0.0;
@@ -67,6 +53,12 @@ class Solver {
     if (catalog.budget != kUnlimited) {
       budget_constraint_ = static_cast<int>(constraints_.size());
       add_constraint([&](int p) { return catalog.offers[p].cost; }, catalog.budget);
+    }
+    for (int o = 0; o < offers_; ++o) {
+      min_volume_.push_back(static_cast<std::int64_t>(catalog.offers[o].min_volume));
+      if (min_volume_.back() == 0) continue;
+      add_constraint([&](int p) { return p == o ? -1.0 : 0.0; }, -catalog.offers[o].min_volume);
+      constraints_.back().lower = true;
     }
   }
 
@@ -110,12 +102,23 @@ class Solver {
       run_pass(result, price, {}, slots);
     }
     result.dropped_in_repair = admit(slots, price, false);
+    reach_min_volumes(result, slots);
     for (int round = 0; round < params_.fill_rounds; ++round) {
       std::int64_t const added = fill(result, slots);
       result.added_in_fill += added;
       if (added == 0) break;
     }
-    collect(result, slots);
+    detail::collect_contacts(catalog_, problem_, slots, result);
+    bool any_short = false;
+    for (int o = 0; o < offers_; ++o) {
+      result.shortfall.push_back(
+          std::max<std::int64_t>(0, min_volume_[o] - result.offer_contacts[o]));
+      any_short = any_short || result.shortfall.back() > 0;
+    }
+    // A minimum not met may make the instance infeasible, and its subsidies then drive the dual
+    // function below any value: the bound is then the one of the instance without minimums (the
+    // final prices, subsidies at 0; one more pass).
+    if (any_short) bound = bound_without_minimums(result, price);
     result.dual_bound = std::max(bound, result.expected_value);
     result.gap = result.dual_bound > 0.0
                      ? (result.dual_bound - result.expected_value) / result.dual_bound
@@ -165,7 +168,7 @@ class Solver {
     double const mean_value = contacts > 0.0 ? pass.value / contacts : 1.0;
     for (Constraint& k : constraints_) {
       double mean_coefficient = 0.0;
-      for (double a : k.coefficient) mean_coefficient += a;
+      for (double a : k.coefficient) mean_coefficient += std::abs(a);
       mean_coefficient /= offers_;
       k.step = 0.05 * mean_value / std::max(mean_coefficient, 1e-12);
     }
@@ -174,7 +177,7 @@ class Solver {
   /// Whether `usage` exceeds no capacity by more than `slack` of it.
   [[nodiscard]] bool fits(std::vector<double> const& usage, double slack) const {
     return std::all_of(constraints_.begin(), constraints_.end(), [&](Constraint const& k) {
-      return k.usage(usage) <= k.capacity + slack * std::max(k.capacity, 1.0);
+      return k.usage(usage) <= k.capacity + slack * k.scale();
     });
   }
 
@@ -187,7 +190,7 @@ class Solver {
       if (excess > 0.0) {
         direction = 1;
         done = false;
-      } else if (k.price > 0.0 && excess < -params_.tolerance * std::max(k.capacity, 1.0)) {
+      } else if (k.price > 0.0 && excess < -params_.tolerance * k.scale()) {
         direction = -1;
         done = false;
       }
@@ -208,9 +211,9 @@ class Solver {
     for (std::uint8_t o : slots) {
       if (o != kNoOffer) chosen[o] += 1.0;
     }
-    bool const all_fit =
-        std::all_of(constraints_.begin(), constraints_.end(),
-                    [&](Constraint const& k) { return k.used + k.usage(chosen) <= k.capacity; });
+    bool const all_fit = std::all_of(
+        constraints_.begin(), constraints_.end(),
+        [&](Constraint const& k) { return k.lower || k.used + k.usage(chosen) <= k.capacity; });
     if (all_fit) {  // nothing to drop: no need to order the contacts
       for (Constraint& k : constraints_) k.used += k.usage(chosen);
       return 0;
@@ -230,7 +233,13 @@ class Solver {
       return a.offer < b.offer;
     });
     std::int64_t dropped = 0;
-    for (Candidate const& c : candidates) {
+    // The repair admits first, for each offer with a minimum volume, its best contacts up to
+    // that minimum; then every other contact in the same order.
+    std::vector<std::uint8_t> decided(candidates.size(), 0);
+    std::vector<std::int64_t> reserved(static_cast<std::size_t>(offers_), 0);
+    auto const admit_one = [&](std::size_t index) {
+      Candidate const& c = candidates[index];
+      decided[index] = 1;
       bool const fits = std::all_of(constraints_.begin(), constraints_.end(),
                                     [&](Constraint const& k) { return k.has_room(c.offer); });
       if (fits) {
@@ -239,12 +248,44 @@ class Solver {
         slots[static_cast<std::size_t>(c.customer) * kOfferSlots + c.slot] = kNoOffer;
         ++dropped;
       }
+      return fits;
+    };
+    if (!by_value) {
+      for (std::size_t index = 0; index < candidates.size(); ++index) {
+        int const o = candidates[index].offer;
+        if (reserved[o] < min_volume_[o] && admit_one(index)) ++reserved[o];
+      }
+    }
+    for (std::size_t index = 0; index < candidates.size(); ++index) {
+      if (decided[index] == 0) admit_one(index);
     }
     for (std::int64_t i = 0; i < problem_.customers; ++i) {  // keep each customer's slots packed
       std::uint8_t* row = slots.data() + i * kOfferSlots;
       std::stable_partition(row, row + kOfferSlots, [](std::uint8_t o) { return o != kNoOffer; });
     }
     return dropped;
+  }
+
+  /// L(λ) at the current prices with every minimum's subsidy at 0.
+  double bound_without_minimums(AssignmentResult& result, std::vector<double>& price) {
+    for (Constraint& k : constraints_) {
+      if (k.lower) k.price = 0.0;
+    }
+    prices(price);
+    double dual = run_pass(result, price, {}, {}).relaxed_reduced;
+    for (Constraint const& k : constraints_) dual += k.price * k.capacity;
+    return dual;
+  }
+
+  /// The minimum-volume step of the repair (models/offers/repair.hpp).
+  void reach_min_volumes(AssignmentResult& result, std::vector<std::uint8_t>& slots) {
+    detail::MinVolumeOutcome outcome = detail::meet_min_volumes(
+        view_, min_volume_, constraints_, slots, std::max(params_.fill_rounds, 1),
+        [&](std::vector<double> const& price, std::span<std::uint8_t const> fixed,
+            std::span<std::uint8_t> added) { run_pass(result, price, fixed, added); });
+    result.added_for_min_volume = outcome.added;
+    result.swapped_for_min_volume = outcome.swapped;
+    result.min_volume_candidates = std::move(outcome.candidates);
   }
 
   /// One fill round; returns the contacts added.
@@ -273,38 +314,6 @@ class Solver {
     return static_cast<std::int64_t>(chosen) - dropped;
   }
 
-  void collect(AssignmentResult& result, std::vector<std::uint8_t> const& slots) const {
-    result.offer_contacts.assign(static_cast<std::size_t>(offers_), 0);
-    result.offer_cost.assign(static_cast<std::size_t>(offers_), 0.0);
-    result.channel_contacts.assign(catalog_.channels.size(), 0);
-    for (std::int64_t i = 0; i < problem_.customers; ++i) {
-      std::size_t const first = result.contacts.size();
-      for (int s = 0; s < kOfferSlots; ++s) {
-        std::uint8_t const o = slots[static_cast<std::size_t>(i) * kOfferSlots + s];
-        if (o == kNoOffer) break;
-        float const ev = problem_.expected_value[static_cast<std::size_t>(i) * offers_ + o];
-        result.contacts.push_back({i, o, 0, ev});
-      }
-      std::sort(result.contacts.begin() + static_cast<std::ptrdiff_t>(first), result.contacts.end(),
-                [](Contact const& a, Contact const& b) {
-                  return a.expected_value != b.expected_value ? a.expected_value > b.expected_value
-                                                              : a.offer < b.offer;
-                });
-      for (std::size_t k = first; k < result.contacts.size(); ++k) {
-        Contact& contact = result.contacts[k];
-        contact.rank = static_cast<int>(k - first) + 1;
-        ++result.offer_contacts[contact.offer];
-        ++result.channel_contacts[catalog_.offers[contact.offer].channel];
-        result.expected_value += contact.expected_value;
-      }
-    }
-    for (int o = 0; o < offers_; ++o) {
-      result.offer_cost[o] =
-          catalog_.offers[o].cost * static_cast<double>(result.offer_contacts[o]);
-      result.total_cost += result.offer_cost[o];
-    }
-  }
-
   Context const& ctx_;
   AssignParams const& params_;
   Catalog const& catalog_;
@@ -315,6 +324,7 @@ class Solver {
   std::vector<int> offer_constraint_;
   std::vector<int> channel_constraint_;
   int budget_constraint_ = -1;
+  std::vector<std::int64_t> min_volume_;  ///< per offer, 0: none
 };
 
 }  // namespace

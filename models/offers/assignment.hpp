@@ -2,6 +2,7 @@
 //
 //   maximize   Σ_i Σ_o ev_io x_io
 //   subject to Σ_i x_io          <= cap_o    every offer with a volume or budget limit
+//              Σ_i x_io          >= min_o    every offer with a min_volume
 //              Σ_i Σ_{o in c} x_io <= cap_c  every channel with a capacity
 //              Σ_i Σ_o cost_o x_io <= B      the overall budget
 //              per customer: its allowance, channel allowances and pair rules
@@ -30,6 +31,11 @@
 // constraints still have room (price 0 there, closed elsewhere) and those contacts are admitted
 // the same way in decreasing expected value. Contacts are only dropped from or added to choices
 // the contact policy allows, so the policy holds by construction. The result is deterministic.
+//
+// Minimum volumes: the lower bound's price is a subsidy on the offer in the dual; the repair
+// admits each such offer's best chosen contacts up to its minimum before the other contacts, then
+// the minimum-volume step (models/offers/repair.hpp: adds, then exchanges) runs before the
+// fill. An offer still short is reported in `shortfall`, never forced over another rule.
 #pragma once
 
 #include <cstdint>
@@ -77,6 +83,12 @@ struct AssignmentResult {
   std::int64_t pass_bytes = 0;  ///< bytes one dual pass moves (kernels::offer_pass_bytes)
   std::int64_t dropped_in_repair = 0;
   std::int64_t added_in_fill = 0;
+  std::int64_t added_for_min_volume = 0;    ///< contacts the minimum-volume step added
+  std::int64_t swapped_for_min_volume = 0;  ///< contacts it exchanged for a short offer's
+  /// Per offer: contacts missing to its min_volume (0: met or none), and for those short, the
+  /// customers with a candidate contact for it after the contact policy.
+  std::vector<std::int64_t> shortfall;
+  std::vector<std::int64_t> min_volume_candidates;
 };
 
 AssignmentResult assign_offers(Context const& ctx, AssignParams const& params,

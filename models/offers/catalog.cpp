@@ -94,7 +94,7 @@ Offer parse_offer(toml::table const& table, Catalog const& catalog, std::string 
   reject_unknown_keys(
       table,
       {"name", "channel", "cost", "response_column", "value", "value_column",
-       "expected_value_column", "max_volume", "budget", "control_share", "eligible"},
+       "expected_value_column", "min_volume", "max_volume", "budget", "control_share", "eligible"},
       source, "an [[offer]]");
   Keys const keys(table, source, "an [[offer]]");
   Offer offer;
@@ -126,6 +126,13 @@ Offer parse_offer(toml::table const& table, Catalog const& catalog, std::string 
   offer.budget =
       table.get("budget") == nullptr ? kUnlimited : keys.number("budget", 0.0, 0.0, kHuge);
   offer.control_share = keys.number("control_share", 0.0, 0.0, 0.99);
+  if (table.get("min_volume") != nullptr) {
+    offer.min_volume = std::ceil(keys.number("min_volume", 0.0, 0.0, kHuge));
+    CIE_EXPECTS(offer.min_volume <= offer.capacity(),
+                "{}: offer '{}': min_volume {} exceeds the {:.0f} contacts its max_volume and "
+                "budget allow",
+                keys.where(), offer.name, offer.min_volume, offer.capacity());
+  }
   if (toml::node const* eligible = table.get("eligible")) {
     toml::array const* array = eligible->as_array();
     CIE_EXPECTS(array != nullptr, "{}: 'eligible' must be an array of inline tables",
@@ -232,6 +239,23 @@ Catalog Catalog::from_toml(std::string_view text, std::string const& source) {
   CIE_EXPECTS(
       !catalog.offers.empty() && catalog.offers.size() <= static_cast<std::size_t>(kMaxOffers),
       "{}: the catalogue needs 1..{} [[offer]] tables", source, kMaxOffers);
+  // The minimum volumes must fit the shared limits together.
+  double min_cost = 0.0;
+  std::vector<double> channel_min(catalog.channels.size(), 0.0);
+  for (Offer const& offer : catalog.offers) {
+    min_cost += offer.min_volume * offer.cost;
+    channel_min[offer.channel] += offer.min_volume;
+  }
+  CIE_EXPECTS(
+      min_cost <= catalog.budget,
+      "{}: the offers' min_volume contacts cost {:.2f} together, more than the budget {:.2f}",
+      source, min_cost, catalog.budget);
+  for (std::size_t c = 0; c < catalog.channels.size(); ++c) {
+    CIE_EXPECTS(channel_min[c] <= catalog.channels[c].capacity,
+                "{}: the min_volume of the offers on channel '{}' add up to {:.0f}, more than its "
+                "capacity {:.0f}",
+                source, catalog.channels[c].name, channel_min[c], catalog.channels[c].capacity);
+  }
   for (toml::table const* table : tables_of(document, "segment_limit", source)) {
     reject_unknown_keys(*table, {"column", "levels", "max_contacts_per_run"}, source,
                         "a [[segment_limit]]");

@@ -31,6 +31,9 @@
 //   response_column = "p_winter"  # propensity or uplift of the customer for this offer
 //   value = 40.0                #   times the value of a response (or value_column = "clv")
 //   # or expected_value_column = "ev_winter": the net expected value given directly
+//   min_volume = 1000           # optional: contacts this offer should get at least (a campaign
+//                               #   commitment); met by the repair when the rules leave enough
+//                               #   candidates room, otherwise reported with the shortfall
 //   max_volume = 5000           # optional
 //   budget = 250.0              # optional, per offer
 //   control_share = 0.1         # optional: persistent control group, never contacted
@@ -71,6 +74,7 @@ struct Offer {
   double value = 0.0;           ///< value of a response when value_column is empty
   std::string value_column;
   std::string expected_value_column;  ///< the expected value given directly (net of cost)
+  double min_volume = 0.0;            ///< a lower bound on its contacts (0: none)
   double max_volume = kUnlimited;
   double budget = kUnlimited;
   double control_share = 0.0;  ///< in [0, 1)

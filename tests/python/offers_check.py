@@ -193,6 +193,14 @@ def violations(customers, catalog, history, as_of, assignments):
     return found
 
 
+def shortfalls(catalog, assignments):
+    """{offer name: contacts missing to its min_volume} for the offers short of it."""
+    counts = assignments.offer.value_counts()
+    return {o["name"]: int(np.ceil(o["min_volume"])) - int(counts.get(o["name"], 0))
+            for o in catalog["offer"]
+            if int(counts.get(o["name"], 0)) < o.get("min_volume", 0)}
+
+
 def read_inputs(customers_paths, catalog_path, history_path):
     """customers_paths: one path or a list of tables joined on customer_id (inner join)."""
     catalog = load_catalog(catalog_path)

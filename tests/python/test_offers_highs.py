@@ -133,6 +133,9 @@ def lp_optimum(directory, as_of, inputs=None):
     if "budget" in catalog:
         rows.append((catalog["budget"], [(j, offers[k].get("cost", 0.0))
                                          for k in range(len(offers)) for j in per_offer[k]]))
+    for k, offer in enumerate(offers):  # a minimum volume: -sum x <= -min_volume
+        if offer.get("min_volume", 0) > 0:
+            rows.append((-np.ceil(offer["min_volume"]), [(j, -1.0) for j in per_offer[k]]))
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     n = len(cols)
@@ -167,6 +170,67 @@ def run_and_check(cie, directory, as_of, out_name):
     check(not found, f"{directory.name} {as_of}: checker finds no violation in "
                      f"{len(assignments)} contacts" + (f" (first: {found[0]})" if found else ""))
     return assignments, json.loads(summary_path.read_text()), (customers, catalog, history)
+
+
+def with_min_volume(directory, offer, minimum, max_volume=None):
+    """directory's catalogue with min_volume = minimum (and max_volume when given) in [[offer]]
+    `offer`, from the catalogue make_instance wrote (offers.toml.plain)."""
+    plain = directory / "offers.toml.plain"
+    if not plain.exists():
+        plain.write_text((directory / "offers.toml").read_text())
+    blocks = plain.read_text().split("[[offer]]\n")
+    for i, block in enumerate(blocks):
+        if block.startswith(f'name = "{offer}"\n'):
+            lines = [line for line in block.splitlines()
+                     if max_volume is None or not line.startswith("max_volume")]
+            lines.append(f"min_volume = {minimum}")
+            if max_volume is not None:
+                lines.append(f"max_volume = {max_volume}")
+            blocks[i] = "\n".join(lines) + "\n"
+    (directory / "offers.toml").write_text("[[offer]]\n".join(blocks))
+
+
+def check_min_volume(cie, tmp):
+    """A binding feasible minimum is met at the LP optimum's value; an unreachable one is
+    reported with the shortfall the checker counts."""
+    directory = tmp / "instance_min_volume"
+    directory.mkdir()
+    make_instance(directory, 10000, 10, 4)
+    as_of = "2026-03-31"
+    assignments, _, inputs = run_and_check(cie, directory, as_of, "plain.csv")
+    customers, catalog, history = inputs
+    rules, _, _ = offers_check.policy(customers, catalog, history, offers_check.day_number(as_of))
+    # An email offer (no budget, no channel capacity), its max_volume raised to its candidates
+    # (the offers are at their capacities here) and a minimum halfway between its contacts and
+    # its candidates.
+    name = "o3"
+    candidates = sum(3 in c for c, _, _ in rules.values())
+    with_min_volume(directory, name, 0, max_volume=candidates)
+    assignments, _, _ = run_and_check(cie, directory, as_of, "raised.csv")
+    before = int((assignments.offer == name).sum())
+    minimum = before + (candidates - before) // 2
+    check(minimum > before, f"min_volume {minimum} of {name} binds (it gets {before} without; "
+                            f"{candidates} candidates)")
+    with_min_volume(directory, name, minimum, max_volume=candidates)
+    assignments, summary, _ = run_and_check(cie, directory, as_of, "min.csv")
+    optimum, n_vars, n_rows = lp_optimum(directory, as_of)
+    value = float(assignments.expected_value.sum())
+    contacts = int((assignments.offer == name).sum())
+    check(contacts >= minimum and not summary["min_volume_not_met"],
+          f"min_volume {minimum} of {name} met: {contacts} contacts "
+          f"({summary['added_for_min_volume']} added, {summary['swapped_for_min_volume']} "
+          f"exchanged by the repair)")
+    check(value >= 0.995 * optimum,
+          f"with min_volume: cie {value:.3f} vs LP optimum {optimum:.3f} ({n_vars} variables, "
+          f"{n_rows} rows): {100 * (1 - value / optimum):.3f}% below")
+    # More than the candidates: reported, exactly as the checker counts it, nothing else broken.
+    with_min_volume(directory, name, candidates + 50, max_volume=candidates + 50)
+    assignments, summary, inputs = run_and_check(cie, directory, as_of, "short.csv")
+    short = offers_check.shortfalls(inputs[1], assignments)
+    reported = {o["offer"]: o["short"] for o in summary["min_volume_not_met"]}
+    check(reported == short and short.get(name, 0) >= 50,
+          f"unreachable min_volume: reported {reported}, the checker counts {short}; "
+          f"{summary['min_volume_not_met']}")
 
 
 def main():
@@ -227,6 +291,7 @@ def main():
                                                                     second.offer))
         check(len(second) > 0, f"second night: {len(second)} contacts, {len(repeat)} repeat an "
                                f"offer of the first night")
+        check_min_volume(args.cie, pathlib.Path(tmp))
     if FAILURES:
         sys.exit(f"{len(FAILURES)} checks failed")
     print("all checks passed")

@@ -96,6 +96,7 @@ class ClvStage final : public NightlyStage {
                 "{}: [clv] model {} is a BG/BB model (discrete opportunities); the nightly run "
                 "needs bgnbd, mbgnbd or pareto-nbd",
                 run.config.source, settings.model);
+    run.will_produce({"p_alive", "expected_purchases", "expected_value", "clv"}, "[clv]");
   }
 
   void run(NightlyRun& run) override {
@@ -126,6 +127,11 @@ class ClvStage final : public NightlyStage {
     stage.advance(n);
     run.finish(stage);
     report(run);
+    run.share_numeric("p_alive", std::span<double const>(predictions_.p_alive));
+    run.share_numeric("expected_purchases",
+                      std::span<double const>(predictions_.expected_purchases));
+    run.share_numeric("expected_value", std::span<double const>(predictions_.expected_value));
+    run.share_numeric("clv", std::span<double const>(predictions_.clv));
     run.output.push_back({{"p_alive", "expected_purchases", "expected_value", "clv"},
                           [this](fmt::memory_buffer& out, std::size_t row) {
                             append_number(out, predictions_.p_alive[row]);

@@ -73,6 +73,8 @@ class PropensityStage final : public NightlyStage {
           spec.type == ColumnType::kCategorical ? run.categorical_columns : run.numeric_columns;
       if (std::find(list.begin(), list.end(), spec.name) == list.end()) list.push_back(spec.name);
     }
+    run.will_produce({name_ + "_probability", name_ + "_decile"},
+                     fmt::format("[[propensity]] '{}'", name_));
   }
 
   void run(NightlyRun& run) override {
@@ -89,6 +91,8 @@ class PropensityStage final : public NightlyStage {
                   {"batches", plan},
                   {"deciles", decile_summary(probability_, ranking_)}};
     run.report["models"].push_back(std::move(model));
+    run.share_numeric(name_ + "_probability", std::span<double const>(probability_));
+    run.share_numeric(name_ + "_decile", std::span<std::int32_t const>(ranking_.decile));
     run.output.push_back({{name_ + "_probability", name_ + "_decile"},
                           [this](fmt::memory_buffer& out, std::size_t row) {
                             fmt::format_to(std::back_inserter(out), "{},{}", probability_[row],

@@ -116,6 +116,7 @@ class SegmentsStage final : public NightlyStage {
       for (int c = 0; c < settings.k; ++c) placeholders.push_back(fmt::format("\x1f{}", c));
       (void)naming(run.config, "[segments] names",
                    [&] { return apply_given_names(placeholders, given_names_, settings.names); });
+      run.will_produce({"cluster", "cluster_name"}, "[segments]");
       return;
     }
     ModelDocument const document = naming(run.config, "[segments] model", [&] {
@@ -129,6 +130,7 @@ class SegmentsStage final : public NightlyStage {
         return apply_given_names(model_->names(), given_names_, settings.names);
       }));
     }
+    run.will_produce({"cluster", "cluster_name"}, "[segments]");
   }
 
   void run(NightlyRun& run) override {
@@ -138,6 +140,8 @@ class SegmentsStage final : public NightlyStage {
         run.ctx, complete_numeric_columns(run.customers, model_->pipeline().column_names(),
                                           "the segments model"));
     run.clusters = clusters_;
+    run.share_numeric("cluster", std::span<std::int32_t const>(clusters_));
+    run.share_categorical("cluster_name", model_->names(), clusters_);
     std::vector<std::size_t> sizes(static_cast<std::size_t>(model_->n_clusters()));
     for (std::int32_t const c : clusters_) ++sizes[static_cast<std::size_t>(c)];
     run.report["clusters"] = sizes;

@@ -38,6 +38,8 @@ class UpliftStage final : public NightlyStage {
         if (std::find(list.begin(), list.end(), spec.name) == list.end()) list.push_back(spec.name);
       }
     }
+    run.will_produce({name_ + "_uplift", name_ + "_uplift_decile"},
+                     fmt::format("[[uplift]] '{}'", name_));
   }
 
   void run(NightlyRun& run) override {
@@ -74,6 +76,8 @@ class UpliftStage final : public NightlyStage {
                                     {"engine_version", document_.engine_version},
                                     {"created_utc", document_.created_utc},
                                     {"deciles", deciles}});
+    run.share_numeric(name_ + "_uplift", std::span<double const>(uplift_));
+    run.share_numeric(name_ + "_uplift_decile", std::span<int const>(decile_));
     run.output.push_back({{name_ + "_uplift", name_ + "_uplift_decile"},
                           [this](fmt::memory_buffer& out, std::size_t row) {
                             fmt::format_to(std::back_inserter(out), "{},{}", uplift_[row],
