@@ -1,5 +1,5 @@
 """cie: customer intelligence engine for Python: RFM (cie.rfm), k-means segments (cie.KMeans) and
-response-propensity models (cie.LogisticRegression) on the engine of the `cie` command, reading
+response-propensity models (cie.LogisticRegression, cie.GradientBoostingClassifier) on the engine of the `cie` command, reading
 and writing its model files."""
 from cie import _core
 from cie._core import DeviceError, built_with_cuda
@@ -17,8 +17,11 @@ def __getattr__(name):
     if name == "LogisticRegression":
         from cie.logistic import LogisticRegression
         return LogisticRegression
+    if name == "GradientBoostingClassifier":
+        from cie.gbdt import GradientBoostingClassifier
+        return GradientBoostingClassifier
     raise AttributeError(f"module 'cie' has no attribute {name!r}")
 
 
-__all__ = ["rfm", "RFM_COLUMNS", "KMeans", "LogisticRegression", "DeviceError", "built_with_cuda",
+__all__ = ["rfm", "RFM_COLUMNS", "KMeans", "LogisticRegression", "GradientBoostingClassifier", "DeviceError", "built_with_cuda",
            "__version__"]

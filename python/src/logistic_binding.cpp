@@ -14,12 +14,11 @@
 #include "models/model_document.hpp"
 #include "models/propensity/propensity.hpp"
 #include "python/src/matrix_input.hpp"
+#include "python/src/propensity_training.hpp"
 #include "python/src/support.hpp"
 
 namespace cie::python {
 namespace {
-
-using Vector = nb::ndarray<float const, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
 
 nb::dict logistic_fit(Matrix x, std::vector<std::string> const& names, Vector y,
                       std::optional<Vector> sample_weight,
@@ -29,23 +28,8 @@ nb::dict logistic_fit(Matrix x, std::vector<std::string> const& names, Vector y,
                       double positive_weight, std::string const& solver, int max_iter, double tol,
                       std::string const& target, std::string const& positive,
                       std::string const& device, int threads) {
-  CIE_EXPECTS(transforms.size() == names.size(), "transforms: expected one per feature");
-  CIE_EXPECTS(y.shape(0) == x.shape(0), "y: expected {} labels, one per row of X, got {}",
-              x.shape(0), y.shape(0));
-  CIE_EXPECTS(!sample_weight || sample_weight->shape(0) == x.shape(0),
-              "sample_weight: expected {} weights, one per row of X, got {}", x.shape(0),
-              sample_weight ? sample_weight->shape(0) : 0);
   CIE_EXPECTS(missing == "error" || missing == "mean_impute",
               "missing: expected 'error' or 'mean_impute', got '{}'", missing);
-  std::vector<EncodedColumnSpec> specs;
-  for (std::size_t j = 0; j < names.size(); ++j) {
-    EncodedColumnSpec spec;
-    spec.name = names[j];
-    spec.type = ColumnType::kNumeric;
-    spec.transform = ColumnTransform::parse(transforms[j], names[j]);
-    spec.missing = missing == "error" ? MissingPolicy::kError : MissingPolicy::kMeanImpute;
-    specs.push_back(std::move(spec));
-  }
   PropensityParams params;
   params.model_type = PropensityLearner::kLogistic;
   params.logistic.penalty = parse_penalty(penalty);
@@ -62,35 +46,9 @@ nb::dict logistic_fit(Matrix x, std::vector<std::string> const& names, Vector y,
   params.logistic.solver = parse_solver(solver);
   params.logistic.max_iter = max_iter;
   params.logistic.tol = tol;
-  params.validation_fraction = 0.0;
-  params.folds = 0;
-  params.validate();
-  Context ctx = make_context(device, threads);
-
-  std::string text;
-  nlohmann::json report;
-  {
-    nb::gil_scoped_release released;
-    CustomerTable const table = matrix_table(x, names);
-    std::span<float const> weights;
-    if (sample_weight) weights = {sample_weight->data(), sample_weight->shape(0)};
-    PropensityTraining const trained = train_propensity(
-        ctx, table, {y.data(), y.shape(0)}, std::move(specs), params, target, positive, weights);
-    ModelDocument document = trained.model.to_document();
-    document.params = params.to_json();
-    document.params["inputs"] = nlohmann::json::array();
-    document.params["weight_column"] = sample_weight ? "sample_weight" : "";
-    document.training_metrics = {{"device", ctx.device_name()},
-                                 {"training_rows", trained.training_rows},
-                                 {"validation_rows", trained.validation_rows},
-                                 {"training", trained.training.to_json()}};
-    document.training_data = trained.training_data;
-    text = model_file_text(document);
-  }
-  nb::dict out;
-  out["model"] = text;
-  out["device"] = ctx.device_name();
-  return out;
+  return train_propensity_file(x, names, y, sample_weight,
+                               numeric_specs(names, transforms, missing), params, target, positive,
+                               device, threads);
 }
 
 PropensityModel read_model(std::string const& text) {
@@ -132,6 +90,11 @@ nb::dict propensity_model(std::string const& model_text) {
     out["intercept"] = model.logistic().intercept;
     out["iterations"] = model.logistic().iterations;
     out["converged"] = model.logistic().converged;
+  } else {
+    FeatureImportance const importance = model.gbdt().importance();
+    std::vector<double> gain = importance.gain;
+    out["importance_gain"] = to_numpy(std::move(gain));
+    out["trees"] = model.gbdt().roots.size();
   }
   return out;
 }

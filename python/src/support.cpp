@@ -43,4 +43,5 @@ NB_MODULE(_core, m) {
   cie::python::bind_rfm(m);
   cie::python::bind_kmeans(m);
   cie::python::bind_logistic(m);
+  cie::python::bind_gbdt(m);
 }

@@ -49,5 +49,6 @@ nb::ndarray<nb::numpy, T, nb::ndim<2>, nb::f_contig> to_numpy_f(std::vector<T>&&
 void bind_rfm(nb::module_& m);
 void bind_kmeans(nb::module_& m);
 void bind_logistic(nb::module_& m);
+void bind_gbdt(nb::module_& m);
 
 }  // namespace cie::python

@@ -119,6 +119,33 @@ def test_logistic_model_file_equals_cli_both_ways(bank, run_cie, tmp_path):
     assert list(loaded.classes_) == ["<other>", "yes"]
 
 
+def test_gbdt_model_file_equals_cli_both_ways(bank, run_cie, tmp_path):
+    path, frame = bank
+    cli_model = tmp_path / "cli.json"
+    run_cie("propensity", "train", "--table", path, "--delimiter", ";", "--no-id", "--target",
+            "y", "--positive", "yes", "--features", ",".join(BANK_FEATURES), "--validation", 0,
+            "--model-type", "gbdt", "--n-trees", 30, "--model", cli_model)
+    gb = cie.GradientBoostingClassifier(30).fit(frame[BANK_FEATURES], frame["y"])
+    same_document(gb.model_file_, cli_model.read_text(), ignore_params=("inputs",))
+    assert gb.n_estimators_ == 30 and gb.feature_importances_.sum() == pytest.approx(1.0)
+    cli_scores, py_model, py_scores = (tmp_path / "cli.csv", tmp_path / "py.json",
+                                       tmp_path / "py.csv")
+    run_cie("propensity", "score", "--table", path, "--delimiter", ";", "--no-id", "--model",
+            cli_model, "--out", cli_scores)
+    gb.save(py_model)
+    run_cie("propensity", "score", "--table", path, "--delimiter", ";", "--no-id", "--model",
+            py_model, "--out", py_scores)
+    p = gb.predict_proba(frame[BANK_FEATURES])[:, 1]
+    for scores in (cli_scores, py_scores):
+        assert np.array_equal(pd.read_csv(scores, float_precision="round_trip")["probability"],
+                              p)
+    loaded = cie.GradientBoostingClassifier.load(cli_model)
+    assert loaded.n_estimators == 30
+    assert np.array_equal(loaded.predict_proba(frame[BANK_FEATURES])[:, 1], p)
+    with pytest.raises(ValueError, match="learner"):
+        cie.LogisticRegression.load(cli_model)
+
+
 def test_sklearn_pipeline_gridsearch_clone_pickle(bank):
     _, frame = bank
     X, y = frame[BANK_FEATURES], (frame["y"] == "yes").astype(int)
@@ -138,6 +165,9 @@ def test_sklearn_pipeline_gridsearch_clone_pickle(bank):
     assert restored.model_file_ == lr.model_file_
     assert np.array_equal(restored.predict_proba(X), lr.predict_proba(X))
     assert lr.score(X, y) == restored.score(X, y) > 0.8
+
+    gb = cie.GradientBoostingClassifier(10).fit(X, y)
+    assert np.array_equal(pickle.loads(pickle.dumps(gb)).predict_proba(X), gb.predict_proba(X))
 
     km = cie.KMeans(3).fit(X)
     again = pickle.loads(pickle.dumps(km))
