@@ -35,7 +35,9 @@ void register_errors(nb::module_& m) {
 }  // namespace cie::python
 
 NB_MODULE(_core, m) {
-  m.doc() = "cie's engine: RFM, k-means and logistic regression (the package cie wraps these)";
+  m.doc() =
+      "cie's engine: RFM, k-means, logistic regression and boosted trees (the package cie wraps "
+      "it)";
   m.attr("__version__") = CIE_VERSION;
   m.def("built_with_cuda", &cie::kernels::built_with_cuda,
         "Whether this build has the CUDA backend.");
