@@ -36,8 +36,9 @@ def rfm(transactions, customer: str = "customer_id", date: str = "date",
     quantity, price: instead of amount, amount = quantity × price.
     order, cancel_prefix: the order (invoice) id column; an order id starting with cancel_prefix
     is a cancellation, its amount −|amount| (as --order-col, --cancel-prefix).
-    date: datetime64 (any unit; time zones ignored: wall-clock time), dates, ISO strings, or,
-    with date_format (strftime, e.g. "%Y%m%d"), strings or integers in that form.
+    date: datetime64 (any unit; naive times are taken as UTC, as the CLI does; time-zone-aware
+    ones are converted to UTC), dates, ISO 8601 strings, or, with date_format (strftime, e.g.
+    "%Y%m%d"), strings or integers in that form.
     as_of: analysis date (str "YYYY-MM-DD", datetime.date, numpy/pandas date); transactions on
     or after it are not used; default the day after the last transaction.
     frequency ("days" | "transactions" | "orders"; default orders with an order column, else
@@ -169,11 +170,14 @@ def _timestamps(values: np.ndarray, name: str, date_format: Optional[str]):
     if date_format is not None:
         import pandas as pd
         text = pd.Series(values).astype("string")
-        values = pd.to_datetime(text, format=date_format, errors="coerce").to_numpy()
+        parsed = pd.to_datetime(text, format=date_format, errors="coerce", utc=True)
+        values = parsed.dt.tz_localize(None).to_numpy()
     elif values.dtype.kind != "M":
         try:
             import pandas as pd
-            values = pd.to_datetime(pd.Series(values), format="ISO8601").to_numpy()
+            # Naive times are UTC (as the CLI reads them); aware ones are converted to UTC.
+            parsed = pd.to_datetime(pd.Series(values), format="ISO8601", utc=True)
+            values = parsed.dt.tz_localize(None).to_numpy()
         except (TypeError, ValueError):
             raise TypeError(f"column '{name}': expected dates or date-times (datetime64, dates "
                             f"or ISO 8601 strings); give date_format for another form") from None

@@ -135,6 +135,18 @@ def test_online_retail_equals_cli(data_dir, run_cie, tmp_path):
     assert_same_as_cli(ours, read_cli_output(out))
 
 
+def test_time_zones_and_iso_strings_are_utc():
+    local = pd.to_datetime(["2024-01-01 23:30", "2024-01-03 01:00", "2024-01-02 12:00"])
+    frame = pd.DataFrame({"id": ["a", "a", "b"], "amount": [1.0, 2.0, 3.0],
+                          "date": local.tz_localize("America/New_York")})
+    ours = cie.rfm(frame, customer="id")
+    # 23:30 in New York on January 1st is 04:30 UTC on January 2nd.
+    assert list(ours["first_purchase"].dt.strftime("%Y-%m-%d")) == ["2024-01-02", "2024-01-02"]
+    as_text = frame.assign(date=["2024-01-02T04:30:00", "2024-01-03T06:00", "2024-01-02 17:00"])
+    again = cie.rfm(as_text, customer="id")
+    assert again.drop(columns="segment").equals(ours.drop(columns="segment"))
+
+
 def test_bad_input_names_the_column():
     frame = pd.DataFrame({"id": ["a", "b", "a"], "day": pd.to_datetime(["2024-01-01"] * 3),
                           "money": [1.0, np.nan, 3.0], "text": ["x", "y", "z"]})
