@@ -34,8 +34,11 @@ def as_checkable(X):
 def check_sample_weight(sample_weight, rows: int) -> np.ndarray:
     """Sample weights as the engine takes them (float32, one per row, finite, >= 0, not all
     zero); a ValueError otherwise."""
-    weights = np.ascontiguousarray(np.broadcast_to(np.asarray(sample_weight, dtype=np.float64),
-                                                   (rows,)), dtype=np.float32)
+    given = np.asarray(sample_weight, dtype=np.float64)
+    if given.ndim > 1 or (given.ndim == 1 and given.shape[0] != rows):
+        raise ValueError(f"sample_weight: expected {rows} weights, one per row of X, got "
+                         f"shape {given.shape}")
+    weights = np.ascontiguousarray(np.broadcast_to(given, (rows,)), dtype=np.float32)
     if not np.isfinite(weights).all() or (weights < 0).any():
         raise ValueError("sample_weight: weights must be finite and >= 0")
     if not (weights > 0).any():
@@ -118,7 +121,10 @@ class EngineEstimator(BaseEstimator):
 
     @classmethod
     def from_model_file(cls, text: str, **params):
-        document = json.loads(text)
+        try:
+            document = json.loads(text)
+        except ValueError:
+            raise ValueError("model file: not a cie model file (not JSON)") from None
         if document.get("kind") != cls._kind:
             raise ValueError(f"model file: expected a model of kind '{cls._kind}', got "
                              f"'{document.get('kind')}'")

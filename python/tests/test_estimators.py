@@ -194,5 +194,9 @@ def test_bad_input_is_an_exception_naming_the_column():
     if not cie.built_with_cuda():
         with pytest.raises(RuntimeError):
             cie.KMeans(2, device="cuda").fit(X.fillna(0))
+    with pytest.raises(ValueError, match="expected 4 weights"):
+        cie.KMeans(2).fit(X.fillna(0), sample_weight=[1.0, 2.0])
+    with pytest.raises(ValueError, match="all weights are zero"):
+        cie.KMeans(2).fit(X.fillna(0), sample_weight=np.zeros(4))
     with pytest.raises(ValueError, match="2 classes"):
         cie.LogisticRegression().fit(X.fillna(0), [0, 1, 2, 1])
