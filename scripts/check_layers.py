@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """Fails when an #include points up a layer (ARCHITECTURE.md, "Layout").
 
-Layers, bottom up: core <- kernels <- models | datasets <- host | bindings. A file may include
+Layers, bottom up: core <- kernels <- models | datasets <- host | python. A file may include
 its own layer and the layers below it; models and datasets do not include each other, nor do
-host and bindings. Only project includes ("core/...", "kernels/..." ...) are checked; tests and
+host and python (the Python package's bindings, python/src: on models/, kernels/ and core/,
+never on host/). Only project includes ("core/...", "kernels/..." ...) are checked; tests and
 bench may include anything. Prints every violation as FILE:LINE: and exits 1 when there is one.
 """
 import pathlib
 import re
 import sys
 
-RANK = {"core": 0, "kernels": 1, "models": 2, "datasets": 2, "host": 3, "bindings": 3}
+RANK = {"core": 0, "kernels": 1, "models": 2, "datasets": 2, "host": 3, "python": 3}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"/]+)/')
 SOURCES = (".hpp", ".cpp", ".cu", ".cuh", ".h", ".in")
 

@@ -10,7 +10,7 @@ debian_packages=(
   build-essential cmake ninja-build ccache pkg-config time python3-venv
   libeigen3-dev libcli11-dev libfmt-dev libtomlplusplus-dev libfast-float-dev
   libxxhash-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libssl-dev
-  clang-format-14
+  clang-format-14 python3-dev
 )
 missing=()
 for p in "${debian_packages[@]}"; do
@@ -27,7 +27,8 @@ fi
 
 python_packages=(numpy==2.1.3 pandas==2.2.3 scikit-learn==1.9.1 faiss-cpu==1.15.1 scipy==1.17.1
                  statsmodels==0.14.6 scikit-uplift==0.5.1 xgboost==3.2.0 lightgbm==4.7.0
-                 highspy==1.16.0 xxhash==3.6.0)
+                 highspy==1.16.0 xxhash==3.6.0 nanobind==3.1.0 scikit-build-core==1.1.2
+                 polars==2.1.0 pyarrow==26.0.1 pytest==9.2.0)
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
@@ -41,3 +42,8 @@ PY
   echo "setup: installing ${python_packages[*]} into .venv"
   .venv/bin/pip install -q --disable-pip-version-check "${python_packages[@]}"
 fi
+# The Python package cie (python/, pyproject.toml): the same CMake project builds its extension
+# module in build-python/ (kept, so a reinstall rebuilds only what changed) with the pinned
+# nanobind and scikit-build-core above, and installs it into .venv.
+echo "setup: installing the Python package cie into .venv (build-python/)"
+.venv/bin/pip install -q --disable-pip-version-check --no-build-isolation ./

@@ -1,0 +1,109 @@
+#include "python/src/matrix_input.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <span>
+
+#include "core/error.hpp"
+
+namespace cie::python {
+namespace {
+
+void check_shape(Matrix const& x, std::vector<std::string> const& names) {
+  bool const float32 = x.dtype() == nb::dtype<float>();
+  bool const float64 = x.dtype() == nb::dtype<double>();
+  if (!float32 && !float64) {
+    throw nb::type_error("X: expected a float32 or float64 array (cie converts other inputs)");
+  }
+  CIE_EXPECTS(x.shape(1) == names.size(), "X has {} columns but {} feature names were given",
+              x.shape(1), names.size());
+}
+
+/// Element (i, j) of x as a double.
+template <typename T>
+void copy_column_major(Matrix const& x, std::vector<double>& out) {
+  auto const* data = static_cast<T const*>(x.data());
+  std::size_t const rows = x.shape(0);
+  std::size_t const cols = x.shape(1);
+  std::int64_t const s0 = x.stride(0);
+  std::int64_t const s1 = x.stride(1);
+  out.resize(rows * cols);
+  for (std::size_t j = 0; j < cols; ++j) {
+    T const* column = data + static_cast<std::int64_t>(j) * s1;
+    double* target = out.data() + j * rows;
+    for (std::size_t i = 0; i < rows; ++i) target[i] = column[static_cast<std::int64_t>(i) * s0];
+  }
+}
+
+bool is_f_contiguous_double(Matrix const& x) {
+  return x.dtype() == nb::dtype<double>() && (x.shape(0) <= 1 || x.stride(0) == 1) &&
+         (x.shape(1) <= 1 || x.stride(1) == static_cast<std::int64_t>(x.shape(0)));
+}
+
+}  // namespace
+
+std::unique_ptr<MatrixColumns> matrix_columns(Matrix const& x,
+                                              std::vector<std::string> const& names) {
+  check_shape(x, names);
+  auto result = std::make_unique<MatrixColumns>();
+  std::size_t const rows = x.shape(0);
+  double const* base = nullptr;
+  if (is_f_contiguous_double(x)) {
+    base = static_cast<double const*>(x.data());
+  } else {
+    if (x.dtype() == nb::dtype<float>()) {
+      copy_column_major<float>(x, result->storage);
+    } else {
+      copy_column_major<double>(x, result->storage);
+    }
+    result->copied = true;
+    base = result->storage.data();
+  }
+  result->raw.rows = rows;
+  for (std::size_t j = 0; j < x.shape(1); ++j) {
+    result->raw.columns.emplace_back(base + j * rows, rows);
+  }
+  return result;
+}
+
+CustomerTable matrix_table(Matrix const& x, std::vector<std::string> const& names) {
+  check_shape(x, names);
+  std::size_t const rows = x.shape(0);
+  std::vector<double> values;
+  if (x.dtype() == nb::dtype<float>()) {
+    copy_column_major<float>(x, values);
+  } else {
+    copy_column_major<double>(x, values);
+  }
+  CustomerTable table;
+  table.source = "X";
+  table.ids.resize(rows);
+  table.line_numbers.resize(rows);
+  for (std::size_t i = 0; i < rows; ++i) table.line_numbers[i] = i + 1;
+  for (std::size_t j = 0; j < names.size(); ++j) {
+    TableColumn column;
+    column.name = names[j];
+    column.type = ColumnType::kNumeric;
+    column.numbers.assign(values.begin() + static_cast<std::ptrdiff_t>(j * rows),
+                          values.begin() + static_cast<std::ptrdiff_t>((j + 1) * rows));
+    column.missing.assign(rows, 0);
+    for (std::size_t i = 0; i < rows; ++i) {
+      if (std::isnan(column.numbers[i])) {
+        column.missing[i] = 1;
+        column.numbers[i] = 0.0;
+      }
+    }
+    table.columns.push_back(std::move(column));
+  }
+  return table;
+}
+
+std::size_t matrix_address(Matrix const& x) {
+  std::vector<std::string> names(x.shape(1));
+  std::unique_ptr<MatrixColumns> const columns = matrix_columns(x, names);
+  return columns->raw.columns.empty()
+             ? 0
+             : reinterpret_cast<std::size_t>(columns->raw.columns.front().data());
+}
+
+}  // namespace cie::python

@@ -1,0 +1,38 @@
+// Feature matrices from Python: a 2-D float32 or float64 numpy array (C or F order, any strides)
+// as the engine's inputs: RawColumns (one double column per feature) for the feature pipeline of
+// k-means, a CustomerTable for the propensity model's encoder.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/customer_table.hpp"
+#include "core/feature_matrix.hpp"
+#include "python/src/support.hpp"
+
+namespace cie::python {
+
+/// Any 2-D array on the CPU; the dtype is checked by the functions below (float32 or float64).
+using Matrix = nb::ndarray<nb::ndim<2>, nb::device::cpu, nb::ro>;
+
+/// The columns of `x` as RawColumns. A float64 array in F order is read in place (no copy);
+/// anything else is copied into a column-major double buffer owned by the result. A TypeError
+/// for another dtype. `names` (one per column) only have to match in number.
+struct MatrixColumns {
+  std::vector<double> storage;
+  RawColumns raw;
+  bool copied = false;
+};
+std::unique_ptr<MatrixColumns> matrix_columns(Matrix const& x,
+                                              std::vector<std::string> const& names);
+
+/// `x` as a CustomerTable of numeric columns named `names`; NaN is a missing value (the
+/// encoder's missing policy decides), ±Inf is kept (the encoder rejects it, naming the column).
+CustomerTable matrix_table(Matrix const& x, std::vector<std::string> const& names);
+
+/// The address of the first element the engine reads for `x` (tests prove zero copies with it).
+std::size_t matrix_address(Matrix const& x);
+
+}  // namespace cie::python

@@ -1,0 +1,33 @@
+// The propensity model's training as the Python classifiers run it (logistic regression and
+// gradient-boosted trees): train_propensity on every row of a numpy matrix (no hold-out, no
+// calibration), and the model file's text with the params, training metrics and fingerprint
+// that `cie propensity train` writes.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/features/tabular_encoder.hpp"
+#include "models/propensity/propensity.hpp"
+#include "python/src/matrix_input.hpp"
+#include "python/src/support.hpp"
+
+namespace cie::python {
+
+using Vector = nb::ndarray<float const, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
+
+/// Numeric column specs, one per name: transform specs ("none", "log1p", ...) and the missing
+/// policy ("error" | "mean_impute" | "native").
+std::vector<EncodedColumnSpec> numeric_specs(std::vector<std::string> const& names,
+                                             std::vector<std::string> const& transforms,
+                                             std::string const& missing);
+
+/// Trains (GIL released) and returns {"model": the model file's text, "device": name}.
+nb::dict train_propensity_file(Matrix const& x, std::vector<std::string> const& names,
+                               Vector const& y, std::optional<Vector> const& sample_weight,
+                               std::vector<EncodedColumnSpec> specs, PropensityParams params,
+                               std::string const& target, std::string const& positive,
+                               std::string const& device, int threads);
+
+}  // namespace cie::python
