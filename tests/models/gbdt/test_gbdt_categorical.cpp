@@ -135,6 +135,21 @@ TEST(GbdtCategorical, SameTreesForAnyThreadCountAndTheJsonRoundTrip) {
   expect_error([&] { GbdtModel::from_json(bad, "m"); }, ExitCode::kUsage, "bad level code");
 }
 
+TEST(GbdtCategorical, AModelFileWithoutCategoricalKeysLoadsAsNumeric) {
+  // Model files written before categorical splits have neither key.
+  TestData const d = make_test_data(500, 3, 6, 0.1);
+  GbdtParams params;
+  params.n_trees = 5;
+  GbdtModel const model = gbdt_fit(Context::cpu(1), params, d.matrix(), d.y);
+  nlohmann::json old = model.to_json();
+  old.erase("categorical_features");
+  old["trees"].erase("categories");
+  GbdtModel const back = GbdtModel::from_json(old, "old.json");
+  EXPECT_EQ(back.categorical, (std::vector<std::uint8_t>{0, 0, 0}));
+  EXPECT_TRUE(back.category_bits.empty());
+  EXPECT_EQ(back.to_json().dump(), model.to_json().dump());
+}
+
 TEST(GbdtCategorical, BadCategoricalParametersAreRefused) {
   TestData const d = categorical_data({0.2, 0.9}, 0.2, 100, 5);
   GbdtParams params = stump_params();

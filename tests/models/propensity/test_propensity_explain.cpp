@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
 #include "host/io/customer_table_reader.hpp"
 #include "kernels/linear_rules.hpp"
 #include "models/propensity/propensity.hpp"
@@ -87,6 +88,17 @@ TEST(PropensityExplain, LogisticContributionsAreCoefficientTimesDeviationFromThe
     sum += out[i * (cols + 1) + cols];
     EXPECT_NEAR(sum, margin[i], 1e-9) << "row " << i;
   }
+}
+
+TEST(PropensityExplain, ALogisticModelFileWithoutMeansExplainsAgainstZero) {
+  Fixture const f = make_fixture();
+  PropensityModel const model = train(f, PropensityLearner::kLogistic);
+  nlohmann::json old = model.logistic().to_json();
+  old.erase("feature_mean");
+  LogisticModel const back = LogisticModel::from_json(old, "old.json");
+  EXPECT_EQ(back.feature_mean, std::vector<double>(back.coef.size(), 0.0));
+  old["feature_mean"] = {1.0};
+  EXPECT_THROW(LogisticModel::from_json(old, "old.json"), Error);
 }
 
 TEST(PropensityExplain, ReasonsAreTheLargestContributionsInOrderForAnyBatchSize) {
