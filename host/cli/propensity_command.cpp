@@ -273,7 +273,22 @@ void run_score(GlobalOptions const& global, ScoreOptions const& options) {
   CustomerTable const table = options.inputs.read(categorical, numeric, sides);
   std::vector<double> probability(table.rows());
   model.score(ctx, table, options.model_path, options.batch_rows, probability);
-  Ranking const ranking = rank_scores(probability, options.bins);
+  // A calibrator's steps tie many customers: rank them by the uncalibrated score, which is
+  // deterministic, rather than by input order.
+  std::vector<double> uncalibrated;
+  if (model.calibrator().kind() != Calibrator::Kind::kNone) {
+    PropensityModel::Learner learner = LogisticModel{};
+    if (model.is_gbdt()) {
+      learner = model.gbdt();
+    } else {
+      learner = model.logistic();
+    }
+    PropensityModel const raw(model.encoder(), std::move(learner), Calibrator{}, model.target(),
+                              model.positive());
+    uncalibrated.resize(table.rows());
+    raw.score(ctx, table, options.model_path, options.batch_rows, uncalibrated);
+  }
+  Ranking const ranking = rank_scores(probability, options.bins, uncalibrated);
   std::optional<PropensityReasons> reasons;
   if (options.explain > 0) {
     reasons = model.explain(ctx, table, options.model_path, options.batch_rows,

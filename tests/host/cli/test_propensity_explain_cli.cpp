@@ -1,7 +1,8 @@
 // `cie propensity score --explain K` as a user runs it: the reason_r,contribution_r columns
 // after customer_id,probability,decile,rank (which stay what plain scoring writes), reasons that
 // are model features in decreasing |contribution|, for a gbdt and a logistic model; a bad K is
-// refused. Also the training warning about a feature that leaks the target.
+// refused. Also the training warning about a feature that leaks the target, and calibrated
+// scores whose ties are ranked by the uncalibrated score.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -113,6 +114,39 @@ TEST_F(ExplainCli, ABadReasonCountIsRefused) {
   RunResult const refused = score("m.json", "out.csv", "--explain -1");
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_THAT(refused.err, HasSubstr("--explain must be in [0, 1000]"));
+}
+
+TEST_F(ExplainCli, CalibratedTiesAreRankedByTheUncalibratedScore) {
+  // The same fit with and without isotonic calibration (the calibrator is fitted afterwards).
+  std::string const common = "propensity train --table " + dir_.file("customers.csv") +
+                             " --target responded --validation 0.3 --model ";
+  ASSERT_EQ(run(common + dir_.file("raw.json")).exit_code, 0);
+  ASSERT_EQ(run(common + dir_.file("iso.json") + " --calibration isotonic").exit_code, 0);
+  ASSERT_EQ(score("raw.json", "raw.csv", "").exit_code, 0);
+  ASSERT_EQ(score("iso.json", "iso.csv", "").exit_code, 0);
+  std::vector<std::string> const raw = lines_of(slurp(dir_.file("raw.csv")));
+  std::vector<std::string> const iso = lines_of(slurp(dir_.file("iso.csv")));
+  ASSERT_EQ(raw.size(), iso.size());
+  std::size_t const n = iso.size() - 1;
+  std::vector<double> uncalibrated(n), calibrated(n);
+  std::vector<std::size_t> by_rank(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    uncalibrated[i] = std::stod(fields_of(raw[i + 1])[1]);
+    std::vector<std::string> const fields = fields_of(iso[i + 1]);
+    calibrated[i] = std::stod(fields[1]);
+    by_rank[std::stoul(fields[3]) - 1] = i;
+  }
+  std::size_t ties = 0;
+  for (std::size_t r = 1; r < n; ++r) {
+    std::size_t const above = by_rank[r - 1], below = by_rank[r];
+    ASSERT_GE(calibrated[above], calibrated[below]);
+    if (calibrated[above] != calibrated[below]) continue;
+    ++ties;
+    EXPECT_TRUE(uncalibrated[above] > uncalibrated[below] ||
+                (uncalibrated[above] == uncalibrated[below] && above < below))
+        << "ranks " << r << " and " << r + 1;
+  }
+  EXPECT_GT(ties, 100u);  // isotonic steps tie most customers
 }
 
 TEST_F(ExplainCli, TrainingWarnsAboutAFeatureThatLeaksTheTarget) {
