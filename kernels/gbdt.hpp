@@ -39,8 +39,10 @@ struct BinnedMatrix {
 };
 
 /// One node of a tree. A leaf has feature −1 and its value; an inner node sends a row left when
-/// goes_left(x[feature], threshold, default_left) (binned: bin_goes_left(bin, bin, ...)).
-/// left and right index the forest's node array.
+/// node_goes_left(node, x[feature], ...) (binned: node_goes_left_binned): a numeric split when
+/// x <= threshold (bins <= bin), a categorical split (categories >= 0) when x's level is in the
+/// node's left set; a missing value (NaN, or a categorical value that is no level code) goes
+/// left when default_left. left and right index the forest's node array.
 struct GbdtNode {
   std::int32_t feature = -1;
   std::int32_t left = -1;
@@ -49,21 +51,54 @@ struct GbdtNode {
   std::uint8_t bin = 0;
   std::uint8_t default_left = 0;
   double value = 0.0;  ///< leaf: the margin it adds (learning rate applied)
+  /// Categorical split: its left set is the kCategoryWords words of category_bits starting at
+  /// categories · kCategoryWords (bit c = level code c goes left); −1 for a numeric split.
+  std::int32_t categories = -1;
 };
 
-/// Trees as one node array; tree t starts at nodes[roots[t]].
+/// 64-bit words per categorical split's set of level codes (codes 0 .. 254).
+inline constexpr int kCategoryWords = 4;
+
+/// Trees as one node array; tree t starts at nodes[roots[t]]. category_bits holds the left sets
+/// of the categorical splits (empty when there are none).
 struct ForestView {
   std::span<GbdtNode const> nodes;
   std::span<std::int32_t const> roots;
+  std::span<std::uint64_t const> category_bits;
 };
+
+/// Whether level code `code` (0 .. 254) is in a categorical split's left set.
+CIE_HD inline bool in_category_set(std::uint64_t const* set, int code) {
+  return ((set[code >> 6] >> (code & 63)) & 1u) != 0;
+}
+
+/// The routing of a raw value at an inner node. A categorical value is a level code (the
+/// encoder's codes encoding); NaN, a negative value or one above 254 is missing.
+CIE_HD inline bool node_goes_left(GbdtNode const& node, float x, std::uint64_t const* bits) {
+  if (node.categories < 0) return goes_left(x, node.threshold, node.default_left != 0);
+  if (!(x >= 0.0f && x < 255.0f)) return node.default_left != 0;
+  return in_category_set(bits + static_cast<std::size_t>(node.categories) * kCategoryWords,
+                         static_cast<int>(x));
+}
+
+/// The routing of a binned value at an inner node (a categorical feature's bin is its code).
+CIE_HD inline bool node_goes_left_binned(GbdtNode const& node, std::uint8_t bin,
+                                         std::uint64_t const* bits) {
+  if (node.categories < 0) return bin_goes_left(bin, node.bin, node.default_left != 0);
+  if (bin == kMissingBin) return node.default_left != 0;
+  return in_category_set(bits + static_cast<std::size_t>(node.categories) * kCategoryWords, bin);
+}
 
 enum class GbdtObjective { kBinaryLogloss, kSquaredError };
 
 /// Bins x into `out` (x.rows × x.cols bytes). Feature j's edges are
 /// edges[edge_offsets[j] .. edge_offsets[j + 1]), strictly increasing, finite, at most 254 of
-/// them. O(rows × cols × log edges), parallel over features.
+/// them. A categorical feature (categorical[j] != 0; `categorical` empty = none) has no edges:
+/// its bin is its level code (the value's integer part, for values in [0, 255)), anything else
+/// is missing. O(rows × cols × log edges), parallel over features.
 void gbdt_bin_columns(Context const& ctx, FeatureMatrix x, std::span<float const> edges,
-                      std::span<std::int32_t const> edge_offsets, std::uint8_t* out);
+                      std::span<std::int32_t const> edge_offsets, std::uint8_t* out,
+                      std::span<std::uint8_t const> categorical = {});
 
 /// The scales used by one gradient pass: pair.g = round(g · g_scale), pair.h = round(h · h_scale).
 struct GradientScales {
@@ -91,7 +126,7 @@ void gbdt_subtract_histogram(std::span<std::int32_t const> features, HistogramBi
 
 /// margin[i] += the value of the leaf row i reaches in the tree rooted at nodes[root], routing
 /// by bins. Parallel over rows.
-void gbdt_add_tree_binned(Context const& ctx, BinnedMatrix bins, std::span<GbdtNode const> nodes,
+void gbdt_add_tree_binned(Context const& ctx, BinnedMatrix bins, ForestView forest,
                           std::int32_t root, std::span<double> margin);
 
 /// out[i] = base + Σ over trees of the leaf value row i of x reaches (raw values, NaN by the
@@ -99,6 +134,19 @@ void gbdt_add_tree_binned(Context const& ctx, BinnedMatrix bins, std::span<GbdtN
 /// Parallel over blocks; the same bits for any thread count.
 void gbdt_predict_margin(Context const& ctx, FeatureMatrix x, ForestView forest, double base,
                          std::span<double> out);
+
+/// Exact per-feature contributions to the margin (path-dependent TreeSHAP, Lundberg, Erion and
+/// Lee 2018, Algorithm 2), the reference distribution of every tree being its training rows as
+/// `cover` weighs them (cover[n] = node n's hessian sum; a child's share of its parent is
+/// cover[child] / cover[parent], or one half each where the parent's cover is 0).
+/// out holds x.rows × (x.cols + 1) values, row-major: out[i·(cols+1) + j] is φ_j of row i and
+/// out[i·(cols+1) + cols] is the expected margin, base + Σ over trees of the cover-weighted mean
+/// leaf value (the same for every row). For every row, the cols + 1 values sum to the margin
+/// gbdt_predict_margin gives, up to rounding (the Shapley values' efficiency). A feature no tree
+/// splits on gets 0. O(rows × trees × leaves × depth²); parallel over rows, the same bits for any
+/// thread count. CPU only (kernels/cpu/gbdt_shap.cpp): on a CUDA Context it runs on the CPU.
+void gbdt_contributions(Context const& ctx, FeatureMatrix x, ForestView forest,
+                        std::span<double const> cover, double base, std::span<double> out);
 
 /// The batch scoring pipeline (kernels/score_pipeline.hpp's contract) for a forest: rows are
 /// encoded batch by batch (batch_rows >= 1) into one buffer of batch × cols floats, scored with

@@ -91,6 +91,30 @@ struct GbdtOptions {
         ->capture_default_str()
         ->group(group);
     command
+        .add_option("--max-cat-to-onehot", params.max_cat_to_onehot,
+                    "categorical features with at most this many levels split one level vs "
+                    "the rest")
+        ->capture_default_str()
+        ->group(group);
+    command
+        .add_option("--max-cat-threshold", params.max_cat_threshold,
+                    "levels on the left of a sorted categorical split at most")
+        ->capture_default_str()
+        ->group(group);
+    command
+        .add_option("--cat-smooth", params.cat_smooth,
+                    "smoothing of a level's gradient ratio; rows a level needs to be sorted")
+        ->capture_default_str()
+        ->group(group);
+    command.add_option("--cat-l2", params.cat_l2, "extra L2 penalty in sorted categorical splits")
+        ->capture_default_str()
+        ->group(group);
+    command
+        .add_option("--min-data-per-group", params.min_data_per_group,
+                    "rows per group of a sorted categorical split at least")
+        ->capture_default_str()
+        ->group(group);
+    command
         .add_option("--early-stopping-rounds", params.early_stopping_rounds,
                     "stop when the held-out log-loss has not improved for this many trees "
                     "(0: off)")

@@ -4,7 +4,8 @@
 //          the evaluation (AUC, log-loss, Brier, accuracy, lift table, reliability) and writes the
 //          model file and, if asked, a JSON report;
 //   score  applies a saved model to customer tables and writes customer_id,probability,decile,rank
-//          (decile 1 and rank 1 for the highest probability, ties by input order).
+//          (decile 1 and rank 1 for the highest probability, ties by input order), and with
+//          --explain K each customer's K strongest reasons (PropensityModel::explain).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -13,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <numeric>
+#include <optional>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
@@ -22,66 +24,13 @@
 #include "host/io/model_file.hpp"
 #include "host/io/output_paths.hpp"
 #include "host/io/rfm_output.hpp"
+#include "models/propensity/leakage.hpp"
 #include "models/propensity/propensity.hpp"
 
 namespace cie::cli {
 namespace {
 
 using nlohmann::json;
-
-/// COLUMN=VALUE pairs of a list option, each column one of `columns`.
-std::vector<std::string> column_names(CustomerTable const& table) {
-  std::vector<std::string> names;
-  for (TableColumn const& column : table.columns) names.push_back(column.name);
-  return names;
-}
-
-/// The encoded columns: --features (or every column), their types from the table, and the
-/// --transforms / --missing / --max-levels choices.
-std::vector<EncodedColumnSpec> feature_specs(TrainOptions const& options,
-                                             CustomerTable const& table) {
-  std::vector<EncodedColumnSpec> const detected = TabularEncoder::default_specs(table);
-  std::vector<std::string> wanted = split_list(options.features);
-  if (wanted.empty()) wanted = column_names(table);
-  std::vector<EncodedColumnSpec> specs;
-  for (std::string const& name : wanted) {
-    auto const found =
-        std::find_if(detected.begin(), detected.end(),
-                     [&](EncodedColumnSpec const& spec) { return spec.name == name; });
-    CIE_EXPECTS(found != detected.end(),
-                "--features: column {} is not in the joined tables (or is the id, the target or "
-                "excluded); the columns are: {}",
-                name, fmt::join(column_names(table), ", "));
-    specs.push_back(*found);
-    specs.back().max_levels = options.max_levels;
-    // Trees route missing values themselves (a learned default direction per split).
-    if (options.model_type == "gbdt") specs.back().missing = MissingPolicy::kNative;
-  }
-  auto const spec_of = [&](std::string const& name,
-                           std::string const& option) -> EncodedColumnSpec& {
-    auto const found = std::find_if(specs.begin(), specs.end(), [&](EncodedColumnSpec const& spec) {
-      return spec.name == name;
-    });
-    CIE_EXPECTS(found != specs.end(), "{}: {} is not one of the features", option, name);
-    CIE_EXPECTS(found->type == ColumnType::kNumeric,
-                "{}: {} is categorical; transforms and missing-value policies apply to numeric "
-                "columns",
-                option, name);
-    return *found;
-  };
-  for (auto const& [name, spec] : parse_assignments(options.transforms, "--transforms", "VALUE")) {
-    spec_of(name, "--transforms").transform = ColumnTransform::parse(spec, name);
-  }
-  for (auto const& [name, policy] : parse_assignments(options.missing, "--missing", "VALUE")) {
-    CIE_EXPECTS(policy == "mean" || policy == "error" || policy == "native",
-                "--missing: expected COLUMN=mean, COLUMN=error or COLUMN=native, got {}={}", name,
-                policy);
-    spec_of(name, "--missing").missing = policy == "mean"     ? MissingPolicy::kMeanImpute
-                                         : policy == "native" ? MissingPolicy::kNative
-                                                              : MissingPolicy::kError;
-  }
-  return specs;
-}
 
 std::string describe_model(PropensityModel const& model) {
   if (model.is_gbdt()) {
@@ -211,6 +160,17 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
       ctx.device_name(), label.size(), positives,
       100.0 * static_cast<double>(positives) / static_cast<double>(label.size()),
       describe_join(sides));
+  std::vector<float> const encoded = model.encoder().apply(ctx, table);
+  for (LeakingFeature const& leak :
+       leaking_features({encoded.data(), table.rows(), model.encoder().feature_names().size()},
+                        label, model.encoder().feature_names())) {
+    std::string const warning = fmt::format(
+        "feature {} alone predicts {} almost perfectly (univariate AUC {:.4f}): is it an "
+        "outcome recorded after the fact? (--exclude it)",
+        leak.name, options.target, leak.auc);
+    ctx.logger().warn("{}", warning);
+    out += fmt::format("  WARNING: {}\n", warning);
+  }
   if (model.is_gbdt()) {
     out += fmt::format("  {} features from {} columns; gradient-boosted trees\n",
                        model.encoder().feature_names().size(), model.encoder().specs().size());
@@ -250,15 +210,31 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
   fmt::print("{}", out);
 }
 
-/// Writes customer_id,probability,decile,rank atomically.
+/// Writes customer_id,probability,decile,rank atomically, then reason_r,contribution_r for
+/// r = 1 .. reasons->k when `reasons` is given (empty fields where a row has fewer reasons).
 void write_scores(std::string const& path, CustomerTable const& table,
-                  std::vector<double> const& probability, Ranking const& ranking) {
+                  std::vector<double> const& probability, Ranking const& ranking,
+                  PropensityReasons const* reasons, std::vector<std::string> const& names) {
   AtomicFile file(path);
-  std::string chunk = "customer_id,probability,decile,rank\n";
+  std::string chunk = "customer_id,probability,decile,rank";
+  std::size_t const k = reasons == nullptr ? 0 : reasons->k;
+  for (std::size_t r = 1; r <= k; ++r) chunk += fmt::format(",reason_{0},contribution_{0}", r);
+  chunk += '\n';
   for (std::size_t i = 0; i < table.rows(); ++i) {
     append_csv_field(chunk, table.ids[i]);
-    fmt::format_to(std::back_inserter(chunk), ",{},{},{}\n", probability[i], ranking.decile[i],
+    fmt::format_to(std::back_inserter(chunk), ",{},{},{}", probability[i], ranking.decile[i],
                    ranking.rank[i]);
+    for (std::size_t r = 0; r < k; ++r) {
+      std::int32_t const feature = reasons->feature[i * k + r];
+      chunk += ',';
+      if (feature < 0) {
+        chunk += ',';
+        continue;
+      }
+      append_csv_field(chunk, names[static_cast<std::size_t>(feature)]);
+      fmt::format_to(std::back_inserter(chunk), ",{}", reasons->contribution[i * k + r]);
+    }
+    chunk += '\n';
     if (chunk.size() > (1u << 20)) {
       file.write(chunk);
       chunk.clear();
@@ -274,6 +250,7 @@ struct ScoreOptions {
   std::string out_path;
   std::size_t batch_rows = std::size_t{1} << 20;
   int bins = 10;
+  int explain = 0;
 };
 
 void run_score(GlobalOptions const& global, ScoreOptions const& options) {
@@ -283,6 +260,8 @@ void run_score(GlobalOptions const& global, ScoreOptions const& options) {
   CIE_EXPECTS(options.batch_rows > 0, "--batch-rows must be >= 1");
   CIE_EXPECTS(options.bins >= 2 && options.bins <= 100, "--bins must be in [2, 100], got {}",
               options.bins);
+  CIE_EXPECTS(options.explain >= 0 && options.explain <= 1000,
+              "--explain must be in [0, 1000] (reasons per customer), got {}", options.explain);
   ModelDocument const document = read_model_file(options.model_path, "propensity");
   PropensityModel const model = PropensityModel::from_document(document, options.model_path);
   Context ctx = make_context(global);
@@ -294,8 +273,29 @@ void run_score(GlobalOptions const& global, ScoreOptions const& options) {
   CustomerTable const table = options.inputs.read(categorical, numeric, sides);
   std::vector<double> probability(table.rows());
   model.score(ctx, table, options.model_path, options.batch_rows, probability);
-  Ranking const ranking = rank_scores(probability, options.bins);
-  write_scores(options.out_path, table, probability, ranking);
+  // A calibrator's steps tie many customers: rank them by the uncalibrated score, which is
+  // deterministic, rather than by input order.
+  std::vector<double> uncalibrated;
+  if (model.calibrator().kind() != Calibrator::Kind::kNone) {
+    PropensityModel::Learner learner = LogisticModel{};
+    if (model.is_gbdt()) {
+      learner = model.gbdt();
+    } else {
+      learner = model.logistic();
+    }
+    PropensityModel const raw(model.encoder(), std::move(learner), Calibrator{}, model.target(),
+                              model.positive());
+    uncalibrated.resize(table.rows());
+    raw.score(ctx, table, options.model_path, options.batch_rows, uncalibrated);
+  }
+  Ranking const ranking = rank_scores(probability, options.bins, uncalibrated);
+  std::optional<PropensityReasons> reasons;
+  if (options.explain > 0) {
+    reasons = model.explain(ctx, table, options.model_path, options.batch_rows,
+                            static_cast<std::size_t>(options.explain));
+  }
+  write_scores(options.out_path, table, probability, ranking, reasons ? &*reasons : nullptr,
+               model.encoder().feature_names());
 
   std::vector<std::size_t> count(static_cast<std::size_t>(options.bins));
   std::vector<double> sum(count.size()), low(count.size(), 1.0), high(count.size(), 0.0);
@@ -319,6 +319,14 @@ void run_score(GlobalOptions const& global, ScoreOptions const& options) {
     if (count[d] == 0) continue;
     out += fmt::format("  {:>6} {:>10} {:>10.4f} {:>10.4f} - {:<8.4f}\n", d + 1, count[d],
                        sum[d] / static_cast<double>(count[d]), low[d], high[d]);
+  }
+  if (reasons) {
+    out += fmt::format(
+        "  reasons: the {} largest contributions (log-odds, {}) per customer, relative to the "
+        "expected log-odds {:.4f}{}\n",
+        reasons->k, model.is_gbdt() ? "exact TreeSHAP" : "coefficient x deviation from the mean",
+        reasons->expected_margin,
+        model.calibrator().kind() == Calibrator::Kind::kNone ? "" : " (before calibration)");
   }
   out += fmt::format("  wrote {}\n", options.out_path);
   fmt::print("{}", out);
@@ -352,6 +360,11 @@ void add_propensity_command(CLI::App& app, GlobalOptions const& global) {
   score->add_option("--batch-rows", score_options->batch_rows, "rows encoded and scored at a time")
       ->capture_default_str();
   score->add_option("--bins", score_options->bins, "decile groups")->capture_default_str();
+  score
+      ->add_option("--explain", score_options->explain,
+                   "K: also write each customer's K strongest reasons, columns reason_1, "
+                   "contribution_1, ... (feature, log-odds contribution; 0 = none)")
+      ->capture_default_str();
   score_options->inputs.add_to(*score);
   score->callback([score_options, &global] { run_score(global, *score_options); });
 }

@@ -2,7 +2,10 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -29,6 +32,7 @@ struct TrainOptions {
   std::string missing;
   std::string weight_column;
   int max_levels = 32;
+  std::string categorical_splits = "native";
   std::string penalty = "l2";
   double C = 1.0;
   double l1_ratio = 0.5;
@@ -76,6 +80,11 @@ struct TrainOptions {
         .add_option("--max-levels", max_levels,
                     "one-hot levels kept per categorical column (most frequent); the rest and "
                     "unseen levels share COLUMN=<other>")
+        ->capture_default_str();
+    command
+        .add_option("--categorical-splits", categorical_splits,
+                    "gbdt: native (a categorical column is one feature of level codes, split "
+                    "into sets of levels) | one-hot (as the logistic model)")
         ->capture_default_str();
     command.add_option("--penalty", penalty, "none | l2 | l1 | elasticnet")->capture_default_str();
     command.add_option("--C", C, "inverse regularization strength, as scikit-learn's C")
@@ -153,5 +162,67 @@ struct TrainOptions {
     return params;
   }
 };
+
+/// The column names of `table`, in order.
+inline std::vector<std::string> column_names(CustomerTable const& table) {
+  std::vector<std::string> names;
+  for (TableColumn const& column : table.columns) names.push_back(column.name);
+  return names;
+}
+
+/// The encoded columns: --features (or every column), their types from the table, and the
+/// --transforms / --missing / --max-levels / --categorical-splits choices.
+inline std::vector<EncodedColumnSpec> feature_specs(TrainOptions const& options,
+                                                    CustomerTable const& table) {
+  CIE_EXPECTS(options.categorical_splits == "native" || options.categorical_splits == "one-hot",
+              "--categorical-splits: expected native or one-hot, got '{}'",
+              options.categorical_splits);
+  std::vector<EncodedColumnSpec> const detected = TabularEncoder::default_specs(table);
+  std::vector<std::string> wanted = split_list(options.features);
+  if (wanted.empty()) wanted = column_names(table);
+  std::vector<EncodedColumnSpec> specs;
+  for (std::string const& name : wanted) {
+    auto const found =
+        std::find_if(detected.begin(), detected.end(),
+                     [&](EncodedColumnSpec const& spec) { return spec.name == name; });
+    CIE_EXPECTS(found != detected.end(),
+                "--features: column {} is not in the joined tables (or is the id, the target or "
+                "excluded); the columns are: {}",
+                name, fmt::join(column_names(table), ", "));
+    specs.push_back(*found);
+    specs.back().max_levels = options.max_levels;
+    // Trees route missing values themselves (a learned default direction per split) and split
+    // categories natively.
+    if (options.model_type == "gbdt") {
+      specs.back().missing = MissingPolicy::kNative;
+      specs.back().level_codes =
+          specs.back().type == ColumnType::kCategorical && options.categorical_splits == "native";
+    }
+  }
+  auto const spec_of = [&](std::string const& name,
+                           std::string const& option) -> EncodedColumnSpec& {
+    auto const found = std::find_if(specs.begin(), specs.end(), [&](EncodedColumnSpec const& spec) {
+      return spec.name == name;
+    });
+    CIE_EXPECTS(found != specs.end(), "{}: {} is not one of the features", option, name);
+    CIE_EXPECTS(found->type == ColumnType::kNumeric,
+                "{}: {} is categorical; transforms and missing-value policies apply to numeric "
+                "columns",
+                option, name);
+    return *found;
+  };
+  for (auto const& [name, spec] : parse_assignments(options.transforms, "--transforms", "VALUE")) {
+    spec_of(name, "--transforms").transform = ColumnTransform::parse(spec, name);
+  }
+  for (auto const& [name, policy] : parse_assignments(options.missing, "--missing", "VALUE")) {
+    CIE_EXPECTS(policy == "mean" || policy == "error" || policy == "native",
+                "--missing: expected COLUMN=mean, COLUMN=error or COLUMN=native, got {}={}", name,
+                policy);
+    spec_of(name, "--missing").missing = policy == "mean"     ? MissingPolicy::kMeanImpute
+                                         : policy == "native" ? MissingPolicy::kNative
+                                                              : MissingPolicy::kError;
+  }
+  return specs;
+}
 
 }  // namespace cie::cli

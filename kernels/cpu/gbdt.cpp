@@ -23,8 +23,10 @@ constexpr std::int64_t kParallelWork = 1 << 18;
 }  // namespace
 
 void gbdt_bin_columns(Context const& ctx, FeatureMatrix x, std::span<float const> edges,
-                      std::span<std::int32_t const> edge_offsets, std::uint8_t* out) {
-  CIE_ASSERT(edge_offsets.size() == x.cols + 1);
+                      std::span<std::int32_t const> edge_offsets, std::uint8_t* out,
+                      std::span<std::uint8_t const> categorical) {
+  CIE_ASSERT(edge_offsets.size() == x.cols + 1 &&
+             (categorical.empty() || categorical.size() == x.cols));
   auto const cols = static_cast<std::int64_t>(x.cols);
 #pragma omp parallel for num_threads(ctx.threads()) \
     schedule(dynamic, 1) if (cols * static_cast <std::int64_t>(x.rows) >= kParallelWork)
@@ -33,6 +35,14 @@ void gbdt_bin_columns(Context const& ctx, FeatureMatrix x, std::span<float const
     float const* last = edges.data() + edge_offsets[j + 1];
     float const* column = x.column(static_cast<std::size_t>(j));
     std::uint8_t* bins = out + static_cast<std::size_t>(j) * x.rows;
+    if (!categorical.empty() && categorical[j] != 0) {
+      for (std::size_t i = 0; i < x.rows; ++i) {
+        float const value = column[i];
+        bins[i] = value >= 0.0f && value < 255.0f ? static_cast<std::uint8_t>(value)
+                                                  : static_cast<std::uint8_t>(kMissingBin);
+      }
+      continue;
+    }
     for (std::size_t i = 0; i < x.rows; ++i) {
       float const value = column[i];
       bins[i] = std::isnan(value)
@@ -104,8 +114,9 @@ void gbdt_subtract_histogram(std::span<std::int32_t const> features, HistogramBi
   }
 }
 
-void gbdt_add_tree_binned(Context const& ctx, BinnedMatrix bins, std::span<GbdtNode const> nodes,
+void gbdt_add_tree_binned(Context const& ctx, BinnedMatrix bins, ForestView forest,
                           std::int32_t root, std::span<double> margin) {
+  std::span<GbdtNode const> const nodes = forest.nodes;
   CIE_ASSERT(margin.size() == bins.rows);
   auto const n = static_cast<std::int64_t>(bins.rows);
 #pragma omp parallel for num_threads(ctx.threads()) \
@@ -115,7 +126,8 @@ void gbdt_add_tree_binned(Context const& ctx, BinnedMatrix bins, std::span<GbdtN
     while (nodes[node].feature >= 0) {
       GbdtNode const& split = nodes[node];
       std::uint8_t const bin = bins.column(static_cast<std::size_t>(split.feature))[i];
-      node = bin_goes_left(bin, split.bin, split.default_left != 0) ? split.left : split.right;
+      node =
+          node_goes_left_binned(split, bin, forest.category_bits.data()) ? split.left : split.right;
     }
     margin[i] += nodes[node].value;
   }
@@ -139,7 +151,7 @@ void gbdt_predict_margin(Context const& ctx, FeatureMatrix x, ForestView forest,
           GbdtNode const& split = forest.nodes[node];
           float const value = x.column(static_cast<std::size_t>(split.feature))[i];
           node =
-              goes_left(value, split.threshold, split.default_left != 0) ? split.left : split.right;
+              node_goes_left(split, value, forest.category_bits.data()) ? split.left : split.right;
         }
         out[i] += forest.nodes[node].value;
       }

@@ -112,10 +112,30 @@ TabularEncoder::TabularEncoder(std::vector<EncodedColumnSpec> specs) : specs_(st
     CIE_EXPECTS(!spec.name.empty(), "encoder column {} has an empty name", j + 1);
     CIE_EXPECTS(spec.type == ColumnType::kNumeric || spec.max_levels >= 1,
                 "column {}: max_levels must be >= 1, got {}", spec.name, spec.max_levels);
+    CIE_EXPECTS(!spec.level_codes || spec.max_levels <= 255,
+                "column {}: level codes keep at most 255 levels, max_levels is {}", spec.name,
+                spec.max_levels);
     for (std::size_t other = 0; other < j; ++other) {
       CIE_EXPECTS(specs_[other].name != spec.name, "encoder column {} is listed twice", spec.name);
     }
   }
+}
+
+std::vector<std::int32_t> TabularEncoder::level_code_features() const {
+  CIE_ASSERT(fitted_);
+  std::vector<std::int32_t> out;
+  std::int32_t feature = 0;
+  for (std::size_t j = 0; j < specs_.size(); ++j) {
+    EncodedColumnSpec const& spec = specs_[j];
+    if (spec.type == ColumnType::kNumeric) {
+      feature += spec.missing == MissingPolicy::kMeanImpute ? 2 : 1;
+    } else if (spec.level_codes) {
+      out.push_back(feature++);
+    } else {
+      feature += static_cast<std::int32_t>(fitted_columns_[j].levels.size()) + 1;
+    }
+  }
+  return out;
 }
 
 std::vector<std::string> TabularEncoder::input_columns() const {
@@ -196,6 +216,10 @@ std::vector<std::string> TabularEncoder::feature_names_of(
       if (specs[j].missing == MissingPolicy::kMeanImpute) names.push_back(name + "__missing");
       continue;
     }
+    if (specs[j].level_codes) {
+      names.push_back(name);
+      continue;
+    }
     for (std::string const& level : fitted[j].levels) names.push_back(name + "=" + level);
     names.push_back(fmt::format("{}={}", name, kOtherLevel));
   }
@@ -237,9 +261,10 @@ void TabularEncoder::warn_unseen_levels(Context const& ctx, CustomerTable const&
     if (present > 0 && 2 * unseen_rows > present) {
       ctx.logger().warn(
           "{}: column {}: {} of {} values ({:.1f}%) are levels the model never saw in training "
-          "and score as {}=<other>; is the column coded differently from the training data?",
+          "and score as {}{}; is the column coded differently from the training data?",
           table.source, specs_[j].name, unseen_rows, present,
-          100.0 * static_cast<double>(unseen_rows) / static_cast<double>(present), specs_[j].name);
+          100.0 * static_cast<double>(unseen_rows) / static_cast<double>(present), specs_[j].name,
+          specs_[j].level_codes ? " missing" : "=<other>");
     }
   }
 }
@@ -275,6 +300,15 @@ void TabularEncoder::apply_rows(Context const& ctx, CustomerTable const& table, 
         if (found != trained.end()) offset[k] = found->second;
       }
       float* const block = out + feature * rows;
+      if (spec.level_codes) {
+        for (std::size_t i = 0; i < rows; ++i) {
+          std::int32_t const code = column.codes[begin + i];
+          std::int32_t const k = code < 0 ? other : offset[static_cast<std::size_t>(code)];
+          block[i] = k == other ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(k);
+        }
+        ++feature;
+        continue;
+      }
       std::fill_n(block, (fitted.levels.size() + 1) * rows, 0.0F);
 #pragma omp parallel for num_threads(ctx.threads()) schedule(static)
       for (std::ptrdiff_t i = 0; i < count; ++i) {

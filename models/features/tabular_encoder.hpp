@@ -17,6 +17,9 @@
 // 1 for a missing value, a level not seen in training, or a level beyond max_levels. The
 // features are not standardized.
 //
+// With level_codes, a categorical column is one feature NAME holding the level's index (a
+// float; NaN for missing, unseen and dropped levels) instead of the one-hot features.
+//
 // Output features, in order: for each input column in spec order, its feature(s). The matrix is
 // column-major float32 (feature j of row i at [j * rows + i]), as FeatureMatrix expects.
 #pragma once
@@ -49,6 +52,11 @@ struct EncodedColumnSpec {
   ColumnTransform transform;                           ///< numeric only
   MissingPolicy missing = MissingPolicy::kMeanImpute;  ///< numeric only
   int max_levels = 32;                                 ///< categorical only; >= 1
+  /// Categorical only: one feature NAME holding the level's index among the training levels
+  /// (0 = the most frequent), NaN for a missing value, an unseen level or one beyond max_levels
+  /// (<= 255 levels): for learners that split categories natively (gradient-boosted trees).
+  /// Otherwise one-hot.
+  bool level_codes = false;
 };
 
 class TabularEncoder {
@@ -94,6 +102,8 @@ class TabularEncoder {
   /// Output feature names, in matrix order (valid once fitted).
   [[nodiscard]] std::vector<std::string> const& feature_names() const noexcept { return names_; }
   [[nodiscard]] bool fitted() const noexcept { return fitted_; }
+  /// The indexes of the output features that hold level codes (level_codes columns), ascending.
+  [[nodiscard]] std::vector<std::int32_t> level_code_features() const;
 
   /// For each categorical column of `table`: the share of its present values whose level the
   /// encoder never saw in training (they encode as NAME=<other>). When it is above half, a
@@ -104,7 +114,8 @@ class TabularEncoder {
   /// {"columns": [{"name", "type": "numeric", "transform", "missing": "error" | "mean_impute" |
   /// "native",
   ///              "clip_value"?, "mean", "scale"} |
-  ///  {"name", "type": "categorical", "max_levels", "levels": [...]}], "features": [...]}.
+  ///  {"name", "type": "categorical", "max_levels", "levels": [...], "encoding"?: "codes"}],
+  ///  "features": [...]} ("encoding" written only for level_codes).
   [[nodiscard]] nlohmann::json to_json() const;
   /// Reads to_json()'s form; a usage error starting with "model file `source`" when it is not.
   static TabularEncoder from_json(nlohmann::json const& json, std::string const& source);

@@ -25,10 +25,12 @@ json TabularEncoder::to_json() const {
     EncodedColumnSpec const& spec = specs_[j];
     Fitted const& fitted = fitted_columns_[j];
     if (spec.type == ColumnType::kCategorical) {
-      columns.push_back({{"name", spec.name},
-                         {"type", column_type_name(spec.type)},
-                         {"max_levels", spec.max_levels},
-                         {"levels", fitted.levels}});
+      json column = {{"name", spec.name},
+                     {"type", column_type_name(spec.type)},
+                     {"max_levels", spec.max_levels},
+                     {"levels", fitted.levels}};
+      if (spec.level_codes) column["encoding"] = "codes";
+      columns.push_back(std::move(column));
       continue;
     }
     // nlohmann writes doubles in the shortest form that reads back to the same bits.
@@ -84,6 +86,12 @@ TabularEncoder TabularEncoder::from_json(json const& json, std::string const& so
         for (nlohmann::json const& level : column["levels"]) {
           if (!level.is_string()) damaged(fmt::format("a level of {} is not a string", spec.name));
           fitted.levels.push_back(level.get<std::string>());
+        }
+        if (column.contains("encoding")) {
+          if (text(column, "encoding") != "codes") {
+            damaged(fmt::format("column {} has an unknown encoding", spec.name));
+          }
+          spec.level_codes = true;
         }
         if (fitted.levels.size() > static_cast<std::size_t>(std::max(spec.max_levels, 0))) {
           damaged(fmt::format("column {} has more levels than max_levels", spec.name));

@@ -20,8 +20,14 @@
 //     the trees up to the best one.
 // A constant column (one distinct value) gets no split; a column that is all missing neither.
 //
-// Prediction: margin = base + Σ tree values (raw values; x <= threshold goes left, NaN goes the
-// split's default way); probability = σ(margin) for log-loss.
+// Categorical features (params.categorical_features) hold level codes: a code is its own bin,
+// and a split sends a set of levels left (one-vs-rest when the feature has at most
+// max_cat_to_onehot levels, else a prefix of the levels sorted by Σg / (Σh + cat_smooth), as
+// LightGBM does); missing values and levels the split never saw (unseen in training, or absent
+// from the node) go the learned default way or right (models/gbdt/tree_grower.hpp).
+//
+// Prediction: margin = base + Σ tree values (raw values; x <= threshold goes left, or x's level is
+// in the left set; NaN goes the split's default way); probability = σ(margin) for log-loss.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -74,6 +80,14 @@ struct GbdtParams {
   int early_stopping_rounds = 0;   ///< early_stopping_round(s); 0 = off; needs a validation set
   std::size_t bin_sample_rows = 200000;  ///< bin_construct_sample_cnt; >= 1
   std::uint64_t seed = 42;               ///< seed / random_state
+  /// categorical_feature / (feature_types "c"): features whose values are level codes 0 .. 254
+  /// (NaN or anything else: missing), split natively (models/gbdt/tree_grower.hpp).
+  std::vector<std::int32_t> categorical_features;
+  int max_cat_to_onehot = 4;     ///< max_cat_to_onehot: at most this many levels: one-vs-rest
+  int max_cat_threshold = 32;    ///< max_cat_threshold: levels on the left of a sorted split
+  double cat_smooth = 10.0;      ///< cat_smooth: in the sort key; also rows a level needs
+  double cat_l2 = 10.0;          ///< cat_l2: added to lambda in a sorted split's gain
+  int min_data_per_group = 100;  ///< min_data_per_group: rows per group of a sorted split
 
   /// Throws a usage error naming the field and its allowed range.
   void validate() const;
@@ -91,7 +105,9 @@ struct GbdtModel {
   GbdtObjective objective = GbdtObjective::kBinaryLogloss;
   double base_score = 0.0;                    ///< the starting margin
   std::vector<std::vector<float>> bin_edges;  ///< per feature: the value bins' upper edges
+  std::vector<std::uint8_t> categorical;      ///< per feature: 1 = categorical (no bin edges)
   std::vector<kernels::GbdtNode> nodes;       ///< every tree's nodes
+  std::vector<std::uint64_t> category_bits;   ///< the categorical splits' left sets
   std::vector<std::int32_t> roots;            ///< tree t starts at nodes[roots[t]]
   std::vector<double> node_gain;              ///< per node: split gain (0 for a leaf)
   std::vector<double> node_cover;             ///< per node: hessian sum of its training rows
@@ -99,12 +115,19 @@ struct GbdtModel {
   int best_iteration = -1;                    ///< trees kept − 1 after early stopping; else −1
 
   [[nodiscard]] std::size_t features() const noexcept { return bin_edges.size(); }
-  [[nodiscard]] kernels::ForestView forest() const noexcept { return {nodes, roots}; }
+  [[nodiscard]] kernels::ForestView forest() const noexcept {
+    return {nodes, roots, category_bits};
+  }
 
   /// Margins (log-odds for log-loss) of x's rows (x.cols == features()) into out (x.rows).
   void predict_margin(Context const& ctx, FeatureMatrix x, std::span<double> out) const;
   /// Probabilities (log-loss) or predicted values (squared error).
   void predict(Context const& ctx, FeatureMatrix x, std::span<double> out) const;
+  /// Exact TreeSHAP contributions of x's rows to the margin (kernels/gbdt.hpp
+  /// gbdt_contributions, with node_cover as the reference): out holds x.rows × (features() + 1)
+  /// values, row-major, each row's features then the expected margin; a row's values sum to its
+  /// margin.
+  void contributions(Context const& ctx, FeatureMatrix x, std::span<double> out) const;
   [[nodiscard]] FeatureImportance importance() const;
 
   [[nodiscard]] nlohmann::json to_json() const;

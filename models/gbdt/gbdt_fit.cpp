@@ -103,6 +103,20 @@ std::vector<std::int32_t> sample_features(GbdtParams const& params, std::size_t 
   return features;
 }
 
+/// Per feature: the number of level codes (largest code + 1) of a categorical one, else 0.
+std::vector<int> category_levels(kernels::BinnedMatrix bins,
+                                 std::vector<std::uint8_t> const& categorical) {
+  std::vector<int> levels(bins.cols, 0);
+  for (std::size_t j = 0; j < bins.cols; ++j) {
+    if (categorical[j] == 0) continue;
+    std::uint8_t const* column = bins.column(j);
+    for (std::size_t i = 0; i < bins.rows; ++i) {
+      if (column[i] != kernels::kMissingBin) levels[j] = std::max(levels[j], column[i] + 1);
+    }
+  }
+  return levels;
+}
+
 }  // namespace
 
 GbdtModel gbdt_fit(Context const& ctx, GbdtParams const& params, FeatureMatrix x,
@@ -141,8 +155,15 @@ GbdtModel gbdt_fit(Context const& ctx, GbdtParams const& params, FeatureMatrix x
     }
   }
   model.bin_edges.resize(x.cols);
+  model.categorical.assign(x.cols, 0);
+  for (std::int32_t const feature : params.categorical_features) {
+    CIE_EXPECTS(static_cast<std::size_t>(feature) < x.cols,
+                "gbdt: categorical feature {} is out of range ({} features)", feature, x.cols);
+    model.categorical[feature] = 1;
+  }
   std::vector<float> values, sample_weight;
   for (std::size_t j = 0; j < x.cols; ++j) {
+    if (model.categorical[j] != 0) continue;  // a level code is its own bin
     std::span<float const> column(x.column(j), x.rows);
     std::span<float const> column_weight = w;
     if (!sample.empty()) {
@@ -165,8 +186,9 @@ GbdtModel gbdt_fit(Context const& ctx, GbdtParams const& params, FeatureMatrix x
     offsets.push_back(static_cast<std::int32_t>(edges.size()));
   }
   std::vector<std::uint8_t> binned(x.rows * x.cols);
-  kernels::gbdt_bin_columns(ctx, x, edges, offsets, binned.data());
+  kernels::gbdt_bin_columns(ctx, x, edges, offsets, binned.data(), model.categorical);
   kernels::BinnedMatrix const bins{binned.data(), x.rows, x.cols};
+  std::vector<int> const levels = category_levels(bins, model.categorical);
 
   std::vector<double> margin(x.rows, model.base_score);
   std::vector<double> valid_margin;
@@ -190,15 +212,16 @@ GbdtModel gbdt_fit(Context const& ctx, GbdtParams const& params, FeatureMatrix x
     }
     if (rows.empty()) rows.push_back(0);  // a tiny sample with no rows: a one-leaf tree
     std::vector<std::int32_t> const features = sample_features(params, x.cols, tree);
-    gbdt_detail::TreeInput const input{bins, &model.bin_edges, pairs, scales, features};
+    gbdt_detail::TreeInput const input{bins, &model.bin_edges, pairs, scales, features, levels};
     std::int32_t const root = gbdt_detail::grow_tree(ctx, params, input, rows, model);
     model.roots.push_back(root);
-    kernels::gbdt_add_tree_binned(ctx, bins, model.nodes, root, margin);
+    kernels::gbdt_add_tree_binned(ctx, bins, model.forest(), root, margin);
 
     if (validation != nullptr) {
       tree_margin.assign(validation->x.rows, 0.0);
       std::int32_t const one_root[] = {root};
-      kernels::gbdt_predict_margin(ctx, validation->x, {model.nodes, one_root}, 0.0, tree_margin);
+      kernels::gbdt_predict_margin(ctx, validation->x, {model.nodes, one_root, model.category_bits},
+                                   0.0, tree_margin);
       for (std::size_t i = 0; i < valid_margin.size(); ++i) valid_margin[i] += tree_margin[i];
       double const loss =
           mean_loss(params.objective, valid_margin, validation->y, validation->weight);
@@ -221,6 +244,9 @@ GbdtModel gbdt_fit(Context const& ctx, GbdtParams const& params, FeatureMatrix x
     model.nodes.resize(kept_nodes);
     model.node_gain.resize(kept_nodes);
     model.node_cover.resize(kept_nodes);
+    std::size_t sets = 0;
+    for (kernels::GbdtNode const& node : model.nodes) sets += node.categories >= 0 ? 1 : 0;
+    model.category_bits.resize(sets * kernels::kCategoryWords);  // sets are made tree by tree
   }
   return model;
 }

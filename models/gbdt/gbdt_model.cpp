@@ -75,6 +75,16 @@ void GbdtParams::validate() const {
   CIE_EXPECTS(early_stopping_rounds >= 0, "early_stopping_rounds must be >= 0, got {}",
               early_stopping_rounds);
   CIE_EXPECTS(bin_sample_rows >= 1, "bin_sample_rows must be >= 1");
+  for (std::int32_t const feature : categorical_features) {
+    CIE_EXPECTS(feature >= 0, "categorical_features: a feature index is negative ({})", feature);
+  }
+  CIE_EXPECTS(max_cat_to_onehot >= 1, "max_cat_to_onehot must be >= 1, got {}", max_cat_to_onehot);
+  CIE_EXPECTS(max_cat_threshold >= 1, "max_cat_threshold must be >= 1, got {}", max_cat_threshold);
+  CIE_EXPECTS(std::isfinite(cat_smooth) && cat_smooth >= 0.0, "cat_smooth must be >= 0, got {}",
+              cat_smooth);
+  CIE_EXPECTS(std::isfinite(cat_l2) && cat_l2 >= 0.0, "cat_l2 must be >= 0, got {}", cat_l2);
+  CIE_EXPECTS(min_data_per_group >= 1, "min_data_per_group must be >= 1, got {}",
+              min_data_per_group);
 }
 
 nlohmann::json GbdtParams::to_json() const {
@@ -96,7 +106,13 @@ nlohmann::json GbdtParams::to_json() const {
           {"scale_pos_weight", scale_pos_weight},
           {"early_stopping_rounds", early_stopping_rounds},
           {"bin_sample_rows", bin_sample_rows},
-          {"seed", seed}};
+          {"seed", seed},
+          {"categorical_features", categorical_features},
+          {"max_cat_to_onehot", max_cat_to_onehot},
+          {"max_cat_threshold", max_cat_threshold},
+          {"cat_smooth", cat_smooth},
+          {"cat_l2", cat_l2},
+          {"min_data_per_group", min_data_per_group}};
 }
 
 void GbdtModel::predict_margin(Context const& ctx, FeatureMatrix x, std::span<double> out) const {
@@ -109,6 +125,11 @@ void GbdtModel::predict(Context const& ctx, FeatureMatrix x, std::span<double> o
   if (objective == GbdtObjective::kBinaryLogloss) {
     for (double& value : out) value = kernels::stable_sigmoid(value);
   }
+}
+
+void GbdtModel::contributions(Context const& ctx, FeatureMatrix x, std::span<double> out) const {
+  CIE_ASSERT(x.cols == features() && out.size() == x.rows * (features() + 1));
+  kernels::gbdt_contributions(ctx, x, forest(), node_cover, base_score, out);
 }
 
 FeatureImportance GbdtModel::importance() const {
@@ -128,7 +149,18 @@ nlohmann::json GbdtModel::to_json() const {
   std::vector<std::int32_t> feature, left, right;
   std::vector<double> threshold, value;
   std::vector<int> bin, default_left;
+  nlohmann::json categories = nlohmann::json::array();
   for (kernels::GbdtNode const& node : nodes) {
+    std::vector<int> codes;
+    for (int code = 0; node.categories >= 0 && code < kernels::kMissingBin; ++code) {
+      if (kernels::in_category_set(
+              category_bits.data() +
+                  static_cast<std::size_t>(node.categories) * kernels::kCategoryWords,
+              code)) {
+        codes.push_back(code);
+      }
+    }
+    categories.push_back(codes);
     feature.push_back(node.feature);
     left.push_back(node.left);
     right.push_back(node.right);
@@ -146,7 +178,13 @@ nlohmann::json GbdtModel::to_json() const {
   trees["value"] = value;
   trees["gain"] = node_gain;
   trees["cover"] = node_cover;
+  trees["categories"] = std::move(categories);
+  std::vector<std::int32_t> categorical_features;
+  for (std::size_t j = 0; j < categorical.size(); ++j) {
+    if (categorical[j] != 0) categorical_features.push_back(static_cast<std::int32_t>(j));
+  }
   return {{"objective", to_string(objective)},
+          {"categorical_features", categorical_features},
           {"base_score", base_score},
           {"bin_edges", bin_edges},
           {"trees", trees},
@@ -173,6 +211,16 @@ GbdtModel GbdtModel::from_json(nlohmann::json const& json, std::string const& so
     if (!feature_edges.is_array()) damaged(source, "'bin_edges' holds a non-array");
     model.bin_edges.push_back(feature_edges.get<std::vector<float>>());
   }
+  model.categorical.assign(model.bin_edges.size(), 0);
+  if (json.contains("categorical_features")) {
+    for (std::int32_t const j : array_of<std::int32_t>(json, "categorical_features", source)) {
+      if (j < 0 || static_cast<std::size_t>(j) >= model.bin_edges.size() ||
+          !model.bin_edges[j].empty()) {
+        damaged(source, "a categorical feature is out of range or has bin edges");
+      }
+      model.categorical[j] = 1;
+    }
+  }
   if (!json.at("best_iteration").is_number_integer())
     damaged(source, "'best_iteration' is not an integer");
   model.best_iteration = json.at("best_iteration").get<int>();
@@ -192,6 +240,12 @@ GbdtModel GbdtModel::from_json(nlohmann::json const& json, std::string const& so
   model.node_gain = array_of<double>(trees, "gain", source);
   model.node_cover = array_of<double>(trees, "cover", source);
   std::size_t const n = feature.size();
+  nlohmann::json const no_categories = nlohmann::json::array();
+  nlohmann::json const& categories =
+      trees.contains("categories") ? trees.at("categories") : no_categories;
+  if (!categories.is_array() || (!categories.empty() && categories.size() != n)) {
+    damaged(source, "'categories' is not an array of one list per node");
+  }
   for (std::size_t size :
        {left.size(), right.size(), threshold.size(), bin.size(), default_left.size(), value.size(),
         model.node_gain.size(), model.node_cover.size()}) {
@@ -220,6 +274,23 @@ GbdtModel GbdtModel::from_json(nlohmann::json const& json, std::string const& so
       node.threshold = static_cast<float>(threshold[i]);
       node.bin = static_cast<std::uint8_t>(bin[i]);
       node.default_left = default_left[i] != 0 ? 1 : 0;
+      if (model.categorical[feature[i]] != 0) {
+        if (categories.empty() || !categories[i].is_array()) {
+          damaged(source, "categorical split " + std::to_string(i) + " has no level list");
+        }
+        node.categories =
+            static_cast<std::int32_t>(model.category_bits.size() / kernels::kCategoryWords);
+        model.category_bits.resize(model.category_bits.size() + kernels::kCategoryWords, 0);
+        std::uint64_t* set =
+            model.category_bits.data() + model.category_bits.size() - kernels::kCategoryWords;
+        for (nlohmann::json const& code : categories[i]) {
+          if (!code.is_number_integer() || code.get<int>() < 0 ||
+              code.get<int>() >= kernels::kMissingBin) {
+            damaged(source, "categorical split " + std::to_string(i) + " has a bad level code");
+          }
+          set[code.get<int>() >> 6] |= std::uint64_t{1} << (code.get<int>() & 63);
+        }
+      }
     } else if (feature[i] != -1) {
       damaged(source, "node " + std::to_string(i) + " has a negative feature other than -1");
     }

@@ -1,6 +1,7 @@
 #include "models/gbdt/tree_grower.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cfloat>
 #include <memory>
 
@@ -15,13 +16,24 @@ using kernels::HistogramBin;
 using kernels::kBinsPerFeature;
 using kernels::kMissingBin;
 
+using CategorySet = std::array<std::uint64_t, kernels::kCategoryWords>;
+
 struct Split {
   double gain = 0.0;
   std::int32_t feature = -1;
   int bin = 0;
   bool default_left = false;
   HistogramBin left;  ///< sums of the left child
+  bool categorical = false;
+  CategorySet set{};      ///< categorical: the level codes that go left
+  double extra_l2 = 0.0;  ///< cat_l2 for a sorted categorical split: also in its children's values
   [[nodiscard]] bool valid() const noexcept { return feature >= 0; }
+  [[nodiscard]] bool goes_left(std::uint8_t bin_value) const {
+    if (!categorical)
+      return kernels::bin_goes_left(bin_value, static_cast<std::uint8_t>(bin), default_left);
+    if (bin_value == kMissingBin) return default_left;
+    return kernels::in_category_set(set.data(), bin_value);
+  }
 };
 
 struct Leaf {
@@ -32,6 +44,7 @@ struct Leaf {
   HistogramBin sum;
   std::unique_ptr<HistogramBin[]> hist;
   Split best;
+  double extra_l2 = 0.0;  ///< added to lambda in this leaf's value (a sorted split's child)
 };
 
 HistogramBin operator+(HistogramBin a, HistogramBin const& b) {
@@ -63,8 +76,9 @@ class Grower {
     }
     for (Leaf const& leaf : leaves_) {
       model_.nodes[leaf.node].value =
-          params_.learning_rate *
-          kernels::leaf_weight(g(leaf.sum), h(leaf.sum), params_.lambda, params_.alpha);
+          params_.learning_rate * kernels::leaf_weight(g(leaf.sum), h(leaf.sum),
+                                                       params_.lambda + leaf.extra_l2,
+                                                       params_.alpha);
       model_.node_cover[leaf.node] = h(leaf.sum);
     }
     return root;
@@ -111,6 +125,78 @@ class Grower {
     if (gain > best.gain) best = {gain, feature, bin, default_left, left};
   }
 
+  /// A categorical candidate: `left` holds the set's rows (missing rows not included).
+  void consider_set(Split& best, Leaf const& leaf, HistogramBin const& missing,
+                    HistogramBin const& left, std::int32_t feature, CategorySet const& set,
+                    double extra_l2) const {
+    auto const try_side = [&](HistogramBin const& with, bool default_left) {
+      HistogramBin const right = leaf.sum - with;
+      if (!child_ok(with) || !child_ok(right)) return;
+      double const l2 = params_.lambda + extra_l2;
+      double const gain = kernels::split_score(g(with), h(with), l2, params_.alpha) +
+                          kernels::split_score(g(right), h(right), l2, params_.alpha) -
+                          kernels::split_score(g(leaf.sum), h(leaf.sum), l2, params_.alpha);
+      if (gain > best.gain) best = {gain, feature, 0, default_left, with, true, set, extra_l2};
+    };
+    if (missing.count == 0) {
+      try_side(left, left.h >= (leaf.sum - left).h);
+      return;
+    }
+    try_side(left, false);
+    try_side(left + missing, true);
+  }
+
+  void best_categorical_split(Split& best, Leaf const& leaf, std::int32_t feature) const {
+    HistogramBin const* slots =
+        leaf.hist.get() + static_cast<std::size_t>(feature) * kBinsPerFeature;
+    HistogramBin const missing = slots[kMissingBin];
+    int const levels = input_.category_levels[feature];
+    std::vector<int> present;
+    for (int code = 0; code < levels; ++code) {
+      if (slots[code].count > 0) present.push_back(code);
+    }
+    if (levels <= params_.max_cat_to_onehot) {
+      for (int const code : present) {
+        CategorySet set{};
+        set[code >> 6] |= std::uint64_t{1} << (code & 63);
+        consider_set(best, leaf, missing, slots[code], feature, set, 0.0);
+      }
+      return;
+    }
+    std::vector<int> sorted;
+    for (int const code : present) {
+      if (static_cast<double>(slots[code].count) >= params_.cat_smooth) sorted.push_back(code);
+    }
+    auto const key = [&](int code) {
+      return g(slots[code]) / (h(slots[code]) + params_.cat_smooth);
+    };
+    std::sort(sorted.begin(), sorted.end(), [&](int a, int b) {
+      double const ka = key(a), kb = key(b);
+      return ka < kb || (ka == kb && a < b);
+    });
+    auto const used = static_cast<int>(sorted.size());
+    int const most = std::min(params_.max_cat_threshold, (used + 1) / 2);
+    for (int const direction : {1, -1}) {
+      HistogramBin left;
+      CategorySet set{};
+      std::int64_t group = 0;
+      for (int i = 0; i < used && i < most; ++i) {
+        int const code = direction > 0 ? sorted[i] : sorted[used - 1 - i];
+        left = left + slots[code];
+        set[code >> 6] |= std::uint64_t{1} << (code & 63);
+        group += slots[code].count;
+        if (left.count < params_.min_data_in_leaf) continue;
+        std::int64_t const right_count = leaf.sum.count - left.count;
+        if (right_count < params_.min_data_in_leaf || right_count < params_.min_data_per_group) {
+          break;
+        }
+        if (group < params_.min_data_per_group) continue;
+        group = 0;
+        consider_set(best, leaf, missing, left, feature, set, params_.cat_l2);
+      }
+    }
+  }
+
   [[nodiscard]] Split best_split(Leaf const& leaf) const {
     Split best;
     best.gain = params_.min_split_gain;
@@ -118,6 +204,10 @@ class Grower {
     if (leaf.sum.count < 2 * static_cast<std::int64_t>(params_.min_data_in_leaf)) return best;
     double const parent_score = score(leaf.sum);
     for (std::int32_t const feature : input_.features) {
+      if (!input_.category_levels.empty() && input_.category_levels[feature] > 0) {
+        best_categorical_split(best, leaf, feature);
+        continue;
+      }
       HistogramBin const* slots =
           leaf.hist.get() + static_cast<std::size_t>(feature) * kBinsPerFeature;
       int const value_bins = static_cast<int>((*input_.edges)[feature].size()) + 1;
@@ -169,9 +259,8 @@ class Grower {
     std::uint8_t const* column = input_.bins.column(static_cast<std::size_t>(s.feature));
     auto const first = rows_.begin() + static_cast<std::ptrdiff_t>(parent.begin);
     auto const last = rows_.begin() + static_cast<std::ptrdiff_t>(parent.end);
-    auto const middle = std::stable_partition(first, last, [&](std::uint32_t row) {
-      return kernels::bin_goes_left(column[row], static_cast<std::uint8_t>(s.bin), s.default_left);
-    });
+    auto const middle = std::stable_partition(
+        first, last, [&](std::uint32_t row) { return s.goes_left(column[row]); });
     std::size_t const mid = static_cast<std::size_t>(middle - rows_.begin());
     CIE_ASSERT(static_cast<std::int64_t>(mid - parent.begin) == s.left.count);
 
@@ -181,15 +270,28 @@ class Grower {
     GbdtNode& node = model_.nodes[parent.node];
     node.feature = s.feature;
     node.bin = static_cast<std::uint8_t>(s.bin);
-    node.threshold = static_cast<std::size_t>(s.bin) < edges.size() ? edges[s.bin] : FLT_MAX;
+    node.threshold = s.categorical                                    ? 0.0f
+                     : static_cast<std::size_t>(s.bin) < edges.size() ? edges[s.bin]
+                                                                      : FLT_MAX;
+    if (s.categorical) {
+      // Codes beyond the training's levels go the default way, with the missing values.
+      CategorySet set = s.set;
+      for (int code = input_.category_levels[s.feature]; s.default_left && code < kMissingBin;
+           ++code) {
+        set[code >> 6] |= std::uint64_t{1} << (code & 63);
+      }
+      node.categories =
+          static_cast<std::int32_t>(model_.category_bits.size() / kernels::kCategoryWords);
+      model_.category_bits.insert(model_.category_bits.end(), set.begin(), set.end());
+    }
     node.default_left = s.default_left ? 1 : 0;
     node.left = left_node;
     node.right = right_node;
     model_.node_gain[parent.node] = s.gain;
     model_.node_cover[parent.node] = h(parent.sum);
 
-    Leaf left{left_node, parent.begin, mid, parent.depth + 1, s.left, nullptr, {}};
-    Leaf right{right_node, mid, parent.end, parent.depth + 1, right_sum, nullptr, {}};
+    Leaf left{left_node, parent.begin, mid, parent.depth + 1, s.left, nullptr, {}, s.extra_l2};
+    Leaf right{right_node, mid, parent.end, parent.depth + 1, right_sum, nullptr, {}, s.extra_l2};
     Leaf& smaller = left.sum.count <= right.sum.count ? left : right;
     Leaf& larger = left.sum.count <= right.sum.count ? right : left;
     smaller.hist = make_hist();

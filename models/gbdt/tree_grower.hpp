@@ -10,9 +10,18 @@
 // missing rows from all others. A candidate must leave each child at least min_data_in_leaf rows
 // and min_child_weight hessian and have gain > min_split_gain. Ties keep the first candidate in
 // (feature, bin, missing right before left) order, so the tree depends on nothing but the data.
-// Leaf-wise growth splits the leaf of largest gain next (ties: the older leaf), depth-wise the
-// shallowest (ties: the older), until num_leaves leaves (0: no limit) or no leaf can split;
-// max_depth bounds both.
+// Categorical features (category_levels > 0): with at most max_cat_to_onehot levels, each level
+// present in the leaf against the rest; with more, the levels with at least cat_smooth rows in
+// the leaf are sorted by Σg / (Σh + cat_smooth) (ties: the lower code) and the first 1 ..
+// max_cat_threshold of them from either end form the left set, each prefix step adding at least
+// min_data_per_group rows and the right side keeping as many, the gain and the two children's
+// values computed with lambda + cat_l2 (LightGBM's rules). Missing rows are
+// tried on both sides as for numeric splits, and a level outside the left set (also one absent
+// from the leaf) goes right, except that codes beyond the training's levels go the default way
+// (the stored set holds them when the default is left). Levels unseen in training reach the trees
+// as missing values (the encoder writes NaN) and go the default way. Leaf-wise growth splits the
+// leaf of largest gain next (ties: the older leaf), depth-wise the shallowest (ties: the older),
+// until num_leaves leaves (0: no limit) or no leaf can split; max_depth bounds both.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +41,8 @@ struct TreeInput {
   std::span<kernels::GradientPair const> pairs;  ///< one per row of bins
   kernels::GradientScales scales;
   std::span<std::int32_t const> features;  ///< the sampled features, ascending
+  /// Per feature: its number of level codes if categorical (model.categorical), else 0.
+  std::span<int const> category_levels;
 };
 
 /// Grows a tree on `rows` (the sampled rows, ascending; reordered in place) and appends its nodes

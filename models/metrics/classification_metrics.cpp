@@ -31,11 +31,15 @@ double total_weight(std::span<float const> weight, std::size_t rows) {
 void check_bins(int bins) { CIE_EXPECTS(bins >= 1, "bins must be >= 1, got {}", bins); }
 
 /// Row indices in the ranking convention: descending score, ties by row order.
-std::vector<std::size_t> ranking_order(std::span<double const> score) {
+/// Rows by decreasing score; ties by decreasing tie_break (when given), then input order.
+std::vector<std::size_t> ranking_order(std::span<double const> score,
+                                       std::span<double const> tie_break = {}) {
   std::vector<std::size_t> order(score.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return score[a] > score[b] || (score[a] == score[b] && a < b);
+    if (score[a] != score[b]) return score[a] > score[b];
+    if (!tie_break.empty() && tie_break[a] != tie_break[b]) return tie_break[a] > tie_break[b];
+    return a < b;
   });
   return order;
 }
@@ -137,10 +141,12 @@ double accuracy(std::span<double const> score, std::span<float const> label, dou
   return correct / total;
 }
 
-Ranking rank_scores(std::span<double const> score, int bins) {
+Ranking rank_scores(std::span<double const> score, int bins, std::span<double const> tie_break) {
   check_bins(bins);
   check_scores(score);
-  std::vector<std::size_t> const order = ranking_order(score);
+  CIE_EXPECTS(tie_break.empty() || tie_break.size() == score.size(),
+              "rank_scores: {} tie-break values for {} scores", tie_break.size(), score.size());
+  std::vector<std::size_t> const order = ranking_order(score, tie_break);
   auto const n = static_cast<std::int64_t>(score.size());
   Ranking ranking;
   ranking.rank.resize(score.size());

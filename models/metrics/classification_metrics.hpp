@@ -52,13 +52,16 @@ double accuracy(std::span<double const> score, std::span<float const> label, dou
 
 /// rank[i]: 1-based position of row i in the ranking convention; decile[i] =
 /// 1 + floor((rank[i] − 1) · bins / n), so decile 1 holds the highest scores and the groups
-/// differ in size by at most one (with n < bins some deciles are empty). bins >= 1 (usage
-/// error otherwise); scores are checked as above. O(n log n).
+/// differ in size by at most one (with n < bins some deciles are empty). Tied scores are ranked
+/// by decreasing tie_break when it is given (one value per score, e.g. the uncalibrated score
+/// behind an isotonic calibration's steps), then by input order. bins >= 1 (usage error
+/// otherwise); scores are checked as above. O(n log n).
 struct Ranking {
   std::vector<std::int64_t> rank;
   std::vector<std::int32_t> decile;
 };
-Ranking rank_scores(std::span<double const> score, int bins = 10);
+Ranking rank_scores(std::span<double const> score, int bins = 10,
+                    std::span<double const> tie_break = {});
 
 /// One row of the lift table (groups of rank_scores, unweighted counts). Ratios with a zero
 /// denominator are defined as 0, never NaN: an empty decile (n < bins) has rate and scores 0;

@@ -182,6 +182,22 @@ bool separates(Context const& ctx, FeatureMatrix x, std::span<float const> y,
   return true;
 }
 
+/// Per feature: the mean over the rows, weighted by the sample weights (not the class weights).
+std::vector<double> feature_means(FeatureMatrix x, std::span<float const> sample_weight) {
+  std::vector<double> mean(x.cols, 0.0);
+  double total = 0.0;
+  for (std::size_t i = 0; i < x.rows; ++i) total += sample_weight.empty() ? 1.0 : sample_weight[i];
+  for (std::size_t j = 0; j < x.cols; ++j) {
+    float const* column = x.column(j);
+    double sum = 0.0;
+    for (std::size_t i = 0; i < x.rows; ++i) {
+      sum += (sample_weight.empty() ? 1.0 : double{sample_weight[i]}) * column[i];
+    }
+    mean[j] = total > 0.0 ? sum / total : 0.0;
+  }
+  return mean;
+}
+
 }  // namespace
 
 Penalty parse_penalty(std::string_view text) {
@@ -266,6 +282,7 @@ LogisticModel logistic_fit(Context const& ctx, LogisticParams const& params, Fea
   model.converged = result.converged;
   model.intercept = objective.intercept(result.x);
   model.coef.assign(result.x.begin(), result.x.begin() + static_cast<std::ptrdiff_t>(x.cols));
+  model.feature_mean = feature_means(x, sample_weight);
   CIE_ASSERT(std::isfinite(model.objective) && std::isfinite(model.intercept));
   for (double c : model.coef) CIE_ASSERT(std::isfinite(c));
   if (params.penalty == Penalty::kNone && model.converged &&

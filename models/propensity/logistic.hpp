@@ -82,9 +82,13 @@ struct LogisticModel {
   double gradient_norm = 0.0;  ///< infinity norm of the (pseudo-)gradient at the solution
   double log_loss = 0.0;       ///< (1/W) Σ s_i ℓ_i on the training data, without the penalty
   LogisticSolver solver_used = LogisticSolver::kAuto;  ///< the solver kAuto resolved to
+  /// Per feature: its training mean (weighted by the sample weights), the reference of
+  /// logistic_contributions; empty (all 0) in a model not from logistic_fit, and all 0 for a
+  /// model file written before it was stored.
+  std::vector<double> feature_mean;
 
   /// {"coef": [...], "intercept", "iterations", "converged", "objective", "gradient_norm",
-  ///  "log_loss", "solver"}.
+  ///  "log_loss", "solver", "feature_mean": [...]} ("feature_mean" optional when read).
   [[nodiscard]] nlohmann::json to_json() const;
   /// A usage error starting with "model file `source`" when `json` is not to_json()'s form.
   static LogisticModel from_json(nlohmann::json const& json, std::string const& source);
@@ -99,6 +103,14 @@ struct LogisticModel {
 /// weighted training row, which no finite optimum can; a warning is logged).
 LogisticModel logistic_fit(Context const& ctx, LogisticParams const& params, FeatureMatrix x,
                            std::span<float const> y, std::span<float const> sample_weight = {});
+
+/// Exact Shapley contributions of a linear margin (independent features, the training rows as
+/// reference): φ_j = β_j·(x_ij − mean_j), and the expected margin b + Σ β_j·mean_j, so a row's
+/// values sum to x_iᵀβ + b. For a z-scored numeric feature mean_j is 0 (up to rounding) and φ_j
+/// is the coefficient times the standardized deviation; for a one-hot feature mean_j is the
+/// level's training share. out holds x.rows × (x.cols + 1) values, row-major (each row's
+/// features, then the expected margin), as GbdtModel::contributions.
+void logistic_contributions(LogisticModel const& model, FeatureMatrix x, std::span<double> out);
 
 /// probability[i] = σ(x_iᵀβ + b) on ctx's device, for a model with x.cols coefficients.
 /// `probability` has x.rows slots.

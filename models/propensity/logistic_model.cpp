@@ -31,7 +31,8 @@ nlohmann::json LogisticModel::to_json() const {
           {"objective", objective},
           {"gradient_norm", gradient_norm},
           {"log_loss", log_loss},
-          {"solver", std::string(to_string(solver_used))}};
+          {"solver", std::string(to_string(solver_used))},
+          {"feature_mean", feature_mean}};
 }
 
 LogisticModel LogisticModel::from_json(nlohmann::json const& json, std::string const& source) {
@@ -67,7 +68,38 @@ LogisticModel LogisticModel::from_json(nlohmann::json const& json, std::string c
     damaged(source, "unknown solver '" + solver + "'");
   }
   model.solver_used = parse_solver(solver);
+  model.feature_mean.assign(model.coef.size(), 0.0);
+  if (json.contains("feature_mean")) {
+    nlohmann::json const& mean = json.at("feature_mean");
+    if (!mean.is_array() || mean.size() != model.coef.size()) {
+      damaged(source, "'feature_mean' is not an array of one number per coefficient");
+    }
+    for (std::size_t j = 0; j < mean.size(); ++j) {
+      if (!mean[j].is_number() || !std::isfinite(mean[j].get<double>())) {
+        damaged(source, "'feature_mean' holds a value that is not a finite number");
+      }
+      model.feature_mean[j] = mean[j].get<double>();
+    }
+  }
   return model;
+}
+
+void logistic_contributions(LogisticModel const& model, FeatureMatrix x, std::span<double> out) {
+  std::size_t const width = x.cols + 1;
+  CIE_ASSERT(model.coef.size() == x.cols && out.size() == x.rows * width &&
+             (model.feature_mean.empty() || model.feature_mean.size() == x.cols));
+  auto const mean = [&](std::size_t j) {
+    return model.feature_mean.empty() ? 0.0 : model.feature_mean[j];
+  };
+  double expected = model.intercept;
+  for (std::size_t j = 0; j < x.cols; ++j) expected += model.coef[j] * mean(j);
+  for (std::size_t i = 0; i < x.rows; ++i) out[i * width + x.cols] = expected;
+  for (std::size_t j = 0; j < x.cols; ++j) {
+    float const* column = x.column(j);
+    for (std::size_t i = 0; i < x.rows; ++i) {
+      out[i * width + j] = model.coef[j] * (double{column[i]} - mean(j));
+    }
+  }
 }
 
 }  // namespace cie

@@ -72,7 +72,9 @@ Fit fit_rows(Context const& ctx, CustomerTable const& rows, std::span<float cons
   std::size_t const cols = encoder.feature_names().size();
   DataFingerprint fingerprint = fingerprint_matrix(x, rows.rows());
   if (params.model_type == PropensityLearner::kGbdt) {
-    GbdtModel gbdt = fit_gbdt(ctx, params, x, rows.rows(), cols, label, weight);
+    PropensityParams native = params;
+    native.gbdt.categorical_features = encoder.level_code_features();
+    GbdtModel gbdt = fit_gbdt(ctx, native, x, rows.rows(), cols, label, weight);
     return {std::move(encoder), std::move(gbdt), fingerprint};
   }
   FeatureMatrix const matrix{x.data(), rows.rows(), cols};
@@ -243,6 +245,14 @@ PropensityModel PropensityModel::from_document(ModelDocument const& document,
                     gbdt.objective == GbdtObjective::kBinaryLogloss,
                 "model file {} is damaged: a {} gbdt of {} features for {} encoded features",
                 source, to_string(gbdt.objective), gbdt.features(), encoder.feature_names().size());
+    std::vector<std::int32_t> categorical;
+    for (std::size_t j = 0; j < gbdt.categorical.size(); ++j) {
+      if (gbdt.categorical[j] != 0) categorical.push_back(static_cast<std::int32_t>(j));
+    }
+    CIE_EXPECTS(categorical == encoder.level_code_features(),
+                "model file {} is damaged: the gbdt's categorical features are not the encoder's "
+                "level-code features",
+                source);
     learner = std::move(gbdt);
   } else {
     LogisticModel logistic = LogisticModel::from_json(fitted["logistic"], source);
@@ -268,6 +278,10 @@ PropensityTraining train_propensity(Context const& ctx, CustomerTable const& tab
         "column {}: missing values kept as missing (native) need --model-type gbdt; the "
         "logistic model takes mean or error",
         spec.name);
+    CIE_EXPECTS(!spec.level_codes || params.model_type == PropensityLearner::kGbdt,
+                "column {}: native categorical splits (level codes) need --model-type gbdt; the "
+                "logistic model takes one-hot columns",
+                spec.name);
   }
   CIE_EXPECTS(sample_weight.empty() || sample_weight.size() == table.rows(),
               "{} sample weights for {} rows", sample_weight.size(), table.rows());

@@ -77,6 +77,14 @@ struct PropensityParams {
   [[nodiscard]] nlohmann::json to_json_common() const;
 };
 
+/// The strongest reasons behind each row's score (PropensityModel::explain).
+struct PropensityReasons {
+  std::size_t k = 0;                  ///< reasons per row
+  std::vector<std::int32_t> feature;  ///< rows × k, row-major: an encoder feature index, or −1
+  std::vector<double> contribution;   ///< rows × k: log-odds; 0 where feature is −1
+  double expected_margin = 0.0;       ///< margin = expected_margin + Σ every contribution
+};
+
 class PropensityModel {
  public:
   using Learner = std::variant<LogisticModel, GbdtModel>;
@@ -101,6 +109,22 @@ class PropensityModel {
   [[nodiscard]] std::vector<double> predict(Context const& ctx, CustomerTable const& table,
                                             std::string const& model_source,
                                             std::size_t batch_rows = std::size_t{1} << 20) const;
+
+  /// Contributions of every encoded feature to the uncalibrated margin (log-odds) of x's rows
+  /// (x.cols = encoder().feature_names().size()): exact TreeSHAP for gbdt
+  /// (GbdtModel::contributions), β_j·(x_j − mean_j) for logistic (logistic_contributions); out
+  /// holds x.rows × (cols + 1) values, row-major, each row's features then the expected margin,
+  /// and a row's values sum to its margin.
+  void contributions(Context const& ctx, FeatureMatrix x, std::span<double> out) const;
+
+  /// For every row of `table` (schema checked as score()): the k >= 1 encoded features with the
+  /// largest |contribution| to its uncalibrated margin, in decreasing |contribution| (ties: the
+  /// earlier feature); a feature contributing exactly 0 is never a reason (feature −1 fills the
+  /// rest). Rows are encoded `batch_rows` (>= 1) at a time; the same result for any batch size
+  /// and thread count.
+  [[nodiscard]] PropensityReasons explain(Context const& ctx, CustomerTable const& table,
+                                          std::string const& model_source, std::size_t batch_rows,
+                                          std::size_t k) const;
 
   [[nodiscard]] TabularEncoder const& encoder() const noexcept { return encoder_; }
   [[nodiscard]] bool is_gbdt() const noexcept {

@@ -184,6 +184,18 @@ TEST(Ranking, RanksBreakTiesByRowOrderAndDecilesFollowTheFormula) {
   expect_error([&] { rank_scores(three, 0); }, ExitCode::kUsage, "bins");
 }
 
+TEST(Ranking, TiesFollowTheTieBreakThenRowOrder) {
+  // Rows 0, 1, 3 tie at 0.5 (an isotonic step); the tie-break (uncalibrated scores) orders them
+  // 3, 0, 1, and rows 0 and 1 tie again there, so row order decides.
+  std::vector<double> const score{0.5, 0.5, 0.9, 0.5};
+  std::vector<double> const tie_break{0.3, 0.3, 0.1, 0.4};
+  Ranking const ranking = rank_scores(score, 2, tie_break);
+  EXPECT_EQ(ranking.rank, (std::vector<std::int64_t>{3, 4, 1, 2}));
+  EXPECT_EQ(ranking.decile, (std::vector<std::int32_t>{2, 2, 1, 1}));
+  std::vector<double> const short_tie_break{0.1};
+  expect_error([&] { rank_scores(score, 2, short_tie_break); }, ExitCode::kUsage, "tie-break");
+}
+
 TEST(DecileTable, SumsAndRatiosAreConsistent) {
   Scored const data = random_scored(1003, 50, 5);
   std::vector<DecileRow> const table = decile_table(data.score, data.label);
