@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs the whole test suite: GoogleTest (CPU always; CUDA tests skip with the
 # reason when no GPU is usable) and the Python checks against pandas on the real data sets in
-# ../shared/datasets/real; then every CUDA test instance on the CUDA emulation under the
-# sanitizers (scripts/test_cuda_emulated.sh).
+# ../shared/datasets/real; then, under AddressSanitizer + UBSan, every CUDA test instance on the
+# CUDA emulation and every other GoogleTest test (scripts/test_cuda_emulated.sh); then each
+# libFuzzer target for FUZZ_SECONDS (default 30, 0 skips; scripts/fuzz.sh). Each part's time is
+# printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-bash scripts/build.sh "$@"
-ctest --test-dir build --output-on-failure --parallel "$(nproc)"
-# The CUDA twins executed on the CPU: the CUDA emulation build under ASan + UBSan (build-emulated).
-bash scripts/test_cuda_emulated.sh
+# Runs one part and prints how long it took.
+part() {
+  local start=$SECONDS
+  "$@"
+  echo "test.sh: '$*' took $((SECONDS - start)) s"
+}
+part bash scripts/setup.sh
+part bash scripts/build.sh "$@"
+part ctest --test-dir build --output-on-failure --parallel "$(nproc)"
+# The CUDA twins executed on the CPU and the whole GoogleTest suite, in the CUDA emulation build
+# under ASan + UBSan (build-emulated).
+part bash scripts/test_cuda_emulated.sh
+# Each libFuzzer target for FUZZ_SECONDS in the clang build (build-fuzz); FUZZ_SECONDS=0 skips it.
+if [ "${FUZZ_SECONDS:-30}" != 0 ]; then
+  FUZZ_SECONDS="${FUZZ_SECONDS:-30}" part bash scripts/fuzz.sh
+fi
