@@ -13,6 +13,9 @@
 #             same inertia bits, one pass against the floor (bytes copied / host-to-device GB/s)
 #   logistic  logistic_driver --synthetic 1M and 10M x 32: fit seconds, log-loss, coefficients
 #   score     score_driver --synthetic 10M: customers/s, probabilities and labels
+#   clv       `cie clv fit --spend gamma-gamma` (BG/NBD) and `--model-type pareto-nbd` on the 1M
+#             customers' RFM summary, CPU vs CUDA (the log-likelihood passes): wall time,
+#             parameters within 1e-6 and log-likelihoods within 1e-9 relative
 #   nightly   bench/nightly_scale.sh 1000000 with `cie --device cpu` and `--device cuda run`:
 #             wall time, the two customers.csv compared (bench/gpu_check_tools.py)
 # and prints a markdown table last (check, cpu, cuda, ratio, verdict). Full log and table:
@@ -167,7 +170,7 @@ fi
 # --- data shared by rfm and nightly: 1M customers (about 10M transactions) ---------------------
 nightly_work="$work/nightly"
 data="$nightly_work/1000000"
-if (want rfm || want nightly) && [[ -x "$cie" && ! -f "$data/transactions.csv" ]]; then
+if (want rfm || want clv || want nightly) && [[ -x "$cie" && ! -f "$data/transactions.csv" ]]; then
   section "cie gen 1M customers"
   "$cie" --log-level warn gen --customers 1000000 --out "$data" >/dev/null || echo "cie gen failed"
 fi
@@ -263,6 +266,29 @@ if want score && have "$drivers/score_driver" "scoring"; then
   done
   compare "scoring" score "$work/score-cpu.json" "$work/score-cuda.json" \
     "$work/score-cpu.f64" "$work/score-cuda.f64" "$work/score-cpu.i32" "$work/score-cuda.i32"
+fi
+
+# --- clv: the fits' log-likelihood passes ------------------------------------------------------
+if want clv && have "$cie" "\`cie clv fit\`"; then
+  section "cie clv fit, 1M customers: cpu, then $dev"
+  summary="$work/clv-summary.csv"
+  [[ -f "$summary" ]] || "$cie" --log-level warn rfm --transactions "$data/transactions.csv" \
+    --time-unit weeks --returns exclude --out "$summary" >/dev/null || echo "cie rfm for clv failed"
+  clv_cols=(--frequency-col repeat_frequency --recency-col repeat_recency --value-col mean_repeat_value)
+  for model in bgnbd pareto-nbd; do
+    spend=()
+    [[ "$model" != bgnbd ]] || spend=(--spend gamma-gamma)
+    for column in cpu cuda; do
+      device=cpu
+      [[ "$column" == cpu ]] || device="$dev"
+      rm -f "$work/clv-$model-$column.json"
+      seconds_of "$cie" --log-level warn --device "$device" clv fit --summary "$summary" \
+        "${clv_cols[@]}" --model-type "$model" "${spend[@]}" --model "$work/clv-$model-$column.json" \
+        >"$work/clv-$model-$column.s" || echo "cie clv fit $model on $device failed"
+    done
+    compare "\`cie clv fit\` $model" clv "$model" "$(cat "$work/clv-$model-cpu.s")" \
+      "$(cat "$work/clv-$model-cuda.s")" "$work/clv-$model-cpu.json" "$work/clv-$model-cuda.json"
+  done
 fi
 
 # --- nightly pipeline --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ exits 1 when a verdict is FAIL; a missing or unreadable input is a FAIL row, nev
   gpu_check_tools.py kmeans_streamed RESIDENT.json STREAMED.json [BANDWIDTH.json]
   gpu_check_tools.py logistic LABEL CPU.json CUDA.json
   gpu_check_tools.py score CPU.json CUDA.json CPU_PROB.f64 CUDA_PROB.f64 CPU_LAB.i32 CUDA_LAB.i32
+  gpu_check_tools.py clv MODEL CPU_S CUDA_S CPU_MODEL.json CUDA_MODEL.json
   gpu_check_tools.py nightly CPU_OUT_DIR CUDA_OUT_DIR CPU_TABLE.md CUDA_TABLE.md
 
 Thresholds (CPU and CUDA twins fold sums in the same batch order but round differently inside
@@ -18,7 +19,9 @@ gradient norm of 1e-8); probabilities within 1e-9; k-means labels equal except a
 per million (near-ties of float32 distances; the data stay inside the driver, so ties cannot be
 checked here); RFM output byte-identical; the nightly customers.csv equal field by field except
 probability columns (named p_* or *probability*, e.g. response_probability), which must agree
-within 1e-9 (the deciles derived from them must be equal).
+within 1e-9 (the deciles derived from them must be equal); CLV fits' parameters within 1e-6
+and log-likelihoods within 1e-9 relative (the passes sum in different orders and the fits stop
+at a gradient norm of 1e-9).
 """
 
 import array
@@ -271,10 +274,33 @@ def nightly(cpu_dir, cuda_dir, cpu_table, cuda_table):
     row(check, seconds(cpu_s), seconds(cuda_s), speedup(cpu_s, cuda_s), verdict)
 
 
+def clv(model, cpu_s, cuda_s, cpu_path, cuda_path):
+    check = f"`cie clv fit` {model}, 1M customers: wall time"
+    cpu_s = None if cpu_s in ("", "-") else float(cpu_s)
+    cuda_s = None if cuda_s in ("", "-") else float(cuda_s)
+    cpu, cuda = load_report(cpu_path), load_report(cuda_path)
+    if missing(check, cpu, cuda):
+        return
+    worst_param = worst_ll = 0.0
+    for part in ("transactions", "spend"):
+        if part not in cpu.get("fitted", {}):
+            continue
+        a, b = cpu["fitted"][part]["parameters"], cuda["fitted"][part]["parameters"]
+        for name, value in a.items():
+            worst_param = max(worst_param, abs(b.get(name, math.nan) - value) / abs(value))
+        la = cpu["training_metrics"][part]["log_likelihood"]
+        lb = cuda["training_metrics"][part]["log_likelihood"]
+        worst_ll = max(worst_ll, abs(lb - la) / abs(la))
+    ok = worst_param <= 1e-6 and worst_ll <= 1e-9  # NaN fails
+    verdict = (f"{'ok' if ok else 'FAIL'}: parameters within {worst_param:.1e}, "
+               f"log-likelihood within {worst_ll:.1e} relative")
+    row(check, seconds(cpu_s), seconds(cuda_s), speedup(cpu_s, cuda_s), verdict)
+
+
 def main(argv):
     commands = {"rfm": rfm, "kmeans": kmeans, "kmeans_refined": kmeans_refined,
                 "kmeans_streamed": kmeans_streamed,
-                "logistic": logistic, "score": score, "nightly": nightly}
+                "logistic": logistic, "score": score, "clv": clv, "nightly": nightly}
     if len(argv) < 2 or argv[1] not in commands:
         sys.exit(__doc__)
     commands[argv[1]](*argv[2:])

@@ -4,9 +4,16 @@
 //                            parameters: one L-BFGS evaluation of a fit (map + ordered sum);
 //   clv_predict              per customer P(alive), expected purchases over a horizon, expected
 //                            mean spend, CLV and P(n purchases over the horizon) (a pure map).
-// Twins: kernels/cpu/clv.cpp (OpenMP over batches of kClvBatchRows rows, each summed in row order
-// into its own partial, partials folded in batch order: the same bits for any thread count). The
-// CUDA twin is not written yet; a CUDA context runs the CPU twin.
+// Twins of the pass, both applying the shared row rule (kernels/clv_pass_rules.hpp):
+//   kernels/cpu/clv.cpp   OpenMP over batches of kClvBatchRows rows, each summed in row order
+//                         into its own partial, partials folded in batch order: the same bits
+//                         for any thread count;
+//   kernels/cuda/clv.cu   one block per kClvBatchRows rows, each thread summing a fixed subset of
+//                         them, a fixed shuffle tree per block, block partials folded by one
+//                         block in a fixed order: the same bits on every run, equal to the CPU
+//                         twin's to rounding (the order of the sum differs).
+// A CUDA context runs the pass on the GPU (the rows are copied to the device for each pass);
+// clv_predict has the CPU twin only, whatever the device.
 #pragma once
 
 #include <array>
@@ -58,7 +65,8 @@ struct ClvPredictionSettings {
   double monthly_discount = 0.01;  ///< discount rate per month
   double margin = 1.0;             ///< share of spend that is profit
   double units_per_month = 4.345;  ///< time units in a month (lifetimes: W 4.345, D 30)
-  /// P(n purchases in (T, T + horizon]) for n = 0..max_purchases; -1: none (not for kBgBb).
+  /// P(n purchases in (T, T + horizon]) for n = 0..max_purchases; -1: none. For kBgBb the
+  /// horizon is a whole number of opportunities (at most 1e6) when max_purchases >= 0.
   int max_purchases = -1;
 };
 
@@ -81,11 +89,17 @@ void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double c
                  ClvRows const& rows, ClvPredictionOutputs const& out);
 }  // namespace cpu_impl
 
+namespace cuda_impl {
+ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
+                                     std::span<double const> params, ClvRows const& rows);
+}  // namespace cuda_impl
+
 /// The weighted log-likelihood and its gradient in the log-parameters at `params` (natural
 /// scale, parameter_count(model) positive values). O(rows) per pass.
 inline ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
                                             std::span<double const> params, ClvRows const& rows) {
-  return cpu_impl::clv_log_likelihood_pass(ctx, model, params, rows);
+  return ctx.is_cuda() ? cuda_impl::clv_log_likelihood_pass(ctx, model, params, rows)
+                       : cpu_impl::clv_log_likelihood_pass(ctx, model, params, rows);
 }
 
 /// Predictions for every row: `purchases` is kBgNbd, kMbgNbd, kParetoNbd or kBgBb with its four

@@ -109,4 +109,41 @@ CIE_HD inline double bgbb_expected_purchases(double alpha, double beta, double g
   return std::exp(log_front) * delta / (gamma_ - 1.0) * difference;
 }
 
+/// BG/BB's unconditional P(X(n) = k) over n opportunities (FHS 2010, eq. 7):
+///   C(n, k) B(α+k, β+n−k)/B(α,β) · B(γ, δ+n)/B(γ,δ)
+///     + Σ_{i=k}^{n−1} C(i, k) B(α+k, β+i−k)/B(α,β) · B(γ+1, δ+i)/B(γ,δ),
+/// each term formed in log space. n and k whole numbers (0 for k > n).
+CIE_HD inline double bgbb_unconditional_pmf(double alpha, double beta, double gamma_, double delta,
+                                            int k, int n) {
+  if (k < 0 || k > n) return 0.0;
+  double const base = -log_beta_fn(alpha, beta) - log_beta_fn(gamma_, delta);
+  auto const log_choose = [](double m, double j) {
+    return lgamma(m + 1.0) - lgamma(j + 1.0) - lgamma(m - j + 1.0);
+  };
+  double value = std::exp(base + log_choose(n, k) + log_beta_fn(alpha + k, beta + n - k) +
+                          log_beta_fn(gamma_, delta + n));
+  for (int i = k; i < n; ++i) {  // dropped out right after opportunity i (C(i, k) = 0 for i < k)
+    value += std::exp(base + log_choose(i, k) + log_beta_fn(alpha + k, beta + i - k) +
+                      log_beta_fn(gamma_ + 1.0, delta + i));
+  }
+  return value;
+}
+
+/// P(X(n, n + future) = k | x, t_x, n): the customer is alive through its n opportunities with
+/// probability A = B(α+x, β+n−x)/B(α,β) · B(γ, δ+n)/B(γ,δ) / L (the likelihood's first term's
+/// share), and then its transaction and dropout probabilities are Beta(α+x, β+n−x) and
+/// Beta(γ, δ+n), so it behaves like a new customer of those parameters:
+///   P(k) = A · bgbb_unconditional_pmf(α+x, β+n−x, γ, δ+n, k, future) + (1 − A) [k = 0]
+/// (FHS 2010's conditional pmf, regrouped). `future` a whole number of opportunities.
+CIE_HD inline double bgbb_conditional_pmf(double alpha, double beta, double gamma_, double delta,
+                                          double x, double t_x, double n, int k, int future) {
+  double const log_l = bgbb_log_likelihood(alpha, beta, gamma_, delta, x, t_x, n, nullptr);
+  double const log_alive = log_beta_fn(alpha + x, beta + n - x) - log_beta_fn(alpha, beta) +
+                           log_beta_fn(gamma_, delta + n) - log_beta_fn(gamma_, delta);
+  double const alive = std::exp(log_alive - log_l);
+  double const active =
+      bgbb_unconditional_pmf(alpha + x, beta + n - x, gamma_, delta + n, k, future);
+  return alive * active + (k == 0 ? 1.0 - alive : 0.0);
+}
+
 }  // namespace cie::kernels

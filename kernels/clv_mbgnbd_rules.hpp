@@ -33,9 +33,11 @@
 namespace cie::kernels {
 
 /// Modified BG/NBD: term = lnΓ(r+x) − lnΓ(r) + A₂; d = (ψ(r+x) − ψ(r), ψ(a+b) − ψ(a+b+x+1),
-/// ψ(a+b) + ψ(b+x+1) − ψ(b) − ψ(a+b+x+1)); extra = (ln a − ln(b+x), 1/(b+x)).
-CIE_HD inline ClvCountTerms mbgnbd_count_terms(double r, double a, double b, double x) {
+/// ψ(a+b) + ψ(b+x+1) − ψ(b) − ψ(a+b+x+1)); extra = (ln a − ln(b+x), 1/(b+x)); log_scale = ln α.
+CIE_HD inline ClvCountTerms mbgnbd_count_terms(double r, double alpha, double a, double b,
+                                               double x) {
   ClvCountTerms c;
+  c.log_scale = std::log(alpha);
   double const psi_ab = digamma(a + b), psi_abx = digamma(a + b + x + 1.0);
   c.term = lgamma(r + x) - lgamma(r) + lgamma(a + b) + lgamma(b + x + 1.0) - lgamma(b) -
            lgamma(a + b + x + 1.0);
@@ -48,7 +50,7 @@ CIE_HD inline ClvCountTerms mbgnbd_count_terms(double r, double a, double b, dou
 }
 
 /// Modified BG/NBD log-likelihood of one customer from its count terms
-/// (mbgnbd_count_terms(r, a, b, x)); ∂ℓ/∂(ln r, ln α, ln a, ln b) into grad[0..3] when not null.
+/// (mbgnbd_count_terms(r, α, a, b, x)); ∂ℓ/∂(ln r, ln α, ln a, ln b) into grad[0..3] when not null.
 CIE_HD inline double mbgnbd_log_likelihood(ClvCountTerms const& c, double r, double alpha, double a,
                                            double b, double x, double t_x, double age,
                                            double* grad) {
@@ -58,7 +60,8 @@ CIE_HD inline double mbgnbd_log_likelihood(ClvCountTerms const& c, double r, dou
 /// The same from the parameters alone.
 CIE_HD inline double mbgnbd_log_likelihood(double r, double alpha, double a, double b, double x,
                                            double t_x, double age, double* grad) {
-  return mbgnbd_log_likelihood(mbgnbd_count_terms(r, a, b, x), r, alpha, a, b, x, t_x, age, grad);
+  return mbgnbd_log_likelihood(mbgnbd_count_terms(r, alpha, a, b, x), r, alpha, a, b, x, t_x, age,
+                               grad);
 }
 
 CIE_HD inline double mbgnbd_p_alive(double r, double alpha, double a, double b, double x,
@@ -74,8 +77,8 @@ CIE_HD inline double mbgnbd_expected_purchases(double r, double alpha, double a,
   if (t <= 0.0) return 0.0;
   double const c = a + b + x;
   double const z = t / (alpha + age + t);
-  double const log_hyp = log_hyp2f1_positive(r + x, b + x + 1.0, c, z);
-  double const bracket = -expm1(log_hyp + (r + x) * std::log((alpha + age) / (alpha + age + t)));
+  double const bracket =
+      bgnbd_purchases_bracket(r, alpha, x, age, t, log_hyp2f1_positive(r + x, b + x + 1.0, c, z));
   return c / (a - 1.0) * bracket * mbgnbd_p_alive(r, alpha, a, b, x, t_x, age);
 }
 

@@ -66,6 +66,48 @@ CIE_HD inline double log_hyp2f1_positive(double a, double b, double c, double z,
   return NAN;
 }
 
+/// log ₂F₁(a, b; c; z_j) for j < count, each the bits log_hyp2f1_positive(a, b, c, z_j) gives:
+/// the same series summed side by side, sharing each term's coefficient ratio (one division per
+/// term for all the z_j). `scratch` holds 3·count doubles.
+CIE_HD inline void log_hyp2f1_positive_many(double a, double b, double c, double const* z,
+                                            int count, double* scratch, double* out,
+                                            long max_terms = 10000000) {
+  double* const sum = scratch;
+  double* const term = scratch + count;  // < 0: that series is done
+  double* const log_scale = scratch + 2 * count;
+  int open = 0;
+  for (int j = 0; j < count; ++j) {
+    out[j] = NAN;
+    term[j] = -1.0;
+    if (!(a > 0.0 && b > 0.0 && c > 0.0 && z[j] >= 0.0 && z[j] < 1.0)) continue;
+    sum[j] = 1.0;
+    term[j] = 1.0;
+    log_scale[j] = 0.0;
+    ++open;
+  }
+  for (long n = 0; n < max_terms && open > 0; ++n) {
+    double const dn = static_cast<double>(n);
+    double const common = (a + dn) * (b + dn) / ((c + dn) * (dn + 1.0));
+    for (int j = 0; j < count; ++j) {
+      if (term[j] < 0.0) continue;
+      double const ratio = common * z[j];
+      term[j] *= ratio;
+      sum[j] += term[j];
+      if (ratio < 1.0 && term[j] <= 1e-17 * sum[j]) {
+        out[j] = std::log(sum[j]) + log_scale[j];
+        term[j] = -1.0;
+        --open;
+        continue;
+      }
+      if (sum[j] > 1e250) {
+        sum[j] *= 1e-250;
+        term[j] *= 1e-250;
+        log_scale[j] += 250.0 * 2.302585092994046;
+      }
+    }
+  }
+}
+
 /// The parts of a BG/NBD or Gamma-Gamma log-likelihood term that depend on the parameters and the
 /// whole number x only: a pass computes them once per distinct x (customers share few values of
 /// x), so the per-customer work is a few logarithms. `term` holds the lnΓ sums, d[0..3] their
@@ -74,12 +116,16 @@ struct ClvCountTerms {
   double term = 0.0;
   double d[4] = {0.0, 0.0, 0.0, 0.0};
   double extra[2] = {0.0, 0.0};
+  double log_scale = 0.0;  ///< ln α (BG/NBD family) or ln γ (Gamma-Gamma), once per pass
 };
 
 /// BG/NBD: term = lnΓ(r+x) − lnΓ(r) + A₂; d = (ψ(r+x) − ψ(r), ψ(a+b) − ψ(a+b+x),
-/// ψ(a+b) + ψ(b+x) − ψ(b) − ψ(a+b+x)); extra = (ln a − ln(b+x−1), 1/(b+x−1)) for x > 0.
-CIE_HD inline ClvCountTerms bgnbd_count_terms(double r, double a, double b, double x) {
+/// ψ(a+b) + ψ(b+x) − ψ(b) − ψ(a+b+x)); extra = (ln a − ln(b+x−1), 1/(b+x−1)) for x > 0;
+/// log_scale = ln α.
+CIE_HD inline ClvCountTerms bgnbd_count_terms(double r, double alpha, double a, double b,
+                                              double x) {
   ClvCountTerms c;
+  c.log_scale = std::log(alpha);
   double const psi_ab = digamma(a + b), psi_abx = digamma(a + b + x);
   c.term =
       lgamma(r + x) - lgamma(r) + lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x);
@@ -93,14 +139,14 @@ CIE_HD inline ClvCountTerms bgnbd_count_terms(double r, double a, double b, doub
   return c;
 }
 
-/// BG/NBD log-likelihood of one customer from its count terms `c` (bgnbd_count_terms(r, a, b, x));
-/// writes ∂ℓ/∂(ln r, ln α, ln a, ln b) into grad[0..3] when grad is not null. With `modified`
+/// BG/NBD log-likelihood of one customer from its count terms `c` (bgnbd_count_terms(r, α, a, b,
+/// x)); writes ∂ℓ/∂(ln r, ln α, ln a, ln b) into grad[0..3] when grad is not null. With `modified`
 /// (the modified BG/NBD, kernels/clv_mbgnbd_rules.hpp, whose count terms differ) the A₄ term is
 /// present for x = 0 too.
 CIE_HD inline double bgnbd_log_likelihood(ClvCountTerms const& c, double r, double alpha, double a,
                                           double b, double x, double t_x, double age, double* grad,
                                           bool modified = false) {
-  double const log_alpha = std::log(alpha);
+  double const log_alpha = c.log_scale;
   double const log_alpha_age = std::log(alpha + age);
   double const a3 = -(r + x) * log_alpha_age;
   double mix = a3;
@@ -108,12 +154,15 @@ CIE_HD inline double bgnbd_log_likelihood(ClvCountTerms const& c, double r, doub
   double log_alpha_tx = 0.0;
   bool const dropout_term = x > 0.0 || modified;
   if (dropout_term) {
+    // One exponential and one log1p: with d = A₄ − A₃ and e = e^{−|d|}, the log-sum is
+    // max(A₃, A₄) + log1p(e) and A₄'s share is 1/(1 + e) for d > 0, e/(1 + e) otherwise.
     log_alpha_tx = std::log(alpha + t_x);
     double const a4 = c.extra[0] - (r + x) * log_alpha_tx;
-    double const hi = a3 > a4 ? a3 : a4;
-    double const lo = a3 > a4 ? a4 : a3;
-    mix = hi + log1p(std::exp(lo - hi));
-    w4 = std::exp(a4 - mix);
+    double const d = a4 - a3;
+    double const e = std::exp(d > 0.0 ? -d : d);
+    double const share = 1.0 / (1.0 + e);
+    mix = (d > 0.0 ? a4 : a3) + log1p(e);
+    w4 = d > 0.0 ? share : e * share;
   }
   if (grad != nullptr) {
     double const w3 = 1.0 - w4;
@@ -131,13 +180,16 @@ CIE_HD inline double bgnbd_log_likelihood(ClvCountTerms const& c, double r, doub
 /// The same from the parameters alone.
 CIE_HD inline double bgnbd_log_likelihood(double r, double alpha, double a, double b, double x,
                                           double t_x, double age, double* grad) {
-  return bgnbd_log_likelihood(bgnbd_count_terms(r, a, b, x), r, alpha, a, b, x, t_x, age, grad);
+  return bgnbd_log_likelihood(bgnbd_count_terms(r, alpha, a, b, x), r, alpha, a, b, x, t_x, age,
+                              grad);
 }
 
 /// Gamma-Gamma (x > 0): term = lnΓ(px+q) − lnΓ(px) − lnΓ(q) + px·ln x; d = (ψ(px+q), ψ(px),
-/// ψ(q)); extra = (ln x).
-CIE_HD inline ClvCountTerms gamma_gamma_count_terms(double p, double q, double x) {
+/// ψ(q)); extra = (ln x); log_scale = ln γ.
+CIE_HD inline ClvCountTerms gamma_gamma_count_terms(double p, double q, double gamma_scale,
+                                                    double x) {
   ClvCountTerms c;
+  c.log_scale = std::log(gamma_scale);
   double const px = p * x;
   c.extra[0] = std::log(x);
   c.term = lgamma(px + q) - lgamma(px) - lgamma(q) + px * c.extra[0];
@@ -148,14 +200,14 @@ CIE_HD inline ClvCountTerms gamma_gamma_count_terms(double p, double q, double x
 }
 
 /// Gamma-Gamma log-likelihood of one customer with x > 0 repeat purchases of mean value m > 0,
-/// from its count terms (gamma_gamma_count_terms(p, q, x)); writes ∂ℓ/∂(ln p, ln q, ln γ) into
+/// from its count terms (gamma_gamma_count_terms(p, q, γ, x)); writes ∂ℓ/∂(ln p, ln q, ln γ) into
 /// grad[0..2] when grad is not null.
 CIE_HD inline double gamma_gamma_log_likelihood(ClvCountTerms const& c, double p, double q,
                                                 double gamma_scale, double x, double m,
                                                 double* grad) {
   double const px = p * x;
   double const log_m = std::log(m);
-  double const log_gamma = std::log(gamma_scale);
+  double const log_gamma = c.log_scale;
   double const log_total = std::log(x * m + gamma_scale);
   double const value = c.term + q * log_gamma + (px - 1.0) * log_m - (px + q) * log_total;
   if (grad != nullptr) {
@@ -169,8 +221,8 @@ CIE_HD inline double gamma_gamma_log_likelihood(ClvCountTerms const& c, double p
 /// The same from the parameters alone.
 CIE_HD inline double gamma_gamma_log_likelihood(double p, double q, double gamma_scale, double x,
                                                 double m, double* grad) {
-  return gamma_gamma_log_likelihood(gamma_gamma_count_terms(p, q, x), p, q, gamma_scale, x, m,
-                                    grad);
+  return gamma_gamma_log_likelihood(gamma_gamma_count_terms(p, q, gamma_scale, x), p, q,
+                                    gamma_scale, x, m, grad);
 }
 
 /// BG/NBD probability that the customer is still active at T (Fader, Hardie & Lee 2008 note 021):
@@ -183,22 +235,37 @@ CIE_HD inline double bgnbd_p_alive(double r, double alpha, double a, double b, d
   return 1.0 / (1.0 + std::exp(log_odds_dead));
 }
 
+/// 1 − ₂F₁(h) ((α+T)/(α+T+t))^{r+x} from h = ln ₂F₁: the bracket of the BG/NBD family's expected
+/// purchases, which depends on (x, T, t) only.
+CIE_HD inline double bgnbd_purchases_bracket(double r, double alpha, double x, double age, double t,
+                                             double log_hyp) {
+  return -expm1(log_hyp + (r + x) * std::log((alpha + age) / (alpha + age + t)));
+}
+
+/// BG/NBD's 1 + [x > 0] a/(b+x−1) ((α+T)/(α+t_x))^{r+x}, the denominator of its expected purchases.
+CIE_HD inline double bgnbd_alive_denominator(double r, double alpha, double a, double b, double x,
+                                             double t_x, double age) {
+  double denominator = 1.0;
+  if (x > 0.0) {
+    denominator += a / (b + x - 1.0) * std::exp((r + x) * std::log((alpha + age) / (alpha + t_x)));
+  }
+  return denominator;
+}
+
 /// BG/NBD expected repeat purchases in (T, T + t] given the history (FHL 2005, equation 10):
 ///   (a+b+x−1)/(a−1) · [1 − ₂F₁(r+x, b+x; a+b+x−1; z) ((α+T)/(α+T+t))^{r+x}]
 ///   / (1 + [x > 0] a/(b+x−1) ((α+T)/(α+t_x))^{r+x}),   z = t/(α+T+t).
-/// 0 for t = 0; NaN where the series cannot be summed (a+b+x−1 <= 0, or a = 1).
+/// 0 for t = 0; NaN where the series cannot be summed (a+b+x−1 <= 0, or a = 1). Predictions over
+/// many customers and horizons share the bracket per (x, T) (kernels/cpu/clv.cpp) with the same
+/// bits.
 CIE_HD inline double bgnbd_expected_purchases(double r, double alpha, double a, double b, double x,
                                               double t_x, double age, double t) {
   if (t <= 0.0) return 0.0;
   double const c = a + b + x - 1.0;
   double const z = t / (alpha + age + t);
-  double const log_hyp = log_hyp2f1_positive(r + x, b + x, c, z);
-  double const bracket = -expm1(log_hyp + (r + x) * std::log((alpha + age) / (alpha + age + t)));
-  double denominator = 1.0;
-  if (x > 0.0) {
-    denominator += a / (b + x - 1.0) * std::exp((r + x) * std::log((alpha + age) / (alpha + t_x)));
-  }
-  return c / (a - 1.0) * bracket / denominator;
+  double const bracket =
+      bgnbd_purchases_bracket(r, alpha, x, age, t, log_hyp2f1_positive(r + x, b + x, c, z));
+  return c / (a - 1.0) * bracket / bgnbd_alive_denominator(r, alpha, a, b, x, t_x, age);
 }
 
 /// Gamma-Gamma conditional expected mean spend, p(γ + x·m)/(p·x + q − 1); with x = 0 (or a

@@ -1,26 +1,26 @@
-// CPU twin of kernels/clv.hpp: batches of kClvBatchRows rows, each summed in row order by one
-// thread into its own partial; partials folded in batch order (kernels/cpu/ordered_batches.hpp).
+// CPU twin of kernels/clv.hpp. The pass: batches of kClvBatchRows rows, each summed in row order
+// by one thread into its own partial; partials folded in batch order
+// (kernels/cpu/ordered_batches.hpp). Predictions: a map over customers; for the BG/NBD family
+// the hypergeometric brackets of the horizon and of every CLV month are computed once per
+// distinct (x, T) (customers share far fewer of them than (x, t_x, T)), the series of one
+// (x, T) side by side, with the bits the per-customer rules give.
 #include "kernels/clv.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "core/error.hpp"
 #include "kernels/clv_bgbb_rules.hpp"
 #include "kernels/clv_mbgnbd_rules.hpp"
 #include "kernels/clv_pareto_rules.hpp"
+#include "kernels/clv_pass_rules.hpp"
 #include "kernels/clv_rules.hpp"
 #include "kernels/cpu/ordered_batches.hpp"
 
 namespace cie::kernels::cpu_impl {
-
-namespace {
-
-/// Largest x for which a pass tabulates the count terms; beyond it rows compute their own.
-constexpr double kMaxTabulatedFrequency = 1 << 20;
-
-}  // namespace
 
 ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
                                      std::span<double const> params, ClvRows const& rows) {
@@ -28,33 +28,13 @@ ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
   CIE_ASSERT(params.size() == static_cast<std::size_t>(k));
   std::int64_t const n = static_cast<std::int64_t>(rows.size());
   bool const weighted = !rows.weight.empty();
+  bool const with_value = model == ClvLikelihood::kGammaGamma;
+  bool const with_times = !with_value;
   std::size_t const stride = 1 + static_cast<std::size_t>(k);
-  // BG/NBD, modified BG/NBD and Gamma-Gamma: the terms of each whole x up to the largest,
-  // computed once.
-  auto const compute_terms = [&](double x) {
-    switch (model) {
-      case ClvLikelihood::kBgNbd:
-        return bgnbd_count_terms(params[0], params[2], params[3], x);
-      case ClvLikelihood::kMbgNbd:
-        return mbgnbd_count_terms(params[0], params[2], params[3], x);
-      default:
-        return x > 0.0 ? gamma_gamma_count_terms(params[0], params[1], x) : ClvCountTerms{};
-    }
-  };
-  std::vector<ClvCountTerms> counts;
-  if (model == ClvLikelihood::kBgNbd || model == ClvLikelihood::kMbgNbd ||
-      model == ClvLikelihood::kGammaGamma) {
-    double max_x = 0.0;
-    for (double x : rows.frequency) max_x = std::max(max_x, x);
-    counts.resize(static_cast<std::size_t>(std::min(max_x, kMaxTabulatedFrequency)) + 1);
-    for (std::size_t x = 0; x < counts.size(); ++x) {
-      counts[x] = compute_terms(static_cast<double>(x));
-    }
-  }
-  auto const count_terms = [&](double x) {
-    if (x < static_cast<double>(counts.size())) return counts[static_cast<std::size_t>(x)];
-    return compute_terms(x);
-  };
+  ClvParams p;
+  std::copy(params.begin(), params.end(), p.v);
+  std::vector<ClvCountTerms> const counts = clv_count_table(model, p, rows.frequency);
+  std::int64_t const count_size = static_cast<std::int64_t>(counts.size());
   ClvPassStats stats;
   auto const reduce = [&](std::int64_t batch, double* partial, int /*scratch*/) {
     std::fill_n(partial, stride, 0.0);
@@ -62,30 +42,10 @@ ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
     double grad[4];
     for (std::int64_t i = batch * kClvBatchRows; i < end; ++i) {
       double const w = weighted ? rows.weight[i] : 1.0;
-      double const x = rows.frequency[i];
-      double ll = 0.0;
-      switch (model) {
-        case ClvLikelihood::kBgNbd:
-          ll = bgnbd_log_likelihood(count_terms(x), params[0], params[1], params[2], params[3], x,
-                                    rows.recency[i], rows.age[i], grad);
-          break;
-        case ClvLikelihood::kMbgNbd:
-          ll = mbgnbd_log_likelihood(count_terms(x), params[0], params[1], params[2], params[3], x,
-                                     rows.recency[i], rows.age[i], grad);
-          break;
-        case ClvLikelihood::kGammaGamma:
-          ll = gamma_gamma_log_likelihood(count_terms(x), params[0], params[1], params[2], x,
-                                          rows.value[i], grad);
-          break;
-        case ClvLikelihood::kParetoNbd:
-          ll = pareto_nbd_log_likelihood(params[0], params[1], params[2], params[3], x,
-                                         rows.recency[i], rows.age[i], grad);
-          break;
-        case ClvLikelihood::kBgBb:
-          ll = bgbb_log_likelihood(params[0], params[1], params[2], params[3], x, rows.recency[i],
-                                   rows.age[i], grad);
-          break;
-      }
+      double const ll =
+          clv_row_log_likelihood(model, p, counts.data(), count_size, rows.frequency[i],
+                                 with_times ? rows.recency[i] : 0.0, with_times ? rows.age[i] : 0.0,
+                                 with_value ? rows.value[i] : 0.0, grad);
       partial[0] += w * ll;
       for (int j = 0; j < k; ++j) partial[1 + j] += w * grad[j];
     }
@@ -129,6 +89,98 @@ double expected_purchases(ClvLikelihood model, std::span<double const> p, double
   }
 }
 
+/// Rows grouped by equal (x, T): group[i] for every row, and each group's first row. An
+/// open-addressing table on the values' bits (−0.0 and 0.0 are two groups; both are valid),
+/// doubled when half full.
+struct FrequencyAgeGroups {
+  std::vector<std::int32_t> group;
+  std::vector<std::int64_t> first_row;
+};
+
+std::uint64_t frequency_age_hash(std::uint64_t x, std::uint64_t age) {
+  std::uint64_t h = (x * 0x9E3779B97F4A7C15ull) ^ (age + 0x632BE59BD9B4E019ull + (x << 6));
+  h ^= h >> 29;
+  h *= 0xBF58476D1CE4E5B9ull;
+  return h ^ (h >> 32);
+}
+
+FrequencyAgeGroups group_by_frequency_and_age(ClvRows const& rows) {
+  std::size_t const n = rows.size();
+  auto const bits = [&](std::span<double const> column, std::int64_t row) {
+    return std::bit_cast<std::uint64_t>(column[static_cast<std::size_t>(row)]);
+  };
+  std::vector<std::int32_t> slots(1024, -1);
+  auto const home = [&](std::int64_t row) {
+    return static_cast<std::size_t>(
+               frequency_age_hash(bits(rows.frequency, row), bits(rows.age, row))) &
+           (slots.size() - 1);
+  };
+  FrequencyAgeGroups groups;
+  groups.group.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::int64_t const row = static_cast<std::int64_t>(i);
+    std::size_t slot = home(row);
+    while (true) {
+      std::int32_t const g = slots[slot];
+      if (g < 0) break;
+      std::int64_t const j = groups.first_row[static_cast<std::size_t>(g)];
+      if (bits(rows.frequency, j) == bits(rows.frequency, row) &&
+          bits(rows.age, j) == bits(rows.age, row)) {
+        break;
+      }
+      slot = (slot + 1) & (slots.size() - 1);
+    }
+    if (slots[slot] >= 0) {
+      groups.group[i] = slots[slot];
+      continue;
+    }
+    std::int32_t const g = static_cast<std::int32_t>(groups.first_row.size());
+    slots[slot] = g;
+    groups.group[i] = g;
+    groups.first_row.push_back(row);
+    if (2 * groups.first_row.size() > slots.size()) {  // rehash into twice the slots
+      slots.assign(2 * slots.size(), -1);
+      for (std::size_t h = 0; h < groups.first_row.size(); ++h) {
+        std::size_t s = home(groups.first_row[h]);
+        while (slots[s] >= 0) s = (s + 1) & (slots.size() - 1);
+        slots[s] = static_cast<std::int32_t>(h);
+      }
+    }
+  }
+  return groups;
+}
+
+/// The BG/NBD family's brackets (bgnbd_purchases_bracket) of every (x, T) group at every time
+/// in `times`: brackets[g · times.size() + j]. The hypergeometric series of one group run side
+/// by side (log_hyp2f1_positive_many), each with the bits the per-customer rule gives.
+std::vector<double> bgnbd_family_brackets(Context const& ctx, bool modified,
+                                          std::span<double const> p, ClvRows const& rows,
+                                          FrequencyAgeGroups const& groups,
+                                          std::vector<double> const& times) {
+  int const count = static_cast<int>(times.size());
+  std::int64_t const group_count = static_cast<std::int64_t>(groups.first_row.size());
+  std::vector<double> brackets(static_cast<std::size_t>(group_count) * times.size());
+  double const r = p[0], alpha = p[1], a = p[2], b = p[3];
+#pragma omp parallel num_threads(ctx.threads())
+  {
+    std::vector<double> z(times.size()), scratch(3 * times.size()), log_hyp(times.size());
+#pragma omp for schedule(dynamic, 64)
+    for (std::int64_t g = 0; g < group_count; ++g) {
+      std::int64_t const row = groups.first_row[static_cast<std::size_t>(g)];
+      double const x = rows.frequency[row], age = rows.age[row];
+      for (int j = 0; j < count; ++j) z[j] = times[j] / (alpha + age + times[j]);
+      double const c = modified ? a + b + x : a + b + x - 1.0;
+      log_hyp2f1_positive_many(r + x, modified ? b + x + 1.0 : b + x, c, z.data(), count,
+                               scratch.data(), log_hyp.data());
+      for (int j = 0; j < count; ++j) {
+        brackets[static_cast<std::size_t>(g) * times.size() + static_cast<std::size_t>(j)] =
+            bgnbd_purchases_bracket(r, alpha, x, age, times[j], log_hyp[j]);
+      }
+    }
+  }
+  return brackets;
+}
+
 }  // namespace
 
 void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double const> params,
@@ -138,23 +190,57 @@ void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double c
              (spend.empty() || spend.size() == 3));
   int const pmf_width = settings.max_purchases + 1;
   CIE_ASSERT(settings.max_purchases < 0 ||
-             (purchases != ClvLikelihood::kBgBb &&
-              out.p_purchases.size() == rows.size() * static_cast<std::size_t>(pmf_width)));
+             out.p_purchases.size() == rows.size() * static_cast<std::size_t>(pmf_width));
+  CIE_ASSERT(settings.max_purchases < 0 || purchases != ClvLikelihood::kBgBb ||
+             (settings.horizon == std::floor(settings.horizon) && settings.horizon <= 1e6));
+  CIE_ASSERT(settings.horizon > 0.0);
   std::int64_t const n = static_cast<std::int64_t>(rows.size());
+  // times[0] the horizon, times[m] month m's end; discount[m] = (1 + d)^m.
+  int const months = spend.empty() ? 0 : settings.clv_months;
+  std::vector<double> times(static_cast<std::size_t>(months) + 1), discount(times.size());
+  times[0] = settings.horizon;
+  for (int month = 1; month <= months; ++month) {
+    times[static_cast<std::size_t>(month)] = month * settings.units_per_month;
+    discount[static_cast<std::size_t>(month)] = std::pow(1.0 + settings.monthly_discount, month);
+  }
+  // The BG/NBD family's hypergeometric brackets depend on (x, T, t) only: once per (x, T).
+  bool const bgnbd_family =
+      purchases == ClvLikelihood::kBgNbd || purchases == ClvLikelihood::kMbgNbd;
+  bool const modified = purchases == ClvLikelihood::kMbgNbd;
+  FrequencyAgeGroups groups;
+  std::vector<double> brackets;
+  if (bgnbd_family && n > 0) {
+    groups = group_by_frequency_and_age(rows);
+    brackets = bgnbd_family_brackets(ctx, modified, params, rows, groups, times);
+  }
+  double const r = params[0], alpha = params[1], a = params[2], b = params[3];
 #pragma omp parallel for num_threads(ctx.threads()) schedule(static, 1024)
   for (std::int64_t i = 0; i < n; ++i) {
     double const x = rows.frequency[i], t_x = rows.recency[i], age = rows.age[i];
-    out.p_alive[i] = p_alive(purchases, params, x, t_x, age);
-    out.expected_purchases[i] =
-        expected_purchases(purchases, params, x, t_x, age, settings.horizon);
+    double const alive = p_alive(purchases, params, x, t_x, age);
+    out.p_alive[i] = alive;
+    // E[X(T, T + times[j])]: the rules' own expressions with the shared bracket.
+    double const denominator =
+        bgnbd_family && !modified ? bgnbd_alive_denominator(r, alpha, a, b, x, t_x, age) : 0.0;
+    double const c = modified ? a + b + x : a + b + x - 1.0;
+    auto const expected = [&](std::size_t j) {
+      if (!bgnbd_family) return expected_purchases(purchases, params, x, t_x, age, times[j]);
+      double const bracket =
+          brackets[static_cast<std::size_t>(groups.group[static_cast<std::size_t>(i)]) *
+                       times.size() +
+                   j];
+      return modified ? c / (a - 1.0) * bracket * alive : c / (a - 1.0) * bracket / denominator;
+    };
+    out.expected_purchases[i] = expected(0);
     for (int k = 0; k < pmf_width; ++k) {
       out.p_purchases[static_cast<std::size_t>(i) * static_cast<std::size_t>(pmf_width) +
                       static_cast<std::size_t>(k)] =
           purchases == ClvLikelihood::kParetoNbd
-              ? pareto_nbd_conditional_pmf(params[0], params[1], params[2], params[3], x, t_x, age,
-                                           k, settings.horizon)
-              : bgnbd_conditional_pmf(params[0], params[1], params[2], params[3], x, t_x, age, k,
-                                      settings.horizon, purchases == ClvLikelihood::kMbgNbd);
+              ? pareto_nbd_conditional_pmf(r, alpha, a, b, x, t_x, age, k, settings.horizon)
+          : purchases == ClvLikelihood::kBgBb
+              ? bgbb_conditional_pmf(r, alpha, a, b, x, t_x, age, k,
+                                     static_cast<int>(settings.horizon))
+              : bgnbd_conditional_pmf(r, alpha, a, b, x, t_x, age, k, settings.horizon, modified);
     }
     if (spend.empty()) {
       out.expected_value[i] = NAN;
@@ -167,10 +253,9 @@ void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double c
     out.expected_value[i] = value;
     double clv = 0.0;
     double previous = 0.0;
-    for (int month = 1; month <= settings.clv_months; ++month) {
-      double const t = month * settings.units_per_month;
-      double const cumulative = expected_purchases(purchases, params, x, t_x, age, t);
-      clv += value * (cumulative - previous) / std::pow(1.0 + settings.monthly_discount, month);
+    for (int month = 1; month <= months; ++month) {
+      double const cumulative = expected(static_cast<std::size_t>(month));
+      clv += value * (cumulative - previous) / discount[static_cast<std::size_t>(month)];
       previous = cumulative;
     }
     out.clv[i] = settings.margin * clv;

@@ -40,10 +40,16 @@ FittedDistribution fit_likelihood(Context const& ctx, ClvFitParams const& params
   std::size_t const k = start.size();
   double const inv_n = 1.0 / customers;
   std::vector<double> natural(k);
+  // The last pass's point and log-likelihood: the optimizer's final point was its last
+  // evaluation, so the fit's log-likelihood needs no extra pass.
+  std::vector<double> last_theta;
+  double last_log_likelihood = 0.0;
   auto const objective = [&](std::span<double const> theta, std::span<double> gradient,
                              std::vector<double>*) {
     for (std::size_t j = 0; j < k; ++j) natural[j] = std::exp(theta[j]);
     kernels::ClvPassStats const stats = kernels::clv_log_likelihood_pass(ctx, model, natural, rows);
+    last_theta.assign(theta.begin(), theta.end());
+    last_log_likelihood = stats.log_likelihood;
     double value = -stats.log_likelihood * inv_n;
     for (std::size_t j = 0; j < k; ++j) {
       double const scaled = natural[j] * penalty_scale[j];
@@ -67,7 +73,9 @@ FittedDistribution fit_likelihood(Context const& ctx, ClvFitParams const& params
   fit.converged = result.converged && std::isfinite(result.value);
   for (std::size_t j = 0; j < k; ++j) fit.values.push_back(std::exp(result.x[j]));
   fit.log_likelihood =
-      kernels::clv_log_likelihood_pass(ctx, model, fit.values, rows).log_likelihood;
+      last_theta == result.x
+          ? last_log_likelihood
+          : kernels::clv_log_likelihood_pass(ctx, model, fit.values, rows).log_likelihood;
 
   // Observed information of the (penalized) total objective n·f in θ, by central differences.
   Eigen::MatrixXd information(k, k);

@@ -1,9 +1,11 @@
 // Pareto/NBD and BG/BB per-customer maths: the Pareto/NBD integral form against Fader & Hardie's
-// hypergeometric form, gradients against finite differences, and BG/BB's likelihood summing to 1
-// over every possible history.
+// hypergeometric form, gradients against finite differences, BG/BB's likelihood summing to 1
+// over every possible history and its P(n purchases) against the likelihoods of the extended
+// histories.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
 #include <vector>
 
 #include "kernels/clv_bgbb_rules.hpp"
@@ -141,6 +143,40 @@ TEST(ClvBgBbRules, LikelihoodIsADistributionOverHistories) {
   }
   EXPECT_GT(bgbb_p_alive(alpha, beta, g, d, 5, 6, 6), bgbb_p_alive(alpha, beta, g, d, 5, 5, 6));
   EXPECT_GT(bgbb_expected_purchases(alpha, beta, g, d, 5, 6, 6, 5.0), 0.0);
+}
+
+TEST(ClvBgBbRules, PurchasesPmfIsTheLikelihoodOfTheExtendedHistories) {
+  // P(k in the next f opportunities | x, t_x, n) = Σ over future 0/1 sequences with k ones of
+  // L(extended history) / L(history): with k > 0 the last purchase at n + j (C(j−1, k−1) such
+  // sequences), so the extended history is (x + k, n + j, n + f); with k = 0 it is (x, t_x, n + f).
+  double const alpha = 1.204, beta = 0.750, g = 0.657, d = 2.783;
+  auto const l = [&](double x, double t_x, double n) {
+    return std::exp(bgbb_log_likelihood(alpha, beta, g, d, x, t_x, n, nullptr));
+  };
+  for (auto [x, t_x, n] : {std::tuple{0, 0, 6}, {3, 5, 6}, {6, 6, 6}, {1, 1, 11}}) {
+    for (int f : {1, 3, 7}) {
+      double total = 0.0, mean = 0.0;
+      for (int k = 0; k <= f + 1; ++k) {
+        double expected = k == 0 ? l(x, t_x, n + f) : 0.0;
+        for (int j = k; k > 0 && j <= f; ++j) {
+          double const ways = std::exp(std::lgamma(j) - std::lgamma(k) - std::lgamma(j - k + 1));
+          expected += ways * l(x + k, n + j, n + f);
+        }
+        expected /= l(x, t_x, n);
+        double const p = bgbb_conditional_pmf(alpha, beta, g, d, x, t_x, n, k, f);
+        EXPECT_NEAR(p, expected, 1e-13) << x << " " << t_x << " " << n << " " << f << " " << k;
+        total += p;
+        mean += k * p;
+      }
+      EXPECT_NEAR(total, 1.0, 1e-13);
+      EXPECT_NEAR(mean, bgbb_expected_purchases(alpha, beta, g, d, x, t_x, n, f), 1e-12);
+    }
+  }
+  // A new customer (x = t_x = n = 0): the unconditional pmf.
+  for (int k = 0; k <= 3; ++k) {
+    EXPECT_NEAR(bgbb_conditional_pmf(alpha, beta, g, d, 0, 0, 0, k, 3),
+                bgbb_unconditional_pmf(alpha, beta, g, d, k, 3), 1e-15);
+  }
 }
 
 }  // namespace

@@ -1,0 +1,135 @@
+// CUDA twin of kernels/clv.hpp's log-likelihood pass.
+//
+// The rows are copied to the device; the count terms of BG/NBD, the modified BG/NBD and
+// Gamma-Gamma are tabulated on the host (clv_count_table, as the CPU twin does) and copied too.
+// Block b takes rows [b·kClvBatchRows, (b+1)·kClvBatchRows) (the CPU twin's batches); thread t
+// sums rows t, t + kThreads, ... of it in order with the shared row rule
+// (clv_row_log_likelihood), and block_sum (a fixed shuffle tree per warp, warps in order) folds
+// each entry of [Σ w ℓ, Σ w ∇ℓ] into the block's partial. One block per entry then folds the
+// partials in the same fixed way. No atomics: the same bits on every run; equal to the CPU twin
+// to rounding (its sum runs in row order within a batch).
+#include <thrust/device_vector.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "kernels/clv.hpp"
+#include "kernels/clv_pass_rules.hpp"
+#include "kernels/cuda/block_reduce.cuh"
+#include "kernels/cuda/cuda_check.cuh"
+#include "kernels/cuda/thrust_support.cuh"
+
+namespace cie::kernels::cuda_impl {
+namespace {
+
+using cuda_detail::copy_to_device;
+using cuda_detail::copy_to_host;
+using cuda_detail::raw;
+using cuda_detail::run_on_device;
+using cuda_detail::stream_of;
+
+constexpr int kThreads = 256;
+constexpr int kStride = 5;  // log-likelihood and up to 4 gradient entries
+
+/// Device columns of ClvRows; a column the model does not use (or an empty weight) is null.
+struct DeviceRows {
+  double const* frequency = nullptr;
+  double const* recency = nullptr;
+  double const* age = nullptr;
+  double const* value = nullptr;
+  double const* weight = nullptr;
+  std::int64_t n = 0;
+};
+
+/// partials[block · kStride + e] for e = 0 (Σ w ℓ) and 1 .. k (Σ w ∂ℓ/∂ln θ) over the block's
+/// batch of rows.
+__global__ void batch_sums_kernel(ClvLikelihood model, ClvParams params, int k,
+                                  ClvCountTerms const* counts, std::int64_t count_size,
+                                  DeviceRows rows, double* partials) {
+  __shared__ cuda_detail::BlockSumStorage<kThreads> storage;
+  std::int64_t const first = blockIdx.x * kClvBatchRows;
+  std::int64_t const last = first + kClvBatchRows < rows.n ? first + kClvBatchRows : rows.n;
+  double sums[kStride] = {0.0, 0.0, 0.0, 0.0, 0.0};
+  double grad[4] = {0.0, 0.0, 0.0, 0.0};
+  for (std::int64_t i = first + threadIdx.x; i < last; i += kThreads) {
+    double const w = rows.weight != nullptr ? rows.weight[i] : 1.0;
+    double const ll = clv_row_log_likelihood(model, params, counts, count_size, rows.frequency[i],
+                                             rows.recency != nullptr ? rows.recency[i] : 0.0,
+                                             rows.age != nullptr ? rows.age[i] : 0.0,
+                                             rows.value != nullptr ? rows.value[i] : 0.0, grad);
+    sums[0] += w * ll;
+    for (int j = 0; j < k; ++j) sums[1 + j] += w * grad[j];
+  }
+  for (int e = 0; e <= k; ++e) {
+    double const total = cuda_detail::block_sum<kThreads>(sums[e], storage);
+    if (threadIdx.x == 0) partials[blockIdx.x * static_cast<std::int64_t>(kStride) + e] = total;
+    __syncthreads();  // the storage is reused by the next entry
+  }
+}
+
+/// out[e] = Σ over batches of partials[batch · kStride + e]; block e, a fixed order.
+__global__ void fold_partials_kernel(double const* partials, std::int64_t batches, double* out) {
+  __shared__ cuda_detail::BlockSumStorage<kThreads> storage;
+  double sum = 0.0;
+  for (std::int64_t b = threadIdx.x; b < batches; b += kThreads) {
+    sum += partials[b * kStride + blockIdx.x];
+  }
+  double const total = cuda_detail::block_sum<kThreads>(sum, storage);
+  if (threadIdx.x == 0) out[blockIdx.x] = total;
+}
+
+/// A device copy of `column`, or an empty vector when it is not used.
+void upload(cudaStream_t stream, std::span<double const> column, bool used,
+            thrust::device_vector<double>& device) {
+  if (!used || column.empty()) return;
+  device.resize(column.size());
+  copy_to_device(stream, column.data(), column.size(), raw(device));
+}
+
+}  // namespace
+
+ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
+                                     std::span<double const> params, ClvRows const& rows) {
+  int const k = parameter_count(model);
+  CIE_CUDA_ASSERT(params.size() == static_cast<std::size_t>(k));
+  std::int64_t const n = static_cast<std::int64_t>(rows.size());
+  ClvPassStats stats;
+  if (n == 0) return stats;
+  return run_on_device("CLV log-likelihood pass", [&] {
+    cudaStream_t const stream = stream_of(ctx);
+    CIE_CUDA_TRY(cudaSetDevice(ctx.device_ordinal()));
+    ClvParams p;
+    std::copy(params.begin(), params.end(), p.v);
+    bool const spend = model == ClvLikelihood::kGammaGamma;
+    CIE_CUDA_ASSERT(rows.weight.empty() || rows.weight.size() == rows.size());
+    CIE_CUDA_ASSERT(spend ? rows.value.size() == rows.size()
+                          : rows.recency.size() == rows.size() && rows.age.size() == rows.size());
+    thrust::device_vector<double> frequency, recency, age, value, weight;
+    upload(stream, rows.frequency, true, frequency);
+    upload(stream, rows.recency, !spend, recency);
+    upload(stream, rows.age, !spend, age);
+    upload(stream, rows.value, spend, value);
+    upload(stream, rows.weight, true, weight);
+    std::vector<ClvCountTerms> const table = clv_count_table(model, p, rows.frequency);
+    thrust::device_vector<ClvCountTerms> counts(table.size());
+    if (!table.empty()) copy_to_device(stream, table.data(), table.size(), raw(counts));
+
+    DeviceRows device_rows{raw(frequency), raw(recency), raw(age), raw(value), raw(weight), n};
+    std::int64_t const batches = (n + kClvBatchRows - 1) / kClvBatchRows;
+    thrust::device_vector<double> partials(static_cast<std::size_t>(batches) * kStride);
+    thrust::device_vector<double> folded(kStride);
+    CIE_LAUNCH(batch_sums_kernel, static_cast<unsigned>(batches), kThreads, 0, stream)
+    (model, p, k, raw(counts), static_cast<std::int64_t>(table.size()), device_rows, raw(partials));
+    CIE_CUDA_CHECK_LAUNCH();
+    CIE_LAUNCH(fold_partials_kernel, static_cast<unsigned>(k + 1), kThreads, 0, stream)
+    (raw(partials), batches, raw(folded));
+    CIE_CUDA_CHECK_LAUNCH();
+    double entries[kStride] = {0.0, 0.0, 0.0, 0.0, 0.0};
+    copy_to_host(stream, raw(folded), static_cast<std::size_t>(k + 1), entries);
+    stats.log_likelihood = entries[0];
+    for (int j = 0; j < k; ++j) stats.gradient[static_cast<std::size_t>(j)] = entries[1 + j];
+    return stats;
+  });
+}
+
+}  // namespace cie::kernels::cuda_impl
