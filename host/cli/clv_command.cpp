@@ -6,7 +6,7 @@
 //            mean_repeat_value) or on a summary file (--summary), then writes the model file;
 //   predict  per customer P(alive), expected purchases over --horizon, expected mean spend and
 //            CLV (lifetimes' customer_lifetime_value times --margin), and with --p-purchases K
-//            P(n purchases over --horizon) for n = 0..K (not BG/BB), written as CSV.
+//            P(n purchases over --horizon) for n = 0..K, written as CSV.
 // A summary file is a customer table (host/io/customer_table_reader.hpp) with lifetimes' columns
 // (frequency, recency, T, monetary_value by default; --*-col rename them, --weights-col adds
 // weights, --id-col "" numbers the rows).
@@ -248,7 +248,7 @@ void add_clv_command(CLI::App& app, GlobalOptions const& global) {
   predict_command
       ->add_option("--p-purchases", predict->params.max_purchases,
                    "also P(n purchases over --horizon) for n = 0..K, columns p_purchases_n "
-                   "(bgnbd, mbgnbd, pareto-nbd; -1: none)")
+                   "(bgbb: --horizon in whole opportunities; -1: none)")
       ->capture_default_str();
   predict_command->add_option("--out", predict->out_path, "output CSV")->required();
   predict_command->callback([predict, &global] { run_predict(global, *predict); });

@@ -153,9 +153,11 @@ ClvPredictions predict_clv(Context const& ctx, ClvModel const& model,
   CIE_EXPECTS(params.max_purchases >= -1 && params.max_purchases <= 100,
               "max_purchases must be in -1..100, got {}", params.max_purchases);
   kernels::ClvLikelihood const purchases = purchase_likelihood(model.transactions.model);
-  CIE_EXPECTS(params.max_purchases < 0 || purchases != kernels::ClvLikelihood::kBgBb,
-              "P(n purchases) is available for bgnbd, mbgnbd and pareto-nbd models, not {}",
-              model.transactions.model);
+  CIE_EXPECTS(params.max_purchases < 0 || purchases != kernels::ClvLikelihood::kBgBb ||
+                  (params.horizon == std::floor(params.horizon) && params.horizon <= 1e6),
+              "P(n purchases) with a bgbb model needs a whole number of future opportunities "
+              "as the horizon (at most 1e6), got {}",
+              params.horizon);
   CIE_ASSERT(summary.value.size() == summary.size());
   std::size_t const n = summary.size();
   ClvPredictions out{std::vector<double>(n), std::vector<double>(n), std::vector<double>(n),

@@ -57,8 +57,9 @@ struct ClvPredictParams {
   int clv_months = 12;             ///< 1..1200
   double monthly_discount = 0.01;  ///< >= 0
   double margin = 1.0;             ///< finite, >= 0
-  /// P(n purchases over the horizon) for n = 0..max_purchases (not for bgbb); -1: none; at most
-  /// 100 (the BG/NBD family's pmf costs O(n) per n).
+  /// P(n purchases over the horizon) for n = 0..max_purchases (bgbb: the horizon a whole number
+  /// of opportunities, at most 1e6); -1: none; at most 100 (the pmfs cost O(n) per n; BG/BB's
+  /// O(horizon)).
   int max_purchases = -1;
 };
 

@@ -145,7 +145,8 @@ TEST_F(ClvCli, ModifiedBgNbdPredictsPurchaseCountsAndEvaluateWritesTheTrackingSe
   EXPECT_GT(weeks, 40);
   EXPECT_GT(previous_actual, 0.0);
 
-  // BG/BB has no P(n purchases): a usage error.
+  // BG/BB: P(n purchases) over a whole number of future opportunities; with K = horizon the
+  // probabilities are a whole distribution whose mean is the expected purchases.
   spit(dir.file("opportunities.csv"),
        "frequency,recency,periods,weights\n0,0,6,3464\n1,1,6,1091\n2,5,6,264\n3,6,6,1823\n"
        "1,6,6,400\n4,6,6,900\n6,6,6,1203\n2,3,6,300\n");
@@ -156,10 +157,35 @@ TEST_F(ClvCli, ModifiedBgNbdPredictsPurchaseCountsAndEvaluateWritesTheTrackingSe
   ASSERT_EQ(bgbb.exit_code, 0) << bgbb.err;
   RunResult const refused =
       run_on_cpu(dir, "clv predict --model " + dir.file("bgbb.json") + summary +
-                          " --p-purchases 2 --out " + dir.file("q.csv"));
+                          " --horizon 4.5 --p-purchases 2 --out " + dir.file("q.csv"));
   EXPECT_EQ(refused.exit_code, 2);
-  EXPECT_THAT(refused.err,
-              HasSubstr("P(n purchases) is available for bgnbd, mbgnbd and pareto-nbd"));
+  EXPECT_THAT(refused.err, HasSubstr("needs a whole number of future opportunities"));
+  RunResult const pmf =
+      run_on_cpu(dir, "clv predict --model " + dir.file("bgbb.json") + summary +
+                          " --horizon 4 --p-purchases 4 --out " + dir.file("q.csv"));
+  ASSERT_EQ(pmf.exit_code, 0) << pmf.err;
+  std::istringstream table(slurp(dir.file("q.csv")));
+  std::getline(table, line);
+  EXPECT_THAT(line, HasSubstr("expected_purchases,expected_value,clv,p_purchases_0,p_purchases_1,"
+                              "p_purchases_2,p_purchases_3,p_purchases_4"));
+  int customers = 0;
+  while (std::getline(table, line)) {
+    ++customers;
+    std::vector<std::string> fields;
+    std::istringstream row(line);
+    for (std::string field; std::getline(row, field, ',');) fields.push_back(field);
+    fields.resize(13);
+    double total = 0.0, mean = 0.0;
+    for (int k = 0; k <= 4; ++k) {
+      double const p = std::stod(fields[8 + static_cast<std::size_t>(k)]);
+      EXPECT_GE(p, 0.0);
+      total += p;
+      mean += k * p;
+    }
+    EXPECT_NEAR(total, 1.0, 1e-12) << line;
+    EXPECT_NEAR(mean, std::stod(fields[5]), 1e-10) << line;
+  }
+  EXPECT_EQ(customers, 8);
 }
 
 TEST_F(ClvCli, UsageErrorsExitTwo) {
