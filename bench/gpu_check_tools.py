@@ -282,15 +282,19 @@ def clv(model, cpu_s, cuda_s, cpu_path, cuda_path):
     if missing(check, cpu, cuda):
         return
     worst_param = worst_ll = 0.0
-    for part in ("transactions", "spend"):
-        if part not in cpu.get("fitted", {}):
-            continue
-        a, b = cpu["fitted"][part]["parameters"], cuda["fitted"][part]["parameters"]
-        for name, value in a.items():
-            worst_param = max(worst_param, abs(b.get(name, math.nan) - value) / abs(value))
-        la = cpu["training_metrics"][part]["log_likelihood"]
-        lb = cuda["training_metrics"][part]["log_likelihood"]
-        worst_ll = max(worst_ll, abs(lb - la) / abs(la))
+    try:
+        for part in ("transactions", "spend"):
+            if not cpu.get("fitted", {}).get(part):  # no spend model: null
+                continue
+            a, b = cpu["fitted"][part]["parameters"], cuda["fitted"][part]["parameters"]
+            for name, value in a.items():
+                worst_param = max(worst_param, abs(b[name] - value) / abs(value))
+            la = cpu["training_metrics"][part]["log_likelihood"]
+            lb = cuda["training_metrics"][part]["log_likelihood"]
+            worst_ll = max(worst_ll, abs(lb - la) / abs(la))
+    except (KeyError, TypeError, ZeroDivisionError):
+        row(check, seconds(cpu_s), seconds(cuda_s), "-", "FAIL: the two model files differ in form")
+        return
     ok = worst_param <= 1e-6 and worst_ll <= 1e-9  # NaN fails
     verdict = (f"{'ok' if ok else 'FAIL'}: parameters within {worst_param:.1e}, "
                f"log-likelihood within {worst_ll:.1e} relative")
