@@ -52,9 +52,9 @@ CIE_HD inline ClvCountTerms mbgnbd_count_terms(double r, double alpha, double a,
 /// Modified BG/NBD log-likelihood of one customer from its count terms
 /// (mbgnbd_count_terms(r, α, a, b, x)); ∂ℓ/∂(ln r, ln α, ln a, ln b) into grad[0..3] when not null.
 CIE_HD inline double mbgnbd_log_likelihood(ClvCountTerms const& c, double r, double alpha, double a,
-                                           double b, double x, double t_x, double age,
-                                           double* grad) {
-  return bgnbd_log_likelihood(c, r, alpha, a, b, x, t_x, age, grad, true);
+                                           double b, double x, double t_x, double age, double* grad,
+                                           double log_alpha_age = NAN) {
+  return bgnbd_log_likelihood(c, r, alpha, a, b, x, t_x, age, grad, true, log_alpha_age);
 }
 
 /// The same from the parameters alone.

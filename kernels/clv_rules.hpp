@@ -142,12 +142,13 @@ CIE_HD inline ClvCountTerms bgnbd_count_terms(double r, double alpha, double a, 
 /// BG/NBD log-likelihood of one customer from its count terms `c` (bgnbd_count_terms(r, α, a, b,
 /// x)); writes ∂ℓ/∂(ln r, ln α, ln a, ln b) into grad[0..3] when grad is not null. With `modified`
 /// (the modified BG/NBD, kernels/clv_mbgnbd_rules.hpp, whose count terms differ) the A₄ term is
-/// present for x = 0 too.
+/// present for x = 0 too. `log_alpha_age` is ln(α + T) (a pass over rows sorted by T computes it
+/// once per T; NaN: computed here, the same bits).
 CIE_HD inline double bgnbd_log_likelihood(ClvCountTerms const& c, double r, double alpha, double a,
                                           double b, double x, double t_x, double age, double* grad,
-                                          bool modified = false) {
+                                          bool modified = false, double log_alpha_age = NAN) {
   double const log_alpha = c.log_scale;
-  double const log_alpha_age = std::log(alpha + age);
+  if (log_alpha_age != log_alpha_age) log_alpha_age = std::log(alpha + age);
   double const a3 = -(r + x) * log_alpha_age;
   double mix = a3;
   double w4 = 0.0;  // e^{A₄} / (e^{A₃} + e^{A₄})

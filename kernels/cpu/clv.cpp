@@ -30,6 +30,7 @@ ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
   bool const weighted = !rows.weight.empty();
   bool const with_value = model == ClvLikelihood::kGammaGamma;
   bool const with_times = !with_value;
+  bool const bgnbd_family = model == ClvLikelihood::kBgNbd || model == ClvLikelihood::kMbgNbd;
   std::size_t const stride = 1 + static_cast<std::size_t>(k);
   ClvParams p;
   std::copy(params.begin(), params.end(), p.v);
@@ -40,12 +41,19 @@ ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
     std::fill_n(partial, stride, 0.0);
     std::int64_t const end = std::min(n, (batch + 1) * kClvBatchRows);
     double grad[4];
+    // The BG/NBD family's ln(α + T), once per run of equal T (fitted rows are sorted by T).
+    double cached_age = NAN, cached_log = NAN;
     for (std::int64_t i = batch * kClvBatchRows; i < end; ++i) {
       double const w = weighted ? rows.weight[i] : 1.0;
-      double const ll =
-          clv_row_log_likelihood(model, p, counts.data(), count_size, rows.frequency[i],
-                                 with_times ? rows.recency[i] : 0.0, with_times ? rows.age[i] : 0.0,
-                                 with_value ? rows.value[i] : 0.0, grad);
+      double const age = with_times ? rows.age[i] : 0.0;
+      if (bgnbd_family && !(age == cached_age)) {
+        cached_age = age;
+        cached_log = clv_log_alpha_age(p, age);
+      }
+      double const ll = clv_row_log_likelihood(
+          model, p, counts.data(), count_size, rows.frequency[i],
+          with_times ? rows.recency[i] : 0.0, age, with_value ? rows.value[i] : 0.0, grad,
+          bgnbd_family ? cached_log : NAN);
       partial[0] += w * ll;
       for (int j = 0; j < k; ++j) partial[1 + j] += w * grad[j];
     }

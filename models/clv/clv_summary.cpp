@@ -89,7 +89,7 @@ ClvSummary collapse_purchase_rows(ClvSummary const& summary) {
   std::vector<std::size_t> order(summary.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   auto const key = [&](std::size_t i) {
-    return std::tuple(summary.frequency[i], summary.recency[i], summary.age[i]);
+    return std::tuple(summary.age[i], summary.frequency[i], summary.recency[i]);
   };
   std::sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) {
     return key(i) < key(j) || (key(i) == key(j) && i < j);

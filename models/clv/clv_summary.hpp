@@ -42,7 +42,8 @@ std::optional<InvalidRow> find_invalid_row(ClvSummary const& summary);
 std::optional<InvalidRow> find_invalid_discrete_row(ClvSummary const& summary);
 
 /// Rows with equal (x, t_x, T) merged into one whose weight is the sum of theirs, sorted by
-/// (x, t_x, T); value is dropped. The likelihood of the result equals that of the input.
+/// (T, x, t_x) (a pass then computes ln(α + T) once per T); value is dropped. The likelihood of
+/// the result equals that of the input.
 ClvSummary collapse_purchase_rows(ClvSummary const& summary);
 
 /// The rows Gamma-Gamma is fitted on (x > 0 and value > 0), rows with equal (x, value) merged as
