@@ -13,6 +13,8 @@
 #             same inertia bits, one pass against the floor (bytes copied / host-to-device GB/s)
 #   logistic  logistic_driver --synthetic 1M and 10M x 32: fit seconds, log-loss, coefficients
 #   score     score_driver --synthetic 10M: customers/s, probabilities and labels
+#   offers    offers_driver --synthetic 10M x 20 offers, 10 passes: s/pass, the passes identical
+#             on both twins (usage, value, dual part, slots), one pass against the floor
 #   nightly   bench/nightly_scale.sh 1000000 with `cie --device cpu` and `--device cuda run`:
 #             wall time, the two customers.csv compared (bench/gpu_check_tools.py)
 # and prints a markdown table last (check, cpu, cuda, ratio, verdict). Full log and table:
@@ -126,7 +128,7 @@ echo "date: $(date -u '+%F %T') UTC; commit: $commit; mode: GPU_CHECK_DEVICE=$mo
 section "build ($build)"
 targets=()  # everything for the tests or STEPS=build; else only what the benchmarks run
 if ! want tests && [[ "$steps" != *",build,"* ]]; then
-  targets=(--target cie kmeans_driver logistic_driver score_driver)
+  targets=(--target cie kmeans_driver logistic_driver score_driver offers_driver)
   [[ "$mode" != "cuda" ]] || targets+=(device_bandwidth)
 fi
 # shellcheck disable=SC2086  # CMAKE_ARGS is a list of words
@@ -263,6 +265,27 @@ if want score && have "$drivers/score_driver" "scoring"; then
   done
   compare "scoring" score "$work/score-cpu.json" "$work/score-cuda.json" \
     "$work/score-cpu.f64" "$work/score-cuda.f64" "$work/score-cpu.i32" "$work/score-cuda.i32"
+fi
+
+# --- offer assignment pass ---------------------------------------------------------------------
+if want offers && have "$drivers/offers_driver" "offer assignment pass"; then
+  offers_bandwidth=()
+  if [[ "$mode" == "cuda" && -f "$work/bandwidth.json" ]]; then
+    offers_bandwidth=("$work/bandwidth.json")
+  elif [[ "$mode" == "cuda" ]] && have "$drivers/device_bandwidth" "device bandwidth probe" &&
+       "$drivers/device_bandwidth" | tee "$work/bandwidth.json"; then
+    offers_bandwidth=("$work/bandwidth.json")
+  fi
+  for column in cpu cuda; do
+    device=cpu
+    [[ "$column" == cpu ]] || device="$dev"
+    section "offer assignment pass 10M x 20, pair rule, 10 passes: $device"
+    rm -f "$work/offers-$column.json"
+    "$drivers/offers_driver" --synthetic 10000000 --offers 20 --pairs --passes 10 \
+      --device "$device" | tee "$work/offers-$column.json"
+  done
+  compare "offer assignment pass" offers "$work/offers-cpu.json" "$work/offers-cuda.json" \
+    "${offers_bandwidth[@]}"
 fi
 
 # --- nightly pipeline --------------------------------------------------------------------------
