@@ -95,8 +95,9 @@ class Solver {
                   pass.value >= (1.0 - params_.gap_tolerance) * bound;
       if (converged) break;
       // Or the repaired and filled choices are: try it now and then once they nearly fit.
-      if (params_.recovery_excess > 0.0 && !has_min_volumes() && iteration >= next_recovery &&
-          fits(pass.usage, params_.recovery_excess) &&
+      if (params_.recovery_excess > 0.0 &&
+          std::ranges::none_of(min_volume_, [](std::int64_t m) { return m > 0; }) &&
+          iteration >= next_recovery && fits(pass.usage, params_.recovery_excess) &&
           pass.value >= (1.0 - params_.gap_tolerance) * bound) {
         next_recovery = iteration + params_.recovery_spacing;
         recovered = try_recovery(result, slots, price, bound);
@@ -294,11 +295,6 @@ class Solver {
     result.added_for_min_volume = outcome.added;
     result.swapped_for_min_volume = outcome.swapped;
     result.min_volume_candidates = std::move(outcome.candidates);
-  }
-
-  [[nodiscard]] bool has_min_volumes() const {
-    return std::any_of(min_volume_.begin(), min_volume_.end(),
-                       [](std::int64_t m) { return m > 0; });
   }
 
   /// The fill rounds; returns the contacts added.

@@ -39,8 +39,9 @@ struct InstanceData {
   }
 };
 
-/// Random values with ties (values on a grid of 0.25), missing candidates, allowances 0..3,
-/// channel allowances 0..2 over three channels and, with `pairs`, offers 0-1 and 2-5 in conflict.
+/// Random values with ties (a grid of 0.25 times a scale per customer), missing candidates,
+/// allowances 0..3, channel allowances 0..2 over three channels and, with `pairs`, offers 0-1 and
+/// 2-5 in conflict.
 InstanceData random_instance(std::int64_t customers, int offers, bool pairs, unsigned seed) {
   std::mt19937_64 random(seed);
   InstanceData data;
@@ -60,11 +61,14 @@ InstanceData random_instance(std::int64_t customers, int offers, bool pairs, uns
   std::uniform_int_distribution<int> allowance(0, 3);
   std::uniform_int_distribution<int> channel(0, 2);
   std::uniform_int_distribution<int> tie(0, offers - 1);
+  std::uniform_real_distribution<float> scale(1.0F, 1.1F);
   for (std::int64_t i = 0; i < customers; ++i) {
+    // Ties within a customer (one scale per customer).
+    float const customer_scale = scale(random);
     for (int o = 0; o < offers; ++o) {
       int const g = grid(random);
       data.expected_value.push_back(g < 8 ? std::numeric_limits<float>::quiet_NaN()
-                                          : 0.25F * static_cast<float>(g - 8));
+                                          : 0.25F * static_cast<float>(g - 8) * customer_scale);
     }
     data.allowance.push_back(static_cast<std::uint8_t>(allowance(random)));
     for (int c = 0; c < kOfferChannels; ++c) {
@@ -140,7 +144,9 @@ TEST_P(OfferPassBackends, MatchesTheReferenceBitForBitAcrossSizes) {
       InstanceData const data = random_instance(customers, offers, pairs, 17);
       OfferInstance const in = data.view();
       std::vector<double> price(offers);
-      for (int o = 0; o < offers; ++o) price[o] = 0.5 * (o % 4);  // ties with the 0.25 grid
+      // Offers o and o + 4 tie in price; reduced values that round, so that the sums depend
+      // on the order of additions (a sum of floats alone would be exact in double).
+      for (int o = 0; o < offers; ++o) price[o] = 0.1 * (o % 4) + 0.013;
       std::unique_ptr<OfferPassWorkspace> workspace = make_offer_workspace(context(), in);
       std::vector<std::uint8_t> want_slots;
       OfferPassResult const want = reference_pass(in, price, {}, want_slots);
@@ -182,7 +188,7 @@ TEST_P(OfferPassBackends, AReusedWorkspaceFollowsThePrices) {
     for (double u : want.usage) usage += u;
     EXPECT_LT(usage, last_usage);  // higher prices, fewer contacts
     last_usage = usage;
-    for (int o = 0; o < offers; ++o) price[o] += 1.0 + 0.25 * (o % 3);
+    for (int o = 0; o < offers; ++o) price[o] += 1.01 + 0.25 * (o % 3);
   }
   // Infinite prices close offers, as the fill does.
   std::fill(price.begin(), price.end(), std::numeric_limits<double>::infinity());
