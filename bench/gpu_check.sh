@@ -16,6 +16,8 @@
 #   clv       `cie clv fit --spend gamma-gamma` (BG/NBD) and `--model-type pareto-nbd` on the 1M
 #             customers' RFM summary, CPU vs CUDA (the log-likelihood passes): wall time,
 #             parameters within 1e-6 and log-likelihoods within 1e-9 relative
+#   offers    offers_driver --synthetic 10M x 20 offers, 10 passes: s/pass, the passes identical
+#             on both twins (usage, value, dual part, slots), one pass against the floor
 #   nightly   bench/nightly_scale.sh 1000000 with `cie --device cpu` and `--device cuda run`:
 #             wall time, the two customers.csv compared (bench/gpu_check_tools.py)
 # and prints a markdown table last (check, cpu, cuda, ratio, verdict). Full log and table:
@@ -129,7 +131,7 @@ echo "date: $(date -u '+%F %T') UTC; commit: $commit; mode: GPU_CHECK_DEVICE=$mo
 section "build ($build)"
 targets=()  # everything for the tests or STEPS=build; else only what the benchmarks run
 if ! want tests && [[ "$steps" != *",build,"* ]]; then
-  targets=(--target cie kmeans_driver logistic_driver score_driver)
+  targets=(--target cie kmeans_driver logistic_driver score_driver offers_driver)
   [[ "$mode" != "cuda" ]] || targets+=(device_bandwidth)
 fi
 # shellcheck disable=SC2086  # CMAKE_ARGS is a list of words
@@ -289,6 +291,27 @@ if want clv && have "$cie" "\`cie clv fit\`"; then
     compare "\`cie clv fit\` $model" clv "$model" "$(cat "$work/clv-$model-cpu.s")" \
       "$(cat "$work/clv-$model-cuda.s")" "$work/clv-$model-cpu.json" "$work/clv-$model-cuda.json"
   done
+fi
+
+# --- offer assignment pass ---------------------------------------------------------------------
+if want offers && have "$drivers/offers_driver" "offer assignment pass"; then
+  offers_bandwidth=()
+  if [[ "$mode" == "cuda" && -f "$work/bandwidth.json" ]]; then
+    offers_bandwidth=("$work/bandwidth.json")
+  elif [[ "$mode" == "cuda" ]] && have "$drivers/device_bandwidth" "device bandwidth probe" &&
+       "$drivers/device_bandwidth" | tee "$work/bandwidth.json"; then
+    offers_bandwidth=("$work/bandwidth.json")
+  fi
+  for column in cpu cuda; do
+    device=cpu
+    [[ "$column" == cpu ]] || device="$dev"
+    section "offer assignment pass 10M x 20, pair rule, 10 passes: $device"
+    rm -f "$work/offers-$column.json"
+    "$drivers/offers_driver" --synthetic 10000000 --offers 20 --pairs --passes 10 \
+      --device "$device" | tee "$work/offers-$column.json"
+  done
+  compare "offer assignment pass" offers "$work/offers-cpu.json" "$work/offers-cuda.json" \
+    "${offers_bandwidth[@]}"
 fi
 
 # --- nightly pipeline --------------------------------------------------------------------------

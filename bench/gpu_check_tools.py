@@ -8,6 +8,7 @@ exits 1 when a verdict is FAIL; a missing or unreadable input is a FAIL row, nev
   gpu_check_tools.py kmeans_refined CPU.json CUDA.json
   gpu_check_tools.py kmeans_streamed RESIDENT.json STREAMED.json [BANDWIDTH.json]
   gpu_check_tools.py logistic LABEL CPU.json CUDA.json
+  gpu_check_tools.py offers CPU.json CUDA.json [BANDWIDTH.json]
   gpu_check_tools.py score CPU.json CUDA.json CPU_PROB.f64 CUDA_PROB.f64 CPU_LAB.i32 CUDA_LAB.i32
   gpu_check_tools.py clv MODEL CPU_S CUDA_S CPU_MODEL.json CUDA_MODEL.json
   gpu_check_tools.py nightly CPU_OUT_DIR CUDA_OUT_DIR CPU_TABLE.md CUDA_TABLE.md
@@ -17,7 +18,8 @@ a batch, so bit equality is not expected except where the code says so): k-means
 1e-5 relative; logistic log-loss within 1e-9 and coefficients within 1e-5 (the fits stop at a
 gradient norm of 1e-8); probabilities within 1e-9; k-means labels equal except at most one row
 per million (near-ties of float32 distances; the data stay inside the driver, so ties cannot be
-checked here); RFM output byte-identical; the nightly customers.csv equal field by field except
+checked here); the offer assignment passes identical (usage, value, dual part and the last
+pass's slots: the twins add in the same order, kernels/offers.hpp); RFM output byte-identical; the nightly customers.csv equal field by field except
 probability columns (named p_* or *probability*, e.g. response_probability), which must agree
 within 1e-9 (the deciles derived from them must be equal); CLV fits' parameters within 1e-6
 and log-likelihoods within 1e-9 relative (the passes sum in different orders and the fits stop
@@ -177,6 +179,31 @@ def logistic(label, cpu_path, cuda_path):
         speedup(cpu["seconds"], cuda["seconds"]), ("ok: " if good else "FAIL: ") + detail)
 
 
+def offers(cpu_path, cuda_path, bandwidth_path=None):
+    """offers_driver on both devices: the passes must agree bit for bit (kernels/offers.hpp)."""
+    cpu, cuda = load(cpu_path), load(cuda_path)
+    shape = "?" if cpu is None else f"{cpu['customers'] / 1e6:g}M x {cpu['offers']}"
+    check = f"offer assignment pass {shape} (data on the device, slots copied back)"
+    if missing(check, cpu, cuda):
+        return
+    differ = [key for key in ("usage", "value", "relaxed_reduced", "slots_hash")
+              if cpu.get(key) != cuda.get(key)]
+    bandwidth = load(bandwidth_path) if bandwidth_path else None
+    if bandwidth is None:
+        floor = "no bandwidth probe (cpu test mode or probe failed)"
+    else:
+        floor_s = cuda["bytes_per_pass"] / (bandwidth["read_gb_per_s"] * 1e9)
+        floor = (f"floor {floor_s * 1e3:.3g} ms = {cuda['bytes_per_pass'] / 1e6:.0f} MB / "
+                 f"{bandwidth['read_gb_per_s']:.0f} GB/s read; cuda pass = "
+                 f"{cuda['seconds_per_pass'] / floor_s:.2f}x floor")
+    passes = len(cpu.get("value", []))
+    verdict = (f"ok: {passes} passes identical" if not differ
+               else f"FAIL: {', '.join(differ)} differ")
+    row(check, seconds(cpu["seconds_per_pass"]), seconds(cuda["seconds_per_pass"]),
+        speedup(cpu["seconds_per_pass"], cuda["seconds_per_pass"]),
+        f"{verdict}; upload {cuda['upload_seconds']:.3g} s; {floor}")
+
+
 def read_array(kind, path):
     values = array.array(kind)
     with open(path, "rb") as f:
@@ -303,6 +330,7 @@ def clv(model, cpu_s, cuda_s, cpu_path, cuda_path):
 
 def main(argv):
     commands = {"rfm": rfm, "kmeans": kmeans, "kmeans_refined": kmeans_refined,
+                "offers": offers,
                 "kmeans_streamed": kmeans_streamed,
                 "logistic": logistic, "score": score, "clv": clv, "nightly": nightly}
     if len(argv) < 2 or argv[1] not in commands:

@@ -30,9 +30,23 @@ struct OfferChoice {
   bool pair_blocked = false;  ///< a pair rule turned down an offer that would have been taken
 };
 
+/// Index of the lowest set bit of `bits` (not 0).
+CIE_HD inline int lowest_bit(std::uint64_t bits) {
+#if defined(__CUDA_ARCH__)
+  return __ffsll(static_cast<long long>(bits)) - 1;
+#else
+  return __builtin_ctzll(bits);
+#endif
+}
+
 /// `ev`: the customer's expected values (NaN: not a candidate); `offer_channel[o]`: channel of
 /// offer o; `conflicts[o]`: mask of offers that may not go with o (nullptr: ignore pair rules).
 /// Newly chosen offers are appended to slots[0 .. added) in the order taken.
+///
+/// The reduced values are computed for every offer without a branch (a NaN value gives a NaN
+/// reduced value, never > 0), the candidates kept as a bit mask in the rotated tie order, and
+/// each round scans the remaining candidates in that order for the first largest reduced value;
+/// a candidate whose channel is full or that conflicts with a chosen offer leaves the mask.
 CIE_HD inline OfferChoice choose_offers(float const* ev, int offers, double const* price,
                                         int allowance, std::uint8_t const* channel_allowance,
                                         std::int8_t const* offer_channel,
@@ -42,47 +56,54 @@ CIE_HD inline OfferChoice choose_offers(float const* ev, int offers, double cons
   choice.mask = fixed_mask;
   int channel_used[kOfferChannels] = {0, 0, 0, 0, 0, 0, 0, 0};
   int used = 0;
-  for (int o = 0; o < offers; ++o) {
-    if ((fixed_mask >> o) & 1U) {
-      ++channel_used[offer_channel[o]];
-      ++used;
-    }
+  for (std::uint64_t bits = fixed_mask; bits != 0; bits &= bits - 1) {
+    ++channel_used[offer_channel[lowest_bit(bits)]];
+    ++used;
   }
   if (used >= allowance) return choice;  // no room: skip reading the customer's values
-  // The candidates with a positive reduced value, in the rotated tie order, read once.
   double reduced[64];
-  std::int8_t candidate[64];
-  int candidates = 0;
-  for (int j = 0, o = tie_offset; j < offers; ++j, o = o + 1 == offers ? 0 : o + 1) {
-    float const value = ev[o];
-    if (!(value == value) || ((fixed_mask >> o) & 1U)) continue;  // NaN: not a candidate
-    double const r = static_cast<double>(value) - price[o];
-    if (!(r > 0.0)) continue;
-    reduced[candidates] = r;
-    candidate[candidates++] = static_cast<std::int8_t>(o);
+  std::uint64_t positive = 0;
+  for (int o = 0; o < offers; ++o) {
+    double const r = static_cast<double>(ev[o]) - price[o];
+    reduced[o] = r;
+    positive |= static_cast<std::uint64_t>(r > 0.0) << o;
   }
-  while (used < allowance) {
+  positive &= ~fixed_mask;
+  // Bit p of `remaining` is offer (tie_offset + p) mod offers: the rotated tie order.
+  std::uint64_t const all = offers == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << offers) - 1;
+  std::uint64_t remaining =
+      tie_offset == 0 ? positive
+                      : ((positive >> tie_offset) | (positive << (offers - tie_offset))) & all;
+  while (used < allowance && remaining != 0) {
     int best = -1;
+    int best_position = -1;
     double best_reduced = 0.0;
-    for (int k = 0; k < candidates; ++k) {
-      if (!(reduced[k] > best_reduced)) continue;
-      int const o = candidate[k];
-      if ((choice.mask >> o) & 1U) continue;
-      if (channel_used[offer_channel[o]] >= channel_allowance[offer_channel[o]]) continue;
-      if (conflicts != nullptr && (conflicts[o] & choice.mask) != 0) {
-        choice.pair_blocked = true;
+    for (std::uint64_t bits = remaining; bits != 0; bits &= bits - 1) {
+      int const position = lowest_bit(bits);
+      int o = tie_offset + position;
+      if (o >= offers) o -= offers;
+      if (!(reduced[o] > best_reduced)) continue;
+      int const channel = offer_channel[o];
+      if (channel_used[channel] >= channel_allowance[channel]) {
+        remaining &= ~(std::uint64_t{1} << position);  // its channel stays full
         continue;
       }
-      best = k;
-      best_reduced = reduced[k];
+      if (conflicts != nullptr && (conflicts[o] & choice.mask) != 0) {
+        choice.pair_blocked = true;
+        remaining &= ~(std::uint64_t{1} << position);  // the conflict stays
+        continue;
+      }
+      best = o;
+      best_position = position;
+      best_reduced = reduced[o];
     }
     if (best < 0) break;
-    int const o = candidate[best];
-    choice.mask |= std::uint64_t{1} << o;
-    ++channel_used[offer_channel[o]];
-    slots[choice.added] = static_cast<std::uint8_t>(o);
+    remaining &= ~(std::uint64_t{1} << best_position);
+    choice.mask |= std::uint64_t{1} << best;
+    ++channel_used[offer_channel[best]];
+    slots[choice.added] = static_cast<std::uint8_t>(best);
     choice.reduced += best_reduced;
-    choice.value += static_cast<double>(ev[o]);
+    choice.value += static_cast<double>(ev[best]);
     ++choice.added;
     ++used;
   }

@@ -6,11 +6,12 @@
 #include "kernels/cpu/ordered_batches.hpp"
 
 namespace cie::kernels {
+namespace cpu_impl {
+namespace {
 
-OfferPassResult offer_assignment_pass(Context const& ctx, OfferInstance const& instance,
-                                      std::span<double const> price,
-                                      std::span<std::uint8_t const> fixed,
-                                      std::span<std::uint8_t> slots) {
+OfferPassResult offer_pass(Context const& ctx, OfferInstance const& instance,
+                           std::span<double const> price, std::span<std::uint8_t const> fixed,
+                           std::span<std::uint8_t> slots) {
   int const offers = instance.offers;
   std::int64_t const customers = instance.customers;
   CIE_ASSERT(offers > 0 && offers <= 64 && price.size() == static_cast<std::size_t>(offers));
@@ -64,6 +65,32 @@ OfferPassResult offer_assignment_pass(Context const& ctx, OfferInstance const& i
       });
   return result;
 }
+
+class CpuOfferWorkspace final : public OfferPassWorkspace {
+ public:
+  CpuOfferWorkspace(Context const& ctx, OfferInstance const& instance)
+      : ctx_(ctx), instance_(instance) {
+    CIE_ASSERT(instance.offers > 0 && instance.offers <= 64);
+  }
+
+  OfferPassResult pass(std::span<double const> price, std::span<std::uint8_t const> fixed,
+                       std::span<std::uint8_t> slots) override {
+    return offer_pass(ctx_, instance_, price, fixed, slots);
+  }
+
+ private:
+  Context const& ctx_;
+  OfferInstance instance_;
+};
+
+}  // namespace
+
+std::unique_ptr<OfferPassWorkspace> make_offer_workspace(Context const& ctx,
+                                                         OfferInstance const& instance) {
+  return std::make_unique<CpuOfferWorkspace>(ctx, instance);
+}
+
+}  // namespace cpu_impl
 
 std::int64_t offer_pass_bytes(OfferInstance const& instance, bool writes_slots) {
   std::int64_t const per_customer =

@@ -6,6 +6,7 @@
 #include "kernels/device_memory.hpp"
 #include "kernels/kmeans.hpp"
 #include "kernels/linear.hpp"
+#include "kernels/offers.hpp"
 #include "kernels/rfm.hpp"
 #include "kernels/score_pipeline.hpp"
 
@@ -45,6 +46,9 @@ std::unique_ptr<LogisticWorkspace> make_logistic_workspace(Context const&, float
 }
 void logistic_probabilities(Context const&, float const*, std::int64_t, int,
                             std::span<double const>, double, std::span<double>) {
+  no_cuda();
+}
+std::unique_ptr<OfferPassWorkspace> make_offer_workspace(Context const&, OfferInstance const&) {
   no_cuda();
 }
 void score_logistic_batches(Context const&, std::size_t, std::size_t, std::size_t,

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <numeric>
 
 #include "core/error.hpp"
@@ -29,11 +30,11 @@ class Solver {
  public:
   Solver(Context const& ctx, AssignParams const& params, Catalog const& catalog,
          OfferProblem const& problem)
-      : ctx_(ctx),
-        params_(params),
+      : params_(params),
         catalog_(catalog),
         problem_(problem),
         view_(problem.view()),
+        workspace_(kernels::make_offer_workspace(ctx, view_)),
         offers_(problem.offers) {
     for (int o = 0; o < offers_; ++o) {
       offer_constraint_.push_back(-1);
@@ -74,6 +75,8 @@ class Solver {
     double best_value = -1.0;
     bool last_pass_fits = false;
     bool converged = false;
+    bool recovered = false;
+    int next_recovery = 0;
     for (int iteration = 0; iteration < params_.max_iterations; ++iteration) {
       prices(price);
       kernels::OfferPassResult const pass = run_pass(result, price, {}, slots);
@@ -91,22 +94,29 @@ class Solver {
       converged = fits(pass.usage, params_.tolerance) &&
                   pass.value >= (1.0 - params_.gap_tolerance) * bound;
       if (converged) break;
+      // Or the repaired and filled choices are: try it now and then once they nearly fit.
+      if (params_.recovery_excess > 0.0 &&
+          std::ranges::none_of(min_volume_, [](std::int64_t m) { return m > 0; }) &&
+          iteration >= next_recovery && fits(pass.usage, params_.recovery_excess) &&
+          pass.value >= (1.0 - params_.gap_tolerance) * bound) {
+        next_recovery = iteration + params_.recovery_spacing;
+        recovered = try_recovery(result, slots, price, bound);
+        if (recovered) break;
+      }
       if (iteration == 0) initial_steps(pass);
       if (!update_prices(pass.usage)) {
         converged = true;
         break;
       }
     }
-    if (!converged && !best_price.empty() && (!last_pass_fits || best_price != price)) {
-      price = best_price;
-      run_pass(result, price, {}, slots);
-    }
-    result.dropped_in_repair = admit(slots, price, false);
-    reach_min_volumes(result, slots);
-    for (int round = 0; round < params_.fill_rounds; ++round) {
-      std::int64_t const added = fill(result, slots);
-      result.added_in_fill += added;
-      if (added == 0) break;
+    if (!recovered) {
+      if (!converged && !best_price.empty() && (!last_pass_fits || best_price != price)) {
+        price = best_price;
+        run_pass(result, price, {}, slots);
+      }
+      result.dropped_in_repair = admit(slots, price, false);
+      reach_min_volumes(result, slots);
+      result.added_in_fill = fill_rounds(result, slots);
     }
     detail::collect_contacts(catalog_, problem_, slots, result);
     bool any_short = false;
@@ -153,8 +163,7 @@ class Solver {
                                     std::span<std::uint8_t const> fixed,
                                     std::span<std::uint8_t> slots) {
     auto const start = std::chrono::steady_clock::now();
-    kernels::OfferPassResult pass =
-        kernels::offer_assignment_pass(ctx_, view_, price, fixed, slots);
+    kernels::OfferPassResult pass = workspace_->pass(price, fixed, slots);
     result.pass_seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     ++result.passes;
@@ -288,6 +297,43 @@ class Solver {
     result.min_volume_candidates = std::move(outcome.candidates);
   }
 
+  /// The fill rounds; returns the contacts added.
+  std::int64_t fill_rounds(AssignmentResult& result, std::vector<std::uint8_t>& slots) {
+    std::int64_t total = 0;
+    for (int round = 0; round < params_.fill_rounds; ++round) {
+      std::int64_t const added = fill(result, slots);
+      total += added;
+      if (added == 0) break;
+    }
+    return total;
+  }
+
+  /// Repairs and fills a copy of the dual pass's `slots` (no minimum volumes); keeps it when its
+  /// value is within gap_tolerance of `bound`, else leaves every constraint as it was.
+  bool try_recovery(AssignmentResult& result, std::vector<std::uint8_t>& slots,
+                    std::vector<double> const& price, double bound) {
+    std::vector<std::uint8_t> trial = slots;
+    std::int64_t const dropped = admit(trial, price, false);
+    std::int64_t const added = fill_rounds(result, trial);
+    double value = 0.0;
+    for (std::int64_t i = 0; i < problem_.customers; ++i) {
+      for (int s = 0; s < kOfferSlots; ++s) {
+        std::uint8_t const o = trial[static_cast<std::size_t>(i) * kOfferSlots + s];
+        if (o == kNoOffer) break;
+        value += problem_.expected_value[static_cast<std::size_t>(i) * offers_ + o];
+      }
+    }
+    ++result.recovery_attempts;
+    if (value >= (1.0 - params_.gap_tolerance) * bound) {
+      slots.swap(trial);
+      result.dropped_in_repair = dropped;
+      result.added_in_fill = added;
+      return true;
+    }
+    for (Constraint& k : constraints_) k.used = 0.0;
+    return false;
+  }
+
   /// One fill round; returns the contacts added.
   std::int64_t fill(AssignmentResult& result, std::vector<std::uint8_t>& slots) {
     std::vector<double> price(static_cast<std::size_t>(offers_), 0.0);
@@ -314,11 +360,11 @@ class Solver {
     return static_cast<std::int64_t>(chosen) - dropped;
   }
 
-  Context const& ctx_;
   AssignParams const& params_;
   Catalog const& catalog_;
   OfferProblem const& problem_;
   kernels::OfferInstance view_;
+  std::unique_ptr<kernels::OfferPassWorkspace> workspace_;  ///< the instance where passes run
   int offers_;
   std::vector<Constraint> constraints_;
   std::vector<int> offer_constraint_;
@@ -335,6 +381,9 @@ void AssignParams::validate() const {
   CIE_EXPECTS(gap_tolerance >= 0.0 && gap_tolerance < 1.0,
               "gap_tolerance must be in [0, 1), got {}", gap_tolerance);
   CIE_EXPECTS(fill_rounds >= 0, "fill_rounds must be >= 0, got {}", fill_rounds);
+  CIE_EXPECTS(recovery_excess >= 0.0 && recovery_excess < 1.0,
+              "recovery_excess must be in [0, 1), got {}", recovery_excess);
+  CIE_EXPECTS(recovery_spacing >= 1, "recovery_spacing must be >= 1, got {}", recovery_spacing);
 }
 
 AssignmentResult assign_offers(Context const& ctx, AssignParams const& params,

@@ -22,6 +22,13 @@
 // every constraint fits and each priced one is within `tolerance` of its capacity, or after
 // max_iterations passes.
 //
+// Early recovery: once an iteration's choices exceed no capacity by more than recovery_excess
+// (2%) of it with a value within gap_tolerance of the best bound, a copy of them is repaired and
+// filled as below; when that assignment's value is within gap_tolerance of the bound it is the
+// result and the dual stops (the sign steps otherwise spend most passes bringing every
+// constraint within `tolerance`, long after the bound has settled). Else the dual goes on and
+// tries again at most every recovery_spacing iterations. Not with minimum volumes.
+//
 // Primal: when it stopped so, the last choices, repaired; after max_iterations, the choices at
 // the prices of the best iteration that fitted every constraint (one more pass), or when none
 // did, the last choices, repaired.
@@ -55,6 +62,12 @@ struct AssignParams {
   /// Stop once an iteration's choices (nearly) fit with a value within this share of the best
   /// bound so far.
   double gap_tolerance = 1e-3;
+  /// Or once an iteration's choices exceed no capacity by more than this share of it (and
+  /// their value is within gap_tolerance of the bound): repair and fill a copy, and stop when
+  /// that assignment is within gap_tolerance of the bound; else go on, trying again at most
+  /// every recovery_spacing iterations. 0: never (instances with a min_volume never try).
+  double recovery_excess = 0.02;
+  int recovery_spacing = 5;
   void validate() const;
 };
 
@@ -79,6 +92,7 @@ struct AssignmentResult {
   double budget_price = 0.0;
   int dual_iterations = 0;
   int passes = 0;               ///< all passes over the customers
+  int recovery_attempts = 0;    ///< repairs tried before the dual stopped (see AssignParams)
   double pass_seconds = 0.0;    ///< their total time
   std::int64_t pass_bytes = 0;  ///< bytes one dual pass moves (kernels::offer_pass_bytes)
   std::int64_t dropped_in_repair = 0;

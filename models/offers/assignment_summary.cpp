@@ -22,6 +22,7 @@ json assignment_summary_json(Catalog const& catalog, OfferProblem const& problem
   summary["budget_price"] = result.budget_price;
   summary["dual_iterations"] = result.dual_iterations;
   summary["passes"] = result.passes;
+  summary["recovery_attempts"] = result.recovery_attempts;
   summary["pass_seconds"] = result.pass_seconds;
   summary["pass_bytes"] = result.pass_bytes;
   summary["dropped_in_repair"] = result.dropped_in_repair;
