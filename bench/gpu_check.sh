@@ -13,6 +13,10 @@
 #             same inertia bits, one pass against the floor (bytes copied / host-to-device GB/s)
 #   logistic  logistic_driver --synthetic 1M and 10M x 32: fit seconds, log-loss, coefficients
 #   score     score_driver --synthetic 10M: customers/s, probabilities and labels
+#   gbdt      gbdt_device_driver --synthetic 1M x 32 (2 categorical), 200 trees, 63 leaves, 255
+#             bins: fit and score seconds, the two models' trees equal (splits, thresholds,
+#             default directions, categorical sets; leaf values within 1e-9 relative) and the
+#             margins within 1e-9 (GBDT_ROWS, GBDT_TREES: smaller runs)
 #   nightly   bench/nightly_scale.sh 1000000 with `cie --device cpu` and `--device cuda run`:
 #             wall time, the two customers.csv compared (bench/gpu_check_tools.py)
 # and prints a markdown table last (check, cpu, cuda, ratio, verdict). Full log and table:
@@ -126,7 +130,7 @@ echo "date: $(date -u '+%F %T') UTC; commit: $commit; mode: GPU_CHECK_DEVICE=$mo
 section "build ($build)"
 targets=()  # everything for the tests or STEPS=build; else only what the benchmarks run
 if ! want tests && [[ "$steps" != *",build,"* ]]; then
-  targets=(--target cie kmeans_driver logistic_driver score_driver)
+  targets=(--target cie kmeans_driver logistic_driver score_driver gbdt_device_driver)
   [[ "$mode" != "cuda" ]] || targets+=(device_bandwidth)
 fi
 # shellcheck disable=SC2086  # CMAKE_ARGS is a list of words
@@ -263,6 +267,23 @@ if want score && have "$drivers/score_driver" "scoring"; then
   done
   compare "scoring" score "$work/score-cpu.json" "$work/score-cuda.json" \
     "$work/score-cpu.f64" "$work/score-cuda.f64" "$work/score-cpu.i32" "$work/score-cuda.i32"
+fi
+
+# --- gradient-boosted trees --------------------------------------------------------------------
+if want gbdt && have "$drivers/gbdt_device_driver" "gbdt"; then
+  gbdt_args=(--synthetic "${GBDT_ROWS:-1000000}" --cols 32 --trees "${GBDT_TREES:-200}" --leaves 63
+             --max-bin 255 --warmup)
+  for column in cpu cuda; do
+    device=cpu
+    [[ "$column" == cpu ]] || device="$dev"
+    section "gbdt ${gbdt_args[*]}: $device"
+    rm -f "$work/gbdt-$column.json" "$work/gbdt-model-$column.json" "$work/gbdt-margin-$column.f64"
+    "$drivers/gbdt_device_driver" "${gbdt_args[@]}" --device "$device" \
+      --model-out "$work/gbdt-model-$column.json" --margin-out "$work/gbdt-margin-$column.f64" \
+      | tee "$work/gbdt-$column.json"
+  done
+  compare "gbdt" gbdt "$work/gbdt-cpu.json" "$work/gbdt-cuda.json" "$work/gbdt-model-cpu.json" \
+    "$work/gbdt-model-cuda.json" "$work/gbdt-margin-cpu.f64" "$work/gbdt-margin-cuda.f64"
 fi
 
 # --- nightly pipeline --------------------------------------------------------------------------
