@@ -18,6 +18,10 @@
 #             parameters within 1e-6 and log-likelihoods within 1e-9 relative
 #   offers    offers_driver --synthetic 10M x 20 offers, 10 passes: s/pass, the passes identical
 #             on both twins (usage, value, dual part, slots), one pass against the floor
+#   gbdt      gbdt_device_driver --synthetic 1M x 32 (2 categorical), 200 trees, 63 leaves, 255
+#             bins: fit and score seconds, the two models' trees equal (splits, thresholds,
+#             default directions, categorical sets; leaf values within 1e-9 relative) and the
+#             margins within 1e-9 (GBDT_ROWS, GBDT_TREES: smaller runs)
 #   nightly   bench/nightly_scale.sh 1000000 with `cie --device cpu` and `--device cuda run`:
 #             wall time, the two customers.csv compared (bench/gpu_check_tools.py)
 # and prints a markdown table last (check, cpu, cuda, ratio, verdict). Full log and table:
@@ -131,7 +135,8 @@ echo "date: $(date -u '+%F %T') UTC; commit: $commit; mode: GPU_CHECK_DEVICE=$mo
 section "build ($build)"
 targets=()  # everything for the tests or STEPS=build; else only what the benchmarks run
 if ! want tests && [[ "$steps" != *",build,"* ]]; then
-  targets=(--target cie kmeans_driver logistic_driver score_driver offers_driver)
+  targets=(--target cie kmeans_driver logistic_driver score_driver offers_driver
+           gbdt_device_driver)
   [[ "$mode" != "cuda" ]] || targets+=(device_bandwidth)
 fi
 # shellcheck disable=SC2086  # CMAKE_ARGS is a list of words
@@ -312,6 +317,23 @@ if want offers && have "$drivers/offers_driver" "offer assignment pass"; then
   done
   compare "offer assignment pass" offers "$work/offers-cpu.json" "$work/offers-cuda.json" \
     "${offers_bandwidth[@]}"
+fi
+
+# --- gradient-boosted trees --------------------------------------------------------------------
+if want gbdt && have "$drivers/gbdt_device_driver" "gbdt"; then
+  gbdt_args=(--synthetic "${GBDT_ROWS:-1000000}" --cols 32 --trees "${GBDT_TREES:-200}" --leaves 63
+             --max-bin 255 --warmup)
+  for column in cpu cuda; do
+    device=cpu
+    [[ "$column" == cpu ]] || device="$dev"
+    section "gbdt ${gbdt_args[*]}: $device"
+    rm -f "$work/gbdt-$column.json" "$work/gbdt-model-$column.json" "$work/gbdt-margin-$column.f64"
+    "$drivers/gbdt_device_driver" "${gbdt_args[@]}" --device "$device" \
+      --model-out "$work/gbdt-model-$column.json" --margin-out "$work/gbdt-margin-$column.f64" \
+      | tee "$work/gbdt-$column.json"
+  done
+  compare "gbdt" gbdt "$work/gbdt-cpu.json" "$work/gbdt-cuda.json" "$work/gbdt-model-cpu.json" \
+    "$work/gbdt-model-cuda.json" "$work/gbdt-margin-cpu.f64" "$work/gbdt-margin-cuda.f64"
 fi
 
 # --- nightly pipeline --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ exits 1 when a verdict is FAIL; a missing or unreadable input is a FAIL row, nev
   gpu_check_tools.py score CPU.json CUDA.json CPU_PROB.f64 CUDA_PROB.f64 CPU_LAB.i32 CUDA_LAB.i32
   gpu_check_tools.py clv MODEL CPU_S CUDA_S CPU_MODEL.json CUDA_MODEL.json
   gpu_check_tools.py nightly CPU_OUT_DIR CUDA_OUT_DIR CPU_TABLE.md CUDA_TABLE.md
+  gpu_check_tools.py gbdt CPU.json CUDA.json CPU_MODEL.json CUDA_MODEL.json CPU_M.f64 CUDA_M.f64
 
 Thresholds (CPU and CUDA twins fold sums in the same batch order but round differently inside
 a batch, so bit equality is not expected except where the code says so): k-means inertia within
@@ -23,7 +24,10 @@ pass's slots: the twins add in the same order, kernels/offers.hpp); RFM output b
 probability columns (named p_* or *probability*, e.g. response_probability), which must agree
 within 1e-9 (the deciles derived from them must be equal); CLV fits' parameters within 1e-6
 and log-likelihoods within 1e-9 relative (the passes sum in different orders and the fits stop
-at a gradient norm of 1e-9).
+at a gradient norm of 1e-9). GBDT: the two models' trees equal
+(roots, features, children, thresholds, bins, default directions, categorical sets; leaf values
+within 1e-9 relative: the twins are built to give the same bits, kernels/gbdt.hpp) and the
+scored margins within 1e-9.
 """
 
 import array
@@ -328,11 +332,58 @@ def clv(model, cpu_s, cuda_s, cpu_path, cuda_path):
     row(check, seconds(cpu_s), seconds(cuda_s), speedup(cpu_s, cuda_s), verdict)
 
 
+def gbdt(cpu_path, cuda_path, cpu_model, cuda_model, cpu_margin, cuda_margin):
+    cpu, cuda = load(cpu_path), load(cuda_path)
+    check = "gbdt fit (200 trees, 63 leaves, 255 bins)"
+    if missing(check, cpu, cuda):
+        return
+    shape = f"{cpu['rows'] / 1e6:g}M x {cpu['cols']}, {cpu['trees']} trees"
+    a, b = load_report(cpu_model), load_report(cuda_model)
+    if a is None or b is None:
+        row(f"gbdt fit {shape}", seconds(cpu["train_seconds"]), seconds(cuda["train_seconds"]),
+            speedup(cpu["train_seconds"], cuda["train_seconds"]), "FAIL: a model file is missing")
+        return
+    ta, tb = a["trees"], b["trees"]
+    keys = ("roots", "feature", "left", "right", "threshold", "bin", "default_left", "categories")
+    differ = [key for key in keys if ta.get(key) != tb.get(key)]
+    worst = 0.0
+    if not differ and len(ta["value"]) == len(tb["value"]):
+        worst = max((abs(x - y) / max(abs(x), 1e-300) for x, y in zip(ta["value"], tb["value"])
+                     if x != y), default=0.0)
+    elif not differ:
+        differ = ["value (count)"]
+    exact = not differ and a == b
+    if differ:
+        verdict = "FAIL: the trees differ in " + ", ".join(differ)
+    elif worst > 1e-9:
+        verdict = f"FAIL: leaf values differ by {worst:.2g} relative"
+    else:
+        verdict = (f"ok: trees equal ({len(ta['feature'])} nodes), leaf values max relative "
+                   f"difference {worst:.2g}" + ("; whole model files identical" if exact else ""))
+    row(f"gbdt fit {shape}: seconds", seconds(cpu["train_seconds"]),
+        seconds(cuda["train_seconds"]), speedup(cpu["train_seconds"], cuda["train_seconds"]),
+        verdict)
+    check = f"gbdt scoring {cpu['rows'] / 1e6:g}M rows x {cpu['trees']} trees: seconds"
+    try:
+        p, q = read_array("d", cpu_margin), read_array("d", cuda_margin)
+    except OSError as error:
+        row(check, "-", "-", "-", f"FAIL: {error}")
+        return
+    if not (len(p) == len(q) == cpu["rows"]):
+        row(check, "-", "-", "-", "FAIL: margin files' lengths differ from the row count")
+        return
+    gap = max((abs(x - y) for x, y in zip(p, q)), default=0.0)
+    row(check, seconds(cpu["score_seconds"]), seconds(cuda["score_seconds"]),
+        speedup(cpu["score_seconds"], cuda["score_seconds"]),
+        ("ok" if gap <= 1e-9 else "FAIL") + f": margins max difference {gap:.2g}")
+
+
 def main(argv):
     commands = {"rfm": rfm, "kmeans": kmeans, "kmeans_refined": kmeans_refined,
                 "offers": offers,
                 "kmeans_streamed": kmeans_streamed,
-                "logistic": logistic, "score": score, "clv": clv, "nightly": nightly}
+                "logistic": logistic, "score": score, "clv": clv, "nightly": nightly,
+                "gbdt": gbdt}
     if len(argv) < 2 or argv[1] not in commands:
         sys.exit(__doc__)
     commands[argv[1]](*argv[2:])

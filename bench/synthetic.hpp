@@ -97,12 +97,14 @@ inline std::vector<float> head_rows(float const* x, std::int64_t rows, int cols,
 }
 
 /// The Context for a driver's --device ("cpu", "cuda", "cuda:N" or "auto"; a usage error
-/// otherwise) and --threads, logging warnings and errors only (as host/cli's make_context).
+/// otherwise) and --threads, logging warnings and errors only (as host/cli's make_context): the
+/// device is resolved by kernels::open_context, so "cuda" without a usable GPU is a device error
+/// (exit 4), never a silent CPU run.
 inline Context make_context(std::string const& device, int threads) {
   ContextOptions options;
   options.device = DeviceRequest::parse(device);
   options.threads = threads;
-  return Context(options, std::make_shared<Logger>(LogLevel::kWarn));
+  return kernels::open_context(options, std::make_shared<Logger>(LogLevel::kWarn));
 }
 
 }  // namespace cie::bench

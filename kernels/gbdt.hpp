@@ -14,13 +14,19 @@
 //   scoring     margin of raw rows through a forest (blocks of rows through each tree)
 //
 // Twins: kernels/cpu/gbdt.cpp (OpenMP; the histogram pass parallel over features, each thread
-// owning whole features, the maps parallel over rows). There is no CUDA twin yet: on a CUDA
-// Context these passes run on the CPU (the results are defined to the bit, so a CUDA twin must
-// reproduce them exactly).
+// owning whole features, the maps parallel over rows) and kernels/cuda/gbdt.cu (the histogram
+// pass with integer atomics into shared memory, the tree walks one thread per row). A fit keeps
+// its binned matrix where the passes run through a GbdtWorkspace (uploaded once on CUDA). Every
+// result is defined to the bit and both twins give those bits: histogram sums are integers
+// (order-free), and a row's margin adds the leaf values in tree order from the same double
+// operands. Binning, the gradient pass and TreeSHAP run on the CPU on any Context (the gradient
+// pass is an O(rows) map; on the CPU its quantized pairs are the same bits whatever the device,
+// while a GPU's exp may differ from the C library's in the last place).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "core/context.hpp"
@@ -114,27 +120,6 @@ GradientScales gbdt_gradients(Context const& ctx, GbdtObjective objective,
                               std::span<double const> margin, std::span<float const> y,
                               std::span<float const> weight, std::span<GradientPair> out);
 
-/// Histogram of the rows `rows` over `features` into hist[f * kBinsPerFeature + b] (hist holds
-/// bins.cols × kBinsPerFeature bins; only the listed features' slots are written).
-void gbdt_build_histogram(Context const& ctx, BinnedMatrix bins,
-                          std::span<std::uint32_t const> rows, std::span<GradientPair const> pairs,
-                          std::span<std::int32_t const> features, HistogramBin* hist);
-
-/// parent[f] −= child[f] for the listed features: parent becomes the sibling's histogram.
-void gbdt_subtract_histogram(std::span<std::int32_t const> features, HistogramBin* parent,
-                             HistogramBin const* child);
-
-/// margin[i] += the value of the leaf row i reaches in the tree rooted at nodes[root], routing
-/// by bins. Parallel over rows.
-void gbdt_add_tree_binned(Context const& ctx, BinnedMatrix bins, ForestView forest,
-                          std::int32_t root, std::span<double> margin);
-
-/// out[i] = base + Σ over trees of the leaf value row i of x reaches (raw values, NaN by the
-/// default direction), trees added in order. Blocks of rows go through each tree in turn.
-/// Parallel over blocks; the same bits for any thread count.
-void gbdt_predict_margin(Context const& ctx, FeatureMatrix x, ForestView forest, double base,
-                         std::span<double> out);
-
 /// Exact per-feature contributions to the margin (path-dependent TreeSHAP, Lundberg, Erion and
 /// Lee 2018, Algorithm 2), the reference distribution of every tree being its training rows as
 /// `cover` weighs them (cover[n] = node n's hessian sum; a child's share of its parent is
@@ -148,13 +133,90 @@ void gbdt_predict_margin(Context const& ctx, FeatureMatrix x, ForestView forest,
 void gbdt_contributions(Context const& ctx, FeatureMatrix x, ForestView forest,
                         std::span<double const> cover, double base, std::span<double> out);
 
-/// The batch scoring pipeline (kernels/score_pipeline.hpp's contract) for a forest: rows are
-/// encoded batch by batch (batch_rows >= 1) into one buffer of batch × cols floats, scored with
-/// gbdt_predict_margin, turned into probabilities by σ when `probability`, then reported done.
-/// The same bits as scoring the whole matrix at once. On a CUDA Context it runs on the CPU.
+/// One fit's binned matrix where ctx's passes run (a view on the CPU, a device copy made once on
+/// CUDA), with the passes of a tree over it. The CPU workspace keeps views: `bins` and the pairs
+/// of set_pairs must outlive their use. Costs on CUDA: the upload of rows × cols bytes once;
+/// per tree, 16 bytes per row (the pairs); per histogram, 4 bytes per listed row up and
+/// features × 6 KiB down; per add_tree, 16 bytes per row and the forest's nodes.
+class GbdtWorkspace {
+ public:
+  virtual ~GbdtWorkspace() = default;
+  [[nodiscard]] virtual BinnedMatrix bins() const noexcept = 0;
+  /// The quantized gradient pairs (one per row, from gbdt_gradients) of the next histograms.
+  virtual void set_pairs(std::span<GradientPair const> pairs) = 0;
+  /// Histogram of the rows `rows` over `features` into hist[f * kBinsPerFeature + b] (hist holds
+  /// bins.cols × kBinsPerFeature bins; only the listed features' slots are written), with the
+  /// pairs of the last set_pairs.
+  virtual void build_histogram(std::span<std::uint32_t const> rows,
+                               std::span<std::int32_t const> features, HistogramBin* hist) = 0;
+  /// margin[i] += the value of the leaf row i reaches in the tree rooted at nodes[root], routing
+  /// by bins.
+  virtual void add_tree(ForestView forest, std::int32_t root, std::span<double> margin) = 0;
+};
+
+namespace cpu_impl {
+std::unique_ptr<GbdtWorkspace> make_gbdt_workspace(Context const& ctx, BinnedMatrix bins);
+void gbdt_predict_margin(Context const& ctx, FeatureMatrix x, ForestView forest, double base,
+                         std::span<double> out);
 void score_gbdt_batches(Context const& ctx, std::size_t rows, std::size_t batch_rows,
                         std::size_t cols, EncodeBatch const& encode, ForestView forest, double base,
-                        bool probability, std::span<double> out,
-                        BatchDone const& on_batch_done = {});
+                        bool probability, std::span<double> out, BatchDone const& on_batch_done);
+}  // namespace cpu_impl
+
+namespace cuda_impl {
+std::unique_ptr<GbdtWorkspace> make_gbdt_workspace(Context const& ctx, BinnedMatrix bins);
+void gbdt_predict_margin(Context const& ctx, FeatureMatrix x, ForestView forest, double base,
+                         std::span<double> out);
+void score_gbdt_batches(Context const& ctx, std::size_t rows, std::size_t batch_rows,
+                        std::size_t cols, EncodeBatch const& encode, ForestView forest, double base,
+                        bool probability, std::span<double> out, BatchDone const& on_batch_done);
+}  // namespace cuda_impl
+
+/// The workspace of `bins` (host memory) on ctx's device.
+inline std::unique_ptr<GbdtWorkspace> make_gbdt_workspace(Context const& ctx, BinnedMatrix bins) {
+  return ctx.is_cuda() ? cuda_impl::make_gbdt_workspace(ctx, bins)
+                       : cpu_impl::make_gbdt_workspace(ctx, bins);
+}
+
+/// One histogram (GbdtWorkspace::build_histogram) on ctx's device; on CUDA it uploads `bins`,
+/// so a fit builds a workspace once instead.
+void gbdt_build_histogram(Context const& ctx, BinnedMatrix bins,
+                          std::span<std::uint32_t const> rows, std::span<GradientPair const> pairs,
+                          std::span<std::int32_t const> features, HistogramBin* hist);
+
+/// parent[f] −= child[f] for the listed features: parent becomes the sibling's histogram. On
+/// the host (histograms live there; the subtraction is exact).
+void gbdt_subtract_histogram(std::span<std::int32_t const> features, HistogramBin* parent,
+                             HistogramBin const* child);
+
+/// One tree added to the margins (GbdtWorkspace::add_tree) on ctx's device. Parallel over rows.
+void gbdt_add_tree_binned(Context const& ctx, BinnedMatrix bins, ForestView forest,
+                          std::int32_t root, std::span<double> margin);
+
+/// out[i] = base + Σ over trees of the leaf value row i of x reaches (raw values, NaN by the
+/// default direction), trees added in order. CPU: blocks of rows go through each tree in turn,
+/// parallel over blocks; CUDA: one thread per row. The same bits on both and for any thread
+/// count.
+inline void gbdt_predict_margin(Context const& ctx, FeatureMatrix x, ForestView forest, double base,
+                                std::span<double> out) {
+  ctx.is_cuda() ? cuda_impl::gbdt_predict_margin(ctx, x, forest, base, out)
+                : cpu_impl::gbdt_predict_margin(ctx, x, forest, base, out);
+}
+
+/// The batch scoring pipeline (kernels/score_pipeline.hpp's contract) for a forest: rows are
+/// encoded batch by batch (batch_rows >= 1) into one buffer of batch × cols floats, scored with
+/// gbdt_predict_margin, turned into probabilities by σ (on the host) when `probability`, then
+/// reported done. The same bits as scoring the whole matrix at once, on either device. CUDA: the
+/// forest is uploaded once, each batch is copied in, scored and copied out before the next is
+/// encoded (no overlap of encoding and scoring yet).
+inline void score_gbdt_batches(Context const& ctx, std::size_t rows, std::size_t batch_rows,
+                               std::size_t cols, EncodeBatch const& encode, ForestView forest,
+                               double base, bool probability, std::span<double> out,
+                               BatchDone const& on_batch_done = {}) {
+  ctx.is_cuda() ? cuda_impl::score_gbdt_batches(ctx, rows, batch_rows, cols, encode, forest, base,
+                                                probability, out, on_batch_done)
+                : cpu_impl::score_gbdt_batches(ctx, rows, batch_rows, cols, encode, forest, base,
+                                               probability, out, on_batch_done);
+}
 
 }  // namespace cie::kernels

@@ -1,12 +1,14 @@
 // CPU twin of kernels/gbdt.hpp. Maps are OpenMP loops over rows; the histogram pass gives each
 // thread whole features (a feature's 256 bins are summed by one thread in row order, and the
-// sums are integers anyway), so no result depends on the thread count or the schedule.
+// sums are integers anyway), so no result depends on the thread count or the schedule. The
+// workspace is a view of the caller's arrays.
 #include "kernels/gbdt.hpp"
 
 #include <omp.h>
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "core/error.hpp"
@@ -82,9 +84,11 @@ GradientScales gbdt_gradients(Context const& ctx, GbdtObjective objective,
   return scales;
 }
 
-void gbdt_build_histogram(Context const& ctx, BinnedMatrix bins,
-                          std::span<std::uint32_t const> rows, std::span<GradientPair const> pairs,
-                          std::span<std::int32_t const> features, HistogramBin* hist) {
+namespace {
+
+void build_histogram_cpu(Context const& ctx, BinnedMatrix bins, std::span<std::uint32_t const> rows,
+                         std::span<GradientPair const> pairs,
+                         std::span<std::int32_t const> features, HistogramBin* hist) {
   auto const count = static_cast<std::int64_t>(features.size());
 #pragma omp parallel for num_threads(ctx.threads()) \
     schedule(dynamic, 1) if (count * static_cast <std::int64_t>(rows.size()) >= kParallelWork)
@@ -102,20 +106,8 @@ void gbdt_build_histogram(Context const& ctx, BinnedMatrix bins,
   }
 }
 
-void gbdt_subtract_histogram(std::span<std::int32_t const> features, HistogramBin* parent,
-                             HistogramBin const* child) {
-  for (std::int32_t const feature : features) {
-    std::size_t const offset = static_cast<std::size_t>(feature) * kBinsPerFeature;
-    for (int b = 0; b < kBinsPerFeature; ++b) {
-      parent[offset + b].g -= child[offset + b].g;
-      parent[offset + b].h -= child[offset + b].h;
-      parent[offset + b].count -= child[offset + b].count;
-    }
-  }
-}
-
-void gbdt_add_tree_binned(Context const& ctx, BinnedMatrix bins, ForestView forest,
-                          std::int32_t root, std::span<double> margin) {
+void add_tree_cpu(Context const& ctx, BinnedMatrix bins, ForestView forest, std::int32_t root,
+                  std::span<double> margin) {
   std::span<GbdtNode const> const nodes = forest.nodes;
   CIE_ASSERT(margin.size() == bins.rows);
   auto const n = static_cast<std::int64_t>(bins.rows);
@@ -131,6 +123,63 @@ void gbdt_add_tree_binned(Context const& ctx, BinnedMatrix bins, ForestView fore
     }
     margin[i] += nodes[node].value;
   }
+}
+
+class CpuGbdtWorkspace final : public GbdtWorkspace {
+ public:
+  CpuGbdtWorkspace(Context const& ctx, BinnedMatrix bins) : ctx_(ctx), bins_(bins) {}
+  [[nodiscard]] BinnedMatrix bins() const noexcept override { return bins_; }
+  void set_pairs(std::span<GradientPair const> pairs) override {
+    CIE_ASSERT(pairs.size() == bins_.rows);
+    pairs_ = pairs;
+  }
+  void build_histogram(std::span<std::uint32_t const> rows, std::span<std::int32_t const> features,
+                       HistogramBin* hist) override {
+    build_histogram_cpu(ctx_, bins_, rows, pairs_, features, hist);
+  }
+  void add_tree(ForestView forest, std::int32_t root, std::span<double> margin) override {
+    add_tree_cpu(ctx_, bins_, forest, root, margin);
+  }
+
+ private:
+  Context const& ctx_;
+  BinnedMatrix bins_;
+  std::span<GradientPair const> pairs_;
+};
+
+}  // namespace
+
+void gbdt_subtract_histogram(std::span<std::int32_t const> features, HistogramBin* parent,
+                             HistogramBin const* child) {
+  for (std::int32_t const feature : features) {
+    std::size_t const offset = static_cast<std::size_t>(feature) * kBinsPerFeature;
+    for (int b = 0; b < kBinsPerFeature; ++b) {
+      parent[offset + b].g -= child[offset + b].g;
+      parent[offset + b].h -= child[offset + b].h;
+      parent[offset + b].count -= child[offset + b].count;
+    }
+  }
+}
+
+void gbdt_build_histogram(Context const& ctx, BinnedMatrix bins,
+                          std::span<std::uint32_t const> rows, std::span<GradientPair const> pairs,
+                          std::span<std::int32_t const> features, HistogramBin* hist) {
+  if (!ctx.is_cuda()) return build_histogram_cpu(ctx, bins, rows, pairs, features, hist);
+  std::unique_ptr<GbdtWorkspace> const workspace = cuda_impl::make_gbdt_workspace(ctx, bins);
+  workspace->set_pairs(pairs);
+  workspace->build_histogram(rows, features, hist);
+}
+
+void gbdt_add_tree_binned(Context const& ctx, BinnedMatrix bins, ForestView forest,
+                          std::int32_t root, std::span<double> margin) {
+  if (!ctx.is_cuda()) return add_tree_cpu(ctx, bins, forest, root, margin);
+  cuda_impl::make_gbdt_workspace(ctx, bins)->add_tree(forest, root, margin);
+}
+
+namespace cpu_impl {
+
+std::unique_ptr<GbdtWorkspace> make_gbdt_workspace(Context const& ctx, BinnedMatrix bins) {
+  return std::make_unique<CpuGbdtWorkspace>(ctx, bins);
 }
 
 void gbdt_predict_margin(Context const& ctx, FeatureMatrix x, ForestView forest, double base,
@@ -170,7 +219,7 @@ void score_gbdt_batches(Context const& ctx, std::size_t rows, std::size_t batch_
     std::size_t const end = std::min(rows, begin + batch);
     encode(begin, end, x.data());
     std::span<double> const margin = out.subspan(begin, end - begin);
-    gbdt_predict_margin(ctx, {x.data(), end - begin, cols}, forest, base, margin);
+    cpu_impl::gbdt_predict_margin(ctx, {x.data(), end - begin, cols}, forest, base, margin);
     if (probability) {
       for (double& value : margin) value = stable_sigmoid(value);
     }
@@ -178,4 +227,5 @@ void score_gbdt_batches(Context const& ctx, std::size_t rows, std::size_t batch_
   }
 }
 
+}  // namespace cpu_impl
 }  // namespace cie::kernels

@@ -4,6 +4,7 @@
 #include "kernels/clv.hpp"
 #include "kernels/device.hpp"
 #include "kernels/device_memory.hpp"
+#include "kernels/gbdt.hpp"
 #include "kernels/kmeans.hpp"
 #include "kernels/linear.hpp"
 #include "kernels/offers.hpp"
@@ -54,6 +55,14 @@ std::unique_ptr<OfferPassWorkspace> make_offer_workspace(Context const&, OfferIn
 void score_logistic_batches(Context const&, std::size_t, std::size_t, std::size_t,
                             EncodeBatch const&, std::span<double const>, double, std::span<double>,
                             BatchDone const&) {
+  no_cuda();
+}
+std::unique_ptr<GbdtWorkspace> make_gbdt_workspace(Context const&, BinnedMatrix) { no_cuda(); }
+void gbdt_predict_margin(Context const&, FeatureMatrix, ForestView, double, std::span<double>) {
+  no_cuda();
+}
+void score_gbdt_batches(Context const&, std::size_t, std::size_t, std::size_t, EncodeBatch const&,
+                        ForestView, double, bool, std::span<double>, BatchDone const&) {
   no_cuda();
 }
 }  // namespace cuda_impl

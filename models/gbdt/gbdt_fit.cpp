@@ -1,6 +1,7 @@
 // The boosting loop of models/gbdt/gbdt.hpp.
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <numeric>
 
 #include "core/error.hpp"
@@ -189,6 +190,7 @@ GbdtModel gbdt_fit(Context const& ctx, GbdtParams const& params, FeatureMatrix x
   kernels::gbdt_bin_columns(ctx, x, edges, offsets, binned.data(), model.categorical);
   kernels::BinnedMatrix const bins{binned.data(), x.rows, x.cols};
   std::vector<int> const levels = category_levels(bins, model.categorical);
+  std::unique_ptr<kernels::GbdtWorkspace> const workspace = kernels::make_gbdt_workspace(ctx, bins);
 
   std::vector<double> margin(x.rows, model.base_score);
   std::vector<double> valid_margin;
@@ -202,6 +204,7 @@ GbdtModel gbdt_fit(Context const& ctx, GbdtParams const& params, FeatureMatrix x
   for (int tree = 0; tree < params.n_trees; ++tree) {
     kernels::GradientScales const scales =
         kernels::gbdt_gradients(ctx, params.objective, margin, y, w, pairs);
+    workspace->set_pairs(pairs);
     rows.clear();
     Random random(params.seed, static_cast<std::uint64_t>(tree));
     for (std::size_t i = 0; i < x.rows; ++i) {
@@ -212,10 +215,11 @@ GbdtModel gbdt_fit(Context const& ctx, GbdtParams const& params, FeatureMatrix x
     }
     if (rows.empty()) rows.push_back(0);  // a tiny sample with no rows: a one-leaf tree
     std::vector<std::int32_t> const features = sample_features(params, x.cols, tree);
-    gbdt_detail::TreeInput const input{bins, &model.bin_edges, pairs, scales, features, levels};
+    gbdt_detail::TreeInput const input{bins,   &model.bin_edges, workspace.get(),
+                                       scales, features,         levels};
     std::int32_t const root = gbdt_detail::grow_tree(ctx, params, input, rows, model);
     model.roots.push_back(root);
-    kernels::gbdt_add_tree_binned(ctx, bins, model.forest(), root, margin);
+    workspace->add_tree(model.forest(), root, margin);
 
     if (validation != nullptr) {
       tree_margin.assign(validation->x.rows, 0.0);

@@ -108,8 +108,7 @@ class Grower {
 
   void build(Leaf& leaf) const {
     std::span<std::uint32_t const> const rows(rows_.data() + leaf.begin, leaf.end - leaf.begin);
-    kernels::gbdt_build_histogram(ctx_, input_.bins, rows, input_.pairs, input_.features,
-                                  leaf.hist.get());
+    input_.workspace->build_histogram(rows, input_.features, leaf.hist.get());
   }
 
   /// Whether a child with sums `s` is allowed.
@@ -318,7 +317,7 @@ class Grower {
 
 std::int32_t grow_tree(Context const& ctx, GbdtParams const& params, TreeInput const& input,
                        std::vector<std::uint32_t>& rows, GbdtModel& model) {
-  CIE_ASSERT(!input.features.empty() && !rows.empty());
+  CIE_ASSERT(!input.features.empty() && !rows.empty() && input.workspace != nullptr);
   return Grower(ctx, params, input, rows, model).grow();
 }
 

@@ -38,7 +38,8 @@ struct TreeInput {
   kernels::BinnedMatrix bins;
   /// Per feature: its bin edges (value bins = edges + 1).
   std::vector<std::vector<float>> const* edges = nullptr;
-  std::span<kernels::GradientPair const> pairs;  ///< one per row of bins
+  /// The histogram pass over bins, its pairs (one per row) set for this tree.
+  kernels::GbdtWorkspace* workspace = nullptr;
   kernels::GradientScales scales;
   std::span<std::int32_t const> features;  ///< the sampled features, ascending
   /// Per feature: its number of level codes if categorical (model.categorical), else 0.
