@@ -1,5 +1,7 @@
 // Stage "score NAME" ([[propensity]]): one propensity model's probability and decile for every
-// customer, in batches sized by plan_batches from the memory budget and the GPU's free memory; a
+// customer (deciles as `cie propensity score`: ties, which a calibrator's steps make common, by the
+// uncalibrated score, then by input order), in batches sized by plan_batches from the memory
+// budget and the GPU's free memory; a
 // device failure retries at half the batch size, then falls back to the CPU with a warning unless
 // the GPU was demanded (then exit code 4).
 //
@@ -79,8 +81,23 @@ class PropensityStage final : public NightlyStage {
 
   void run(NightlyRun& run) override {
     json plan;
-    probability_ = score(run, plan);
-    ranking_ = rank_scores(probability_, 10);
+    probability_ = score(run, *model_, plan);
+    // A calibrator's steps tie many customers: rank them by the uncalibrated score, as
+    // `cie propensity score` does.
+    std::vector<double> uncalibrated;
+    if (model_->calibrator().kind() != Calibrator::Kind::kNone) {
+      PropensityModel::Learner learner = LogisticModel{};
+      if (model_->is_gbdt()) {
+        learner = model_->gbdt();
+      } else {
+        learner = model_->logistic();
+      }
+      PropensityModel const raw(model_->encoder(), std::move(learner), Calibrator{},
+                                model_->target(), model_->positive());
+      json unused;
+      uncalibrated = score(run, raw, unused);
+    }
+    ranking_ = rank_scores(probability_, 10, uncalibrated);
     json model = {{"name", name_},
                   {"path", path_},
                   {"checksum", xxh64_hex(model_file_text(document_))},
@@ -102,8 +119,7 @@ class PropensityStage final : public NightlyStage {
 
  private:
   /// Scores the customers in planned batches, with the device fallback.
-  std::vector<double> score(NightlyRun& run, json& plan_report) {
-    PropensityModel const& model = *model_;
+  std::vector<double> score(NightlyRun& run, PropensityModel const& model, json& plan_report) {
     std::size_t const features = model.encoder().feature_names().size();
     // One batch buffer row: the encoded features (float32) and the probability (double); the
     // pipeline encodes straight from the table, so nothing else is per batch.
