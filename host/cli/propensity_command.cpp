@@ -4,7 +4,8 @@
 //          the evaluation (AUC, log-loss, Brier, accuracy, lift table, reliability) and writes the
 //          model file and, if asked, a JSON report;
 //   score  applies a saved model to customer tables and writes customer_id,probability,decile,rank
-//          (decile 1 and rank 1 for the highest probability, ties by input order), and with
+//          (decile 1 and rank 1 for the highest probability; ties, common under a calibrator's
+//          steps, by the uncalibrated score, then by input order), and with
 //          --explain K each customer's K strongest reasons (PropensityModel::explain).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -20,11 +21,11 @@
 #include "core/error.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/propensity_options.hpp"
+#include "host/cli/propensity_warnings.hpp"
 #include "host/cli/table_inputs.hpp"
 #include "host/io/model_file.hpp"
 #include "host/io/output_paths.hpp"
 #include "host/io/rfm_output.hpp"
-#include "models/propensity/leakage.hpp"
 #include "models/propensity/propensity.hpp"
 
 namespace cie::cli {
@@ -119,7 +120,11 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
     for (ClassificationReport const& fold : trained.folds)
       metrics["folds"].push_back(fold.to_json());
   }
-  if (trained.calibrated) metrics["calibrated"] = trained.calibrated->to_json();
+  if (trained.calibration) {
+    metrics["calibrated"] = trained.calibration->calibrated.to_json();
+    metrics["calibrated"]["cross_fitted_folds"] = trained.calibration->folds;
+    metrics["calibration_worse"] = trained.calibration->worse;
+  }
 
   ModelDocument document = model.to_document();
   document.params = params.to_json();
@@ -161,16 +166,9 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
       100.0 * static_cast<double>(positives) / static_cast<double>(label.size()),
       describe_join(sides));
   std::vector<float> const encoded = model.encoder().apply(ctx, table);
-  for (LeakingFeature const& leak :
-       leaking_features({encoded.data(), table.rows(), model.encoder().feature_names().size()},
-                        label, model.encoder().feature_names())) {
-    std::string const warning = fmt::format(
-        "feature {} alone predicts {} almost perfectly (univariate AUC {:.4f}): is it an "
-        "outcome recorded after the fact? (--exclude it)",
-        leak.name, options.target, leak.auc);
-    ctx.logger().warn("{}", warning);
-    out += fmt::format("  WARNING: {}\n", warning);
-  }
+  out +=
+      leakage_warnings(ctx, {encoded.data(), table.rows(), model.encoder().feature_names().size()},
+                       label, model.encoder().feature_names(), options.target, options.positive);
   if (model.is_gbdt()) {
     out += fmt::format("  {} features from {} columns; gradient-boosted trees\n",
                        model.encoder().feature_names().size(), model.encoder().specs().size());
@@ -199,11 +197,8 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
                        trained.validation_rows, params.seed);
   }
   if (trained.validation) out += trained.validation->to_text();
-  if (trained.calibrated) {
-    out += fmt::format("after {} calibration (fitted on these held-out predictions):\n",
-                       options.calibration);
-    out += trained.calibrated->to_text();
-  }
+  if (trained.calibration)
+    out += calibration_text(ctx, options.calibration, *trained.calibration, *trained.validation);
   out += fmt::format(
       "wrote model {}{}\n", options.model_path,
       options.report_path.empty() ? "" : fmt::format(" and report {}", options.report_path));

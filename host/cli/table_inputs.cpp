@@ -3,10 +3,13 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <optional>
+
 #include "core/error.hpp"
 #include "host/cli/commands.hpp"
 #include "host/io/customer_table_reader.hpp"
 #include "host/io/delimited_text.hpp"
+#include "host/io/row_filter.hpp"
 
 namespace cie::cli {
 
@@ -23,6 +26,10 @@ void TableInputs::add_to(CLI::App& command) {
       .add_option("--delimiter", delimiter,
                   "field separator: comma, semicolon, tab, whitespace or one character")
       ->capture_default_str();
+  command.add_option("--where", where,
+                     "keep only the rows satisfying EXPR, e.g. 'segment != \"No E-Mail\" and "
+                     "recency <= 6': columns, numbers, \"strings\", == != < <= > >=, and, or, "
+                     "not, parentheses");
 }
 
 CustomerTable TableInputs::read(std::vector<std::string> const& categorical,
@@ -32,6 +39,8 @@ CustomerTable TableInputs::read(std::vector<std::string> const& categorical,
   CIE_EXPECTS(!no_id || paths.size() == 1,
               "--no-id: tables without ids cannot be joined; give one --table (got {})",
               paths.size());
+  std::optional<RowFilter> filter;  // parsed before any table is read
+  if (!where.empty()) filter.emplace(where, "--where");
   CustomerTableRequest request;
   request.id_column = no_id ? "" : id_column;
   request.categorical = categorical;
@@ -46,13 +55,22 @@ CustomerTable TableInputs::read(std::vector<std::string> const& categorical,
   CIE_EXPECTS_DATA(!joined || table.rows() > 0,
                    "the --table files share no customer id in column {} ({}); nothing to join",
                    id_column, describe_join(sides));
-  return table;
+  if (!filter) return table;
+  CustomerTable kept = filter->apply(table);
+  sides.push_back({"--where " + where, table.rows(), kept.rows(), table.rows() - kept.rows()});
+  CIE_EXPECTS_DATA(kept.rows() > 0, "--where '{}' keeps none of the {} rows of {}", where,
+                   table.rows(), table.source);
+  return kept;
 }
 
 std::string describe_join(std::vector<JoinSide> const& sides) {
   std::vector<std::string> parts;
   for (std::size_t i = 0; i < sides.size(); ++i) {
     JoinSide const& side = sides[i];
+    if (side.source.starts_with("--where ")) {
+      parts.push_back(fmt::format("{} kept {} of {} rows", side.source, side.matched, side.rows));
+      continue;
+    }
     parts.push_back(side.unmatched == 0
                         ? fmt::format("{}: {} rows", side.source, side.rows)
                         : fmt::format("{}: {} rows, {} without a partner (left out)", side.source,

@@ -128,7 +128,7 @@ std::vector<std::int32_t> TabularEncoder::level_code_features() const {
   for (std::size_t j = 0; j < specs_.size(); ++j) {
     EncodedColumnSpec const& spec = specs_[j];
     if (spec.type == ColumnType::kNumeric) {
-      feature += spec.missing == MissingPolicy::kMeanImpute ? 2 : 1;
+      feature += fitted_columns_[j].indicator ? 2 : 1;
     } else if (spec.level_codes) {
       out.push_back(feature++);
     } else {
@@ -178,6 +178,8 @@ void TabularEncoder::fit(Context const& /*ctx*/, CustomerTable const& training) 
     if (spec.missing == MissingPolicy::kError && first_missing < training.rows()) {
       fail_missing(training, spec.name, first_missing);
     }
+    fitted.indicator =
+        spec.missing == MissingPolicy::kMeanImpute && first_missing < training.rows();
     std::vector<double> values;
     values.reserve(training.rows());
     for (std::size_t row = 0; row < training.rows(); ++row) {
@@ -213,7 +215,7 @@ std::vector<std::string> TabularEncoder::feature_names_of(
     std::string const& name = specs[j].name;
     if (specs[j].type == ColumnType::kNumeric) {
       names.push_back(name);
-      if (specs[j].missing == MissingPolicy::kMeanImpute) names.push_back(name + "__missing");
+      if (fitted[j].indicator) names.push_back(name + "__missing");
       continue;
     }
     if (specs[j].level_codes) {
@@ -319,7 +321,6 @@ void TabularEncoder::apply_rows(Context const& ctx, CustomerTable const& table, 
       feature += fitted.levels.size() + 1;
       continue;
     }
-    bool const impute = spec.missing == MissingPolicy::kMeanImpute;
     float const missing_value =
         spec.missing == MissingPolicy::kNative ? std::numeric_limits<float>::quiet_NaN() : 0.0F;
     if (spec.missing == MissingPolicy::kError) {
@@ -330,7 +331,7 @@ void TabularEncoder::apply_rows(Context const& ctx, CustomerTable const& table, 
       }
     }
     float* const values = out + feature * rows;
-    float* const indicator = impute ? values + rows : nullptr;
+    float* const indicator = fitted.indicator ? values + rows : nullptr;
     std::size_t first_bad = table.rows();   // log1p of a value <= -1
     std::size_t first_huge = table.rows();  // beyond float32 once standardized
 #pragma omp parallel for num_threads(ctx.threads()) schedule(static) \
@@ -340,7 +341,7 @@ void TabularEncoder::apply_rows(Context const& ctx, CustomerTable const& table, 
       auto const slot = static_cast<std::size_t>(i);
       std::size_t const row = begin + slot;
       bool const is_missing = column.missing[row] != 0;
-      if (impute) indicator[slot] = is_missing ? 1.0F : 0.0F;
+      if (indicator != nullptr) indicator[slot] = is_missing ? 1.0F : 0.0F;
       values[slot] = missing_value;  // the training mean standardized, or NaN (native)
       if (is_missing) continue;
       double const value = spec.transform.apply(column.numbers[row], fitted.clip_value);
@@ -359,7 +360,7 @@ void TabularEncoder::apply_rows(Context const& ctx, CustomerTable const& table, 
            "scale {}); clip or log1p the column",
            spec.name, table.describe_row(first_huge), fitted.mean, fitted.scale);
     }
-    feature += impute ? 2 : 1;
+    feature += fitted.indicator ? 2 : 1;
   }
   CIE_ASSERT(feature == names_.size());
 }

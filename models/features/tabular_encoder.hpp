@@ -8,9 +8,9 @@
 // value is written as NaN, no indicator: only for learners that route missing values
 // themselves, gradient-boosted trees; every other output value is finite) or kMeanImpute
 // (the training mean of the transformed column is used, and an indicator feature
-// "NAME__missing" (1 where missing) is added after the column; the indicator is added when the
-// policy is kMeanImpute, whether or not the training data had missing values, so the schema does
-// not depend on the data).
+// "NAME__missing" (1 where missing) is added after the column when the training data had missing
+// values in it, as scikit-learn's MissingIndicator(features="missing-only"); a column with none
+// gets no indicator, and a value missing at scoring time is then imputed without one).
 //
 // Categorical column: one-hot over the training levels (most frequent first, ties by first
 // appearance, at most max_levels), features "NAME=LEVEL", plus one "NAME=<other>" feature that is
@@ -113,7 +113,8 @@ class TabularEncoder {
 
   /// {"columns": [{"name", "type": "numeric", "transform", "missing": "error" | "mean_impute" |
   /// "native",
-  ///              "clip_value"?, "mean", "scale"} |
+  ///              "clip_value"?, "mean", "scale", "indicator"? (mean_impute: whether NAME__missing
+  ///              is a feature; read as true when absent, as model files before it had)} |
   ///  {"name", "type": "categorical", "max_levels", "levels": [...], "encoding"?: "codes"}],
   ///  "features": [...]} ("encoding" written only for level_codes).
   [[nodiscard]] nlohmann::json to_json() const;
@@ -126,6 +127,7 @@ class TabularEncoder {
     double mean = 0.0;
     double scale = 1.0;
     std::vector<std::string> levels;
+    bool indicator = false;  ///< kMeanImpute column with missing training values: NAME__missing
   };
   /// The output feature names of fitted columns; an input error when two names coincide.
   static std::vector<std::string> feature_names_of(std::vector<EncodedColumnSpec> const& specs,

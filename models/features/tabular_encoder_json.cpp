@@ -41,6 +41,7 @@ json TabularEncoder::to_json() const {
                    {"mean", fitted.mean},
                    {"scale", fitted.scale}};
     if (spec.transform.clip_quantile) column["clip_value"] = fitted.clip_value;
+    if (spec.missing == MissingPolicy::kMeanImpute) column["indicator"] = fitted.indicator;
     columns.push_back(std::move(column));
   }
   return {{"columns", std::move(columns)}, {"features", names_}};
@@ -111,6 +112,15 @@ TabularEncoder TabularEncoder::from_json(json const& json, std::string const& so
         fitted.mean = number("mean");
         fitted.scale = number("scale");
         if (fitted.scale <= 0.0) damaged(fmt::format("the scale of {} is not positive", spec.name));
+        // Model files from before "indicator" always had one for mean_impute.
+        fitted.indicator = spec.missing == MissingPolicy::kMeanImpute;
+        if (column.contains("indicator")) {
+          if (!column["indicator"].is_boolean() || spec.missing != MissingPolicy::kMeanImpute) {
+            damaged(fmt::format("column {}: 'indicator' must be a boolean of a mean_impute column",
+                                spec.name));
+          }
+          fitted.indicator = column["indicator"].get<bool>();
+        }
       } else {
         damaged(fmt::format("column {} has an unknown type '{}'", spec.name, type));
       }

@@ -160,10 +160,10 @@ Ranking rank_scores(std::span<double const> score, int bins, std::span<double co
 }
 
 std::vector<DecileRow> decile_table(std::span<double const> score, std::span<float const> label,
-                                    int bins) {
+                                    int bins, std::span<double const> tie_break) {
   check_bins(bins);
   check_scored_labels(score, label);
-  Ranking const ranking = rank_scores(score, bins);
+  Ranking const ranking = rank_scores(score, bins, tie_break);
   std::vector<DecileRow> table(static_cast<std::size_t>(bins));
   std::vector<double> score_sum(table.size(), 0.0);
   for (std::size_t d = 0; d < table.size(); ++d) table[d].decile = static_cast<int>(d + 1);
@@ -232,7 +232,8 @@ std::vector<ReliabilityBin> reliability_table(std::span<double const> score,
 }
 
 ClassificationReport evaluate_classifier(std::span<double const> score,
-                                         std::span<float const> label, double threshold, int bins) {
+                                         std::span<float const> label, double threshold, int bins,
+                                         std::span<double const> tie_break) {
   check_bins(bins);
   ClassificationReport report;
   report.auc = roc_auc(score, label);  // checks the input, and that both classes are present
@@ -242,7 +243,7 @@ ClassificationReport evaluate_classifier(std::span<double const> score,
   report.brier = brier_score(score, label);
   report.threshold = threshold;
   report.accuracy = accuracy(score, label, threshold);
-  report.deciles = decile_table(score, label, bins);
+  report.deciles = decile_table(score, label, bins, tie_break);
   report.reliability = reliability_table(score, label, bins);
   return report;
 }

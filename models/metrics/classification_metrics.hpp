@@ -63,9 +63,9 @@ struct Ranking {
 Ranking rank_scores(std::span<double const> score, int bins = 10,
                     std::span<double const> tie_break = {});
 
-/// One row of the lift table (groups of rank_scores, unweighted counts). Ratios with a zero
-/// denominator are defined as 0, never NaN: an empty decile (n < bins) has rate and scores 0;
-/// with no responders at all, lift, cumulative gain and cumulative lift are 0.
+/// One row of the lift table (groups of rank_scores, with `tie_break`, unweighted counts). Ratios
+/// with a zero denominator are defined as 0, never NaN: an empty decile (n < bins) has rate and
+/// scores 0; with no responders at all, lift, cumulative gain and cumulative lift are 0.
 struct DecileRow {
   int decile = 0;  ///< 1 = highest scores
   std::size_t customers = 0;
@@ -80,7 +80,7 @@ struct DecileRow {
   double mean_score = 0.0;
 };
 std::vector<DecileRow> decile_table(std::span<double const> score, std::span<float const> label,
-                                    int bins = 10);
+                                    int bins = 10, std::span<double const> tie_break = {});
 
 /// One bin of the reliability (calibration) table: predicted probability against observed rate.
 struct ReliabilityBin {
@@ -121,9 +121,11 @@ struct ClassificationReport {
   [[nodiscard]] std::string to_text() const;
 };
 /// All of the above, unweighted; threshold in [0, 1] and bins >= 1 (usage errors otherwise).
+/// `tie_break` (empty, or one value per score) orders tied scores in the decile table, as in
+/// rank_scores (calibrated scores: pass the uncalibrated ones).
 ClassificationReport evaluate_classifier(std::span<double const> score,
                                          std::span<float const> label, double threshold = 0.5,
-                                         int bins = 10);
+                                         int bins = 10, std::span<double const> tie_break = {});
 
 /// Recalibration of predicted probabilities, fitted on held-out data and stored in the model.
 class Calibrator {

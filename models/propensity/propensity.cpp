@@ -1,9 +1,11 @@
 #include "models/propensity/propensity.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "core/error.hpp"
 #include "models/metrics/data_split.hpp"
+#include "models/propensity/calibration_check.hpp"
 
 namespace cie {
 namespace {
@@ -296,8 +298,8 @@ PropensityTraining train_propensity(Context const& ctx, CustomerTable const& tab
   };
 
   std::optional<ClassificationReport> validation;
-  std::optional<ClassificationReport> calibrated;
   std::vector<ClassificationReport> fold_reports;
+  std::vector<std::int32_t> fold;      // with folds >= 2: every row's fold
   std::vector<double> held_out_score;  // predictions on held-out rows, for calibration
   std::vector<float> held_out_label;
   std::size_t validation_rows = 0;
@@ -321,7 +323,7 @@ PropensityTraining train_propensity(Context const& ctx, CustomerTable const& tab
     validation_rows = valid_rows.size();
   } else {
     if (params.folds >= 2) {
-      std::vector<std::int32_t> const fold = stratified_folds(label, params.folds, params.seed);
+      fold = stratified_folds(label, params.folds, params.seed);
       held_out_score.assign(table.rows(), 0.0);
       held_out_label.assign(label.begin(), label.end());
       for (int f = 0; f < params.folds; ++f) {
@@ -343,11 +345,16 @@ PropensityTraining train_propensity(Context const& ctx, CustomerTable const& tab
     training = evaluate(predict_rows(ctx, fit->encoder, fit->learner, table), label);
   }
 
+  // Cross-fitted over the model's folds, or over folds of the validation rows.
   Calibrator calibrator;
+  std::optional<CalibrationCheck> calibration;
   if (params.calibration != Calibrator::Kind::kNone) {
-    calibrator = Calibrator::fit(params.calibration, held_out_score, held_out_label);
-    calibrator.apply(held_out_score);
-    calibrated = evaluate(held_out_score, held_out_label);
+    if (fold.empty()) fold = calibration_folds(held_out_label, params.seed);
+    int const folds =
+        params.folds >= 2 ? params.folds : *std::max_element(fold.begin(), fold.end()) + 1;
+    calibration = check_calibration(params.calibration, held_out_score, held_out_label, fold, folds,
+                                    *validation);
+    calibrator = calibration->calibrator;
   }
   std::size_t const training_rows = fit->fingerprint.rows;
   DataFingerprint const fingerprint = fit->fingerprint;
@@ -358,7 +365,7 @@ PropensityTraining train_propensity(Context const& ctx, CustomerTable const& tab
           std::move(*training),
           std::move(validation),
           std::move(fold_reports),
-          std::move(calibrated),
+          std::move(calibration),
           fingerprint};
 }
 

@@ -15,10 +15,12 @@
 // label (models/metrics/data_split.hpp, seeded); the encoder and the regression are fitted on the
 // training part only, and the model is exactly what the validation report evaluates. The
 // calibrator, when asked for, is fitted on the validation predictions (so the validation report
-// shows the uncalibrated model; the reliability table after calibration is reported apart).
-// With folds >= 2: each fold is held out in turn (encoder and regression refitted on the other
-// folds), the report gives each fold's metrics and the out-of-fold metrics, the calibrator is
-// fitted on the out-of-fold predictions, and the stored model is refitted on all rows.
+// shows the uncalibrated model) and checked cross-fitted over stratified folds of the validation
+// rows (models/propensity/calibration_check.hpp: the calibrated report counts each row calibrated
+// by a calibrator that never saw it). With folds >= 2: each fold is held out in turn (encoder and
+// regression refitted on the other folds), the report gives each fold's metrics and the
+// out-of-fold metrics, the calibrator is fitted on the out-of-fold predictions and checked
+// cross-fitted over the same folds, and the stored model is refitted on all rows.
 // validation_fraction 0 and folds 0: fitted on all rows, training metrics only.
 #pragma once
 
@@ -40,6 +42,7 @@
 #include "models/gbdt/gbdt.hpp"
 #include "models/metrics/classification_metrics.hpp"
 #include "models/model_document.hpp"
+#include "models/propensity/calibration_check.hpp"
 #include "models/propensity/logistic.hpp"
 
 namespace cie {
@@ -157,8 +160,9 @@ struct PropensityTraining {
   ClassificationReport training;                   ///< the stored model on its training rows
   std::optional<ClassificationReport> validation;  ///< hold-out, or out-of-fold with folds
   std::vector<ClassificationReport> folds;         ///< one per fold (folds >= 2)
-  std::optional<ClassificationReport> calibrated;  ///< held-out predictions after calibration
-  DataFingerprint training_data;                   ///< of the encoded training matrix
+  /// With calibration: the calibrated held-out predictions, cross-fitted.
+  std::optional<CalibrationCheck> calibration;
+  DataFingerprint training_data;  ///< of the encoded training matrix
 };
 
 /// Trains on `table` with `label` (one 0/1 per row), encoding the columns of `specs`.

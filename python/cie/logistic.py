@@ -17,7 +17,8 @@ class LogisticRegression(PropensityClassifier):
     l1_ratio, fit_intercept, class_weight (None, "balanced" or {class: weight} for both
     classes), solver ("auto" | "lbfgs" | "owlqn" | "newton"), max_iter, tol, transforms (None or
     a dict column -> spec such as "log1p"), missing ("mean_impute": NaN is a missing value,
-    imputed with the training mean plus an indicator feature NAME__missing, as the CLI;
+    imputed with the training mean plus, for a column with NaN in training, an indicator
+    feature NAME__missing, as the CLI;
     "error": NaN is a ValueError naming the column), device, threads.
 
     X: as cie.KMeans (float32/float64 numpy, C or F order, pandas, polars, pyarrow or an Arrow

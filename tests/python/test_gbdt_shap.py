@@ -61,7 +61,8 @@ def encode(model, frame):
                 missing = np.isnan(numbers)
                 z[missing] = np.float32(0.0)  # the training mean, standardized
                 columns.append(z)
-                columns.append(missing.astype(np.float32))
+                if column.get("indicator", True):  # only for columns missing in training
+                    columns.append(missing.astype(np.float32))
             else:
                 columns.append(z)
         else:

@@ -6,7 +6,8 @@ Checks:
     coefficients (intercept included) equal scikit-learn's LogisticRegression(lbfgs, tol 1e-10)
     within 1e-4 relative (max |difference| / max |coefficient|) and newton-cholesky within 1e-6,
     the training log-loss is within 1e-6 of lbfgs', and the features cie adds that are all zero
-    in training (COLUMN=<other>, COLUMN__missing) get coefficient 0.
+    in training (COLUMN=<other>) get coefficient 0 (COLUMN__missing only exists for columns
+    with missing values in training).
   * Hillstrom e-mail (treated customers only, target `visit`, `conversion` and `spend` excluded):
     the same coefficient checks; cie's training AUC equals scikit-learn's roc_auc_score of the same model's predictions and of
     scikit-learn's own model within 1e-6; `cie propensity score` reproduces the training

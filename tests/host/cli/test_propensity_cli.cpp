@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <sstream>
@@ -244,6 +245,18 @@ TEST_F(PropensityCli, CrossValidationAndCalibrationAreReported) {
   EXPECT_EQ(report["metrics"]["validation"]["rows"], 400);
   EXPECT_TRUE(report["metrics"].contains("calibrated"));
   EXPECT_THAT(folds.out, HasSubstr("fold 4"));
+  // The calibrated report is cross-fitted over the same 4 folds, and says how it compares.
+  EXPECT_EQ(report["metrics"]["calibrated"]["cross_fitted_folds"], 4);
+  EXPECT_EQ(report["metrics"]["calibrated"]["rows"], 400);
+  EXPECT_THAT(folds.out, HasSubstr("after isotonic calibration, cross-fitted (4 folds of the "
+                                   "held-out rows"));
+  nlohmann::json const& worse = report["metrics"]["calibration_worse"];
+  ASSERT_TRUE(worse.is_array());
+  bool const loss_worse = report["metrics"]["calibrated"]["log_loss"].get<double>() >
+                          report["metrics"]["validation"]["log_loss"].get<double>();
+  EXPECT_EQ(std::find(worse.begin(), worse.end(), "log-loss") != worse.end(), loss_worse);
+  EXPECT_THAT(folds.out, HasSubstr(worse.empty() ? "calibration helps on unseen rows"
+                                                 : "WARNING: isotonic calibration makes the"));
 }
 
 TEST(PropensityJoin, TablesWithNoCommonCustomerAreAnInputErrorSayingSo) {

@@ -33,8 +33,9 @@ TEST(TabularEncoderCodes, OneFeaturePerColumnWithNaNForMissingUnseenAndDroppedLe
       "f,s,6,y\n");
   TabularEncoder encoder(code_specs(training, 2));
   encoder.fit(ctx, training);
-  EXPECT_THAT(encoder.feature_names(), ElementsAre("region", "spend", "spend__missing", "tier"));
-  EXPECT_THAT(encoder.level_code_features(), ElementsAre(0, 3));
+  // spend has no missing value in training: no indicator.
+  EXPECT_THAT(encoder.feature_names(), ElementsAre("region", "spend", "tier"));
+  EXPECT_THAT(encoder.level_code_features(), ElementsAre(0, 2));
   CustomerTable const scoring =
       table_of("customer_id,region,spend,tier\nx,s,1,x\ny,,2,y\nz,e,3,q\nw,n,4,z\n");
   std::vector<float> const m = encoder.apply(ctx, scoring);
@@ -43,7 +44,7 @@ TEST(TabularEncoderCodes, OneFeaturePerColumnWithNaNForMissingUnseenAndDroppedLe
   EXPECT_TRUE(std::isnan(m[1]));  // missing
   EXPECT_TRUE(std::isnan(m[2]));  // e: dropped by max_levels
   EXPECT_EQ(m[3], 0.0f);
-  float const* tier = m.data() + 3 * 4;
+  float const* tier = m.data() + 2 * 4;
   EXPECT_EQ(tier[0], 0.0f);
   EXPECT_EQ(tier[1], 1.0f);
   EXPECT_TRUE(std::isnan(tier[2]));  // q: never seen
