@@ -1,6 +1,7 @@
 // The CUDA twin of every kernel family in a build without CUDA (-DCIE_CUDA=OFF or no nvcc):
 // device discovery reports no GPU, and any CUDA kernel fails with a clear message.
 #include "core/error.hpp"
+#include "kernels/bootstrap.hpp"
 #include "kernels/device.hpp"
 #include "kernels/device_memory.hpp"
 #include "kernels/kmeans.hpp"
@@ -23,6 +24,7 @@ void destroy_cuda_stream(void*) noexcept {}
 DeviceMemory cuda_memory_info(int) { no_cuda(); }
 
 namespace cuda_impl {
+std::vector<double> bootstrap_differences(Context const&, BootstrapInput const&) { no_cuda(); }
 RfmAggregates aggregate_rfm(Context const&, TransactionColumns, std::int32_t) { no_cuda(); }
 std::vector<std::int8_t> quantile_scores(Context const&, std::span<double const>, std::int32_t,
                                          ScoreDirection, ScoreTies) {
