@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/random.hpp"
+#include "models/model_document.hpp"
 #include "tests/test_support.hpp"
 
 namespace cie {
@@ -151,6 +152,28 @@ TEST(UpliftArmsCli, OneFileWithALearnerPerArmAndTheBestArm) {
                                      dir.file("t.csv") + " --out " + dir.file("e.csv"));
   EXPECT_EQ(edited.exit_code, 2);
   EXPECT_THAT(edited.err, HasSubstr("checksum"));
+  // Damage under a valid checksum: each is refused by name.
+  auto const damaged = [&](auto&& edit, std::string const& message) {
+    ModelDocument document =
+        parse_model_file(slurp(dir.file("arms.json")), dir.file("arms.json"), "uplift");
+    edit(document.fitted);
+    spit(dir.file("damaged.json"), model_file_text(document));
+    RunResult const run = cie::testing::run_cie(
+        dir, "uplift score --model " + dir.file("damaged.json") + " --table " + dir.file("t.csv") +
+                 " --out " + dir.file("d.csv"));
+    EXPECT_EQ(run.exit_code, 2) << message;
+    EXPECT_THAT(run.err, HasSubstr(message));
+  };
+  damaged([](nlohmann::json& f) { f["arms"][1]["arm"] = "down"; },
+          "arm 'down' is listed twice or is the control");
+  damaged([](nlohmann::json& f) { f["arms"][0]["arm"] = "none"; },
+          "arm 'none' is listed twice or is the control");
+  damaged([](nlohmann::json& f) { f["arms"][1]["fitted"]["method"] = "two-model"; }, "damaged");
+  damaged([](nlohmann::json& f) { f["method"] = "two-model"; },
+          "arm 'down' has method x-learner, the file two-model");
+  damaged([](nlohmann::json& f) { f["arms"][0]["training_data"]["xxh64"] = "zz"; },
+          "an arm's training_data is not a fingerprint");
+  damaged([](nlohmann::json& f) { f["arms"] = nlohmann::json::array(); }, "fitted.arms");
 }
 
 TEST(UpliftArmsCli, RefusesArmsWithoutControlOrWithOneResponse) {
