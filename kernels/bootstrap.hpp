@@ -6,8 +6,8 @@
 // to draw b with stream index first_stream + b, so they return the same bits for the same seed,
 // whatever the thread or block count.
 //
-// Cost: draws × (treated + control) random picks (gathers from arrays that stay in cache: the two
-// groups' values, copied once to the device by the CUDA twin), O(draws) output.
+// Cost: draws × (treated + control) random picks, each a gather from the two groups' values (copied
+// once to the device by the CUDA twin), and O(draws) output.
 #pragma once
 
 #include <cstdint>
