@@ -17,7 +17,6 @@
 namespace cie::kernels {
 namespace {
 
-
 /// The bootstrap's definition on core/random.hpp, one draw after another.
 std::vector<double> reference(std::vector<double> const& treated,
                               std::vector<double> const& control, std::uint64_t seed,
