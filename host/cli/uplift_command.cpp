@@ -5,24 +5,29 @@
 //          stores the Qini coefficient, AUUC and uplift by decile on the held-out customers
 //          (with --folds K also each fold's Qini and AUUC, their mean and spread), and writes
 //          the model file (and, if asked, the report and the held-out predictions);
+//          With --arms (several arms against one control), one model file with a learner per
+//          arm (models/uplift/uplift_arms.hpp), each arm's evaluation printed and reported;
 //   score  applies a saved model and writes customer_id,uplift,decile,rank (decile and rank 1 =
 //          highest uplift, ties by input order), plus p_treated,p_control for two-model and
-//          x-learner.
+//          x-learner; for a multi-arm model customer_id,<arm>_uplift...,best_arm,uplift,decile,
+//          rank (host/cli/uplift_output.hpp).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
 #include <memory>
-#include <numeric>
+#include <optional>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/gbdt_options.hpp"
 #include "host/cli/table_inputs.hpp"
+#include "host/cli/uplift_output.hpp"
 #include "host/io/csv_table.hpp"
 #include "host/io/model_file.hpp"
 #include "host/io/output_paths.hpp"
+#include "models/uplift/uplift_arms.hpp"
 #include "models/uplift/uplift_model.hpp"
 
 namespace cie::cli {
@@ -34,6 +39,7 @@ struct TrainOptions {
   TableInputs inputs;
   std::string treatment_column;
   std::string treated_value;
+  std::string arms;
   std::string control_value;
   std::string target;
   std::string positive;
@@ -63,48 +69,30 @@ std::vector<NamedPath> table_paths(TableInputs const& inputs) {
   return paths;
 }
 
-/// 1-based rank and decile of each row by uplift, highest first, ties by row order.
-void rank_uplift(std::vector<double> const& uplift, std::vector<std::size_t>& rank,
-                 std::vector<int>& decile) {
-  std::vector<std::size_t> order(uplift.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return uplift[a] > uplift[b]; });
-  rank.assign(uplift.size(), 0);
-  decile.assign(uplift.size(), 0);
-  for (std::size_t r = 0; r < order.size(); ++r) {
-    rank[order[r]] = r + 1;
-    decile[order[r]] = 1 + static_cast<int>(r * 10 / order.size());
+/// The arms of --arms: the listed values (distinct, none the control), or with "all" every value
+/// of the treatment column but the control, sorted.
+std::vector<std::string> arm_list(TrainOptions const& options,
+                                  std::vector<std::string> const& levels) {
+  CIE_EXPECTS(options.treated_value.empty(), "give --treated ARM or --arms ARM,..., not both");
+  CIE_EXPECTS(!options.control_value.empty(), "--arms: --control names the control group");
+  std::vector<std::string> arms;
+  if (options.arms == "all") {
+    for (std::string const& level : levels) {
+      if (level != options.control_value) arms.push_back(level);
+    }
+    std::sort(arms.begin(), arms.end());
+    CIE_EXPECTS_DATA(!arms.empty(), "--arms all: column {} holds no value but the control '{}'",
+                     options.treatment_column, options.control_value);
+    return arms;
   }
-}
-
-std::string format_report(json const& report) {
-  std::string out = fmt::format(
-      "{} customers{}: Qini coefficient {:.6f}, AUUC {:.6f}\n"
-      "  decile  treated  control  treated rate  control rate  observed uplift  mean predicted\n",
-      report["customers"].get<std::size_t>(),
-      report["held_out"].get<bool>() ? " held out" : " (training rows)",
-      report["qini_coefficient"].get<double>(), report["auuc"].get<double>());
-  if (report.contains("cross_validation")) {
-    json const& cv = report["cross_validation"];
-    out =
-        fmt::format(
-            "{} folds of the {}: Qini coefficient {:.6f} (sd {:.6f}), AUUC {:.6f} "
-            "(sd {:.6f})\n",
-            cv["folds"].get<int>(), report["held_out"].get<bool>() ? "training part" : "customers",
-            cv["qini_mean"].get<double>(), cv["qini_sd"].get<double>(),
-            cv["auuc_mean"].get<double>(), cv["auuc_sd"].get<double>()) +
-        out;
+  for (std::string const& arm : split_list(options.arms)) {
+    CIE_EXPECTS(arm != options.control_value, "--arms: '{}' is the control", arm);
+    CIE_EXPECTS(std::find(arms.begin(), arms.end(), arm) == arms.end(),
+                "--arms: '{}' is listed twice", arm);
+    arms.push_back(arm);
   }
-  for (json const& d : report["deciles"]) {
-    out += fmt::format("  {:>6} {:>8} {:>8} {:>12.2f}% {:>12.2f}% {:>15.2f}% {:>14.2f}%\n",
-                       d["decile"].get<int>(), d["treated"].get<std::int64_t>(),
-                       d["control"].get<std::int64_t>(), 100.0 * d["treated_rate"].get<double>(),
-                       100.0 * d["control_rate"].get<double>(),
-                       100.0 * d["observed_uplift"].get<double>(),
-                       100.0 * d["mean_predicted_uplift"].get<double>());
-  }
-  return out;
+  CIE_EXPECTS(!arms.empty(), "--arms: no arm listed");
+  return arms;
 }
 
 void run_train(GlobalOptions const& global, TrainOptions const& options) {
@@ -140,23 +128,39 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
                ? -1
                : static_cast<std::int32_t>(found - treatment_column.levels.begin());
   };
-  std::int32_t const treated_code = level_code(options.treated_value);
-  std::int32_t const control_code =
-      options.control_value.empty() ? -2 : level_code(options.control_value);
-  CIE_EXPECTS(treated_code >= 0, "--treated: no row of column {} holds '{}'",
-              options.treatment_column, options.treated_value);
-  CIE_EXPECTS(control_code != -1, "--control: no row of column {} holds '{}'",
-              options.treatment_column, options.control_value);
+  // --treated ARM: one arm against --control (default: every other value); --arms: several arms
+  // against --control in one model file. group_of[level]: 0 control, k + 1 arm k, -1 left out.
+  bool const several = !options.arms.empty();
+  CIE_EXPECTS(several || !options.treated_value.empty(),
+              "uplift train: give --treated ARM (one arm) or --arms ARM,... (several arms)");
+  std::vector<std::string> const arms =
+      several ? arm_list(options, treatment_column.levels) : std::vector{options.treated_value};
+  std::vector<std::int32_t> group_of(treatment_column.levels.size(),
+                                     several || !options.control_value.empty() ? -1 : 0);
+  std::int32_t const control_code = level_code(options.control_value);
+  if (!several) {
+    CIE_EXPECTS(level_code(options.treated_value) >= 0, "--treated: no row of column {} holds '{}'",
+                options.treatment_column, options.treated_value);
+    CIE_EXPECTS(options.control_value.empty() || control_code >= 0,
+                "--control: no row of column {} holds '{}'", options.treatment_column,
+                options.control_value);
+  }
+  if (control_code >= 0) group_of[static_cast<std::size_t>(control_code)] = 0;
+  for (std::size_t k = 0; k < arms.size(); ++k) {
+    std::int32_t const code = level_code(arms[k]);
+    if (code >= 0) group_of[static_cast<std::size_t>(code)] = static_cast<std::int32_t>(k + 1);
+  }
   std::vector<std::size_t> kept;
-  std::vector<std::uint8_t> treatment;
+  std::vector<std::int32_t> group;
   for (std::size_t row = 0; row < table.rows(); ++row) {
     std::int32_t const code = treatment_column.codes[row];
     CIE_EXPECTS_DATA(code >= 0, "{}: column {}: missing treatment", table.describe_row(row),
                      options.treatment_column);
-    if (code != treated_code && control_code >= 0 && code != control_code) continue;
+    if (group_of[static_cast<std::size_t>(code)] < 0) continue;
     kept.push_back(row);
-    treatment.push_back(code == treated_code ? 1 : 0);
+    group.push_back(group_of[static_cast<std::size_t>(code)]);
   }
+  std::vector<std::uint8_t> const treatment(group.begin(), group.end());
   table = select_rows(table, kept);
   std::vector<float> const response =
       response_labels(table, *table.find(options.target), options.positive);
@@ -181,6 +185,29 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
     specs = std::move(chosen);
   }
 
+  if (several) {
+    uplift::UpliftArmsTraining const trained =
+        uplift::train_uplift_arms(ctx, table, response, group, arms, options.control_value,
+                                  options.treatment_column, specs, params, options.target);
+    ModelDocument document = trained.model.to_document();
+    document.params = params.to_json();
+    document.params["treatment_column"] = options.treatment_column;
+    document.params["arms"] = arms;
+    document.params["control"] = options.control_value;
+    document.params["target"] = options.target;
+    document.params["inputs"] = join_json(sides);
+    document.training_metrics = trained.report;
+    std::string const summary =
+        write_arms_training({options.model_path, options.report_path, options.predictions_path},
+                            document, trained, table, group, response);
+    fmt::print(
+        "uplift model ({}, {}) for {}: {} = '{}' against '{}'; {} customers\n  inputs: "
+        "{}\n{}",
+        options.method, options.model_type, options.target, options.treatment_column,
+        fmt::join(arms, "', '"), options.control_value, table.rows(), describe_join(sides),
+        summary);
+    return;
+  }
   uplift::UpliftTraining const trained =
       uplift::train_uplift(ctx, table, response, treatment, specs, params, options.target);
   ModelDocument document = trained.model.to_document();
@@ -216,18 +243,33 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
              options.treated_value,
              options.control_value.empty() ? std::string("every other row")
                                            : fmt::format("'{}'", options.control_value),
-             table.rows(), describe_join(sides), format_report(trained.report));
+             table.rows(), describe_join(sides), format_uplift_report(trained.report));
 }
 
 void run_score(GlobalOptions const& global, ScoreOptions const& options) {
   std::vector<NamedPath> inputs = table_paths(options.inputs);
   inputs.push_back({options.model_path, "--model"});
   check_output_paths(inputs, {{options.out_path, "--out"}});
-  uplift::UpliftModel const model = uplift::UpliftModel::from_document(
-      read_model_file(options.model_path, "uplift"), options.model_path);
+  ModelDocument const document = read_model_file(options.model_path, "uplift");
+  std::optional<uplift::UpliftArmsModel> arms_model;
+  std::optional<uplift::UpliftModel> one_model;
+  if (uplift::is_multi_arm(document)) {
+    arms_model.emplace(uplift::UpliftArmsModel::from_document(document, options.model_path));
+  } else {
+    one_model.emplace(uplift::UpliftModel::from_document(document, options.model_path));
+  }
   Context ctx = make_context(global);
   std::vector<JoinSide> sides;
   CustomerTable const table = options.inputs.read({}, {}, sides);
+  if (arms_model) {
+    write_arms_scores(ctx, *arms_model, table, options.model_path, options.out_path);
+    fmt::print("scored {} customers with {} ({}, arms {} against '{}'); {}\nwrote {}\n",
+               table.rows(), options.model_path, uplift::to_string(arms_model->method()),
+               fmt::join(arms_model->arms(), ", "), arms_model->control(), describe_join(sides),
+               options.out_path);
+    return;
+  }
+  uplift::UpliftModel const& model = *one_model;
   std::vector<double> treated;
   std::vector<double> control;
   std::vector<double> const uplift =
@@ -261,10 +303,13 @@ void add_uplift_command(CLI::App& app, GlobalOptions const& global) {
   train->fallthrough();
   t.inputs.add_to(*train);
   train->add_option("--treatment", t.treatment_column, "treatment column")->required();
-  train->add_option("--treated", t.treated_value, "its value for treated customers")->required();
+  train->add_option("--treated", t.treated_value, "its value for treated customers (one arm)");
+  train->add_option("--arms", t.arms,
+                    "several arms in one model file: ARM,ARM,... or all (every value but "
+                    "--control); each arm's learner against the control");
   train->add_option("--control", t.control_value,
-                    "its value for control customers (default: every other value); rows with "
-                    "other values are left out");
+                    "its value for control customers (default with --treated: every other "
+                    "value; required with --arms); rows with other values are left out");
   train->add_option("--target", t.target, "response column")->required();
   train->add_option("--positive", t.positive, "the response's positive value (default: 0/1)");
   train->add_option("--features", t.features, "feature columns (default: all others)");

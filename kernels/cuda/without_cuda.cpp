@@ -1,6 +1,7 @@
 // The CUDA twin of every kernel family in a build without CUDA (-DCIE_CUDA=OFF or no nvcc):
 // device discovery reports no GPU, and any CUDA kernel fails with a clear message.
 #include "core/error.hpp"
+#include "kernels/bootstrap.hpp"
 #include "kernels/clv.hpp"
 #include "kernels/device.hpp"
 #include "kernels/device_memory.hpp"
@@ -30,6 +31,7 @@ ClvPassStats clv_log_likelihood_pass(Context const&, ClvLikelihood, std::span<do
                                      ClvRows const&) {
   no_cuda();
 }
+std::vector<double> bootstrap_differences(Context const&, BootstrapInput const&) { no_cuda(); }
 RfmAggregates aggregate_rfm(Context const&, TransactionColumns, std::int32_t) { no_cuda(); }
 std::vector<std::int8_t> quantile_scores(Context const&, std::span<double const>, std::int32_t,
                                          ScoreDirection, ScoreTies) {

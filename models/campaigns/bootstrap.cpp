@@ -6,19 +6,9 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "core/random.hpp"
+#include "kernels/bootstrap.hpp"
 
 namespace cie::campaigns {
-namespace {
-
-double resampled_mean(Random& stream, std::span<double const> values) {
-  auto const n = static_cast<std::int64_t>(values.size());
-  double sum = 0.0;
-  for (std::int64_t i = 0; i < n; ++i) sum += values[static_cast<std::size_t>(stream.below(n))];
-  return sum / static_cast<double>(n);
-}
-
-}  // namespace
 
 double linear_quantile(std::span<double const> sorted, double q) {
   CIE_ASSERT(!sorted.empty());
@@ -42,15 +32,11 @@ Interval bootstrap_mean_difference(Context const& ctx, std::span<double const> t
               params.alpha);
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   if (treated.empty() || control.empty()) return {kNaN, kNaN};
-  std::vector<double> differences(static_cast<std::size_t>(params.draws));
-  auto const draws = static_cast<std::int64_t>(params.draws);
-#pragma omp parallel for num_threads(ctx.threads()) schedule(static)
-  for (std::int64_t b = 0; b < draws; ++b) {
-    Random stream(params.seed, params.first_stream + static_cast<std::uint64_t>(b));
-    double const treated_mean = resampled_mean(stream, treated);
-    double const control_mean = resampled_mean(stream, control);
-    differences[static_cast<std::size_t>(b)] = treated_mean - control_mean;
-  }
+  constexpr std::size_t kMaxGroup = std::size_t{1} << 32;  // Random::below's range
+  CIE_EXPECTS_DATA(treated.size() <= kMaxGroup && control.size() <= kMaxGroup,
+                   "the bootstrap takes at most 2^32 customers per group");
+  std::vector<double> differences = kernels::bootstrap_differences(
+      ctx, {treated, control, params.seed, params.first_stream, params.draws});
   std::sort(differences.begin(), differences.end());
   return {linear_quantile(differences, 0.5 * params.alpha),
           linear_quantile(differences, 1.0 - 0.5 * params.alpha)};

@@ -4,8 +4,9 @@
 // Draw b (0 <= b < draws) uses its own stream Random(seed, first_stream + b) (core/random.hpp):
 // it picks n1 treated customers with replacement by stream.below(n1), then n2 control customers
 // by stream.below(n2), summing their revenue in pick order, and records sum1 / n1 − sum2 / n2.
-// Draws are independent of one another, so they run on ctx's threads with the same result for
-// any thread count; tests/python/test_campaign_scipy.py replays the streams in numpy.
+// Draws are independent of one another: kernels/bootstrap.hpp computes them on ctx's device (CPU
+// threads or one CUDA thread per draw) with the same bits for any device, thread or block count;
+// tests/python/test_campaign_scipy.py replays the streams in numpy.
 // The interval is [quantile(alpha / 2), quantile(1 − alpha / 2)] of the sorted draws, with
 // numpy's default ("linear", type 7) quantile.
 #pragma once
