@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "core/interrupt.hpp"
 #include "kernels/clv.hpp"
 #include "models/optim/optimizers.hpp"
 
@@ -42,6 +43,7 @@ FittedDistribution fit_likelihood(Context const& ctx, ClvFitParams const& params
   std::vector<double> natural(k);
   auto const objective = [&](std::span<double const> theta, std::span<double> gradient,
                              std::vector<double>*) {
+    check_interrupt();
     for (std::size_t j = 0; j < k; ++j) natural[j] = std::exp(theta[j]);
     kernels::ClvPassStats const stats = kernels::clv_log_likelihood_pass(ctx, model, natural, rows);
     double value = -stats.log_likelihood * inv_n;
