@@ -1,10 +1,33 @@
+#include <atomic>
+#include <csignal>
 #include <memory>
 
 #include "core/error.hpp"
+#include "core/interrupt.hpp"
 #include "host/cli/commands.hpp"
 #include "kernels/device.hpp"
 
 namespace cie::cli {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+/// The first Ctrl-C asks the running command to stop at its next check (the long loops poll the
+/// interrupt check, core/interrupt.hpp): it exits with code 130 and "interrupted", before it
+/// writes its outputs (a Ctrl-C after the computation lets it finish). The handler is one-shot
+/// (SA_RESETHAND): a second Ctrl-C ends the process at once.
+extern "C" void on_sigint(int) { g_interrupted.store(true); }
+
+void install_sigint_handler() {
+  struct sigaction action = {};
+  action.sa_handler = on_sigint;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESETHAND;
+  (void)sigaction(SIGINT, &action, nullptr);
+}
+
+}  // namespace
 
 Context make_context(GlobalOptions const& global) {
   auto logger = std::make_shared<Logger>(parse_log_level(global.log_level));
@@ -12,7 +35,11 @@ Context make_context(GlobalOptions const& global) {
   options.device = DeviceRequest::parse(global.device);
   options.threads = global.threads;
   options.seed = global.seed;
-  return kernels::open_context(options, std::move(logger));
+  Context ctx = kernels::open_context(options, std::move(logger));
+  install_sigint_handler();
+  // The command's computations run on this thread: its interrupt check, for the process's life.
+  static InterruptScope const interrupts([] { return g_interrupted.load(); });
+  return ctx;
 }
 
 std::vector<std::string> split_list(std::string_view text, char separator) {

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "core/interrupt.hpp"
 #include "kernels/clv.hpp"
 #include "models/optim/optimizers.hpp"
 
@@ -46,6 +47,7 @@ FittedDistribution fit_likelihood(Context const& ctx, ClvFitParams const& params
   double last_log_likelihood = 0.0;
   auto const objective = [&](std::span<double const> theta, std::span<double> gradient,
                              std::vector<double>*) {
+    check_interrupt();
     for (std::size_t j = 0; j < k; ++j) natural[j] = std::exp(theta[j]);
     kernels::ClvPassStats const stats = kernels::clv_log_likelihood_pass(ctx, model, natural, rows);
     last_theta.assign(theta.begin(), theta.end());

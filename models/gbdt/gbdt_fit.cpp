@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "core/error.hpp"
+#include "core/interrupt.hpp"
 #include "core/random.hpp"
 #include "models/gbdt/bin_edges.hpp"
 #include "models/gbdt/gbdt.hpp"
@@ -202,6 +203,7 @@ GbdtModel gbdt_fit(Context const& ctx, GbdtParams const& params, FeatureMatrix x
   int best_tree = -1;
 
   for (int tree = 0; tree < params.n_trees; ++tree) {
+    check_interrupt();
     kernels::GradientScales const scales =
         kernels::gbdt_gradients(ctx, params.objective, margin, y, w, pairs);
     workspace->set_pairs(pairs);

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/interrupt.hpp"
 #include "kernels/linear.hpp"
 #include "models/optim/optimizers.hpp"
 
@@ -247,9 +248,13 @@ LogisticModel logistic_fit(Context const& ctx, LogisticParams const& params, Fea
   auto workspace = kernels::make_logistic_workspace(ctx, x.data, static_cast<std::int64_t>(x.rows),
                                                     static_cast<int>(x.cols), y, rows.weight);
   SmoothObjective objective(*workspace, params, rows.total);
-  optim::SmoothFunction const f =
-      [&objective](std::span<double const> theta, std::span<double> gradient,
-                   std::vector<double>* hessian) { return objective(theta, gradient, hessian); };
+  // Every evaluation is a pass over the rows: the place to notice Ctrl-C.
+  optim::SmoothFunction const f = [&objective](std::span<double const> theta,
+                                               std::span<double> gradient,
+                                               std::vector<double>* hessian) {
+    check_interrupt();
+    return objective(theta, gradient, hessian);
+  };
 
   // Start from β = 0 and the intercept that is optimal for it: the log-odds of the classes.
   std::vector<double> theta(objective.variables(), 0.0);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/interrupt.hpp"
 #include "kernels/kmeans.hpp"
 #include "models/segments/kmeans_init.hpp"
 #include "models/segments/kmeans_refine.hpp"
@@ -140,6 +141,7 @@ LloydRun run_lloyd(KMeansWorkspace& workspace, KMeansParams const& params,
   int const k = params.n_clusters;
   LloydRun run;
   for (int iteration = 1; iteration <= params.max_iter; ++iteration) {
+    check_interrupt();
     KMeansPassStats stats = workspace.lloyd_pass(centroids, k, {});
     std::vector<float> next =
         update_centroids(workspace, weight, centroids, k, stats, run.reseeded_clusters);
@@ -273,6 +275,7 @@ KMeansResult fit_runs(Context const& ctx, KMeansParams const& params, FeatureMat
   KMeansResult result;
   for (int run_index = 0; run_index < params.n_init; ++run_index) {
     KMeansRng rng(kmeans_detail::run_seed(params.seed, run_index));
+    check_interrupt();
     LloydRun run = run_lloyd(workspace, params, sample_weight,
                              initial_centroids(workspace, params, rng), tolerance);
     ctx.logger().debug(

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/interrupt.hpp"
 #include "kernels/kmeans_rules.hpp"
 
 namespace cie::kmeans_detail {
@@ -31,6 +32,7 @@ RefineOutcome hartigan_refine(kernels::KMeansWorkspace& workspace, std::span<flo
 
   RefineOutcome outcome;
   while (outcome.passes < max_passes) {
+    check_interrupt();  // Ctrl-C (core/interrupt.hpp)
     ++outcome.passes;
     std::vector<std::int64_t> const candidates = workspace.hartigan_candidates(
         std::vector<float>(means.begin(), means.end()), k, stats.weights, labels);

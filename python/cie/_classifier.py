@@ -9,7 +9,8 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from cie import _core
-from cie._estimator import EngineEstimator, check_sample_weight
+from cie._estimator import (EngineEstimator, _check_finite, _check_numeric_columns, as_checkable,
+                            check_sample_weight, fitting)
 
 
 def _positive_label(classes) -> str:
@@ -39,17 +40,65 @@ class PropensityClassifier(ClassifierMixin, EngineEstimator):
     _kind = "propensity"
     _learner = ""
     _missing_policies = ("mean_impute", "error")
+    _native_categorical = False  # whether categorical columns are taken (GBDT: native splits)
+
+    def _split_X(self, X, reset: bool):
+        """(numeric matrix, categorical columns, every feature name in X's order). Categorical
+        columns (pandas Categorical; Arrow dictionary and polars Categorical/Enum columns, which
+        become pandas Categorical) go to the engine as (name, int32 codes, levels as text),
+        the numeric ones as a matrix. A categorical column where the estimator takes none, or
+        where the fitted model has a numeric one (or the other way round), is a TypeError
+        naming it."""
+        import pandas as pd
+        X = as_checkable(X)
+        fitted_categorical = [] if reset else list(getattr(self, "categorical_features_", []))
+        categorical = []
+        if isinstance(X, pd.DataFrame):
+            categorical = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
+        if categorical and not self._native_categorical:
+            raise TypeError(f"column '{categorical[0]}': categorical, but "
+                            f"{type(self).__name__} takes numeric columns only "
+                            f"(GradientBoostingClassifier splits categories natively)")
+        if not categorical:
+            if fitted_categorical:
+                raise TypeError(f"column '{fitted_categorical[0]}': the model was fitted on it "
+                                f"as categorical; expected a pandas Categorical or Arrow "
+                                f"dictionary column")
+            X = self._check_X(X, reset=reset, allow_nan=self._allow_nan())
+            return X, [], self._feature_names()
+        order = [str(c) for c in X.columns]
+        if not reset:
+            if order != self._feature_names():
+                raise ValueError(f"X: the feature names {order} differ from those seen in "
+                                 f"fit: {self._feature_names()}")
+            for name in order:
+                if (name in fitted_categorical) != (name in categorical):
+                    was = "categorical" if name in fitted_categorical else "numeric"
+                    raise TypeError(f"column '{name}': the model was fitted on it as {was}")
+        numeric = X.drop(columns=categorical)
+        _check_numeric_columns(numeric)
+        matrix = np.asfortranarray(numeric.apply(pd.to_numeric).to_numpy(dtype=np.float64))
+        names = [str(c) for c in numeric.columns]
+        if len(X) == 0:
+            raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
+        _check_finite(matrix, names, self._allow_nan(), type(self).__name__)
+        columns = [(str(c), np.ascontiguousarray(X[c].cat.codes.to_numpy(), dtype=np.int32),
+                    [str(level) for level in X[c].cat.categories]) for c in categorical]
+        if reset:
+            self._set_feature_names(order)
+        return matrix, columns, order
 
     def _allow_nan(self) -> bool:
         return self.missing != "error"
 
+    @fitting
     def fit(self, X, y, sample_weight=None):
         self._check_device()
         if self.missing not in self._missing_policies:
             raise ValueError(f"missing: expected one of {', '.join(self._missing_policies)}, "
                              f"got {self.missing!r}")
         target = str(y.name) if getattr(y, "name", None) is not None else "y"
-        X = self._check_X(X, reset=True, allow_nan=self._allow_nan())
+        X, categorical, order = self._split_X(X, reset=True)
         y = column_or_1d(y, warn=True)
         if len(y) != X.shape[0]:
             raise ValueError(f"y has {len(y)} labels but X has {X.shape[0]} rows")
@@ -66,8 +115,14 @@ class PropensityClassifier(ClassifierMixin, EngineEstimator):
         weights = None
         if sample_weight is not None:
             weights = check_sample_weight(sample_weight, X.shape[0])
-        text = self._engine_fit(X, self._feature_names(), labels, weights, target,
-                                _positive_label(classes), classes)
+        numeric = [n for n in order if n not in {c[0] for c in categorical}]
+        if categorical:
+            text = self._engine_fit(X, numeric, labels, weights, target,
+                                    _positive_label(classes), classes, categorical=categorical,
+                                    order=order)
+        else:
+            text = self._engine_fit(X, numeric, labels, weights, target,
+                                    _positive_label(classes), classes)
         self._set_fitted(text)
         self.classes_ = classes
         return self
@@ -79,6 +134,7 @@ class PropensityClassifier(ClassifierMixin, EngineEstimator):
                              f"learner, not {self._learner}")
         self.model_file_ = text
         self._set_feature_names(list(model["inputs"]))
+        self.categorical_features_ = list(model["categorical"])
         self.feature_names_out_ = np.asarray(model["features"], dtype=object)
         self._set_learner(model)
         if not hasattr(self, "classes_"):
@@ -102,8 +158,9 @@ class PropensityClassifier(ClassifierMixin, EngineEstimator):
         """[P(classes_[0]), P(classes_[1])] per row (PropensityModel::predict, as
         `cie propensity score`)."""
         check_is_fitted(self, "model_file_")
-        X = self._check_X(X, reset=False, allow_nan=self._allow_nan())
-        p = np.asarray(_core.propensity_predict(self.model_file_, X, self._feature_names(),
+        X, categorical, order = self._split_X(X, reset=False)
+        numeric = [n for n in order if n not in {c[0] for c in categorical}]
+        p = np.asarray(_core.propensity_predict(self.model_file_, X, numeric, categorical,
                                                 self.device, int(self.threads)))
         return np.column_stack([1.0 - p, p])
 

@@ -3,6 +3,7 @@ settings, and the fitted model kept as the text of its model file (the same JSON
 `cie` command reads and writes), which is also what pickling stores."""
 from __future__ import annotations
 
+import functools
 import json
 
 import numpy as np
@@ -29,6 +30,56 @@ def as_checkable(X):
             import pyarrow as pa
             return pa.record_batch(X).to_pandas()
     return X
+
+
+def _as_arrow_table(X):
+    """X as a pyarrow Table when it is Arrow data: a pyarrow Table or RecordBatch, a polars
+    DataFrame, a pandas DataFrame whose columns all have Arrow dtypes, or any other object
+    exporting __arrow_c_stream__ / __arrow_c_array__ (read through the C interface: pyarrow
+    takes the buffers, no copy). None for anything else (numpy, ordinary pandas)."""
+    if isinstance(X, np.ndarray):
+        return None
+    module = type(X).__module__.split(".")[0]
+    if module == "pandas":
+        import pandas as pd
+        if not hasattr(X, "columns") or len(X.columns) == 0 or not all(
+                isinstance(t, pd.ArrowDtype) for t in X.dtypes):
+            return None
+        if not X.columns.map(lambda c: isinstance(c, str)).all():
+            return None
+    import pyarrow as pa
+    if isinstance(X, pa.Table):
+        return X
+    if isinstance(X, pa.RecordBatch):
+        return pa.Table.from_batches([X])
+    if module == "polars" and hasattr(X, "to_arrow"):
+        return X.to_arrow()
+    if module == "pandas":
+        return pa.Table.from_pandas(X, preserve_index=False)
+    if hasattr(X, "__arrow_c_stream__"):
+        return pa.table(X)
+    if hasattr(X, "__arrow_c_array__"):
+        return pa.Table.from_batches([pa.record_batch(X)])
+    return None
+
+
+def arrow_columns(X):
+    """The columns of Arrow data X (see _as_arrow_table) as (names, numpy views of the Arrow
+    buffers), when every column is float64 or float32 in one chunk without nulls: the engine
+    then reads the float64 columns in place, without a copy (a float32 column is widened: a
+    copy). None when X is not Arrow data or a column does not qualify (ints, nulls, several
+    chunks, dictionaries...): the caller takes the general path (a copy through pandas)."""
+    table = _as_arrow_table(X)
+    if table is None or table.num_columns == 0:
+        return None
+    import pyarrow as pa
+    columns = []
+    for column in table.columns:
+        if column.num_chunks != 1 or column.null_count != 0 or column.type not in (
+                pa.float64(), pa.float32()):
+            return None
+        columns.append(column.chunk(0).to_numpy(zero_copy_only=True))
+    return [str(name) for name in table.column_names], columns
 
 
 def check_sample_weight(sample_weight, rows: int) -> np.ndarray:
@@ -73,10 +124,31 @@ def _check_finite(X: np.ndarray, names: list, allow_nan: bool, estimator: str) -
     raise ValueError(f"column '{names[column]}' has {what} at row {row}: {reason}")
 
 
+def fitting(method):
+    """Decorates an estimator's fit: when it raises (a KeyboardInterrupt from Ctrl-C during the
+    engine's computation included), every fitted attribute is removed, so the estimator is left
+    unfitted rather than half fitted or holding the model of an earlier fit."""
+    @functools.wraps(method)
+    def fit(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            self._forget_fit()
+            raise
+    return fit
+
+
 class EngineEstimator(BaseEstimator):
     """Base of cie's estimators. Subclasses set `_kind` (the model file's kind)."""
 
     _kind = ""
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "model_file_")
+
+    def _forget_fit(self) -> None:
+        for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("__")]:
+            delattr(self, name)
 
     def _check_X(self, X, reset: bool, allow_nan: bool):
         """X as a 2-D float32/float64 array (float32 and float64 are kept, in whatever memory
@@ -92,6 +164,29 @@ class EngineEstimator(BaseEstimator):
                  else [f"x{j}" for j in range(X.shape[1])])
         _check_finite(X, names, allow_nan, type(self).__name__)
         return X
+
+    def _check_columns(self, X, reset: bool):
+        """Arrow data X as a list of 1-D columns read without a copy (arrow_columns), with
+        n_features_in_ and feature_names_in_ set (reset) or checked, no NaN or ±inf (a
+        ValueError naming the column and the row); None when X does not qualify."""
+        found = arrow_columns(X)
+        if found is None:
+            return None
+        names, columns = found
+        if reset:
+            self._set_feature_names(names)
+        else:
+            if len(names) != self.n_features_in_:
+                raise ValueError(f"X has {len(names)} features, but {type(self).__name__} is "
+                                 f"expecting {self.n_features_in_} features as input.")
+            if names != self._feature_names():
+                raise ValueError(f"X: the feature names {names} differ from those seen in "
+                                 f"fit: {self._feature_names()}")
+        if columns[0].shape[0] == 0:
+            raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
+        for name, column in zip(names, columns):
+            _check_finite(column[:, None], [name], False, type(self).__name__)
+        return columns
 
     def _feature_names(self) -> list[str]:
         names = getattr(self, "feature_names_in_", None)

@@ -19,14 +19,21 @@ class GradientBoostingClassifier(PropensityClassifier):
     max_bin, min_child_weight, min_samples_leaf, reg_lambda, reg_alpha, min_split_gain,
     subsample, colsample_bytree, scale_pos_weight, random_state (an int seed), transforms,
     missing ("native": NaN is routed by each split's learned default direction, the CLI's gbdt
-    default; "mean_impute"; "error"), device, threads. No early stopping (the CLI holds rows
-    out for it; here every row trains). X and y as cie.LogisticRegression.
+    default; "mean_impute"; "error"), max_levels (--max-levels: levels kept per categorical
+    column, the most frequent; the rest are treated as missing), device, threads. No early
+    stopping (the CLI holds rows out for it; here every row trains). X and y as
+    cie.LogisticRegression, and categorical columns (pandas Categorical, Arrow dictionary,
+    polars Categorical/Enum): each is one feature of level codes split natively (the CLI's
+    --categorical-splits native), its levels taken as text in the order of first appearance
+    (as the CLI reads them from a file), missing categories routed as missing values. A
+    string column is a TypeError naming it (make it categorical: ``astype("category")``).
     Fitted: feature_importances_ (total split gain per encoded feature, normalized to sum 1),
-    n_estimators_ (trees grown).
+    n_estimators_ (trees grown), categorical_features_ (the columns fitted as categorical).
     """
 
     _learner = "gbdt"
     _missing_policies = ("native", "mean_impute", "error")
+    _native_categorical = True
 
     def __init__(self, n_estimators: int = 100, *, learning_rate: float = 0.1,
                  num_leaves: int = 31, max_depth: int = -1, grow_policy: str = "leafwise",
@@ -34,7 +41,8 @@ class GradientBoostingClassifier(PropensityClassifier):
                  reg_lambda: float = 0.0, reg_alpha: float = 0.0, min_split_gain: float = 0.0,
                  subsample: float = 1.0, colsample_bytree: float = 1.0,
                  scale_pos_weight: float = 1.0, random_state: int = 42, transforms=None,
-                 missing: str = "native", device: str = "auto", threads: int = 0):
+                 missing: str = "native", max_levels: int = 32, device: str = "auto",
+                 threads: int = 0):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -52,14 +60,16 @@ class GradientBoostingClassifier(PropensityClassifier):
         self.random_state = random_state
         self.transforms = transforms
         self.missing = missing
+        self.max_levels = max_levels
         self.device = device
         self.threads = threads
 
-    def _engine_fit(self, X, names, labels, weights, target, positive, classes) -> str:
+    def _engine_fit(self, X, names, labels, weights, target, positive, classes,
+                    categorical=(), order=None) -> str:
         if not isinstance(self.random_state, (int, np.integer)):
             raise TypeError("random_state: expected an int (cie's seeds are integers)")
         return _core.gbdt_fit(
-            X, names, labels, weights, transform_specs(self.transforms, names), self.missing,
+            X, names, list(categorical), list(order or names), int(self.max_levels), labels, weights, transform_specs(self.transforms, names), self.missing,
             int(self.n_estimators), float(self.learning_rate), int(self.num_leaves),
             int(self.max_depth), str(self.grow_policy), int(self.max_bin),
             float(self.min_child_weight), int(self.min_samples_leaf), float(self.reg_lambda),
@@ -84,6 +94,10 @@ class GradientBoostingClassifier(PropensityClassifier):
                  "min_split_gain": "min_split_gain", "subsample": "subsample",
                  "colsample_bytree": "colsample_bytree", "scale_pos_weight": "scale_pos_weight",
                  "seed": "random_state"}
+        levels = {c.get("max_levels") for c in document.get("features", {}).get("columns", [])
+                  if c.get("type") == "categorical"}
+        if len(levels) == 1 and None not in levels:
+            out["max_levels"] = int(levels.pop())
         for key, name in names.items():
             if key in gbdt:
                 out[name] = gbdt[key]

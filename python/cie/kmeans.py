@@ -9,7 +9,11 @@ from sklearn.base import ClusterMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from cie import _core
-from cie._estimator import EngineEstimator, check_sample_weight
+from cie._estimator import EngineEstimator, check_sample_weight, fitting
+
+
+def _rows(X) -> int:
+    return X[0].shape[0] if isinstance(X, list) else X.shape[0]
 
 
 class KMeans(ClusterMixin, TransformerMixin, EngineEstimator):
@@ -29,8 +33,12 @@ class KMeans(ClusterMixin, TransformerMixin, EngineEstimator):
 
     X: a float32/float64 numpy array (C or F order), a pandas, polars or pyarrow table, or an
     object exporting the Arrow C data or stream interface. The engine reads feature columns as
-    float64: a float64 array in F order is read without a copy, anything else is copied once
-    into that layout (polars and pyarrow tables are converted through pandas first). NaN is
+    float64. Read without a copy: a float64 array in F order (pandas gives one for an
+    all-float64 frame), and Arrow data (pyarrow, polars, pandas with Arrow dtypes, any
+    __arrow_c_stream__ / __arrow_c_array__ exporter) whose float64 columns each come in one
+    chunk without nulls (each column is read in place from its Arrow buffer). Copied once: a
+    C-ordered or float32 array (widened to float64 columns), a float32 Arrow column, and Arrow
+    data with other column types, nulls or several chunks (converted through pandas). NaN is
     not allowed (k-means has no missing-value rule): a ValueError naming the column.
 
     The fitted model is the model file's text (``model_file_``); ``save(path)`` writes it, and
@@ -79,13 +87,14 @@ class KMeans(ClusterMixin, TransformerMixin, EngineEstimator):
             return int(self.random_state)
         raise TypeError("random_state: expected an int (cie's seeds are integers) or None")
 
+    @fitting
     def fit(self, X, y=None, sample_weight=None):
         self._check_device()
-        X = self._check_X(X, reset=True, allow_nan=False)
+        X = self._engine_input(X, reset=True)
         names = self._feature_names()
         weights = None
         if sample_weight is not None:
-            weights = check_sample_weight(sample_weight, X.shape[0])
+            weights = check_sample_weight(sample_weight, _rows(X))
         result = _core.kmeans_fit(
             X, names, self._transform_specs(names), bool(self.standardize), int(self.n_clusters),
             str(self.init), int(self.n_init), int(self.max_iter), float(self.tol),
@@ -96,6 +105,13 @@ class KMeans(ClusterMixin, TransformerMixin, EngineEstimator):
         self.inertia_ = float(result["inertia"])
         self.n_iter_ = int(result["iterations"])
         return self
+
+    def _engine_input(self, X, reset: bool):
+        """What the engine reads: Arrow data as its columns (no copy, see the class docstring),
+        anything else as a checked 2-D float32/float64 array."""
+        columns = self._check_columns(X, reset=reset)
+        return columns if columns is not None else self._check_X(X, reset=reset,
+                                                                  allow_nan=False)
 
     def _set_fitted(self, text: str) -> None:
         model = _core.kmeans_model(text)
@@ -118,7 +134,7 @@ class KMeans(ClusterMixin, TransformerMixin, EngineEstimator):
 
     def _assign(self, X):
         check_is_fitted(self, "model_file_")
-        X = self._check_X(X, reset=False, allow_nan=False)
+        X = self._engine_input(X, reset=False)
         return _core.kmeans_assign(self.model_file_, X, self._feature_names(), self.device,
                                    int(self.threads))
 

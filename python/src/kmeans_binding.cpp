@@ -7,6 +7,7 @@
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/tuple.h>
+#include <nanobind/stl/variant.h>
 #include <nanobind/stl/vector.h>
 #include <optional>
 #include <string>
@@ -26,7 +27,7 @@ namespace {
 
 using Weights = nb::ndarray<float const, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
 
-nb::dict kmeans_fit(Matrix x, std::vector<std::string> const& names,
+nb::dict kmeans_fit(MatrixOrColumns const& x, std::vector<std::string> const& names,
                     std::vector<std::string> const& transforms, bool standardize, int n_clusters,
                     std::string const& init, int n_init, int max_iter, double tol,
                     std::string const& refine, std::uint64_t seed, std::size_t silhouette_limit,
@@ -49,8 +50,8 @@ nb::dict kmeans_fit(Matrix x, std::vector<std::string> const& names,
   params.metrics.silhouette_sample_size = silhouette_limit;
   params.metrics.seed = seed;
   params.metrics.validate();
-  CIE_EXPECTS(!sample_weight || sample_weight->shape(0) == x.shape(0),
-              "sample_weight: expected {} weights, one per row of X, got {}", x.shape(0),
+  CIE_EXPECTS(!sample_weight || sample_weight->shape(0) == input_rows(x),
+              "sample_weight: expected {} weights, one per row of X, got {}", input_rows(x),
               sample_weight ? sample_weight->shape(0) : 0);
   Context ctx = make_context(device, threads, seed);
 
@@ -60,7 +61,8 @@ nb::dict kmeans_fit(Matrix x, std::vector<std::string> const& names,
   int iterations = 0;
   {
     nb::gil_scoped_release released;
-    std::unique_ptr<MatrixColumns> const columns = matrix_columns(x, names);
+    InterruptScope const interrupts = python_interrupts();
+    std::unique_ptr<MatrixColumns> const columns = input_columns(x, names);
     std::span<float const> weights;
     if (sample_weight) weights = {sample_weight->data(), sample_weight->shape(0)};
     TrainedSegments trained =
@@ -83,7 +85,7 @@ SegmentModel read_model(std::string const& text) {
   return SegmentModel::from_document(parse_model_file(text, "model", kSegmentModelKind), "model");
 }
 
-nb::tuple kmeans_assign(std::string const& model_text, Matrix x,
+nb::tuple kmeans_assign(std::string const& model_text, MatrixOrColumns const& x,
                         std::vector<std::string> const& names, std::string const& device,
                         int threads) {
   SegmentModel const model = read_model(model_text);
@@ -96,10 +98,11 @@ nb::tuple kmeans_assign(std::string const& model_text, Matrix x,
   double inertia = 0.0;
   {
     nb::gil_scoped_release released;
-    std::unique_ptr<MatrixColumns> const columns = matrix_columns(x, names);
+    InterruptScope const interrupts = python_interrupts();
+    std::unique_ptr<MatrixColumns> const columns = input_columns(x, names);
     labels = model.assign(ctx, columns->raw, &prepared, &inertia);
   }
-  std::size_t const rows = x.shape(0);
+  std::size_t const rows = input_rows(x);
   return nb::make_tuple(to_numpy(std::move(labels)),
                         to_numpy_f(std::move(prepared), rows, names.size()), inertia);
 }
@@ -131,11 +134,17 @@ void bind_kmeans(nb::module_& m) {
         nb::arg("max_iter"), nb::arg("tol"), nb::arg("refine"), nb::arg("seed"),
         nb::arg("silhouette_limit"), nb::arg("sample_weight").none(), nb::arg("device"),
         nb::arg("threads"),
-        "train_segments (as `cie segment fit`) on the columns of X: returns the model file's "
-        "text, the labels, inertia and iterations. The GIL is released while it computes.");
+        "train_segments (as `cie segment fit`) on the columns of X (a 2-D float32/float64 array, "
+        "or a list of 1-D columns: a float64 F-ordered array and float64 unit-stride columns "
+        "are read without a copy, anything else is copied into float64 columns): returns the "
+        "model file's text, the labels, inertia and iterations. The GIL is released while it "
+        "computes; Ctrl-C stops it (KeyboardInterrupt).");
   m.def("kmeans_assign", &kmeans_assign, nb::arg("model"), nb::arg("X"), nb::arg("names"),
         nb::arg("device"), nb::arg("threads"),
         "SegmentModel::assign (as `cie segment assign`): (labels, prepared matrix, inertia).");
+  m.def("input_addresses", &input_addresses, nb::arg("X"),
+        "The address of the first value the engine reads of each column of X (a matrix or a "
+        "list of columns): equal to the input's own buffer where it is read without a copy.");
   m.def("kmeans_model", &kmeans_model, nb::arg("model"),
         "The fitted arrays of a k-means model file's text: centroids (prepared space), features, "
         "transforms, standardize, cluster names.");

@@ -4,6 +4,7 @@
 // its model-file text, so Python and the CLI read and write the same files.
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
 #include <nanobind/stl/vector.h>
 #include <optional>
 #include <string>
@@ -46,7 +47,7 @@ nb::dict logistic_fit(Matrix x, std::vector<std::string> const& names, Vector y,
   params.logistic.solver = parse_solver(solver);
   params.logistic.max_iter = max_iter;
   params.logistic.tol = tol;
-  return train_propensity_file(x, names, y, sample_weight,
+  return train_propensity_file(x, names, y, sample_weight, {},
                                numeric_specs(names, transforms, missing), params, target, positive,
                                device, threads);
 }
@@ -57,13 +58,15 @@ PropensityModel read_model(std::string const& text) {
 
 nb::ndarray<nb::numpy, double, nb::ndim<1>> propensity_predict(
     std::string const& model_text, Matrix x, std::vector<std::string> const& names,
-    std::string const& device, int threads) {
+    std::vector<CategoricalColumn> const& categorical, std::string const& device, int threads) {
   PropensityModel const model = read_model(model_text);
   Context ctx = make_context(device, threads);
   std::vector<double> probability;
   {
     nb::gil_scoped_release released;
-    CustomerTable const table = matrix_table(x, names);
+    InterruptScope const interrupts = python_interrupts();
+    CustomerTable table = matrix_table(x, names);
+    add_categorical_columns(table, categorical);
     probability = model.predict(ctx, table, "model");
   }
   return to_numpy(std::move(probability));
@@ -78,7 +81,12 @@ nb::dict propensity_model(std::string const& model_text) {
     inputs.push_back(spec.name);
     transforms.push_back(spec.type == ColumnType::kNumeric ? spec.transform.to_string() : "");
   }
+  std::vector<std::string> categorical;
+  for (EncodedColumnSpec const& spec : model.encoder().specs()) {
+    if (spec.type == ColumnType::kCategorical) categorical.push_back(spec.name);
+  }
   out["inputs"] = inputs;
+  out["categorical"] = categorical;
   out["transforms"] = transforms;
   out["features"] = model.encoder().feature_names();
   out["target"] = model.target();
@@ -112,7 +120,7 @@ void bind_logistic(nb::module_& m) {
         "--validation 0`): returns the model file's text. y holds 0/1. The GIL is released "
         "while it computes.");
   m.def("propensity_predict", &propensity_predict, nb::arg("model"), nb::arg("X"), nb::arg("names"),
-        nb::arg("device"), nb::arg("threads"),
+        nb::arg("categorical"), nb::arg("device"), nb::arg("threads"),
         "PropensityModel::predict (as `cie propensity score`): the probability of each row.");
   m.def("propensity_model", &propensity_model, nb::arg("model"),
         "The parts of a propensity model file's text: inputs, transforms, encoded feature "

@@ -98,6 +98,61 @@ CustomerTable matrix_table(Matrix const& x, std::vector<std::string> const& name
   return table;
 }
 
+std::size_t input_rows(MatrixOrColumns const& x) {
+  if (auto const* matrix = std::get_if<Matrix>(&x)) return matrix->shape(0);
+  auto const& columns = std::get<std::vector<Column>>(x);
+  return columns.empty() ? 0 : columns.front().shape(0);
+}
+
+std::unique_ptr<MatrixColumns> input_columns(MatrixOrColumns const& x,
+                                             std::vector<std::string> const& names) {
+  if (auto const* matrix = std::get_if<Matrix>(&x)) return matrix_columns(*matrix, names);
+  auto const& columns = std::get<std::vector<Column>>(x);
+  CIE_EXPECTS(columns.size() == names.size(), "X has {} columns but {} feature names were given",
+              columns.size(), names.size());
+  auto result = std::make_unique<MatrixColumns>();
+  std::size_t const rows = input_rows(x);
+  result->raw.rows = rows;
+  result->column_storage.reserve(columns.size());
+  for (std::size_t j = 0; j < columns.size(); ++j) {
+    Column const& column = columns[j];
+    CIE_EXPECTS(column.shape(0) == rows, "X: column '{}' has {} rows, the first column {}",
+                names[j], column.shape(0), rows);
+    bool const float64 = column.dtype() == nb::dtype<double>();
+    if (!float64 && column.dtype() != nb::dtype<float>()) {
+      throw nb::type_error(("X: column '" + names[j] + "': expected float32 or float64").c_str());
+    }
+    if (float64 && (rows <= 1 || column.stride(0) == 1)) {
+      result->raw.columns.emplace_back(static_cast<double const*>(column.data()), rows);
+      continue;
+    }
+    std::vector<double>& copy = result->column_storage.emplace_back(rows);
+    std::int64_t const stride = column.stride(0);
+    for (std::size_t i = 0; i < rows; ++i) {
+      std::int64_t const at = static_cast<std::int64_t>(i) * stride;
+      copy[i] = float64 ? static_cast<double const*>(column.data())[at]
+                        : static_cast<double>(static_cast<float const*>(column.data())[at]);
+    }
+    result->copied = true;
+    result->raw.columns.emplace_back(copy.data(), rows);
+  }
+  return result;
+}
+
+std::vector<std::size_t> input_addresses(MatrixOrColumns const& x) {
+  std::size_t const cols = std::holds_alternative<Matrix>(x)
+                               ? std::get<Matrix>(x).shape(1)
+                               : std::get<std::vector<Column>>(x).size();
+  std::vector<std::string> names(cols);
+  for (std::size_t j = 0; j < cols; ++j) names[j] = "x" + std::to_string(j);
+  std::unique_ptr<MatrixColumns> const columns = input_columns(x, names);
+  std::vector<std::size_t> addresses;
+  for (auto const& column : columns->raw.columns) {
+    addresses.push_back(reinterpret_cast<std::size_t>(column.data()));
+  }
+  return addresses;
+}
+
 std::size_t matrix_address(Matrix const& x) {
   std::vector<std::string> names(x.shape(1));
   std::unique_ptr<MatrixColumns> const columns = matrix_columns(x, names);

@@ -1,11 +1,13 @@
-// Feature matrices from Python: a 2-D float32 or float64 numpy array (C or F order, any strides)
-// as the engine's inputs: RawColumns (one double column per feature) for the feature pipeline of
-// k-means, a CustomerTable for the propensity model's encoder.
+// Feature matrices from Python: a 2-D float32 or float64 numpy array (C or F order, any strides),
+// or a list of 1-D columns (numpy views of Arrow buffers: pyarrow, polars, pandas with Arrow
+// dtypes), as the engine's inputs: RawColumns (one double column per feature) for the feature
+// pipeline of k-means, a CustomerTable for the propensity model's encoder.
 #pragma once
 
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "core/customer_table.hpp"
@@ -22,11 +24,28 @@ using Matrix = nb::ndarray<nb::ndim<2>, nb::device::cpu, nb::ro>;
 /// for another dtype. `names` (one per column) only have to match in number.
 struct MatrixColumns {
   std::vector<double> storage;
+  std::vector<std::vector<double>> column_storage;  ///< copies of list columns that needed one
   RawColumns raw;
   bool copied = false;
 };
 std::unique_ptr<MatrixColumns> matrix_columns(Matrix const& x,
                                               std::vector<std::string> const& names);
+
+/// One feature column (1-D, float32 or float64, any stride).
+using Column = nb::ndarray<nb::ndim<1>, nb::device::cpu, nb::ro>;
+/// A matrix, or its columns one by one (they need not be adjacent in memory).
+using MatrixOrColumns = std::variant<Matrix, std::vector<Column>>;
+
+/// The rows of `x` (of its first column; every column must have as many: a usage error).
+std::size_t input_rows(MatrixOrColumns const& x);
+
+/// The columns of `x` as RawColumns: a matrix as matrix_columns; each column of a list that is
+/// float64 with unit stride is read in place (no copy), any other is copied into float64.
+std::unique_ptr<MatrixColumns> input_columns(MatrixOrColumns const& x,
+                                             std::vector<std::string> const& names);
+
+/// The addresses of the first element the engine reads of each column of `x` (zero-copy tests).
+std::vector<std::size_t> input_addresses(MatrixOrColumns const& x);
 
 /// `x` as a CustomerTable of numeric columns named `names`; NaN is a missing value (the
 /// encoder's missing policy decides), ±Inf is kept (the encoder rejects it, naming the column).

@@ -1,6 +1,7 @@
 #include "python/src/propensity_training.hpp"
 
 #include <nanobind/stl/string.h>
+#include <set>
 #include <span>
 #include <utility>
 
@@ -29,8 +30,44 @@ std::vector<EncodedColumnSpec> numeric_specs(std::vector<std::string> const& nam
   return specs;
 }
 
+void add_categorical_columns(CustomerTable& table, std::vector<CategoricalColumn> const& columns) {
+  std::size_t const rows = table.rows();
+  for (auto const& [name, codes, levels] : columns) {
+    CIE_EXPECTS(codes.shape(0) == rows, "X: column '{}' has {} rows, the others {}", name,
+                codes.shape(0), rows);
+    CIE_EXPECTS(std::set<std::string>(levels.begin(), levels.end()).size() == levels.size(),
+                "X: column '{}' has a level twice (as text)", name);
+    TableColumn column;
+    column.name = name;
+    column.type = ColumnType::kCategorical;
+    column.codes.resize(rows);
+    column.missing.assign(rows, 0);
+    std::vector<std::int32_t> renumbered(levels.size(), -1);
+    std::int32_t const* given = codes.data();
+    for (std::size_t i = 0; i < rows; ++i) {
+      std::int32_t const code = given[i];
+      CIE_EXPECTS(code >= -1 && code < static_cast<std::int64_t>(levels.size()),
+                  "X: column '{}' has the category code {} at row {}, outside its {} levels", name,
+                  code, i, levels.size());
+      if (code < 0) {
+        column.codes[i] = -1;
+        column.missing[i] = 1;
+        continue;
+      }
+      std::int32_t& level = renumbered[static_cast<std::size_t>(code)];
+      if (level < 0) {
+        level = static_cast<std::int32_t>(column.levels.size());
+        column.levels.push_back(levels[static_cast<std::size_t>(code)]);
+      }
+      column.codes[i] = level;
+    }
+    table.columns.push_back(std::move(column));
+  }
+}
+
 nb::dict train_propensity_file(Matrix const& x, std::vector<std::string> const& names,
                                Vector const& y, std::optional<Vector> const& sample_weight,
+                               std::vector<CategoricalColumn> const& categorical,
                                std::vector<EncodedColumnSpec> specs, PropensityParams params,
                                std::string const& target, std::string const& positive,
                                std::string const& device, int threads) {
@@ -46,7 +83,9 @@ nb::dict train_propensity_file(Matrix const& x, std::vector<std::string> const& 
   std::string text;
   {
     nb::gil_scoped_release released;
-    CustomerTable const table = matrix_table(x, names);
+    InterruptScope const interrupts = python_interrupts();
+    CustomerTable table = matrix_table(x, names);
+    add_categorical_columns(table, categorical);
     std::span<float const> weights;
     if (sample_weight) weights = {sample_weight->data(), sample_weight->shape(0)};
     PropensityTraining const trained = train_propensity(

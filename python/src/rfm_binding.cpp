@@ -56,6 +56,7 @@ nb::dict rfm(Column<std::int32_t> customer, std::size_t n_customers, Column<std:
   RfmTable table;
   {
     nb::gil_scoped_release released;
+    InterruptScope const interrupts = python_interrupts();
     Transactions transactions;
     transactions.customer_ids.resize(n_customers);
     transactions.customer = to_vector(customer);

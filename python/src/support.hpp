@@ -1,7 +1,8 @@
 // What every binding of cie._core shares: the Context a call runs in, engine errors as Python
 // exceptions, and numpy arrays that own the engine's result vectors.
 //
-// Every computation runs with the GIL released (nb::gil_scoped_release around the engine call);
+// Every computation runs with the GIL released (nb::gil_scoped_release around the engine call)
+// and can be interrupted by Ctrl-C (python_interrupts);
 // arguments are checked and converted before, results wrapped after, with the GIL held.
 #pragma once
 
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "core/context.hpp"
+#include "core/interrupt.hpp"
 
 namespace cie::python {
 
@@ -22,6 +24,12 @@ namespace nb = nanobind;
 /// The Context of one call: device "auto" | "cpu" | "cuda" | "cuda:N" (as the CLI's --device),
 /// threads (0 = all cores), seed. Warnings go to stderr as the CLI's do.
 Context make_context(std::string const& device, int threads, std::uint64_t seed = 42);
+
+/// Ctrl-C for the engine call in its scope (core/interrupt.hpp): the engine's loops run Python's
+/// signal handlers between their steps, taking the GIL back for the moment; a handler's
+/// exception (KeyboardInterrupt) stops the computation and is raised when the call returns.
+/// Made right after the GIL is released, around the engine call.
+InterruptScope python_interrupts();
 
 /// Registers the translation of cie::Error into Python exceptions: usage and input-data errors
 /// become ValueError, device errors RuntimeError, with the engine's message.

@@ -51,3 +51,89 @@ def test_type_stubs_are_shipped():
     stub = (package / "_core.pyi").read_text()
     assert "def rfm(" in stub and "def kmeans_fit(" in stub
     assert (package / "py.typed").exists()
+
+
+def _arrow_address(array) -> int:
+    """The address of the first value of a one-chunk Arrow float array."""
+    import pyarrow as pa
+    chunk = array.chunk(0) if isinstance(array, pa.ChunkedArray) else array
+    return chunk.buffers()[1].address + chunk.offset * chunk.type.byte_width
+
+
+def test_arrow_tables_are_read_in_place():
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+
+    rng = np.random.default_rng(3)
+    values = {name: rng.normal(size=5000) for name in ("a", "b", "c")}
+    table = pa.table(values)
+    model = cie.KMeans(3, threads=1)
+    # What KMeans.fit hands the engine, and where the engine reads each column: in the Arrow
+    # buffers themselves.
+    columns = model._engine_input(table, reset=True)
+    assert _core.input_addresses(columns) == [_arrow_address(c) for c in table.columns]
+    # A slice of a table (an offset into the same buffers) too.
+    part = table.slice(100, 1000)
+    assert _core.input_addresses(model._engine_input(part, reset=False)) == [
+        _arrow_address(c) for c in part.columns]
+    # polars: its own buffers (to_arrow shares them).
+    frame = pl.DataFrame(values)
+    assert _core.input_addresses(model._engine_input(frame, reset=False)) == [
+        frame[name].to_numpy(allow_copy=False).ctypes.data for name in values]
+    # pandas with Arrow dtypes: the columns' Arrow arrays.
+    arrow_pandas = pd.DataFrame({name: pd.array(v, dtype=pd.ArrowDtype(pa.float64()))
+                                 for name, v in values.items()})
+    assert _core.input_addresses(model._engine_input(arrow_pandas, reset=False)) == [
+        _arrow_address(arrow_pandas[name].array.__arrow_array__()) for name in values]
+
+    # Copies, as the docstring says: a float32 column (widened), several chunks (via pandas).
+    f32 = pa.table({"a": values["a"].astype(np.float32), "b": values["b"], "c": values["c"]})
+    addresses = _core.input_addresses(model._engine_input(f32, reset=False))
+    assert addresses[0] != _arrow_address(f32.column(0))
+    assert addresses[1:] == [_arrow_address(c) for c in f32.columns[1:]]
+    chunked = pa.concat_tables([table.slice(0, 10), table.slice(10)])
+    assert not isinstance(model._engine_input(chunked, reset=False), list)
+
+
+def _document(model) -> dict:
+    import json
+    doc = json.loads(model.model_file_)
+    doc.pop("created_utc")
+    doc.pop("checksum")
+    return doc
+
+
+def test_arrow_input_gives_the_same_model_as_numpy():
+    import polars as pl
+    import pyarrow as pa
+
+    rng = np.random.default_rng(4)
+    X = np.asfortranarray(rng.normal(size=(3000, 3)))
+    names = ["a", "b", "c"]
+    table = pa.table(dict(zip(names, X.T)))
+    import pandas as pd
+    from_numpy = cie.KMeans(4, threads=1).fit(pd.DataFrame(X, columns=names))
+    for data in (table, pl.from_arrow(table), table.to_batches()[0]):
+        model = cie.KMeans(4, threads=1).fit(data)
+        assert _document(model) == _document(from_numpy)
+        np.testing.assert_array_equal(model.labels_, from_numpy.labels_)
+        np.testing.assert_array_equal(model.predict(data),
+                                      from_numpy.predict(pd.DataFrame(X, columns=names)))
+        assert list(model.feature_names_in_) == names
+
+
+def test_arrow_input_errors_name_the_column():
+    import pyarrow as pa
+    import pytest
+
+    good = pa.table({"a": [1.0, 2.0, 3.0], "b": [4.0, 5.0, 6.0]})
+    model = cie.KMeans(2, threads=1).fit(good)
+    with pytest.raises(ValueError, match="column 'b' has NaN at row 1"):
+        cie.KMeans(2).fit(pa.table({"a": [1.0, 2.0, 3.0], "b": [4.0, float("nan"), 6.0]}))
+    with pytest.raises(ValueError, match="column 'a' has inf at row 2"):
+        cie.KMeans(2).fit(pa.table({"a": [1.0, 2.0, float("inf")], "b": [4.0, 5.0, 6.0]}))
+    with pytest.raises(ValueError, match="feature names"):
+        model.predict(pa.table({"b": [1.0], "a": [2.0]}))
+    with pytest.raises(ValueError, match="expecting 2 features"):
+        model.predict(pa.table({"a": [1.0]}))
