@@ -157,4 +157,9 @@ inline RunResult run_on_cpu(TempDir const& dir, std::string const& arguments) {
   return run_cie(dir, "--device cpu --threads 2 " + arguments);
 }
 
+/// `run_cie` with two threads and only warnings logged, as the nightly tests run `cie run`.
+inline RunResult run_quietly(TempDir const& dir, std::string const& arguments) {
+  return run_cie(dir, "--threads 2 --log-level warn " + arguments);
+}
+
 }  // namespace cie::testing

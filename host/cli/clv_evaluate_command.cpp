@@ -24,7 +24,7 @@
 namespace cie::cli {
 namespace {
 
-struct EvaluateOptions {
+struct ClvEvaluateOptions {
   SummaryOptions source;
   std::string calibration_end;
   std::string holdout_end;
@@ -44,7 +44,7 @@ std::int32_t required_date(std::string const& text, std::string_view option) {
 
 /// The weekly tracking series from the data's first purchase day through holdout_end, written to
 /// --tracking-out; returns the lines for the report.
-std::string write_tracking(Context const& ctx, EvaluateOptions const& options,
+std::string write_tracking(Context const& ctx, ClvEvaluateOptions const& options,
                            Transactions const& transactions, std::int32_t holdout_end,
                            ClvModel const& model) {
   // Distinct purchase days per customer (returns are never purchase occasions, as in RFM).
@@ -102,7 +102,7 @@ std::string write_tracking(Context const& ctx, EvaluateOptions const& options,
   return out;
 }
 
-void run_evaluate(GlobalOptions const& global, EvaluateOptions const& options) {
+void run_clv_evaluate(GlobalOptions const& global, ClvEvaluateOptions const& options) {
   CIE_EXPECTS(!options.source.transactions_path.empty() && options.source.summary_path.empty(),
               "evaluate needs --transactions (and no --summary)");
   CIE_EXPECTS(options.model_type == "bgnbd" || options.model_type == "mbgnbd" ||
@@ -187,7 +187,7 @@ void run_evaluate(GlobalOptions const& global, EvaluateOptions const& options) {
 }  // namespace
 
 void add_clv_evaluate_command(CLI::App& clv, GlobalOptions const& global) {
-  auto options = std::make_shared<EvaluateOptions>();
+  auto options = std::make_shared<ClvEvaluateOptions>();
   CLI::App* command = clv.add_subcommand(
       "evaluate", "calibration/holdout check: predicted vs actual holdout purchases");
   options->source.add_to(*command);
@@ -207,7 +207,7 @@ void add_clv_evaluate_command(CLI::App& clv, GlobalOptions const& global) {
   command->add_option("--out", options->out_path, "the table as CSV");
   command->add_option("--tracking-out", options->tracking_path,
                       "the weekly cumulative repeat-purchase tracking series as CSV");
-  command->callback([options, &global] { run_evaluate(global, *options); });
+  command->callback([options, &global] { run_clv_evaluate(global, *options); });
 }
 
 }  // namespace cie::cli

@@ -31,7 +31,7 @@ void append_date(fmt::memory_buffer& out, std::int32_t days) {
 }
 
 template <typename T>
-using Field = std::vector<T> RfmTable::*;
+using RfmField = std::vector<T> RfmTable::*;
 
 enum class Kind { kId, kNumber, kDate, kCell, kSegment };
 
@@ -39,7 +39,8 @@ enum class Kind { kId, kNumber, kDate, kCell, kSegment };
 struct RfmColumn {
   std::string_view name;
   Kind kind;
-  std::variant<std::monostate, Field<std::int32_t>, Field<double>, Field<std::int8_t>> field;
+  std::variant<std::monostate, RfmField<std::int32_t>, RfmField<double>, RfmField<std::int8_t>>
+      field;
 };
 
 /// The RFM output columns, in output order: the one list the CSV header and rows, and the

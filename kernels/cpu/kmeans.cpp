@@ -1,6 +1,6 @@
 // CPU twin of kernels/kmeans.hpp (OpenMP).
 //
-// Rows are taken in blocks of kBlockRows: kernels/cpu/kmeans_tiles.cpp finds the nearest
+// Rows are taken in blocks of kKMeansBlockRows: kernels/cpu/kmeans_tiles.cpp finds the nearest
 // centroid of every row of the block (SIMD, register-blocked, bit-identical to the shared rule),
 // then adds the block's rows to kSumLanes interleaved copies of the per-cluster statistics,
 // folded in copy order at the end of each batch. Every statistic is thus a fixed function of its
@@ -22,8 +22,8 @@ namespace cie::kernels::cpu_impl {
 namespace {
 
 /// Rows per block: their labels, distances and features stay in L1 between the two steps.
-constexpr int kBlockRows = 256;
-static_assert(kKMeansBatchRows % kBlockRows == 0 && kBlockRows % kSumLanes == 0);
+constexpr int kKMeansBlockRows = 256;
+static_assert(kKMeansBatchRows % kKMeansBlockRows == 0 && kKMeansBlockRows % kSumLanes == 0);
 
 class CpuKMeansWorkspace final : public KMeansWorkspace {
  public:
@@ -73,12 +73,12 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
     std::vector<std::uint8_t> flagged(static_cast<std::size_t>(rows_), 0);
     double const min_weight = *std::min_element(cluster_weights.begin(), cluster_weights.end());
     for_each_block([&](std::int64_t r0, int count, Scratch& scratch) {
-      // distances[c * kBlockRows + r]: the SIMD tile rule against one centroid at a time.
-      scratch.distances.resize(static_cast<std::size_t>(k) * kBlockRows);
+      // distances[c * kKMeansBlockRows + r]: the SIMD tile rule against one centroid at a time.
+      scratch.distances.resize(static_cast<std::size_t>(k) * kKMeansBlockRows);
       for (int c = 0; c < k; ++c) {
         nearest_points(x_, ld_, r0, count, centroids.data() + static_cast<std::size_t>(c) * cols_,
                        1, cols_,
-                       scratch.distances.data() + static_cast<std::size_t>(c) * kBlockRows,
+                       scratch.distances.data() + static_cast<std::size_t>(c) * kKMeansBlockRows,
                        scratch.label.data());
       }
       // min_other[r]: the least distance to a centroid other than the row's own (cluster by
@@ -89,7 +89,7 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
       std::fill_n(min_other, count, kInfinity);
       for (int c = 0; c < k; ++c) {
         float const* __restrict const to_c =
-            scratch.distances.data() + static_cast<std::size_t>(c) * kBlockRows;
+            scratch.distances.data() + static_cast<std::size_t>(c) * kKMeansBlockRows;
         for (int r = 0; r < count; ++r) {
           float const distance = to_c[r];  // loaded unconditionally, so the loop vectorizes
           float const other = own[r] == c ? kInfinity : distance;
@@ -97,7 +97,7 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
         }
       }
       for (int r = 0; r < count; ++r) {
-        auto const distance = [&](int c) { return scratch.distances[c * kBlockRows + r]; };
+        auto const distance = [&](int c) { return scratch.distances[c * kKMeansBlockRows + r]; };
         // The filter rejects only rows the full rule would reject (see hartigan_may_move).
         flagged[r0 + r] =
             hartigan_may_move(weight(r0 + r), cluster_weights[own[r]], distance(own[r]), min_weight,
@@ -154,8 +154,8 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
         [&](std::int64_t batch, double* partial, Scratch& scratch) {
           std::fill_n(partial, m, 0.0);
           auto [begin, end] = batch_range(batch);
-          for (std::int64_t r0 = begin; r0 < end; r0 += kBlockRows) {
-            int const count = static_cast<int>(std::min<std::int64_t>(kBlockRows, end - r0));
+          for (std::int64_t r0 = begin; r0 < end; r0 += kKMeansBlockRows) {
+            int const count = static_cast<int>(std::min<std::int64_t>(kKMeansBlockRows, end - r0));
             for (int c = 0; c < m; ++c) {
               float const* candidate = candidates.data() + static_cast<std::size_t>(c) * cols_;
               nearest_points(x_, ld_, r0, count, candidate, 1, cols_, scratch.best.data(),
@@ -204,10 +204,10 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
  private:
   /// Per-thread buffers for one block of rows, and the interleaved statistics of a Lloyd pass.
   struct Scratch {
-    std::vector<float> best = std::vector<float>(kBlockRows);
-    std::vector<std::int32_t> label = std::vector<std::int32_t>(kBlockRows);
+    std::vector<float> best = std::vector<float>(kKMeansBlockRows);
+    std::vector<std::int32_t> label = std::vector<std::int32_t>(kKMeansBlockRows);
     std::vector<double> lanes;
-    std::vector<float> distances;  ///< Hartigan pass: k × kBlockRows
+    std::vector<float> distances;  ///< Hartigan pass: k × kKMeansBlockRows
   };
 
   [[nodiscard]] float weight(std::int64_t row) const {
@@ -223,14 +223,14 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
   /// independent (each writes only its own rows).
   template <typename Body>
   void for_each_block(Body&& body) {
-    std::int64_t const blocks = (rows_ + kBlockRows - 1) / kBlockRows;
+    std::int64_t const blocks = (rows_ + kKMeansBlockRows - 1) / kKMeansBlockRows;
 #pragma omp parallel num_threads(threads_)
     {
       Scratch scratch;
 #pragma omp for schedule(static)
       for (std::int64_t b = 0; b < blocks; ++b) {
-        std::int64_t const r0 = b * kBlockRows;
-        body(r0, static_cast<int>(std::min<std::int64_t>(kBlockRows, rows_ - r0)), scratch);
+        std::int64_t const r0 = b * kKMeansBlockRows;
+        body(r0, static_cast<int>(std::min<std::int64_t>(kKMeansBlockRows, rows_ - r0)), scratch);
       }
     }
   }
@@ -250,8 +250,8 @@ class CpuKMeansWorkspace final : public KMeansWorkspace {
     std::size_t const lane_stride = sum_lane_stride(k, cols_);
     scratch.lanes.assign(kSumLanes * lane_stride, 0.0);
     auto [begin, end] = batch_range(batch);
-    for (std::int64_t r0 = begin; r0 < end; r0 += kBlockRows) {
-      int const count = static_cast<int>(std::min<std::int64_t>(kBlockRows, end - r0));
+    for (std::int64_t r0 = begin; r0 < end; r0 += kKMeansBlockRows) {
+      int const count = static_cast<int>(std::min<std::int64_t>(kKMeansBlockRows, end - r0));
       nearest_points(x_, ld_, r0, count, centroids, k, cols_, scratch.best.data(),
                      scratch.label.data());
       accumulate_rows(x_, ld_, r0, count, cols_, k, scratch.label.data(), scratch.best.data(),

@@ -9,11 +9,10 @@
 
 #include "core/error.hpp"
 #include "models/campaigns/bootstrap.hpp"
+#include "models/campaigns/campaign_stats.hpp"
 
 namespace cie::campaigns {
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // Customers of one (campaign, level, group).
 struct Bucket {

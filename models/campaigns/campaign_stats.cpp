@@ -11,8 +11,6 @@
 namespace cie::campaigns {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 double rate(std::int64_t x, std::int64_t n) {
   return n > 0 ? static_cast<double>(x) / static_cast<double>(n) : kNaN;
 }

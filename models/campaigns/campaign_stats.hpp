@@ -10,9 +10,13 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <span>
 
 namespace cie::campaigns {
+
+/// The value of an undefined statistic.
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 struct Interval {
   double low = 0.0;

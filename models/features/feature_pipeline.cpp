@@ -14,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr double kNoClip = std::numeric_limits<double>::infinity();
+constexpr double kUnclipped = std::numeric_limits<double>::infinity();
 
 /// A whole string as a finite double.
 std::optional<double> parse_double(std::string_view text) {
@@ -115,7 +115,7 @@ std::string ColumnTransform::to_string() const {
 }
 
 double ColumnTransform::fit_clip_value(std::vector<double>& values) const {
-  if (!clip_quantile) return kNoClip;
+  if (!clip_quantile) return kUnclipped;
   if (floor) {
     for (double& x : values) x = std::max(x, *floor);
   }
@@ -181,7 +181,7 @@ void FeaturePipeline::fit(Context const& ctx, RawColumns const& training) {
   std::vector<std::string> const names = column_names();
   check_finite_columns(training, names);
   std::size_t const d = features_.size();
-  clip_value_.assign(d, kNoClip);
+  clip_value_.assign(d, kUnclipped);
   mean_.assign(d, 0.0);
   scale_.assign(d, 1.0);
   std::vector<double> values(training.rows);
@@ -267,7 +267,7 @@ FeaturePipeline FeaturePipeline::from_json(json const& json, std::string const& 
     features.push_back(
         {name, ColumnTransform::parse(column["transform"].get<std::string>(), name)});
     clip_values.push_back(features.back().transform.clip_quantile ? number(column, "clip_value")
-                                                                  : kNoClip);
+                                                                  : kUnclipped);
     means.push_back(number(column, "mean"));
     scales.push_back(number(column, "scale"));
     if (scales.back() <= 0.0) damaged(fmt::format("the scale of {} is not positive", name));

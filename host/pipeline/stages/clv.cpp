@@ -50,7 +50,7 @@ struct ClvSettings {
   double margin = 1.0;
 };
 
-ClvSettings read_settings(ConfigSection const& section, ConfigFile const& file) {
+ClvSettings read_clv_settings(ConfigSection const& section, ConfigFile const& file) {
   ClvSettings clv;
   clv.model = section.path("model", file.base(), true).value_or("");
   CIE_EXPECTS(!clv.model.empty(), "{}: [clv] needs model = \"FILE\" (from cie clv fit)",
@@ -81,7 +81,7 @@ class ClvStage final : public NightlyStage {
                                                               NightlyConfig& config) {
     ConfigSection const section = file.section("clv");
     if (!section.present()) return {};
-    ClvSettings settings = read_settings(section, file);
+    ClvSettings settings = read_clv_settings(section, file);
     config.stage_inputs.push_back({settings.model, "[clv] model"});
     return {std::make_shared<ClvStage>(std::move(settings))};
   }

@@ -41,7 +41,7 @@ struct OffersSettings {
   offers::AssignParams params;
 };
 
-OffersSettings read_settings(ConfigSection const& section, ConfigFile const& file) {
+OffersSettings read_offers_settings(ConfigSection const& section, ConfigFile const& file) {
   OffersSettings settings;
   settings.catalog = section.path("catalog", file.base(), true).value_or("");
   CIE_EXPECTS(!settings.catalog.empty(),
@@ -70,7 +70,7 @@ class OffersStage final : public NightlyStage {
                                                               NightlyConfig& config) {
     ConfigSection const section = file.section("offers");
     if (!section.present()) return {};
-    OffersSettings settings = read_settings(section, file);
+    OffersSettings settings = read_offers_settings(section, file);
     config.stage_inputs.push_back({settings.catalog, "[offers] catalog"});
     if (!settings.history.empty()) {
       config.stage_inputs.push_back({settings.history, "[offers] history"});

@@ -45,7 +45,7 @@ struct SegmentsSettings {
   std::string names;  ///< a cluster names file (host/io/cluster_names_file.hpp), or ""
 };
 
-SegmentsSettings read_settings(ConfigSection const& section, ConfigFile const& file) {
+SegmentsSettings read_segments_settings(ConfigSection const& section, ConfigFile const& file) {
   SegmentsSettings segments;
   segments.retrain = section.boolean("retrain").value_or(false);
   std::optional<std::string> model = section.path("model", file.base(), !segments.retrain);
@@ -93,7 +93,7 @@ class SegmentsStage final : public NightlyStage {
                                                               NightlyConfig& config) {
     ConfigSection const section = file.section("segments");
     if (!section.present()) return {};
-    SegmentsSettings settings = read_settings(section, file);
+    SegmentsSettings settings = read_segments_settings(section, file);
     config.stage_inputs.push_back({settings.model, "[segments] model"});
     if (!settings.names.empty())
       config.stage_inputs.push_back({settings.names, "[segments] names"});

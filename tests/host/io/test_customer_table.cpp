@@ -34,12 +34,12 @@ std::string error_of(std::string_view text, CustomerTableRequest const& request,
   return {};
 }
 
-CustomerTable parse(std::string_view text, CustomerTableRequest const& request = {}) {
+CustomerTable parse_table(std::string_view text, CustomerTableRequest const& request = {}) {
   return parse_customer_table(text, "t.csv", request);
 }
 
 TEST(CustomerTable, InfersNumericAndCategoricalColumnsWithMissingValues) {
-  CustomerTable const table = parse(
+  CustomerTable const table = parse_table(
       "customer_id,age,region,score,mixed\n"
       "c1,34,north,1.5,1\n"
       "c2,,south,NA,2\n"
@@ -86,7 +86,7 @@ TEST(CustomerTable, OverridesColumnsAndExclusions) {
   CustomerTableRequest request;
   request.categorical = {"zip", "not_in_this_file"};
   request.exclude = {"leak"};
-  CustomerTable const table = parse(text, request);
+  CustomerTable const table = parse_table(text, request);
   ASSERT_EQ(table.columns.size(), 3U);
   EXPECT_EQ(table.columns[0].name, "zip");
   EXPECT_EQ(table.columns[0].type, ColumnType::kCategorical);
@@ -97,7 +97,7 @@ TEST(CustomerTable, OverridesColumnsAndExclusions) {
   request.columns = {"amount", "zip", "leak"};
   request.exclude = {"leak"};
   request.numeric = {"zip"};
-  CustomerTable const chosen = parse(text, request);
+  CustomerTable const chosen = parse_table(text, request);
   ASSERT_EQ(chosen.columns.size(), 2U);
   EXPECT_EQ(chosen.columns[0].name, "amount");
   EXPECT_EQ(chosen.columns[1].name, "zip");
@@ -124,7 +124,7 @@ TEST(CustomerTable, OverridesColumnsAndExclusions) {
 TEST(CustomerTable, MissingTokensNaNAndInf) {
   CustomerTableRequest request;
   request.missing_tokens = {"?"};
-  CustomerTable const custom = parse("customer_id,x,y\na,?,NA\nb,2,1\n", request);
+  CustomerTable const custom = parse_table("customer_id,x,y\na,?,NA\nb,2,1\n", request);
   EXPECT_EQ(custom.find("x")->type, ColumnType::kNumeric);
   EXPECT_THAT(custom.find("x")->missing, ElementsAre(1, 0));
   // "NA" is not a missing token any more, so it is a level.
@@ -140,7 +140,7 @@ TEST(CustomerTable, MissingTokensNaNAndInf) {
               HasSubstr("t.csv:2: column 2 (x): NaN is not allowed in a numeric column (a "
                         "missing value is empty or one of: NA, N/A, NaN, null)"));
   // In a column of words, "inf" is just another level.
-  CustomerTable const words = parse(header + "a,inf,1\nb,high,2\n");
+  CustomerTable const words = parse_table(header + "a,inf,1\nb,high,2\n");
   EXPECT_THAT(words.find("x")->levels, ElementsAre("inf", "high"));
   request = {};
   request.numeric = {"x"};
@@ -152,7 +152,7 @@ TEST(CustomerTable, QuotesBomBlankLinesAndNumberedRows) {
   CustomerTableRequest request;
   request.id_column = "";
   request.delimiter = ';';
-  CustomerTable const table = parse(
+  CustomerTable const table = parse_table(
       "\xEF\xBB\xBF\"age\";\"job\"\r\n"
       "30;\"admin.;remote\"\r\n"
       "\r\n"
@@ -207,7 +207,7 @@ TEST(CustomerTable, OptionalColumnsAreReadWhenPresent) {
   CustomerTableRequest request;
   request.columns = {"recency_days", "monetary_total"};
   request.optional_columns = {"monetary_total", "frequency", "segment", "customer_id"};
-  CustomerTable const table = parse(text, request);
+  CustomerTable const table = parse_table(text, request);
   ASSERT_EQ(table.columns.size(), 3U);
   EXPECT_EQ(table.columns[2].name, "segment");
   EXPECT_THAT(table.columns[2].levels, ElementsAre("Champions", "Lost"));
@@ -217,11 +217,11 @@ TEST(CustomerTable, OptionalColumnsAreReadWhenPresent) {
   EXPECT_THAT(table.ids, ElementsAre("a", "b"));
 
   request.exclude = {"segment"};
-  EXPECT_EQ(parse(text, request).find("segment"), nullptr);
+  EXPECT_EQ(parse_table(text, request).find("segment"), nullptr);
 }
 
 TEST(CustomerTable, CompleteNumericColumnsForKMeans) {
-  CustomerTable const table = parse("customer_id,r,f,name\na,1,2,x\nb,3,,y\n");
+  CustomerTable const table = parse_table("customer_id,r,f,name\na,1,2,x\nb,3,,y\n");
   std::vector<std::string> names = {"r"};
   RawColumns const raw = complete_numeric_columns(table, names, "k-means");
   ASSERT_EQ(raw.columns.size(), 1U);
@@ -271,7 +271,7 @@ TEST(CustomerTable, IndexIdsFindsEveryRowAndTheFirstDuplicate) {
 }
 
 TEST(CustomerTable, TakeRemovesAColumn) {
-  CustomerTable table = parse("customer_id,a,b\nx,1,2\n");
+  CustomerTable table = parse_table("customer_id,a,b\nx,1,2\n");
   TableColumn const b = table.take("b");
   EXPECT_EQ(b.name, "b");
   EXPECT_THAT(b.numbers, ElementsAre(2.0));
@@ -403,7 +403,7 @@ TEST(CustomerTableJoin, RejectsAColumnInTwoTables) {
 }
 
 TEST(ResponseLabels, PositiveValueOrNumericZeroOne) {
-  CustomerTable const table = parse(
+  CustomerTable const table = parse_table(
       "customer_id,y,r,bad,gap\n"
       "a,yes,1,2,1\n"
       "b,no,0,0,\n"

@@ -34,9 +34,7 @@ using cie::testing::slurp;
 using cie::testing::spit;
 using ::testing::HasSubstr;
 
-RunResult cie_cpu(cie::testing::TempDir const& dir, std::string const& arguments) {
-  return cie::testing::run_cie(dir, "--threads 2 --log-level warn " + arguments);
-}
+using cie::testing::run_quietly;
 
 std::vector<std::string> fields_of(std::string const& line) {
   std::vector<std::string> fields;
@@ -51,7 +49,7 @@ class Nightly : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new cie::testing::TempDir();
     auto const run = [](std::string const& arguments) {
-      RunResult const result = cie_cpu(*dir_, arguments);
+      RunResult const result = run_quietly(*dir_, arguments);
       ASSERT_EQ(result.exit_code, 0) << arguments << "\n" << result.err;
     };
     std::string const d = dir_->path().string();
@@ -88,18 +86,18 @@ cie::testing::TempDir* Nightly::dir_ = nullptr;
 
 TEST_F(Nightly, PublishesWhatTheIndividualCommandsProduce) {
   spit(work_.file("nightly.toml"), config(work_.file("out")));
-  RunResult const run = cie_cpu(work_, "run " + work_.file("nightly.toml"));
+  RunResult const run = run_quietly(work_, "run " + work_.file("nightly.toml"));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("4,000 customers"));
 
   std::string const d = dir_->path().string();
-  ASSERT_EQ(cie_cpu(work_, "segment assign --model " + d + "/seg.json --input " + d +
-                               "/rfm.csv --out " + work_.file("assign.csv"))
+  ASSERT_EQ(run_quietly(work_, "segment assign --model " + d + "/seg.json --input " + d +
+                                   "/rfm.csv --out " + work_.file("assign.csv"))
                 .exit_code,
             0);
-  ASSERT_EQ(cie_cpu(work_, "propensity score --model " + d + "/prop.json --table " + d +
-                               "/rfm.csv --table " + d + "/data/customers.csv --out " +
-                               work_.file("scores.csv"))
+  ASSERT_EQ(run_quietly(work_, "propensity score --model " + d + "/prop.json --table " + d +
+                                   "/rfm.csv --table " + d + "/data/customers.csv --out " +
+                                   work_.file("scores.csv"))
                 .exit_code,
             0);
   std::vector<std::string> const nightly = lines_of(slurp(work_.file("out") + "/customers.csv"));
@@ -135,7 +133,7 @@ TEST_F(Nightly, UpliftStagePublishesWhatUpliftScoreProduces) {
   std::string const d = dir_->path().string();
   for (std::string const method : {"two-model", "x-learner --model-type gbdt --n-trees 20"}) {
     std::string const out = method == "two-model" ? "out_t" : "out_x";
-    RunResult const trained = cie_cpu(
+    RunResult const trained = run_quietly(
         work_, "uplift train --table " + d + "/data/campaign.csv --table " + d +
                    "/data/customers.csv --table " + d +
                    "/rfm.csv --treatment treated --treated 1 "
@@ -147,11 +145,11 @@ TEST_F(Nightly, UpliftStagePublishesWhatUpliftScoreProduces) {
                                          "\n[[uplift]]\nname = \"winter\"\n"
                                          "model = \"" +
                                          work_.file("uplift.json") + "\"\n");
-    RunResult const run = cie_cpu(work_, "run " + work_.file("nightly.toml"));
+    RunResult const run = run_quietly(work_, "run " + work_.file("nightly.toml"));
     ASSERT_EQ(run.exit_code, 0) << run.err;
-    ASSERT_EQ(cie_cpu(work_, "uplift score --model " + work_.file("uplift.json") + " --table " + d +
-                                 "/rfm.csv --table " + d + "/data/customers.csv --out " +
-                                 work_.file("uplift.csv"))
+    ASSERT_EQ(run_quietly(work_, "uplift score --model " + work_.file("uplift.json") + " --table " +
+                                     d + "/rfm.csv --table " + d + "/data/customers.csv --out " +
+                                     work_.file("uplift.csv"))
                   .exit_code,
               0);
     std::vector<std::string> const nightly = lines_of(slurp(work_.file(out) + "/customers.csv"));
@@ -177,7 +175,7 @@ TEST_F(Nightly, UpliftStagePublishesWhatUpliftScoreProduces) {
 TEST_F(Nightly, TwoRunsGiveByteIdenticalCustomerTables) {
   spit(work_.file("a.toml"), config(work_.file("a")));
   spit(work_.file("b.toml"), config(work_.file("b"), "threads = 1\n"));
-  ASSERT_EQ(cie_cpu(work_, "run " + work_.file("a.toml")).exit_code, 0);
+  ASSERT_EQ(run_quietly(work_, "run " + work_.file("a.toml")).exit_code, 0);
   ASSERT_EQ(cie::testing::run_cie(work_, "--log-level warn run " + work_.file("b.toml")).exit_code,
             0);
   EXPECT_EQ(slurp(work_.file("a") + "/customers.csv"), slurp(work_.file("b") + "/customers.csv"));
@@ -185,15 +183,15 @@ TEST_F(Nightly, TwoRunsGiveByteIdenticalCustomerTables) {
 
 TEST_F(Nightly, RfmSectionTiesKeyMatchesTheCommandOption) {
   std::string const d = dir_->path().string();
-  ASSERT_EQ(cie_cpu(work_, "rfm --transactions " + d +
-                               "/data/transactions.csv --as-of 2026-01-01 "
-                               "--ties first --out " +
-                               work_.file("first.csv"))
+  ASSERT_EQ(run_quietly(work_, "rfm --transactions " + d +
+                                   "/data/transactions.csv --as-of 2026-01-01 "
+                                   "--ties first --out " +
+                                   work_.file("first.csv"))
                 .exit_code,
             0);
   std::string const text = config(work_.file("out")) + "\n[rfm]\nties = \"first\"\n";
   spit(work_.file("first.toml"), text);
-  RunResult const run = cie_cpu(work_, "run " + work_.file("first.toml"));
+  RunResult const run = run_quietly(work_, "run " + work_.file("first.toml"));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   std::vector<std::string> const nightly = lines_of(slurp(work_.file("out") + "/customers.csv"));
   std::vector<std::string> const first = lines_of(slurp(work_.file("first.csv")));
@@ -210,7 +208,7 @@ TEST_F(Nightly, RfmSectionTiesKeyMatchesTheCommandOption) {
 TEST_F(Nightly, ConfigurationErrorsStopBeforeAnyWork) {
   std::string const output = work_.file("out");
   spit(work_.file("good.toml"), config(output));
-  ASSERT_EQ(cie_cpu(work_, "run " + work_.file("good.toml")).exit_code, 0);
+  ASSERT_EQ(run_quietly(work_, "run " + work_.file("good.toml")).exit_code, 0);
   std::string const before = slurp(output + "/customers.csv");
 
   struct Case {
@@ -253,7 +251,7 @@ TEST_F(Nightly, ConfigurationErrorsStopBeforeAnyWork) {
   };
   for (Case const& c : cases) {
     spit(work_.file("bad.toml"), c.text);
-    RunResult const result = cie_cpu(work_, "run " + work_.file("bad.toml"));
+    RunResult const result = run_quietly(work_, "run " + work_.file("bad.toml"));
     EXPECT_EQ(result.exit_code, 2) << c.text;
     EXPECT_THAT(result.err, HasSubstr(c.message)) << c.text;
     EXPECT_THAT(result.err, HasSubstr("bad.toml")) << c.text;
@@ -268,7 +266,7 @@ TEST_F(Nightly, RetrainedSegmentsFollowTheRefineSetting) {
     text.replace(text.find(saved_model), saved_model.size(),
                  "retrain = true\nk = 5\nn_init = 2\nrefine = \"" + refine + "\"");
     spit(work_.file(name + ".toml"), text);
-    RunResult const run = cie_cpu(work_, "run " + work_.file(name + ".toml"));
+    RunResult const run = run_quietly(work_, "run " + work_.file(name + ".toml"));
     EXPECT_EQ(run.exit_code, 0) << run.err;
     return nlohmann::json::parse(slurp(work_.file(name) + "/segments_model.json"));
   };
@@ -284,10 +282,10 @@ TEST_F(Nightly, RetrainedSegmentsFollowTheRefineSetting) {
   // One training path: the nightly retrain writes the model `cie segment fit` writes on the same
   // RFM table (every customer has attributes here), params and fingerprint included.
   std::string const d = dir_->path().string();
-  ASSERT_EQ(cie_cpu(work_, "--seed 42 segment fit --input " + d +
-                               "/rfm.csv --k 5 --n-init 2 "
-                               "--refine hartigan --model " +
-                               work_.file("fit.json"))
+  ASSERT_EQ(run_quietly(work_, "--seed 42 segment fit --input " + d +
+                                   "/rfm.csv --k 5 --n-init 2 "
+                                   "--refine hartigan --model " +
+                                   work_.file("fit.json"))
                 .exit_code,
             0);
   nlohmann::json const fit = nlohmann::json::parse(slurp(work_.file("fit.json")));
@@ -329,7 +327,7 @@ TEST_F(Nightly, RetrainOnTheNextNightKeepsTheClusterIds) {
     text.replace(text.find(saved_model), saved_model.size(), "retrain = true\nk = 4\nn_init = 2");
     text.replace(text.find("2026-01-01"), 10, as_of);
     spit(work_.file("night.toml"), text);
-    RunResult const run = cie_cpu(work_, "run " + work_.file("night.toml"));
+    RunResult const run = run_quietly(work_, "run " + work_.file("night.toml"));
     EXPECT_EQ(run.exit_code, 0) << run.err;
     return std::pair{nlohmann::json::parse(slurp(output + "/segments_model.json")),
                      nlohmann::json::parse(slurp(output + "/run_report.json"))};
@@ -367,7 +365,7 @@ TEST_F(Nightly, RetrainOnTheNextNightKeepsTheClusterIds) {
 TEST_F(Nightly, BadDataAndAnUnusableDeviceLeaveThePreviousOutputs) {
   std::string const output = work_.file("out");
   spit(work_.file("good.toml"), config(output));
-  ASSERT_EQ(cie_cpu(work_, "run " + work_.file("good.toml")).exit_code, 0);
+  ASSERT_EQ(run_quietly(work_, "run " + work_.file("good.toml")).exit_code, 0);
   std::string const before = slurp(output + "/customers.csv");
 
   std::string transactions = slurp(dir_->path().string() + "/data/transactions.csv");
@@ -377,14 +375,14 @@ TEST_F(Nightly, BadDataAndAnUnusableDeviceLeaveThePreviousOutputs) {
   text.replace(text.find(dir_->path().string() + "/data/transactions.csv"),
                dir_->path().string().size() + 22, work_.file("bad.csv"));
   spit(work_.file("bad.toml"), text);
-  RunResult const bad = cie_cpu(work_, "run " + work_.file("bad.toml"));
+  RunResult const bad = run_quietly(work_, "run " + work_.file("bad.toml"));
   EXPECT_EQ(bad.exit_code, 3) << bad.err;
   EXPECT_THAT(bad.err, HasSubstr("bad.csv:"));
   EXPECT_EQ(slurp(output + "/customers.csv"), before);
 
   // Where a GPU is usable (a GPU machine, the CUDA emulation build) --device cuda succeeds.
   if (kernels::probe_cuda_devices().count == 0) {
-    RunResult const device = cie_cpu(work_, "--device cuda run " + work_.file("good.toml"));
+    RunResult const device = run_quietly(work_, "--device cuda run " + work_.file("good.toml"));
     EXPECT_EQ(device.exit_code, 4) << device.err;  // no usable GPU here, and it was demanded
     EXPECT_EQ(slurp(output + "/customers.csv"), before);
   }
@@ -414,12 +412,12 @@ TEST_F(Nightly, AKilledRunLeavesThePreviousOrTheNewOutputsComplete) {
   std::string const output = work_.file("out");
   // Yesterday's outputs, and what tonight's run (another as-of day) publishes when it finishes.
   spit(work_.file("yesterday.toml"), config(output));
-  ASSERT_EQ(cie_cpu(work_, "run " + work_.file("yesterday.toml")).exit_code, 0);
+  ASSERT_EQ(run_quietly(work_, "run " + work_.file("yesterday.toml")).exit_code, 0);
   std::string const yesterday = slurp(output + "/customers.csv");
   std::string tonight_text = config(work_.file("reference"));
   tonight_text.replace(tonight_text.find("2026-01-01"), 10, "2025-12-01");
   spit(work_.file("reference.toml"), tonight_text);
-  ASSERT_EQ(cie_cpu(work_, "run " + work_.file("reference.toml")).exit_code, 0);
+  ASSERT_EQ(run_quietly(work_, "run " + work_.file("reference.toml")).exit_code, 0);
   std::string const tonight = slurp(work_.file("reference") + "/customers.csv");
   ASSERT_NE(yesterday, tonight);
   tonight_text.replace(tonight_text.find(work_.file("reference")), work_.file("reference").size(),
@@ -440,12 +438,12 @@ TEST_F(Nightly, AKilledRunLeavesThePreviousOrTheNewOutputsComplete) {
     killed_before_publishing += old_outputs ? 1 : 0;
     if (!old_outputs) {
       // Published: put yesterday's outputs back for the next attempt.
-      ASSERT_EQ(cie_cpu(work_, "run " + work_.file("yesterday.toml")).exit_code, 0);
+      ASSERT_EQ(run_quietly(work_, "run " + work_.file("yesterday.toml")).exit_code, 0);
     }
   }
   EXPECT_GT(killed_before_publishing, 0);  // at least one kill landed mid-run
   // The next run cleans up what the killed runs left beside the output directory.
-  ASSERT_EQ(cie_cpu(work_, "run " + work_.file("tonight.toml")).exit_code, 0);
+  ASSERT_EQ(run_quietly(work_, "run " + work_.file("tonight.toml")).exit_code, 0);
   EXPECT_EQ(slurp(output + "/customers.csv"), tonight);
   for (fs::directory_entry const& entry : fs::directory_iterator(work_.path())) {
     EXPECT_THAT(entry.path().filename().string(), ::testing::Not(HasSubstr("staging")));

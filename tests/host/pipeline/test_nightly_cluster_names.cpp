@@ -18,9 +18,7 @@ using cie::testing::slurp;
 using cie::testing::spit;
 using ::testing::HasSubstr;
 
-RunResult cie_cpu(cie::testing::TempDir const& dir, std::string const& arguments) {
-  return cie::testing::run_cie(dir, "--threads 2 --log-level warn " + arguments);
-}
+using cie::testing::run_quietly;
 
 /// One night's retrain of 4 clusters on generated data; `segments_extra` is added to
 /// [segments].
@@ -58,11 +56,11 @@ std::map<std::string, std::string> names_in_table(std::string const& csv) {
 
 TEST(NightlyClusterNames, NamesArePublishedAndKeptWithTheIdsOnTheNextNight) {
   cie::testing::TempDir dir;
-  RunResult const gen = cie_cpu(dir, "gen --customers 3000 --seed 5 --out " + dir.file("data"));
+  RunResult const gen = run_quietly(dir, "gen --customers 3000 --seed 5 --out " + dir.file("data"));
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
 
   spit(dir.file("night1.toml"), night_config(dir, "2025-11-01"));
-  RunResult const first = cie_cpu(dir, "run " + dir.file("night1.toml"));
+  RunResult const first = run_quietly(dir, "run " + dir.file("night1.toml"));
   ASSERT_EQ(first.exit_code, 0) << first.err;
   nlohmann::json const model1 =
       nlohmann::json::parse(slurp(dir.file("out") + "/segments_model.json"));
@@ -77,7 +75,7 @@ TEST(NightlyClusterNames, NamesArePublishedAndKeptWithTheIdsOnTheNextNight) {
   // The next night: a month more data. Matched clusters keep their ids and their names, even
   // where tonight's profile wording differs.
   spit(dir.file("night2.toml"), night_config(dir, "2025-12-01"));
-  RunResult const second = cie_cpu(dir, "run " + dir.file("night2.toml"));
+  RunResult const second = run_quietly(dir, "run " + dir.file("night2.toml"));
   ASSERT_EQ(second.exit_code, 0) << second.err;
   nlohmann::json const model2 =
       nlohmann::json::parse(slurp(dir.file("out") + "/segments_model.json"));
@@ -100,7 +98,7 @@ TEST(NightlyClusterNames, NamesArePublishedAndKeptWithTheIdsOnTheNextNight) {
   spit(dir.file("names.csv"), "cluster,cluster_name\n2,\"Key accounts, call first\"\n");
   spit(dir.file("night3.toml"),
        night_config(dir, "2025-12-01", "names = \"" + dir.file("names.csv") + "\"\n"));
-  RunResult const third = cie_cpu(dir, "run " + dir.file("night3.toml"));
+  RunResult const third = run_quietly(dir, "run " + dir.file("night3.toml"));
   ASSERT_EQ(third.exit_code, 0) << third.err;
   nlohmann::json const model3 =
       nlohmann::json::parse(slurp(dir.file("out") + "/segments_model.json"));
@@ -112,7 +110,7 @@ TEST(NightlyClusterNames, NamesArePublishedAndKeptWithTheIdsOnTheNextNight) {
   spit(dir.file("bad.csv"), "cluster,cluster_name\n4,Ghosts\n");
   spit(dir.file("night4.toml"),
        night_config(dir, "2025-12-01", "names = \"" + dir.file("bad.csv") + "\"\n"));
-  RunResult const refused = cie_cpu(dir, "run " + dir.file("night4.toml"));
+  RunResult const refused = run_quietly(dir, "run " + dir.file("night4.toml"));
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_THAT(refused.err, HasSubstr("[segments] names"));
   EXPECT_THAT(refused.err, HasSubstr("cluster 4 does not exist"));

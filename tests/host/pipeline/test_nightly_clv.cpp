@@ -18,9 +18,7 @@ using cie::testing::slurp;
 using cie::testing::spit;
 using ::testing::HasSubstr;
 
-RunResult cie_cpu(cie::testing::TempDir const& dir, std::string const& arguments) {
-  return cie::testing::run_cie(dir, "--threads 2 --log-level warn " + arguments);
-}
+using cie::testing::run_quietly;
 
 /// The last `count` comma-separated fields of `line`.
 std::string last_fields(std::string const& line, int count) {
@@ -32,11 +30,11 @@ std::string last_fields(std::string const& line, int count) {
 TEST(NightlyClv, PublishesWhatClvPredictComputesAndSumsPerSegment) {
   cie::testing::TempDir dir;
   std::string const d = dir.path().string();
-  ASSERT_EQ(cie_cpu(dir, "gen --customers 3000 --seed 5 --out " + d + "/data").exit_code, 0);
-  RunResult const fit = cie_cpu(dir, "clv fit --transactions " + d +
-                                         "/data/transactions.csv --calibration-end 2025-09-30 "
-                                         "--spend gamma-gamma --model " +
-                                         d + "/clv.json");
+  ASSERT_EQ(run_quietly(dir, "gen --customers 3000 --seed 5 --out " + d + "/data").exit_code, 0);
+  RunResult const fit = run_quietly(dir, "clv fit --transactions " + d +
+                                             "/data/transactions.csv --calibration-end 2025-09-30 "
+                                             "--spend gamma-gamma --model " +
+                                             d + "/clv.json");
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
   std::string const head = "[run]\nas_of = \"2026-01-01\"\n\n[inputs]\ntransactions = \"" + d +
                            "/data/transactions.csv\"\n\n[segments]\nretrain = true\nk = 3\n\n";
@@ -44,13 +42,13 @@ TEST(NightlyClv, PublishesWhatClvPredictComputesAndSumsPerSegment) {
                           "/clv.json\"\nhorizon = 26\nclv_months = 6\ndiscount_rate = 0.02\n"
                           "margin = 0.4\n\n";
   spit(d + "/nightly.toml", head + clv + "[output]\ndirectory = \"" + d + "/out\"\n");
-  RunResult const run = cie_cpu(dir, "run " + d + "/nightly.toml");
+  RunResult const run = run_quietly(dir, "run " + d + "/nightly.toml");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   RunResult const predict =
-      cie_cpu(dir, "clv predict --model " + d + "/clv.json --transactions " + d +
-                       "/data/transactions.csv --as-of 2026-01-01 --horizon 26 --clv-months 6 "
-                       "--discount-rate 0.02 --margin 0.4 --out " +
-                       d + "/predict.csv");
+      run_quietly(dir, "clv predict --model " + d + "/clv.json --transactions " + d +
+                           "/data/transactions.csv --as-of 2026-01-01 --horizon 26 --clv-months 6 "
+                           "--discount-rate 0.02 --margin 0.4 --out " +
+                           d + "/predict.csv");
   ASSERT_EQ(predict.exit_code, 0) << predict.err;
 
   std::vector<std::string> const nightly = lines_of(slurp(d + "/out/customers.csv"));
@@ -85,22 +83,22 @@ TEST(NightlyClv, PublishesWhatClvPredictComputesAndSumsPerSegment) {
   EXPECT_EQ(section["by_cluster"].size(), 3u);
 
   // Refused before any work: a BG/BB model, a negative margin.
-  ASSERT_EQ(cie_cpu(dir, std::string("clv fit --summary ") + CIE_REAL_DATA_DIR +
-                             "/donations-bgbb/donations.csv --id-col \"\" --T-col periods "
-                             "--weights-col weights --model-type bgbb --model " +
-                             d + "/bgbb.json")
+  ASSERT_EQ(run_quietly(dir, std::string("clv fit --summary ") + CIE_REAL_DATA_DIR +
+                                 "/donations-bgbb/donations.csv --id-col \"\" --T-col periods "
+                                 "--weights-col weights --model-type bgbb --model " +
+                                 d + "/bgbb.json")
                 .exit_code,
             0);
   spit(d + "/bgbb.toml", head + "[clv]\nmodel = \"" + d +
                              "/bgbb.json\"\n\n[output]\ndirectory = \"" + d + "/out2\"\n");
-  RunResult const bgbb = cie_cpu(dir, "run " + d + "/bgbb.toml");
+  RunResult const bgbb = run_quietly(dir, "run " + d + "/bgbb.toml");
   EXPECT_EQ(bgbb.exit_code, 2);
   EXPECT_THAT(bgbb.err, HasSubstr("BG/BB"));
   spit(d + "/margin.toml", head + "[clv]\nmodel = \"" + d +
                                "/clv.json\"\nmargin = -1\n\n"
                                "[output]\ndirectory = \"" +
                                d + "/out3\"\n");
-  RunResult const margin = cie_cpu(dir, "run " + d + "/margin.toml");
+  RunResult const margin = run_quietly(dir, "run " + d + "/margin.toml");
   EXPECT_EQ(margin.exit_code, 2);
   EXPECT_THAT(margin.err, HasSubstr("[clv] margin"));
 }

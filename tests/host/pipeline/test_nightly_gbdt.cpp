@@ -15,9 +15,7 @@ using cie::testing::RunResult;
 using cie::testing::slurp;
 using cie::testing::spit;
 
-RunResult cie_cpu(cie::testing::TempDir const& dir, std::string const& arguments) {
-  return cie::testing::run_cie(dir, "--threads 2 --log-level warn " + arguments);
-}
+using cie::testing::run_quietly;
 
 /// The last two comma-separated fields of a line.
 std::string last_two(std::string const& line) {
@@ -40,7 +38,7 @@ TEST(NightlyGbdt, PropensityStageScoresAGbdtModelAsTheScoreCommandDoes) {
             d + "/gbdt.json",
         "propensity score --model " + d + "/gbdt.json --table " + d + "/rfm.csv --table " + d +
             "/data/customers.csv --out " + d + "/scores.csv"}) {
-    RunResult const result = cie_cpu(dir, arguments);
+    RunResult const result = run_quietly(dir, arguments);
     ASSERT_EQ(result.exit_code, 0) << arguments << "\n" << result.err;
   }
   spit(dir.file("nightly.toml"),
@@ -49,7 +47,7 @@ TEST(NightlyGbdt, PropensityStageScoresAGbdtModelAsTheScoreCommandDoes) {
            "/data/customers.csv\"\n\n[segments]\nmodel = \"" + d +
            "/seg.json\"\n\n[[propensity]]\nname = \"response\"\nmodel = \"" + d +
            "/gbdt.json\"\n\n[output]\ndirectory = \"" + d + "/out\"\n");
-  RunResult const run = cie_cpu(dir, "run " + dir.file("nightly.toml"));
+  RunResult const run = run_quietly(dir, "run " + dir.file("nightly.toml"));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   std::vector<std::string> const nightly = lines_of(slurp(d + "/out/customers.csv"));
   std::vector<std::string> const scores = lines_of(slurp(d + "/scores.csv"));

@@ -25,9 +25,7 @@ using cie::testing::slurp;
 using cie::testing::spit;
 using ::testing::HasSubstr;
 
-RunResult cie_cpu(cie::testing::TempDir const& dir, std::string const& arguments) {
-  return cie::testing::run_cie(dir, "--threads 2 --log-level warn " + arguments);
-}
+using cie::testing::run_quietly;
 
 std::string const kCatalog = R"(seed = 7
 max_contacts_per_run = 2
@@ -95,7 +93,7 @@ class NightlyOffers : public ::testing::Test {
           "clv fit --transactions " + d +
               "/data/transactions.csv --calibration-end 2025-09-30 --spend gamma-gamma --model " +
               d + "/clv.json"}) {
-      RunResult const result = cie_cpu(*dir_, arguments);
+      RunResult const result = run_quietly(*dir_, arguments);
       ASSERT_EQ(result.exit_code, 0) << arguments << "\n" << result.err;
     }
     spit(d + "/catalog.toml", kCatalog);
@@ -140,13 +138,13 @@ std::set<std::string>* NightlyOffers::recent_ = new std::set<std::string>();
 TEST_F(NightlyOffers, PublishesWhatOffersAssignComputesFromThePublishedColumns) {
   std::string const d = dir_->path().string();
   spit(d + "/nightly.toml", config(d + "/catalog.toml", d + "/contacts.csv", d + "/out"));
-  RunResult const run = cie_cpu(*dir_, "run " + d + "/nightly.toml");
+  RunResult const run = run_quietly(*dir_, "run " + d + "/nightly.toml");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   ASSERT_TRUE(fs::exists(d + "/out/assignments.csv"));
   ASSERT_TRUE(fs::exists(d + "/out/offers_summary.json"));
 
   // The same decision from the published scores, the attributes and the same seed.
-  RunResult const assign = cie_cpu(
+  RunResult const assign = run_quietly(
       *dir_, "--seed 42 offers assign --customers " + d + "/out/customers.csv --customers " + d +
                  "/data/customers.csv --catalog " + d + "/catalog.toml --history " + d +
                  "/contacts.csv --as-of 2026-01-01 --out " + d + "/assign.csv --summary " + d +
@@ -190,7 +188,7 @@ TEST_F(NightlyOffers, BadCatalogueHistoryOrColumnLeavesThePreviousOutputs) {
   std::string const d = dir_->path().string();
   std::string const out = d + "/out_failures";
   spit(d + "/good.toml", config(d + "/catalog.toml", d + "/contacts.csv", out));
-  RunResult const first = cie_cpu(*dir_, "run " + d + "/good.toml");
+  RunResult const first = run_quietly(*dir_, "run " + d + "/good.toml");
   ASSERT_EQ(first.exit_code, 0) << first.err;
   std::map<std::string, std::string> const previous = files_of(out);
   ASSERT_TRUE(previous.contains("assignments.csv"));
@@ -200,7 +198,7 @@ TEST_F(NightlyOffers, BadCatalogueHistoryOrColumnLeavesThePreviousOutputs) {
   unknown_column.replace(unknown_column.find("\"p_alive\""), 9, "\"p_churn\"");
   spit(d + "/unknown_column.toml", unknown_column);
   spit(d + "/bad.toml", config(d + "/unknown_column.toml", d + "/contacts.csv", out));
-  RunResult result = cie_cpu(*dir_, "run " + d + "/bad.toml");
+  RunResult result = run_quietly(*dir_, "run " + d + "/bad.toml");
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err, HasSubstr("the offer catalogue " + d +
                                     "/unknown_column.toml needs "
@@ -213,7 +211,7 @@ TEST_F(NightlyOffers, BadCatalogueHistoryOrColumnLeavesThePreviousOutputs) {
   misspelt.replace(misspelt.find("max_volume"), 10, "max_volumes");
   spit(d + "/misspelt.toml", misspelt);
   spit(d + "/bad.toml", config(d + "/misspelt.toml", d + "/contacts.csv", out));
-  result = cie_cpu(*dir_, "run " + d + "/bad.toml");
+  result = run_quietly(*dir_, "run " + d + "/bad.toml");
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err, HasSubstr("[offers] catalog: " + d + "/misspelt.toml:"));
   EXPECT_THAT(result.err, HasSubstr("max_volumes"));
@@ -224,7 +222,7 @@ TEST_F(NightlyOffers, BadCatalogueHistoryOrColumnLeavesThePreviousOutputs) {
   history.replace(history.find("2025-11-20"), 10, "2025-13-20");
   spit(d + "/bad_contacts.csv", history);
   spit(d + "/bad.toml", config(d + "/catalog.toml", d + "/bad_contacts.csv", out));
-  result = cie_cpu(*dir_, "run " + d + "/bad.toml");
+  result = run_quietly(*dir_, "run " + d + "/bad.toml");
   EXPECT_EQ(result.exit_code, 3);
   EXPECT_THAT(result.err, HasSubstr("bad_contacts.csv:22: column date"));
   EXPECT_EQ(files_of(out), previous);
@@ -238,7 +236,7 @@ TEST_F(NightlyOffers, BadCatalogueHistoryOrColumnLeavesThePreviousOutputs) {
   }
   spit(d + "/clashing.csv", attributes);
   spit(d + "/bad.toml", config(d + "/catalog.toml", d + "/contacts.csv", out, d + "/clashing.csv"));
-  result = cie_cpu(*dir_, "run " + d + "/bad.toml");
+  result = run_quietly(*dir_, "run " + d + "/bad.toml");
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err, HasSubstr("[clv] computes a column p_alive, which the attributes file"));
   EXPECT_EQ(files_of(out), previous);

@@ -15,7 +15,9 @@ namespace {
 
 using ::testing::ElementsAre;
 
-CustomerTable table_of(std::string_view text) { return parse_customer_table(text, "t.csv", {}); }
+CustomerTable codes_table_of(std::string_view text) {
+  return parse_customer_table(text, "t.csv", {});
+}
 
 std::vector<EncodedColumnSpec> code_specs(CustomerTable const& table, int max_levels) {
   std::vector<EncodedColumnSpec> specs = TabularEncoder::default_specs(table);
@@ -28,7 +30,7 @@ std::vector<EncodedColumnSpec> code_specs(CustomerTable const& table, int max_le
 
 TEST(TabularEncoderCodes, OneFeaturePerColumnWithNaNForMissingUnseenAndDroppedLevels) {
   Context const ctx = Context::cpu(2);
-  CustomerTable const training = table_of(
+  CustomerTable const training = codes_table_of(
       "customer_id,region,spend,tier\na,n,1,x\nb,s,2,y\nc,n,3,x\nd,e,4,z\ne,n,5,x\n"
       "f,s,6,y\n");
   TabularEncoder encoder(code_specs(training, 2));
@@ -37,7 +39,7 @@ TEST(TabularEncoderCodes, OneFeaturePerColumnWithNaNForMissingUnseenAndDroppedLe
   EXPECT_THAT(encoder.feature_names(), ElementsAre("region", "spend", "tier"));
   EXPECT_THAT(encoder.level_code_features(), ElementsAre(0, 2));
   CustomerTable const scoring =
-      table_of("customer_id,region,spend,tier\nx,s,1,x\ny,,2,y\nz,e,3,q\nw,n,4,z\n");
+      codes_table_of("customer_id,region,spend,tier\nx,s,1,x\ny,,2,y\nz,e,3,q\nw,n,4,z\n");
   std::vector<float> const m = encoder.apply(ctx, scoring);
   // region levels by count: n (3), s (2); e beyond max_levels 2.
   EXPECT_EQ(m[0], 1.0f);
@@ -64,7 +66,7 @@ TEST(TabularEncoderCodes, OneFeaturePerColumnWithNaNForMissingUnseenAndDroppedLe
 }
 
 TEST(TabularEncoderCodes, AtMost255Levels) {
-  CustomerTable const table = table_of("customer_id,c\n1,a\n");
+  CustomerTable const table = codes_table_of("customer_id,c\n1,a\n");
   EXPECT_THROW(TabularEncoder(code_specs(table, 256)), Error);
   EXPECT_NO_THROW(TabularEncoder(code_specs(table, 255)));
 }

@@ -19,7 +19,7 @@ namespace {
 
 std::int32_t day(char const* text) { return *parse_date(text); }
 
-CustomerTable table_of(std::string const& text) {
+CustomerTable offers_table_of(std::string const& text) {
   return parse_customer_table(text, "customers.csv", CustomerTableRequest{});
 }
 
@@ -76,7 +76,7 @@ TEST(OffersPolicy, HandMadeHistoryAppliesEveryRule) {
   for (char const* id : {"u01", "u02", "u03", "u04", "u05", "u06", "u07", "u08", "u09", "u10"}) {
     text += std::string(id) + ",3,2,0.5," + (std::string(id) == "u06" ? "1" : "0") + "\n";
   }
-  CustomerTable const table = table_of(text);
+  CustomerTable const table = offers_table_of(text);
   std::int32_t const as_of = day("2026-03-31");
   ContactHistory history;
   auto const add = [&](std::int64_t row, int days_before, int channel, int offer) {
@@ -155,7 +155,7 @@ RandomInstance random_instance(int customers, int offers, std::uint64_t seed, do
     for (int o = 0; o < offers; ++o) text += fmt::format(",{:.4f}", 0.2 * random.uniform());
     text += "\n";
   }
-  return {table_of(text), Catalog::from_toml(toml, "random.toml")};
+  return {offers_table_of(text), Catalog::from_toml(toml, "random.toml")};
 }
 
 TEST(OffersAssignment, CapacitiesAndBudgetsHoldAndTheGapIsSmall) {
@@ -213,7 +213,7 @@ TEST(OffersPolicy, ControlGroupsAreStableAcrossNightsAndNeverContacted) {
   // The next night: other customers' scores change, rows come in another order, some are new.
   std::string text = "customer_id,p0,p1,p2,p3\n";
   for (int i = 8000; i-- > 2000;) text += fmt::format("c{},0.15,0.1,0.12,0.19\n", i);
-  CustomerTable const night2 = table_of(text);
+  CustomerTable const night2 = offers_table_of(text);
   Context const ctx = Context::cpu(2, 3);
   std::map<std::string, std::set<int>> control1;
   for (CustomerTable const* table : {&night1.table, &night2}) {

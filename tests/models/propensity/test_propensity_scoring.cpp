@@ -23,12 +23,12 @@ using Range = std::pair<std::size_t, std::size_t>;
 
 /// 300 customers: spend (some missing), region (categorical, some missing), visits; responses
 /// drawn from a logistic model of spend and region.
-struct Fixture {
+struct ScoringFixture {
   CustomerTable table;
   std::vector<float> label;
 };
 
-Fixture make_fixture() {
+ScoringFixture make_scoring_fixture() {
   std::mt19937_64 rng(11);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   std::string text = "customer_id,spend,region,visits\n";
@@ -48,7 +48,7 @@ Fixture make_fixture() {
 
 PropensityModel const& trained() {
   static PropensityModel const model = [] {
-    Fixture const f = make_fixture();
+    ScoringFixture const f = make_scoring_fixture();
     PropensityParams params;
     params.validation_fraction = 0.3;
     params.calibration = Calibrator::Kind::kPlatt;
@@ -74,7 +74,7 @@ std::vector<double> reference(PropensityModel const& model, CustomerTable const&
 TEST(PropensityScoring, BatchedScoresEqualTheUnbatchedReferenceBitForBit) {
   PropensityModel const& model = trained();
   ASSERT_EQ(model.calibrator().kind(), Calibrator::Kind::kPlatt);
-  CustomerTable const table = make_fixture().table;
+  CustomerTable const table = make_scoring_fixture().table;
   std::vector<double> const expected = reference(model, table);
   Context const ctx = Context::cpu(3);
   for (std::size_t const batch_rows : {std::size_t{1}, std::size_t{7}, std::size_t{100},
@@ -96,7 +96,7 @@ TEST(PropensityScoring, BatchedScoresEqualTheUnbatchedReferenceBitForBit) {
 
 TEST(PropensityScoring, ResumesFromARowLeavingTheRowsBeforeItAlone) {
   PropensityModel const& model = trained();
-  CustomerTable const table = make_fixture().table;
+  CustomerTable const table = make_scoring_fixture().table;
   std::vector<double> const expected = reference(model, table);
   std::vector<double> probability(table.rows(), -1.0);
   std::vector<Range> done;
@@ -110,7 +110,7 @@ TEST(PropensityScoring, ResumesFromARowLeavingTheRowsBeforeItAlone) {
 }
 
 TEST(PropensityScoring, ATableThatDoesNotFitTheModelNamesTheModelFile) {
-  CustomerTable table = make_fixture().table;
+  CustomerTable table = make_scoring_fixture().table;
   (void)table.take("region");
   std::vector<double> probability(table.rows());
   try {

@@ -40,16 +40,16 @@ TEST(ClusterMatching, MinCostAssignmentEqualsBruteForce) {
 }
 
 /// Five well-separated blobs in two columns, shifted by `shift` (a later night's data).
-struct Blobs {
+struct ShiftedBlobs {
   std::vector<double> x, y;
   RawColumns raw() const { return {{x, y}, x.size(), {}}; }
 };
 
-Blobs make_blobs(std::uint64_t seed, double shift) {
+ShiftedBlobs make_shifted_blobs(std::uint64_t seed, double shift) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> noise(0.0, 0.3);
   double const centres[5][2] = {{0, 0}, {10, 0}, {0, 10}, {10, 10}, {20, 5}};
-  Blobs blobs;
+  ShiftedBlobs blobs;
   for (int i = 0; i < 2000; ++i) {
     blobs.x.push_back(centres[i % 5][0] + shift + noise(rng));
     blobs.y.push_back(centres[i % 5][1] + noise(rng));
@@ -57,7 +57,7 @@ Blobs make_blobs(std::uint64_t seed, double shift) {
   return blobs;
 }
 
-TrainedSegments train(Blobs const& blobs, int k, std::uint64_t seed) {
+TrainedSegments train(ShiftedBlobs const& blobs, int k, std::uint64_t seed) {
   Context const ctx = Context::cpu(2);
   SegmentTrainingParams params;
   params.kmeans.n_clusters = k;
@@ -71,8 +71,8 @@ TrainedSegments train(Blobs const& blobs, int k, std::uint64_t seed) {
 
 TEST(ClusterMatching, RetrainedClustersKeepThePreviousIds) {
   Context const ctx = Context::cpu(2);
-  Blobs const night1 = make_blobs(1, 0.0);
-  Blobs const night2 = make_blobs(2, 0.4);  // new customers, a drift, another scaler
+  ShiftedBlobs const night1 = make_shifted_blobs(1, 0.0);
+  ShiftedBlobs const night2 = make_shifted_blobs(2, 0.4);  // new customers, a drift, another scaler
   TrainedSegments const previous = train(night1, 5, 11);
   std::vector<std::int32_t> const before = previous.model.assign(ctx, night2.raw());
   int renumbered_seeds = 0;
@@ -96,7 +96,7 @@ TEST(ClusterMatching, RetrainedClustersKeepThePreviousIds) {
 }
 
 TEST(ClusterMatching, ClustersCanBeNewOrGone) {
-  Blobs const blobs = make_blobs(3, 0.0);
+  ShiftedBlobs const blobs = make_shifted_blobs(3, 0.0);
   TrainedSegments const five = train(blobs, 5, 21);
   TrainedSegments const four = train(blobs, 4, 22);
   std::string why;
@@ -123,7 +123,7 @@ TEST(ClusterMatching, ClustersCanBeNewOrGone) {
 
   FeaturePipeline other(
       {{"x", ColumnTransform::parse("log1p", "x")}, {"y", ColumnTransform::parse("none", "y")}});
-  other.fit(Context::cpu(1), Blobs{{1.0, 2.0}, {1.0, 2.0}}.raw());
+  other.fit(Context::cpu(1), ShiftedBlobs{{1.0, 2.0}, {1.0, 2.0}}.raw());
   SegmentModel const elsewhere(other, std::vector<float>(10, 0.0f), 5);
   EXPECT_FALSE(match_clusters(elsewhere, five.model, why).has_value());
   EXPECT_EQ(why, "the previous model has other features or transforms");
