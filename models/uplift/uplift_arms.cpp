@@ -12,8 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr char kModelKind[] = "uplift";
-
 json fingerprint_json(DataFingerprint const& fingerprint) {
   return {{"xxh64", fmt::format("{:016x}", fingerprint.xxh64)},
           {"rows", fingerprint.rows},
@@ -47,7 +45,7 @@ auto for_arm(std::string const& arm, Work&& work) {
 }  // namespace
 
 bool is_multi_arm(ModelDocument const& document) {
-  return document.kind == kModelKind && document.fitted.is_object() &&
+  return document.kind == kUpliftModelKind && document.fitted.is_object() &&
          document.fitted.contains("arms");
 }
 
@@ -86,7 +84,7 @@ ArmScores UpliftArmsModel::predict(Context const& ctx, CustomerTable const& tabl
 
 ModelDocument UpliftArmsModel::to_document() const {
   ModelDocument document;
-  document.kind = kModelKind;
+  document.kind = kUpliftModelKind;
   json arms = json::array();
   for (std::size_t k = 0; k < arms_.size(); ++k) {
     ModelDocument const part = models_[k].to_document();
@@ -102,8 +100,8 @@ ModelDocument UpliftArmsModel::to_document() const {
 
 UpliftArmsModel UpliftArmsModel::from_document(ModelDocument const& document,
                                                std::string const& source) {
-  CIE_EXPECTS(document.kind == kModelKind, "model file {} holds a {} model, not an uplift model",
-              source, document.kind);
+  CIE_EXPECTS(document.kind == kUpliftModelKind,
+              "model file {} holds a {} model, not an uplift model", source, document.kind);
   json const& fitted = document.fitted;
   CIE_EXPECTS(fitted.contains("arms") && fitted["arms"].is_array() && !fitted["arms"].empty() &&
                   fitted.contains("control") && fitted["control"].is_string() &&
@@ -124,7 +122,7 @@ UpliftArmsModel UpliftArmsModel::from_document(ModelDocument const& document,
                 "model file {} is damaged: arm '{}' is listed twice or is the control", source,
                 arm);
     ModelDocument part;
-    part.kind = kModelKind;
+    part.kind = kUpliftModelKind;
     part.fitted = entry["fitted"];
     models.push_back(UpliftModel::from_document(part, source));
     CIE_EXPECTS(models.back().method() == method,

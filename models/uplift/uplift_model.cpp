@@ -9,11 +9,7 @@
 #include "models/uplift/uplift_split.hpp"
 
 namespace cie::uplift {
-namespace {
-
-constexpr char kModelKind[] = "uplift";
-
-}  // namespace
+namespace {}  // namespace
 
 UpliftMethod parse_uplift_method(std::string_view text) {
   if (text == "two-model") return UpliftMethod::kTwoModel;
@@ -106,7 +102,7 @@ std::vector<double> UpliftModel::predict(Context const& ctx, CustomerTable const
 
 ModelDocument UpliftModel::to_document() const {
   ModelDocument document;
-  document.kind = kModelKind;
+  document.kind = kUpliftModelKind;
   document.features = base_[0].encoder().to_json();
   nlohmann::json bases = nlohmann::json::array();
   for (PropensityModel const& base : base_) {
@@ -123,8 +119,8 @@ ModelDocument UpliftModel::to_document() const {
 }
 
 UpliftModel UpliftModel::from_document(ModelDocument const& document, std::string const& source) {
-  CIE_EXPECTS(document.kind == kModelKind, "model file {} holds a {} model, not an uplift model",
-              source, document.kind);
+  CIE_EXPECTS(document.kind == kUpliftModelKind,
+              "model file {} holds a {} model, not an uplift model", source, document.kind);
   nlohmann::json const& fitted = document.fitted;
   CIE_EXPECTS(fitted.contains("method") && fitted["method"].is_string() &&
                   fitted.contains("base_models") && fitted["base_models"].is_array(),

@@ -40,6 +40,9 @@
 
 namespace cie::uplift {
 
+/// The model document kind of every uplift model file (one arm or several).
+inline constexpr char kUpliftModelKind[] = "uplift";
+
 enum class UpliftMethod { kTwoModel, kClassTransformation, kXLearner };
 /// "two-model" | "class-transformation" | "x-learner"; a usage error naming --method otherwise.
 UpliftMethod parse_uplift_method(std::string_view text);

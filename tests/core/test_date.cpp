@@ -6,7 +6,7 @@
 #include "core/date.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 constexpr std::int64_t kDay = 86400;
 
@@ -140,5 +140,5 @@ TEST(DateDayOf, FloorsBeforeAndAfterTheEpoch) {
   EXPECT_EQ(day_of(parse_timestamp("2010-12-01 08:26").value()), days_from_civil(2010, 12, 1));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

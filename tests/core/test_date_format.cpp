@@ -6,7 +6,7 @@
 #include "core/error.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 std::int64_t at(int year, int month, int day, int hour = 0, int minute = 0, int second = 0) {
   return std::int64_t{days_from_civil(year, month, day)} * 86400 + hour * 3600 + minute * 60 +
@@ -53,5 +53,5 @@ TEST(DateFormat, BadFormatsAreUsageErrorsNamingTheSetting) {
   }
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

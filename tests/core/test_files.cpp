@@ -14,7 +14,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::expect_error;
 using cie::testing::slurp;
@@ -90,5 +90,5 @@ TEST(AtomicFile, RemovesTheTemporariesOfADeadRunAndNothingElse) {
   EXPECT_EQ(slurp(target), "whole\n");
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -9,7 +9,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
@@ -55,5 +55,5 @@ TEST(PrintableMessage, ShortensLongRunsAndBoundsTheWhole) {
   EXPECT_LT(printable_message(std::string(10'000'000, '\0')).size(), 100U);
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

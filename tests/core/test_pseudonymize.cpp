@@ -14,7 +14,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -148,5 +148,5 @@ TEST(PseudonymizedReaders, TransactionsAndTablesCarryTheHashesSoJoinsStillMatch)
             (std::vector<std::string>{"1", "2"}));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

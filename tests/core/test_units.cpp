@@ -6,7 +6,7 @@
 #include "core/units.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 TEST(Units, FormatCountGroupsThousands) {
   EXPECT_EQ(format_count(0), "0");
@@ -90,5 +90,5 @@ TEST(Units, ParseMemorySizeRejectsBadValues) {
   expect_usage_error("16777216T", "too large");
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -24,7 +24,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie::datasets {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 namespace fs = std::filesystem;
 
@@ -421,5 +421,5 @@ TEST(GeneratorCommand, BadValuesAreUsageErrorsAndWriteNothing) {
   EXPECT_FALSE(fs::exists(out));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie::datasets

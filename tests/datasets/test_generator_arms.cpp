@@ -14,7 +14,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie::datasets {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 /// The header of a CSV file and the value of column `column` of each data line.
 std::vector<std::string> column_of(std::string const& path, std::size_t column,
@@ -66,5 +66,5 @@ TEST(GeneratorArms, MultiArmFilesDoNotDependOnThreadsAndCoverEveryGroup) {
   EXPECT_TRUE(texts[0] == texts[1]);
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie::datasets

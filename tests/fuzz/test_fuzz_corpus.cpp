@@ -11,7 +11,7 @@
 #include "tests/fuzz/fuzz_targets.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 namespace fs = std::filesystem;
 
@@ -33,5 +33,5 @@ TEST(FuzzCorpus, EverySeedAndRegressionPassesItsTarget) {
   EXPECT_GE(files, 15u) << "the seed corpora are missing";
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -15,7 +15,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie::kernels {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 /// The bootstrap's definition on core/random.hpp, one draw after another.
 std::vector<double> reference(std::vector<double> const& treated,
@@ -121,5 +121,5 @@ TEST(BootstrapKernels, CpuDrawsDoNotDependOnThreadCount) {
             cpu_impl::bootstrap_differences(Context::cpu(2), input));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie::kernels

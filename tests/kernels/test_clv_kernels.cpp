@@ -17,7 +17,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie::kernels {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 /// Columns of a random data set for `model`; x reaches `max_x` on a few rows.
 struct Columns {
@@ -154,5 +154,5 @@ INSTANTIATE_TEST_SUITE_P(Backends, ClvKernelBackends,
                          ::testing::Values(Backend::kCpu, Backend::kCuda),
                          cie::testing::backend_name);
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie::kernels

@@ -11,7 +11,7 @@
 #include "kernels/clv_mbgnbd_rules.hpp"
 
 namespace cie::kernels {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 struct Customer {
   double x, t_x, age;
@@ -175,5 +175,5 @@ TEST(ClvMbgNbdPass, SumsEqualAPlainLoopAndPredictionsTheRules) {
   }
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie::kernels

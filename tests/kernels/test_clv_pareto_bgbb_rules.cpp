@@ -12,7 +12,7 @@
 #include "kernels/clv_pareto_rules.hpp"
 
 namespace cie::kernels {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 /// Pareto/NBD log-likelihood by Fader & Hardie (2005, note 009, eq. 22) with ₂F₁ series.
 double pareto_hypergeometric(double r, double alpha, double s, double beta, double x, double t_x,
@@ -179,5 +179,5 @@ TEST(ClvBgBbRules, PurchasesPmfIsTheLikelihoodOfTheExtendedHistories) {
   }
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie::kernels

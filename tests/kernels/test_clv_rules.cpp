@@ -11,7 +11,7 @@
 #include "kernels/clv_rules.hpp"
 
 namespace cie::kernels {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 TEST(ClvRules, DigammaMatchesKnownValuesAndRecurrence) {
   double const euler = 0.57721566490153286;
@@ -183,5 +183,5 @@ TEST(ClvPass, SumsEqualAPlainLoopWithTheSameBitsForAnyThreadCount) {
   EXPECT_EQ(c.gradient, d.gradient);
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie::kernels

@@ -21,7 +21,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie::kernels {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 constexpr int kThreads = 256;
 
@@ -272,7 +272,7 @@ TEST(CudaEmulation, KMeansOnASmallDeviceIsChunkedAndMatchesTheCpu) {
   EXPECT_EQ(on_device->batch_potentials(), on_cpu->batch_potentials());
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie::kernels
 
 #endif  // CIE_CUDA_EMULATED

@@ -15,7 +15,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie::kernels {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::emulated_size;
 
@@ -246,5 +246,5 @@ INSTANTIATE_TEST_SUITE_P(Backends, GbdtKernelBackends,
                          ::testing::Values(Backend::kCpu, Backend::kCuda),
                          cie::testing::backend_name);
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie::kernels

@@ -11,7 +11,7 @@
 #include "kernels/gbdt.hpp"
 
 namespace cie::kernels {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 TEST(GbdtRules, SplitScoreAndLeafWeightFollowTheL1AndL2Terms) {
   EXPECT_DOUBLE_EQ(split_score(3.0, 2.0, 1.0, 0.0), 9.0 / 3.0);
@@ -189,5 +189,5 @@ TEST(GbdtKernels, ForestScoringWalksEveryTreeAndSendsMissingTheDefaultWay) {
   }
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie::kernels

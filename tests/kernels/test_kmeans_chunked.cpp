@@ -15,7 +15,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie::kernels {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 constexpr std::size_t kMiB = std::size_t{1} << 20;
 constexpr std::size_t kGiB = std::size_t{1} << 30;
@@ -193,5 +193,5 @@ INSTANTIATE_TEST_SUITE_P(KMeans, KMeansChunkedBackends,
                          ::testing::Values(Backend::kCpu, Backend::kCuda),
                          cie::testing::backend_name);
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie::kernels

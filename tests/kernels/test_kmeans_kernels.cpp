@@ -14,7 +14,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie::kernels {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 TEST(KMeansRules, SquaredDistanceAndNearestByHand) {
   // Two rows, two features, column-major: row 0 = (1, 2), row 1 = (4, 6).
@@ -348,5 +348,5 @@ TEST(KMeansKernels, CpuPassDoesNotDependOnThreadCount) {
   EXPECT_EQ(sa.inertia, sb.inertia);
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie::kernels

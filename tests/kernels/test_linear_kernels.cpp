@@ -13,7 +13,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie::kernels {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 TEST(LinearRules, SigmoidAndLossByHand) {
   EXPECT_EQ(stable_sigmoid(0.0), 0.5);
@@ -270,5 +270,5 @@ TEST(LinearKernelsCpu, SameBitsWithTheBaselineAndTheAvx2Loops) {
   }
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie::kernels

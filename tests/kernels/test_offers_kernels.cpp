@@ -15,7 +15,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie::kernels {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 struct InstanceData {
   std::int64_t customers = 0;
@@ -204,5 +204,5 @@ INSTANTIATE_TEST_SUITE_P(Backends, OfferPassBackends,
                          ::testing::Values(Backend::kCpu, Backend::kCuda),
                          cie::testing::backend_name);
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie::kernels

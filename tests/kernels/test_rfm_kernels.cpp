@@ -16,7 +16,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie::kernels {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 constexpr std::int64_t kDay = 86400;
 
@@ -354,5 +354,5 @@ TEST(RfmKernels, DistinctPurchaseOrdersPerCustomer) {
   }
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie::kernels

@@ -15,7 +15,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using Range = std::pair<std::size_t, std::size_t>;
 
@@ -188,5 +188,5 @@ TEST(LogisticScorePipelineCuda, AgreesWithTheCpuWithin1e12InBatchOrder) {
   }
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

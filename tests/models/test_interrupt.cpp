@@ -15,7 +15,7 @@
 #include "models/segments/kmeans.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 struct Data {
   std::size_t rows = 2000;
@@ -134,5 +134,5 @@ TEST(Interrupt, ScopesNestAndEnd) {
   EXPECT_EQ(outer_calls, 1);
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -9,7 +9,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::RunResult;
 using cie::testing::slurp;
@@ -58,5 +58,5 @@ TEST_F(AsOfWarning, TheNightlyRunWarnsAndReportsTheGap) {
   EXPECT_EQ(report["days_after_last_purchase"], 1095);
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -12,7 +12,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::run_on_cpu;
 using cie::testing::RunResult;
@@ -187,5 +187,5 @@ TEST(CampaignCli, PlansGroupSizes) {
   EXPECT_THAT(bad.err, HasSubstr("--baseline-rate"));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

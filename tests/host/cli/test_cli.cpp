@@ -10,7 +10,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -167,5 +167,5 @@ TEST(Cli, DeviceAutoFallsBackToCpuAndCudaWithoutGpuExitsWith4) {
   EXPECT_THAT(demanded.err, HasSubstr("--device cuda: no usable GPU"));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

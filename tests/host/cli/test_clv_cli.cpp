@@ -8,7 +8,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::run_on_cpu;
 using cie::testing::RunResult;
@@ -241,5 +241,5 @@ TEST_F(ClvCli, BadSummaryRowsNameTheLine) {
   EXPECT_THAT(r.err, HasSubstr("no customer made a repeat purchase"));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -12,7 +12,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::RunResult;
 using cie::testing::slurp;
@@ -160,5 +160,5 @@ TEST_F(GbdtCli, BadOptionsAndDamagedModelsAreRefused) {
   EXPECT_THAT(damaged.err, HasSubstr("m.json"));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -10,7 +10,7 @@
 
 #include "tests/test_support.hpp"
 
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::RunResult;
 using cie::testing::spit;
@@ -113,4 +113,4 @@ TEST_F(MessagesCli, HugeAndBinaryBytesAreNeverEchoedRaw) {
                  "cannot parse '" + std::string(40, 'B') + "'... (10000001 bytes) as a number");
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID

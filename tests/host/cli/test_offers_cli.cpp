@@ -11,7 +11,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::RunResult;
 using cie::testing::slurp;
@@ -127,5 +127,5 @@ TEST_F(OffersCli, BadInputGetsAClearMessageAndExitCode) {
   EXPECT_THAT(run.err, HasSubstr("--as-of"));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -9,7 +9,7 @@
 
 #include "tests/test_support.hpp"
 
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::slurp;
 using cie::testing::spit;
@@ -114,4 +114,4 @@ TEST_F(OutputPathsCli, TheNightlyRunNeverWritesOverItsInputs) {
   EXPECT_EQ(slurp(work.file("shared/notes.txt")), "not cie's\n");
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID

@@ -15,7 +15,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -298,5 +298,5 @@ TEST(PropensityCoding, ACategoricalColumnCodedAnotherWayAtScoringTimeIsWarnedAbo
                                    "never saw in training"));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -13,7 +13,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::lines_of;
 using cie::testing::RunResult;
@@ -168,5 +168,5 @@ TEST_F(ExplainCli, TrainingWarnsAboutAFeatureThatLeaksTheTarget) {
   EXPECT_THAT(leaky.err, HasSubstr("feature converted alone predicts responded"));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

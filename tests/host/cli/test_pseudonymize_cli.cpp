@@ -14,7 +14,7 @@
 #include "core/pseudonymize.hpp"
 #include "tests/test_support.hpp"
 
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 namespace fs = std::filesystem;
 using cie::testing::lines_of;
@@ -176,4 +176,4 @@ TEST_F(PseudonymizeCli, ABadKeyFileStopsBeforeAnythingIsReadOrWritten) {
   }
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID

@@ -9,7 +9,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::RunResult;
 using ::testing::HasSubstr;
@@ -119,5 +119,5 @@ TEST_F(QuietCli, ErrorsAreStillReported) {
   EXPECT_THAT(usage.err, HasSubstr("cie: error:"));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

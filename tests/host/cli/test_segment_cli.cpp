@@ -9,7 +9,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -257,5 +257,5 @@ TEST(SegmentCli, CountsAreBoundedAndCheckedAgainstTheRowsBeforeAnyFit) {
   }
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -11,7 +11,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -211,5 +211,5 @@ TEST(SegmentOptionsCli, SelectShowsEveryRuleAndHonoursMinK) {
   }
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

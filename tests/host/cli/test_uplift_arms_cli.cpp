@@ -16,7 +16,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::RunResult;
 using cie::testing::slurp;
@@ -201,5 +201,5 @@ TEST(UpliftArmsCli, RefusesArmsWithoutControlOrWithOneResponse) {
   refused("--control none", 2, "give --treated ARM (one arm) or --arms");
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -16,7 +16,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::RunResult;
 using cie::testing::slurp;
@@ -138,5 +138,5 @@ TEST(UpliftCli, RefusesAnUnknownTreatedValue) {
   EXPECT_THAT(run.err, HasSubstr("--treated: no row of column group holds 'sms'"));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -14,7 +14,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::run_on_cpu;
 using cie::testing::RunResult;
@@ -123,5 +123,5 @@ TEST_F(WhereCli, UpliftTrainingTakesItToo) {
   EXPECT_THAT(run.out, HasSubstr("200 customers"));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -14,7 +14,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::expect_error;
 using ::testing::ElementsAre;
@@ -461,5 +461,5 @@ TEST(CustomerTable, AHeaderOfAMillionColumnsIsReadInLinearTime) {
                ExitCode::kInputData, "the header names it twice (columns 7 and 1000002)");
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

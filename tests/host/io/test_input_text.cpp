@@ -11,7 +11,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::slurp;
 using cie::testing::spit;
@@ -99,5 +99,5 @@ TEST(InputText, RfmReadsStandardInputAndGzip) {
   EXPECT_EQ(slurp(dir.file("d.csv")), expected);
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -19,7 +19,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 /// About 1.4 MB of transactions (several chunks on two threads).
 std::string transactions_text() {
@@ -183,5 +183,5 @@ TEST_F(MappedTransactions, AnUnchangedFileReadsAsBefore) {
   }
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

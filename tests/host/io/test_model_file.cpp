@@ -11,7 +11,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using ::testing::HasSubstr;
 
@@ -145,5 +145,5 @@ TEST(ModelFile, ADeviceOrDirectoryIsRefusedWithoutReadingIt) {
   }
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

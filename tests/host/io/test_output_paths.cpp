@@ -7,7 +7,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::expect_error;
 using cie::testing::spit;
@@ -55,5 +55,5 @@ TEST(OutputPaths, ADirectoryIsNoOutputFile) {
       ExitCode::kUsage, "is a directory");
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -14,7 +14,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -138,5 +138,5 @@ TEST(RowFilter, AColumnComparedWithTheWrongKindOfValueIsAUsageError) {
   EXPECT_THAT(error_of("1 == 'a'"), HasSubstr("column 6: compares a number with a string"));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -23,7 +23,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using namespace reader_testing;
 
@@ -403,5 +403,5 @@ TEST(TransactionsColumns, AColumnNamedTwiceInTheHeaderIsRefused) {
   EXPECT_EQ(parse("customer_id,date,amount,amount\na,2023-01-01,1,2\n", format).amount,
             std::vector<double>{2.0});
 }
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

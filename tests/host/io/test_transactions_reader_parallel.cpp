@@ -24,7 +24,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using namespace reader_testing;
 
@@ -323,5 +323,5 @@ TEST(TransactionsRealData, OnlineRetailWithQuantityTimesPrice) {
             ":624: column 7 (CustomerID): empty customer id");
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

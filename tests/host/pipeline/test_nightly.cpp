@@ -25,7 +25,7 @@
 extern char** environ;
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 namespace fs = std::filesystem;
 using cie::testing::lines_of;
@@ -450,5 +450,5 @@ TEST_F(Nightly, AKilledRunLeavesThePreviousOrTheNewOutputsComplete) {
   }
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -10,7 +10,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::lines_of;
 using cie::testing::RunResult;
@@ -116,5 +116,5 @@ TEST(NightlyClusterNames, NamesArePublishedAndKeptWithTheIdsOnTheNextNight) {
   EXPECT_THAT(refused.err, HasSubstr("cluster 4 does not exist"));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

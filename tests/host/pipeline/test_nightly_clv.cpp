@@ -10,7 +10,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::lines_of;
 using cie::testing::RunResult;
@@ -103,5 +103,5 @@ TEST(NightlyClv, PublishesWhatClvPredictComputesAndSumsPerSegment) {
   EXPECT_THAT(margin.err, HasSubstr("[clv] margin"));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -13,7 +13,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::spit;
 using ::testing::HasSubstr;
@@ -139,5 +139,5 @@ TEST(TomlSupport, ClosestNameAllowsFewEditsOnly) {
   EXPECT_EQ(closest_name("ab", {"ac"}), "");  // one edit is half of two characters: too far
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

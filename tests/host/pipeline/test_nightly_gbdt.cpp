@@ -8,7 +8,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::lines_of;
 using cie::testing::RunResult;
@@ -61,5 +61,5 @@ TEST(NightlyGbdt, PropensityStageScoresAGbdtModelAsTheScoreCommandDoes) {
   }
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -16,7 +16,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 namespace fs = std::filesystem;
 using cie::testing::lines_of;
@@ -242,5 +242,5 @@ TEST_F(NightlyOffers, BadCatalogueHistoryOrColumnLeavesThePreviousOutputs) {
   EXPECT_EQ(files_of(out), previous);
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

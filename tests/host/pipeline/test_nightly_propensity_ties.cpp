@@ -13,7 +13,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::lines_of;
 using cie::testing::RunResult;
@@ -149,5 +149,5 @@ TEST(NightlyPropensityExplain, ExplainWritesTheScoreCommandsReasons) {
   EXPECT_THAT(bad.err, ::testing::HasSubstr("expected 0 to 100 reasons per customer, got 101"));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

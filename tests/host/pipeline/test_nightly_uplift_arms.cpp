@@ -10,7 +10,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::lines_of;
 using cie::testing::RunResult;
@@ -84,5 +84,5 @@ TEST(NightlyUpliftArms, PublishesEveryArmAndTheBestAsUpliftScoreDoes) {
   EXPECT_EQ(model["best_arm_customers"]["arm_2"].get<std::size_t>(), 3000 - best_first);
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

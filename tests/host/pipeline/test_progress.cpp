@@ -9,7 +9,7 @@
 #include "host/pipeline/progress.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 std::size_t count_of(std::string const& text, std::string const& part) {
   std::size_t count = 0;
@@ -125,5 +125,5 @@ TEST(MemoryUsage, PeakRssGrowsAfterTouching64MiB) {
   EXPECT_GE(peak_rss_bytes(), peak_before + kBytes - kSlack);
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

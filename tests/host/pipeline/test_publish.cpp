@@ -13,7 +13,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 namespace fs = std::filesystem;
 using testing::expect_error;
@@ -305,5 +305,5 @@ TEST(PublishLock, WaitBlocksUntilTheHolderIsDone) {
   ::close(ready[1]);
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

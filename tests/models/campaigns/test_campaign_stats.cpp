@@ -14,7 +14,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie::campaigns {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 void expect_relative(double actual, double expected, double tolerance) {
   EXPECT_NEAR(actual, expected, tolerance * std::fabs(expected)) << "expected " << expected;
@@ -149,5 +149,5 @@ TEST(CampaignBootstrap, LinearQuantileAsNumpy) {
   EXPECT_DOUBLE_EQ(linear_quantile(sorted, 0.25), 1.75);  // numpy.quantile: 1.75
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie::campaigns

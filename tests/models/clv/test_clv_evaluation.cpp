@@ -7,7 +7,7 @@
 #include "models/clv/clv_evaluation.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 TEST(ClvEvaluation, GroupsByCalibrationFrequencyAndMeasuresErrors) {
   std::vector<double> const x = {0, 0, 1, 3, 5, 9};
@@ -40,5 +40,5 @@ TEST(ClvEvaluation, GroupsByCalibrationFrequencyAndMeasuresErrors) {
   EXPECT_DOUBLE_EQ(w.by_frequency[0].actual_mean, r.by_frequency[0].actual_mean);
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -13,7 +13,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 /// Customers drawn from BG/NBD (r, α, a, b) observed for T ~ U(20, 52) weeks, with repeat
 /// values from Gamma-Gamma (p, q, γ): ν ~ Gamma(q, rate γ), each value ~ Gamma(p, rate ν).
@@ -196,5 +196,5 @@ TEST(ClvModel, DocumentRoundTripsAndPredictsTheSame) {
                              ExitCode::kUsage, "horizon must be > 0");
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

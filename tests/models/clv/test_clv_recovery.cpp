@@ -19,7 +19,7 @@
 #include "models/clv/clv_fit.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using Rng = std::mt19937_64;
 
@@ -187,5 +187,5 @@ TEST(ClvRecovery, GammaGamma) {
   });
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

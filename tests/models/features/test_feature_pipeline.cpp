@@ -11,7 +11,7 @@
 #include "models/features/feature_pipeline.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using ::testing::HasSubstr;
 
@@ -215,5 +215,5 @@ TEST(Standardization, AConstantColumnHasScaleOneAndStandardizesToZero) {
   EXPECT_EQ((values[3] - fitted.mean) / fitted.scale, 0.0);
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

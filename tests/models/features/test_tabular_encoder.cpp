@@ -13,7 +13,7 @@
 #include "models/features/tabular_encoder.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -300,5 +300,5 @@ TEST(TabularEncoder, ApplyRowsNamesTheTableRowOfAnInputError) {
               HasSubstr("column m, t.csv:5: the value standardizes beyond the float32 range"));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -11,7 +11,7 @@
 #include "models/features/tabular_encoder.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using ::testing::ElementsAre;
 
@@ -71,5 +71,5 @@ TEST(TabularEncoderCodes, AtMost255Levels) {
   EXPECT_NO_THROW(TabularEncoder(code_specs(table, 255)));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -13,7 +13,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using ::testing::ElementsAre;
 
@@ -73,5 +73,5 @@ TEST(TabularEncoderIndicator, OtherPoliciesNeverHaveOne) {
   EXPECT_FALSE(native.to_json()["columns"][0].contains("indicator"));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -8,7 +8,7 @@
 #include "tests/models/gbdt/gbdt_test_data.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using testing::expect_error;
 
@@ -203,5 +203,5 @@ TEST(GbdtBinEdges, DistinctValuesGetTheirOwnBinsAndQuantilesFollowTheWeights) {
   EXPECT_TRUE(quantile_bin_edges(std::vector<float>(9, 1.0f), {}, 255).empty());
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -10,7 +10,7 @@
 #include "tests/models/gbdt/gbdt_test_data.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using testing::expect_error;
 
@@ -162,5 +162,5 @@ TEST(GbdtCategorical, BadCategoricalParametersAreRefused) {
                "cat_smooth");
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -10,7 +10,7 @@
 #include "tests/models/gbdt/gbdt_test_data.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using testing::emulated_size;
 
@@ -110,5 +110,5 @@ TEST(GbdtFitCuda, DepthwiseSquaredErrorWithCategoricalFeaturesEqualsTheCpuFit) {
   EXPECT_TRUE(categorical_split) << "the categorical paths ran";
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -7,7 +7,7 @@
 #include "tests/models/gbdt/gbdt_test_data.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 class GbdtParamsTest : public ::testing::Test {
  protected:
@@ -264,5 +264,5 @@ TEST_F(GbdtParamsTest, SquaredErrorStartsAtTheMeanAndFitsIt) {
   EXPECT_LT(sse / sst, 0.05);
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -10,7 +10,7 @@
 #include "tests/models/gbdt/gbdt_test_data.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 /// v(S): the tree's value for row i when only the features in `known` are known (the others
 /// follow both children, weighted by cover).
@@ -152,5 +152,5 @@ TEST(GbdtShap, FeaturesNoTreeUsesGetZeroAndTheReferenceIsTheCoverWeightedMean) {
   }
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

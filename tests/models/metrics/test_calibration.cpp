@@ -13,7 +13,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::expect_error;
 
@@ -197,5 +197,5 @@ TEST(Calibrator, ParsesKindsAndRejectsBadInput) {
   expect_error([&] { isotonic.apply(to_apply); }, ExitCode::kInputData, "row 3 is NaN");
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

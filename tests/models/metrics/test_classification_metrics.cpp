@@ -12,7 +12,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using cie::testing::expect_error;
 
@@ -321,5 +321,5 @@ TEST(EvaluateClassifier, CollectsTheMetricsAndPrintsAlignedTables) {
                "threshold");
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -11,7 +11,7 @@
 #include "models/metrics/cluster_metrics.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 /// Column-major float32 copy of row-major points.
 std::vector<float> column_major(std::vector<std::vector<double>> const& points) {
@@ -125,5 +125,5 @@ TEST(ClusterMetrics, RecommendsTheHighestSilhouetteWithNearTiesToTheSmallerK) {
   EXPECT_EQ(recommend_k(ks, std::vector<double>{nan, nan, nan, nan}), ks.size());
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -9,7 +9,7 @@
 #include "models/metrics/data_split.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using ::testing::HasSubstr;
 
@@ -106,5 +106,5 @@ TEST(DataSplit, BadArgumentsAreRejected) {
   }
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -15,7 +15,7 @@
 #include "models/offers/assignment.hpp"
 
 namespace cie::offers {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 std::int32_t day(char const* text) { return *parse_date(text); }
 
@@ -276,5 +276,5 @@ TEST(OffersCatalog, BadCataloguesNameTheFileAndLine) {
   EXPECT_NE(message("seed = [").find("bad.toml:1:"), std::string::npos);
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie::offers

@@ -14,7 +14,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie::offers {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 struct Instance {
   CustomerTable table;
@@ -86,5 +86,5 @@ TEST(OffersAssignmentCuda, SameAssignmentAsTheCpu) {
   EXPECT_LE(want.total_cost, instance.catalog.budget + 1e-9);
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie::offers

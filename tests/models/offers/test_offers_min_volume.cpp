@@ -17,7 +17,7 @@
 #include "models/offers/repair.hpp"
 
 namespace cie::offers {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using kernels::kNoOffer;
 using kernels::kOfferSlots;
@@ -248,5 +248,5 @@ TEST(OffersMinVolume, ContradictoryMinimumsAreRefused) {
             std::string::npos);
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie::offers

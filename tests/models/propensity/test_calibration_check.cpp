@@ -17,7 +17,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using ::testing::ElementsAre;
 
@@ -193,5 +193,5 @@ TEST(CalibrationCheck, TrainingReportsCalibrationCrossFittedOverTheHeldOutRows) 
                    .calibration.has_value());
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -9,7 +9,7 @@
 #include "models/propensity/leakage.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
@@ -96,5 +96,5 @@ TEST(Leakage, ShortOrLikelyTailsAreNotNamed) {
   EXPECT_EQ(pure_tail(constant, label).tail_rows, 0u);
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -12,7 +12,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
@@ -459,5 +459,5 @@ INSTANTIATE_TEST_SUITE_P(Backends, LogisticBackends,
                          ::testing::Values(Backend::kCpu, Backend::kCuda),
                          cie::testing::backend_name);
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

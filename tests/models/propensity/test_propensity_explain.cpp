@@ -16,7 +16,7 @@
 #include "models/propensity/propensity.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 struct Fixture {
   CustomerTable table;
@@ -148,5 +148,5 @@ TEST(PropensityExplain, ReasonsAreTheLargestContributionsInOrderForAnyBatchSize)
   }
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

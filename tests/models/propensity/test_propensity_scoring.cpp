@@ -17,7 +17,7 @@
 #include "models/propensity/propensity.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using Range = std::pair<std::size_t, std::size_t>;
 
@@ -122,5 +122,5 @@ TEST(PropensityScoring, ATableThatDoesNotFitTheModelNamesTheModelFile) {
   }
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -10,7 +10,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 std::int64_t at(char const* date) { return std::int64_t{*parse_date(date)} * 86400; }
 
@@ -351,5 +351,5 @@ TEST(SegmentTable, BinCountsWithoutAStandardTableGetScoresWithoutNames) {
   }
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

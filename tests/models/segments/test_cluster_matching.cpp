@@ -10,7 +10,7 @@
 #include "models/segments/train_segments.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 TEST(ClusterMatching, MinCostAssignmentEqualsBruteForce) {
   std::mt19937_64 rng(5);
@@ -129,5 +129,5 @@ TEST(ClusterMatching, ClustersCanBeNewOrGone) {
   EXPECT_EQ(why, "the previous model has other features or transforms");
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -11,7 +11,7 @@
 #include "models/segments/train_segments.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 using ::testing::HasSubstr;
 
@@ -178,5 +178,5 @@ TEST(ClusterNames, TrainingNamesTheClustersAndTheModelFileKeepsThemThroughRenumb
             (std::vector<std::string>{"cluster 0", "cluster 1"}));
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

@@ -10,7 +10,7 @@
 #include "models/segments/k_selection.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -137,5 +137,5 @@ TEST_P(KnownClusters, GapAndElbowFindThem) {
 
 INSTANTIATE_TEST_SUITE_P(Blobs, KnownClusters, ::testing::Values(4, 6));
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

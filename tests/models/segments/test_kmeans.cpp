@@ -15,7 +15,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 /// Isotropic Gaussian blobs around k centres drawn in [-10, 10]^cols, column-major, with the
 /// true label of each row; centres closer than 4 apart are redrawn so the blobs (sd `spread`)
@@ -448,5 +448,5 @@ TEST(KMeansModel, WorkspaceOfOtherDataIsRefused) {
   EXPECT_STREQ(e.what(), "the k-means workspace holds 200 × 2 values, the data 300 × 2");
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie

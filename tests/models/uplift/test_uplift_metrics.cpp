@@ -10,7 +10,7 @@
 #include "tests/test_support.hpp"
 
 namespace cie::uplift {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 std::vector<double> const kUplift = {0.3, 0.3, 0.2, 0.1, 0.1, 0.0};
 std::vector<std::uint8_t> const kResponse = {1, 0, 1, 0, 1, 0};
@@ -57,5 +57,5 @@ TEST(UpliftMetrics, RefusesBadInput) {
                              "row 3");
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie::uplift

@@ -15,7 +15,7 @@
 #include "models/uplift/uplift_split.hpp"
 
 namespace cie::uplift {
-namespace {
+namespace CIE_TEST_FILE_ID {
 
 struct Data {
   std::vector<float> response;
@@ -96,5 +96,5 @@ TEST(UpliftSplit, RefusesTooManyFolds) {
   EXPECT_THROW((void)uplift_folds(data.response, data.treatment, {}, 1, 1), Error);
 }
 
-}  // namespace
+}  // namespace CIE_TEST_FILE_ID
 }  // namespace cie::uplift
