@@ -115,6 +115,8 @@ SimulatedCustomer simulate_customer(GeneratorParams const& params, std::uint64_t
   if (customer.responded) {
     customer.revenue_cents = to_cents(random.gamma(params.spend_shape_p) / spend_rate);
   }
+  // Drawn last, so that the files written before contact dates existed keep their values.
+  customer.contact_offset = static_cast<std::int32_t>(random.below(kContactWindowDays));
   if (params.arms > 0) {
     // Its own stream, so that the single campaign's files do not change with arms.
     Random arms(seed ^ 0xA2B5C3D7E9F10111ULL, static_cast<std::uint64_t>(index));
@@ -128,6 +130,7 @@ SimulatedCustomer simulate_customer(GeneratorParams const& params, std::uint64_t
     if (customer.arm_responded) {
       customer.arm_revenue_cents = to_cents(arms.gamma(params.spend_shape_p) / spend_rate);
     }
+    customer.arm_contact_offset = static_cast<std::int32_t>(arms.below(kContactWindowDays));
   }
   return customer;
 }

@@ -25,6 +25,9 @@ inline constexpr double kPartialReturnMax = 0.9;
 /// Purchase and campaign revenue values are capped here (1,000,000.00): gamma-gamma tails with
 /// extreme parameters could otherwise overflow the cents.
 inline constexpr std::int64_t kMaxValueCents = 100'000'000;
+/// Contacts of both campaigns go out over kContactWindowDays days from the campaign's as-of day
+/// (the day after the period): contact day = as-of day + offset, offset uniform on 0..6.
+inline constexpr std::int32_t kContactWindowDays = 7;
 
 /// One transaction: `day` counts from the period's first day; cents < 0 for a return.
 struct TransactionRow {
@@ -50,11 +53,16 @@ struct SimulatedCustomer {
   bool responded = false;
   std::int64_t revenue_cents = 0;  ///< 0 unless responded
   double probability = 0.0;        ///< the true response probability the draw used
+  /// Contact day (or, for the control, the day the customer was held out) minus the as-of day,
+  /// 0..kContactWindowDays-1: the last draw of the customer's stream, so no other value depends
+  /// on it.
+  std::int32_t contact_offset = 0;
   // The multi-arm campaign (params.arms > 0):
   int arm = 0;                   ///< 0 = control, else arm K
   double untreated_logit = 0.0;  ///< response log-odds without any treatment
   bool arm_responded = false;
-  std::int64_t arm_revenue_cents = 0;  ///< 0 unless arm_responded
+  std::int64_t arm_revenue_cents = 0;   ///< 0 unless arm_responded
+  std::int32_t arm_contact_offset = 0;  ///< as contact_offset: the arms stream's last draw
 };
 
 /// Arm K's (1-based) effect on the log-odds of `customer` (GeneratorParams::arms states it).

@@ -18,6 +18,7 @@
 #include "core/date.hpp"
 #include "core/error.hpp"
 #include "datasets/campaign_arms.hpp"
+#include "datasets/campaign_contacts.hpp"
 #include "datasets/customer_model.hpp"
 
 namespace cie::datasets {
@@ -172,21 +173,17 @@ void generate_block(GeneratorParams const& params, std::uint64_t seed,
     attributes.append(dates[static_cast<std::size_t>(customer.acquisition_day)]);
     attributes.push_back('\n');
 
-    std::string& campaign = work.campaign;
-    campaign.append(id);
-    campaign.push_back(',');
-    campaign.append(params.campaign_name);
-    campaign.append(customer.treated ? ",1," : ",0,");
-    campaign.append(customer.responded ? "1," : "0,");
-    append_cents(campaign, customer.revenue_cents);
-    campaign.push_back('\n');
+    auto const contact = dates.begin() + params.period_days;  // the as-of day's date
+    append_campaign_row(work.campaign, id, params.campaign_name, customer,
+                        contact[customer.contact_offset]);
 
     work.truth.append(id);
     work.truth.push_back(',');
     fmt::format_to(std::back_inserter(work.truth), "{}\n", customer.probability);
 
     if (params.arms > 0) {
-      append_campaign_arms(work.arms, work.arms_truth, params.arms, id, customer);
+      append_campaign_arms(work.arms, work.arms_truth, params.arms, id, customer,
+                           contact[customer.arm_contact_offset]);
     }
 
     work.treated += customer.treated ? 1 : 0;
@@ -268,13 +265,14 @@ std::string describe_dataset(GeneratorParams const& params, std::uint64_t seed,
           {"email_opt_in", b.email_opt_in},
           {"uplift", b.uplift},
           {"uplift_email_opt_in", b.uplift_email_opt_in}}}}},
-      {"revenue", "responders: Gamma(p, rate nu) of the customer's own spend, in cents"}};
+      {"revenue", "responders: Gamma(p, rate nu) of the customer's own spend, in cents"},
+      {"contacts", describe_campaign_contacts(summary.as_of_day)}};
   meta["files"] = {{"transactions.csv", {{"rows", summary.transaction_rows}}},
                    {"customers.csv", {{"rows", summary.customers}}},
                    {"campaign.csv", {{"rows", summary.customers}}},
                    {"campaign_truth.csv", {{"rows", summary.customers}}}};
   if (params.arms > 0) {
-    meta["multi_arm_campaign"] = describe_campaign_arms(params.arms);
+    meta["multi_arm_campaign"] = describe_campaign_arms(params.arms, summary.as_of_day);
     meta["files"]["campaign_arms.csv"] = {{"rows", summary.customers}};
     meta["files"]["campaign_arms_truth.csv"] = {{"rows", summary.customers}};
   }
@@ -300,7 +298,7 @@ GeneratorSummary generate_dataset(Context const& ctx, GeneratorParams const& par
   AtomicFile truth_file(path("campaign_truth.csv"));
   transactions_file.write("customer_id,date,amount\n");
   customers_file.write("customer_id,age,region,channel,email_opt_in,signup_date\n");
-  campaign_file.write("customer_id,campaign,treated,responded,revenue\n");
+  campaign_file.write(campaign_header());
   truth_file.write("customer_id,true_probability\n");
   std::optional<AtomicFile> arms_file, arms_truth_file;
   if (params.arms > 0) {
@@ -310,10 +308,11 @@ GeneratorSummary generate_dataset(Context const& ctx, GeneratorParams const& par
     arms_truth_file->write(campaign_arms_truth_header(params.arms));
   }
 
-  // Every row's date is one of the period's days: format each once.
+  // Every row's date is one of the period's days or a contact day after it: format each once.
+  std::int64_t const days = params.period_days + kContactWindowDays;
   std::vector<std::string> dates;
-  dates.reserve(static_cast<std::size_t>(params.period_days));
-  for (std::int64_t day = 0; day < params.period_days; ++day) {
+  dates.reserve(static_cast<std::size_t>(days));
+  for (std::int64_t day = 0; day < days; ++day) {
     dates.push_back(format_date(params.start_day + static_cast<std::int32_t>(day)));
   }
 

@@ -8,6 +8,8 @@
 // purchases are returned in part or in full a few days later. One campaign on the day after the
 // period treats a random share of customers; each responds with a logistic probability of
 // features visible as of that day (RFM, age, region, e-mail opt-in) plus a treatment uplift.
+// Its contacts go out over the week from that day (campaign.csv's contact_date, contact_channel
+// and offer: datasets/campaign_contacts.hpp).
 //
 // Determinism: each customer's draws come from its own stream seeded by (ctx.seed(), index),
 // so the files are identical byte for byte for one seed whatever the thread count or block size.

@@ -27,6 +27,7 @@
 #include "host/io/csv_table.hpp"
 #include "host/io/model_file.hpp"
 #include "host/io/output_paths.hpp"
+#include "models/uplift/treatment_features.hpp"
 #include "models/uplift/uplift_arms.hpp"
 #include "models/uplift/uplift_model.hpp"
 
@@ -184,6 +185,7 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
     }
     specs = std::move(chosen);
   }
+  uplift::drop_treatment_revealing_features(ctx, table, group, specs, !options.features.empty());
 
   if (several) {
     uplift::UpliftArmsTraining const trained =

@@ -110,7 +110,8 @@ class GeneratorStatistics : public ::testing::Test {
     customers_ = new Table(read_csv(dir_->file("customers.csv"), header));
     EXPECT_EQ(header, "customer_id,age,region,channel,email_opt_in,signup_date");
     campaign_ = new Table(read_csv(dir_->file("campaign.csv"), header));
-    EXPECT_EQ(header, "customer_id,campaign,treated,responded,revenue");
+    EXPECT_EQ(header,
+              "customer_id,campaign,treated,responded,revenue,contact_date,contact_channel,offer");
     truth_ = new Table(read_csv(dir_->file("campaign_truth.csv"), header));
     EXPECT_EQ(header, "customer_id,true_probability");
     meta_ = new nlohmann::json(nlohmann::json::parse(read_text_file(dir_->file("meta.json"))));
@@ -248,7 +249,7 @@ TEST_F(GeneratorStatistics, CampaignResponseMatchesTheTrueProbabilities) {
   std::int64_t treated = 0;
   for (std::size_t i = 0; i < campaign_->size(); ++i) {
     auto const& row = (*campaign_)[i];
-    ASSERT_EQ(row.size(), 5u);
+    ASSERT_EQ(row.size(), 8u);
     ASSERT_EQ(row[1], "winter_offer");
     double const probability = std::stod((*truth_)[i][1]);
     ASSERT_GT(probability, 0.0);

@@ -48,7 +48,8 @@ TEST(GeneratorArms, MultiArmFilesDoNotDependOnThreadsAndCoverEveryGroup) {
     for (std::string const& group : column_of(dir.file("campaign_arms.csv"), 2, header)) {
       ++groups[group];
     }
-    EXPECT_EQ(header, "customer_id,campaign,group,responded,revenue");
+    EXPECT_EQ(header,
+              "customer_id,campaign,group,responded,revenue,contact_date,contact_channel,offer");
     ASSERT_EQ(groups.size(), 4u);
     int customers = 0;
     for (auto const& [group, count] : groups) {

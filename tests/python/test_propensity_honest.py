@@ -177,8 +177,8 @@ def generated(cie, tmp):
     frame.to_csv(tmp / "gen" / "gappy.csv", index=False)
     out = cie_run(cie, "propensity", "train", "--table", tmp / "gen" / "campaign.csv", "--table",
                   tmp / "gen" / "gappy.csv", "--target", "responded", "--exclude",
-                  "revenue,treated,campaign", "--model", tmp / "g.json", "--report",
-                  tmp / "g-report.json")
+                  "revenue,treated,campaign,contact_date,contact_channel,offer", "--model",
+                  tmp / "g.json", "--report", tmp / "g-report.json")
     features = json.loads((tmp / "g-report.json").read_text())["features"]
     with_missing = sorted(c for c in frame.columns if frame[c].isna().any()
                           and pd.api.types.is_numeric_dtype(frame[c]))

@@ -353,7 +353,11 @@ TEST(CustomerTableRealData, GeneratedCustomersJoinCampaign) {
   std::vector<JoinSide> sides;
   CustomerTable const joined = join_tables(std::move(customers), {std::move(campaign)}, sides);
   EXPECT_EQ(joined.rows(), 300U);
-  EXPECT_EQ(joined.columns.size(), 5U + 3U);
+  // campaign, treated, responded and the contact columns (contact_channel, not channel, which
+  // customers.csv has: a column in both tables would be refused).
+  EXPECT_EQ(joined.columns.size(), 5U + 6U);
+  EXPECT_EQ(joined.find("contact_date")->type, ColumnType::kCategorical);
+  EXPECT_GT(joined.find("contact_channel")->missing_count(), 0U);  // the control's
   ASSERT_EQ(sides.size(), 2U);
   EXPECT_EQ(sides[0].matched, 300U);
   EXPECT_EQ(sides[1].unmatched, 0U);
