@@ -16,6 +16,7 @@ namespace cie {
 namespace CIE_TEST_FILE_ID {
 
 using cie::testing::lines_of;
+using cie::testing::run_quietly;
 using cie::testing::RunResult;
 using cie::testing::slurp;
 using cie::testing::spit;
@@ -33,33 +34,48 @@ std::vector<std::string> fields_of(std::string const& line) {
   return out;
 }
 
-TEST(NightlyPropensityTies, CalibratedTiesGetTheScoreCommandsDeciles) {
-  cie::testing::TempDir dir;
+/// Generates `customers` customers (seed `seed`) in `d`/data, their RFM table, a 3-cluster
+/// segments model, a propensity model `d`/`model` trained with `train_options`, and its scores
+/// (`score_options`) in `d`/scores.csv; asserts every command succeeds.
+void prepare(cie::testing::TempDir const& dir, int customers, int seed, std::string const& model,
+             std::string const& train_options, std::string const& score_options) {
   std::string const d = dir.path().string();
   for (std::string const& arguments :
-       {"gen --customers 3000 --seed 9 --out " + d + "/data",
+       {"gen --customers " + std::to_string(customers) + " --seed " + std::to_string(seed) +
+            " --out " + d + "/data",
         "rfm --transactions " + d + "/data/transactions.csv --as-of 2026-01-01 --out " + d +
             "/rfm.csv",
         "segment fit --input " + d + "/rfm.csv --k 3 --model " + d + "/seg.json",
         "propensity train --table " + d + "/data/campaign.csv --table " + d +
             "/data/customers.csv --table " + d +
             "/rfm.csv --target responded --features recency_days,frequency,monetary_total,age,"
-            "region --calibration isotonic --validation 0.3 --model " +
-            d + "/iso.json",
-        "propensity score --model " + d + "/iso.json --table " + d + "/rfm.csv --table " + d +
-            "/data/customers.csv --out " + d + "/scores.csv"}) {
-    RunResult const result =
-        cie::testing::run_cie(dir, "--threads 2 --log-level warn " + arguments);
+            "region " +
+            train_options + " --model " + d + "/" + model,
+        "propensity score --model " + d + "/" + model + " --table " + d + "/rfm.csv --table " + d +
+            "/data/customers.csv " + score_options + " --out " + d + "/scores.csv"}) {
+    RunResult const result = run_quietly(dir, arguments);
     ASSERT_EQ(result.exit_code, 0) << arguments << "\n" << result.err;
   }
-  spit(dir.file("nightly.toml"),
-       "[run]\nas_of = \"2026-01-01\"\nseed = 42\n\n[inputs]\ntransactions = \"" + d +
-           "/data/transactions.csv\"\nattributes = \"" + d +
-           "/data/customers.csv\"\n\n[segments]\nmodel = \"" + d +
-           "/seg.json\"\n\n[[propensity]]\nname = \"response\"\nmodel = \"" + d +
-           "/iso.json\"\n\n[output]\ndirectory = \"" + d + "/out\"\n");
-  RunResult const run =
-      cie::testing::run_cie(dir, "--threads 2 --log-level warn run " + dir.file("nightly.toml"));
+}
+
+/// A nightly config over prepare()'s files with one [[propensity]] stage "response" on `model`;
+/// `stage_extra` is added to that stage.
+std::string nightly_config(std::string const& d, std::string const& model,
+                           std::string const& stage_extra = "") {
+  return "[run]\nas_of = \"2026-01-01\"\nseed = 42\n\n[inputs]\ntransactions = \"" + d +
+         "/data/transactions.csv\"\nattributes = \"" + d +
+         "/data/customers.csv\"\n\n[segments]\nmodel = \"" + d +
+         "/seg.json\"\n\n[[propensity]]\nname = \"response\"\nmodel = \"" + d + "/" + model +
+         "\"\n" + stage_extra + "\n[output]\ndirectory = \"" + d + "/out\"\n";
+}
+
+TEST(NightlyPropensityTies, CalibratedTiesGetTheScoreCommandsDeciles) {
+  cie::testing::TempDir dir;
+  std::string const d = dir.path().string();
+  ASSERT_NO_FATAL_FAILURE(
+      prepare(dir, 3000, 9, "iso.json", "--calibration isotonic --validation 0.3", ""));
+  spit(dir.file("nightly.toml"), nightly_config(d, "iso.json"));
+  RunResult const run = run_quietly(dir, "run " + dir.file("nightly.toml"));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   std::vector<std::string> const nightly = lines_of(slurp(d + "/out/customers.csv"));
   std::vector<std::string> const scores = lines_of(slurp(d + "/scores.csv"));
@@ -86,36 +102,10 @@ TEST(NightlyPropensityTies, CalibratedTiesGetTheScoreCommandsDeciles) {
 TEST(NightlyPropensityExplain, ExplainWritesTheScoreCommandsReasons) {
   cie::testing::TempDir dir;
   std::string const d = dir.path().string();
-  for (std::string const& arguments :
-       {"gen --customers 2000 --seed 4 --out " + d + "/data",
-        "rfm --transactions " + d + "/data/transactions.csv --as-of 2026-01-01 --out " + d +
-            "/rfm.csv",
-        "segment fit --input " + d + "/rfm.csv --k 3 --model " + d + "/seg.json",
-        "propensity train --table " + d + "/data/campaign.csv --table " + d +
-            "/data/customers.csv --table " + d +
-            "/rfm.csv --target responded --features recency_days,frequency,monetary_total,age,"
-            "region --model-type gbdt --n-trees 30 --num-leaves 8 --model " +
-            d + "/gbdt.json",
-        "propensity score --model " + d + "/gbdt.json --table " + d + "/rfm.csv --table " + d +
-            "/data/customers.csv --explain 2 --out " + d + "/scores.csv"}) {
-    RunResult const result =
-        cie::testing::run_cie(dir, "--threads 2 --log-level warn " + arguments);
-    ASSERT_EQ(result.exit_code, 0) << arguments << "\n" << result.err;
-  }
-  std::string const config =
-      "[run]\nas_of = \"2026-01-01\"\nseed = 42\n\n[inputs]\ntransactions = \"" + d +
-      "/data/transactions.csv\"\nattributes = \"" + d +
-      "/data/customers.csv\"\n\n[segments]\nmodel = \"" + d +
-      "/seg.json\"\n\n[[propensity]]\nname = \"response\"\nmodel = \"" + d +
-      "/gbdt.json\"\nexplain = EXPLAIN\n\n[output]\ndirectory = \"" + d + "/out\"\n";
-  auto const with = [&](std::string const& explain) {
-    std::string text = config;
-    text.replace(text.find("EXPLAIN"), 7, explain);
-    return text;
-  };
-  spit(dir.file("nightly.toml"), with("2"));
-  RunResult const run =
-      cie::testing::run_cie(dir, "--threads 2 --log-level warn run " + dir.file("nightly.toml"));
+  ASSERT_NO_FATAL_FAILURE(prepare(dir, 2000, 4, "gbdt.json",
+                                  "--model-type gbdt --n-trees 30 --num-leaves 8", "--explain 2"));
+  spit(dir.file("nightly.toml"), nightly_config(d, "gbdt.json", "explain = 2\n"));
+  RunResult const run = run_quietly(dir, "run " + dir.file("nightly.toml"));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   std::vector<std::string> const nightly = lines_of(slurp(d + "/out/customers.csv"));
   std::vector<std::string> const scores = lines_of(slurp(d + "/scores.csv"));
@@ -141,9 +131,8 @@ TEST(NightlyPropensityExplain, ExplainWritesTheScoreCommandsReasons) {
   nlohmann::json const report = nlohmann::json::parse(slurp(d + "/out/run_report.json"));
   EXPECT_EQ(report["models"][0]["explain"], 2);
   // explain outside 0..100 is a usage error naming the key.
-  spit(dir.file("bad.toml"), with("101"));
-  RunResult const bad =
-      cie::testing::run_cie(dir, "--threads 2 --log-level warn run " + dir.file("bad.toml"));
+  spit(dir.file("bad.toml"), nightly_config(d, "gbdt.json", "explain = 101\n"));
+  RunResult const bad = run_quietly(dir, "run " + dir.file("bad.toml"));
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.err, ::testing::HasSubstr("explain"));
   EXPECT_THAT(bad.err, ::testing::HasSubstr("expected 0 to 100 reasons per customer, got 101"));
