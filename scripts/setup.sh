@@ -10,7 +10,7 @@ debian_packages=(
   build-essential cmake ninja-build ccache pkg-config time python3-venv
   libeigen3-dev libcli11-dev libfmt-dev libtomlplusplus-dev libfast-float-dev
   libxxhash-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libssl-dev
-  clang-format-14 python3-dev
+  clang-format-14 python3-dev libboost-context-dev
 )
 missing=()
 for p in "${debian_packages[@]}"; do

@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # Builds cie with its CUDA sources compiled against the CUDA emulation (-DCIE_CUDA=EMULATED,
-# kernels/cuda/emulation/README.md) under sanitizers, and runs every CUDA twin's tests there
-# (label cuda-emulated): they execute on CPU threads and are compared with the CPU twins. Under
-# AddressSanitizer + UBSan this is also the sanitizer build of the whole GoogleTest suite: with
-# CIE_SANITIZED_SUITE=1 every other test runs there too (label sanitized), the CLI tests on this
-# build's sanitized cie.
+# kernels/cuda/emulation/README.md) under sanitizers, and runs the GoogleTest suite there: every
+# CUDA twin's test instances (label cuda-emulated) execute on the CPU and are compared with the
+# CPU twins, and, under AddressSanitizer + UBSan, every other test too (label sanitized; the CLI
+# tests run this build's sanitized cie): this is also the sanitizer build of the whole suite.
 #
-#   bash scripts/test_cuda_emulated.sh          # ASan + UBSan, CUDA tests, in build-emulated (CI)
-#   CIE_SANITIZED_SUITE=1 bash scripts/test_cuda_emulated.sh   # ASan + UBSan, whole suite
+#   bash scripts/test_cuda_emulated.sh          # ASan + UBSan, whole suite, in build-emulated (CI)
+#   bash scripts/test_cuda_emulated.sh address -L cuda-emulated   # ASan + UBSan, CUDA tests only
 #   bash scripts/test_cuda_emulated.sh thread   # ThreadSanitizer, CUDA tests, build-emulated-tsan
 # Extra arguments go to ctest (e.g. -R Kmeans).
 set -euo pipefail
@@ -17,11 +16,7 @@ shift || true
 case "$mode" in
   address)
     dir=build-emulated
-    # CI runs the CUDA test instances (label cuda-emulated); CIE_SANITIZED_SUITE=1 runs every
-    # other GoogleTest test under the sanitizers too (label sanitized: about 14 more minutes on
-    # 2 cores; CI, 33 minutes without them, would take about 47: over its 45-minute budget).
-    labels=(-L cuda-emulated)
-    [ "${CIE_SANITIZED_SUITE:-0}" = 1 ] && labels=()
+    labels=()
     sanitize="-fsanitize=address,undefined -fno-sanitize-recover=all"
     export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
     export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"

@@ -1,5 +1,6 @@
 // The CUDA emulation itself (kernels/cuda/emulation/README.md), in the -DCIE_CUDA=EMULATED build
-// only: barriers, warp collectives, atomics and the shared block reduction on small kernels,
+// only: barriers (threads that return leave them; barriers that can never open and wrong warp
+// masks stop the run), warp collectives, atomics and the shared block reduction on small kernels,
 // the H100 launch limits, the fake device memory, and the k-means chunk planner on a device made
 // small enough that the CUDA twin streams.
 #include <gtest/gtest.h>
@@ -161,6 +162,73 @@ TEST(CudaEmulation, DynamicSharedMemoryIsFreshPerBlock) {
   CIE_LAUNCH(dynamic_shared_kernel, 2, 32, 32 * sizeof(double), nullptr)(out.data());
   ASSERT_EQ(cudaGetLastError(), cudaSuccess);
   for (int i = 0; i < 64; ++i) EXPECT_EQ(out[i], 31 - i % 32) << "thread " << i;
+}
+
+/// Threads 100 and up return at once; the rest sum their ids through shared memory across two
+/// __syncthreads, and each warp's running lanes (all 32 of warps 0-2, lanes 0-3 of warp 3) sum
+/// their lane numbers with shuffles named by __activemask().
+__global__ void early_return_kernel(int* out) {
+  __shared__ int ids[128];
+  unsigned const t = threadIdx.x;
+  if (t >= 100) return;
+  ids[t] = static_cast<int>(t);
+  __syncthreads();
+  if (t == 0) {
+    int total = 0;
+    for (int i = 0; i < 100; ++i) total += ids[i];
+    ids[0] = total;
+  }
+  __syncthreads();
+  unsigned const mask = __activemask();
+  int lane_sum = static_cast<int>(t % 32);
+  for (int offset = 16; offset > 0; offset /= 2) {
+    int const other = __shfl_down_sync(mask, lane_sum, static_cast<unsigned>(offset));
+    if (t % 32 + static_cast<unsigned>(offset) < 32 && (mask >> (t % 32 + offset) & 1u) != 0) {
+      lane_sum += other;
+    }
+  }
+  out[t] = t % 32 == 0 ? lane_sum * 10000 + ids[0] : static_cast<int>(mask);
+}
+
+TEST(CudaEmulation, ThreadsThatReturnLeaveTheBarriers) {
+  std::vector<int> out(128, -1);
+  CIE_LAUNCH(early_return_kernel, 2, 128, 0, nullptr)(out.data());
+  ASSERT_EQ(cudaGetLastError(), cudaSuccess);
+  int const ids = 99 * 100 / 2;
+  for (unsigned warp = 0; warp < 3; ++warp) {
+    EXPECT_EQ(out[warp * 32], (31 * 32 / 2) * 10000 + ids) << "warp " << warp;
+    EXPECT_EQ(static_cast<unsigned>(out[warp * 32 + 5]), 0xffffffffu) << "warp " << warp;
+  }
+  EXPECT_EQ(out[96], (0 + 1 + 2 + 3) * 10000 + ids);
+  EXPECT_EQ(out[97], 0xf);
+  EXPECT_EQ(out[100], -1);
+}
+
+/// Lane 0 of the block waits at a warp collective that lanes 1-31 never reach: they wait at
+/// __syncthreads instead.
+__global__ void divergent_barriers_kernel(int* out) {
+  if (threadIdx.x == 0) {
+    out[0] = __shfl_sync(0xffffffffu, 1, 0);
+  } else {
+    __syncthreads();
+  }
+}
+
+/// Lanes 16-31 return; lanes 0-15 shuffle with a mask that still names them.
+__global__ void stale_mask_kernel(int* out) {
+  if (threadIdx.x >= 16) return;
+  out[threadIdx.x] = __shfl_sync(0xffffffffu, static_cast<int>(threadIdx.x), 0);
+}
+
+TEST(CudaEmulation, BarriersThatCanNeverOpenOrWrongMasksStopTheRun) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  std::vector<int> out(32, -1);
+  EXPECT_DEATH(CIE_LAUNCH(divergent_barriers_kernel, 1, 32, 0, nullptr)(out.data()),
+               "divergent_barriers_kernel, block \\(0,0,0\\): 31 threads wait at __syncthreads "
+               "while 1 wait at a warp collective");
+  EXPECT_DEATH(CIE_LAUNCH(stale_mask_kernel, 1, 32, 0, nullptr)(out.data()),
+               "stale_mask_kernel, block \\(0,0,0\\), warp 0: lane 0's warp collective has mask "
+               "0xffffffff, but the warp's running lanes are 0x0000ffff");
 }
 
 __global__ void count_kernel(int* count) { atomicAdd(count, 1); }

@@ -2,12 +2,13 @@
 // kin, __syncthreads, warp shuffles, votes and ballots, atomics, __ldg, dynamic shared memory,
 // and the kernel launch behind CIE_LAUNCH (kernels/cuda/launch.cuh).
 //
-// A launch runs its blocks one after the other; each block runs one real thread per CUDA thread
-// (a pool of them, kernels/cuda/emulation/executor.cpp). __syncthreads is a real barrier over
-// the block's threads and every warp collective a real barrier over the warp's 32 lanes, so the
-// sanitizers see the happens-before edges a correct kernel relies on, and a missing barrier is a
-// data race (ThreadSanitizer) or a wrong result. Included through the emulation's
-// <cuda_runtime.h>; never by code built with nvcc.
+// A launch runs its blocks one after the other on the launching thread; each CUDA thread of a
+// block is a fiber (kernels/cuda/emulation/executor.cpp, fiber.hpp). __syncthreads is a barrier
+// over the block's threads and every warp collective a barrier over the warp's 32 lanes: a
+// thread that reaches one suspends until the last running thread arrives. A missing barrier is
+// a wrong result, or a data race for ThreadSanitizer, which sees each fiber as its own thread
+// and only the orderings CUDA guarantees. Included through the emulation's <cuda_runtime.h>;
+// never by code built with nvcc.
 #pragma once
 
 #include <atomic>
@@ -37,13 +38,11 @@ struct LaunchShape {
   cudaStream_t stream = nullptr;
 };
 
-/// Runs `body(context)` once per CUDA thread of `shape`, block after block; returns when all
-/// have finished. The first launch of a kernel runs its blocks in lock step (a block starts when
-/// the one before has finished); a kernel that used none of __syncthreads, warp collectives and
-/// dynamic shared memory then has its later launches' threads run through their blocks
-/// independently (blocks overlap, as on a GPU), which is far faster; should such a kernel use
-/// one after all, the emulation stops with a message. A launch that breaks an H100 limit runs
-/// nothing and sets the calling thread's last CUDA error (cudaPeekAtLastError), with the reason in
+/// Runs `body(context)` once per CUDA thread of `shape`, block after block (a block starts when
+/// the one before has finished), on the calling thread; returns when all have finished. Threads
+/// waiting at barriers that can never open (part of a block at __syncthreads, others at a warp
+/// collective) stop the run with a message. A launch that breaks an H100 limit runs nothing and
+/// sets the calling thread's last CUDA error (cudaPeekAtLastError), with the reason in
 /// cudaGetErrorString.
 void launch_kernel(LaunchShape const& shape, void (*body)(void*), void* context);
 
@@ -53,8 +52,7 @@ void sync_block();
 /// exactly those lanes, as the kernels here always do). Returns the warp's exchange slots after
 /// this lane stored `bits` in its own: slot l holds lane l's value.
 std::uint64_t const* warp_exchange(unsigned mask, std::uint64_t bits);
-/// Mask of the calling warp's lanes that have not exited (lanes that run ahead after a warp's
-/// last collective may exit at any time).
+/// Mask of the calling warp's lanes that have not exited.
 unsigned warp_live_mask();
 /// Mask of the lanes the calling warp has in its block (all 32 but in a partial last warp).
 unsigned warp_lanes();

@@ -1,9 +1,11 @@
 # -DCIE_CUDA=EMULATED (kernels/cuda/emulation/README.md): the CUDA sources compile as C++ with
 # the host compiler against the emulation, which implements CUDA's and cuBLAS's declarations
-# (from the CUDA toolkit's headers; nothing of the toolkit is linked) and runs kernels on CPU
-# threads; Thrust runs on its CPP back end, from the toolkit's own Thrust.
+# (from the CUDA toolkit's headers; nothing of the toolkit is linked) and runs kernels on the
+# launching thread, each CUDA thread a fiber (Boost.Context's fcontext, Debian
+# libboost-context-dev); Thrust runs on its CPP back end, from the toolkit's own Thrust.
 find_package(CUDAToolkit REQUIRED)
 find_package(Threads REQUIRED)
+find_package(Boost 1.74 REQUIRED COMPONENTS context)
 file(GLOB CIE_CUDA_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/kernels/cuda/*.cu)
 file(GLOB CIE_CUDA_EMULATION_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/*.cpp)
 # CMP0119: the LANGUAGE property makes CMake compile the .cu files as C++ (-x c++). Thrust's
@@ -17,7 +19,7 @@ target_include_directories(cie_engine BEFORE PUBLIC ${CMAKE_CURRENT_LIST_DIR}/in
 target_include_directories(cie_engine SYSTEM PUBLIC ${CUDAToolkit_INCLUDE_DIRS}
   ${CUDAToolkit_INCLUDE_DIRS}/cccl)
 target_compile_definitions(cie_engine PUBLIC THRUST_DEVICE_SYSTEM=THRUST_DEVICE_SYSTEM_CPP)
-target_link_libraries(cie_engine PUBLIC Threads::Threads)
+target_link_libraries(cie_engine PUBLIC Threads::Threads PRIVATE Boost::context)
 # Under ThreadSanitizer, the ifunc resolvers GCC makes for target_clones (the CPU k-means tiles)
 # run before TSan's runtime is up and crash at start-up; that file goes uninstrumented there
 # (its OpenMP loops are outside what TSan checks here anyway: libgomp is not instrumented).

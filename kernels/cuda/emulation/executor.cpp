@@ -1,22 +1,20 @@
-// Kernel launches of the CUDA emulation: a pool of real threads, one per CUDA thread of a block,
-// runs a launch's blocks one after the other. See kernels/cuda/emulation/device.hpp.
-#include <climits>
+// Kernel launches of the CUDA emulation: a launch's blocks run one after the other on the
+// launching thread, each CUDA thread of a block a fiber (kernels/cuda/emulation/fiber.hpp).
+// See kernels/cuda/emulation/device.hpp.
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
-#include <linux/futex.h>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <sys/syscall.h>
-#include <thread>
-#include <unistd.h>
-#include <unordered_set>
 #include <vector>
 
+#include "kernels/cuda/emulation/fiber.hpp"
 #include "kernels/cuda/emulation/runtime_state.hpp"
 
 namespace cie::emulation {
@@ -33,80 +31,36 @@ constexpr std::size_t kMaxDynamicShared = 48 * 1024;  // without cudaFuncSetAttr
   std::abort();
 }
 
-/// Sleeps while `word` holds `value` (a futex wait: no spinning, which on a machine with few
-/// cores only delays the threads being waited for). Callers recheck with an acquire load, which
-/// is the edge ThreadSanitizer sees.
-void sleep_while(std::atomic<std::uint32_t>& word, std::uint32_t value) {
-  static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, value, nullptr,
-          nullptr, 0);
-}
+/// Where a CUDA thread of the running block stands.
+enum class Wait : std::uint8_t { none, block_barrier, warp_barrier, exited };
 
-void wake_all(std::atomic<std::uint32_t>& word) {
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr,
-          nullptr, 0);
-}
-
-void wake_one(std::atomic<std::uint32_t>& word) {
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, 1, nullptr,
-          nullptr, 0);
-}
-
-/// A reusable barrier for a fixed group of threads, any of which may leave the group for good
-/// (arrive_and_drop: a thread that exits a kernel no longer holds up __syncthreads, as on
-/// Volta and later). Acquire/release atomics, so ThreadSanitizer sees its edges.
-class Barrier {
- public:
-  /// Only while no thread is at the barrier.
-  void reset(int expected) {
-    expected_.store(expected, std::memory_order_relaxed);
-    remaining_.store(expected, std::memory_order_relaxed);
-  }
-
-  template <typename Completion>
-  void arrive_and_wait(Completion&& completion) {
-    std::uint32_t const phase = phase_.load(std::memory_order_acquire);
-    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      completion();
-      open();
-      return;
-    }
-    while (phase_.load(std::memory_order_acquire) == phase) sleep_while(phase_, phase);
-  }
-  void arrive_and_wait() {
-    arrive_and_wait([] {});
-  }
-
-  void arrive_and_drop() {
-    expected_.fetch_sub(1, std::memory_order_acq_rel);
-    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) open();
-  }
-
- private:
-  void open() {
-    remaining_.store(expected_.load(std::memory_order_relaxed), std::memory_order_relaxed);
-    phase_.fetch_add(1, std::memory_order_release);
-    wake_all(phase_);
-  }
-
-  std::atomic<int> expected_{0};
-  std::atomic<int> remaining_{0};
-  std::atomic<std::uint32_t> phase_{0};
+/// One CUDA thread of a block: its fiber and its place in the barriers. The bookkeeping fields
+/// are relaxed atomics: fibers and the scheduler share them with no order between CUDA threads
+/// (which is what ThreadSanitizer checks the kernels for).
+struct CudaThread {
+  Fiber fiber;
+  std::atomic<Wait> wait{Wait::none};
+  unsigned parity = 0;  // which of the warp's two slot sets this lane's last collective used
 };
 
 struct Warp {
-  Barrier barrier;
-  std::atomic<unsigned> exited{0};
-  unsigned lanes = 0;  // mask of the lanes this warp has in the block
+  unsigned lanes = 0;                 // mask of the lanes this warp has in the block
+  std::atomic<unsigned> exited{0};    // lanes whose thread returned
+  std::atomic<unsigned> arrived{0};   // lanes waiting at the warp's barrier
+  std::atomic<unsigned> masks[32]{};  // each arrived lane's mask
   // Two sets of slots, used alternately: a lane writes the next set while a slower lane may
   // still read this one, and cannot get further ahead because of the barrier in between.
   std::uint64_t slots[2][32] = {};
+  char barrier_token = 0;  // ThreadSanitizer: arrivals happen before departures
 };
 
+/// Runs every launch on the launching thread: each block's CUDA threads are fibers, resumed in
+/// thread order; a thread at __syncthreads or a warp collective suspends until the last of the
+/// block's (or warp's) running threads arrives, which releases them.
 class Executor {
  public:
   static Executor& instance() {
-    static Executor* executor = new Executor;  // never destroyed: its threads outlive main
+    static Executor* executor = new Executor;  // never destroyed: a launch may come at exit
     return *executor;
   }
 
@@ -116,163 +70,204 @@ class Executor {
     body_ = body;
     context_ = context;
     threads_ = shape.block.x * shape.block.y * shape.block.z;
-    lock_step_ = free_running_kernels_.count(shape.kernel_address) == 0;
-    used_block_facilities_.store(false, std::memory_order_relaxed);
-    block_end_.reset(static_cast<int>(threads_));
-    reset_block();
-    while (workers_.size() < threads_) {
-      auto worker = std::make_unique<Worker>();
-      unsigned const index = static_cast<unsigned>(workers_.size());
-      Worker* const self = worker.get();
-      worker->thread = std::thread([this, self, index] { work(*self, index); });
-      worker->thread.detach();
-      workers_.push_back(std::move(worker));
-    }
-    finished_.store(0, std::memory_order_relaxed);
-    for (unsigned t = 0; t < threads_; ++t) {
-      workers_[t]->go.fetch_add(1, std::memory_order_release);
-      wake_one(workers_[t]->go);
-    }
-    for (std::uint32_t done = finished_.load(std::memory_order_acquire); done != threads_;
-         done = finished_.load(std::memory_order_acquire)) {
-      sleep_while(finished_, done);
-    }
-    if (lock_step_ && !used_block_facilities_.load(std::memory_order_relaxed)) {
-      free_running_kernels_.insert(shape.kernel_address);
-    }
-  }
-
-  void sync_block() {
-    note_block_facility("__syncthreads");
-    block_sync_.arrive_and_wait();
-  }
-
-  std::uint64_t const* warp_exchange(unsigned mask, std::uint64_t bits) {
-    note_block_facility("a warp collective");
-    Warp& warp = warps_[linear_thread_index / 32];
-    unsigned const lane = linear_thread_index % 32;
-    unsigned const exited = warp.exited.load(std::memory_order_relaxed);
-    if ((mask & exited) != 0 || (warp.lanes & ~exited & ~mask) != 0) {
-      char detail[256];
-      std::snprintf(detail, sizeof detail,
-                    "kernel %s, block (%u,%u,%u), warp %u: a warp collective with mask 0x%08x, "
-                    "but the warp's running lanes are 0x%08x (exited: 0x%08x); the emulation "
-                    "needs the mask to name exactly the running lanes",
-                    shape_.kernel, blockIdx.x, blockIdx.y, blockIdx.z, linear_thread_index / 32,
-                    mask, warp.lanes & ~exited, exited);
-      die(detail);
-    }
-    parity_ ^= 1;
-    warp.slots[parity_][lane] = bits;
-    warp.barrier.arrive_and_wait();
-    return warp.slots[parity_];
-  }
-
-  unsigned warp_live_mask() {
-    Warp const& warp = warps_[linear_thread_index / 32];
-    return warp.lanes & ~warp.exited.load(std::memory_order_relaxed);
-  }
-
-  unsigned warp_lanes() { return warps_[linear_thread_index / 32].lanes; }
-
-  void* dynamic_shared() {
-    note_block_facility("dynamic shared memory");
-    return dynamic_shared_.get();
-  }
-
- private:
-  struct Worker {
-    std::thread thread;
-    std::atomic<std::uint32_t> go{0};
-  };
-
-  Executor()
-      : dynamic_shared_(new std::max_align_t[kMaxDynamicShared / sizeof(std::max_align_t)]) {}
-
-  void note_block_facility(char const* what) {
-    if (!lock_step_) {
-      die(std::string("kernel ") + shape_.kernel + " used " + what +
-          " in a launch after one that used no block facility, whose blocks therefore no longer "
-          "run in lock step; this emulation cannot run such a kernel");
-    }
-    used_block_facilities_.store(true, std::memory_order_relaxed);
-  }
-
-  /// Fresh barriers and shared memory for the next block; runs while no thread is in a block.
-  void reset_block() {
-    block_sync_.reset(static_cast<int>(threads_));
-    for (unsigned w = 0; w < 32; ++w) {
-      unsigned const first = w * 32;
-      unsigned const count = first >= threads_ ? 0 : std::min(32u, threads_ - first);
-      warps_[w].barrier.reset(static_cast<int>(count));
-      warps_[w].exited.store(0, std::memory_order_relaxed);
-      warps_[w].lanes = count == 32 ? ~0u : (1u << count) - 1;
-    }
-    std::memset(dynamic_shared_.get(), 0xFF, shape_.dynamic_shared_bytes);
-  }
-
-  /// Worker `index` runs CUDA thread `index` of every block of each launch it is woken for.
-  void work(Worker& worker, unsigned index) {
-    std::uint32_t seen = 0;
-    for (;;) {
-      while (worker.go.load(std::memory_order_acquire) == seen) sleep_while(worker.go, seen);
-      seen = worker.go.load(std::memory_order_acquire);
-      run_blocks(index);
-      // Read before finishing: once all have finished, the next launch may change it.
-      unsigned const threads = threads_;
-      if (finished_.fetch_add(1, std::memory_order_acq_rel) + 1 == threads) wake_all(finished_);
-    }
-  }
-
-  void run_blocks(unsigned t) {
-    dim3 const block = shape_.block;
-    dim3 const grid = shape_.grid;
-    linear_thread_index = t;
-    threadIdx = uint3{t % block.x, t / block.x % block.y, t / (block.x * block.y)};
-    blockDim = block;
-    gridDim = grid;
-    Warp& warp = warps_[t / 32];
-    unsigned const lane_bit = 1u << (t % 32);
+    while (threads_list_.size() < threads_) threads_list_.push_back(std::make_unique<CudaThread>());
+    dim3 const grid = shape.grid;
     for (unsigned z = 0; z < grid.z; ++z) {
       for (unsigned y = 0; y < grid.y; ++y) {
-        for (unsigned x = 0; x < grid.x; ++x) {
-          blockIdx = uint3{x, y, z};
-          parity_ = 0;
-          try {
-            body_(context_);
-          } catch (std::exception const& e) {
-            die(std::string("kernel ") + shape_.kernel + " threw: " + e.what());
-          } catch (...) {
-            die(std::string("kernel ") + shape_.kernel + " threw");
-          }
-          if (!lock_step_) continue;
-          warp.exited.fetch_or(lane_bit, std::memory_order_relaxed);
-          warp.barrier.arrive_and_drop();
-          block_sync_.arrive_and_drop();
-          block_end_.arrive_and_wait([this] { reset_block(); });
-        }
+        for (unsigned x = 0; x < grid.x; ++x) run_block(uint3{x, y, z});
       }
     }
   }
 
+  void sync_block() {
+    CudaThread& self = *threads_list_[current_];
+    order_release(&block_barrier_token_);
+    unsigned const arrived = block_arrived_.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (arrived == live_.load(std::memory_order_relaxed)) {
+      release_block_barrier();
+    } else {
+      self.wait.store(Wait::block_barrier, std::memory_order_relaxed);
+      self.fiber.suspend();
+    }
+    order_acquire(&block_barrier_token_);
+  }
+
+  std::uint64_t const* warp_exchange(unsigned mask, std::uint64_t bits) {
+    unsigned const t = current_;
+    CudaThread& self = *threads_list_[t];
+    Warp& warp = warps_[t / 32];
+    unsigned const lane = t % 32;
+    self.parity ^= 1;
+    warp.slots[self.parity][lane] = bits;
+    warp.masks[lane].store(mask, std::memory_order_relaxed);
+    order_release(&warp.barrier_token);
+    unsigned const arrived =
+        warp.arrived.fetch_or(1u << lane, std::memory_order_relaxed) | 1u << lane;
+    if (arrived == (warp.lanes & ~warp.exited.load(std::memory_order_relaxed))) {
+      release_warp_barrier(t / 32);
+    } else {
+      self.wait.store(Wait::warp_barrier, std::memory_order_relaxed);
+      self.fiber.suspend();
+    }
+    order_acquire(&warp.barrier_token);
+    return warp.slots[self.parity];
+  }
+
+  unsigned warp_live_mask() {
+    Warp const& warp = warps_[current_ / 32];
+    return warp.lanes & ~warp.exited.load(std::memory_order_relaxed);
+  }
+
+  unsigned warp_lanes() { return warps_[current_ / 32].lanes; }
+
+  void* dynamic_shared() { return dynamic_shared_.get(); }
+
+ private:
+  Executor()
+      : dynamic_shared_(new std::max_align_t[kMaxDynamicShared / sizeof(std::max_align_t)]) {}
+
+  void run_block(uint3 block_index) {
+    // Fresh barriers and shared memory; the previous block's threads all ended (acquired below).
+    block_arrived_.store(0, std::memory_order_relaxed);
+    live_.store(threads_, std::memory_order_relaxed);
+    for (unsigned w = 0; w < 32; ++w) {
+      unsigned const first = w * 32;
+      unsigned const count = first >= threads_ ? 0 : std::min(32u, threads_ - first);
+      warps_[w].lanes = count == 32 ? ~0u : (1u << count) - 1;
+      warps_[w].exited.store(0, std::memory_order_relaxed);
+      warps_[w].arrived.store(0, std::memory_order_relaxed);
+    }
+    std::memset(dynamic_shared_.get(), 0xFF, shape_.dynamic_shared_bytes);
+    blockIdx = block_index;
+    blockDim = shape_.block;
+    gridDim = shape_.grid;
+    for (unsigned t = 0; t < threads_; ++t) {
+      CudaThread& thread = *threads_list_[t];
+      thread.wait.store(Wait::none, std::memory_order_relaxed);
+      thread.parity = 0;
+      thread.fiber.start(&Executor::run_thread, this);
+    }
+    // Sweeps resume every thread that can run, in thread order, until all have returned.
+    for (;;) {
+      bool ran = false;
+      for (unsigned t = 0; t < threads_; ++t) {
+        CudaThread& thread = *threads_list_[t];
+        if (thread.wait.load(std::memory_order_relaxed) != Wait::none) continue;
+        {
+          IgnoredWrites const unordered;  // the running thread's coordinates
+          current_ = t;
+          linear_thread_index = t;
+          threadIdx = uint3{t % shape_.block.x, t / shape_.block.x % shape_.block.y,
+                            t / (shape_.block.x * shape_.block.y)};
+        }
+        thread.fiber.resume();
+        ran = true;
+      }
+      if (live_.load(std::memory_order_relaxed) == 0) break;
+      if (!ran) die(deadlock_report(block_index));
+    }
+    order_acquire(&block_end_);
+  }
+
+  static void run_thread(void* executor) {
+    auto& self = *static_cast<Executor*>(executor);
+    try {
+      self.body_(self.context_);
+    } catch (std::exception const& e) {
+      die(std::string("kernel ") + self.shape_.kernel + " threw: " + e.what());
+    } catch (...) {
+      die(std::string("kernel ") + self.shape_.kernel + " threw");
+    }
+    self.exit_thread();
+  }
+
+  /// The running thread returned: it leaves its warp's and its block's barriers (as on Volta and
+  /// later), which may release the threads waiting at them.
+  void exit_thread() {
+    unsigned const t = current_;
+    threads_list_[t]->wait.store(Wait::exited, std::memory_order_relaxed);
+    order_release(&block_end_);
+    Warp& warp = warps_[t / 32];
+    unsigned const exited =
+        warp.exited.fetch_or(1u << (t % 32), std::memory_order_relaxed) | 1u << (t % 32);
+    unsigned const arrived = warp.arrived.load(std::memory_order_relaxed);
+    if (arrived != 0 && arrived == (warp.lanes & ~exited)) release_warp_barrier(t / 32);
+    unsigned const live = live_.fetch_sub(1, std::memory_order_relaxed) - 1;
+    unsigned const at_barrier = block_arrived_.load(std::memory_order_relaxed);
+    if (live != 0 && at_barrier == live) release_block_barrier();
+  }
+
+  void release_block_barrier() {
+    block_arrived_.store(0, std::memory_order_relaxed);
+    for (unsigned t = 0; t < threads_; ++t) {
+      std::atomic<Wait>& wait = threads_list_[t]->wait;
+      if (wait.load(std::memory_order_relaxed) == Wait::block_barrier) {
+        wait.store(Wait::none, std::memory_order_relaxed);
+      }
+    }
+  }
+
+  /// Every running lane of warp `w` arrived: checks that each named exactly those lanes (CUDA
+  /// leaves other masks undefined or hangs) and lets them go.
+  void release_warp_barrier(unsigned w) {
+    Warp& warp = warps_[w];
+    unsigned const arrived = warp.arrived.exchange(0, std::memory_order_relaxed);
+    unsigned const exited = warp.exited.load(std::memory_order_relaxed);
+    for (unsigned lane = 0; lane < 32; ++lane) {
+      if ((arrived >> lane & 1u) == 0) continue;
+      unsigned const mask = warp.masks[lane].load(std::memory_order_relaxed);
+      if ((mask & exited) != 0 || (arrived & ~mask) != 0) {
+        char detail[256];
+        std::snprintf(detail, sizeof detail,
+                      "kernel %s, block (%u,%u,%u), warp %u: lane %u's warp collective has mask "
+                      "0x%08x, but the warp's running lanes are 0x%08x (exited: 0x%08x); the "
+                      "emulation needs the mask to name exactly the running lanes",
+                      shape_.kernel, blockIdx.x, blockIdx.y, blockIdx.z, w, lane, mask, arrived,
+                      exited);
+        die(detail);
+      }
+      std::atomic<Wait>& wait = threads_list_[w * 32 + lane]->wait;
+      if (wait.load(std::memory_order_relaxed) == Wait::warp_barrier) {
+        wait.store(Wait::none, std::memory_order_relaxed);
+      }
+    }
+  }
+
+  /// No thread can run and some have not returned: some wait at __syncthreads while others of
+  /// the block wait at a warp collective (a GPU hangs or gives undefined results).
+  std::string deadlock_report(uint3 block_index) const {
+    unsigned at_block = 0, at_warp = 0;
+    for (unsigned t = 0; t < threads_; ++t) {
+      Wait const wait = threads_list_[t]->wait.load(std::memory_order_relaxed);
+      at_block += wait == Wait::block_barrier ? 1 : 0;
+      at_warp += wait == Wait::warp_barrier ? 1 : 0;
+    }
+    char detail[320];
+    std::snprintf(detail, sizeof detail,
+                  "kernel %s, block (%u,%u,%u): %u threads wait at __syncthreads while %u wait at "
+                  "a warp collective that the others never reach; on a GPU this hangs or is "
+                  "undefined",
+                  shape_.kernel, block_index.x, block_index.y, block_index.z, at_block, at_warp);
+    return detail;
+  }
+
   std::mutex launch_mutex_;
-  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<CudaThread>> threads_list_;
   LaunchShape shape_;
   void (*body_)(void*) = nullptr;
   void* context_ = nullptr;
   unsigned threads_ = 0;
-  bool lock_step_ = true;
-  std::atomic<bool> used_block_facilities_{false};
-  std::unordered_set<std::uintptr_t> free_running_kernels_;
-  std::atomic<std::uint32_t> finished_{0};
-  Barrier block_sync_;
-  Barrier block_end_;
+  unsigned current_ = 0;                    // the CUDA thread whose fiber runs
+  std::atomic<unsigned> live_{0};           // the block's threads that have not returned
+  std::atomic<unsigned> block_arrived_{0};  // threads waiting at __syncthreads
   Warp warps_[32];
   std::unique_ptr<std::max_align_t[]> dynamic_shared_;
-  static thread_local unsigned parity_;
+  // ThreadSanitizer tokens (the scheduler's set-up of a block happens before its threads run:
+  // Fiber::start): all of a block's threads happen before the next block (blocks run one after
+  // the other here).
+  char block_end_ = 0;
+  char block_barrier_token_ = 0;  // arrivals at __syncthreads happen before departures
 };
-
-thread_local unsigned Executor::parity_ = 0;
 
 std::string dims(dim3 d) {
   return "(" + std::to_string(d.x) + ", " + std::to_string(d.y) + ", " + std::to_string(d.z) + ")";
