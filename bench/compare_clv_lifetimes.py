@@ -9,6 +9,14 @@ lifetimes summary, then alternately
 and reports CPU seconds (user + system, /usr/bin/time -v: wall times mean little on a shared
 machine), wall seconds, peak RSS, the BG/NBD log-likelihood of each tool's
 parameters (evaluated here, numpy) and the largest relative parameter difference.
+
+The first table is the fair comparison, in process on the same summary arrays: each tool's Python
+reads the summary CSV into pandas (not timed), then times the same fits and predictions (cie's
+estimators cie.clv.BetaGeo and GammaGamma with --cie-python, whose `import cie` must find the
+package; lifetimes with --lifetimes-python), each in its own process, alternately. The second
+table is the CLI end to end (two `cie` processes reading the CSV). cie runs on --threads threads
+(default 1, a one-core comparison: cie's default, 0, takes every core whatever OMP_NUM_THREADS
+says); set OMP_NUM_THREADS=1 too, for lifetimes' numpy.
 """
 
 import argparse
@@ -47,6 +55,42 @@ print(json.dumps({"bgnbd": list(bgf.params_.values), "gg": list(ggf.params_.valu
 '''
 
 
+IN_PROCESS = r'''
+import json, resource, sys, time, warnings
+warnings.filterwarnings("ignore")
+import pandas as pd
+s = pd.read_csv(sys.argv[2], usecols=["repeat_frequency", "repeat_recency", "T", "mean_repeat_value"])
+x, tx, T, m = s["repeat_frequency"], s["repeat_recency"], s["T"], s["mean_repeat_value"]
+rep = (x > 0) & (m > 0)
+m0 = m.where(rep, 0)
+if sys.argv[1] == "cie":
+    import functools
+    from cie.clv import BetaGeo, GammaGamma
+    BG = functools.partial(BetaGeo, threads=int(sys.argv[3]))
+    GG = functools.partial(GammaGamma, threads=int(sys.argv[3]))
+    clv_args = {}
+else:
+    from lifetimes import BetaGeoFitter as BG, GammaGammaFitter as GG
+    clv_args = {"freq": "W"}
+rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+c0, w0 = time.process_time(), time.perf_counter()
+bgf = BG().fit(x, tx, T)
+ggf = GG().fit(x[rep], m[rep])
+c1, w1 = time.process_time(), time.perf_counter()
+e = bgf.conditional_expected_number_of_purchases_up_to_time(52, x, tx, T)
+p = bgf.conditional_probability_alive(x, tx, T)
+v = ggf.conditional_expected_average_profit(x, m0)
+clv = ggf.customer_lifetime_value(bgf, x, tx, T, m0, time=12, discount_rate=0.01, **clv_args)
+c2, w2 = time.process_time(), time.perf_counter()
+print(json.dumps({"bgnbd": [float(v) for v in bgf.params_.values],
+                  "gg": [float(v) for v in ggf.params_.values],
+                  "fit_s": c1 - c0, "predict_s": c2 - c1, "wall_s": w2 - w0,
+                  "rss_before": rss_before,
+                  "rss_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "sum_e": float(sum(e)), "sum_clv": float(sum(clv))}))
+'''
+
+
 def timed(cmd):
     start = time.perf_counter()
     # Idle OpenMP threads sleep instead of spinning, as in bench/compare.
@@ -70,13 +114,34 @@ def bgnbd_ll(params, x, tx, T):
                         + np.logaddexp(-(r + x) * np.log(alpha + T), a4)))
 
 
+def gamma_gamma_ll(params, x, m):
+    p, q, v = params
+    use = (x > 0) & (m > 0)
+    x, m = x[use], m[use]
+    return float(np.sum(gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * np.log(v)
+                        + (p * x - 1) * np.log(m) + p * x * np.log(x)
+                        - (p * x + q) * np.log(v + m * x)))
+
+
+def in_process(python, tool, summary, script, threads):
+    out = subprocess.run([python, str(script), tool, str(summary), str(threads)], capture_output=True, text=True,
+                         env={**os.environ, "OMP_WAIT_POLICY": "passive"})
+    if out.returncode != 0:
+        sys.exit(f"{tool} in process failed: {out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cie", required=True)
     parser.add_argument("--lifetimes-python", required=True)
+    parser.add_argument("--cie-python", default=sys.executable,
+                        help="a Python whose `import cie` finds the package (default: this one)")
     parser.add_argument("--customers", type=int, nargs="+", default=[100000])
+    parser.add_argument("--threads", type=int, default=1, help="cie's threads (0: all cores)")
+    parser.add_argument("--skip-cli", action="store_true", help="only the in-process table")
     args = parser.parse_args()
-    rows = []
+    rows, fair = [], []
     with tempfile.TemporaryDirectory() as tmp:
         work = pathlib.Path(tmp)
         for n in args.customers:
@@ -87,13 +152,36 @@ def main():
             subprocess.run([args.cie, "--log-level", "warn", "rfm", "--transactions",
                             str(data / "transactions.csv"), "--time-unit", "weeks", "--returns",
                             "exclude", "--out", str(summary)], check=True, capture_output=True)
+            script = work / "in_process.py"
+            script.write_text(IN_PROCESS)
+            ours = in_process(args.cie_python, "cie", summary, script, args.threads)
+            theirs = in_process(args.lifetimes_python, "lifetimes", summary, script, 1)
+            s = pd.read_csv(summary, usecols=["repeat_frequency", "repeat_recency", "T",
+                                              "mean_repeat_value"])
+            x, tx, T, m = (s[c].to_numpy(float) for c in
+                           ["repeat_frequency", "repeat_recency", "T", "mean_repeat_value"])
+            ll = [bgnbd_ll(r["bgnbd"], x, tx, T) for r in (ours, theirs)]
+            gll = [gamma_gamma_ll(r["gg"], x, m) for r in (ours, theirs)]
+            cie_s, lt_s = ours["fit_s"] + ours["predict_s"], theirs["fit_s"] + theirs["predict_s"]
+            fair.append(
+                f"| {n:,} | {ours['fit_s']:.3f} + {ours['predict_s']:.3f} s "
+                f"({ours['rss_before']:.0f} -> {ours['rss_peak']:.0f} MiB) | "
+                f"{theirs['fit_s']:.2f} + {theirs['predict_s']:.2f} s "
+                f"({theirs['rss_before']:.0f} -> {theirs['rss_peak']:.0f} MiB) | "
+                f"{theirs['fit_s'] / ours['fit_s']:.0f}x / {theirs['predict_s'] / ours['predict_s']:.0f}x"
+                f" / **{lt_s / cie_s:.0f}x** | {abs(ll[0] - ll[1]) / abs(ll[0]):.1e} | "
+                f"{abs(gll[0] - gll[1]) / abs(gll[0]):.1e} | "
+                f"{abs(ours['sum_clv'] / theirs['sum_clv'] - 1):.1e} |")
+            print(fair[-1], flush=True)
+            if args.skip_cli:
+                continue
             cols = ["--frequency-col", "repeat_frequency", "--recency-col", "repeat_recency",
                     "--value-col", "mean_repeat_value"]
             model = work / "clv.json"
-            fit_s, fit_wall, fit_rss, _ = timed([args.cie, "--log-level", "warn", "clv", "fit", "--summary",
+            fit_s, fit_wall, fit_rss, _ = timed([args.cie, "--log-level", "warn", "--threads", str(args.threads), "clv", "fit", "--summary",
                                        str(summary), *cols, "--spend", "gamma-gamma", "--model",
                                        str(model)])
-            pred_s, pred_wall, pred_rss, _ = timed([args.cie, "--log-level", "warn", "clv", "predict",
+            pred_s, pred_wall, pred_rss, _ = timed([args.cie, "--log-level", "warn", "--threads", str(args.threads), "clv", "predict",
                                          "--summary", str(summary), *cols, "--model", str(model),
                                          "--horizon", "52", "--out", str(work / "clv.csv")])
             script = work / "lifetimes_run.py"
@@ -114,6 +202,14 @@ def main():
                         f"{lt_s / (fit_s + pred_s):.1f}x | {ll_cie:.6f} | "
                         f"{ll_lt:.6f} | {abs(ll_cie - ll_lt) / abs(ll_cie):.1e} | {diff:.1e} |")
             print(rows[-1], flush=True)
+    print("In process, same summary arrays (CPU s of fit + predictions; RSS before -> peak):")
+    print("| customers | cie.clv | lifetimes | ratio fit / predict / **total** | "
+          "BG/NBD LL rel diff | Gamma-Gamma LL rel diff | total CLV rel diff |")
+    print("|---|---|---|---|---|---|---|")
+    print("\n".join(fair))
+    if args.skip_cli:
+        return
+    print("\nCLI end to end (two cie processes reading the summary CSV) against lifetimes:")
     print("| customers | cie fit + predict, CPU s (peak RSS fit/predict) | lifetimes, CPU s | "
           "CPU ratio | "
           "BG/NBD LL at cie's params | at lifetimes' | rel diff | max rel param diff |")

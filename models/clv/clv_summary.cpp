@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <numeric>
 
 namespace cie {
@@ -67,66 +70,109 @@ std::optional<InvalidRow> find_invalid_discrete_row(ClvSummary const& summary) {
 
 namespace {
 
-/// Merges the rows of `order` (sorted so that rows with equal keys are adjacent) whose key is
-/// equal, summing weights; `same(i, j)` compares keys and `emit(i)` appends row i's key.
-template <typename Same, typename Emit>
-void merge_sorted(ClvSummary const& in, std::vector<std::size_t> const& order, ClvSummary& out,
-                  Same same, Emit emit) {
-  for (std::size_t k = 0; k < order.size();) {
-    std::size_t const first = order[k];
-    double total = 0.0;
-    for (; k < order.size() && same(first, order[k]); ++k) {
-      total += in.weight.empty() ? 1.0 : in.weight[order[k]];
+/// Rows with equal keys merged: the distinct keys (each represented by its first row) with the
+/// sum of their rows' weights, added in row order, then sorted by key. The same rows and the same
+/// bits as a stable sort by key followed by merging runs, found with an open-addressing hash
+/// table on the keys' bits (−0.0 counted as 0.0, as == does) in O(n) instead of O(n log n).
+template <std::size_t K>
+struct ClvKeyGroups {
+  std::vector<std::size_t> first;  ///< each group's first row, in key order after sort_by_key
+  std::vector<double> weight;      ///< Σ weight of the group's rows
+};
+
+template <std::size_t K, typename KeyOf>
+ClvKeyGroups<K> group_clv_keys(ClvSummary const& in, std::vector<std::size_t> const& rows,
+                               KeyOf key_of) {
+  using Key = std::array<double, K>;
+  auto const hash = [](Key const& key) {
+    std::uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (double v : key) {
+      h ^= std::bit_cast<std::uint64_t>(v + 0.0) + 0x632BE59BD9B4E019ull + (h << 6) + (h >> 2);
+      h *= 0xBF58476D1CE4E5B9ull;
+      h ^= h >> 31;
     }
-    emit(first);
-    out.weight.push_back(total);
+    return h;
+  };
+  ClvKeyGroups<K> groups;
+  std::vector<Key> keys;
+  std::vector<std::int64_t> slots(1024, -1);
+  auto const place = [&](std::size_t g) {
+    std::size_t s = hash(keys[g]) & (slots.size() - 1);
+    while (slots[s] >= 0) s = (s + 1) & (slots.size() - 1);
+    slots[s] = static_cast<std::int64_t>(g);
+  };
+  for (std::size_t const i : rows) {
+    Key const key = key_of(i);
+    std::size_t s = hash(key) & (slots.size() - 1);
+    while (slots[s] >= 0 && keys[static_cast<std::size_t>(slots[s])] != key) {
+      s = (s + 1) & (slots.size() - 1);
+    }
+    double const w = in.weight.empty() ? 1.0 : in.weight[i];
+    if (slots[s] >= 0) {
+      groups.weight[static_cast<std::size_t>(slots[s])] += w;
+      continue;
+    }
+    slots[s] = static_cast<std::int64_t>(keys.size());
+    keys.push_back(key);
+    groups.first.push_back(i);
+    groups.weight.push_back(0.0 + w);
+    if (2 * keys.size() > slots.size()) {
+      slots.assign(2 * slots.size(), -1);
+      for (std::size_t g = 0; g < keys.size(); ++g) place(g);
+    }
   }
+  std::vector<std::size_t> order(keys.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+  ClvKeyGroups<K> sorted;
+  sorted.first.reserve(order.size());
+  sorted.weight.reserve(order.size());
+  for (std::size_t const g : order) {
+    sorted.first.push_back(groups.first[g]);
+    sorted.weight.push_back(groups.weight[g]);
+  }
+  return sorted;
 }
 
 }  // namespace
 
 ClvSummary collapse_purchase_rows(ClvSummary const& summary) {
-  std::vector<std::size_t> order(summary.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  auto const key = [&](std::size_t i) {
-    return std::tuple(summary.age[i], summary.frequency[i], summary.recency[i]);
-  };
-  std::sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) {
-    return key(i) < key(j) || (key(i) == key(j) && i < j);
+  std::vector<std::size_t> rows(summary.size());
+  std::iota(rows.begin(), rows.end(), std::size_t{0});
+  ClvKeyGroups<3> const groups = group_clv_keys<3>(summary, rows, [&](std::size_t i) {
+    return std::array<double, 3>{summary.age[i], summary.frequency[i], summary.recency[i]};
   });
   ClvSummary out;
-  merge_sorted(
-      summary, order, out, [&](std::size_t i, std::size_t j) { return key(i) == key(j); },
-      [&](std::size_t i) {
-        out.frequency.push_back(summary.frequency[i]);
-        out.recency.push_back(summary.recency[i]);
-        out.age.push_back(summary.age[i]);
-      });
+  for (std::size_t const i : groups.first) {
+    out.frequency.push_back(summary.frequency[i]);
+    out.recency.push_back(summary.recency[i]);
+    out.age.push_back(summary.age[i]);
+  }
+  out.weight = groups.weight;
   return out;
 }
 
 ClvSummary collapse_spend_rows(ClvSummary const& summary, double& nonpositive) {
   nonpositive = 0.0;
-  std::vector<std::size_t> order;
+  std::vector<std::size_t> rows;
   for (std::size_t i = 0; i < summary.size(); ++i) {
     if (summary.frequency[i] <= 0.0) continue;
     if (summary.value[i] > 0.0) {
-      order.push_back(i);
+      rows.push_back(i);
     } else {
       nonpositive += summary.weight.empty() ? 1.0 : summary.weight[i];
     }
   }
-  auto const key = [&](std::size_t i) { return std::pair(summary.frequency[i], summary.value[i]); };
-  std::sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) {
-    return key(i) < key(j) || (key(i) == key(j) && i < j);
+  ClvKeyGroups<2> const groups = group_clv_keys<2>(summary, rows, [&](std::size_t i) {
+    return std::array<double, 2>{summary.frequency[i], summary.value[i]};
   });
   ClvSummary out;
-  merge_sorted(
-      summary, order, out, [&](std::size_t i, std::size_t j) { return key(i) == key(j); },
-      [&](std::size_t i) {
-        out.frequency.push_back(summary.frequency[i]);
-        out.value.push_back(summary.value[i]);
-      });
+  for (std::size_t const i : groups.first) {
+    out.frequency.push_back(summary.frequency[i]);
+    out.value.push_back(summary.value[i]);
+  }
+  out.weight = groups.weight;
   return out;
 }
 

@@ -20,6 +20,9 @@ def __getattr__(name):
     if name == "GradientBoostingClassifier":
         from cie.gbdt import GradientBoostingClassifier
         return GradientBoostingClassifier
+    if name == "clv":
+        import cie.clv
+        return cie.clv
     raise AttributeError(f"module 'cie' has no attribute {name!r}")
 
 

@@ -80,4 +80,5 @@ NB_MODULE(_core, m) {
   cie::python::bind_kmeans(m);
   cie::python::bind_logistic(m);
   cie::python::bind_gbdt(m);
+  cie::python::bind_clv(m);
 }
