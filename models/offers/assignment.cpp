@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -163,9 +164,11 @@ class Solver {
                                     std::span<std::uint8_t const> fixed,
                                     std::span<std::uint8_t> slots) {
     auto const start = std::chrono::steady_clock::now();
+    std::clock_t const cpu_start = std::clock();
     kernels::OfferPassResult pass = workspace_->pass(price, fixed, slots);
     result.pass_seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.pass_cpu_seconds += static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
     ++result.passes;
     return pass;
   }
