@@ -230,6 +230,16 @@ CustomerTable parse_customer_table(std::string_view text, std::string const& sou
     TableColumn& column = table.columns[c];
     std::int32_t code = -1;
     if (!is_missing(value)) {
+      // A few levels (segments, flags): comparing them is cheaper than hashing the value.
+      std::size_t const few = std::min<std::size_t>(column.levels.size(), 16);
+      for (std::size_t level = 0; level < few; ++level) {
+        if (column.levels[level] == value) {
+          code = static_cast<std::int32_t>(level);
+          break;
+        }
+      }
+    }
+    if (code < 0 && !is_missing(value)) {  // a level not met yet, or one of many
       auto found = codes_of[c].find(value);
       if (found == codes_of[c].end()) {
         found = codes_of[c]
