@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <functional>
 #include <string_view>
 #include <unordered_map>
@@ -12,6 +13,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/id_dictionary.hpp"
 #include "core/privacy.hpp"
 #include "core/pseudonymize.hpp"
 #include "core/text_file.hpp"
@@ -21,14 +23,12 @@
 namespace cie {
 namespace {
 
-/// A hash that lets an unordered_map keyed by std::string be searched with a string_view.
-struct TextHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view text) const noexcept {
-    return std::hash<std::string_view>{}(text);
-  }
+/// A column's levels by text: an open-addressing dictionary (core/id_dictionary.hpp) over texts
+/// kept at stable addresses; codes are the dictionary's indices, in first-appearance order.
+struct LevelCodes {
+  std::deque<std::string> texts;
+  IdDictionary index;
 };
-using LevelCodes = std::unordered_map<std::string, std::int32_t, TextHash, std::equal_to<>>;
 
 /// The file being read: its header and where its rows start, shared by both passes.
 struct Layout {
@@ -230,14 +230,23 @@ CustomerTable parse_customer_table(std::string_view text, std::string const& sou
     TableColumn& column = table.columns[c];
     std::int32_t code = -1;
     if (!is_missing(value)) {
-      auto found = codes_of[c].find(value);
-      if (found == codes_of[c].end()) {
-        found = codes_of[c]
-                    .emplace(std::string(value), static_cast<std::int32_t>(column.levels.size()))
-                    .first;
+      // A few levels (segments, flags): comparing them is cheaper than hashing the value.
+      std::size_t const few = column.levels.size() <= 16 ? column.levels.size() : 0;
+      for (std::size_t level = 0; level < few; ++level) {
+        if (column.levels[level] == value) {
+          code = static_cast<std::int32_t>(level);
+          break;
+        }
+      }
+    }
+    if (code < 0 && !is_missing(value)) {  // a level not met yet, or one of many
+      LevelCodes& codes = codes_of[c];
+      std::uint64_t const hash = hash_id(value);
+      code = codes.index.find(value, hash);
+      if (code < 0) {
+        code = codes.index.insert(codes.texts.emplace_back(value), hash);
         column.levels.emplace_back(value);
       }
-      code = found->second;
     }
     column.codes.push_back(code);
     column.missing.push_back(code < 0 ? 1 : 0);

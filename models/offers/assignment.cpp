@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <limits>
 #include <memory>
 #include <numeric>
 
 #include "core/error.hpp"
 #include "kernels/offers.hpp"
+#include "models/offers/contact_order.hpp"
 #include "models/offers/repair.hpp"
 
 namespace cie::offers {
@@ -18,13 +20,6 @@ using kernels::kNoOffer;
 using kernels::kOfferSlots;
 
 using detail::Constraint;
-
-struct Candidate {
-  double key = 0.0;
-  std::int64_t customer = 0;
-  int slot = 0;
-  int offer = 0;
-};
 
 class Solver {
  public:
@@ -163,9 +158,11 @@ class Solver {
                                     std::span<std::uint8_t const> fixed,
                                     std::span<std::uint8_t> slots) {
     auto const start = std::chrono::steady_clock::now();
+    std::clock_t const cpu_start = std::clock();
     kernels::OfferPassResult pass = workspace_->pass(price, fixed, slots);
     result.pass_seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.pass_cpu_seconds += static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
     ++result.passes;
     return pass;
   }
@@ -227,41 +224,40 @@ class Solver {
       for (Constraint& k : constraints_) k.used += k.usage(chosen);
       return 0;
     }
-    std::vector<Candidate> candidates;
-    for (std::int64_t i = 0; i < problem_.customers; ++i) {
-      for (int s = 0; s < kOfferSlots; ++s) {
-        std::uint8_t const o = slots[static_cast<std::size_t>(i) * kOfferSlots + s];
-        if (o == kNoOffer) break;
-        double const ev = problem_.expected_value[static_cast<std::size_t>(i) * offers_ + o];
-        candidates.push_back({by_value ? ev : ev - price[o], i, s, o});
+    std::vector<detail::RankedContact> const candidates =
+        detail::ranked_contacts(slots, kOfferSlots, [&](std::int64_t i, int o) {
+          double const ev = problem_.expected_value[static_cast<std::size_t>(i) * offers_ + o];
+          return by_value ? ev : ev - price[o];
+        });
+    // Per offer, the constraints it counts in (a coefficient of 0 never changes a fit).
+    std::vector<std::vector<Constraint*>> counted_in(static_cast<std::size_t>(offers_));
+    for (Constraint& k : constraints_) {
+      for (int o = 0; o < offers_; ++o) {
+        if (k.coefficient[o] != 0.0) counted_in[o].push_back(&k);
       }
     }
-    std::sort(candidates.begin(), candidates.end(), [](Candidate const& a, Candidate const& b) {
-      if (a.key != b.key) return a.key > b.key;
-      if (a.customer != b.customer) return a.customer < b.customer;
-      return a.offer < b.offer;
-    });
     std::int64_t dropped = 0;
     // The repair admits first, for each offer with a minimum volume, its best contacts up to
     // that minimum; then every other contact in the same order.
     std::vector<std::uint8_t> decided(candidates.size(), 0);
     std::vector<std::int64_t> reserved(static_cast<std::size_t>(offers_), 0);
     auto const admit_one = [&](std::size_t index) {
-      Candidate const& c = candidates[index];
+      detail::RankedContact const& c = candidates[index];
+      int const offer = c.offer();
       decided[index] = 1;
-      bool const fits = std::all_of(constraints_.begin(), constraints_.end(),
-                                    [&](Constraint const& k) { return k.has_room(c.offer); });
+      bool const fits = std::all_of(counted_in[offer].begin(), counted_in[offer].end(),
+                                    [&](Constraint const* k) { return k->has_room(offer); });
       if (fits) {
-        for (Constraint& k : constraints_) k.used += k.coefficient[c.offer];
+        for (Constraint* k : counted_in[offer]) k->used += k->coefficient[offer];
       } else {
-        slots[static_cast<std::size_t>(c.customer) * kOfferSlots + c.slot] = kNoOffer;
+        slots[static_cast<std::size_t>(c.customer()) * kOfferSlots + c.slot()] = kNoOffer;
         ++dropped;
       }
       return fits;
     };
     if (!by_value) {
       for (std::size_t index = 0; index < candidates.size(); ++index) {
-        int const o = candidates[index].offer;
+        int const o = candidates[index].offer();
         if (reserved[o] < min_volume_[o] && admit_one(index)) ++reserved[o];
       }
     }

@@ -91,10 +91,11 @@ struct AssignmentResult {
   std::vector<double> channel_price;
   double budget_price = 0.0;
   int dual_iterations = 0;
-  int passes = 0;               ///< all passes over the customers
-  int recovery_attempts = 0;    ///< repairs tried before the dual stopped (see AssignParams)
-  double pass_seconds = 0.0;    ///< their total time
-  std::int64_t pass_bytes = 0;  ///< bytes one dual pass moves (kernels::offer_pass_bytes)
+  int passes = 0;                 ///< all passes over the customers
+  int recovery_attempts = 0;      ///< repairs tried before the dual stopped (see AssignParams)
+  double pass_seconds = 0.0;      ///< their total time
+  double pass_cpu_seconds = 0.0;  ///< their process CPU time (all threads, std::clock)
+  std::int64_t pass_bytes = 0;    ///< bytes one dual pass moves (kernels::offer_pass_bytes)
   std::int64_t dropped_in_repair = 0;
   std::int64_t added_in_fill = 0;
   std::int64_t added_for_min_volume = 0;    ///< contacts the minimum-volume step added

@@ -24,6 +24,7 @@ json assignment_summary_json(Catalog const& catalog, OfferProblem const& problem
   summary["passes"] = result.passes;
   summary["recovery_attempts"] = result.recovery_attempts;
   summary["pass_seconds"] = result.pass_seconds;
+  summary["pass_cpu_seconds"] = result.pass_cpu_seconds;
   summary["pass_bytes"] = result.pass_bytes;
   summary["dropped_in_repair"] = result.dropped_in_repair;
   summary["added_in_fill"] = result.added_in_fill;
@@ -116,9 +117,9 @@ std::string format_assignment_summary(json const& s) {
         o["min_volume"].get<double>(), o["short"].get<std::int64_t>(),
         o["candidates"].get<std::int64_t>());
   }
-  out += fmt::format("\n  {} dual iterations, {} passes, {:.3f} s in passes\n",
+  out += fmt::format("\n  {} dual iterations, {} passes, {:.3f} s ({:.3f} CPU-s) in passes\n",
                      s["dual_iterations"].get<int>(), s["passes"].get<int>(),
-                     s["pass_seconds"].get<double>());
+                     s["pass_seconds"].get<double>(), s["pass_cpu_seconds"].get<double>());
   return out;
 }
 

@@ -110,12 +110,24 @@ kernels::OfferInstance OfferProblem::view() const {
   return view;
 }
 
+namespace {
+
+/// The key of offer o's control group (see the header).
+std::uint64_t control_group_key(Catalog const& catalog, Offer const& offer) {
+  return catalog.seed ^ XXH3_64bits(offer.name.data(), offer.name.size());
+}
+
+bool in_control_group_keyed(std::uint64_t key, double share, std::string_view id) {
+  if (share <= 0.0) return false;
+  std::uint64_t const hash = XXH3_64bits_withSeed(id.data(), id.size(), key);
+  return static_cast<double>(hash >> 11) * 0x1.0p-53 < share;
+}
+
+}  // namespace
+
 bool in_control_group(Catalog const& catalog, int offer, std::string_view id) {
   Offer const& o = catalog.offers[static_cast<std::size_t>(offer)];
-  if (o.control_share <= 0.0) return false;
-  std::uint64_t const key = catalog.seed ^ XXH3_64bits(o.name.data(), o.name.size());
-  std::uint64_t const hash = XXH3_64bits_withSeed(id.data(), id.size(), key);
-  return static_cast<double>(hash >> 11) * 0x1.0p-53 < o.control_share;
+  return in_control_group_keyed(control_group_key(catalog, o), o.control_share, id);
 }
 
 OfferProblem build_offer_problem(Context const& ctx, Catalog const& catalog,
@@ -195,12 +207,16 @@ OfferProblem build_offer_problem(Context const& ctx, Catalog const& catalog,
   std::size_t const counters = rules + 2 * static_cast<std::size_t>(offers);
   std::vector<std::int64_t> totals(counters, 0);
   std::uint64_t const tie_key = mix64(ctx.seed() ^ 0x6F66666572735F74ULL);
+  std::vector<std::uint64_t> control_key;  // per offer, hashed once
+  for (Offer const& offer : catalog.offers)
+    control_key.push_back(control_group_key(catalog, offer));
 #pragma omp parallel num_threads(ctx.threads())
   {
     std::vector<std::int64_t> counts(counters, 0);
     std::int64_t* const suppressed = counts.data();
     std::int64_t* const control = counts.data() + rules;
     std::int64_t* const eligible = control + offers;
+    std::vector<int> window_count;  // per customer, reused
 #pragma omp for schedule(static, 4096)
     for (std::int64_t i = 0; i < customers; ++i) {
       auto const row = static_cast<std::size_t>(i);
@@ -216,7 +232,7 @@ OfferProblem build_offer_problem(Context const& ctx, Catalog const& catalog,
       }
       if (block < 0 && allowance == 0) block = kSegmentLimit;
       std::int32_t last_day = std::numeric_limits<std::int32_t>::min();
-      std::vector<int> window_count(catalog.windows.size(), 0);
+      window_count.assign(catalog.windows.size(), 0);
       int channel_count[kOfferChannels] = {};
       std::uint64_t pair_blocked = 0;
       for (std::int64_t h = start[i]; h < start[i + 1]; ++h) {
@@ -266,7 +282,7 @@ OfferProblem build_offer_problem(Context const& ctx, Catalog const& catalog,
       }
       for (int o = 0; o < offers; ++o) {
         Offer const& offer = catalog.offers[o];
-        bool const is_control = in_control_group(catalog, o, id);
+        bool const is_control = in_control_group_keyed(control_key[o], offer.control_share, id);
         control[o] += is_control ? 1 : 0;
         OfferColumns const& columns = offer_columns[o];
         bool ok = std::all_of(columns.eligible.begin(), columns.eligible.end(),
