@@ -1,7 +1,7 @@
 // Feature matrices from Python: a 2-D float32 or float64 numpy array (C or F order, any strides),
 // or a list of 1-D columns (numpy views of Arrow buffers: pyarrow, polars, pandas with Arrow
-// dtypes), as the engine's inputs: RawColumns (one double column per feature) for the feature
-// pipeline of k-means, a CustomerTable for the propensity model's encoder.
+// dtypes), as the engine's inputs: RawColumns (one float64 or float32 column per feature) for the
+// feature pipeline of k-means, a CustomerTable for the propensity model's encoder.
 #pragma once
 
 #include <cstddef>
@@ -19,9 +19,10 @@ namespace cie::python {
 /// Any 2-D array on the CPU; the dtype is checked by the functions below (float32 or float64).
 using Matrix = nb::ndarray<nb::ndim<2>, nb::device::cpu, nb::ro>;
 
-/// The columns of `x` as RawColumns. A float64 array in F order is read in place (no copy);
-/// anything else is copied into a column-major double buffer owned by the result. A TypeError
-/// for another dtype. `names` (one per column) only have to match in number.
+/// The columns of `x` as RawColumns. A float64 or float32 array in F order is read in place (no
+/// copy: float32 columns are RawColumn's float32 views); anything else (C order, other strides)
+/// is copied into a column-major double buffer owned by the result. A TypeError for another
+/// dtype. `names` (one per column) only have to match in number.
 struct MatrixColumns {
   std::vector<double> storage;
   std::vector<std::vector<double>> column_storage;  ///< copies of list columns that needed one
@@ -40,7 +41,8 @@ using MatrixOrColumns = std::variant<Matrix, std::vector<Column>>;
 std::size_t input_rows(MatrixOrColumns const& x);
 
 /// The columns of `x` as RawColumns: a matrix as matrix_columns; each column of a list that is
-/// float64 with unit stride is read in place (no copy), any other is copied into float64.
+/// float64 or float32 with unit stride is read in place (no copy), any other is copied into
+/// float64.
 std::unique_ptr<MatrixColumns> input_columns(MatrixOrColumns const& x,
                                              std::vector<std::string> const& names);
 
