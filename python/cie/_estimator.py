@@ -112,6 +112,12 @@ def _check_numeric_columns(frame) -> None:
 
 
 def _check_finite(X: np.ndarray, names: list, allow_nan: bool, estimator: str) -> None:
+    # Fast path, one read of X and no allocation: a finite sum means every value is finite (a
+    # NaN or ±inf makes the sum NaN or ±inf). An infinite sum of finite values (overflow) or any
+    # NaN takes the exact search below.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if X.size and np.isfinite(np.add.reduce(X, axis=None)):
+            return
     bad = np.isinf(X) if allow_nan else ~np.isfinite(X)
     if not bad.any():
         return

@@ -88,6 +88,16 @@ CustomerTable matrix_table(Matrix const& x, std::vector<std::string> const& name
     TableColumn column;
     column.name = names[j];
     column.type = ColumnType::kNumeric;
+    if (rows <= 1 || s0 == 1) {  // each column contiguous (F order): read in place
+      column.is_borrowed = true;
+      if (float32) {
+        column.borrowed = RawColumn(static_cast<float const*>(x.data()) + j * s1, rows);
+      } else {
+        column.borrowed = RawColumn(static_cast<double const*>(x.data()) + j * s1, rows);
+      }
+      table.columns.push_back(std::move(column));
+      continue;
+    }
     column.numbers.resize(rows);
     column.missing.assign(rows, 0);
     // One pass from X into the table's column (its one copy): NaN becomes a missing value.
@@ -165,6 +175,17 @@ std::vector<std::size_t> input_addresses(MatrixOrColumns const& x) {
   std::vector<std::size_t> addresses;
   for (auto const& column : columns->raw.columns) {
     addresses.push_back(reinterpret_cast<std::size_t>(column.data()));
+  }
+  return addresses;
+}
+
+std::vector<std::size_t> table_addresses(Matrix const& x) {
+  std::vector<std::string> names(x.shape(1));
+  CustomerTable const table = matrix_table(x, names);
+  std::vector<std::size_t> addresses;
+  for (TableColumn const& column : table.columns) {
+    addresses.push_back(reinterpret_cast<std::size_t>(column.is_borrowed ? column.borrowed.data()
+                                                                         : column.numbers.data()));
   }
   return addresses;
 }

@@ -163,3 +163,30 @@ def test_float32_input_gives_the_model_of_float64_input_with_the_same_values():
         np.testing.assert_array_equal(narrow.labels_, wide.labels_)
         np.testing.assert_array_equal(narrow.predict(X), wide.predict(X64))
         assert narrow.score(X) == wide.score(X64)
+
+
+def test_classifiers_read_f_ordered_columns_in_place_with_the_same_model():
+    import pandas as pd
+
+    rng = np.random.default_rng(9)
+    X32 = np.asfortranarray(rng.normal(size=(4000, 3)).astype(np.float32))
+    X32[::11, 1] = np.nan  # missing values: mean imputation with an indicator
+    X64 = np.asfortranarray(X32.astype(np.float64))
+    y = (np.nan_to_num(X64[:, 0]) + 0.5 * X64[:, 2] + rng.normal(size=4000) > 0).astype(int)
+    # Where the encoder reads each column: X's own buffers for F order, a copy for C order.
+    for X in (X64, X32):
+        assert _core.table_addresses(X) == [X[:, j].ctypes.data for j in range(3)]
+    C64 = np.ascontiguousarray(X64)
+    assert all(a != C64[:, j].ctypes.data for j, a in enumerate(_core.table_addresses(C64)))
+    # A pandas frame built column by column gives an F-ordered array: read in place too.
+    frame = pd.DataFrame({f"x{j}": X64[:, j].copy() for j in range(3)})
+    checked = cie.LogisticRegression()._check_X(frame, reset=True, allow_nan=True)
+    assert _core.table_addresses(checked) == [frame[f"x{j}"].to_numpy().ctypes.data
+                                              for j in range(3)]
+    for make in (lambda: cie.LogisticRegression(threads=1),
+                 lambda: cie.GradientBoostingClassifier(10, threads=1)):
+        expected = make().fit(C64, y)  # the copied path
+        for X in (X64, X32):
+            model = make().fit(X, y)
+            assert _document(model) == _document(expected)
+            np.testing.assert_array_equal(model.predict_proba(X), expected.predict_proba(C64))
