@@ -5,6 +5,7 @@
 //                 [--init C.f32 | --kmeans++ --n-init R] [--iters I] [--tol T] [--seed S]
 //                 [--refine none|hartigan] [--threads P] [--device cpu|cuda|cuda:N|auto]
 //                 [--warmup] [--passes P] [--chunk-rows N [--resident-chunks R]]
+//                 [--model [--silhouette-limit N]]
 //
 // X.f32: column-major N × D (numpy: X.T.astype("<f4").tofile(path)); C.f32: row-major K × D.
 // --synthetic N: bench/synthetic.hpp's Gaussian blobs (N × D, 32 centres, fixed seed), started
@@ -26,6 +27,10 @@
 // streamed through the device at every pass; adds "chunk_rows", "resident_chunks" and
 // "streamed_bytes_per_pass" (the feature bytes copied to the device per pass). The results are
 // the same bits as without chunks.
+// --model: times the model path instead (bench/model_paths.hpp: train_segments and the model
+// file's text, as `cie segment fit` and cie.KMeans run it, silhouette on --silhouette-limit rows,
+// default 20000) and prints {"seconds", "inertia", "iterations", "model_bytes", "threads",
+// "device", "rows", "cols", "k"}.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -37,6 +42,7 @@
 #include <vector>
 
 #include "bench/driver_support.hpp"
+#include "bench/model_paths.hpp"
 #include "bench/synthetic.hpp"
 #include "core/context.hpp"
 #include "core/error.hpp"
@@ -52,7 +58,8 @@ int main(int argc, char** argv) {
     std::size_t rows = 0, cols = 0, synthetic_rows = 0;
     int threads = 0, passes = 0;
     std::int64_t chunk_rows = 0, resident_chunks = 0;
-    bool warmup = false, kmeans_pp = false;
+    std::size_t silhouette_limit = 20000;
+    bool warmup = false, kmeans_pp = false, model = false;
     cie::KMeansParams params;
     params.tol = 0.0;
     params.max_iter = 10;
@@ -99,6 +106,10 @@ int main(int argc, char** argv) {
         chunk_rows = std::stoll(value());
       else if (arg == "--resident-chunks")
         resident_chunks = std::stoll(value());
+      else if (arg == "--model")
+        model = true;
+      else if (arg == "--silhouette-limit")
+        silhouette_limit = std::stoull(value());
       else
         cie::fail(cie::ExitCode::kUsage, "unknown argument '{}'", arg);
     }
@@ -132,6 +143,17 @@ int main(int argc, char** argv) {
       small.max_iter = 2;
       small.n_init = 1;
       (void)cie::kmeans_fit(ctx, small, {head.data(), static_cast<std::size_t>(head_rows), cols});
+    }
+    if (model) {
+      nlohmann::ordered_json out =
+          cie::bench::segments_model_fit(ctx, params, x, rows, cols, silhouette_limit);
+      out["threads"] = ctx.threads();
+      out["device"] = ctx.device_name();
+      out["rows"] = rows;
+      out["cols"] = cols;
+      out["k"] = params.n_clusters;
+      std::cout << out.dump() << "\n";
+      return 0;
     }
     // The workspace the fit and the passes run on: the library's choice, or forced chunks.
     auto const make_workspace = [&] {

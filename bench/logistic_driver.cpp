@@ -5,7 +5,7 @@
 //   logistic_driver (--data X.f32 --labels y.f32 --rows N | --synthetic N) --cols D
 //                   [--penalty l2] [--C 1] [--l1-ratio R] [--solver auto] [--tol T]
 //                   [--max-iter I] [--threads P] [--device cpu|cuda|cuda:N|auto] [--warmup]
-//                   [--predict]
+//                   [--predict] [--model]
 //
 // X.f32: column-major N × D (numpy: X.T.astype("<f4").tofile(path)); y.f32: N labels 0 or 1.
 // --synthetic N: bench/synthetic.hpp's known logistic model, N × D (D defaults to 32 there:
@@ -14,6 +14,10 @@
 // Output: {"seconds": fit wall time (data already in memory), "iterations", "converged",
 // "solver", "coef", "intercept", "log_loss", "objective", "threads", "device", "rows", "cols"}
 // and with --predict "predict_seconds" (scoring the N training rows) and "rows_per_second".
+// --model: times the model path instead (bench/model_paths.hpp: train_propensity and the model
+// file's text, as `cie propensity train --validation 0` and cie.LogisticRegression run it) and
+// prints {"seconds", "table_seconds", "log_loss", "iterations", "model_bytes", "threads", "device",
+// "rows", "cols"}.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -25,6 +29,7 @@
 #include <vector>
 
 #include "bench/driver_support.hpp"
+#include "bench/model_paths.hpp"
 #include "bench/synthetic.hpp"
 #include "core/context.hpp"
 #include "core/error.hpp"
@@ -38,7 +43,7 @@ int main(int argc, char** argv) {
     std::string data_path, labels_path, device = "cpu";
     std::size_t rows = 0, cols = 0, synthetic_rows = 0;
     int threads = 0;
-    bool predict = false, warmup = false;
+    bool predict = false, warmup = false, model_path = false;
     cie::LogisticParams params;
     for (int i = 1; i < argc; ++i) {
       std::string const arg = argv[i];
@@ -76,6 +81,8 @@ int main(int argc, char** argv) {
         warmup = true;
       else if (arg == "--predict")
         predict = true;
+      else if (arg == "--model")
+        model_path = true;
       else
         cie::fail(cie::ExitCode::kUsage, "unknown argument '{}'", arg);
     }
@@ -106,6 +113,15 @@ int main(int argc, char** argv) {
         std::vector<double> probability(static_cast<std::size_t>(head_rows));
         cie::logistic_predict_proba(ctx, model, small, probability);
       }
+    }
+    if (model_path) {
+      nlohmann::json out = cie::bench::propensity_model_fit(ctx, params, x, y, rows, cols);
+      out["threads"] = ctx.threads();
+      out["device"] = ctx.device_name();
+      out["rows"] = rows;
+      out["cols"] = cols;
+      std::cout << out.dump() << "\n";
+      return 0;
     }
     auto start = std::chrono::steady_clock::now();
     cie::LogisticModel const model = cie::logistic_fit(ctx, params, matrix, y);

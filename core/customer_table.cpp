@@ -15,6 +15,11 @@
 namespace cie {
 
 std::size_t TableColumn::missing_count() const noexcept {
+  if (is_borrowed) {
+    std::size_t count = 0;
+    for (std::size_t row = 0; row < borrowed.size(); ++row) count += is_missing(row) ? 1 : 0;
+    return count;
+  }
   return static_cast<std::size_t>(std::count(missing.begin(), missing.end(), std::uint8_t{1}));
 }
 
@@ -96,6 +101,15 @@ CustomerTable select_rows(CustomerTable const& table, std::span<std::size_t cons
     pick(column.numbers, copy.numbers);
     pick(column.missing, copy.missing);
     pick(column.codes, copy.codes);
+    if (column.is_borrowed) {  // an owned copy of the rows: NaN becomes 0 with a missing flag
+      copy.numbers.reserve(rows.size());
+      copy.missing.reserve(rows.size());
+      for (std::size_t const row : rows) {
+        bool const missing = column.is_missing(row);
+        copy.numbers.push_back(missing ? 0.0 : column.number(row));
+        copy.missing.push_back(missing ? 1 : 0);
+      }
+    }
   }
   return out;
 }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -31,8 +32,23 @@ struct TableColumn {
   std::vector<std::uint8_t> missing;  ///< one per row, 1 where the value is missing (both types)
   std::vector<std::int32_t> codes;    ///< kCategorical: index into levels, -1 where missing
   std::vector<std::string> levels;    ///< kCategorical: distinct values, first-appearance order
+  /// kNumeric, instead of `numbers` and `missing` (then empty): values owned by the caller, read
+  /// in place (the Python package's arrays, float64 or float32), NaN where missing. Readers go
+  /// through number() / is_missing(); the tabular encoder (models/features/tabular_encoder.hpp),
+  /// missing_count and select_rows (which makes an owned copy) take such a column, the file
+  /// readers never make one. The owner must outlive the table.
+  RawColumn borrowed;
+  bool is_borrowed = false;
 
   [[nodiscard]] std::size_t missing_count() const noexcept;
+  /// Whether the value of `row` is missing (kNumeric, owned or borrowed).
+  [[nodiscard]] bool is_missing(std::size_t row) const noexcept {
+    return is_borrowed ? std::isnan(borrowed[row]) : missing[row] != 0;
+  }
+  /// The value of `row` (kNumeric; a missing one is 0 owned, NaN borrowed: check is_missing).
+  [[nodiscard]] double number(std::size_t row) const noexcept {
+    return is_borrowed ? borrowed[row] : numbers[row];
+  }
 };
 
 struct CustomerTable {

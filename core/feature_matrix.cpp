@@ -18,6 +18,18 @@ char const* non_finite_name(float value) {
 
 }  // namespace
 
+std::span<double const> RawColumn::float64() const {
+  CIE_ASSERT(!is_float32_);
+  return float64_;
+}
+
+std::vector<std::span<double const>> float64_columns(RawColumns const& input) {
+  std::vector<std::span<double const>> columns;
+  columns.reserve(input.columns.size());
+  for (RawColumn const& column : input.columns) columns.push_back(column.float64());
+  return columns;
+}
+
 std::string describe_row(RawColumns const& input, std::size_t row) {
   return input.describe_row ? input.describe_row(row) : fmt::format("row {}", row + 1);
 }
@@ -49,13 +61,14 @@ void check_finite_columns(FeatureMatrix x, std::span<std::string const> column_n
 
 void check_finite_columns(RawColumns const& input, std::span<std::string const> names) {
   for (std::size_t j = 0; j < input.columns.size(); ++j) {
-    std::span<double const> const column = input.columns[j];
-    auto const bad =
-        std::find_if(column.begin(), column.end(), [](double x) { return !std::isfinite(x); });
-    if (bad != column.end()) {
-      auto const row = static_cast<std::size_t>(bad - column.begin());
+    std::size_t const row = input.columns[j].visit([](auto column) {
+      auto const bad =
+          std::find_if(column.begin(), column.end(), [](auto x) { return !std::isfinite(x); });
+      return static_cast<std::size_t>(bad - column.begin());
+    });
+    if (row < input.columns[j].size()) {
       fail(ExitCode::kInputData, "column {}, {}: {} is not allowed in a feature", names[j],
-           describe_row(input, row), std::isnan(*bad) ? "NaN" : "Inf");
+           describe_row(input, row), std::isnan(input.columns[j][row]) ? "NaN" : "Inf");
     }
   }
 }

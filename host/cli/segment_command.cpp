@@ -98,7 +98,7 @@ SegmentProfile profile(Context const& ctx, Customers const& customers, InputOpti
                        int k) {
   ProfileInput profile_input;
   profile_input.feature_names = pipeline.column_names();
-  profile_input.features = customers.raw().columns;
+  profile_input.features = float64_columns(customers.raw());
   if (TableColumn const* revenue = customers.table.find(input.revenue_column)) {
     profile_input.revenue_column = input.revenue_column;
     profile_input.revenue = revenue->numbers;
@@ -114,7 +114,9 @@ SegmentProfile profile(Context const& ctx, Customers const& customers, InputOpti
 std::vector<float> weights_of(Customers const& customers, std::string const& column) {
   if (column.empty()) return {};
   std::span<double const> const values =
-      complete_numeric_columns(customers.table, std::span(&column, 1), "k-means").columns.front();
+      complete_numeric_columns(customers.table, std::span(&column, 1), "k-means")
+          .columns.front()
+          .float64();
   return {values.begin(), values.end()};
 }
 

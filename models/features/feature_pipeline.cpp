@@ -44,18 +44,22 @@ template <typename T>
 void transform_column(Context const& ctx, RawColumns const& input, std::size_t j,
                       ColumnTransform const& transform, double clip, std::string const& name,
                       T* out) {
-  std::span<double const> const column = input.columns[j];
   auto const rows = static_cast<std::ptrdiff_t>(input.rows);
   std::size_t first_bad = input.rows;
+  // A float32 column's values are widened to double before the transform: its results are a
+  // float64 column's with the same values.
+  input.columns[j].visit([&](auto column) {
 #pragma omp parallel for num_threads(ctx.threads()) schedule(static) reduction(min : first_bad)
-  for (std::ptrdiff_t i = 0; i < rows; ++i) {
-    double const x = transform.apply(column[static_cast<std::size_t>(i)], clip);
-    if (std::isnan(x)) {
-      first_bad = std::min(first_bad, static_cast<std::size_t>(i));
-      continue;
+    for (std::ptrdiff_t i = 0; i < rows; ++i) {
+      double const x =
+          transform.apply(static_cast<double>(column[static_cast<std::size_t>(i)]), clip);
+      if (std::isnan(x)) {
+        first_bad = std::min(first_bad, static_cast<std::size_t>(i));
+        continue;
+      }
+      out[i] = static_cast<T>(x);
     }
-    out[i] = static_cast<T>(x);
-  }
+  });
   CIE_EXPECTS_DATA(first_bad == input.rows,
                    "column {}, {}: log1p needs values > -1 (after floor and clip); use "
                    "floor:0+log1p for a column that can be negative",
@@ -188,7 +192,7 @@ void FeaturePipeline::fit(Context const& ctx, RawColumns const& training) {
   for (std::size_t j = 0; j < d; ++j) {
     ColumnTransform const& transform = features_[j].transform;
     if (transform.clip_quantile) {
-      values.assign(training.columns[j].begin(), training.columns[j].end());
+      training.columns[j].visit([&](auto column) { values.assign(column.begin(), column.end()); });
       clip_value_[j] = transform.fit_clip_value(values);
     }
     if (!standardize_) continue;

@@ -63,6 +63,11 @@ SchemaProblems compare_schema(std::vector<EncodedColumnSpec> const& specs,
 }
 
 std::size_t first_missing_row(TableColumn const& column) {
+  if (column.is_borrowed) {
+    std::size_t row = 0;
+    while (row < column.borrowed.size() && !column.is_missing(row)) ++row;
+    return row;
+  }
   return static_cast<std::size_t>(
       std::find(column.missing.begin(), column.missing.end(), std::uint8_t{1}) -
       column.missing.begin());
@@ -183,7 +188,7 @@ void TabularEncoder::fit(Context const& /*ctx*/, CustomerTable const& training) 
     std::vector<double> values;
     values.reserve(training.rows());
     for (std::size_t row = 0; row < training.rows(); ++row) {
-      if (column.missing[row] == 0) values.push_back(column.numbers[row]);
+      if (!column.is_missing(row)) values.push_back(column.number(row));
     }
     CIE_EXPECTS_DATA(!values.empty(), "{}: column {} has no values to fit on (all {} missing)",
                      training.source, spec.name, training.rows());
@@ -195,8 +200,8 @@ void TabularEncoder::fit(Context const& /*ctx*/, CustomerTable const& training) 
     }
     values.clear();
     for (std::size_t row = 0; row < training.rows(); ++row) {
-      if (column.missing[row] != 0) continue;
-      double const value = spec.transform.apply(column.numbers[row], fitted.clip_value);
+      if (column.is_missing(row)) continue;
+      double const value = spec.transform.apply(column.number(row), fitted.clip_value);
       if (std::isnan(value)) fail_log1p(training, spec.name, row);
       values.push_back(value);
     }
@@ -324,10 +329,8 @@ void TabularEncoder::apply_rows(Context const& ctx, CustomerTable const& table, 
     float const missing_value =
         spec.missing == MissingPolicy::kNative ? std::numeric_limits<float>::quiet_NaN() : 0.0F;
     if (spec.missing == MissingPolicy::kError) {
-      auto const first = column.missing.begin() + static_cast<std::ptrdiff_t>(begin);
-      auto const missing = std::find(first, first + count, std::uint8_t{1});
-      if (missing != first + count) {
-        fail_missing(table, spec.name, static_cast<std::size_t>(missing - column.missing.begin()));
+      for (std::size_t row = begin; row < end; ++row) {
+        if (column.is_missing(row)) fail_missing(table, spec.name, row);
       }
     }
     float* const values = out + feature * rows;
@@ -340,11 +343,11 @@ void TabularEncoder::apply_rows(Context const& ctx, CustomerTable const& table, 
     for (std::ptrdiff_t i = 0; i < count; ++i) {
       auto const slot = static_cast<std::size_t>(i);
       std::size_t const row = begin + slot;
-      bool const is_missing = column.missing[row] != 0;
+      bool const is_missing = column.is_missing(row);
       if (indicator != nullptr) indicator[slot] = is_missing ? 1.0F : 0.0F;
       values[slot] = missing_value;  // the training mean standardized, or NaN (native)
       if (is_missing) continue;
-      double const value = spec.transform.apply(column.numbers[row], fitted.clip_value);
+      double const value = spec.transform.apply(column.number(row), fitted.clip_value);
       if (std::isnan(value)) {
         first_bad = std::min(first_bad, row);
         continue;

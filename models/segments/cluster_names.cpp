@@ -96,22 +96,24 @@ ClusterNaming name_clusters(FeaturePipeline const& pipeline, std::span<float con
   std::vector<std::size_t> order(n);
   std::vector<double> rank_sum(k);
   for (std::size_t j = 0; j < d; ++j) {
-    std::span<double const> const values = training.columns[j];
     std::iota(order.begin(), order.end(), std::size_t{0});
-    std::sort(order.begin(), order.end(),
-              [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
     std::fill(rank_sum.begin(), rank_sum.end(), 0.0);
-    for (std::size_t begin = 0; begin < n;) {
-      std::size_t end = begin + 1;
-      while (end < n && values[order[end]] == values[order[begin]]) ++end;
-      // Positions begin..end-1 tie: each gets the mean of their mid-ranks, (begin + end) / 2.
-      double const p =
-          (static_cast<double>(begin) + static_cast<double>(end)) / 2.0 / static_cast<double>(n);
-      for (std::size_t r = begin; r < end; ++r) {
-        rank_sum[static_cast<std::size_t>(labels[order[r]])] += p;
+    // float32 values compare as the doubles they equal: the ranks of a float64 column with them.
+    training.columns[j].visit([&](auto values) {
+      std::sort(order.begin(), order.end(),
+                [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+      for (std::size_t begin = 0; begin < n;) {
+        std::size_t end = begin + 1;
+        while (end < n && values[order[end]] == values[order[begin]]) ++end;
+        // Positions begin..end-1 tie: each gets the mean of their mid-ranks, (begin + end) / 2.
+        double const p =
+            (static_cast<double>(begin) + static_cast<double>(end)) / 2.0 / static_cast<double>(n);
+        for (std::size_t r = begin; r < end; ++r) {
+          rank_sum[static_cast<std::size_t>(labels[order[r]])] += p;
+        }
+        begin = end;
       }
-      begin = end;
-    }
+    });
     ColumnTransform const& transform = pipeline.features()[j].transform;
     for (std::size_t c = 0; c < k; ++c) {
       double const p = sizes[c] == 0 ? std::numeric_limits<double>::quiet_NaN()

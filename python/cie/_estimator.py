@@ -66,8 +66,8 @@ def _as_arrow_table(X):
 def arrow_columns(X):
     """The columns of Arrow data X (see _as_arrow_table) as (names, numpy views of the Arrow
     buffers), when every column is float64 or float32 in one chunk without nulls: the engine
-    then reads the float64 columns in place, without a copy (a float32 column is widened: a
-    copy). None when X is not Arrow data or a column does not qualify (ints, nulls, several
+    then reads the columns in place, without a copy (k-means; float32 as the doubles it
+    equals). None when X is not Arrow data or a column does not qualify (ints, nulls, several
     chunks, dictionaries...): the caller takes the general path (a copy through pandas)."""
     table = _as_arrow_table(X)
     if table is None or table.num_columns == 0:
@@ -112,6 +112,12 @@ def _check_numeric_columns(frame) -> None:
 
 
 def _check_finite(X: np.ndarray, names: list, allow_nan: bool, estimator: str) -> None:
+    # Fast path, one read of X and no allocation: a finite sum means every value is finite (a
+    # NaN or ±inf makes the sum NaN or ±inf). An infinite sum of finite values (overflow) or any
+    # NaN takes the exact search below.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if X.size and np.isfinite(np.add.reduce(X, axis=None)):
+            return
     bad = np.isinf(X) if allow_nan else ~np.isfinite(X)
     if not bad.any():
         return

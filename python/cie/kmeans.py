@@ -32,14 +32,15 @@ class KMeans(ClusterMixin, TransformerMixin, EngineEstimator):
     "cuda:N"), threads (0 = all cores).
 
     X: a float32/float64 numpy array (C or F order), a pandas, polars or pyarrow table, or an
-    object exporting the Arrow C data or stream interface. The engine reads feature columns as
-    float64. Read without a copy: a float64 array in F order (pandas gives one for an
-    all-float64 frame), and Arrow data (pyarrow, polars, pandas with Arrow dtypes, any
-    __arrow_c_stream__ / __arrow_c_array__ exporter) whose float64 columns each come in one
-    chunk without nulls (each column is read in place from its Arrow buffer). Copied once: a
-    C-ordered or float32 array (widened to float64 columns), a float32 Arrow column, and Arrow
-    data with other column types, nulls or several chunks (converted through pandas). NaN is
-    not allowed (k-means has no missing-value rule): a ValueError naming the column.
+    object exporting the Arrow C data or stream interface. Read without a copy: a float64 or
+    float32 array in F order (pandas gives one for an all-float64 frame; float32 values are read
+    as the doubles they equal, so the model is the float64 input's), and Arrow data (pyarrow,
+    polars, pandas with Arrow dtypes, any __arrow_c_stream__ / __arrow_c_array__ exporter)
+    whose float64 and float32 columns each come in one chunk without nulls (each column is read
+    in place from its Arrow buffer). Copied once: a C-ordered (or otherwise strided) array, into
+    float64 columns, and Arrow data with other column types, nulls or several chunks (converted
+    through pandas). NaN is not allowed (k-means has no missing-value rule): a ValueError
+    naming the column.
 
     The fitted model is the model file's text (``model_file_``); ``save(path)`` writes it, and
     ``KMeans.load(path)`` reads one the CLI wrote. Fitted attributes: cluster_centers_ (in the

@@ -22,7 +22,13 @@ class LogisticRegression(PropensityClassifier):
     "error": NaN is a ValueError naming the column), device, threads.
 
     X: as cie.KMeans (float32/float64 numpy, C or F order, pandas, polars, pyarrow or an Arrow
-    C data/stream object); the encoder reads it as a table of float64 columns (a copy).
+    C data/stream object). The encoder reads the numeric columns of a float64 or float32 array
+    in F order in place (no copy; NaN is a missing value; float32 values are read as the doubles
+    they equal, so the model is the float64 input's), and so a pandas frame whose values come
+    out as such an array (numeric columns of one dtype in one block, as a frame built column by
+    column; a frame wrapping a C-ordered array gives a C-ordered one). Copied once, into
+    float64 columns: a C-ordered (or otherwise strided) array; polars and Arrow tables and
+    frames with categorical columns go through pandas first (a copy, then read in place).
     y: two classes (any labels; classes_ sorted, the second is the positive class, written to
     the model file as the CLI's --positive; a model file loaded with load() knows only that
     label: its classes_ are [0, 1] for 0/1 labels, else ["<other>", positive]).

@@ -125,6 +125,9 @@ void bind_logistic(nb::module_& m) {
   m.def("propensity_model", &propensity_model, nb::arg("model"),
         "The parts of a propensity model file's text: inputs, transforms, encoded feature "
         "names, target, positive, and the logistic coefficients.");
+  m.def("table_addresses", &table_addresses, nb::arg("X"),
+        "The address of each column's values in the table the classifiers' encoder reads for X "
+        "(X's own columns when X is read without a copy).");
   m.def("matrix_address", &matrix_address, nb::arg("X"),
         "The address of the first value the engine reads for X (its own buffer when X is read "
         "without a copy).");

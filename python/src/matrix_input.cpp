@@ -35,8 +35,8 @@ void copy_column_major(Matrix const& x, std::vector<double>& out) {
   }
 }
 
-bool is_f_contiguous_double(Matrix const& x) {
-  return x.dtype() == nb::dtype<double>() && (x.shape(0) <= 1 || x.stride(0) == 1) &&
+bool is_f_contiguous(Matrix const& x) {
+  return (x.shape(0) <= 1 || x.stride(0) == 1) &&
          (x.shape(1) <= 1 || x.stride(1) == static_cast<std::int64_t>(x.shape(0)));
 }
 
@@ -47,8 +47,16 @@ std::unique_ptr<MatrixColumns> matrix_columns(Matrix const& x,
   check_shape(x, names);
   auto result = std::make_unique<MatrixColumns>();
   std::size_t const rows = x.shape(0);
+  result->raw.rows = rows;
+  if (is_f_contiguous(x) && x.dtype() == nb::dtype<float>()) {
+    auto const* base = static_cast<float const*>(x.data());
+    for (std::size_t j = 0; j < x.shape(1); ++j) {
+      result->raw.columns.emplace_back(base + j * rows, rows);
+    }
+    return result;
+  }
   double const* base = nullptr;
-  if (is_f_contiguous_double(x)) {
+  if (is_f_contiguous(x)) {
     base = static_cast<double const*>(x.data());
   } else {
     if (x.dtype() == nb::dtype<float>()) {
@@ -59,7 +67,6 @@ std::unique_ptr<MatrixColumns> matrix_columns(Matrix const& x,
     result->copied = true;
     base = result->storage.data();
   }
-  result->raw.rows = rows;
   for (std::size_t j = 0; j < x.shape(1); ++j) {
     result->raw.columns.emplace_back(base + j * rows, rows);
   }
@@ -69,29 +76,44 @@ std::unique_ptr<MatrixColumns> matrix_columns(Matrix const& x,
 CustomerTable matrix_table(Matrix const& x, std::vector<std::string> const& names) {
   check_shape(x, names);
   std::size_t const rows = x.shape(0);
-  std::vector<double> values;
-  if (x.dtype() == nb::dtype<float>()) {
-    copy_column_major<float>(x, values);
-  } else {
-    copy_column_major<double>(x, values);
-  }
   CustomerTable table;
   table.source = "X";
   table.ids.resize(rows);
   table.line_numbers.resize(rows);
   for (std::size_t i = 0; i < rows; ++i) table.line_numbers[i] = i + 1;
+  bool const float32 = x.dtype() == nb::dtype<float>();
+  std::int64_t const s0 = x.stride(0);
+  std::int64_t const s1 = x.stride(1);
   for (std::size_t j = 0; j < names.size(); ++j) {
     TableColumn column;
     column.name = names[j];
     column.type = ColumnType::kNumeric;
-    column.numbers.assign(values.begin() + static_cast<std::ptrdiff_t>(j * rows),
-                          values.begin() + static_cast<std::ptrdiff_t>((j + 1) * rows));
-    column.missing.assign(rows, 0);
-    for (std::size_t i = 0; i < rows; ++i) {
-      if (std::isnan(column.numbers[i])) {
-        column.missing[i] = 1;
-        column.numbers[i] = 0.0;
+    if (rows <= 1 || s0 == 1) {  // each column contiguous (F order): read in place
+      column.is_borrowed = true;
+      if (float32) {
+        column.borrowed = RawColumn(static_cast<float const*>(x.data()) + j * s1, rows);
+      } else {
+        column.borrowed = RawColumn(static_cast<double const*>(x.data()) + j * s1, rows);
       }
+      table.columns.push_back(std::move(column));
+      continue;
+    }
+    column.numbers.resize(rows);
+    column.missing.assign(rows, 0);
+    // One pass from X into the table's column (its one copy): NaN becomes a missing value.
+    auto const fill = [&](auto const* data) {
+      auto const* source = data + static_cast<std::int64_t>(j) * s1;
+      for (std::size_t i = 0; i < rows; ++i) {
+        double const value = static_cast<double>(source[static_cast<std::int64_t>(i) * s0]);
+        bool const nan = std::isnan(value);
+        column.numbers[i] = nan ? 0.0 : value;
+        column.missing[i] = nan ? 1 : 0;
+      }
+    };
+    if (float32) {
+      fill(static_cast<float const*>(x.data()));
+    } else {
+      fill(static_cast<double const*>(x.data()));
     }
     table.columns.push_back(std::move(column));
   }
@@ -122,8 +144,12 @@ std::unique_ptr<MatrixColumns> input_columns(MatrixOrColumns const& x,
     if (!float64 && column.dtype() != nb::dtype<float>()) {
       throw nb::type_error(("X: column '" + names[j] + "': expected float32 or float64").c_str());
     }
-    if (float64 && (rows <= 1 || column.stride(0) == 1)) {
-      result->raw.columns.emplace_back(static_cast<double const*>(column.data()), rows);
+    if (rows <= 1 || column.stride(0) == 1) {
+      if (float64) {
+        result->raw.columns.emplace_back(static_cast<double const*>(column.data()), rows);
+      } else {
+        result->raw.columns.emplace_back(static_cast<float const*>(column.data()), rows);
+      }
       continue;
     }
     std::vector<double>& copy = result->column_storage.emplace_back(rows);
@@ -149,6 +175,17 @@ std::vector<std::size_t> input_addresses(MatrixOrColumns const& x) {
   std::vector<std::size_t> addresses;
   for (auto const& column : columns->raw.columns) {
     addresses.push_back(reinterpret_cast<std::size_t>(column.data()));
+  }
+  return addresses;
+}
+
+std::vector<std::size_t> table_addresses(Matrix const& x) {
+  std::vector<std::string> names(x.shape(1));
+  CustomerTable const table = matrix_table(x, names);
+  std::vector<std::size_t> addresses;
+  for (TableColumn const& column : table.columns) {
+    addresses.push_back(reinterpret_cast<std::size_t>(column.is_borrowed ? column.borrowed.data()
+                                                                         : column.numbers.data()));
   }
   return addresses;
 }

@@ -1,5 +1,6 @@
 """Inputs: numpy float32/float64 in C or F order read without a copy where the engine's layout
-allows (float64, F order: the engine reads the columns in place, proven by buffer address),
+allows (float64 or float32, F order: the engine reads the columns in place, proven by buffer
+address, and a float32 input gives the model of float64 input with the same values),
 the GIL released while the engine computes, and type stubs shipped."""
 import pathlib
 import threading
@@ -11,13 +12,16 @@ import cie
 from cie import _core
 
 
-def test_f_ordered_float64_is_read_in_place():
+def test_f_ordered_float64_and_float32_are_read_in_place():
     X = np.asfortranarray(np.random.default_rng(1).normal(size=(1000, 3)))
     assert _core.matrix_address(X) == X.ctypes.data
     C = np.ascontiguousarray(X)
     assert _core.matrix_address(C) != C.ctypes.data  # C order: copied into columns
     F32 = np.asfortranarray(X.astype(np.float32))
-    assert _core.matrix_address(F32) != F32.ctypes.data  # widened to float64: a copy
+    assert _core.matrix_address(F32) == F32.ctypes.data  # float32 columns read as they are
+    assert _core.input_addresses(F32) == [F32[:, j].ctypes.data for j in range(3)]
+    C32 = np.ascontiguousarray(F32)
+    assert _core.matrix_address(C32) != C32.ctypes.data  # C order: copied into columns
     # A column slice of an F-ordered array is still F-contiguous: read in place too.
     sub = X[:, 1:]
     assert _core.matrix_address(sub) == sub.ctypes.data
@@ -87,11 +91,14 @@ def test_arrow_tables_are_read_in_place():
     assert _core.input_addresses(model._engine_input(arrow_pandas, reset=False)) == [
         _arrow_address(arrow_pandas[name].array.__arrow_array__()) for name in values]
 
-    # Copies, as the docstring says: a float32 column (widened), several chunks (via pandas).
+    # float32 columns (alone or beside float64 ones) are read in their Arrow buffers too.
     f32 = pa.table({"a": values["a"].astype(np.float32), "b": values["b"], "c": values["c"]})
-    addresses = _core.input_addresses(model._engine_input(f32, reset=False))
-    assert addresses[0] != _arrow_address(f32.column(0))
-    assert addresses[1:] == [_arrow_address(c) for c in f32.columns[1:]]
+    assert _core.input_addresses(model._engine_input(f32, reset=False)) == [
+        _arrow_address(c) for c in f32.columns]
+    all32 = pa.table({name: v.astype(np.float32) for name, v in values.items()})
+    assert _core.input_addresses(model._engine_input(all32, reset=False)) == [
+        _arrow_address(c) for c in all32.columns]
+    # A copy, as the docstring says: several chunks (via pandas).
     chunked = pa.concat_tables([table.slice(0, 10), table.slice(10)])
     assert not isinstance(model._engine_input(chunked, reset=False), list)
 
@@ -137,3 +144,49 @@ def test_arrow_input_errors_name_the_column():
         model.predict(pa.table({"b": [1.0], "a": [2.0]}))
     with pytest.raises(ValueError, match="expecting 2 features"):
         model.predict(pa.table({"a": [1.0]}))
+
+
+def test_float32_input_gives_the_model_of_float64_input_with_the_same_values():
+    import pyarrow as pa
+
+    rng = np.random.default_rng(8)
+    X32 = np.asfortranarray(np.exp(rng.normal(2.0, 1.0, size=(3000, 3))).astype(np.float32))
+    X64 = np.asfortranarray(X32.astype(np.float64))
+    transforms = {"x0": "log1p", "x2": "floor:0+clip:0.99+log1p"}
+    def fit(X):
+        return cie.KMeans(4, transforms=transforms, standardize=True, silhouette_limit=1000,
+                          threads=2, device="cpu").fit(X)
+    wide = fit(X64)
+    for X in (X32, pa.table({f"x{j}": X32[:, j] for j in range(3)})):
+        narrow = fit(X)
+        assert _document(narrow) == _document(wide)
+        np.testing.assert_array_equal(narrow.labels_, wide.labels_)
+        np.testing.assert_array_equal(narrow.predict(X), wide.predict(X64))
+        assert narrow.score(X) == wide.score(X64)
+
+
+def test_classifiers_read_f_ordered_columns_in_place_with_the_same_model():
+    import pandas as pd
+
+    rng = np.random.default_rng(9)
+    X32 = np.asfortranarray(rng.normal(size=(4000, 3)).astype(np.float32))
+    X32[::11, 1] = np.nan  # missing values: mean imputation with an indicator
+    X64 = np.asfortranarray(X32.astype(np.float64))
+    y = (np.nan_to_num(X64[:, 0]) + 0.5 * X64[:, 2] + rng.normal(size=4000) > 0).astype(int)
+    # Where the encoder reads each column: X's own buffers for F order, a copy for C order.
+    for X in (X64, X32):
+        assert _core.table_addresses(X) == [X[:, j].ctypes.data for j in range(3)]
+    C64 = np.ascontiguousarray(X64)
+    assert all(a != C64[:, j].ctypes.data for j, a in enumerate(_core.table_addresses(C64)))
+    # A pandas frame built column by column gives an F-ordered array: read in place too.
+    frame = pd.DataFrame({f"x{j}": X64[:, j].copy() for j in range(3)})
+    checked = cie.LogisticRegression()._check_X(frame, reset=True, allow_nan=True)
+    assert _core.table_addresses(checked) == [frame[f"x{j}"].to_numpy().ctypes.data
+                                              for j in range(3)]
+    for make in (lambda: cie.LogisticRegression(threads=1),
+                 lambda: cie.GradientBoostingClassifier(10, threads=1)):
+        expected = make().fit(C64, y)  # the copied path
+        for X in (X64, X32):
+            model = make().fit(X, y)
+            assert _document(model) == _document(expected)
+            np.testing.assert_array_equal(model.predict_proba(X), expected.predict_proba(C64))

@@ -225,7 +225,7 @@ TEST(CustomerTable, CompleteNumericColumnsForKMeans) {
   std::vector<std::string> names = {"r"};
   RawColumns const raw = complete_numeric_columns(table, names, "k-means");
   ASSERT_EQ(raw.columns.size(), 1U);
-  EXPECT_THAT(std::vector<double>(raw.columns[0].begin(), raw.columns[0].end()),
+  EXPECT_THAT(std::vector<double>(raw.columns[0].float64().begin(), raw.columns[0].float64().end()),
               ElementsAre(1.0, 3.0));
   EXPECT_EQ(raw.rows, 2U);
   EXPECT_EQ(raw.describe_row(1), "t.csv:3");
