@@ -12,6 +12,14 @@ memory), scoring time of the validation rows, validation log-loss, and the proce
 resident memory (getrusage, data included). The table gives cie's time ratio to the faster peer.
 
   .venv/bin/python bench/compare_gbdt.py --driver build-bench/bench/gbdt_driver --rows 1000000
+
+Options for measuring on a shared machine: --driver NAME=PATH more than once runs several cie
+builds in the same run (e.g. before=... after=...), --rounds R runs every tool R times in turn
+(interleaved; the table shows each tool's best), --score-rows S scores a separate set of S
+generated rows (the issue's 10M) instead of the validation rows, --data-dir keeps the generated
+files for the next run, --model-dir writes each cie build's model JSON (compare them bit for bit),
+--tools picks the peers. cie's line also gives the histogram floor (gbdt_driver: bytes of binned
+data its histogram passes must read, and that many bytes' read time on one thread).
 """
 
 import argparse
@@ -33,6 +41,8 @@ x = np.fromfile(d + "x.f32", dtype="<f4").reshape(cols, rows).T
 y = np.fromfile(d + "y.f32", dtype="<f4")
 vx = np.fromfile(d + "vx.f32", dtype="<f4").reshape(cols, valid_rows).T
 vy = np.fromfile(d + "vy.f32", dtype="<f4")
+score_rows = int(sys.argv[7]) if len(sys.argv) > 7 else 0
+sx = np.fromfile(d + "sx.f32", dtype="<f4").reshape(cols, score_rows).T if score_rows else None
 if tool == "lightgbm":
     import lightgbm
     model = lightgbm.LGBMClassifier(n_estimators=200, learning_rate=0.1, num_leaves=63,
@@ -50,6 +60,11 @@ train = time.perf_counter() - start
 start = time.perf_counter()
 p = model.predict_proba(vx)[:, 1]
 score = time.perf_counter() - start
+if sx is not None:
+    sx = np.ascontiguousarray(sx)  # row-major, as both peers want it
+    start = time.perf_counter()
+    model.predict_proba(sx)
+    score = time.perf_counter() - start
 p = np.clip(p, 1e-15, 1 - 1e-15)
 loss = float(-np.mean(vy * np.log(p) + (1 - vy) * np.log1p(-p)))
 print(json.dumps({"train_seconds": train, "score_seconds": score, "valid_log_loss": loss,
@@ -71,45 +86,104 @@ def make_data(rows, seed):
     return np.hstack([continuous, codes]), y
 
 
+def run_cie(driver, d, rows, valid_rows, score_rows, cols, threads, model_out):
+    command = [driver, "--data", d / "x.f32", "--labels", d / "y.f32", "--rows", str(rows),
+               "--valid", d / "vx.f32", "--valid-labels", d / "vy.f32",
+               "--valid-rows", str(valid_rows), "--cols", str(cols), "--threads", str(threads)]
+    if score_rows:
+        command += ["--score", d / "sx.f32", "--score-rows", str(score_rows)]
+    if model_out:
+        command += ["--model-out", model_out]
+    return json.loads(subprocess.run(command, capture_output=True, text=True,
+                                     check=True).stdout)
+
+
+def run_peer(tool, d, rows, valid_rows, score_rows, cols, threads):
+    run = subprocess.run([sys.executable, "-c", PEER, tool, str(d), str(rows), str(valid_rows),
+                          str(cols), str(threads), str(score_rows)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def write_data(d, rows, valid_rows, score_rows):
+    names = ["x.f32", "y.f32", "vx.f32", "vy.f32"] + (["sx.f32"] if score_rows else [])
+    stamp = d / "rows.json"
+    wanted = {"rows": rows, "valid_rows": valid_rows, "score_rows": score_rows}
+    if stamp.exists() and json.loads(stamp.read_text()) == wanted:
+        return 32
+    x, y = make_data(rows, 1)
+    vx, vy = make_data(valid_rows, 2)
+    x.T.astype("<f4").tofile(d / "x.f32")
+    y.astype("<f4").tofile(d / "y.f32")
+    vx.T.astype("<f4").tofile(d / "vx.f32")
+    vy.astype("<f4").tofile(d / "vy.f32")
+    cols = x.shape[1]
+    del x, vx
+    if score_rows:
+        sx, _ = make_data(score_rows, 3)
+        sx.T.astype("<f4").tofile(d / "sx.f32")
+        del sx
+    assert all((d / name).exists() for name in names)
+    stamp.write_text(json.dumps(wanted))
+    return cols
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--driver", required=True)
+    parser.add_argument("--driver", action="append", required=True,
+                        help="PATH or NAME=PATH; more than once to compare cie builds")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--score-rows", type=int, default=0)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--tools", default="lightgbm,xgboost")
+    parser.add_argument("--data-dir")
+    parser.add_argument("--model-dir")
     args = parser.parse_args()
     valid_rows = args.rows // 4
-    with tempfile.TemporaryDirectory() as directory:
-        d = pathlib.Path(directory)
-        x, y = make_data(args.rows, 1)
-        vx, vy = make_data(valid_rows, 2)
-        cols = x.shape[1]
-        x.T.astype("<f4").tofile(d / "x.f32")
-        y.astype("<f4").tofile(d / "y.f32")
-        vx.T.astype("<f4").tofile(d / "vx.f32")
-        vy.astype("<f4").tofile(d / "vy.f32")
-        del x, vx
+    drivers = [(d.split("=", 1) if "=" in d else ["cie", d]) for d in args.driver]
+    peers = [t for t in args.tools.split(",") if t]
+    with tempfile.TemporaryDirectory() as scratch:
+        d = pathlib.Path(args.data_dir or scratch)
+        d.mkdir(parents=True, exist_ok=True)
+        cols = write_data(d, args.rows, valid_rows, args.score_rows)
         results = {}
-        cie = subprocess.run([args.driver, "--data", d / "x.f32", "--labels", d / "y.f32",
-                              "--rows", str(args.rows), "--valid", d / "vx.f32",
-                              "--valid-labels", d / "vy.f32", "--valid-rows", str(valid_rows),
-                              "--cols", str(cols), "--threads", str(args.threads)],
-                             capture_output=True, text=True, check=True)
-        results["cie"] = json.loads(cie.stdout)
-        for tool in ("lightgbm", "xgboost"):
-            run = subprocess.run([sys.executable, "-c", PEER, tool, directory, str(args.rows),
-                                  str(valid_rows), str(cols), str(args.threads)],
-                                 capture_output=True, text=True, check=True)
-            results[tool] = json.loads(run.stdout.strip().splitlines()[-1])
+        for _ in range(args.rounds):
+            for name, driver in drivers:
+                model_out = (str(pathlib.Path(args.model_dir) / f"{name}-t{args.threads}.json")
+                             if args.model_dir else None)
+                r = run_cie(driver, d, args.rows, valid_rows, args.score_rows, cols,
+                            args.threads, model_out)
+                results.setdefault(name, []).append(r)
+            for tool in peers:
+                r = run_peer(tool, d, args.rows, valid_rows, args.score_rows, cols, args.threads)
+                results.setdefault(tool, []).append(r)
+    best = {tool: {"train_seconds": min(r["train_seconds"] for r in runs),
+                   "score_seconds": min(r["score_seconds"] for r in runs),
+                   "valid_log_loss": runs[0]["valid_log_loss"],
+                   "peak_rss_bytes": max(r["peak_rss_bytes"] for r in runs),
+                   **{k: runs[0][k] for k in ("floor_bytes", "floor_seconds") if k in runs[0]}}
+            for tool, runs in results.items()}
+    scored = args.score_rows or valid_rows
     print(f"{args.rows} training rows, {valid_rows} validation rows x {cols} features, "
-          f"{args.threads} threads, 200 trees, 63 leaves, 255 bins")
-    print(f"{'tool':<10} {'train s':>9} {'score s':>9} {'valid log-loss':>15} {'peak MiB':>9}")
-    for tool, r in results.items():
+          f"{args.threads} threads, 200 trees, 63 leaves, 255 bins; scoring {scored} rows; "
+          f"best of {args.rounds} round(s)")
+    print(f"{'tool':<10} {'train s':>9} {'score s':>9} {'valid log-loss':>15} {'peak MiB':>9}"
+          f" {'floor GB':>9} {'floor s':>8}")
+    for tool, r in best.items():
+        floor = (f" {r['floor_bytes'] / 1e9:>9.2f} {r['floor_seconds']:>8.2f}"
+                 if "floor_bytes" in r else "")
         print(f"{tool:<10} {r['train_seconds']:>9.2f} {r['score_seconds']:>9.3f} "
-              f"{r['valid_log_loss']:>15.5f} {r['peak_rss_bytes'] / 2**20:>9.0f}")
-    fastest_train = min(results[t]["train_seconds"] for t in ("lightgbm", "xgboost"))
-    fastest_score = min(results[t]["score_seconds"] for t in ("lightgbm", "xgboost"))
-    print(f"cie training time / faster peer's: {results['cie']['train_seconds'] / fastest_train:.2f}; "
-          f"scoring: {results['cie']['score_seconds'] / fastest_score:.2f} (below 1: cie faster)")
+              f"{r['valid_log_loss']:>15.5f} {r['peak_rss_bytes'] / 2**20:>9.0f}{floor}")
+    if peers:
+        fastest_train = min(best[t]["train_seconds"] for t in peers)
+        fastest_score = min(best[t]["score_seconds"] for t in peers)
+        for name, _ in drivers:
+            print(f"{name}: training time / faster peer's: "
+                  f"{best[name]['train_seconds'] / fastest_train:.2f}; scoring: "
+                  f"{best[name]['score_seconds'] / fastest_score:.2f} (below 1: cie faster); "
+                  f"training time / floor time: "
+                  f"{best[name]['train_seconds'] / best[name]['floor_seconds']:.1f}")
     print(json.dumps(results))
 
 

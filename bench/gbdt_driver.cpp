@@ -4,16 +4,26 @@
 //   gbdt_driver --data X.f32 --labels y.f32 --rows N --valid VX.f32 --valid-labels vy.f32
 //               --valid-rows M --cols D [--trees 200] [--leaves 63] [--learning-rate 0.1]
 //               [--max-bin 255] [--min-data-in-leaf 20] [--threads P]
+//               [--score X.f32 --score-rows S] [--model-out model.json]
 //
 // X.f32 and VX.f32: column-major (numpy: X.T.astype("<f4").tofile(path)), NaN = missing.
 // Output: {"train_seconds": fit wall time (data in memory), "score_seconds": scoring the M
 // validation rows, "valid_log_loss", "trees", "peak_rss_bytes" (getrusage: the whole process,
-// data included), "threads", "rows", "cols"}.
+// data included), "threads", "rows", "cols", and the histogram floor: "histogram_rows" (rows
+// summed over every histogram the fit builds: each tree's root plus the smaller child of each
+// split, found by routing the training rows through the trees), "floor_bytes" (histogram_rows ×
+// cols: the bytes of binned data those passes must read, one uint8 per row and feature),
+// "read_bytes_per_second" (this process reading a 256 MiB buffer once, one thread) and
+// "floor_seconds" (floor_bytes / read_bytes_per_second)}. With --score, "score_seconds" is the
+// time to score the S rows of that file instead. --model-out writes the model's JSON (to
+// compare models bit for bit across builds and thread counts).
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <iostream>
+#include <numeric>
 #include <string>
 #include <sys/resource.h>
 #include <vector>
@@ -27,10 +37,54 @@
 using cie::bench::read_values;
 using cie::bench::seconds_since;
 
+namespace {
+
+/// Rows summed over every histogram a fit built: per tree, all rows at the root plus the smaller
+/// child of each split (the tree grower builds that one and subtracts for the other).
+std::size_t histogram_rows(cie::GbdtModel const& model, cie::FeatureMatrix x) {
+  std::vector<std::size_t> count(model.nodes.size(), 0);
+  for (std::int32_t const root : model.roots) {
+    for (std::size_t i = 0; i < x.rows; ++i) {
+      std::int32_t node = root;
+      count[node] += 1;
+      while (model.nodes[node].feature >= 0) {
+        auto const& split = model.nodes[node];
+        node = cie::kernels::node_goes_left(split, x.column(split.feature)[i],
+                                            model.category_bits.data())
+                   ? split.left
+                   : split.right;
+        count[node] += 1;
+      }
+    }
+  }
+  std::size_t total = 0;
+  for (std::int32_t const root : model.roots) total += count[root];
+  for (auto const& node : model.nodes) {
+    if (node.feature >= 0) total += std::min(count[node.left], count[node.right]);
+  }
+  return total;
+}
+
+/// Bytes per second of one thread reading a 256 MiB buffer (best of 3).
+double read_bandwidth() {
+  std::vector<std::uint64_t> buffer(std::size_t{32} << 20, 1);
+  double best = 1e30;
+  std::uint64_t sum = 0;
+  for (int pass = 0; pass < 3; ++pass) {
+    auto const start = std::chrono::steady_clock::now();
+    sum += std::accumulate(buffer.begin(), buffer.end(), std::uint64_t{0});
+    best = std::min(best, seconds_since(start));
+  }
+  if (sum == 0) std::cerr << "";  // keeps the sums
+  return static_cast<double>(buffer.size() * sizeof(std::uint64_t)) / best;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   try {
-    std::string data, labels, valid, valid_labels;
-    std::size_t rows = 0, valid_rows = 0, cols = 0;
+    std::string data, labels, valid, valid_labels, score, model_out;
+    std::size_t rows = 0, valid_rows = 0, cols = 0, score_rows = 0;
     int threads = 2;
     cie::GbdtParams params;
     params.n_trees = 200;
@@ -67,6 +121,12 @@ int main(int argc, char** argv) {
         params.min_data_in_leaf = std::stoi(value());
       else if (arg == "--threads")
         threads = std::stoi(value());
+      else if (arg == "--score")
+        score = value();
+      else if (arg == "--score-rows")
+        score_rows = std::stoull(value());
+      else if (arg == "--model-out")
+        model_out = value();
       else
         cie::fail(cie::ExitCode::kUsage, "unknown argument {}", arg);
     }
@@ -80,17 +140,27 @@ int main(int argc, char** argv) {
     auto start = std::chrono::steady_clock::now();
     cie::GbdtModel const model = cie::gbdt_fit(ctx, params, {x.data(), rows, cols}, y);
     double const train_seconds = seconds_since(start);
+    if (!model_out.empty()) std::ofstream(model_out) << model.to_json().dump() << "\n";
     std::vector<double> p(valid_rows);
     start = std::chrono::steady_clock::now();
     model.predict(ctx, {vx.data(), valid_rows, cols}, p);
-    double const score_seconds = seconds_since(start);
+    double score_seconds = seconds_since(start);
+    if (!score.empty()) {
+      std::vector<float> const sx = read_values<float>(score, score_rows * cols);
+      std::vector<double> sp(score_rows);
+      start = std::chrono::steady_clock::now();
+      model.predict(ctx, {sx.data(), score_rows, cols}, sp);
+      score_seconds = seconds_since(start);
+    }
     double loss = 0.0;
     for (std::size_t i = 0; i < valid_rows; ++i) {
       double const q = std::clamp(p[i], 1e-15, 1.0 - 1e-15);
       loss -= vy[i] == 1.0f ? std::log(q) : std::log1p(-q);
     }
     rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
+    getrusage(RUSAGE_SELF, &usage);  // before the bandwidth buffer
+    std::size_t const floor_rows = histogram_rows(model, {x.data(), rows, cols});
+    double const bandwidth = read_bandwidth();
     std::cout << nlohmann::json{{"train_seconds", train_seconds},
                                 {"score_seconds", score_seconds},
                                 {"valid_log_loss", loss / static_cast<double>(valid_rows)},
@@ -98,7 +168,12 @@ int main(int argc, char** argv) {
                                 {"peak_rss_bytes", usage.ru_maxrss * 1024L},
                                 {"threads", threads},
                                 {"rows", rows},
-                                {"cols", cols}}
+                                {"cols", cols},
+                                {"histogram_rows", floor_rows},
+                                {"floor_bytes", floor_rows * cols},
+                                {"read_bytes_per_second", bandwidth},
+                                {"floor_seconds",
+                                 static_cast<double>(floor_rows * cols) / bandwidth}}
                      .dump()
               << "\n";
     return 0;

@@ -13,15 +13,16 @@
 //   update      margin += the tree's leaf value for each row, routing binned values
 //   scoring     margin of raw rows through a forest (blocks of rows through each tree)
 //
-// Twins: kernels/cpu/gbdt.cpp (OpenMP; the histogram pass parallel over features, each thread
-// owning whole features, the maps parallel over rows) and kernels/cuda/gbdt.cu (the histogram
-// pass with integer atomics into shared memory, the tree walks one thread per row). A fit keeps
-// its binned matrix where the passes run through a GbdtWorkspace (uploaded once on CUDA). Every
-// result is defined to the bit and both twins give those bits: histogram sums are integers
-// (order-free), and a row's margin adds the leaf values in tree order from the same double
-// operands. Binning, the gradient pass and TreeSHAP run on the CPU on any Context (the gradient
-// pass is an O(rows) map; on the CPU its quantized pairs are the same bits whatever the device,
-// while a GPU's exp may differ from the C library's in the last place).
+// Twins: kernels/cpu/gbdt.cpp and gbdt_predict.cpp (OpenMP; the histogram pass over a row-major
+// copy of the bins, parallel over blocks of features, each thread owning whole features; the
+// maps parallel over rows; scoring walks numeric trees several rows at a time in lockstep) and
+// kernels/cuda/gbdt.cu (the histogram pass with integer atomics into shared memory, the tree walks
+// one thread per row). A fit keeps its binned matrix where the passes run through a GbdtWorkspace
+// (uploaded once on CUDA). Every result is defined to the bit and both twins give those bits:
+// histogram sums are integers (order-free), and a row's margin adds the leaf values in tree order
+// from the same double operands. Binning, the gradient pass and TreeSHAP run on the CPU on any
+// Context (the gradient pass is an O(rows) map; on the CPU its quantized pairs are the same bits
+// whatever the device, while a GPU's exp may differ from the C library's in the last place).
 #pragma once
 
 #include <cstddef>
@@ -134,10 +135,12 @@ void gbdt_contributions(Context const& ctx, FeatureMatrix x, ForestView forest,
                         std::span<double const> cover, double base, std::span<double> out);
 
 /// One fit's binned matrix where ctx's passes run (a view on the CPU, a device copy made once on
-/// CUDA), with the passes of a tree over it. The CPU workspace keeps views: `bins` and the pairs
-/// of set_pairs must outlive their use. Costs on CUDA: the upload of rows × cols bytes once;
-/// per tree, 16 bytes per row (the pairs); per histogram, 4 bytes per listed row up and
-/// features × 6 KiB down; per add_tree, 16 bytes per row and the forest's nodes.
+/// CUDA), with the passes of a tree over it. The CPU workspace keeps views (`bins` and the pairs
+/// of set_pairs must outlive their use) and a row-major copy of the bins (rows × cols bytes) that
+/// its histogram pass reads: a listed row's bins are then one contiguous read. Costs on CUDA: the
+/// upload of rows × cols bytes once; per tree, 16 bytes per row (the pairs); per histogram, 4 bytes
+/// per listed row up and features × 6 KiB down; per add_tree, 16 bytes per row and the forest's
+/// nodes.
 class GbdtWorkspace {
  public:
   virtual ~GbdtWorkspace() = default;

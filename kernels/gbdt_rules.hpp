@@ -59,10 +59,18 @@ CIE_HD inline double quantization_scale(double max_abs, double rows) {
   return std::ldexp(1.0, exponent - 1);
 }
 
-/// value·scale rounded to the nearest integer (ties away from zero), exact for a power-of-two
-/// scale up to the rounding itself.
+/// value·scale rounded to the nearest integer (ties away from zero: std::llround's result),
+/// exact for a power-of-two scale up to the rounding itself. |value·scale| <= 2^62 (the scales of
+/// quantization_scale). Inline arithmetic instead of the library call: the truncated integer is
+/// exact, the remainder x − trunc(x) is exact (0 once |x| >= 2^52), and a remainder of at least
+/// one half in magnitude moves away from zero.
 CIE_HD inline std::int64_t quantize(double value, double scale) {
-  return static_cast<std::int64_t>(std::llround(value * scale));
+  double const x = value * scale;
+  auto rounded = static_cast<std::int64_t>(x);  // toward zero
+  double const rest = x - static_cast<double>(rounded);
+  if (rest >= 0.5) ++rounded;
+  if (rest <= -0.5) --rounded;
+  return rounded;
 }
 
 /// T(G): G shrunk towards 0 by alpha (L1).

@@ -1,7 +1,8 @@
-// CPU twin of kernels/gbdt.hpp. Maps are OpenMP loops over rows; the histogram pass gives each
-// thread whole features (a feature's 256 bins are summed by one thread in row order, and the
-// sums are integers anyway), so no result depends on the thread count or the schedule. The
-// workspace is a view of the caller's arrays.
+// CPU twin of kernels/gbdt.hpp (scoring: kernels/cpu/gbdt_predict.cpp). Maps are OpenMP loops
+// over rows; the histogram pass gives each thread whole features (a feature's 256 bins are
+// summed by one thread in row order, and the sums are integers anyway), so no result depends on
+// the thread count or the schedule. The workspace keeps views of the caller's arrays and its own
+// row-major copy of the binned matrix for the histogram pass.
 #include "kernels/gbdt.hpp"
 
 #include <omp.h>
@@ -16,11 +17,11 @@
 namespace cie::kernels {
 namespace {
 
-/// Rows per block of the scoring pass: a block's margins stay in L1 while every tree is walked.
-constexpr std::size_t kScoreBlockRows = 256;
 /// Below this many element operations a pass runs on the calling thread: starting and joining
 /// a parallel region costs more than the work (small tree nodes, small batches).
 constexpr std::int64_t kParallelWork = 1 << 18;
+/// Rows ahead whose bins and pair the histogram pass prefetches.
+constexpr std::size_t kHistogramPrefetch = 16;
 
 }  // namespace
 
@@ -125,9 +126,128 @@ void add_tree_cpu(Context const& ctx, BinnedMatrix bins, ForestView forest, std:
   }
 }
 
+#if defined(__GNUC__)
+/// A bin's (Σg, Σh) while a histogram is summed: one 16-byte vector add per row and feature.
+using GbdtGhSum = std::int64_t __attribute__((vector_size(16)));
+#else
+struct GbdtGhSum {
+  std::int64_t v[2] = {0, 0};
+  GbdtGhSum& operator+=(GbdtGhSum const& o) {
+    v[0] += o.v[0];
+    v[1] += o.v[1];
+    return *this;
+  }
+  std::int64_t operator[](int k) const { return v[k]; }
+};
+#endif
+
+/// The sums of the CPU workspace's histogram pass (per feature and bin, feature-major like the
+/// histograms): 20 bytes a bin instead of HistogramBin's 24, copied out when a pass ends.
+struct GbdtHistogramSums {
+  std::vector<GbdtGhSum> gh;
+  std::vector<std::uint32_t> count;
+};
+
+/// The histogram pass of the CPU workspace over a row-major copy of the binned matrix (row i's
+/// bins at row_bins[i * cols .. i * cols + cols)): each listed row's bins are one contiguous read
+/// and its pair is read once for all features (LightGBM's row-wise histograms), where the
+/// column-major pass reads a byte of a different cache line per feature and reads the row's pair
+/// once per feature. Threads own contiguous blocks of the listed features, so each bin is still
+/// summed by one thread in row order; the sums are integers anyway (counts fit 32 bits: row
+/// indexes are 32-bit).
+void build_histogram_row_major(Context const& ctx, std::uint8_t const* row_bins, std::size_t cols,
+                               std::span<std::uint32_t const> rows,
+                               std::span<GradientPair const> pairs,
+                               std::span<std::int32_t const> features, GbdtHistogramSums& sums,
+                               HistogramBin* hist) {
+  auto const count = static_cast<std::int64_t>(features.size());
+  bool const all = features.size() == cols;  // the features are then 0 .. cols − 1
+  int const threads = count * static_cast<std::int64_t>(rows.size()) >= kParallelWork
+                          ? static_cast<int>(std::min<std::int64_t>(ctx.threads(), count))
+                          : 1;
+  GbdtGhSum* const gh = sums.gh.data();
+  std::uint32_t* const counts = sums.count.data();
+#pragma omp parallel num_threads(threads)
+  {
+    auto const parts = static_cast<std::int64_t>(omp_get_num_threads());
+    auto const part = static_cast<std::int64_t>(omp_get_thread_num());
+    std::int64_t const first = count * part / parts;
+    std::int64_t const last = count * (part + 1) / parts;
+    for (std::int64_t k = first; k < last; ++k) {
+      std::size_t const offset = static_cast<std::size_t>(features[k]) * kBinsPerFeature;
+      std::fill_n(gh + offset, kBinsPerFeature, GbdtGhSum{});
+      std::fill_n(counts + offset, kBinsPerFeature, 0u);
+    }
+    if (all) {
+      auto const f0 = static_cast<std::size_t>(first);
+      auto const width = static_cast<std::size_t>(last - first);
+      std::size_t const n = rows.size();
+      for (std::size_t k = 0; k < n; ++k) {
+        if (k + kHistogramPrefetch < n) {  // a later row's bins and pair, to hide the gather
+          std::uint32_t const ahead = rows[k + kHistogramPrefetch];
+          __builtin_prefetch(row_bins + static_cast<std::size_t>(ahead) * cols + f0);
+          __builtin_prefetch(pairs.data() + ahead);
+        }
+        std::uint32_t const row = rows[k];
+        std::uint8_t const* bins = row_bins + static_cast<std::size_t>(row) * cols + f0;
+        GbdtGhSum const pair{pairs[row].g, pairs[row].h};
+        GbdtGhSum* feature_gh = gh + f0 * kBinsPerFeature;
+        std::uint32_t* feature_counts = counts + f0 * kBinsPerFeature;
+#pragma GCC unroll 4
+        for (std::size_t f = 0; f < width; ++f) {
+          std::size_t const bin = bins[f];
+          feature_gh[bin] += pair;
+          feature_counts[bin] += 1;
+          feature_gh += kBinsPerFeature;
+          feature_counts += kBinsPerFeature;
+        }
+      }
+    } else {
+      for (std::uint32_t const row : rows) {
+        std::uint8_t const* bins = row_bins + static_cast<std::size_t>(row) * cols;
+        GbdtGhSum const pair{pairs[row].g, pairs[row].h};
+        for (std::int64_t k = first; k < last; ++k) {
+          auto const feature = static_cast<std::size_t>(features[k]);
+          std::size_t const slot = feature * kBinsPerFeature + bins[feature];
+          gh[slot] += pair;
+          counts[slot] += 1;
+        }
+      }
+    }
+    for (std::int64_t k = first; k < last; ++k) {
+      std::size_t const offset = static_cast<std::size_t>(features[k]) * kBinsPerFeature;
+      for (std::size_t b = offset; b < offset + kBinsPerFeature; ++b) {
+        hist[b] = {gh[b][0], gh[b][1], static_cast<std::int64_t>(counts[b])};
+      }
+    }
+  }
+}
+
+/// A row-major copy of bins (row i's bins at out[i * cols ...]). Parallel over blocks of rows.
+std::vector<std::uint8_t> transpose_bins(Context const& ctx, BinnedMatrix bins) {
+  std::vector<std::uint8_t> out(bins.rows * bins.cols);
+  constexpr std::size_t kBlock = 4096;
+  auto const blocks = static_cast<std::int64_t>((bins.rows + kBlock - 1) / kBlock);
+#pragma omp parallel for num_threads(ctx.threads()) \
+    schedule(static) if (static_cast <std::int64_t>(bins.rows * bins.cols) >= kParallelWork)
+  for (std::int64_t block = 0; block < blocks; ++block) {
+    std::size_t const begin = static_cast<std::size_t>(block) * kBlock;
+    std::size_t const end = std::min(bins.rows, begin + kBlock);
+    for (std::size_t j = 0; j < bins.cols; ++j) {
+      std::uint8_t const* column = bins.column(j);
+      for (std::size_t i = begin; i < end; ++i) out[i * bins.cols + j] = column[i];
+    }
+  }
+  return out;
+}
+
 class CpuGbdtWorkspace final : public GbdtWorkspace {
  public:
-  CpuGbdtWorkspace(Context const& ctx, BinnedMatrix bins) : ctx_(ctx), bins_(bins) {}
+  CpuGbdtWorkspace(Context const& ctx, BinnedMatrix bins)
+      : ctx_(ctx), bins_(bins), row_bins_(transpose_bins(ctx, bins)) {
+    sums_.gh.resize(bins.cols * kBinsPerFeature);
+    sums_.count.resize(bins.cols * kBinsPerFeature);
+  }
   [[nodiscard]] BinnedMatrix bins() const noexcept override { return bins_; }
   void set_pairs(std::span<GradientPair const> pairs) override {
     CIE_ASSERT(pairs.size() == bins_.rows);
@@ -135,7 +255,8 @@ class CpuGbdtWorkspace final : public GbdtWorkspace {
   }
   void build_histogram(std::span<std::uint32_t const> rows, std::span<std::int32_t const> features,
                        HistogramBin* hist) override {
-    build_histogram_cpu(ctx_, bins_, rows, pairs_, features, hist);
+    build_histogram_row_major(ctx_, row_bins_.data(), bins_.cols, rows, pairs_, features, sums_,
+                              hist);
   }
   void add_tree(ForestView forest, std::int32_t root, std::span<double> margin) override {
     add_tree_cpu(ctx_, bins_, forest, root, margin);
@@ -144,7 +265,9 @@ class CpuGbdtWorkspace final : public GbdtWorkspace {
  private:
   Context const& ctx_;
   BinnedMatrix bins_;
+  std::vector<std::uint8_t> row_bins_;  ///< the row-major copy the histogram pass reads
   std::span<GradientPair const> pairs_;
+  GbdtHistogramSums sums_;  ///< the histogram pass's sums, reused
 };
 
 }  // namespace
@@ -180,51 +303,6 @@ namespace cpu_impl {
 
 std::unique_ptr<GbdtWorkspace> make_gbdt_workspace(Context const& ctx, BinnedMatrix bins) {
   return std::make_unique<CpuGbdtWorkspace>(ctx, bins);
-}
-
-void gbdt_predict_margin(Context const& ctx, FeatureMatrix x, ForestView forest, double base,
-                         std::span<double> out) {
-  CIE_ASSERT(out.size() == x.rows);
-  auto const blocks = static_cast<std::int64_t>((x.rows + kScoreBlockRows - 1) / kScoreBlockRows);
-#pragma omp parallel for num_threads(ctx.threads()) schedule( \
-    static) if (static_cast <std::int64_t>(x.rows * forest.nodes.size()) >= kParallelWork)
-  for (std::int64_t block = 0; block < blocks; ++block) {
-    std::size_t const begin = static_cast<std::size_t>(block) * kScoreBlockRows;
-    std::size_t const end = std::min(x.rows, begin + kScoreBlockRows);
-    std::fill(out.begin() + static_cast<std::ptrdiff_t>(begin),
-              out.begin() + static_cast<std::ptrdiff_t>(end), base);
-    for (std::int32_t const root : forest.roots) {
-      for (std::size_t i = begin; i < end; ++i) {
-        std::int32_t node = root;
-        while (forest.nodes[node].feature >= 0) {
-          GbdtNode const& split = forest.nodes[node];
-          float const value = x.column(static_cast<std::size_t>(split.feature))[i];
-          node =
-              node_goes_left(split, value, forest.category_bits.data()) ? split.left : split.right;
-        }
-        out[i] += forest.nodes[node].value;
-      }
-    }
-  }
-}
-
-void score_gbdt_batches(Context const& ctx, std::size_t rows, std::size_t batch_rows,
-                        std::size_t cols, EncodeBatch const& encode, ForestView forest, double base,
-                        bool probability, std::span<double> out, BatchDone const& on_batch_done) {
-  CIE_ASSERT(batch_rows >= 1 && cols >= 1 && encode && out.size() == rows);
-  if (rows == 0) return;
-  std::size_t const batch = std::min(batch_rows, rows);
-  std::vector<float> x(batch * cols);
-  for (std::size_t begin = 0; begin < rows; begin += batch) {
-    std::size_t const end = std::min(rows, begin + batch);
-    encode(begin, end, x.data());
-    std::span<double> const margin = out.subspan(begin, end - begin);
-    cpu_impl::gbdt_predict_margin(ctx, {x.data(), end - begin, cols}, forest, base, margin);
-    if (probability) {
-      for (double& value : margin) value = stable_sigmoid(value);
-    }
-    if (on_batch_done) on_batch_done(begin, end);
-  }
 }
 
 }  // namespace cpu_impl

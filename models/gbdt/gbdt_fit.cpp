@@ -199,6 +199,8 @@ GbdtModel gbdt_fit(Context const& ctx, GbdtParams const& params, FeatureMatrix x
   std::vector<kernels::GradientPair> pairs(x.rows);
   std::vector<std::uint32_t> rows;
   std::vector<double> tree_margin;
+  gbdt_detail::GrowScratch scratch;
+  std::vector<gbdt_detail::GrownLeaf> leaves;
   double best_loss = 0.0;
   int best_tree = -1;
 
@@ -219,9 +221,20 @@ GbdtModel gbdt_fit(Context const& ctx, GbdtParams const& params, FeatureMatrix x
     std::vector<std::int32_t> const features = sample_features(params, x.cols, tree);
     gbdt_detail::TreeInput const input{bins,   &model.bin_edges, workspace.get(),
                                        scales, features,         levels};
-    std::int32_t const root = gbdt_detail::grow_tree(ctx, params, input, rows, model);
+    std::int32_t const root =
+        gbdt_detail::grow_tree(ctx, params, input, rows, model, scratch, leaves);
     model.roots.push_back(root);
-    workspace->add_tree(model.forest(), root, margin);
+    if (rows.size() == x.rows && !ctx.is_cuda()) {
+      // Every row is in the tree's sample, so its leaf is known: add the leaf values directly
+      // (the same additions add_tree makes, without routing the rows again). On CUDA the
+      // workspace's add_tree runs on the device.
+      for (gbdt_detail::GrownLeaf const& leaf : leaves) {
+        double const value = model.nodes[leaf.node].value;
+        for (std::size_t k = leaf.begin; k < leaf.end; ++k) margin[rows[k]] += value;
+      }
+    } else {
+      workspace->add_tree(model.forest(), root, margin);
+    }
 
     if (validation != nullptr) {
       tree_margin.assign(validation->x.rows, 0.0);

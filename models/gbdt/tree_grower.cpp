@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cfloat>
+#include <cmath>
 #include <memory>
 
 #include "core/error.hpp"
@@ -47,6 +48,11 @@ struct Leaf {
   double extra_l2 = 0.0;  ///< added to lambda in this leaf's value (a sorted split's child)
 };
 
+bool is_power_of_two(double x) {
+  int exponent = 0;
+  return x > 0.0 && std::frexp(x, &exponent) == 0.5;
+}
+
 HistogramBin operator+(HistogramBin a, HistogramBin const& b) {
   return {a.g + b.g, a.h + b.h, a.count + b.count};
 }
@@ -57,10 +63,12 @@ HistogramBin operator-(HistogramBin a, HistogramBin const& b) {
 class Grower {
  public:
   Grower(Context const& ctx, GbdtParams const& params, TreeInput const& input,
-         std::vector<std::uint32_t>& rows, GbdtModel& model)
-      : ctx_(ctx), params_(params), input_(input), rows_(rows), model_(model) {}
+         std::vector<std::uint32_t>& rows, GbdtModel& model, GrowScratch& scratch)
+      : ctx_(ctx), params_(params), input_(input), rows_(rows), model_(model), scratch_(scratch) {
+    CIE_ASSERT(is_power_of_two(input.scales.g) && is_power_of_two(input.scales.h));
+  }
 
-  std::int32_t grow() {
+  std::int32_t grow(std::vector<GrownLeaf>& grown) {
     std::int32_t const root = new_node(0.0);
     Leaf first{root, 0, rows_.size(), 0, {}, make_hist(), {}};
     build(first);
@@ -74,22 +82,28 @@ class Grower {
       if (chosen == leaves_.size()) break;
       split(chosen);
     }
-    for (Leaf const& leaf : leaves_) {
+    for (Leaf& leaf : leaves_) {
       model_.nodes[leaf.node].value =
           params_.learning_rate * kernels::leaf_weight(g(leaf.sum), h(leaf.sum),
                                                        params_.lambda + leaf.extra_l2,
                                                        params_.alpha);
       model_.node_cover[leaf.node] = h(leaf.sum);
+      grown.push_back({leaf.node, leaf.begin, leaf.end});
+      recycle(leaf.hist);
     }
     return root;
   }
 
  private:
+  /// The sum divided by the scale. The scales are powers of two, so multiplying by the reciprocal
+  /// is the same division exactly (while the quotient is a normal number: scale <= 2^1022).
   [[nodiscard]] double g(HistogramBin const& s) const {
-    return static_cast<double>(s.g) / input_.scales.g;
+    return g_reciprocal_ ? static_cast<double>(s.g) * inverse_g_
+                         : static_cast<double>(s.g) / input_.scales.g;
   }
   [[nodiscard]] double h(HistogramBin const& s) const {
-    return static_cast<double>(s.h) / input_.scales.h;
+    return h_reciprocal_ ? static_cast<double>(s.h) * inverse_h_
+                         : static_cast<double>(s.h) / input_.scales.h;
   }
   [[nodiscard]] double score(HistogramBin const& s) const {
     return kernels::split_score(g(s), h(s), params_.lambda, params_.alpha);
@@ -102,8 +116,53 @@ class Grower {
     return static_cast<std::int32_t>(model_.nodes.size() - 1);
   }
 
+  /// A histogram buffer (a spare one of this fit when there is one): the slots of the features
+  /// it is built for are written before they are read.
   [[nodiscard]] std::unique_ptr<HistogramBin[]> make_hist() const {
-    return std::make_unique<HistogramBin[]>(input_.bins.cols * kBinsPerFeature);
+    if (scratch_.histograms.empty()) {
+      return std::make_unique<HistogramBin[]>(input_.bins.cols * kBinsPerFeature);
+    }
+    std::unique_ptr<HistogramBin[]> hist = std::move(scratch_.histograms.back());
+    scratch_.histograms.pop_back();
+    return hist;
+  }
+
+  void recycle(std::unique_ptr<HistogramBin[]>& hist) const {
+    if (hist) scratch_.histograms.push_back(std::move(hist));
+  }
+
+  /// Stable partition of rows_[begin, end): the rows `s` sends left first, then the others, each
+  /// side in its order (std::stable_partition's result, with a reused buffer); returns the end of
+  /// the left rows.
+  std::size_t partition(Split const& s, std::uint8_t const* column, std::size_t begin,
+                        std::size_t end) const {
+    std::vector<std::uint32_t>& right = scratch_.right_rows;
+    right.clear();
+    std::uint32_t* const data = rows_.data();
+    std::size_t write = begin;
+    if (!s.categorical) {
+      auto const split_bin = static_cast<std::uint8_t>(s.bin);
+      bool const default_left = s.default_left;
+      for (std::size_t i = begin; i < end; ++i) {
+        std::uint32_t const row = data[i];
+        if (kernels::bin_goes_left(column[row], split_bin, default_left)) {
+          data[write++] = row;
+        } else {
+          right.push_back(row);
+        }
+      }
+    } else {
+      for (std::size_t i = begin; i < end; ++i) {
+        std::uint32_t const row = data[i];
+        if (s.goes_left(column[row])) {
+          data[write++] = row;
+        } else {
+          right.push_back(row);
+        }
+      }
+    }
+    std::copy(right.begin(), right.end(), data + write);
+    return write;
   }
 
   void build(Leaf& leaf) const {
@@ -202,6 +261,7 @@ class Grower {
     if (params_.max_depth >= 0 && leaf.depth >= params_.max_depth) return best;
     if (leaf.sum.count < 2 * static_cast<std::int64_t>(params_.min_data_in_leaf)) return best;
     double const parent_score = score(leaf.sum);
+    std::int64_t const right_rows_needed = std::max<std::int64_t>(params_.min_data_in_leaf, 1);
     for (std::int32_t const feature : input_.features) {
       if (!input_.category_levels.empty() && input_.category_levels[feature] > 0) {
         best_categorical_split(best, leaf, feature);
@@ -213,7 +273,13 @@ class Grower {
       HistogramBin const missing = slots[kMissingBin];
       HistogramBin left;
       for (int b = 0; b < value_bins; ++b) {
+        // An empty bin after the first leaves `left` as it was: its candidates repeat the
+        // previous bin's (the same gains), which cannot win (ties keep the first).
+        if (b > 0 && slots[b].count == 0) continue;
         left = left + slots[b];
+        // The right child only loses rows and hessian from here on (with the missing rows on
+        // either side): once it is too small, no later candidate is allowed.
+        if (leaf.sum.count - left.count < right_rows_needed) break;
         bool const last = b + 1 == value_bins;
         if (missing.count == 0) {
           if (last) break;
@@ -256,11 +322,7 @@ class Grower {
     Split const& s = parent.best;
     std::vector<float> const& edges = (*input_.edges)[s.feature];
     std::uint8_t const* column = input_.bins.column(static_cast<std::size_t>(s.feature));
-    auto const first = rows_.begin() + static_cast<std::ptrdiff_t>(parent.begin);
-    auto const last = rows_.begin() + static_cast<std::ptrdiff_t>(parent.end);
-    auto const middle = std::stable_partition(
-        first, last, [&](std::uint32_t row) { return s.goes_left(column[row]); });
-    std::size_t const mid = static_cast<std::size_t>(middle - rows_.begin());
+    std::size_t const mid = partition(s, column, parent.begin, parent.end);
     CIE_ASSERT(static_cast<std::int64_t>(mid - parent.begin) == s.left.count);
 
     HistogramBin const right_sum = parent.sum - s.left;
@@ -300,7 +362,7 @@ class Grower {
     left.best = best_split(left);
     right.best = best_split(right);
     for (Leaf* child : {&left, &right}) {
-      if (!child->best.valid()) child->hist.reset();  // a final leaf needs no histogram
+      if (!child->best.valid()) recycle(child->hist);  // a final leaf needs no histogram
       leaves_.push_back(std::move(*child));
     }
   }
@@ -310,15 +372,22 @@ class Grower {
   TreeInput const& input_;
   std::vector<std::uint32_t>& rows_;
   GbdtModel& model_;
+  GrowScratch& scratch_;
   std::vector<Leaf> leaves_;
+  bool g_reciprocal_ = input_.scales.g <= 0x1p1022;
+  bool h_reciprocal_ = input_.scales.h <= 0x1p1022;
+  double inverse_g_ = 1.0 / input_.scales.g;
+  double inverse_h_ = 1.0 / input_.scales.h;
 };
 
 }  // namespace
 
 std::int32_t grow_tree(Context const& ctx, GbdtParams const& params, TreeInput const& input,
-                       std::vector<std::uint32_t>& rows, GbdtModel& model) {
+                       std::vector<std::uint32_t>& rows, GbdtModel& model, GrowScratch& scratch,
+                       std::vector<GrownLeaf>& leaves) {
   CIE_ASSERT(!input.features.empty() && !rows.empty() && input.workspace != nullptr);
-  return Grower(ctx, params, input, rows, model).grow();
+  leaves.clear();
+  return Grower(ctx, params, input, rows, model, scratch).grow(leaves);
 }
 
 }  // namespace cie::gbdt_detail

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -46,9 +47,25 @@ struct TreeInput {
   std::span<int const> category_levels;
 };
 
-/// Grows a tree on `rows` (the sampled rows, ascending; reordered in place) and appends its nodes
-/// to model.nodes (with their gain and cover); returns the root's index.
+/// Buffers a fit reuses from tree to tree: spare histograms (their contents are not read before
+/// they are rebuilt) and the partition's scratch rows.
+struct GrowScratch {
+  std::vector<std::unique_ptr<kernels::HistogramBin[]>> histograms;
+  std::vector<std::uint32_t> right_rows;
+};
+
+/// A leaf of the grown tree: its node and its rows, rows[begin .. end) of grow_tree's `rows`.
+struct GrownLeaf {
+  std::int32_t node = -1;
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+
+/// Grows a tree on `rows` (the sampled rows, ascending; reordered in place so that each leaf's
+/// rows are a range of it, listed in `leaves`) and appends its nodes to model.nodes (with their
+/// gain and cover); returns the root's index.
 std::int32_t grow_tree(Context const& ctx, GbdtParams const& params, TreeInput const& input,
-                       std::vector<std::uint32_t>& rows, GbdtModel& model);
+                       std::vector<std::uint32_t>& rows, GbdtModel& model, GrowScratch& scratch,
+                       std::vector<GrownLeaf>& leaves);
 
 }  // namespace cie::gbdt_detail

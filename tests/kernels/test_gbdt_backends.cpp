@@ -124,7 +124,8 @@ struct RandomForest {
   [[nodiscard]] ForestView view() const { return {nodes, roots, bits}; }
 };
 
-std::int32_t grow_random(RandomForest& f, std::mt19937_64& rng, int depth, int cols) {
+std::int32_t grow_random(RandomForest& f, std::mt19937_64& rng, int depth, int cols,
+                         bool categorical = true) {
   auto const index = static_cast<std::int32_t>(f.nodes.size());
   f.nodes.emplace_back();
   if (depth == 0 || rng() % 5 == 0) {
@@ -134,15 +135,15 @@ std::int32_t grow_random(RandomForest& f, std::mt19937_64& rng, int depth, int c
   GbdtNode node;
   node.feature = static_cast<std::int32_t>(rng() % cols);
   node.default_left = static_cast<std::uint8_t>(rng() % 2);
-  if (node.feature == 0) {
+  if (node.feature == 0 && categorical) {
     node.categories = static_cast<std::int32_t>(f.bits.size() / kCategoryWords);
     for (int w = 0; w < kCategoryWords; ++w) f.bits.push_back(rng());
   } else {
     node.bin = static_cast<std::uint8_t>(rng() % 20);
     node.threshold = static_cast<float>(node.bin) + 0.5f;  // value bin k holds (k − 0.5, k + 0.5]
   }
-  node.left = grow_random(f, rng, depth - 1, cols);
-  node.right = grow_random(f, rng, depth - 1, cols);
+  node.left = grow_random(f, rng, depth - 1, cols, categorical);
+  node.right = grow_random(f, rng, depth - 1, cols, categorical);
   f.nodes[index] = node;
   return index;
 }
@@ -206,6 +207,18 @@ TEST_P(GbdtKernelBackends, TreeWalksEqualAWalkByHandBitForBit) {
   RandomForest first = f;
   first.roots.resize(1);
   for (std::size_t i = 0; i < rows; ++i) ASSERT_EQ(one[i], walk(first, d, i, base)) << i;
+
+  // Trees with numeric splits only (the CPU walks them in lockstep, several rows at a time),
+  // deep and shallow, between trees with categorical splits, over a row count that is no
+  // multiple of the lockstep group.
+  RandomForest mixed = f;
+  for (int t = 0; t < 6; ++t) {
+    mixed.roots.push_back(grow_random(mixed, rng, t == 0 ? 0 : 3 * t, cols, t % 3 != 2));
+  }
+  std::vector<double> mixed_expected(rows);
+  for (std::size_t i = 0; i < rows; ++i) mixed_expected[i] = walk(mixed, d, i, base);
+  gbdt_predict_margin(context(), {d.x.data(), rows, cols}, mixed.view(), base, out);
+  for (std::size_t i = 0; i < rows; ++i) ASSERT_EQ(out[i], mixed_expected[i]) << "row " << i;
 
   // No trees: the base.
   gbdt_predict_margin(context(), {d.x.data(), rows, cols}, {f.nodes, {}, f.bits}, base, out);

@@ -3,9 +3,12 @@
 // threads), histogram subtraction, and forest scoring against a walk by hand.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "kernels/gbdt.hpp"
@@ -49,6 +52,19 @@ TEST(GbdtRules, QuantizationScaleIsThePowerOfTwoThatCannotOverflow) {
   EXPECT_EQ(quantization_scale(0.0, 10.0), 1.0);
   EXPECT_EQ(quantize(0.75, 4.0), 3);
   EXPECT_EQ(quantize(-0.625, 4.0), -3);  // −2.5 rounds away from zero
+  // The same integers as std::llround: ties, the doubles next to them, and magnitudes up to
+  // 2^62 (where every double is an integer).
+  std::mt19937_64 rng(3);
+  for (int k = 0; k < 200000; ++k) {
+    double const half = std::ldexp(static_cast<double>(rng() % 100001) - 50000.0, -1);
+    double const x = k % 4 == 0   ? half
+                     : k % 4 == 1 ? std::nextafter(half, 0.0)
+                     : k % 4 == 2 ? std::nextafter(half, 1e300)
+                                  : std::ldexp(static_cast<double>(rng() >> 11) - 0x1p52,
+                                               static_cast<int>(rng() % 12) - 2);
+    ASSERT_EQ(quantize(x, 1.0), std::llround(x)) << x;
+    ASSERT_EQ(quantize(x, 0x1p-3), std::llround(x * 0x1p-3)) << x;
+  }
 }
 
 TEST(GbdtKernels, BinsCountTheEdgesBelowTheValueAndMissingGoesToItsBin) {
@@ -137,6 +153,50 @@ TEST(GbdtKernels, HistogramEqualsBruteForceForAnyThreadCountAndSubtractionIsExac
       ASSERT_EQ(parent[k].g, sibling[k].g);
       ASSERT_EQ(parent[k].h, sibling[k].h);
       ASSERT_EQ(parent[k].count, sibling[k].count);
+    }
+  }
+}
+
+TEST(GbdtKernels, WorkspaceHistogramsAreTheSameForAnyThreadCountAndFeatureList) {
+  // Enough rows × features that the workspace's pass runs on several threads.
+  HistogramData const d = make_histogram_data(160001, 5, 11);
+  BinnedMatrix const bins{d.bins.data(), d.rows, d.cols};
+  std::vector<std::uint32_t> rows, part;
+  for (std::uint32_t i = 0; i < d.rows; ++i) {
+    rows.push_back(i);
+    if (i % 3 == 1) part.push_back(i);
+  }
+  std::vector<std::int32_t> const every = {0, 1, 2, 3, 4};
+  std::vector<std::int32_t> const some = {1, 2, 4};
+  for (auto const& [list, features] :
+       {std::pair{&rows, &every}, std::pair{&part, &every}, std::pair{&rows, &some}}) {
+    std::vector<HistogramBin> expected(d.cols * kBinsPerFeature);
+    for (std::int32_t const f : *features) {
+      for (std::uint32_t const i : *list) {
+        HistogramBin& slot = expected[f * kBinsPerFeature + d.bins[f * d.rows + i]];
+        slot.g += d.pairs[i].g;
+        slot.h += d.pairs[i].h;
+        slot.count += 1;
+      }
+    }
+    for (int threads : {1, 2, 3}) {
+      Context const ctx = Context::cpu(threads);
+      std::unique_ptr<GbdtWorkspace> const workspace = make_gbdt_workspace(ctx, bins);
+      workspace->set_pairs(d.pairs);
+      std::vector<HistogramBin> hist(d.cols * kBinsPerFeature, HistogramBin{-3, -3, -3});
+      workspace->build_histogram(*list, *features, hist.data());
+      for (std::size_t f = 0; f < d.cols; ++f) {
+        bool const listed = std::find(features->begin(), features->end(),
+                                      static_cast<std::int32_t>(f)) != features->end();
+        for (int b = 0; b < kBinsPerFeature; ++b) {
+          HistogramBin const& got = hist[f * kBinsPerFeature + b];
+          HistogramBin const want =
+              listed ? expected[f * kBinsPerFeature + b] : HistogramBin{-3, -3, -3};
+          ASSERT_EQ(got.g, want.g) << "threads " << threads << " feature " << f << " bin " << b;
+          ASSERT_EQ(got.h, want.h) << "threads " << threads << " feature " << f << " bin " << b;
+          ASSERT_EQ(got.count, want.count) << "threads " << threads << " feature " << f;
+        }
+      }
     }
   }
 }
