@@ -12,11 +12,12 @@
 
 #include "kernels/clv_rules.hpp"
 #include "kernels/hd.hpp"
+#include "kernels/log_gamma.hpp"
 
 namespace cie::kernels {
 
 CIE_HD inline double log_beta_fn(double a, double b) {
-  return lgamma(a) + lgamma(b) - lgamma(a + b);
+  return log_gamma(a) + log_gamma(b) - log_gamma(a + b);
 }
 
 /// BG/BB log-likelihood of one customer; ∂ℓ/∂(ln α, ln β, ln γ, ln δ) into grad[0..3] when grad
@@ -101,11 +102,12 @@ CIE_HD inline double bgbb_expected_purchases(double alpha, double beta, double g
                                              double x, double t_x, double n, double future) {
   if (future <= 0.0) return 0.0;
   double const log_l = bgbb_log_likelihood(alpha, beta, gamma_, delta, x, t_x, n, nullptr);
-  double const log_now = lgamma(1.0 + delta + n) - lgamma(gamma_ + delta + n);
-  double const log_later = lgamma(1.0 + delta + n + future) - lgamma(gamma_ + delta + n + future);
+  double const log_now = log_gamma(1.0 + delta + n) - log_gamma(gamma_ + delta + n);
+  double const log_later =
+      log_gamma(1.0 + delta + n + future) - log_gamma(gamma_ + delta + n + future);
   double const difference = std::exp(log_now) * -expm1(log_later - log_now);  // sign of (γ − 1)
   double const log_front = log_beta_fn(alpha + x + 1.0, beta + n - x) - log_beta_fn(alpha, beta) +
-                           lgamma(gamma_ + delta) - lgamma(1.0 + delta) - log_l;
+                           log_gamma(gamma_ + delta) - log_gamma(1.0 + delta) - log_l;
   return std::exp(log_front) * delta / (gamma_ - 1.0) * difference;
 }
 
@@ -118,7 +120,7 @@ CIE_HD inline double bgbb_unconditional_pmf(double alpha, double beta, double ga
   if (k < 0 || k > n) return 0.0;
   double const base = -log_beta_fn(alpha, beta) - log_beta_fn(gamma_, delta);
   auto const log_choose = [](double m, double j) {
-    return lgamma(m + 1.0) - lgamma(j + 1.0) - lgamma(m - j + 1.0);
+    return log_gamma(m + 1.0) - log_gamma(j + 1.0) - log_gamma(m - j + 1.0);
   };
   double value = std::exp(base + log_choose(n, k) + log_beta_fn(alpha + k, beta + n - k) +
                           log_beta_fn(gamma_, delta + n));

@@ -29,6 +29,7 @@
 #include "kernels/clv_bgbb_rules.hpp"
 #include "kernels/clv_rules.hpp"
 #include "kernels/hd.hpp"
+#include "kernels/log_gamma.hpp"
 
 namespace cie::kernels {
 
@@ -39,8 +40,8 @@ CIE_HD inline ClvCountTerms mbgnbd_count_terms(double r, double alpha, double a,
   ClvCountTerms c;
   c.log_scale = std::log(alpha);
   double const psi_ab = digamma(a + b), psi_abx = digamma(a + b + x + 1.0);
-  c.term = lgamma(r + x) - lgamma(r) + lgamma(a + b) + lgamma(b + x + 1.0) - lgamma(b) -
-           lgamma(a + b + x + 1.0);
+  c.term = log_gamma(r + x) - log_gamma(r) + log_gamma(a + b) + log_gamma(b + x + 1.0) -
+           log_gamma(b) - log_gamma(a + b + x + 1.0);
   c.d[0] = digamma(r + x) - digamma(r);
   c.d[1] = psi_ab - psi_abx;
   c.d[2] = psi_ab + digamma(b + x + 1.0) - digamma(b) - psi_abx;
@@ -92,9 +93,10 @@ CIE_HD inline double bgnbd_unconditional_pmf(double r, double alpha, double a, d
   double const log_beta_ab = log_beta_fn(a, b);
   double cdf = 0.0;  // Σ_{j<n} NB(j)
   for (int j = 0; j < n; ++j) {
-    cdf += std::exp(lgamma(r + j) - lgamma(r) - lgamma(j + 1.0) + r * log_q + j * log_p);
+    cdf += std::exp(log_gamma(r + j) - log_gamma(r) - log_gamma(j + 1.0) + r * log_q + j * log_p);
   }
-  double const log_nb_n = lgamma(r + n) - lgamma(r) - lgamma(n + 1.0) + r * log_q + n * log_p;
+  double const log_nb_n =
+      log_gamma(r + n) - log_gamma(r) - log_gamma(n + 1.0) + r * log_q + n * log_p;
   double value = std::exp(log_beta_fn(a, b + n) - log_beta_ab + log_nb_n);
   if (n > 0) {
     double const tail = cdf < 1.0 ? 1.0 - cdf : 0.0;
@@ -113,9 +115,10 @@ CIE_HD inline double mbgnbd_unconditional_pmf(double r, double alpha, double a, 
   double const log_beta_ab = log_beta_fn(a, b);
   double cdf = 0.0;
   for (int j = 0; j < n; ++j) {
-    cdf += std::exp(lgamma(r + j) - lgamma(r) - lgamma(j + 1.0) + r * log_q + j * log_p);
+    cdf += std::exp(log_gamma(r + j) - log_gamma(r) - log_gamma(j + 1.0) + r * log_q + j * log_p);
   }
-  double const log_nb_n = lgamma(r + n) - lgamma(r) - lgamma(n + 1.0) + r * log_q + n * log_p;
+  double const log_nb_n =
+      log_gamma(r + n) - log_gamma(r) - log_gamma(n + 1.0) + r * log_q + n * log_p;
   double const tail = cdf < 1.0 ? 1.0 - cdf : 0.0;
   return std::exp(log_beta_fn(a, b + n + 1.0) - log_beta_ab + log_nb_n) +
          std::exp(log_beta_fn(a + 1.0, b + n) - log_beta_ab) * tail;

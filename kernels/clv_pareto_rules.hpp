@@ -21,6 +21,7 @@
 
 #include "kernels/clv_rules.hpp"
 #include "kernels/hd.hpp"
+#include "kernels/log_gamma.hpp"
 
 namespace cie::kernels {
 
@@ -107,7 +108,7 @@ CIE_HD inline double pareto_nbd_log_likelihood(double r, double alpha, double s,
   double const hi = t.log_alive > t.log_dead ? t.log_alive : t.log_dead;
   double const lo = t.log_alive > t.log_dead ? t.log_dead : t.log_alive;
   double const bracket = hi + log1p(std::exp(lo - hi));
-  double const prefix = lgamma(r + x) - lgamma(r) + r * std::log(alpha) + s * std::log(beta);
+  double const prefix = log_gamma(r + x) - log_gamma(r) + r * std::log(alpha) + s * std::log(beta);
   if (grad != nullptr) {
     double const w1 = std::exp(t.log_alive - bracket);
     double const w2 = 1.0 - w1;
@@ -159,7 +160,7 @@ CIE_HD inline double pareto_nbd_conditional_pmf(double r, double alpha, double s
   if (t <= 0.0) return n == 0 ? 1.0 : 0.0;
   double const alive = pareto_nbd_p_alive(r, alpha, s, beta, x, t_x, age);
   double const rx = r + x, a_t = alpha + age, b_t = beta + age;
-  double const log_coef = lgamma(rx + n) - lgamma(rx) - lgamma(n + 1.0);
+  double const log_coef = log_gamma(rx + n) - log_gamma(rx) - log_gamma(n + 1.0);
   auto const log_nb = [&](double y) {
     return log_coef + rx * std::log(a_t / (a_t + y)) + n * std::log(y / (a_t + y));
   };

@@ -18,6 +18,7 @@
 #include <cmath>
 
 #include "kernels/hd.hpp"
+#include "kernels/log_gamma.hpp"
 
 namespace cie::kernels {
 
@@ -127,8 +128,8 @@ CIE_HD inline ClvCountTerms bgnbd_count_terms(double r, double alpha, double a, 
   ClvCountTerms c;
   c.log_scale = std::log(alpha);
   double const psi_ab = digamma(a + b), psi_abx = digamma(a + b + x);
-  c.term =
-      lgamma(r + x) - lgamma(r) + lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x);
+  c.term = log_gamma(r + x) - log_gamma(r) + log_gamma(a + b) + log_gamma(b + x) - log_gamma(b) -
+           log_gamma(a + b + x);
   c.d[0] = digamma(r + x) - digamma(r);
   c.d[1] = psi_ab - psi_abx;
   c.d[2] = psi_ab + digamma(b + x) - digamma(b) - psi_abx;
@@ -193,7 +194,7 @@ CIE_HD inline ClvCountTerms gamma_gamma_count_terms(double p, double q, double g
   c.log_scale = std::log(gamma_scale);
   double const px = p * x;
   c.extra[0] = std::log(x);
-  c.term = lgamma(px + q) - lgamma(px) - lgamma(q) + px * c.extra[0];
+  c.term = log_gamma(px + q) - log_gamma(px) - log_gamma(q) + px * c.extra[0];
   c.d[0] = digamma(px + q);
   c.d[1] = digamma(px);
   c.d[2] = digamma(q);
