@@ -85,7 +85,6 @@ void Fiber::start(void (*body)(void*), void* argument) {
   body_ = body;
   argument_ = argument;
   asan_fake_stack_ = nullptr;
-  finished_.store(false, std::memory_order_relaxed);
 #ifdef CIE_FIBER_ASAN
   // The frames of the fiber's last body never returned: their redzones are still poisoned.
   ASAN_UNPOISON_MEMORY_REGION(stack_, kFiberStackBytes);
@@ -144,7 +143,6 @@ void Fiber::trampoline(fcontext::transfer_t from) {
   order_acquire(self);
   self->scheduler_context_ = from.fctx;
   self->body_(self->argument_);
-  self->finished_.store(true, std::memory_order_relaxed);
   fcontext::fcontext_t const target = self->scheduler_context_;
   // Leaves for good: ASan frees the fake stack (nullptr); start() makes a new context.
 #ifdef CIE_FIBER_ASAN

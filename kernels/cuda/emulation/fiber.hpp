@@ -17,7 +17,6 @@
 //   written inside `IgnoredWrites`.
 #pragma once
 
-#include <atomic>
 #include <boost/context/detail/fcontext.hpp>
 #include <cstddef>
 namespace cie::emulation {
@@ -37,8 +36,6 @@ class Fiber {
   void resume();
   /// From inside this fiber: back to the scheduler until the next resume.
   void suspend();
-  /// Whether the body has returned (and the fiber was not started again).
-  bool finished() const { return finished_.load(std::memory_order_relaxed); }
 
  private:
   static void trampoline(boost::context::detail::transfer_t from);
@@ -52,7 +49,6 @@ class Fiber {
   void* argument_ = nullptr;
   void* asan_fake_stack_ = nullptr;
   void* tsan_fiber_ = nullptr;
-  std::atomic<bool> finished_{true};
 };
 
 /// ThreadSanitizer: everything the calling CUDA thread did before `order_release(token)`
