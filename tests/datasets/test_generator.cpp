@@ -21,6 +21,7 @@
 #include "core/error.hpp"
 #include "core/text_file.hpp"
 #include "datasets/generator.hpp"
+#include "tests/datasets/generated_csv.hpp"
 #include "tests/test_support.hpp"
 
 namespace cie::datasets {
@@ -32,25 +33,6 @@ constexpr char const* kFiles[] = {"transactions.csv", "customers.csv", "campaign
                                   "campaign_truth.csv", "meta.json"};
 
 using cie::testing::TempDir;
-
-/// Data lines of a CSV file (header dropped), split at commas (the generator never quotes).
-std::vector<std::vector<std::string>> read_csv(std::string const& path, std::string& header) {
-  std::ifstream in(path);
-  std::getline(in, header);
-  std::vector<std::vector<std::string>> rows;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> fields;
-    std::size_t begin = 0;
-    for (std::size_t comma; (comma = line.find(',', begin)) != std::string::npos;
-         begin = comma + 1) {
-      fields.push_back(line.substr(begin, comma - begin));
-    }
-    fields.push_back(line.substr(begin));
-    rows.push_back(std::move(fields));
-  }
-  return rows;
-}
 
 GeneratorSummary generate(fs::path const& dir, std::int64_t customers, std::uint64_t seed,
                           int threads, std::int64_t block_customers) {
@@ -105,14 +87,15 @@ class GeneratorStatistics : public ::testing::Test {
     dir_ = new TempDir();
     summary_ = new GeneratorSummary(generate(dir_->path(), kCustomers, kSeed, 2, 4096));
     std::string header;
-    transactions_ = new Table(read_csv(dir_->file("transactions.csv"), header));
+    transactions_ =
+        new Table(cie::testing::read_generated_csv(dir_->file("transactions.csv"), header));
     EXPECT_EQ(header, "customer_id,date,amount");
-    customers_ = new Table(read_csv(dir_->file("customers.csv"), header));
+    customers_ = new Table(cie::testing::read_generated_csv(dir_->file("customers.csv"), header));
     EXPECT_EQ(header, "customer_id,age,region,channel,email_opt_in,signup_date");
-    campaign_ = new Table(read_csv(dir_->file("campaign.csv"), header));
+    campaign_ = new Table(cie::testing::read_generated_csv(dir_->file("campaign.csv"), header));
     EXPECT_EQ(header,
               "customer_id,campaign,treated,responded,revenue,contact_date,contact_channel,offer");
-    truth_ = new Table(read_csv(dir_->file("campaign_truth.csv"), header));
+    truth_ = new Table(cie::testing::read_generated_csv(dir_->file("campaign_truth.csv"), header));
     EXPECT_EQ(header, "customer_id,true_probability");
     meta_ = new nlohmann::json(nlohmann::json::parse(read_text_file(dir_->file("meta.json"))));
   }

@@ -19,29 +19,11 @@
 #include "core/date.hpp"
 #include "core/text_file.hpp"
 #include "datasets/generator.hpp"
+#include "tests/datasets/generated_csv.hpp"
 #include "tests/test_support.hpp"
 
 namespace cie::datasets {
 namespace CIE_TEST_FILE_ID {
-
-/// Data lines split at commas (the generator never quotes), keeping empty fields; the header
-/// goes to `header`.
-std::vector<std::vector<std::string>> contact_rows(std::string const& path, std::string& header) {
-  std::ifstream in(path);
-  std::getline(in, header);
-  std::vector<std::vector<std::string>> rows;
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> fields;
-    std::size_t begin = 0;
-    for (std::size_t comma; (comma = line.find(',', begin)) != std::string::npos;
-         begin = comma + 1) {
-      fields.push_back(line.substr(begin, comma - begin));
-    }
-    fields.push_back(line.substr(begin));
-    rows.push_back(std::move(fields));
-  }
-  return rows;
-}
 
 class GeneratorContacts : public ::testing::Test {
  protected:
@@ -93,7 +75,7 @@ std::int32_t GeneratorContacts::as_of_ = 0;
 
 TEST_F(GeneratorContacts, CampaignHasContactColumnsAfterTheOldOnes) {
   std::string header;
-  auto const rows = contact_rows(dir_->file("campaign.csv"), header);
+  auto const rows = cie::testing::read_generated_csv(dir_->file("campaign.csv"), header);
   EXPECT_EQ(header,
             "customer_id,campaign,treated,responded,revenue,contact_date,contact_channel,offer");
   ASSERT_EQ(rows.size(), static_cast<std::size_t>(kCustomers));
@@ -102,8 +84,8 @@ TEST_F(GeneratorContacts, CampaignHasContactColumnsAfterTheOldOnes) {
 
 TEST_F(GeneratorContacts, CampaignChannelFollowsOptInAndControlGetsNothing) {
   std::string header;
-  auto const rows = contact_rows(dir_->file("campaign.csv"), header);
-  auto const customers = contact_rows(dir_->file("customers.csv"), header);
+  auto const rows = cie::testing::read_generated_csv(dir_->file("campaign.csv"), header);
+  auto const customers = cie::testing::read_generated_csv(dir_->file("customers.csv"), header);
   ASSERT_EQ(header, "customer_id,age,region,channel,email_opt_in,signup_date");
   ASSERT_EQ(customers.size(), rows.size());
   std::map<std::string, int> channels;
@@ -127,7 +109,7 @@ TEST_F(GeneratorContacts, CampaignChannelFollowsOptInAndControlGetsNothing) {
 
 TEST_F(GeneratorContacts, EachArmHasOneChannelAndItsOwnOffer) {
   std::string header;
-  auto const rows = contact_rows(dir_->file("campaign_arms.csv"), header);
+  auto const rows = cie::testing::read_generated_csv(dir_->file("campaign_arms.csv"), header);
   EXPECT_EQ(header,
             "customer_id,campaign,group,responded,revenue,contact_date,contact_channel,offer");
   ASSERT_EQ(rows.size(), static_cast<std::size_t>(kCustomers));
@@ -145,8 +127,8 @@ TEST_F(GeneratorContacts, EachArmHasOneChannelAndItsOwnOffer) {
 TEST_F(GeneratorContacts, ContactDatesOfTheTwoCampaignsAreDrawnApart) {
   // Each campaign's dates come from its own stream: they agree for about 1/7 of customers.
   std::string header;
-  auto const single = contact_rows(dir_->file("campaign.csv"), header);
-  auto const arms = contact_rows(dir_->file("campaign_arms.csv"), header);
+  auto const single = cie::testing::read_generated_csv(dir_->file("campaign.csv"), header);
+  auto const arms = cie::testing::read_generated_csv(dir_->file("campaign_arms.csv"), header);
   int same = 0;
   for (std::size_t i = 0; i < single.size(); ++i) same += single[i][5] == arms[i][5] ? 1 : 0;
   EXPECT_NEAR(same, kCustomers / 7.0, 5.0 * std::sqrt(kCustomers / 7.0 * 6.0 / 7.0));
