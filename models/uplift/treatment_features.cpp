@@ -9,11 +9,15 @@ namespace {
 
 constexpr std::size_t kMinSingleSideRows = 20;
 
-/// A cell as a comparable value: the level code or the number, nullopt where missing.
+/// A cell as a comparable value: the level code or the number, nullopt where missing (numeric
+/// columns owned or borrowed, as the Python package's tables hold them).
 std::optional<double> treatment_cell(TableColumn const& column, std::size_t row) {
-  if (column.missing[row] != 0) return std::nullopt;
-  if (column.type == ColumnType::kCategorical) return column.codes[row];
-  return column.numbers[row];
+  if (column.type == ColumnType::kCategorical) {
+    if (column.missing[row] != 0) return std::nullopt;
+    return column.codes[row];
+  }
+  if (column.is_missing(row)) return std::nullopt;
+  return column.number(row);
 }
 
 /// Whether the rows of one side (at least kMinSingleSideRows) all hold one value that no row of

@@ -1,6 +1,7 @@
 """cie: customer intelligence engine for Python: RFM (cie.rfm), k-means segments (cie.KMeans) and
-response-propensity models (cie.LogisticRegression, cie.GradientBoostingClassifier) on the engine of the `cie` command, reading
-and writing its model files."""
+response-propensity models (cie.LogisticRegression, cie.GradientBoostingClassifier), lifetime
+value (cie.clv) and uplift models (cie.uplift) on the engine of the `cie` command, reading and
+writing its model files."""
 from cie import _core
 from cie._core import DeviceError, built_with_cuda
 from cie.rfm import COLUMNS as RFM_COLUMNS
@@ -23,6 +24,9 @@ def __getattr__(name):
     if name == "clv":
         import cie.clv
         return cie.clv
+    if name == "uplift":
+        import cie.uplift
+        return cie.uplift
     raise AttributeError(f"module 'cie' has no attribute {name!r}")
 
 

@@ -32,15 +32,13 @@ def transform_specs(transforms, names: list[str]) -> list[str]:
     return [str(transforms.get(n, "none")) for n in names]
 
 
-class PropensityClassifier(ClassifierMixin, EngineEstimator):
-    """Base of the binary classifiers: subclasses define _learner ("logistic" | "gbdt"),
-    _missing_policies, _engine_fit(X, names, labels, weights, target, positive) -> model text,
-    _set_learner(model dict) and _params_from_document."""
+class CategoricalInput:
+    """X as the propensity and uplift models' encoder takes it: numeric columns and categorical
+    ones (for estimators that set _takes_categorical). Mixed into EngineEstimator subclasses;
+    _allow_nan says whether NaN is a missing value."""
 
-    _kind = "propensity"
-    _learner = ""
-    _missing_policies = ("mean_impute", "error")
-    _native_categorical = False  # whether categorical columns are taken (GBDT: native splits)
+    _takes_categorical = False  # whether categorical columns are taken
+    _categorical_hint = "GradientBoostingClassifier splits categories natively"
 
     def _split_X(self, X, reset: bool):
         """(numeric matrix, categorical columns, every feature name in X's order). Categorical
@@ -55,10 +53,10 @@ class PropensityClassifier(ClassifierMixin, EngineEstimator):
         categorical = []
         if isinstance(X, pd.DataFrame):
             categorical = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
-        if categorical and not self._native_categorical:
+        if categorical and not self._takes_categorical:
             raise TypeError(f"column '{categorical[0]}': categorical, but "
                             f"{type(self).__name__} takes numeric columns only "
-                            f"(GradientBoostingClassifier splits categories natively)")
+                            f"({self._categorical_hint})")
         if not categorical:
             if fitted_categorical:
                 raise TypeError(f"column '{fitted_categorical[0]}': the model was fitted on it "
@@ -90,6 +88,16 @@ class PropensityClassifier(ClassifierMixin, EngineEstimator):
 
     def _allow_nan(self) -> bool:
         return self.missing != "error"
+
+
+class PropensityClassifier(CategoricalInput, ClassifierMixin, EngineEstimator):
+    """Base of the binary classifiers: subclasses define _learner ("logistic" | "gbdt"),
+    _missing_policies, _engine_fit(X, names, labels, weights, target, positive) -> model text,
+    _set_learner(model dict) and _params_from_document."""
+
+    _kind = "propensity"
+    _learner = ""
+    _missing_policies = ("mean_impute", "error")
 
     @fitting
     def fit(self, X, y, sample_weight=None):

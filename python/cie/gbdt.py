@@ -7,6 +7,17 @@ from cie import _core
 from cie._classifier import PropensityClassifier, transform_specs
 
 
+# The tree parameters as model files name them (params.gbdt) -> this estimator's parameters.
+DOCUMENT_NAMES = {"n_trees": "n_estimators", "learning_rate": "learning_rate",
+                  "num_leaves": "num_leaves", "max_depth": "max_depth",
+                  "grow_policy": "grow_policy", "max_bin": "max_bin",
+                  "min_child_weight": "min_child_weight", "min_data_in_leaf": "min_samples_leaf",
+                  "lambda": "reg_lambda", "alpha": "reg_alpha",
+                  "min_split_gain": "min_split_gain", "subsample": "subsample",
+                  "colsample_bytree": "colsample_bytree", "scale_pos_weight": "scale_pos_weight",
+                  "seed": "random_state"}
+
+
 class GradientBoostingClassifier(PropensityClassifier):
     """Histogram gradient-boosted trees for a binary response, as `cie propensity train
     --model-type gbdt --validation 0` trains them (models/gbdt through models/propensity), with
@@ -34,7 +45,7 @@ class GradientBoostingClassifier(PropensityClassifier):
 
     _learner = "gbdt"
     _missing_policies = ("native", "mean_impute", "error")
-    _native_categorical = True
+    _takes_categorical = True
 
     def __init__(self, n_estimators: int = 100, *, learning_rate: float = 0.1,
                  num_leaves: int = 31, max_depth: int = -1, grow_policy: str = "leafwise",
@@ -88,18 +99,11 @@ class GradientBoostingClassifier(PropensityClassifier):
     def _params_from_document(cls, document: dict) -> dict:
         out = cls._common_params(document)
         gbdt = document.get("params", {}).get("gbdt", {})
-        names = {"n_trees": "n_estimators", "learning_rate": "learning_rate",
-                 "num_leaves": "num_leaves", "max_depth": "max_depth", "grow_policy": "grow_policy", "max_bin": "max_bin",
-                 "min_child_weight": "min_child_weight", "min_data_in_leaf": "min_samples_leaf",
-                 "lambda": "reg_lambda", "alpha": "reg_alpha",
-                 "min_split_gain": "min_split_gain", "subsample": "subsample",
-                 "colsample_bytree": "colsample_bytree", "scale_pos_weight": "scale_pos_weight",
-                 "seed": "random_state"}
         levels = {c.get("max_levels") for c in document.get("features", {}).get("columns", [])
                   if c.get("type") == "categorical"}
         if len(levels) == 1 and None not in levels:
             out["max_levels"] = int(levels.pop())
-        for key, name in names.items():
+        for key, name in DOCUMENT_NAMES.items():
             if key in gbdt:
                 out[name] = gbdt[key]
         return out

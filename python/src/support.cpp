@@ -70,8 +70,8 @@ void register_errors(nb::module_& m) {
 
 NB_MODULE(_core, m) {
   m.doc() =
-      "cie's engine: RFM, k-means, logistic regression and boosted trees (the package cie wraps "
-      "it)";
+      "cie's engine: RFM, k-means, logistic regression, boosted trees, lifetime value and uplift "
+      "models (the package cie wraps it)";
   m.attr("__version__") = CIE_VERSION;
   m.def("built_with_cuda", &cie::kernels::built_with_cuda,
         "Whether this build has the CUDA backend.");
@@ -81,4 +81,5 @@ NB_MODULE(_core, m) {
   cie::python::bind_logistic(m);
   cie::python::bind_gbdt(m);
   cie::python::bind_clv(m);
+  cie::python::bind_uplift(m);
 }

@@ -59,5 +59,6 @@ void bind_kmeans(nb::module_& m);
 void bind_logistic(nb::module_& m);
 void bind_gbdt(nb::module_& m);
 void bind_clv(nb::module_& m);
+void bind_uplift(nb::module_& m);
 
 }  // namespace cie::python

@@ -53,7 +53,7 @@ def test_gil_is_released_while_fitting():
 def test_type_stubs_are_shipped():
     package = pathlib.Path(cie.__file__).parent
     stub = (package / "_core.pyi").read_text()
-    assert "def rfm(" in stub and "def kmeans_fit(" in stub
+    assert "def rfm(" in stub and "def kmeans_fit(" in stub and "def uplift_fit(" in stub
     assert (package / "py.typed").exists()
 
 

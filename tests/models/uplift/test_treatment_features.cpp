@@ -4,12 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "core/context.hpp"
 #include "core/customer_table.hpp"
+#include "core/feature_matrix.hpp"
 #include "models/uplift/treatment_features.hpp"
 
 namespace cie::uplift {
@@ -74,6 +76,28 @@ TEST(TreatmentFeatures, FindsTheColumnsThatTellTheGroupsApart) {
   Campaign const c = campaign();
   EXPECT_EQ(treatment_revealing_columns(c.table, c.group),
             (std::vector<std::string>{"contact_channel", "offer", "contacted"}));
+}
+
+TEST(TreatmentFeatures, BorrowedNumericColumnsAreReadAsOwnedOnes) {
+  // The Python package's tables borrow X's columns (NaN where missing, no `numbers`/`missing`).
+  Campaign const c = campaign();
+  std::vector<double> contacted;
+  std::vector<double> spend_with_holes;
+  for (std::size_t row = 0; row < c.group.size(); ++row) {
+    contacted.push_back(c.group[row] == 0 ? std::nan("") : 1.0);  // missing for the control
+    spend_with_holes.push_back(row % 5 == 0 ? std::nan("") : static_cast<double>(row));
+  }
+  CustomerTable table;
+  table.ids = c.table.ids;
+  for (auto const& [name, values] :
+       {std::pair{"contacted", &contacted}, std::pair{"spend", &spend_with_holes}}) {
+    TableColumn column;
+    column.name = name;
+    column.is_borrowed = true;
+    column.borrowed = RawColumn(*values);
+    table.columns.push_back(std::move(column));
+  }
+  EXPECT_EQ(treatment_revealing_columns(table, c.group), (std::vector<std::string>{"contacted"}));
 }
 
 TEST(TreatmentFeatures, TheSingleSideNeedsAtLeast20Rows) {

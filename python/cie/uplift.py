@@ -1,0 +1,358 @@
+"""cie.uplift: uplift models (who is persuaded by contact) with scikit-uplift's API, on the engine
+of `cie uplift train` / `cie uplift score` (models/uplift), reading and writing its model files.
+
+    TwoModels            the two-model method (T-learner): uplift = p_treated - p_control
+    ClassTransformation  the class-variable transformation: uplift = 2 P(z = 1) - 1
+    XLearner             the X-learner (Kuenzel et al. 2019)
+
+Each is fitted as ``fit(X, y, treatment)`` (scikit-uplift's order) and ``predict(X)`` gives the
+uplift per row; ``score(X, y, treatment)`` is the Qini coefficient. The base learner is a
+``cie.LogisticRegression`` (the default) or a ``cie.GradientBoostingClassifier``, passed as
+``estimator`` (scikit-uplift's name), whose settings are those of `cie uplift train --model-type`.
+"""
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from cie import _core
+from cie._classifier import CategoricalInput
+from cie._estimator import EngineEstimator, as_checkable, fitting
+from cie.gbdt import DOCUMENT_NAMES, GradientBoostingClassifier
+from cie.logistic import LogisticRegression
+
+# The base learners' parameters the uplift learners use (as `cie uplift train` has them, and as
+# its model files record them); any other must keep its default.
+_LOGISTIC_USED = ("penalty", "C", "tol", "max_iter")
+_GBDT_USED = tuple(DOCUMENT_NAMES.values())
+_BASE_OWN = ("device", "threads")  # the uplift learner's own device and threads are used
+
+
+def _labels_name(values, default: str) -> str:
+    name = getattr(values, "name", None)
+    return str(name) if name is not None and name != "" else default
+
+
+def _as_1d(values, what: str) -> np.ndarray:
+    values = as_checkable(values)
+    if hasattr(values, "shape") and len(values.shape) == 2 and values.shape[1] == 1:
+        values = np.asarray(values)[:, 0]
+    try:
+        return column_or_1d(np.asarray(values), warn=False)
+    except ValueError:
+        raise ValueError(f"{what}: expected one value per row (1-D), got shape "
+                         f"{np.shape(values)}") from None
+
+
+def _response(y, rows: int) -> np.ndarray:
+    """y as 0/1 float32 (bool or numbers 0 and 1); a ValueError otherwise."""
+    y = _as_1d(y, "y")
+    if len(y) != rows:
+        raise ValueError(f"y has {len(y)} values but X has {rows} rows")
+    if y.dtype.kind == "b":
+        return y.astype(np.float32)
+    if y.dtype.kind not in "iuf" or not np.isin(y, (0, 1)).all():
+        found = [v for v in np.unique(y.astype(object)) if v not in (0, 1)][:3]
+        raise ValueError(f"y: expected the response as 0/1 (or bool), got values such as "
+                         f"{found}")
+    return y.astype(np.float32)
+
+
+def _same_label(value, label) -> bool:
+    return value == label or str(value) == str(label)
+
+
+def qini_score(y_true, uplift, treatment) -> float:
+    """The Qini coefficient of predicted `uplift` for customers with response `y_true` (0/1) and
+    `treatment` (1 treated, 0 control), as `cie uplift train` reports it and as scikit-uplift's
+    qini_auc_score (negative_effect=True) defines it."""
+    return _metrics(y_true, uplift, treatment)["qini_coefficient"]
+
+
+def uplift_auc_score(y_true, uplift, treatment) -> float:
+    """The area under the uplift curve, normalized as scikit-uplift's uplift_auc_score (the
+    CLI's AUUC)."""
+    return _metrics(y_true, uplift, treatment)["auuc"]
+
+
+def _metrics(y_true, uplift, treatment) -> dict:
+    uplift = np.ascontiguousarray(_as_1d(uplift, "uplift"), dtype=np.float64)
+    response = _response(y_true, len(uplift)).astype(np.uint8)
+    groups = _as_1d(treatment, "treatment")
+    if len(groups) != len(uplift) or not np.isin(groups, (0, 1)).all():
+        raise ValueError("treatment: expected 0/1 (1 treated, 0 control), one per prediction")
+    return _core.uplift_metrics(uplift, response, np.ascontiguousarray(groups, dtype=np.uint8))
+
+
+class UpliftEstimator(CategoricalInput, EngineEstimator):
+    """Base of the uplift learners (subclasses set _method, the CLI's --method).
+
+    Parameters: estimator (the base learner: None for cie.LogisticRegression(), or a
+    cie.LogisticRegression / cie.GradientBoostingClassifier: of a LogisticRegression the uplift
+    learners use penalty, C, tol, max_iter; of a GradientBoostingClassifier its tree parameters
+    and random_state (the CLI's --seed); every other parameter must keep its default), treated
+    and control (the treatment labels, as the CLI's --treated / --control: None for a 0/1
+    treatment; with treated given, every other label is the control unless control is given,
+    and then rows with other labels are left out), device, threads."""
+
+    _kind = "uplift"
+    _method = ""
+    _takes_categorical = True
+    _categorical_hint = ""
+
+    def __init__(self, estimator=None, *, treated=None, control=None, device: str = "auto",
+                 threads: int = 0):
+        self.estimator = estimator
+        self.treated = treated
+        self.control = control
+        self.device = device
+        self.threads = threads
+
+    def _allow_nan(self) -> bool:
+        return True  # a missing value: mean imputation (logistic) or native (gbdt), as the CLI
+
+    # Parameters --------------------------------------------------------------------------------
+    def _base_learner(self):
+        """("logistic" | "gbdt", the base estimator's parameters)."""
+        base = LogisticRegression() if self.estimator is None else self.estimator
+        if isinstance(base, GradientBoostingClassifier):
+            learner, used = "gbdt", _GBDT_USED
+        elif isinstance(base, LogisticRegression):
+            learner, used = "logistic", _LOGISTIC_USED
+        else:
+            raise TypeError(f"estimator: expected None, a cie.LogisticRegression or a "
+                            f"cie.GradientBoostingClassifier, got {type(base).__name__}")
+        params = base.get_params(deep=False)
+        defaults = type(base)().get_params(deep=False)
+        for name, value in params.items():
+            if name in used or name in _BASE_OWN:
+                continue
+            if value is not defaults[name] and value != defaults[name]:
+                raise ValueError(f"estimator: {type(base).__name__}({name}={value!r}) is not "
+                                 f"used by the uplift learners (as `cie uplift train`): they "
+                                 f"take {', '.join(used)}; leave {name} at its default")
+        return learner, params
+
+    @classmethod
+    def _params_from_document(cls, document: dict) -> dict:
+        params = document.get("params", {})
+        if params.get("model_type") == "gbdt":
+            gbdt = params.get("gbdt", {})
+            estimator = GradientBoostingClassifier(
+                **{name: gbdt[key] for key, name in DOCUMENT_NAMES.items() if key in gbdt})
+        else:
+            estimator = LogisticRegression(
+                **{key: params[key] for key in _LOGISTIC_USED if key in params})
+        treated, control = str(params.get("treated", "1")), str(params.get("control", "0"))
+        if (treated, control) == ("1", "0"):
+            return {"estimator": estimator}
+        return {"estimator": estimator, "treated": treated, "control": control or None}
+
+    # Inputs ------------------------------------------------------------------------------------
+    def _groups(self, treatment, rows: int):
+        """(1 treated / 0 control per kept row as uint8, the kept rows or None for all)."""
+        labels = _as_1d(treatment, "treatment")
+        if len(labels) != rows:
+            raise ValueError(f"treatment has {len(labels)} values but X has {rows} rows")
+        if self.treated is None:
+            if self.control is not None:
+                raise ValueError("control: give treated as well (the label of the treated "
+                                 "rows), or neither for a 0/1 treatment")
+            if labels.dtype.kind == "b":
+                return labels.astype(np.uint8), None
+            if labels.dtype.kind not in "iuf" or not np.isin(labels, (0, 1)).all():
+                found = [v for v in np.unique(labels.astype(object)) if v not in (0, 1)][:3]
+                raise ValueError(f"treatment: expected 0/1 (1 treated, 0 control), got values "
+                                 f"such as {found}; for labels give treated= (and control=)")
+            return labels.astype(np.uint8), None
+        distinct = list(np.unique(labels.astype(object)))
+        is_treated = {v: _same_label(v, self.treated) for v in distinct}
+        is_control = {v: (not is_treated[v]) if self.control is None else
+                      _same_label(v, self.control) for v in distinct}
+        if not any(is_treated.values()):
+            raise ValueError(f"treated: no row of treatment holds {self.treated!r}")
+        if self.control is not None and not any(is_control.values()):
+            raise ValueError(f"control: no row of treatment holds {self.control!r}")
+        treated = np.fromiter((is_treated[v] for v in labels.astype(object)), bool, len(labels))
+        control = np.fromiter((is_control[v] for v in labels.astype(object)), bool, len(labels))
+        if (treated & control).any():
+            raise ValueError(f"treated and control: both name {self.treated!r}")
+        if (treated | control).all():
+            return treated.astype(np.uint8), None
+        kept = np.flatnonzero(treated | control)
+        return treated[kept].astype(np.uint8), kept
+
+    @staticmethod
+    def _check_groups(response, groups, target: str) -> None:
+        for code, name in ((1, "treated"), (0, "control")):
+            group = response[groups == code]
+            if len(group) == 0:
+                raise ValueError(f"treatment: no {name} rows: an uplift model compares the "
+                                 f"treated with the control")
+            if group.min() == group.max():
+                raise ValueError(f"y: every one of the {len(group)} {name} rows has {target} = "
+                                 f"{int(group[0])}: an uplift model needs responders and "
+                                 f"non-responders in the treated and in the control group")
+
+    # Fit and predict ---------------------------------------------------------------------------
+    @fitting
+    def fit(self, X, y, treatment):
+        """Fits the model as `cie uplift train --validation 0` (every row trains; the model
+        file's training_metrics are the Qini coefficient, AUUC and deciles on those rows).
+        X: numeric and categorical columns (pandas Categorical, Arrow dictionary, polars
+        Categorical/Enum: one-hot, as the CLI's text columns); NaN is a missing value.
+        y: the response, 0/1 or bool. treatment: 0/1 or bool (1 treated), or labels with
+        treated= (and control=). A column that reveals the treatment (one side holds a single
+        value the other never has, as a campaign's own channel column) is kept with a
+        UserWarning, as the CLI keeps one named in --features."""
+        self._check_device()
+        learner, base = self._base_learner()
+        target = _labels_name(y, "y")
+        treatment_column = _labels_name(treatment, "treatment")
+        X, categorical, order = self._split_X(X, reset=True)
+        response = _response(y, X.shape[0])
+        groups, kept = self._groups(treatment, X.shape[0])
+        if kept is not None:
+            response = response[kept]
+        self._check_groups(response, groups, target)
+        numeric = [n for n in order if n not in {c[0] for c in categorical}]
+        if learner == "gbdt":
+            if not isinstance(base["random_state"], (int, np.integer)):
+                raise TypeError("estimator: random_state: expected an int (cie's seeds are "
+                                "integers)")
+            gbdt = {key: base[name] for key, name in DOCUMENT_NAMES.items()}
+            seed, penalty, C, tol, max_iter = int(base["random_state"]), "l2", 1.0, 1e-8, 1000
+        else:
+            gbdt, seed = {}, 42
+            penalty, C, tol, max_iter = (base["penalty"], base["C"], base["tol"],
+                                         base["max_iter"])
+        treated = "1" if self.treated is None else str(self.treated)
+        control = "0" if self.treated is None else (
+            "" if self.control is None else str(self.control))
+        result = _core.uplift_fit(
+            X, numeric, categorical, order,
+            None if kept is None else np.ascontiguousarray(kept, dtype=np.int64),
+            np.ascontiguousarray(response), np.ascontiguousarray(groups), self._method, learner,
+            str(penalty), float(C), float(tol), int(max_iter), gbdt, seed, target,
+            treatment_column, treated, control, self.device, int(self.threads))
+        for name in result["revealing"]:
+            warnings.warn(f"feature {name} tells the control from the treated rows (one side "
+                          f"holds a single value the other never has): it reveals the "
+                          f"treatment, not the effect", UserWarning, stacklevel=2)
+        self._set_fitted(result["model"])
+        return self
+
+    def _set_fitted(self, text: str) -> None:
+        model = _core.uplift_model(text)
+        if model["method"] != self._method:
+            raise ValueError(f"model file: a {model['method']} uplift model, not "
+                             f"{self._method}; load it with cie.uplift.load")
+        self.model_file_ = text
+        self._set_feature_names(list(model["inputs"]))
+        self.categorical_features_ = list(model["categorical"])
+        self.feature_names_out_ = np.asarray(model["features"], dtype=object)
+        self.training_report_ = json.loads(text)["training_metrics"]
+
+    def _predict(self, X) -> dict:
+        check_is_fitted(self, "model_file_")
+        X, categorical, order = self._split_X(X, reset=False)
+        numeric = [n for n in order if n not in {c[0] for c in categorical}]
+        return _core.uplift_predict(self.model_file_, X, numeric, categorical, self.device,
+                                    int(self.threads))
+
+    def predict(self, X) -> np.ndarray:
+        """The predicted uplift of each row (UpliftModel::predict, the `uplift` column of
+        `cie uplift score`)."""
+        return np.asarray(self._predict(X)["uplift"])
+
+    def score(self, X, y, treatment) -> float:
+        """The Qini coefficient of predict(X) on these customers (as `cie uplift train`
+        computes it); treatment as in fit (rows of labels that are neither group left out)."""
+        uplift = self.predict(X)
+        response = _response(y, len(uplift))
+        groups, kept = self._groups(treatment, len(uplift))
+        if kept is not None:
+            uplift, response = uplift[kept], response[kept]
+        return qini_score(response, uplift, groups)
+
+    # Pickling through the model file -----------------------------------------------------------
+    def __getstate__(self):
+        state = {"params": self.get_params(deep=False)}
+        if hasattr(self, "model_file_"):
+            state["model_file"] = self.model_file_
+        return state
+
+    def __setstate__(self, state):
+        self.__init__(**state["params"])
+        if "model_file" in state:
+            self._set_fitted(state["model_file"])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True
+        tags.target_tags.required = True
+        return tags
+
+
+def _has_response_models(estimator) -> bool:
+    return estimator._method != "class-transformation"
+
+
+class _ResponseModels:
+    @available_if(_has_response_models)
+    def predict_response(self, X):
+        """(p_treated, p_control): the response models' probabilities for each row, the
+        p_treated and p_control columns of `cie uplift score` (two-model: uplift = p_treated -
+        p_control; x-learner: the response models mu_1 and mu_0 of its first step)."""
+        result = self._predict(X)
+        return np.asarray(result["p_treated"]), np.asarray(result["p_control"])
+
+
+class TwoModels(_ResponseModels, UpliftEstimator):
+    """The two-model method (T-learner, scikit-uplift's TwoModels with method="vanilla"): one
+    response model on the treated rows, one on the control rows; uplift = p_treated - p_control.
+    `cie uplift train --method two-model --validation 0`. """
+    _method = "two-model"
+
+
+class ClassTransformation(UpliftEstimator):
+    """The class-variable transformation (Jaskowski and Jaroszewicz 2012; scikit-uplift's
+    ClassTransformation): z = 1 for treated responders and control non-responders, one model of
+    P(z | x) weighted so that both groups carry equal weight; uplift = 2 P(z = 1 | x) - 1.
+    `cie uplift train --method class-transformation --validation 0`. No response models."""
+    _method = "class-transformation"
+
+
+class XLearner(_ResponseModels, UpliftEstimator):
+    """The X-learner (Kuenzel, Sekhon, Bickel and Yu 2019): response models per group, imputed
+    individual effects, an effect regression per group (ridge with alpha = 1/C for logistic base
+    learners, squared-error trees with the same settings for gbdt) and their combination by a
+    treatment propensity (logistic). `cie uplift train --method x-learner --validation 0`."""
+    _method = "x-learner"
+
+
+_CLASSES = {cls._method: cls for cls in (TwoModels, ClassTransformation, XLearner)}
+
+
+def load(path, **params):
+    """The uplift learner of a model file written by `cie uplift train` or by save(): a
+    TwoModels, ClassTransformation or XLearner as the file's method; `params` (device, threads)
+    override the file's."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    try:
+        method = json.loads(text).get("fitted", {}).get("method")
+    except ValueError:
+        raise ValueError("model file: not a cie model file (not JSON)") from None
+    if method not in _CLASSES:
+        raise ValueError(f"model file: not a one-arm uplift model (method {method!r})")
+    return _CLASSES[method].from_model_file(text, **params)
+
+
+__all__ = ["TwoModels", "ClassTransformation", "XLearner", "UpliftEstimator", "load",
+           "qini_score", "uplift_auc_score"]

@@ -1,0 +1,264 @@
+// cie._core uplift models: models/uplift's train_uplift on every row (as `cie uplift train
+// --validation 0`, one arm against its control), UpliftModel::predict (`cie uplift score`) and the
+// Qini coefficient and AUUC of models/uplift/uplift_metrics.hpp, on numpy matrices and
+// categorical columns as the classifiers take them. A fitted model travels as its model file's
+// text, the document `cie uplift train` writes (params, training report, fingerprint).
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
+#include <nanobind/stl/vector.h>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+#include "models/model_document.hpp"
+#include "models/uplift/treatment_features.hpp"
+#include "models/uplift/uplift_arms.hpp"
+#include "models/uplift/uplift_metrics.hpp"
+#include "models/uplift/uplift_model.hpp"
+#include "python/src/matrix_input.hpp"
+#include "python/src/propensity_training.hpp"
+#include "python/src/support.hpp"
+
+namespace cie::python {
+namespace {
+
+/// One 0/1 value per row (treatment groups, responses for the metrics).
+using Flags = nb::ndarray<std::uint8_t const, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
+using Scores = nb::ndarray<double const, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
+/// Row indices into X.
+using Rows = nb::ndarray<std::int64_t const, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
+
+/// The trees' settings from a dict keyed by the model file's names (GbdtParams::to_json: n_trees,
+/// learning_rate, ...); a key the uplift learners do not set is a usage error naming it.
+GbdtParams gbdt_params(nb::dict const& given) {
+  GbdtParams out;
+  for (auto const& [key_object, value] : given) {
+    std::string const key = nb::cast<std::string>(key_object);
+    if (key == "n_trees") {
+      out.n_trees = nb::cast<int>(value);
+    } else if (key == "learning_rate") {
+      out.learning_rate = nb::cast<double>(value);
+    } else if (key == "num_leaves") {
+      out.num_leaves = nb::cast<int>(value);
+    } else if (key == "max_depth") {
+      out.max_depth = nb::cast<int>(value);
+    } else if (key == "grow_policy") {
+      out.growth = parse_tree_growth(nb::cast<std::string>(value));
+    } else if (key == "max_bin") {
+      out.max_bin = nb::cast<int>(value);
+    } else if (key == "min_child_weight") {
+      out.min_child_weight = nb::cast<double>(value);
+    } else if (key == "min_data_in_leaf") {
+      out.min_data_in_leaf = nb::cast<int>(value);
+    } else if (key == "lambda") {
+      out.lambda = nb::cast<double>(value);
+    } else if (key == "alpha") {
+      out.alpha = nb::cast<double>(value);
+    } else if (key == "min_split_gain") {
+      out.min_split_gain = nb::cast<double>(value);
+    } else if (key == "subsample") {
+      out.subsample = nb::cast<double>(value);
+    } else if (key == "colsample_bytree") {
+      out.colsample_bytree = nb::cast<double>(value);
+    } else if (key == "scale_pos_weight") {
+      out.scale_pos_weight = nb::cast<double>(value);
+    } else if (key == "seed") {
+      out.seed = nb::cast<std::uint64_t>(value);
+    } else {
+      fail(ExitCode::kUsage, "gbdt: '{}' is not a tree setting of the uplift learners", key);
+    }
+  }
+  return out;
+}
+
+/// X as the CLI's table: the numeric columns `names` of `x`, then the categorical ones.
+CustomerTable feature_table(Matrix const& x, std::vector<std::string> const& names,
+                            std::vector<CategoricalColumn> const& categorical) {
+  CustomerTable table = matrix_table(x, names);
+  add_categorical_columns(table, categorical);
+  return table;
+}
+
+/// The CLI's default specs (TabularEncoder::default_specs) in X's column order `order`: numeric
+/// columns with mean imputation (logistic) or native missing values (gbdt), categorical columns
+/// one-hot.
+std::vector<EncodedColumnSpec> uplift_specs(CustomerTable const& table,
+                                            std::vector<std::string> const& order,
+                                            PropensityLearner learner) {
+  std::vector<EncodedColumnSpec> specs;
+  for (std::string const& name : order) {
+    TableColumn const* column = table.find(name);
+    CIE_EXPECTS(column != nullptr, "order: {} is not a feature", name);
+    EncodedColumnSpec spec;
+    spec.name = name;
+    spec.type = column->type;
+    if (spec.type == ColumnType::kNumeric && learner == PropensityLearner::kGbdt) {
+      spec.missing = MissingPolicy::kNative;
+    }
+    specs.push_back(std::move(spec));
+  }
+  CIE_EXPECTS(specs.size() == table.columns.size(), "order: expected every feature once");
+  return specs;
+}
+
+nb::dict uplift_fit(Matrix x, std::vector<std::string> const& names,
+                    std::vector<CategoricalColumn> const& categorical,
+                    std::vector<std::string> const& order, std::optional<Rows> const& rows,
+                    Vector response, Flags treatment, std::string const& method,
+                    std::string const& learner, std::string const& penalty, double C, double tol,
+                    int max_iter, nb::dict const& gbdt, std::uint64_t seed,
+                    std::string const& target, std::string const& treatment_column,
+                    std::string const& treated, std::string const& control,
+                    std::string const& device, int threads) {
+  std::size_t const kept = rows ? rows->shape(0) : x.shape(0);
+  CIE_EXPECTS(response.shape(0) == kept && treatment.shape(0) == kept,
+              "y and treatment: expected {} values, one per row used, got {} and {}", kept,
+              response.shape(0), treatment.shape(0));
+  uplift::UpliftParams params;
+  params.method = uplift::parse_uplift_method(method);
+  params.learner = parse_propensity_learner(learner);
+  params.logistic.penalty = parse_penalty(penalty);
+  params.logistic.C = C;
+  params.logistic.tol = tol;
+  params.logistic.max_iter = max_iter;
+  if (params.learner == PropensityLearner::kGbdt) params.gbdt = gbdt_params(gbdt);
+  params.gbdt.seed = seed;
+  params.validation_fraction = 0.0;
+  params.seed = seed;
+  params.validate();
+  Context ctx = make_context(device, threads, seed);
+  std::vector<std::string> revealing;
+  std::string text;
+  {
+    nb::gil_scoped_release released;
+    InterruptScope const interrupts = python_interrupts();
+    CustomerTable table = feature_table(x, names, categorical);
+    if (rows) {
+      // The rows of the treated and control groups, as the CLI keeps them (select_rows after
+      // reading the whole table, so categorical levels keep their order of first appearance).
+      std::vector<std::size_t> chosen(rows->data(), rows->data() + kept);
+      for (std::size_t const row : chosen) {
+        CIE_EXPECTS(row < x.shape(0), "rows: {} is not a row of X", row);
+      }
+      table = select_rows(table, chosen);
+    }
+    std::vector<EncodedColumnSpec> const specs = uplift_specs(table, order, params.learner);
+    std::vector<std::int32_t> const group(treatment.data(), treatment.data() + kept);
+    revealing = uplift::treatment_revealing_columns(table, group);
+    uplift::UpliftTraining const trained =
+        uplift::train_uplift(ctx, table, {response.data(), kept}, {treatment.data(), kept},
+                             specs, params, target);
+    ModelDocument document = trained.model.to_document();
+    document.params = params.to_json();
+    document.params["treatment_column"] = treatment_column;
+    document.params["treated"] = treated;
+    document.params["control"] = control;
+    document.params["target"] = target;
+    document.params["inputs"] = nlohmann::json::array();
+    document.training_metrics = trained.report;
+    document.training_data = trained.training_data;
+    text = model_file_text(document);
+  }
+  nb::dict out;
+  out["model"] = text;
+  out["revealing"] = revealing;
+  out["device"] = ctx.device_name();
+  return out;
+}
+
+uplift::UpliftModel read_model(std::string const& text) {
+  ModelDocument const document = parse_model_file(text, "model", uplift::kUpliftModelKind);
+  CIE_EXPECTS(!uplift::is_multi_arm(document),
+              "model file: a multi-arm uplift model (cie uplift train --arms); cie.uplift reads "
+              "one-arm models only");
+  return uplift::UpliftModel::from_document(document, "model");
+}
+
+nb::dict uplift_predict(std::string const& model_text, Matrix x,
+                        std::vector<std::string> const& names,
+                        std::vector<CategoricalColumn> const& categorical,
+                        std::string const& device, int threads) {
+  uplift::UpliftModel const model = read_model(model_text);
+  Context ctx = make_context(device, threads);
+  std::vector<double> uplift;
+  std::vector<double> treated;
+  std::vector<double> control;
+  {
+    nb::gil_scoped_release released;
+    InterruptScope const interrupts = python_interrupts();
+    CustomerTable const table = feature_table(x, names, categorical);
+    uplift = model.predict(ctx, table, "model", &treated, &control);
+  }
+  nb::dict out;
+  out["uplift"] = to_numpy(std::move(uplift));
+  if (model.has_response_models()) {
+    out["p_treated"] = to_numpy(std::move(treated));
+    out["p_control"] = to_numpy(std::move(control));
+  }
+  return out;
+}
+
+nb::dict uplift_model(std::string const& model_text) {
+  uplift::UpliftModel const model = read_model(model_text);
+  PropensityModel const& first = model.base_models().front();
+  std::vector<std::string> inputs;
+  std::vector<std::string> categorical;
+  for (EncodedColumnSpec const& spec : first.encoder().specs()) {
+    inputs.push_back(spec.name);
+    if (spec.type == ColumnType::kCategorical) categorical.push_back(spec.name);
+  }
+  nb::dict out;
+  out["method"] = std::string(uplift::to_string(model.method()));
+  out["learner"] = first.is_gbdt() ? "gbdt" : "logistic";
+  out["inputs"] = inputs;
+  out["categorical"] = categorical;
+  out["features"] = first.encoder().feature_names();
+  return out;
+}
+
+nb::dict uplift_metrics(Scores uplift, Flags response, Flags treatment) {
+  std::size_t const rows = uplift.shape(0);
+  CIE_EXPECTS(response.shape(0) == rows && treatment.shape(0) == rows,
+              "y and treatment: expected {} values, one per prediction, got {} and {}", rows,
+              response.shape(0), treatment.shape(0));
+  std::span<double const> const scores(uplift.data(), rows);
+  std::span<std::uint8_t const> const y(response.data(), rows);
+  std::span<std::uint8_t const> const t(treatment.data(), rows);
+  nb::dict out;
+  out["qini_coefficient"] = uplift::qini_coefficient(scores, y, t);
+  out["auuc"] = uplift::uplift_auc(scores, y, t);
+  return out;
+}
+
+}  // namespace
+
+void bind_uplift(nb::module_& m) {
+  m.def("uplift_fit", &uplift_fit, nb::arg("X"), nb::arg("names"), nb::arg("categorical"),
+        nb::arg("order"), nb::arg("rows").none(), nb::arg("response"), nb::arg("treatment"),
+        nb::arg("method"), nb::arg("learner"), nb::arg("penalty"), nb::arg("C"), nb::arg("tol"),
+        nb::arg("max_iter"), nb::arg("gbdt"), nb::arg("seed"), nb::arg("target"),
+        nb::arg("treatment_column"), nb::arg("treated"), nb::arg("control"), nb::arg("device"),
+        nb::arg("threads"),
+        "train_uplift on every row kept (as `cie uplift train --validation 0`): returns the "
+        "model file's text and the columns that reveal the treatment. X holds the numeric "
+        "columns `names`, `categorical` the categorical ones as (name, int32 codes, levels); "
+        "`order` names every feature in X's order; `rows` (None: all) the rows of X used, to "
+        "which response (0/1) and treatment (1 treated, 0 control) belong; `gbdt` the tree "
+        "settings by the model file's names. The GIL is released while it computes.");
+  m.def("uplift_predict", &uplift_predict, nb::arg("model"), nb::arg("X"), nb::arg("names"),
+        nb::arg("categorical"), nb::arg("device"), nb::arg("threads"),
+        "UpliftModel::predict (as `cie uplift score`): {'uplift'} and, for two-model and "
+        "x-learner, 'p_treated' and 'p_control'.");
+  m.def("uplift_model", &uplift_model, nb::arg("model"),
+        "The parts of a one-arm uplift model file's text: method, learner, inputs, categorical "
+        "inputs, the first base model's encoded feature names.");
+  m.def("uplift_metrics", &uplift_metrics, nb::arg("uplift"), nb::arg("response"),
+        nb::arg("treatment"),
+        "The Qini coefficient and AUUC of predicted uplift (models/uplift/uplift_metrics.hpp, "
+        "as `cie uplift train` reports them).");
+}
+
+}  // namespace cie::python
