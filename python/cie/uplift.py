@@ -97,18 +97,21 @@ class UpliftEstimator(CategoricalInput, EngineEstimator):
     and random_state (the CLI's --seed); every other parameter must keep its default), treated
     and control (the treatment labels, as the CLI's --treated / --control: None for a 0/1
     treatment; with treated given, every other label is the control unless control is given,
-    and then rows with other labels are left out), device, threads."""
+    and then rows with other labels are left out), arms (several arms against one control, as
+    the CLI's --arms: a list of labels, or "all" for every label but the control, sorted as
+    text; control required, treated None), device, threads."""
 
     _kind = "uplift"
     _method = ""
     _takes_categorical = True
     _categorical_hint = ""
 
-    def __init__(self, estimator=None, *, treated=None, control=None, device: str = "auto",
-                 threads: int = 0):
+    def __init__(self, estimator=None, *, treated=None, control=None, arms=None,
+                 device: str = "auto", threads: int = 0):
         self.estimator = estimator
         self.treated = treated
         self.control = control
+        self.arms = arms
         self.device = device
         self.threads = threads
 
@@ -147,6 +150,9 @@ class UpliftEstimator(CategoricalInput, EngineEstimator):
         else:
             estimator = LogisticRegression(
                 **{key: params[key] for key in _LOGISTIC_USED if key in params})
+        if "arms" in params:
+            return {"estimator": estimator, "arms": [str(a) for a in params["arms"]],
+                    "control": str(params.get("control"))}
         treated, control = str(params.get("treated", "1")), str(params.get("control", "0"))
         if (treated, control) == ("1", "0"):
             return {"estimator": estimator}
@@ -154,21 +160,24 @@ class UpliftEstimator(CategoricalInput, EngineEstimator):
 
     # Inputs ------------------------------------------------------------------------------------
     def _groups(self, treatment, rows: int):
-        """(1 treated / 0 control per kept row as uint8, the kept rows or None for all)."""
+        """(group per kept row as int32: 0 control, k + 1 arm k; the kept rows or None for all;
+        the arms' labels as text; the control's label as text ("" for every other label))."""
         labels = _as_1d(treatment, "treatment")
         if len(labels) != rows:
             raise ValueError(f"treatment has {len(labels)} values but X has {rows} rows")
+        if self.arms is not None:
+            return self._arm_groups(labels)
         if self.treated is None:
             if self.control is not None:
                 raise ValueError("control: give treated as well (the label of the treated "
                                  "rows), or neither for a 0/1 treatment")
-            if labels.dtype.kind == "b":
-                return labels.astype(np.uint8), None
-            if labels.dtype.kind not in "iuf" or not np.isin(labels, (0, 1)).all():
+            if labels.dtype.kind != "b" and (labels.dtype.kind not in "iuf" or
+                                             not np.isin(labels, (0, 1)).all()):
                 found = [v for v in np.unique(labels.astype(object)) if v not in (0, 1)][:3]
                 raise ValueError(f"treatment: expected 0/1 (1 treated, 0 control), got values "
-                                 f"such as {found}; for labels give treated= (and control=)")
-            return labels.astype(np.uint8), None
+                                 f"such as {found}; for labels give treated= (and control=), "
+                                 f"for several arms arms= and control=")
+            return labels.astype(np.int32), None, ["1"], "0"
         distinct = list(np.unique(labels.astype(object)))
         is_treated = {v: _same_label(v, self.treated) for v in distinct}
         is_control = {v: (not is_treated[v]) if self.control is None else
@@ -177,26 +186,61 @@ class UpliftEstimator(CategoricalInput, EngineEstimator):
             raise ValueError(f"treated: no row of treatment holds {self.treated!r}")
         if self.control is not None and not any(is_control.values()):
             raise ValueError(f"control: no row of treatment holds {self.control!r}")
-        treated = np.fromiter((is_treated[v] for v in labels.astype(object)), bool, len(labels))
-        control = np.fromiter((is_control[v] for v in labels.astype(object)), bool, len(labels))
-        if (treated & control).any():
+        if any(is_treated[v] and is_control[v] for v in distinct):
             raise ValueError(f"treated and control: both name {self.treated!r}")
-        if (treated | control).all():
-            return treated.astype(np.uint8), None
-        kept = np.flatnonzero(treated | control)
-        return treated[kept].astype(np.uint8), kept
+        group = {v: 1 if is_treated[v] else 0 if is_control[v] else -1 for v in distinct}
+        control = "" if self.control is None else str(self.control)
+        return (*self._kept(labels, group), [str(self.treated)], control)
+
+    def _arm_groups(self, labels):
+        if self.treated is not None:
+            raise ValueError("give treated (one arm) or arms (several), not both")
+        if self.control is None:
+            raise ValueError("arms: control names the control group")
+        distinct = list(np.unique(labels.astype(object)))
+        if not any(_same_label(v, self.control) for v in distinct):
+            raise ValueError(f"control: no row of treatment holds {self.control!r}")
+        if isinstance(self.arms, str):
+            if self.arms != "all":
+                raise ValueError(f"arms: expected a list of labels or 'all', got {self.arms!r}")
+            arms = sorted({str(v) for v in distinct if not _same_label(v, self.control)})
+            if not arms:
+                raise ValueError(f"arms='all': treatment holds no label but the control "
+                                 f"{self.control!r}")
+        else:
+            arms = [str(a) for a in self.arms]
+            if not arms or len(set(arms)) != len(arms) or str(self.control) in arms:
+                raise ValueError(f"arms: expected distinct labels other than the control, got "
+                                 f"{self.arms!r}")
+        group = {}
+        for v in distinct:
+            arm = [k for k, a in enumerate(arms) if _same_label(v, a)]
+            group[v] = 0 if _same_label(v, self.control) else arm[0] + 1 if arm else -1
+        for k, arm in enumerate(arms):
+            if k + 1 not in group.values():
+                raise ValueError(f"arms: no row of treatment holds {arm!r}")
+        return (*self._kept(labels, group), arms, str(self.control))
 
     @staticmethod
-    def _check_groups(response, groups, target: str) -> None:
-        for code, name in ((1, "treated"), (0, "control")):
+    def _kept(labels, group: dict):
+        codes = np.fromiter((group[v] for v in labels.astype(object)), np.int32, len(labels))
+        if (codes >= 0).all():
+            return codes, None
+        kept = np.flatnonzero(codes >= 0)
+        return codes[kept], kept
+
+    @staticmethod
+    def _check_groups(response, groups, names, target: str) -> None:
+        for code, name in enumerate(names):
             group = response[groups == code]
             if len(group) == 0:
-                raise ValueError(f"treatment: no {name} rows: an uplift model compares the "
-                                 f"treated with the control")
+                raise ValueError(f"treatment: no rows of {name}: an uplift model compares "
+                                 f"each arm with the control")
             if group.min() == group.max():
-                raise ValueError(f"y: every one of the {len(group)} {name} rows has {target} = "
-                                 f"{int(group[0])}: an uplift model needs responders and "
-                                 f"non-responders in the treated and in the control group")
+                raise ValueError(f"y: every one of the {len(group)} rows of {name} has "
+                                 f"{target} = {int(group[0])}: an uplift model needs "
+                                 f"responders and non-responders in every arm and in the "
+                                 f"control")
 
     # Fit and predict ---------------------------------------------------------------------------
     @fitting
@@ -215,10 +259,13 @@ class UpliftEstimator(CategoricalInput, EngineEstimator):
         treatment_column = _labels_name(treatment, "treatment")
         X, categorical, order = self._split_X(X, reset=True)
         response = _response(y, X.shape[0])
-        groups, kept = self._groups(treatment, X.shape[0])
+        groups, kept, arms, control = self._groups(treatment, X.shape[0])
         if kept is not None:
             response = response[kept]
-        self._check_groups(response, groups, target)
+        multi_arm = self.arms is not None
+        names = ["the control" if not multi_arm else f"the control {control!r}"] + (
+            [f"arm {a!r}" for a in arms] if multi_arm else ["the treated"])
+        self._check_groups(response, groups, names, target)
         numeric = [n for n in order if n not in {c[0] for c in categorical}]
         if learner == "gbdt":
             if not isinstance(base["random_state"], (int, np.integer)):
@@ -230,15 +277,12 @@ class UpliftEstimator(CategoricalInput, EngineEstimator):
             gbdt, seed = {}, 42
             penalty, C, tol, max_iter = (base["penalty"], base["C"], base["tol"],
                                          base["max_iter"])
-        treated = "1" if self.treated is None else str(self.treated)
-        control = "0" if self.treated is None else (
-            "" if self.control is None else str(self.control))
         result = _core.uplift_fit(
             X, numeric, categorical, order,
             None if kept is None else np.ascontiguousarray(kept, dtype=np.int64),
-            np.ascontiguousarray(response), np.ascontiguousarray(groups), self._method, learner,
-            str(penalty), float(C), float(tol), int(max_iter), gbdt, seed, target,
-            treatment_column, treated, control, self.device, int(self.threads))
+            np.ascontiguousarray(response), np.ascontiguousarray(groups), arms, multi_arm,
+            control, self._method, learner, str(penalty), float(C), float(tol), int(max_iter),
+            gbdt, seed, target, treatment_column, self.device, int(self.threads))
         for name in result["revealing"]:
             warnings.warn(f"feature {name} tells the control from the treated rows (one side "
                           f"holds a single value the other never has): it reveals the "
@@ -256,6 +300,9 @@ class UpliftEstimator(CategoricalInput, EngineEstimator):
         self.categorical_features_ = list(model["categorical"])
         self.feature_names_out_ = np.asarray(model["features"], dtype=object)
         self.training_report_ = json.loads(text)["training_metrics"]
+        if "arms" in model:
+            self.arms_ = np.asarray(model["arms"], dtype=object)
+            self.control_ = model["control"]
 
     def _predict(self, X) -> dict:
         check_is_fitted(self, "model_file_")
@@ -266,18 +313,42 @@ class UpliftEstimator(CategoricalInput, EngineEstimator):
 
     def predict(self, X) -> np.ndarray:
         """The predicted uplift of each row (UpliftModel::predict, the `uplift` column of
-        `cie uplift score`)."""
+        `cie uplift score`; with several arms the best arm's uplift)."""
         return np.asarray(self._predict(X)["uplift"])
+
+    @available_if(lambda self: hasattr(self, "arms_"))
+    def predict_arms(self, X):
+        """With several arms: (each arm's predicted uplift, rows x arms in the order of arms_;
+        the best arm's label per row, ties to the arm listed first), the `<arm>_uplift` and
+        `best_arm` columns of `cie uplift score`. A best uplift below 0: no arm is predicted to
+        beat the control."""
+        result = self._predict(X)
+        return np.asarray(result["arm_uplift"]), self.arms_[np.asarray(result["best_arm"])]
 
     def score(self, X, y, treatment) -> float:
         """The Qini coefficient of predict(X) on these customers (as `cie uplift train`
-        computes it); treatment as in fit (rows of labels that are neither group left out)."""
-        uplift = self.predict(X)
+        computes it); treatment as in fit (rows of labels that are neither group left out).
+        With several arms: the mean over the arms of each arm's Qini coefficient, its
+        predicted uplift on its own and the control's rows (as the CLI reports per arm)."""
+        result = self._predict(X)
+        uplift = np.asarray(result["uplift"])
         response = _response(y, len(uplift))
-        groups, kept = self._groups(treatment, len(uplift))
+        groups, kept, arms, _ = self._groups(treatment, len(uplift))
         if kept is not None:
-            uplift, response = uplift[kept], response[kept]
-        return qini_score(response, uplift, groups)
+            response = response[kept]
+        if "arm_uplift" not in result:
+            uplift = uplift if kept is None else uplift[kept]
+            return qini_score(response, uplift, groups)
+        by_arm = np.asarray(result["arm_uplift"])
+        by_arm = by_arm if kept is None else by_arm[kept]
+        if list(arms) != list(self.arms_):
+            raise ValueError(f"treatment: its arms {arms} are not the model's "
+                             f"{list(self.arms_)}")
+        qini = [qini_score(response[(groups == 0) | (groups == k + 1)],
+                           by_arm[(groups == 0) | (groups == k + 1), k],
+                           (groups[(groups == 0) | (groups == k + 1)] > 0).astype(np.uint8))
+                for k in range(len(arms))]
+        return float(np.mean(qini))
 
     # Pickling through the model file -----------------------------------------------------------
     def __getstate__(self):
@@ -300,7 +371,7 @@ class UpliftEstimator(CategoricalInput, EngineEstimator):
 
 
 def _has_response_models(estimator) -> bool:
-    return estimator._method != "class-transformation"
+    return estimator._method != "class-transformation" and estimator.arms is None
 
 
 class _ResponseModels:
@@ -308,7 +379,8 @@ class _ResponseModels:
     def predict_response(self, X):
         """(p_treated, p_control): the response models' probabilities for each row, the
         p_treated and p_control columns of `cie uplift score` (two-model: uplift = p_treated -
-        p_control; x-learner: the response models mu_1 and mu_0 of its first step)."""
+        p_control; x-learner: the response models mu_1 and mu_0 of its first step). One arm
+        only (the CLI writes no such columns for several)."""
         result = self._predict(X)
         return np.asarray(result["p_treated"]), np.asarray(result["p_control"])
 
@@ -350,7 +422,7 @@ def load(path, **params):
     except ValueError:
         raise ValueError("model file: not a cie model file (not JSON)") from None
     if method not in _CLASSES:
-        raise ValueError(f"model file: not a one-arm uplift model (method {method!r})")
+        raise ValueError(f"model file: not an uplift model (method {method!r})")
     return _CLASSES[method].from_model_file(text, **params)
 
 

@@ -183,7 +183,7 @@ def test_errors_name_the_problem(two_arms):
         up.TwoModels().fit(X, y * 3, treatment)
     sure = y.copy()
     sure[treatment.to_numpy() == 0] = 1
-    with pytest.raises(ValueError, match="every one of the 21306 control rows has visit = 1"):
+    with pytest.raises(ValueError, match="every one of the 21306 rows of the control has visit = 1"):
         up.ClassTransformation().fit(X, sure, treatment)
     with pytest.raises(ValueError, match="treatment has 3 values but X has"):
         up.TwoModels().fit(X, y, [0, 1, 0])
@@ -257,15 +257,44 @@ def test_metrics_equal_the_engine_report(two_arms):
     assert up.uplift_auc_score(y, uplift, treatment) == report["auuc"]
 
 
-def test_a_multi_arm_file_is_refused(hillstrom, run_cie, tmp_path):
-    path, _ = hillstrom
-    arms = tmp_path / "arms.json"
+@pytest.mark.parametrize("method", ["two-model", "x-learner"])
+def test_several_arms_equal_the_cli(hillstrom, run_cie, tmp_path, method):
+    path, frame = hillstrom
+    cli_model = tmp_path / "arms.json"
     run_cie("uplift", "train", "--table", path, "--no-id", "--treatment", "segment", "--arms",
             "all", "--control", CONTROL, "--target", "visit", "--exclude", "conversion,spend",
-            "--validation", 0, "--model", arms)
-    for load in (up.load, up.TwoModels.load):
-        with pytest.raises(ValueError, match="a multi-arm uplift model"):
-            load(arms)
+            "--validation", 0, "--method", method, "--model", cli_model)
+    model = METHODS[method](arms="all", control=CONTROL)
+    model.fit(features(frame), frame["visit"], frame["segment"])
+    documents_equal(model.model_file_, cli_model.read_text())
+    assert list(model.arms_) == ["Mens E-Mail", "Womens E-Mail"] and model.control_ == CONTROL
+    by_arm, best = model.predict_arms(features(frame))
+    scores = cli_scores(run_cie, path, cli_model, tmp_path / "scores.csv")
+    assert np.array_equal(scores["Mens E-Mail_uplift"].to_numpy(), by_arm[:, 0])
+    assert np.array_equal(scores["Womens E-Mail_uplift"].to_numpy(), by_arm[:, 1])
+    assert np.array_equal(scores["best_arm"].to_numpy(), best)
+    assert np.array_equal(scores["uplift"].to_numpy(), model.predict(features(frame)))
+    assert not hasattr(model, "predict_response")
+    # Listed arms in another order: the same learners, columns in that order.
+    listed = METHODS[method](arms=["Womens E-Mail", "Mens E-Mail"], control=CONTROL)
+    listed.fit(features(frame), frame["visit"], frame["segment"])
+    assert np.array_equal(listed.predict_arms(features(frame))[0], by_arm[:, ::-1])
+    # Both ways: the CLI's file in Python, Python's file in the CLI.
+    loaded = up.load(cli_model)
+    assert type(loaded) is METHODS[method] and list(loaded.arms) == list(model.arms_)
+    assert np.array_equal(loaded.predict(features(frame)), model.predict(features(frame)))
+    model.save(tmp_path / "py.json")
+    again = cli_scores(run_cie, path, tmp_path / "py.json", tmp_path / "py_scores.csv")
+    assert again.equals(scores)
+    # score: the mean of the arms' Qini coefficients, each as the CLI reports it.
+    reports = json.loads(cli_model.read_text())["training_metrics"]["arms"]
+    assert model.score(features(frame), frame["visit"], frame["segment"]) == \
+        np.mean([arm["qini_coefficient"] for arm in reports])
+    with pytest.raises(ValueError, match="arms: control names the control group"):
+        up.TwoModels(arms="all").fit(features(frame), frame["visit"], frame["segment"])
+    with pytest.raises(ValueError, match="arms: no row of treatment holds 'Kids E-Mail'"):
+        up.TwoModels(arms=["Kids E-Mail"], control=CONTROL).fit(
+            features(frame), frame["visit"], frame["segment"])
 
 
 # scikit-learn's estimator checks fit with fit(X, y); the uplift learners need the treatment too
