@@ -9,6 +9,7 @@ Each is fitted as ``fit(X, y, treatment)`` (scikit-uplift's order) and ``predict
 uplift per row; ``score(X, y, treatment)`` is the Qini coefficient. The base learner is a
 ``cie.LogisticRegression`` (the default) or a ``cie.GradientBoostingClassifier``, passed as
 ``estimator`` (scikit-uplift's name), whose settings are those of `cie uplift train --model-type`.
+With ``arms=`` one model file holds a learner per arm against one control (`--arms`).
 """
 from __future__ import annotations
 
@@ -104,7 +105,6 @@ class UpliftEstimator(CategoricalInput, EngineEstimator):
     _kind = "uplift"
     _method = ""
     _takes_categorical = True
-    _categorical_hint = ""
 
     def __init__(self, estimator=None, *, treated=None, control=None, arms=None,
                  device: str = "auto", threads: int = 0):
