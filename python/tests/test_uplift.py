@@ -374,3 +374,32 @@ def test_readme_uplift_example(data_dir, run_cie, tmp_path):
     print(f"x-learner training Qini {model.training_report_['qini_coefficient']:.6f}; "
           f"best arm Mens {np.mean(best_arm == 'Mens E-Mail'):.4f}; grid "
           f"{search.cv_results_['mean_test_score']} best C {search.best_params_}")
+
+
+def test_gil_is_released_while_fitting_and_predicting():
+    import threading
+    import time
+    rng = np.random.default_rng(3)
+    X = np.asfortranarray(rng.normal(size=(100_000, 4)))
+    treatment = rng.integers(0, 2, size=len(X))
+    y = (X[:, 0] * treatment + rng.normal(size=len(X)) > 0).astype(int)
+    model = up.XLearner(cie.GradientBoostingClassifier(n_estimators=50), threads=1)
+    many = np.asfortranarray(np.tile(X, (5, 1)))  # scoring is fast: more rows to score
+    for work in (lambda: model.fit(X, y, treatment), lambda: model.predict(many)):
+        ticks, done = [], threading.Event()
+
+        def ticker():
+            while not done.is_set():
+                ticks.append(time.perf_counter())
+                time.sleep(0.001)
+
+        thread = threading.Thread(target=ticker)
+        thread.start()
+        start = time.perf_counter()
+        work()
+        elapsed = time.perf_counter() - start
+        done.set()
+        thread.join()
+        during = [t for t in ticks if start <= t <= start + elapsed]
+        # With the GIL held for the whole call the ticker could not run at all.
+        assert elapsed > 0.02 and len(during) >= 3, (elapsed, len(during))
