@@ -38,7 +38,6 @@ class CategoricalInput:
     _allow_nan says whether NaN is a missing value."""
 
     _takes_categorical = False  # whether categorical columns are taken
-    _categorical_hint = "GradientBoostingClassifier splits categories natively"
 
     def _split_X(self, X, reset: bool):
         """(numeric matrix, categorical columns, every feature name in X's order). Categorical
@@ -56,7 +55,7 @@ class CategoricalInput:
         if categorical and not self._takes_categorical:
             raise TypeError(f"column '{categorical[0]}': categorical, but "
                             f"{type(self).__name__} takes numeric columns only "
-                            f"({self._categorical_hint})")
+                            f"(GradientBoostingClassifier splits categories natively)")
         if not categorical:
             if fitted_categorical:
                 raise TypeError(f"column '{fitted_categorical[0]}': the model was fitted on it "
