@@ -7,20 +7,22 @@
 //               [--score X.f32 --score-rows S] [--model-out model.json]
 //
 // X.f32 and VX.f32: column-major (numpy: X.T.astype("<f4").tofile(path)), NaN = missing.
-// Output: {"train_seconds": fit wall time (data in memory), "score_seconds": scoring the M
+// Output: {"train_seconds": fit wall time (data in memory), "train_cpu_seconds": the fit's CPU
+// time (all threads, std::clock), "score_seconds" and "score_cpu_seconds": scoring the M
 // validation rows, "valid_log_loss", "trees", "peak_rss_bytes" (getrusage: the whole process,
 // data included), "threads", "rows", "cols", and the histogram floor: "histogram_rows" (rows
 // summed over every histogram the fit builds: each tree's root plus the smaller child of each
 // split, found by routing the training rows through the trees), "floor_bytes" (histogram_rows ×
 // cols: the bytes of binned data those passes must read, one uint8 per row and feature),
 // "read_bytes_per_second" (this process reading a 256 MiB buffer once, one thread) and
-// "floor_seconds" (floor_bytes / read_bytes_per_second)}. With --score, "score_seconds" is the
-// time to score the S rows of that file instead. --model-out writes the model's JSON (to
-// compare models bit for bit across builds and thread counts).
+// "floor_seconds" (floor_bytes / read_bytes_per_second)}. With --score, "score_seconds" and
+// "score_cpu_seconds" time the S rows of that file instead. --model-out writes the model's JSON
+// (to compare models bit for bit across builds and thread counts).
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <numeric>
@@ -63,6 +65,11 @@ std::size_t histogram_rows(cie::GbdtModel const& model, cie::FeatureMatrix x) {
     if (node.feature >= 0) total += std::min(count[node.left], count[node.right]);
   }
   return total;
+}
+
+/// CPU seconds of the whole process (all threads) since `start`.
+double cpu_seconds_since(std::clock_t start) {
+  return static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
 }
 
 /// Bytes per second of one thread reading a 256 MiB buffer (best of 3).
@@ -138,19 +145,25 @@ int main(int argc, char** argv) {
     cie::Context const ctx = cie::Context::cpu(threads);
 
     auto start = std::chrono::steady_clock::now();
+    std::clock_t cpu_start = std::clock();
     cie::GbdtModel const model = cie::gbdt_fit(ctx, params, {x.data(), rows, cols}, y);
     double const train_seconds = seconds_since(start);
+    double const train_cpu_seconds = cpu_seconds_since(cpu_start);
     if (!model_out.empty()) std::ofstream(model_out) << model.to_json().dump() << "\n";
     std::vector<double> p(valid_rows);
     start = std::chrono::steady_clock::now();
+    cpu_start = std::clock();
     model.predict(ctx, {vx.data(), valid_rows, cols}, p);
     double score_seconds = seconds_since(start);
+    double score_cpu_seconds = cpu_seconds_since(cpu_start);
     if (!score.empty()) {
       std::vector<float> const sx = read_values<float>(score, score_rows * cols);
       std::vector<double> sp(score_rows);
       start = std::chrono::steady_clock::now();
+      cpu_start = std::clock();
       model.predict(ctx, {sx.data(), score_rows, cols}, sp);
       score_seconds = seconds_since(start);
+      score_cpu_seconds = cpu_seconds_since(cpu_start);
     }
     double loss = 0.0;
     for (std::size_t i = 0; i < valid_rows; ++i) {
@@ -162,7 +175,9 @@ int main(int argc, char** argv) {
     std::size_t const floor_rows = histogram_rows(model, {x.data(), rows, cols});
     double const bandwidth = read_bandwidth();
     std::cout << nlohmann::json{{"train_seconds", train_seconds},
+                                {"train_cpu_seconds", train_cpu_seconds},
                                 {"score_seconds", score_seconds},
+                                {"score_cpu_seconds", score_cpu_seconds},
                                 {"valid_log_loss", loss / static_cast<double>(valid_rows)},
                                 {"trees", model.roots.size()},
                                 {"peak_rss_bytes", usage.ru_maxrss * 1024L},
