@@ -29,13 +29,14 @@ Tasks (data in memory before any timer starts; every fit runs on --threads threa
 Each tool runs --repeats times, alternating, after one untimed fit of cie (from Python, and in
 each driver process: --warmup) on 4096 rows; the table gives the median and the fastest wall
 time of the fit call (for the driver: its own timer around the same engine call, without reading
-the file), their ratios to the driver's on the same column type (Python's float64 F to the
+the file), the median CPU time (user + system of every thread of the process: the driver's
+std::clock, Python's time.process_time; less sensitive than wall time to other processes on a
+shared machine), their ratios to the driver's on the same column type (Python's float64 F to the
 driver's float64, float32 F to float32; the other rows to the driver's float64), and for cie's
-Python fits the Python side: the fit's
-time minus the time inside the engine call (cie._core.kmeans_fit / logistic_fit, timed by a
-wrapper), i.e. the input checks and conversions, label checks and the model file's parsing. The fits of
-cie from Python and from the driver must give the same inertia / log-loss (the same fit): the
-script exits 1 otherwise.
+Python fits the Python side: the fit's time minus the time inside the engine call
+(cie._core.kmeans_fit / logistic_fit, timed by a wrapper), i.e. the input checks and
+conversions, label checks and the model file's parsing. The fits of cie from Python and from
+the drivers must give the same inertia / log-loss (the same fit): the script exits 1 otherwise.
 """
 
 import argparse
@@ -98,9 +99,10 @@ def engine_timed(name):
 
 
 def timed(fit):
-    start = time.perf_counter()
+    """(wall seconds, CPU seconds of the process: every thread, user + system, model)."""
+    cpu, start = time.process_time(), time.perf_counter()
     model = fit()
-    return time.perf_counter() - start, model
+    return time.perf_counter() - start, time.process_time() - cpu, model
 
 
 def run_driver(command):
@@ -131,24 +133,28 @@ def kmeans_task(args, work):
 
     cie_fit(np.asfortranarray(x64[:4096]))  # warm-up: imports, first allocations
     times = {name: [] for name in [*drivers, *inputs, "scikit-learn"]}
+    cpu = {name: [] for name in times}
     python_side = {name: [] for name in inputs}
     quality, engine = {}, {}
     for _ in range(args.repeats):
         for name, command in drivers.items():
             out = run_driver(command)
             times[name].append(out["seconds"])
+            cpu[name].append(out["cpu_seconds"])
             engine[name] = quality[name] = out["inertia"]
         for name, X in inputs.items():
-            seconds, model = timed(lambda: cie_fit(X))
+            seconds, cpu_seconds, model = timed(lambda: cie_fit(X))
             times[name].append(seconds)
+            cpu[name].append(cpu_seconds)
             python_side[name].append(seconds - ENGINE[-1])
             engine[name] = model.inertia_
             quality[name] = inertia(x64, model.cluster_centers_)
-        seconds, model = timed(sk_fit)
+        seconds, cpu_seconds, model = timed(sk_fit)
         times["scikit-learn"].append(seconds)
+        cpu["scikit-learn"].append(cpu_seconds)
         quality["scikit-learn"] = inertia(x64, model.cluster_centers_)
     same = len({engine[name] for name in [*drivers, *inputs]}) == 1
-    return times, quality, same, engine, python_side
+    return times, cpu, quality, same, engine, python_side
 
 
 def logistic_task(args, work):
@@ -174,25 +180,29 @@ def logistic_task(args, work):
 
     cie.LogisticRegression(device="cpu", threads=args.threads).fit(x64[:4096], y[:4096])  # warm-up
     times = {name: [] for name in [*drivers, *inputs, "scikit-learn"]}
+    cpu = {name: [] for name in times}
     python_side = {name: [] for name in inputs}
     quality, engine = {}, {}
     for _ in range(args.repeats):
         for name, command in drivers.items():
             out = run_driver(command)
             times[name].append(out["seconds"])
+            cpu[name].append(out["cpu_seconds"])
             engine[name] = quality[name] = out["log_loss"]
         for name, X in inputs.items():
-            seconds, model = timed(lambda: cie_fit(X))
+            seconds, cpu_seconds, model = timed(lambda: cie_fit(X))
             times[name].append(seconds)
+            cpu[name].append(cpu_seconds)
             python_side[name].append(seconds - ENGINE[-1])
             engine[name] = json.loads(model.model_file_)["training_metrics"]["training"][
                 "log_loss"]
             quality[name] = log_loss(model.predict_proba(x64)[:, 1], y)
-        seconds, model = timed(sk_fit)
+        seconds, cpu_seconds, model = timed(sk_fit)
         times["scikit-learn"].append(seconds)
+        cpu["scikit-learn"].append(cpu_seconds)
         quality["scikit-learn"] = log_loss(model.predict_proba(x64)[:, 1], y)
     same = len({engine[name] for name in [*drivers, *inputs]}) == 1
-    return times, quality, same, engine, python_side
+    return times, cpu, quality, same, engine, python_side
 
 
 def reference(name):
@@ -200,12 +210,12 @@ def reference(name):
     return "driver float32" if name == "float32 F" else "driver float64"
 
 
-def report(task, times, quality, what, python_side):
+def report(task, times, cpu, quality, what, python_side):
     print(f"\n{task}: median (and fastest) of {len(times['driver float64'])} fits, seconds "
           f"(all: {', '.join(f'{k} {[round(t, 3) for t in v]}' for k, v in times.items())})")
-    print(f"| tool | input | fit s, median | fastest | {what} | against | median / its | "
-          f"fastest / its | Python side s (share of the fit) |")
-    print("|---|---|---:|---:|---:|---|---:|---:|---:|")
+    print(f"| tool | input | fit s, median | fastest | CPU s, median | {what} | against | "
+          f"median / its | fastest / its | CPU / its | Python side s (share of the fit) |")
+    print("|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|")
     for name, values in times.items():
         seconds = statistics.median(values)
         against = reference(name)
@@ -218,9 +228,12 @@ def report(task, times, quality, what, python_side):
         if name in python_side:
             share = statistics.median(python_side[name])
             side = f"{share:.3f} ({100 * share / seconds:.1f}%)"
-        print(f"| {tool} | {given} | {seconds:.3f} | {min(values):.3f} | {quality[name]:.10g} | "
-              f"{against} | {seconds / statistics.median(times[against]):.3f} | "
-              f"{min(values) / min(times[against]):.3f} | {side} |")
+        cpu_seconds = statistics.median(cpu[name])
+        print(f"| {tool} | {given} | {seconds:.3f} | {min(values):.3f} | {cpu_seconds:.3f} | "
+              f"{quality[name]:.10g} | {against} | "
+              f"{seconds / statistics.median(times[against]):.3f} | "
+              f"{min(values) / min(times[against]):.3f} | "
+              f"{cpu_seconds / statistics.median(cpu[against]):.3f} | {side} |")
 
 
 def main():
@@ -241,14 +254,14 @@ def main():
         tasks = args.tasks.split(",")
         if "kmeans" in tasks:
             engine_timed("kmeans_fit")
-            times, quality, same, engine, side = kmeans_task(args, work)
-            report("k-means", times, quality, "inertia", side)
+            times, cpu, quality, same, engine, side = kmeans_task(args, work)
+            report("k-means", times, cpu, quality, "inertia", side)
             print(f"engine inertia (drivers, Python inputs): {engine}; same fit: {same}")
             ok &= same
         if "logistic" in tasks:
             engine_timed("logistic_fit")
-            times, quality, same, engine, side = logistic_task(args, work)
-            report("logistic", times, quality, "log-loss", side)
+            times, cpu, quality, same, engine, side = logistic_task(args, work)
+            report("logistic", times, cpu, quality, "log-loss", side)
             print(f"engine training log-loss (drivers, Python inputs): {engine}; same fit: {same}")
             ok &= same
     print("uptime:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())

@@ -29,11 +29,11 @@
 // the same bits as without chunks.
 // --model: times the model path instead (bench/model_paths.hpp: train_segments and the model
 // file's text, as `cie segment fit` and cie.KMeans run it, silhouette on --silhouette-limit rows,
-// default 20000) and prints {"seconds", "inertia", "iterations", "model_bytes", "threads",
-// "device", "rows", "cols", "k", "dtype"}. --dtype: the columns it reads (bench/model_paths.hpp):
-// float64 (the default: X widened into doubles before the timer) or float32 (X's own floats),
-// both in place, as cie.KMeans reads a float64 / float32 array in F order; the same fit bit for
-// bit.
+// default 20000) and prints {"seconds", "cpu_seconds", "inertia", "iterations", "model_bytes",
+// "threads", "device", "rows", "cols", "k", "dtype"}. --dtype: the columns it reads
+// (bench/model_paths.hpp): float64 (the default: X widened into doubles before the timer) or
+// float32 (X's own floats), both in place, as cie.KMeans reads a float64 / float32 array in F
+// order; the same fit bit for bit.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>

@@ -16,11 +16,11 @@
 // and with --predict "predict_seconds" (scoring the N training rows) and "rows_per_second".
 // --model: times the model path instead (bench/model_paths.hpp: train_propensity and the model
 // file's text, as `cie propensity train --validation 0` and cie.LogisticRegression run it) and
-// prints {"seconds", "table_seconds", "log_loss", "iterations", "model_bytes", "threads", "device",
-// "rows", "cols", "dtype"}. --dtype: how the table holds X (bench/model_paths.hpp): owned (the
-// default: the CLI reader's owned float64 columns, made before the timer), float64 or float32
-// (borrowed columns read in place, as cie.LogisticRegression reads a float64 / float32 array in
-// F order). Every --dtype gives the same fit bit for bit.
+// prints {"seconds", "cpu_seconds", "table_seconds", "log_loss", "iterations", "model_bytes",
+// "threads", "device", "rows", "cols", "dtype"}. --dtype: how the table holds X
+// (bench/model_paths.hpp): owned (the default: the CLI reader's owned float64 columns, made before
+// the timer), float64 or float32 (borrowed columns read in place, as cie.LogisticRegression reads a
+// float64 / float32 array in F order). Every --dtype gives the same fit bit for bit.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
