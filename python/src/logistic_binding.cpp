@@ -5,6 +5,7 @@
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/tuple.h>
+#include <nanobind/stl/variant.h>
 #include <nanobind/stl/vector.h>
 #include <optional>
 #include <string>
@@ -21,7 +22,7 @@
 namespace cie::python {
 namespace {
 
-nb::dict logistic_fit(Matrix x, std::vector<std::string> const& names, Vector y,
+nb::dict logistic_fit(MatrixOrColumns x, std::vector<std::string> const& names, Vector y,
                       std::optional<Vector> sample_weight,
                       std::vector<std::string> const& transforms, std::string const& missing,
                       std::string const& penalty, double C, double l1_ratio, bool fit_intercept,
@@ -57,7 +58,7 @@ PropensityModel read_model(std::string const& text) {
 }
 
 nb::ndarray<nb::numpy, double, nb::ndim<1>> propensity_predict(
-    std::string const& model_text, Matrix x, std::vector<std::string> const& names,
+    std::string const& model_text, MatrixOrColumns x, std::vector<std::string> const& names,
     std::vector<CategoricalColumn> const& categorical, std::string const& device, int threads) {
   PropensityModel const model = read_model(model_text);
   Context ctx = make_context(device, threads);
