@@ -13,23 +13,30 @@ Tasks (data in memory before any timer starts; every fit runs on --threads threa
   metrics with the silhouette on 1000 rows (scikit-learn computes none).
   cie.KMeans(refine="none", ...).fit on X as float64 in F order (read in place) and as float32
   in F order; scikit-learn's KMeans(algorithm="lloyd", ...) on X as float32 (its fastest input);
-  `kmeans_driver --model`: the same fit as cie.KMeans from C++ (train_segments and the model
-  file's text on float64 columns: bench/model_paths.hpp). Quality: the inertia of each tool's
-  centroids on X, computed here in float64.
+  `kmeans_driver --model --dtype float64` and `--dtype float32`: the same fit as cie.KMeans from
+  C++ (train_segments and the model file's text: bench/model_paths.hpp) on float64 / float32
+  columns read in place, as cie.KMeans reads the float64 F / float32 F array. Quality: the
+  inertia of each tool's centroids on X, computed here in float64.
 - logistic: --rows × 32 from a known logistic model (the harness's), L2, C = 1, tol 1e-6.
   cie.LogisticRegression(solver="auto").fit on X as float64 in F order and as float32;
   scikit-learn's LogisticRegression(solver="lbfgs") on float64; `logistic_driver --model`: the
-  same fit as cie.LogisticRegression from C++ (train_propensity and the model file's text).
-  Quality: the training log-loss of each tool's predict_proba, computed here in float64.
+  same fit as cie.LogisticRegression from C++ (train_propensity and the model file's text) with
+  `--dtype float64` and `--dtype float32` (borrowed columns, as cie.LogisticRegression reads the
+  float64 F / float32 F array) and `--dtype owned` (the table the CLI's reader makes: owned
+  float64 values with missing flags). Quality: the training log-loss of each tool's
+  predict_proba, computed here in float64.
 
 Each tool runs --repeats times, alternating, after one untimed fit of cie (from Python, and in
 each driver process: --warmup) on 4096 rows; the table gives the median and the fastest wall
 time of the fit call (for the driver: its own timer around the same engine call, without reading
-the file), their ratios to the driver's, and for cie's Python fits the Python side: the fit's
-time minus the time inside the engine call (cie._core.kmeans_fit / logistic_fit, timed by a
-wrapper), i.e. the input checks and conversions, label checks and the model file's parsing. The fits of
-cie from Python and from the driver must give the same inertia / log-loss (the same fit): the
-script exits 1 otherwise.
+the file), the median CPU time (user + system of every thread of the process: the driver's
+std::clock, Python's time.process_time; less sensitive than wall time to other processes on a
+shared machine), their ratios to the driver's on the same column type (Python's float64 F to the
+driver's float64, float32 F to float32; the other rows to the driver's float64), and for cie's
+Python fits the Python side: the fit's time minus the time inside the engine call
+(cie._core.kmeans_fit / logistic_fit, timed by a wrapper), i.e. the input checks and
+conversions, label checks and the model file's parsing. The fits of cie from Python and from
+the drivers must give the same inertia / log-loss (the same fit): the script exits 1 otherwise.
 """
 
 import argparse
@@ -54,6 +61,7 @@ from sklearn.linear_model import LogisticRegression as SkLogistic  # noqa: E402
 
 K, KMEANS_COLS, ITERS, SEED, SILHOUETTE = 8, 8, 20, 42, 1000
 LOGISTIC_COLS, TOL = 32, 1e-6
+DTYPES = ["float64", "float32"]  # the drivers' --dtype for Python's float64 F and float32 F
 
 
 def inertia(x64, centroids):
@@ -91,9 +99,10 @@ def engine_timed(name):
 
 
 def timed(fit):
-    start = time.perf_counter()
+    """(wall seconds, CPU seconds of the process: every thread, user + system, model)."""
+    cpu, start = time.process_time(), time.perf_counter()
     model = fit()
-    return time.perf_counter() - start, model
+    return time.perf_counter() - start, time.process_time() - cpu, model
 
 
 def run_driver(command):
@@ -111,6 +120,7 @@ def kmeans_task(args, work):
               str(KMEANS_COLS), "--k", str(K), "--kmeans++", "--n-init", "1", "--iters",
               str(ITERS), "--tol", "0", "--seed", str(SEED), "--refine", "none", "--threads",
               str(args.threads), "--warmup", "--model", "--silhouette-limit", str(SILHOUETTE)]
+    drivers = {f"driver {dtype}": driver + ["--dtype", dtype] for dtype in DTYPES}
 
     def cie_fit(X):
         return cie.KMeans(K, init="k-means++", n_init=1, max_iter=ITERS, tol=0.0, refine="none",
@@ -122,25 +132,29 @@ def kmeans_task(args, work):
                         algorithm="lloyd", random_state=SEED).fit(x)
 
     cie_fit(np.asfortranarray(x64[:4096]))  # warm-up: imports, first allocations
-    times = {name: [] for name in ["driver", *inputs, "scikit-learn"]}
+    times = {name: [] for name in [*drivers, *inputs, "scikit-learn"]}
+    cpu = {name: [] for name in times}
     python_side = {name: [] for name in inputs}
     quality, engine = {}, {}
     for _ in range(args.repeats):
-        out = run_driver(driver)
-        times["driver"].append(out["seconds"])
-        engine["driver"] = out["inertia"]
+        for name, command in drivers.items():
+            out = run_driver(command)
+            times[name].append(out["seconds"])
+            cpu[name].append(out["cpu_seconds"])
+            engine[name] = quality[name] = out["inertia"]
         for name, X in inputs.items():
-            seconds, model = timed(lambda: cie_fit(X))
+            seconds, cpu_seconds, model = timed(lambda: cie_fit(X))
             times[name].append(seconds)
+            cpu[name].append(cpu_seconds)
             python_side[name].append(seconds - ENGINE[-1])
             engine[name] = model.inertia_
             quality[name] = inertia(x64, model.cluster_centers_)
-        seconds, model = timed(sk_fit)
+        seconds, cpu_seconds, model = timed(sk_fit)
         times["scikit-learn"].append(seconds)
+        cpu["scikit-learn"].append(cpu_seconds)
         quality["scikit-learn"] = inertia(x64, model.cluster_centers_)
-    quality["driver"] = engine["driver"]
-    same = all(engine[name] == engine["driver"] for name in inputs)
-    return times, quality, same, engine, python_side
+    same = len({engine[name] for name in [*drivers, *inputs]}) == 1
+    return times, cpu, quality, same, engine, python_side
 
 
 def logistic_task(args, work):
@@ -155,6 +169,7 @@ def logistic_task(args, work):
               "--cols", str(LOGISTIC_COLS), "--penalty", "l2", "--C", "1", "--solver", "auto",
               "--tol", str(TOL), "--max-iter", "1000", "--threads", str(args.threads), "--warmup",
               "--model"]
+    drivers = {f"driver {dtype}": driver + ["--dtype", dtype] for dtype in [*DTYPES, "owned"]}
 
     def cie_fit(X):
         return cie.LogisticRegression(C=1.0, solver="auto", tol=TOL, max_iter=1000, device="cpu",
@@ -164,48 +179,61 @@ def logistic_task(args, work):
         return SkLogistic(C=1.0, solver="lbfgs", tol=TOL, max_iter=1000).fit(x64, y)
 
     cie.LogisticRegression(device="cpu", threads=args.threads).fit(x64[:4096], y[:4096])  # warm-up
-    times = {name: [] for name in ["driver", *inputs, "scikit-learn"]}
+    times = {name: [] for name in [*drivers, *inputs, "scikit-learn"]}
+    cpu = {name: [] for name in times}
     python_side = {name: [] for name in inputs}
     quality, engine = {}, {}
     for _ in range(args.repeats):
-        out = run_driver(driver)
-        times["driver"].append(out["seconds"])
-        quality["driver"] = out["log_loss"]
+        for name, command in drivers.items():
+            out = run_driver(command)
+            times[name].append(out["seconds"])
+            cpu[name].append(out["cpu_seconds"])
+            engine[name] = quality[name] = out["log_loss"]
         for name, X in inputs.items():
-            seconds, model = timed(lambda: cie_fit(X))
+            seconds, cpu_seconds, model = timed(lambda: cie_fit(X))
             times[name].append(seconds)
+            cpu[name].append(cpu_seconds)
             python_side[name].append(seconds - ENGINE[-1])
             engine[name] = json.loads(model.model_file_)["training_metrics"]["training"][
                 "log_loss"]
             quality[name] = log_loss(model.predict_proba(x64)[:, 1], y)
-        seconds, model = timed(sk_fit)
+        seconds, cpu_seconds, model = timed(sk_fit)
         times["scikit-learn"].append(seconds)
+        cpu["scikit-learn"].append(cpu_seconds)
         quality["scikit-learn"] = log_loss(model.predict_proba(x64)[:, 1], y)
-    same = all(engine[name] == quality["driver"] for name in inputs)
-    return times, quality, same, engine, python_side
+    same = len({engine[name] for name in [*drivers, *inputs]}) == 1
+    return times, cpu, quality, same, engine, python_side
 
 
-def report(task, times, quality, what, python_side):
-    driver = statistics.median(times["driver"])
-    fastest = min(times["driver"])
-    print(f"\n{task}: median (and fastest) of {len(times['driver'])} fits, seconds "
+def reference(name):
+    """The driver run a row is compared with: the same column type for cie's Python fits."""
+    return "driver float32" if name == "float32 F" else "driver float64"
+
+
+def report(task, times, cpu, quality, what, python_side):
+    print(f"\n{task}: median (and fastest) of {len(times['driver float64'])} fits, seconds "
           f"(all: {', '.join(f'{k} {[round(t, 3) for t in v]}' for k, v in times.items())})")
-    print(f"| tool | input | fit s, median | fastest | {what} | median / driver's | "
-          f"fastest / driver's | Python side s (share of the fit) |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print(f"| tool | input | fit s, median | fastest | CPU s, median | {what} | against | "
+          f"median / its | fastest / its | CPU / its | Python side s (share of the fit) |")
+    print("|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|")
     for name, values in times.items():
         seconds = statistics.median(values)
-        tool = ("cie C++ (driver --model)" if name == "driver" else
+        against = reference(name)
+        tool = ("cie C++ (driver --model)" if name.startswith("driver") else
                 "scikit-learn" if name == "scikit-learn" else "cie Python")
-        given = "float32 (file)" if name == "driver" else (
-            "float32 C" if name == "scikit-learn" and task == "k-means" else
-            "float64 C" if name == "scikit-learn" else name)
+        given = (f"--dtype {name.split()[1]}" if name.startswith("driver") else
+                 "float32 C" if name == "scikit-learn" and task == "k-means" else
+                 "float64 C" if name == "scikit-learn" else name)
         side = ""
         if name in python_side:
             share = statistics.median(python_side[name])
             side = f"{share:.3f} ({100 * share / seconds:.1f}%)"
-        print(f"| {tool} | {given} | {seconds:.3f} | {min(values):.3f} | {quality[name]:.10g} | "
-              f"{seconds / driver:.3f} | {min(values) / fastest:.3f} | {side} |")
+        cpu_seconds = statistics.median(cpu[name])
+        print(f"| {tool} | {given} | {seconds:.3f} | {min(values):.3f} | {cpu_seconds:.3f} | "
+              f"{quality[name]:.10g} | {against} | "
+              f"{seconds / statistics.median(times[against]):.3f} | "
+              f"{min(values) / min(times[against]):.3f} | "
+              f"{cpu_seconds / statistics.median(cpu[against]):.3f} | {side} |")
 
 
 def main():
@@ -226,16 +254,15 @@ def main():
         tasks = args.tasks.split(",")
         if "kmeans" in tasks:
             engine_timed("kmeans_fit")
-            times, quality, same, engine, side = kmeans_task(args, work)
-            report("k-means", times, quality, "inertia", side)
-            print(f"engine inertia (driver, Python inputs): {engine}; same fit: {same}")
+            times, cpu, quality, same, engine, side = kmeans_task(args, work)
+            report("k-means", times, cpu, quality, "inertia", side)
+            print(f"engine inertia (drivers, Python inputs): {engine}; same fit: {same}")
             ok &= same
         if "logistic" in tasks:
             engine_timed("logistic_fit")
-            times, quality, same, engine, side = logistic_task(args, work)
-            report("logistic", times, quality, "log-loss", side)
-            print(f"engine training log-loss (driver, Python inputs): {engine} vs driver "
-                  f"{quality['driver']}; same fit: {same}")
+            times, cpu, quality, same, engine, side = logistic_task(args, work)
+            report("logistic", times, cpu, quality, "log-loss", side)
+            print(f"engine training log-loss (drivers, Python inputs): {engine}; same fit: {same}")
             ok &= same
     print("uptime:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
     return 0 if ok else 1

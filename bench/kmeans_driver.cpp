@@ -5,7 +5,7 @@
 //                 [--init C.f32 | --kmeans++ --n-init R] [--iters I] [--tol T] [--seed S]
 //                 [--refine none|hartigan] [--threads P] [--device cpu|cuda|cuda:N|auto]
 //                 [--warmup] [--passes P] [--chunk-rows N [--resident-chunks R]]
-//                 [--model [--silhouette-limit N]]
+//                 [--model [--silhouette-limit N] [--dtype float64|float32]]
 //
 // X.f32: column-major N × D (numpy: X.T.astype("<f4").tofile(path)); C.f32: row-major K × D.
 // --synthetic N: bench/synthetic.hpp's Gaussian blobs (N × D, 32 centres, fixed seed), started
@@ -29,8 +29,11 @@
 // the same bits as without chunks.
 // --model: times the model path instead (bench/model_paths.hpp: train_segments and the model
 // file's text, as `cie segment fit` and cie.KMeans run it, silhouette on --silhouette-limit rows,
-// default 20000) and prints {"seconds", "inertia", "iterations", "model_bytes", "threads",
-// "device", "rows", "cols", "k"}.
+// default 20000) and prints {"seconds", "cpu_seconds", "inertia", "iterations", "model_bytes",
+// "threads", "device", "rows", "cols", "k", "dtype"}. --dtype: the columns it reads
+// (bench/model_paths.hpp): float64 (the default: X widened into doubles before the timer) or
+// float32 (X's own floats), both in place, as cie.KMeans reads a float64 / float32 array in F
+// order; the same fit bit for bit.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -60,6 +63,7 @@ int main(int argc, char** argv) {
     std::int64_t chunk_rows = 0, resident_chunks = 0;
     std::size_t silhouette_limit = 20000;
     bool warmup = false, kmeans_pp = false, model = false;
+    cie::bench::ColumnLayout layout = cie::bench::ColumnLayout::kFloat64;
     cie::KMeansParams params;
     params.tol = 0.0;
     params.max_iter = 10;
@@ -110,6 +114,8 @@ int main(int argc, char** argv) {
         model = true;
       else if (arg == "--silhouette-limit")
         silhouette_limit = std::stoull(value());
+      else if (arg == "--dtype")
+        layout = cie::bench::parse_column_layout(value());
       else
         cie::fail(cie::ExitCode::kUsage, "unknown argument '{}'", arg);
     }
@@ -146,12 +152,13 @@ int main(int argc, char** argv) {
     }
     if (model) {
       nlohmann::ordered_json out =
-          cie::bench::segments_model_fit(ctx, params, x, rows, cols, silhouette_limit);
+          cie::bench::segments_model_fit(ctx, params, x, rows, cols, silhouette_limit, layout);
       out["threads"] = ctx.threads();
       out["device"] = ctx.device_name();
       out["rows"] = rows;
       out["cols"] = cols;
       out["k"] = params.n_clusters;
+      out["dtype"] = cie::bench::column_layout_name(layout);
       std::cout << out.dump() << "\n";
       return 0;
     }

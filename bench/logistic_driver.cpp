@@ -5,7 +5,7 @@
 //   logistic_driver (--data X.f32 --labels y.f32 --rows N | --synthetic N) --cols D
 //                   [--penalty l2] [--C 1] [--l1-ratio R] [--solver auto] [--tol T]
 //                   [--max-iter I] [--threads P] [--device cpu|cuda|cuda:N|auto] [--warmup]
-//                   [--predict] [--model]
+//                   [--predict] [--model [--dtype owned|float64|float32]]
 //
 // X.f32: column-major N × D (numpy: X.T.astype("<f4").tofile(path)); y.f32: N labels 0 or 1.
 // --synthetic N: bench/synthetic.hpp's known logistic model, N × D (D defaults to 32 there:
@@ -16,8 +16,11 @@
 // and with --predict "predict_seconds" (scoring the N training rows) and "rows_per_second".
 // --model: times the model path instead (bench/model_paths.hpp: train_propensity and the model
 // file's text, as `cie propensity train --validation 0` and cie.LogisticRegression run it) and
-// prints {"seconds", "table_seconds", "log_loss", "iterations", "model_bytes", "threads", "device",
-// "rows", "cols"}.
+// prints {"seconds", "cpu_seconds", "table_seconds", "log_loss", "iterations", "model_bytes",
+// "threads", "device", "rows", "cols", "dtype"}. --dtype: how the table holds X
+// (bench/model_paths.hpp): owned (the default: the CLI reader's owned float64 columns, made before
+// the timer), float64 or float32 (borrowed columns read in place, as cie.LogisticRegression reads a
+// float64 / float32 array in F order). Every --dtype gives the same fit bit for bit.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -44,6 +47,7 @@ int main(int argc, char** argv) {
     std::size_t rows = 0, cols = 0, synthetic_rows = 0;
     int threads = 0;
     bool predict = false, warmup = false, model_path = false;
+    cie::bench::ColumnLayout layout = cie::bench::ColumnLayout::kOwned;
     cie::LogisticParams params;
     for (int i = 1; i < argc; ++i) {
       std::string const arg = argv[i];
@@ -83,6 +87,8 @@ int main(int argc, char** argv) {
         predict = true;
       else if (arg == "--model")
         model_path = true;
+      else if (arg == "--dtype")
+        layout = cie::bench::parse_column_layout(value());
       else
         cie::fail(cie::ExitCode::kUsage, "unknown argument '{}'", arg);
     }
@@ -115,11 +121,12 @@ int main(int argc, char** argv) {
       }
     }
     if (model_path) {
-      nlohmann::json out = cie::bench::propensity_model_fit(ctx, params, x, y, rows, cols);
+      nlohmann::json out = cie::bench::propensity_model_fit(ctx, params, x, y, rows, cols, layout);
       out["threads"] = ctx.threads();
       out["device"] = ctx.device_name();
       out["rows"] = rows;
       out["cols"] = cols;
+      out["dtype"] = cie::bench::column_layout_name(layout);
       std::cout << out.dump() << "\n";
       return 0;
     }

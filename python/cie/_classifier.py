@@ -9,8 +9,8 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from cie import _core
-from cie._estimator import (EngineEstimator, _check_finite, _check_numeric_columns, as_checkable,
-                            check_sample_weight, fitting)
+from cie._estimator import (EngineEstimator, _as_arrow_table, _check_finite,
+                            _check_numeric_columns, as_checkable, check_sample_weight, fitting)
 
 
 def _positive_label(classes) -> str:
@@ -19,6 +19,46 @@ def _positive_label(classes) -> str:
     if classes.dtype.kind in "biuf" and list(classes) == [0, 1]:
         return ""
     return str(classes[1])
+
+
+def _arrow_numeric(column):
+    """A numeric Arrow column (float32/float64: read in place when it comes in one chunk without
+    nulls, the engine reading its buffer; with nulls or several chunks, copied once with NaN
+    where null; other floats and integers: copied once into float64, NaN where null) as a 1-D
+    numpy array."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    kept = column.type in (pa.float64(), pa.float32())
+    if not kept:
+        column = pc.cast(column, pa.float64(), safe=False)
+    if column.null_count:
+        column = pc.fill_null(column, pa.scalar(float("nan"), type=column.type))
+    chunk = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    return chunk.to_numpy(zero_copy_only=True)
+
+
+def _arrow_input(X):
+    """(table, categorical names) when X is Arrow data (pyarrow, polars, pandas with Arrow dtypes,
+    any Arrow C interface exporter) whose every column is a dictionary (categorical), a float or
+    an integer column; None for anything else (the caller's general path through pandas)."""
+    if type(X).__module__.split(".")[0] == "pyarrow" and not hasattr(X, "column_names"):
+        return None  # an Array or ChunkedArray: a one-column frame, through pandas
+    table = _as_arrow_table(X)
+    if table is None or table.num_columns == 0:
+        return None
+    import pyarrow as pa
+    categorical = []
+    for name, column in zip(table.column_names, table.columns):
+        if pa.types.is_dictionary(column.type):
+            categorical.append(str(name))
+        elif not (pa.types.is_floating(column.type) or pa.types.is_integer(column.type)):
+            return None
+    return table, categorical
+
+
+def rows_of(X) -> int:
+    """The rows of _split_X's numeric part: a matrix, or a list of columns."""
+    return X[0].shape[0] if isinstance(X, list) else X.shape[0]
 
 
 def transform_specs(transforms, names: list[str]) -> list[str]:
@@ -40,13 +80,17 @@ class CategoricalInput:
     _takes_categorical = False  # whether categorical columns are taken
 
     def _split_X(self, X, reset: bool):
-        """(numeric matrix, categorical columns, every feature name in X's order). Categorical
-        columns (pandas Categorical; Arrow dictionary and polars Categorical/Enum columns, which
-        become pandas Categorical) go to the engine as (name, int32 codes, levels as text),
-        the numeric ones as a matrix. A categorical column where the estimator takes none, or
-        where the fitted model has a numeric one (or the other way round), is a TypeError
-        naming it."""
+        """(numeric matrix or list of numeric columns, categorical columns, every feature name in
+        X's order). Categorical columns (pandas Categorical; Arrow dictionary and polars
+        Categorical/Enum columns, read through pandas) go to the engine as (name, int32 codes,
+        levels as text), the numeric ones as a matrix, or for Arrow data (_split_arrow) as a
+        list of 1-D columns, read in place where their layout allows. A categorical column where
+        the estimator takes none, or where the fitted model has a numeric one (or the other way
+        round), is a TypeError naming it."""
         import pandas as pd
+        arrow = _arrow_input(X)
+        if arrow is not None:
+            return self._split_arrow(*arrow, reset=reset)
         X = as_checkable(X)
         fitted_categorical = [] if reset else list(getattr(self, "categorical_features_", []))
         categorical = []
@@ -85,6 +129,49 @@ class CategoricalInput:
             self._set_feature_names(order)
         return matrix, columns, order
 
+    def _split_arrow(self, table, categorical: list[str], reset: bool):
+        """_split_X for Arrow data (_arrow_input): the numeric columns as a list of 1-D arrays,
+        float32/float64 ones in one chunk without nulls read in place (_arrow_numeric), the
+        categorical ones through pandas as _split_X takes them; the same checks and messages."""
+        import warnings
+        order = [str(c) for c in table.column_names]
+        if categorical and not self._takes_categorical:
+            raise TypeError(f"column '{categorical[0]}': categorical, but "
+                            f"{type(self).__name__} takes numeric columns only "
+                            f"(GradientBoostingClassifier splits categories natively)")
+        if not reset:
+            if len(order) != self.n_features_in_:
+                raise ValueError(f"X has {len(order)} features, but {type(self).__name__} is "
+                                 f"expecting {self.n_features_in_} features as input.")
+            if hasattr(self, "feature_names_in_") or categorical:
+                if order != self._feature_names():
+                    raise ValueError(f"X: the feature names {order} differ from those seen in "
+                                     f"fit: {self._feature_names()}")
+            elif not self._names_are_positional(order):
+                warnings.warn(f"X has feature names, but {type(self).__name__} was fitted "
+                              f"without feature names", UserWarning)
+            fitted_categorical = list(getattr(self, "categorical_features_", []))
+            for name in order:
+                if (name in fitted_categorical) != (name in categorical):
+                    was = "categorical" if name in fitted_categorical else "numeric"
+                    raise TypeError(f"column '{name}': the model was fitted on it as {was}")
+        if table.num_rows == 0:
+            raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
+        names = [n for n in order if n not in categorical]
+        columns = [_arrow_numeric(table.column(n)) for n in names]
+        for name, column in zip(names, columns):
+            _check_finite(column[:, None], [name], self._allow_nan(), type(self).__name__)
+        if not columns:
+            columns = np.empty((table.num_rows, 0), dtype=np.float64, order="F")
+        codes = []
+        if categorical:
+            frame = table.select(categorical).to_pandas()
+            codes = [(c, np.ascontiguousarray(frame[c].cat.codes.to_numpy(), dtype=np.int32),
+                      [str(level) for level in frame[c].cat.categories]) for c in categorical]
+        if reset:
+            self._set_feature_names(order)
+        return columns, codes, order
+
     def _allow_nan(self) -> bool:
         return self.missing != "error"
 
@@ -107,8 +194,8 @@ class PropensityClassifier(CategoricalInput, ClassifierMixin, EngineEstimator):
         target = str(y.name) if getattr(y, "name", None) is not None else "y"
         X, categorical, order = self._split_X(X, reset=True)
         y = column_or_1d(y, warn=True)
-        if len(y) != X.shape[0]:
-            raise ValueError(f"y has {len(y)} labels but X has {X.shape[0]} rows")
+        if len(y) != rows_of(X):
+            raise ValueError(f"y has {len(y)} labels but X has {rows_of(X)} rows")
         check_classification_targets(y)
         target_type = type_of_target(y, input_name="y", raise_unknown=True)
         if target_type != "binary":
@@ -121,7 +208,7 @@ class PropensityClassifier(CategoricalInput, ClassifierMixin, EngineEstimator):
         labels = (y == classes[1]).astype(np.float32)
         weights = None
         if sample_weight is not None:
-            weights = check_sample_weight(sample_weight, X.shape[0])
+            weights = check_sample_weight(sample_weight, rows_of(X))
         numeric = [n for n in order if n not in {c[0] for c in categorical}]
         if categorical:
             text = self._engine_fit(X, numeric, labels, weights, target,

@@ -33,12 +33,13 @@ class GradientBoostingClassifier(PropensityClassifier):
     default; "mean_impute"; "error"), max_levels (--max-levels: levels kept per categorical
     column, the most frequent; the rest are treated as missing), device, threads. No early
     stopping (the CLI holds rows out for it; here every row trains). X and y as
-    cie.LogisticRegression (an F-ordered float64 or float32 array is read without a copy, any
-    other layout or a table is copied once into float64 columns), and categorical columns (pandas Categorical, Arrow dictionary,
-    polars Categorical/Enum): each is one feature of level codes split natively (the CLI's
-    --categorical-splits native), its levels taken as text in the order of first appearance
-    (as the CLI reads them from a file), missing categories routed as missing values. A
-    string column is a TypeError naming it (make it categorical: ``astype("category")``).
+    cie.LogisticRegression (an F-ordered float64 or float32 array, and Arrow float64/float32
+    columns in one chunk without nulls, are read without a copy; any other layout is copied
+    once into float64 columns), and categorical columns (pandas Categorical, Arrow dictionary,
+    polars Categorical/Enum: read through pandas): each is one feature of level codes split
+    natively (the CLI's --categorical-splits native), its levels taken as text in the order of
+    first appearance (as the CLI reads them from a file), missing categories routed as missing
+    values. A string column is a TypeError naming it (make it categorical: ``astype("category")``).
     Fitted: feature_importances_ (total split gain per encoded feature, normalized to sum 1),
     n_estimators_ (trees grown), categorical_features_ (the columns fitted as categorical).
     """

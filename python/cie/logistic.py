@@ -26,9 +26,13 @@ class LogisticRegression(PropensityClassifier):
     in F order in place (no copy; NaN is a missing value; float32 values are read as the doubles
     they equal, so the model is the float64 input's), and so a pandas frame whose values come
     out as such an array (numeric columns of one dtype in one block, as a frame built column by
-    column; a frame wrapping a C-ordered array gives a C-ordered one). Copied once, into
-    float64 columns: a C-ordered (or otherwise strided) array; polars and Arrow tables and
-    frames with categorical columns go through pandas first (a copy, then read in place).
+    column; a frame wrapping a C-ordered array gives a C-ordered one), and Arrow data (pyarrow,
+    polars, pandas with Arrow dtypes, any Arrow C data/stream exporter): each float64 or
+    float32 column in one chunk without nulls is read in place from its Arrow buffer. Copied
+    once, into float64 columns: a C-ordered (or otherwise strided) array; an Arrow column with
+    nulls (NaN where null: missing values) or several chunks, or of integers; Arrow data with
+    columns of other types, and pandas frames with categorical columns, go through pandas
+    first (a copy, then read in place).
     y: two classes (any labels; classes_ sorted, the second is the positive class, written to
     the model file as the CLI's --positive; a model file loaded with load() knows only that
     label: its classes_ are [0, 1] for 0/1 labels, else ["<other>", positive]).

@@ -21,7 +21,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from cie import _core
-from cie._classifier import CategoricalInput
+from cie._classifier import CategoricalInput, rows_of
 from cie._estimator import EngineEstimator, as_checkable, fitting
 from cie.gbdt import DOCUMENT_NAMES, GradientBoostingClassifier
 from cie.logistic import LogisticRegression
@@ -258,8 +258,8 @@ class UpliftEstimator(CategoricalInput, EngineEstimator):
         target = _labels_name(y, "y")
         treatment_column = _labels_name(treatment, "treatment")
         X, categorical, order = self._split_X(X, reset=True)
-        response = _response(y, X.shape[0])
-        groups, kept, arms, control = self._groups(treatment, X.shape[0])
+        response = _response(y, rows_of(X))
+        groups, kept, arms, control = self._groups(treatment, rows_of(X))
         if kept is not None:
             response = response[kept]
         multi_arm = self.arms is not None

@@ -5,6 +5,7 @@
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/tuple.h>
+#include <nanobind/stl/variant.h>
 #include <nanobind/stl/vector.h>
 #include <optional>
 #include <string>
@@ -19,7 +20,7 @@
 namespace cie::python {
 namespace {
 
-nb::dict gbdt_fit(Matrix x, std::vector<std::string> const& names,
+nb::dict gbdt_fit(MatrixOrColumns x, std::vector<std::string> const& names,
                   std::vector<CategoricalColumn> const& categorical,
                   std::vector<std::string> const& order, int max_levels, Vector y,
                   std::optional<Vector> sample_weight, std::vector<std::string> const& transforms,

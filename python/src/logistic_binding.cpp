@@ -5,6 +5,7 @@
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/tuple.h>
+#include <nanobind/stl/variant.h>
 #include <nanobind/stl/vector.h>
 #include <optional>
 #include <string>
@@ -21,7 +22,7 @@
 namespace cie::python {
 namespace {
 
-nb::dict logistic_fit(Matrix x, std::vector<std::string> const& names, Vector y,
+nb::dict logistic_fit(MatrixOrColumns x, std::vector<std::string> const& names, Vector y,
                       std::optional<Vector> sample_weight,
                       std::vector<std::string> const& transforms, std::string const& missing,
                       std::string const& penalty, double C, double l1_ratio, bool fit_intercept,
@@ -57,7 +58,7 @@ PropensityModel read_model(std::string const& text) {
 }
 
 nb::ndarray<nb::numpy, double, nb::ndim<1>> propensity_predict(
-    std::string const& model_text, Matrix x, std::vector<std::string> const& names,
+    std::string const& model_text, MatrixOrColumns x, std::vector<std::string> const& names,
     std::vector<CategoricalColumn> const& categorical, std::string const& device, int threads) {
   PropensityModel const model = read_model(model_text);
   Context ctx = make_context(device, threads);
@@ -117,8 +118,8 @@ void bind_logistic(nb::module_& m) {
         nb::arg("solver"), nb::arg("max_iter"), nb::arg("tol"), nb::arg("target"),
         nb::arg("positive"), nb::arg("device"), nb::arg("threads"),
         "train_propensity with the logistic learner on every row (as `cie propensity train "
-        "--validation 0`): returns the model file's text. y holds 0/1. The GIL is released "
-        "while it computes.");
+        "--validation 0`): returns the model file's text. X: a matrix, or a list of its "
+        "columns (Arrow buffers). y holds 0/1. The GIL is released while it computes.");
   m.def("propensity_predict", &propensity_predict, nb::arg("model"), nb::arg("X"), nb::arg("names"),
         nb::arg("categorical"), nb::arg("device"), nb::arg("threads"),
         "PropensityModel::predict (as `cie propensity score`): the probability of each row.");
@@ -126,8 +127,8 @@ void bind_logistic(nb::module_& m) {
         "The parts of a propensity model file's text: inputs, transforms, encoded feature "
         "names, target, positive, and the logistic coefficients.");
   m.def("table_addresses", &table_addresses, nb::arg("X"),
-        "The address of each column's values in the table the classifiers' encoder reads for X "
-        "(X's own columns when X is read without a copy).");
+        "The address of each column's values in the table the classifiers' encoder reads for X, "
+        "a matrix or a list of columns (X's own columns when X is read without a copy).");
   m.def("matrix_address", &matrix_address, nb::arg("X"),
         "The address of the first value the engine reads for X (its own buffer when X is read "
         "without a copy).");

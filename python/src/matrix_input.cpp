@@ -40,6 +40,49 @@ bool is_f_contiguous(Matrix const& x) {
          (x.shape(1) <= 1 || x.stride(1) == static_cast<std::int64_t>(x.shape(0)));
 }
 
+/// Whether `column` (1-D) holds float64 values; a TypeError naming it unless float64 or float32.
+bool is_float64_column(Column const& column, std::string const& name) {
+  bool const float64 = column.dtype() == nb::dtype<double>();
+  if (!float64 && column.dtype() != nb::dtype<float>()) {
+    throw nb::type_error(("X: column '" + name + "': expected float32 or float64").c_str());
+  }
+  return float64;
+}
+
+/// A table of `rows` rows without columns (ids empty, line numbers 1, 2, ...).
+CustomerTable empty_table(std::size_t rows) {
+  CustomerTable table;
+  table.source = "X";
+  table.ids.resize(rows);
+  table.line_numbers.resize(rows);
+  for (std::size_t i = 0; i < rows; ++i) table.line_numbers[i] = i + 1;
+  return table;
+}
+
+/// The numeric column `name` of `rows` values, value i at data[i * stride]: borrowed when
+/// contiguous (read in place), else copied once into float64 with NaN as a missing value.
+template <typename T>
+TableColumn numeric_column(std::string const& name, T const* data, std::size_t rows,
+                           std::int64_t stride) {
+  TableColumn column;
+  column.name = name;
+  column.type = ColumnType::kNumeric;
+  if (rows <= 1 || stride == 1) {
+    column.is_borrowed = true;
+    column.borrowed = RawColumn(data, rows);
+    return column;
+  }
+  column.numbers.resize(rows);
+  column.missing.assign(rows, 0);
+  for (std::size_t i = 0; i < rows; ++i) {
+    double const value = static_cast<double>(data[static_cast<std::int64_t>(i) * stride]);
+    bool const nan = std::isnan(value);
+    column.numbers[i] = nan ? 0.0 : value;
+    column.missing[i] = nan ? 1 : 0;
+  }
+  return column;
+}
+
 }  // namespace
 
 std::unique_ptr<MatrixColumns> matrix_columns(Matrix const& x,
@@ -73,53 +116,6 @@ std::unique_ptr<MatrixColumns> matrix_columns(Matrix const& x,
   return result;
 }
 
-CustomerTable matrix_table(Matrix const& x, std::vector<std::string> const& names) {
-  check_shape(x, names);
-  std::size_t const rows = x.shape(0);
-  CustomerTable table;
-  table.source = "X";
-  table.ids.resize(rows);
-  table.line_numbers.resize(rows);
-  for (std::size_t i = 0; i < rows; ++i) table.line_numbers[i] = i + 1;
-  bool const float32 = x.dtype() == nb::dtype<float>();
-  std::int64_t const s0 = x.stride(0);
-  std::int64_t const s1 = x.stride(1);
-  for (std::size_t j = 0; j < names.size(); ++j) {
-    TableColumn column;
-    column.name = names[j];
-    column.type = ColumnType::kNumeric;
-    if (rows <= 1 || s0 == 1) {  // each column contiguous (F order): read in place
-      column.is_borrowed = true;
-      if (float32) {
-        column.borrowed = RawColumn(static_cast<float const*>(x.data()) + j * s1, rows);
-      } else {
-        column.borrowed = RawColumn(static_cast<double const*>(x.data()) + j * s1, rows);
-      }
-      table.columns.push_back(std::move(column));
-      continue;
-    }
-    column.numbers.resize(rows);
-    column.missing.assign(rows, 0);
-    // One pass from X into the table's column (its one copy): NaN becomes a missing value.
-    auto const fill = [&](auto const* data) {
-      auto const* source = data + static_cast<std::int64_t>(j) * s1;
-      for (std::size_t i = 0; i < rows; ++i) {
-        double const value = static_cast<double>(source[static_cast<std::int64_t>(i) * s0]);
-        bool const nan = std::isnan(value);
-        column.numbers[i] = nan ? 0.0 : value;
-        column.missing[i] = nan ? 1 : 0;
-      }
-    };
-    if (float32) {
-      fill(static_cast<float const*>(x.data()));
-    } else {
-      fill(static_cast<double const*>(x.data()));
-    }
-    table.columns.push_back(std::move(column));
-  }
-  return table;
-}
-
 std::size_t input_rows(MatrixOrColumns const& x) {
   if (auto const* matrix = std::get_if<Matrix>(&x)) return matrix->shape(0);
   auto const& columns = std::get<std::vector<Column>>(x);
@@ -140,10 +136,7 @@ std::unique_ptr<MatrixColumns> input_columns(MatrixOrColumns const& x,
     Column const& column = columns[j];
     CIE_EXPECTS(column.shape(0) == rows, "X: column '{}' has {} rows, the first column {}",
                 names[j], column.shape(0), rows);
-    bool const float64 = column.dtype() == nb::dtype<double>();
-    if (!float64 && column.dtype() != nb::dtype<float>()) {
-      throw nb::type_error(("X: column '" + names[j] + "': expected float32 or float64").c_str());
-    }
+    bool const float64 = is_float64_column(column, names[j]);
     if (rows <= 1 || column.stride(0) == 1) {
       if (float64) {
         result->raw.columns.emplace_back(static_cast<double const*>(column.data()), rows);
@@ -165,6 +158,41 @@ std::unique_ptr<MatrixColumns> input_columns(MatrixOrColumns const& x,
   return result;
 }
 
+CustomerTable matrix_table(MatrixOrColumns const& x, std::vector<std::string> const& names) {
+  std::size_t const rows = input_rows(x);
+  CustomerTable table = empty_table(rows);
+  if (auto const* matrix = std::get_if<Matrix>(&x)) {
+    check_shape(*matrix, names);
+    bool const float32 = matrix->dtype() == nb::dtype<float>();
+    std::int64_t const s0 = matrix->stride(0);
+    std::int64_t const s1 = matrix->stride(1);
+    for (std::size_t j = 0; j < names.size(); ++j) {
+      auto const offset = static_cast<std::int64_t>(j) * s1;
+      table.columns.push_back(
+          float32 ? numeric_column(names[j], static_cast<float const*>(matrix->data()) + offset,
+                                   rows, s0)
+                  : numeric_column(names[j], static_cast<double const*>(matrix->data()) + offset,
+                                   rows, s0));
+    }
+    return table;
+  }
+  auto const& columns = std::get<std::vector<Column>>(x);
+  CIE_EXPECTS(columns.size() == names.size(), "X has {} columns but {} feature names were given",
+              columns.size(), names.size());
+  for (std::size_t j = 0; j < columns.size(); ++j) {
+    Column const& column = columns[j];
+    CIE_EXPECTS(column.shape(0) == rows, "X: column '{}' has {} rows, the first column {}",
+                names[j], column.shape(0), rows);
+    table.columns.push_back(is_float64_column(column, names[j])
+                                ? numeric_column(names[j],
+                                                 static_cast<double const*>(column.data()), rows,
+                                                 column.stride(0))
+                                : numeric_column(names[j], static_cast<float const*>(column.data()),
+                                                 rows, column.stride(0)));
+  }
+  return table;
+}
+
 std::vector<std::size_t> input_addresses(MatrixOrColumns const& x) {
   std::size_t const cols = std::holds_alternative<Matrix>(x)
                                ? std::get<Matrix>(x).shape(1)
@@ -179,8 +207,10 @@ std::vector<std::size_t> input_addresses(MatrixOrColumns const& x) {
   return addresses;
 }
 
-std::vector<std::size_t> table_addresses(Matrix const& x) {
-  std::vector<std::string> names(x.shape(1));
+std::vector<std::size_t> table_addresses(MatrixOrColumns const& x) {
+  std::vector<std::string> names(std::holds_alternative<Matrix>(x)
+                                     ? std::get<Matrix>(x).shape(1)
+                                     : std::get<std::vector<Column>>(x).size());
   CustomerTable const table = matrix_table(x, names);
   std::vector<std::size_t> addresses;
   for (TableColumn const& column : table.columns) {

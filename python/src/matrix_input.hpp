@@ -51,12 +51,13 @@ std::vector<std::size_t> input_addresses(MatrixOrColumns const& x);
 
 /// `x` as a CustomerTable of numeric columns named `names`; NaN is a missing value (the
 /// encoder's missing policy decides), ±Inf is kept (the encoder rejects it, naming the column).
-/// A float64 or float32 array whose columns are contiguous (F order) is read in place (borrowed
-/// columns: `x` must outlive the table); any other layout is copied once into float64 columns.
-CustomerTable matrix_table(Matrix const& x, std::vector<std::string> const& names);
+/// Each contiguous float64 or float32 column (of an array in F order, or of the list: Arrow
+/// buffers) is read in place (a borrowed column: `x` must outlive the table); any other layout
+/// is copied once into a float64 column. Errors as input_columns'.
+CustomerTable matrix_table(MatrixOrColumns const& x, std::vector<std::string> const& names);
 
 /// The address of each column's values in matrix_table(x) (zero-copy tests).
-std::vector<std::size_t> table_addresses(Matrix const& x);
+std::vector<std::size_t> table_addresses(MatrixOrColumns const& x);
 
 /// The address of the first element the engine reads for `x` (tests prove zero copies with it).
 std::size_t matrix_address(Matrix const& x);

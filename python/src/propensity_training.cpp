@@ -65,16 +65,16 @@ void add_categorical_columns(CustomerTable& table, std::vector<CategoricalColumn
   }
 }
 
-nb::dict train_propensity_file(Matrix const& x, std::vector<std::string> const& names,
+nb::dict train_propensity_file(MatrixOrColumns const& x, std::vector<std::string> const& names,
                                Vector const& y, std::optional<Vector> const& sample_weight,
                                std::vector<CategoricalColumn> const& categorical,
                                std::vector<EncodedColumnSpec> specs, PropensityParams params,
                                std::string const& target, std::string const& positive,
                                std::string const& device, int threads) {
-  CIE_EXPECTS(y.shape(0) == x.shape(0), "y: expected {} labels, one per row of X, got {}",
-              x.shape(0), y.shape(0));
-  CIE_EXPECTS(!sample_weight || sample_weight->shape(0) == x.shape(0),
-              "sample_weight: expected {} weights, one per row of X, got {}", x.shape(0),
+  CIE_EXPECTS(y.shape(0) == input_rows(x), "y: expected {} labels, one per row of X, got {}",
+              input_rows(x), y.shape(0));
+  CIE_EXPECTS(!sample_weight || sample_weight->shape(0) == input_rows(x),
+              "sample_weight: expected {} weights, one per row of X, got {}", input_rows(x),
               sample_weight ? sample_weight->shape(0) : 0);
   params.validation_fraction = 0.0;
   params.folds = 0;

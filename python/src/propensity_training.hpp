@@ -37,7 +37,7 @@ using CategoricalColumn = std::tuple<std::string, Codes, std::vector<std::string
 void add_categorical_columns(CustomerTable& table, std::vector<CategoricalColumn> const& columns);
 
 /// Trains (GIL released) and returns {"model": the model file's text, "device": name}.
-nb::dict train_propensity_file(Matrix const& x, std::vector<std::string> const& names,
+nb::dict train_propensity_file(MatrixOrColumns const& x, std::vector<std::string> const& names,
                                Vector const& y, std::optional<Vector> const& sample_weight,
                                std::vector<CategoricalColumn> const& categorical,
                                std::vector<EncodedColumnSpec> specs, PropensityParams params,

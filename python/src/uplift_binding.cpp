@@ -7,6 +7,7 @@
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/tuple.h>
+#include <nanobind/stl/variant.h>
 #include <nanobind/stl/vector.h>
 #include <optional>
 #include <string>
@@ -78,7 +79,7 @@ GbdtParams gbdt_params(nb::dict const& given) {
 }
 
 /// X as the CLI's table: the numeric columns `names` of `x`, then the categorical ones.
-CustomerTable feature_table(Matrix const& x, std::vector<std::string> const& names,
+CustomerTable feature_table(MatrixOrColumns const& x, std::vector<std::string> const& names,
                             std::vector<CategoricalColumn> const& categorical) {
   CustomerTable table = matrix_table(x, names);
   add_categorical_columns(table, categorical);
@@ -107,7 +108,7 @@ std::vector<EncodedColumnSpec> uplift_specs(CustomerTable const& table,
   return specs;
 }
 
-nb::dict uplift_fit(Matrix x, std::vector<std::string> const& names,
+nb::dict uplift_fit(MatrixOrColumns x, std::vector<std::string> const& names,
                     std::vector<CategoricalColumn> const& categorical,
                     std::vector<std::string> const& order, std::optional<Rows> const& rows,
                     Vector response, Groups group, std::vector<std::string> const& arms,
@@ -116,7 +117,7 @@ nb::dict uplift_fit(Matrix x, std::vector<std::string> const& names,
                     int max_iter, nb::dict const& gbdt, std::uint64_t seed,
                     std::string const& target, std::string const& treatment_column,
                     std::string const& device, int threads) {
-  std::size_t const kept = rows ? rows->shape(0) : x.shape(0);
+  std::size_t const kept = rows ? rows->shape(0) : input_rows(x);
   CIE_EXPECTS(response.shape(0) == kept && group.shape(0) == kept,
               "y and treatment: expected {} values, one per row used, got {} and {}", kept,
               response.shape(0), group.shape(0));
@@ -152,7 +153,7 @@ nb::dict uplift_fit(Matrix x, std::vector<std::string> const& names,
       // the whole table, so categorical levels keep their order of first appearance).
       std::vector<std::size_t> chosen(rows->data(), rows->data() + kept);
       for (std::size_t const row : chosen) {
-        CIE_EXPECTS(row < x.shape(0), "rows: {} is not a row of X", row);
+        CIE_EXPECTS(row < input_rows(x), "rows: {} is not a row of X", row);
       }
       table = select_rows(table, chosen);
     }
@@ -211,7 +212,7 @@ AnyUpliftModel read_model(std::string const& text) {
   return model;
 }
 
-nb::dict uplift_predict(std::string const& model_text, Matrix x,
+nb::dict uplift_predict(std::string const& model_text, MatrixOrColumns x,
                         std::vector<std::string> const& names,
                         std::vector<CategoricalColumn> const& categorical,
                         std::string const& device, int threads) {

@@ -190,3 +190,85 @@ def test_classifiers_read_f_ordered_columns_in_place_with_the_same_model():
             model = make().fit(X, y)
             assert _document(model) == _document(expected)
             np.testing.assert_array_equal(model.predict_proba(X), expected.predict_proba(C64))
+
+
+def test_classifiers_read_arrow_columns_in_place_with_the_pandas_model():
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+
+    from cie import uplift
+
+    rng = np.random.default_rng(10)
+    n = 3000
+    a, b, c = rng.normal(size=n), rng.normal(size=n).astype(np.float32), rng.normal(size=n)
+    c_mask = np.zeros(n, dtype=bool)
+    c_mask[::7] = True  # nulls: missing values
+    table = pa.table({"a": a, "b": b, "c": pa.array(c, mask=c_mask),
+                      "d": rng.integers(0, 5, size=n)})
+    y = (a + 0.5 * b - np.where(c_mask, 0.0, c) + rng.normal(size=n) > 0).astype(int)
+    treatment = (rng.random(n) < 0.5).astype(int)
+    model = cie.LogisticRegression(threads=1)
+    columns, categorical, order = model._split_X(table, reset=True)
+    assert order == ["a", "b", "c", "d"] and categorical == []
+    addresses = _core.table_addresses(columns)
+    # float64 and float32 columns in one chunk without nulls: the engine reads their Arrow
+    # buffers; the column with nulls (NaN where null) and the integer one are copies.
+    assert addresses[:2] == [_arrow_address(table.column(n)) for n in ("a", "b")]
+    assert addresses[2] != _arrow_address(table.column("c"))
+    assert np.isnan(columns[2][c_mask]).all() and not np.isnan(columns[2][~c_mask]).any()
+    # A slice and a polars frame: in place too.
+    part = table.slice(100, 1000)
+    assert _core.table_addresses(model._split_X(part, reset=False)[0])[:2] == [
+        _arrow_address(part.column(n)) for n in ("a", "b")]
+    frame = pl.from_arrow(table)
+    assert _core.table_addresses(model._split_X(frame, reset=False)[0])[:2] == [
+        frame[n].to_numpy(allow_copy=False).ctypes.data for n in ("a", "b")]
+
+    # The models equal those of the pandas path (nulls as NaN), bit for bit.
+    pandas = table.to_pandas()
+    assert pandas["c"].isna().sum() == c_mask.sum()
+    chunked = pa.concat_tables([table.slice(0, 10), table.slice(10)])
+    arrow_pandas = table.to_pandas(types_mapper=pd.ArrowDtype)
+    for make in (lambda: cie.LogisticRegression(threads=1),
+                 lambda: cie.GradientBoostingClassifier(10, threads=1)):
+        expected = make().fit(pandas, y)
+        for X in (table, frame, chunked, arrow_pandas, table.to_batches()[0]):
+            fitted = make().fit(X, y)
+            assert _document(fitted) == _document(expected)
+            np.testing.assert_array_equal(fitted.predict_proba(X), expected.predict_proba(pandas))
+    expected = uplift.TwoModels().fit(pandas, y, treatment)
+    for X in (table, frame):
+        fitted = uplift.TwoModels().fit(X, y, treatment)
+        assert _document(fitted) == _document(expected)
+        np.testing.assert_array_equal(fitted.predict(X), expected.predict(pandas))
+
+
+def test_classifiers_take_arrow_tables_with_categorical_columns_as_pandas():
+    import polars as pl
+    import pyarrow as pa
+    import pytest
+
+    rng = np.random.default_rng(11)
+    n = 2000
+    levels = np.array(["north", "south", "east"])
+    frame = pl.DataFrame({"x": rng.normal(size=n),
+                          "region": pl.Series(levels[rng.integers(0, 3, size=n)]).cast(
+                              pl.Enum(["south", "east", "north"]))})
+    y = (frame["x"].to_numpy() + (frame["region"] == "east").to_numpy() > 0.3).astype(int)
+    pandas = frame.to_pandas()
+    expected = cie.GradientBoostingClassifier(10, threads=1).fit(pandas, y)
+    for X in (frame, frame.to_arrow()):
+        model = cie.GradientBoostingClassifier(10, threads=1)
+        columns, categorical, order = model._split_X(X, reset=True)
+        assert order == ["x", "region"] and [c[0] for c in categorical] == ["region"]
+        # The numeric column in place (to_arrow shares polars' buffers).
+        assert _core.table_addresses(columns) == [
+            frame["x"].to_numpy(allow_copy=False).ctypes.data]
+        model.fit(X, y)
+        assert _document(model) == _document(expected)
+        np.testing.assert_array_equal(model.predict_proba(X), expected.predict_proba(pandas))
+    with pytest.raises(TypeError, match="column 'region': categorical"):
+        cie.LogisticRegression().fit(frame, y)
+    with pytest.raises(TypeError, match="column 'region': the model was fitted on it as"):
+        expected.predict(pa.table({"x": [1.0], "region": [2.0]}))
