@@ -1,7 +1,9 @@
 // Passes of the "buy till you die" models (the maths is in kernels/clv_rules.hpp,
 // clv_pareto_rules.hpp and clv_bgbb_rules.hpp):
-//   clv_log_likelihood_pass  Σ w_i ℓ_i and Σ w_i ∇ℓ_i over weighted customer rows at given
-//                            parameters: one L-BFGS evaluation of a fit (map + ordered sum);
+//   clv_log_likelihood_pass  Σ w_i ℓ_i and Σ w_i ∇ℓ_i (and Σ w_i ∇²ℓ_i for BG/NBD, the modified
+//                            BG/NBD and Gamma-Gamma) over weighted customer rows at given
+//                            parameters: one L-BFGS or Newton evaluation of a fit (map + ordered
+//                            sum);
 //   clv_predict              per customer P(alive), expected purchases over a horizon, expected
 //                            mean spend, CLV and P(n purchases over the horizon) (a pure map).
 // Twins of the pass, both applying the shared row rule (kernels/clv_pass_rules.hpp):
