@@ -1,7 +1,9 @@
 // Passes of the "buy till you die" models (the maths is in kernels/clv_rules.hpp,
 // clv_pareto_rules.hpp and clv_bgbb_rules.hpp):
-//   clv_log_likelihood_pass  Σ w_i ℓ_i and Σ w_i ∇ℓ_i over weighted customer rows at given
-//                            parameters: one L-BFGS evaluation of a fit (map + ordered sum);
+//   clv_log_likelihood_pass  Σ w_i ℓ_i and Σ w_i ∇ℓ_i (and Σ w_i ∇²ℓ_i for BG/NBD, the modified
+//                            BG/NBD and Gamma-Gamma) over weighted customer rows at given
+//                            parameters: one L-BFGS or Newton evaluation of a fit (map + ordered
+//                            sum);
 //   clv_predict              per customer P(alive), expected purchases over a horizon, expected
 //                            mean spend, CLV and P(n purchases over the horizon) (a pure map).
 // Twins of the pass, both applying the shared row rule (kernels/clv_pass_rules.hpp):
@@ -41,6 +43,13 @@ constexpr int parameter_count(ClvLikelihood model) {
   return model == ClvLikelihood::kGammaGamma ? 3 : 4;
 }
 
+/// Whether a pass can sum the rows' second derivatives (BG/NBD, the modified BG/NBD and
+/// Gamma-Gamma; Pareto/NBD and BG/BB have gradients only).
+constexpr bool has_analytic_hessian(ClvLikelihood model) {
+  return model == ClvLikelihood::kBgNbd || model == ClvLikelihood::kMbgNbd ||
+         model == ClvLikelihood::kGammaGamma;
+}
+
 /// Customer rows as columns of equal length (host memory). Columns a likelihood does not use may
 /// be empty; an empty weight means weight 1 for every row.
 struct ClvRows {
@@ -53,9 +62,16 @@ struct ClvRows {
   [[nodiscard]] std::size_t size() const noexcept { return frequency.size(); }
 };
 
+/// Entries of a pass's packed Hessian (the upper triangle of 4 × 4, clv_hessian_index in
+/// kernels/clv_rules.hpp).
+inline constexpr int kClvHessianEntries = 10;
+
 struct ClvPassStats {
   double log_likelihood = 0.0;       ///< Σ w_i ℓ_i
   std::array<double, 4> gradient{};  ///< Σ w_i ∂ℓ_i/∂ln θ_k (the first parameter_count values)
+  /// Σ w_i ∂²ℓ_i/∂ln θ_j ∂ln θ_k, packed (kClvHessianEntries); zeros unless the pass was asked for
+  /// it (and for the entries of a three-parameter model's j or k = 3).
+  std::array<double, kClvHessianEntries> hessian{};
 };
 
 /// What clv_predict computes for each customer.
@@ -83,7 +99,8 @@ struct ClvPredictionOutputs {
 
 namespace cpu_impl {
 ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
-                                     std::span<double const> params, ClvRows const& rows);
+                                     std::span<double const> params, ClvRows const& rows,
+                                     bool with_hessian);
 void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double const> params,
                  std::span<double const> spend, ClvPredictionSettings const& settings,
                  ClvRows const& rows, ClvPredictionOutputs const& out);
@@ -91,15 +108,18 @@ void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double c
 
 namespace cuda_impl {
 ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
-                                     std::span<double const> params, ClvRows const& rows);
+                                     std::span<double const> params, ClvRows const& rows,
+                                     bool with_hessian);
 }  // namespace cuda_impl
 
 /// The weighted log-likelihood and its gradient in the log-parameters at `params` (natural
-/// scale, parameter_count(model) positive values). O(rows) per pass.
+/// scale, parameter_count(model) positive values), and with `with_hessian` (only where
+/// has_analytic_hessian(model)) the Hessian in the log-parameters. O(rows) per pass.
 inline ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
-                                            std::span<double const> params, ClvRows const& rows) {
-  return ctx.is_cuda() ? cuda_impl::clv_log_likelihood_pass(ctx, model, params, rows)
-                       : cpu_impl::clv_log_likelihood_pass(ctx, model, params, rows);
+                                            std::span<double const> params, ClvRows const& rows,
+                                            bool with_hessian = false) {
+  return ctx.is_cuda() ? cuda_impl::clv_log_likelihood_pass(ctx, model, params, rows, with_hessian)
+                       : cpu_impl::clv_log_likelihood_pass(ctx, model, params, rows, with_hessian);
 }
 
 /// Predictions for every row: `purchases` is kBgNbd, kMbgNbd, kParetoNbd or kBgBb with its four

@@ -34,7 +34,8 @@
 namespace cie::kernels {
 
 /// Modified BG/NBD: term = lnΓ(r+x) − lnΓ(r) + A₂; d = (ψ(r+x) − ψ(r), ψ(a+b) − ψ(a+b+x+1),
-/// ψ(a+b) + ψ(b+x+1) − ψ(b) − ψ(a+b+x+1)); extra = (ln a − ln(b+x), 1/(b+x)); log_scale = ln α.
+/// ψ(a+b) + ψ(b+x+1) − ψ(b) − ψ(a+b+x+1)); d2 the same with ψ'; extra = (ln a − ln(b+x), 1/(b+x));
+/// log_scale = ln α.
 CIE_HD inline ClvCountTerms mbgnbd_count_terms(double r, double alpha, double a, double b,
                                                double x) {
   ClvCountTerms c;
@@ -45,17 +46,22 @@ CIE_HD inline ClvCountTerms mbgnbd_count_terms(double r, double alpha, double a,
   c.d[0] = digamma(r + x) - digamma(r);
   c.d[1] = psi_ab - psi_abx;
   c.d[2] = psi_ab + digamma(b + x + 1.0) - digamma(b) - psi_abx;
+  double const tri_ab = trigamma(a + b), tri_abx = trigamma(a + b + x + 1.0);
+  c.d2[0] = trigamma(r + x) - trigamma(r);
+  c.d2[1] = tri_ab - tri_abx;
+  c.d2[2] = tri_ab + trigamma(b + x + 1.0) - trigamma(b) - tri_abx;
   c.extra[0] = std::log(a) - std::log(b + x);
   c.extra[1] = 1.0 / (b + x);
   return c;
 }
 
 /// Modified BG/NBD log-likelihood of one customer from its count terms
-/// (mbgnbd_count_terms(r, α, a, b, x)); ∂ℓ/∂(ln r, ln α, ln a, ln b) into grad[0..3] when not null.
+/// (mbgnbd_count_terms(r, α, a, b, x)); ∂ℓ/∂(ln r, ln α, ln a, ln b) into grad[0..3] when not null,
+/// and with grad the second derivatives into hess[0..9] (clv_hessian_index) when not null.
 CIE_HD inline double mbgnbd_log_likelihood(ClvCountTerms const& c, double r, double alpha, double a,
                                            double b, double x, double t_x, double age, double* grad,
-                                           double log_alpha_age = NAN) {
-  return bgnbd_log_likelihood(c, r, alpha, a, b, x, t_x, age, grad, true, log_alpha_age);
+                                           double log_alpha_age = NAN, double* hess = nullptr) {
+  return bgnbd_log_likelihood(c, r, alpha, a, b, x, t_x, age, grad, true, log_alpha_age, hess);
 }
 
 /// The same from the parameters alone.

@@ -45,11 +45,14 @@ CIE_HD inline ClvCountTerms clv_count_terms(ClvLikelihood model, ClvParams const
 /// ℓ of one row (x, t_x, T, m: the columns the model uses; others ignored) and ∂ℓ/∂ln θ into
 /// grad[0..parameter_count(model) − 1]. `counts` holds clv_count_terms(model, p, j) for
 /// j = 0 .. count_size − 1 (may be empty for Pareto/NBD and BG/BB). `log_alpha_age`: ln(α + T)
-/// for the BG/NBD family when the caller has it (clv_log_alpha_age), else NaN.
+/// for the BG/NBD family when the caller has it (clv_log_alpha_age), else NaN. `hess` (models
+/// with has_analytic_hessian only; null otherwise): ∂²ℓ/∂ln θ_i ∂ln θ_j packed as
+/// clv_hessian_index.
 CIE_HD inline double clv_row_log_likelihood(ClvLikelihood model, ClvParams const& p,
                                             ClvCountTerms const* counts, std::int64_t count_size,
                                             double x, double t_x, double age, double m,
-                                            double* grad, double log_alpha_age = NAN) {
+                                            double* grad, double log_alpha_age = NAN,
+                                            double* hess = nullptr) {
   auto const terms = [&]() {
     return x < static_cast<double>(count_size) ? counts[static_cast<std::int64_t>(x)]
                                                : clv_count_terms(model, p, x);
@@ -57,12 +60,12 @@ CIE_HD inline double clv_row_log_likelihood(ClvLikelihood model, ClvParams const
   switch (model) {
     case ClvLikelihood::kBgNbd:
       return bgnbd_log_likelihood(terms(), p.v[0], p.v[1], p.v[2], p.v[3], x, t_x, age, grad, false,
-                                  log_alpha_age);
+                                  log_alpha_age, hess);
     case ClvLikelihood::kMbgNbd:
       return mbgnbd_log_likelihood(terms(), p.v[0], p.v[1], p.v[2], p.v[3], x, t_x, age, grad,
-                                   log_alpha_age);
+                                   log_alpha_age, hess);
     case ClvLikelihood::kGammaGamma:
-      return gamma_gamma_log_likelihood(terms(), p.v[0], p.v[1], p.v[2], x, m, grad);
+      return gamma_gamma_log_likelihood(terms(), p.v[0], p.v[1], p.v[2], x, m, grad, hess);
     case ClvLikelihood::kParetoNbd:
       return pareto_nbd_log_likelihood(p.v[0], p.v[1], p.v[2], p.v[3], x, t_x, age, grad);
     case ClvLikelihood::kBgBb:

@@ -41,6 +41,29 @@ CIE_HD inline double digamma(double v) {
   return shift + std::log(v) - 0.5 * inv - series;
 }
 
+/// ψ'(v) (trigamma) for v > 0, to about 1e-15 relative: ψ'(v) = ψ'(v+1) + 1/v² up to v >= 10,
+/// then the asymptotic series through the v⁻¹⁵ term (truncation < 1e-17).
+CIE_HD inline double trigamma(double v) {
+  double shift = 0.0;
+  while (v < 10.0) {
+    shift += 1.0 / (v * v);
+    v += 1.0;
+  }
+  double const inv = 1.0 / v;
+  double const inv2 = inv * inv;
+  double const series =
+      inv *
+      (1.0 +
+       inv * (0.5 +
+              inv * (1.0 / 6 -
+                     inv2 * (1.0 / 30 -
+                             inv2 * (1.0 / 42 -
+                                     inv2 * (1.0 / 30 -
+                                             inv2 * (5.0 / 66 -
+                                                     inv2 * (691.0 / 2730 - inv2 * 7.0 / 6))))))));
+  return shift + series;
+}
+
 /// log ₂F₁(a, b; c; z) for a, b, c > 0 and 0 <= z < 1 by its power series, whose terms are then
 /// all positive (no cancellation). The sum is kept scaled so that terms of any size (they grow
 /// like n^{a+b−c−1} zⁿ before they fall) neither overflow nor underflow. Stops when a term adds
@@ -112,17 +135,39 @@ CIE_HD inline void log_hyp2f1_positive_many(double a, double b, double c, double
 /// The parts of a BG/NBD or Gamma-Gamma log-likelihood term that depend on the parameters and the
 /// whole number x only: a pass computes them once per distinct x (customers share few values of
 /// x), so the per-customer work is a few logarithms. `term` holds the lnΓ sums, d[0..3] their
-/// derivatives' ψ sums, extra[0..1] x's other constants (see the two functions below).
+/// derivatives' ψ sums, d2[0..2] the second derivatives' ψ' sums, extra[0..1] x's other constants
+/// (see the two functions below).
 struct ClvCountTerms {
   double term = 0.0;
   double d[4] = {0.0, 0.0, 0.0, 0.0};
+  double d2[3] = {0.0, 0.0, 0.0};
   double extra[2] = {0.0, 0.0};
   double log_scale = 0.0;  ///< ln α (BG/NBD family) or ln γ (Gamma-Gamma), once per pass
 };
 
+/// Index of ∂²ℓ/∂ln θ_i ∂ln θ_j (i <= j < 4) in a packed upper triangle of 10 entries (row by
+/// row: (0,0) (0,1) (0,2) (0,3) (1,1) (1,2) (1,3) (2,2) (2,3) (3,3)); three-parameter models leave
+/// the entries of j = 3 at 0.
+CIE_HD constexpr int clv_hessian_index(int i, int j) {
+  return i <= j ? i * 4 - i * (i - 1) / 2 + (j - i) : clv_hessian_index(j, i);
+}
+
+/// hess[packed] = θ_i θ_j h[packed] + [i = j] grad[i]: the Hessian in the log-parameters from the
+/// natural-scale one `h` (packed as clv_hessian_index) and the log-parameter gradient, for the
+/// first k of the parameters θ.
+CIE_HD inline void clv_log_parameter_hessian(int k, double const* theta, double const* h,
+                                             double const* grad, double* hess) {
+  for (int i = 0; i < k; ++i) {
+    for (int j = i; j < k; ++j) {
+      int const e = clv_hessian_index(i, j);
+      hess[e] = theta[i] * theta[j] * h[e] + (i == j ? grad[i] : 0.0);
+    }
+  }
+}
+
 /// BG/NBD: term = lnΓ(r+x) − lnΓ(r) + A₂; d = (ψ(r+x) − ψ(r), ψ(a+b) − ψ(a+b+x),
-/// ψ(a+b) + ψ(b+x) − ψ(b) − ψ(a+b+x)); extra = (ln a − ln(b+x−1), 1/(b+x−1)) for x > 0;
-/// log_scale = ln α.
+/// ψ(a+b) + ψ(b+x) − ψ(b) − ψ(a+b+x)); d2 the same with ψ'; extra = (ln a − ln(b+x−1),
+/// 1/(b+x−1)) for x > 0; log_scale = ln α.
 CIE_HD inline ClvCountTerms bgnbd_count_terms(double r, double alpha, double a, double b,
                                               double x) {
   ClvCountTerms c;
@@ -133,6 +178,10 @@ CIE_HD inline ClvCountTerms bgnbd_count_terms(double r, double alpha, double a, 
   c.d[0] = digamma(r + x) - digamma(r);
   c.d[1] = psi_ab - psi_abx;
   c.d[2] = psi_ab + digamma(b + x) - digamma(b) - psi_abx;
+  double const tri_ab = trigamma(a + b), tri_abx = trigamma(a + b + x);
+  c.d2[0] = trigamma(r + x) - trigamma(r);
+  c.d2[1] = tri_ab - tri_abx;
+  c.d2[2] = tri_ab + trigamma(b + x) - trigamma(b) - tri_abx;
   if (x > 0.0) {
     c.extra[0] = std::log(a) - std::log(b + x - 1.0);
     c.extra[1] = 1.0 / (b + x - 1.0);
@@ -141,13 +190,18 @@ CIE_HD inline ClvCountTerms bgnbd_count_terms(double r, double alpha, double a, 
 }
 
 /// BG/NBD log-likelihood of one customer from its count terms `c` (bgnbd_count_terms(r, α, a, b,
-/// x)); writes ∂ℓ/∂(ln r, ln α, ln a, ln b) into grad[0..3] when grad is not null. With `modified`
-/// (the modified BG/NBD, kernels/clv_mbgnbd_rules.hpp, whose count terms differ) the A₄ term is
-/// present for x = 0 too. `log_alpha_age` is ln(α + T) (a pass over rows sorted by T computes it
-/// once per T; NaN: computed here, the same bits).
+/// x)); writes ∂ℓ/∂(ln r, ln α, ln a, ln b) into grad[0..3] when grad is not null, and with grad
+/// the second derivatives in the log-parameters into hess[0..9] (clv_hessian_index) when hess is
+/// not null. With `modified` (the modified BG/NBD, kernels/clv_mbgnbd_rules.hpp, whose count terms
+/// differ) the A₄ term is present for x = 0 too. `log_alpha_age` is ln(α + T) (a pass over rows
+/// sorted by T computes it once per T; NaN: computed here, the same bits).
+///
+/// The Hessian: with shares w₃ + w₄ = 1 of the log-sum, ∇²log(e^{A₃} + e^{A₄}) = w₃∇²A₃ + w₄∇²A₄ +
+/// w₃w₄ (∇A₄ − ∇A₃)(∇A₄ − ∇A₃)ᵀ, in the natural parameters, then clv_log_parameter_hessian.
 CIE_HD inline double bgnbd_log_likelihood(ClvCountTerms const& c, double r, double alpha, double a,
                                           double b, double x, double t_x, double age, double* grad,
-                                          bool modified = false, double log_alpha_age = NAN) {
+                                          bool modified = false, double log_alpha_age = NAN,
+                                          double* hess = nullptr) {
   double const log_alpha = c.log_scale;
   if (log_alpha_age != log_alpha_age) log_alpha_age = std::log(alpha + age);
   double const a3 = -(r + x) * log_alpha_age;
@@ -175,6 +229,35 @@ CIE_HD inline double bgnbd_log_likelihood(ClvCountTerms const& c, double r, doub
     grad[1] = alpha * d_alpha;
     grad[2] = a * (c.d[1] + w4 / a);
     grad[3] = b * (c.d[2] - w4 * c.extra[1]);
+    if (hess != nullptr) {
+      double const rx = r + x;
+      double const u_age = 1.0 / (alpha + age);
+      double h[10] = {c.d2[0],
+                      1.0 / alpha - w3 * u_age,
+                      0.0,
+                      0.0,
+                      -r / (alpha * alpha) + w3 * rx * u_age * u_age,
+                      0.0,
+                      0.0,
+                      c.d2[1],
+                      c.d2[1],
+                      c.d2[2]};
+      if (dropout_term) {
+        double const u_tx = 1.0 / (alpha + t_x);
+        h[1] -= w4 * u_tx;
+        h[4] += w4 * rx * u_tx * u_tx;
+        h[7] -= w4 / (a * a);
+        h[9] += w4 * c.extra[1] * c.extra[1];
+        double const delta[4] = {log_alpha_age - log_alpha_tx, rx * (u_age - u_tx), 1.0 / a,
+                                 -c.extra[1]};
+        double const spread = w3 * w4;
+        for (int i = 0; i < 4; ++i) {
+          for (int j = i; j < 4; ++j) h[clv_hessian_index(i, j)] += spread * delta[i] * delta[j];
+        }
+      }
+      double const theta[4] = {r, alpha, a, b};
+      clv_log_parameter_hessian(4, theta, h, grad, hess);
+    }
   }
   return c.term + r * log_alpha + mix;
 }
@@ -187,7 +270,7 @@ CIE_HD inline double bgnbd_log_likelihood(double r, double alpha, double a, doub
 }
 
 /// Gamma-Gamma (x > 0): term = lnΓ(px+q) − lnΓ(px) − lnΓ(q) + px·ln x; d = (ψ(px+q), ψ(px),
-/// ψ(q)); extra = (ln x); log_scale = ln γ.
+/// ψ(q)); d2 the same with ψ'; extra = (ln x); log_scale = ln γ.
 CIE_HD inline ClvCountTerms gamma_gamma_count_terms(double p, double q, double gamma_scale,
                                                     double x) {
   ClvCountTerms c;
@@ -198,15 +281,19 @@ CIE_HD inline ClvCountTerms gamma_gamma_count_terms(double p, double q, double g
   c.d[0] = digamma(px + q);
   c.d[1] = digamma(px);
   c.d[2] = digamma(q);
+  c.d2[0] = trigamma(px + q);
+  c.d2[1] = trigamma(px);
+  c.d2[2] = trigamma(q);
   return c;
 }
 
 /// Gamma-Gamma log-likelihood of one customer with x > 0 repeat purchases of mean value m > 0,
 /// from its count terms (gamma_gamma_count_terms(p, q, γ, x)); writes ∂ℓ/∂(ln p, ln q, ln γ) into
-/// grad[0..2] when grad is not null.
+/// grad[0..2] when grad is not null, and with grad the second derivatives in the log-parameters
+/// into hess (clv_hessian_index, i, j < 3) when hess is not null.
 CIE_HD inline double gamma_gamma_log_likelihood(ClvCountTerms const& c, double p, double q,
                                                 double gamma_scale, double x, double m,
-                                                double* grad) {
+                                                double* grad, double* hess = nullptr) {
   double const px = p * x;
   double const log_m = std::log(m);
   double const log_gamma = c.log_scale;
@@ -216,6 +303,21 @@ CIE_HD inline double gamma_gamma_log_likelihood(ClvCountTerms const& c, double p
     grad[0] = px * (c.d[0] - c.d[1] + log_m + c.extra[0] - log_total);
     grad[1] = q * (c.d[0] - c.d[2] + log_gamma - log_total);
     grad[2] = gamma_scale * (q / gamma_scale - (px + q) / (x * m + gamma_scale));
+    if (hess != nullptr) {
+      double const u = 1.0 / (x * m + gamma_scale);
+      double const h[10] = {x * x * (c.d2[0] - c.d2[1]),
+                            x * c.d2[0],
+                            -x * u,
+                            0.0,
+                            c.d2[0] - c.d2[2],
+                            1.0 / gamma_scale - u,
+                            0.0,
+                            -q / (gamma_scale * gamma_scale) + (px + q) * u * u,
+                            0.0,
+                            0.0};
+      double const theta[3] = {p, q, gamma_scale};
+      clv_log_parameter_hessian(3, theta, h, grad, hess);
+    }
   }
   return value;
 }

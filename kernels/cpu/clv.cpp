@@ -23,15 +23,18 @@
 namespace cie::kernels::cpu_impl {
 
 ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
-                                     std::span<double const> params, ClvRows const& rows) {
+                                     std::span<double const> params, ClvRows const& rows,
+                                     bool with_hessian) {
   int const k = parameter_count(model);
   CIE_ASSERT(params.size() == static_cast<std::size_t>(k));
+  CIE_ASSERT(!with_hessian || has_analytic_hessian(model));
   std::int64_t const n = static_cast<std::int64_t>(rows.size());
   bool const weighted = !rows.weight.empty();
   bool const with_value = model == ClvLikelihood::kGammaGamma;
   bool const with_times = !with_value;
   bool const bgnbd_family = model == ClvLikelihood::kBgNbd || model == ClvLikelihood::kMbgNbd;
-  std::size_t const stride = 1 + static_cast<std::size_t>(k);
+  int const hessian_entries = with_hessian ? kClvHessianEntries : 0;
+  std::size_t const stride = 1 + static_cast<std::size_t>(k + hessian_entries);
   ClvParams p;
   std::copy(params.begin(), params.end(), p.v);
   std::vector<ClvCountTerms> const counts = clv_count_table(model, p, rows.frequency);
@@ -41,6 +44,7 @@ ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
     std::fill_n(partial, stride, 0.0);
     std::int64_t const end = std::min(n, (batch + 1) * kClvBatchRows);
     double grad[4];
+    double hess[kClvHessianEntries] = {};
     // The BG/NBD family's ln(α + T), once per run of equal T (fitted rows are sorted by T).
     double cached_age = NAN, cached_log = NAN;
     for (std::int64_t i = batch * kClvBatchRows; i < end; ++i) {
@@ -53,14 +57,16 @@ ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
       double const ll = clv_row_log_likelihood(
           model, p, counts.data(), count_size, rows.frequency[i],
           with_times ? rows.recency[i] : 0.0, age, with_value ? rows.value[i] : 0.0, grad,
-          bgnbd_family ? cached_log : NAN);
+          bgnbd_family ? cached_log : NAN, with_hessian ? hess : nullptr);
       partial[0] += w * ll;
       for (int j = 0; j < k; ++j) partial[1 + j] += w * grad[j];
+      for (int e = 0; e < hessian_entries; ++e) partial[1 + k + e] += w * hess[e];
     }
   };
   auto const fold = [&](double const* partial) {
     stats.log_likelihood += partial[0];
     for (int j = 0; j < k; ++j) stats.gradient[j] += partial[1 + j];
+    for (int e = 0; e < hessian_entries; ++e) stats.hessian[e] += partial[1 + k + e];
   };
   reduce_batches_in_order(
       ctx.threads(), (n + kClvBatchRows - 1) / kClvBatchRows, stride, [] { return 0; }, reduce,

@@ -5,9 +5,9 @@
 // Block b takes rows [b·kClvBatchRows, (b+1)·kClvBatchRows) (the CPU twin's batches); thread t
 // sums rows t, t + kThreads, ... of it in order with the shared row rule
 // (clv_row_log_likelihood), and block_sum (a fixed shuffle tree per warp, warps in order) folds
-// each entry of [Σ w ℓ, Σ w ∇ℓ] into the block's partial. One block per entry then folds the
-// partials in the same fixed way. No atomics: the same bits on every run; equal to the CPU twin
-// to rounding (its sum runs in row order within a batch).
+// each entry of [Σ w ℓ, Σ w ∇ℓ, Σ w ∇²ℓ (when asked)] into the block's partial. One block per entry
+// then folds the partials in the same fixed way. No atomics: the same bits on every run; equal to
+// the CPU twin to rounding (its sum runs in row order within a batch).
 #include <thrust/device_vector.h>
 
 #include <algorithm>
@@ -29,7 +29,8 @@ using cuda_detail::run_on_device;
 using cuda_detail::stream_of;
 
 constexpr int kThreads = 256;
-constexpr int kStride = 5;  // log-likelihood and up to 4 gradient entries
+// The log-likelihood, up to 4 gradient entries and the packed Hessian.
+constexpr int kStride = 5 + kClvHessianEntries;
 
 /// Device columns of ClvRows; a column the model does not use (or an empty weight) is null.
 struct DeviceRows {
@@ -41,26 +42,30 @@ struct DeviceRows {
   std::int64_t n = 0;
 };
 
-/// partials[block · kStride + e] for e = 0 (Σ w ℓ) and 1 .. k (Σ w ∂ℓ/∂ln θ) over the block's
-/// batch of rows.
-__global__ void batch_sums_kernel(ClvLikelihood model, ClvParams params, int k,
+/// partials[block · kStride + e] for e = 0 (Σ w ℓ), 1 .. k (Σ w ∂ℓ/∂ln θ) and, when
+/// hessian_entries > 0, k + 1 .. k + hessian_entries (Σ w ∂²ℓ, packed) over the block's batch of
+/// rows.
+__global__ void batch_sums_kernel(ClvLikelihood model, ClvParams params, int k, int hessian_entries,
                                   ClvCountTerms const* counts, std::int64_t count_size,
                                   DeviceRows rows, double* partials) {
   __shared__ cuda_detail::BlockSumStorage<kThreads> storage;
   std::int64_t const first = blockIdx.x * kClvBatchRows;
   std::int64_t const last = first + kClvBatchRows < rows.n ? first + kClvBatchRows : rows.n;
-  double sums[kStride] = {0.0, 0.0, 0.0, 0.0, 0.0};
+  double sums[kStride] = {};
   double grad[4] = {0.0, 0.0, 0.0, 0.0};
+  double hess[kClvHessianEntries] = {};
   for (std::int64_t i = first + threadIdx.x; i < last; i += kThreads) {
     double const w = rows.weight != nullptr ? rows.weight[i] : 1.0;
     double const ll = clv_row_log_likelihood(model, params, counts, count_size, rows.frequency[i],
                                              rows.recency != nullptr ? rows.recency[i] : 0.0,
                                              rows.age != nullptr ? rows.age[i] : 0.0,
-                                             rows.value != nullptr ? rows.value[i] : 0.0, grad);
+                                             rows.value != nullptr ? rows.value[i] : 0.0, grad, NAN,
+                                             hessian_entries > 0 ? hess : nullptr);
     sums[0] += w * ll;
     for (int j = 0; j < k; ++j) sums[1 + j] += w * grad[j];
+    for (int e = 0; e < hessian_entries; ++e) sums[1 + k + e] += w * hess[e];
   }
-  for (int e = 0; e <= k; ++e) {
+  for (int e = 0; e <= k + hessian_entries; ++e) {
     double const total = cuda_detail::block_sum<kThreads>(sums[e], storage);
     if (threadIdx.x == 0) partials[blockIdx.x * static_cast<std::int64_t>(kStride) + e] = total;
     __syncthreads();  // the storage is reused by the next entry
@@ -89,9 +94,12 @@ void upload(cudaStream_t stream, std::span<double const> column, bool used,
 }  // namespace
 
 ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
-                                     std::span<double const> params, ClvRows const& rows) {
+                                     std::span<double const> params, ClvRows const& rows,
+                                     bool with_hessian) {
   int const k = parameter_count(model);
   CIE_CUDA_ASSERT(params.size() == static_cast<std::size_t>(k));
+  CIE_CUDA_ASSERT(!with_hessian || has_analytic_hessian(model));
+  int const hessian_entries = with_hessian ? kClvHessianEntries : 0;
   std::int64_t const n = static_cast<std::int64_t>(rows.size());
   ClvPassStats stats;
   if (n == 0) return stats;
@@ -119,15 +127,20 @@ ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
     thrust::device_vector<double> partials(static_cast<std::size_t>(batches) * kStride);
     thrust::device_vector<double> folded(kStride);
     CIE_LAUNCH(batch_sums_kernel, static_cast<unsigned>(batches), kThreads, 0, stream)
-    (model, p, k, raw(counts), static_cast<std::int64_t>(table.size()), device_rows, raw(partials));
+    (model, p, k, hessian_entries, raw(counts), static_cast<std::int64_t>(table.size()),
+     device_rows, raw(partials));
     CIE_CUDA_CHECK_LAUNCH();
-    CIE_LAUNCH(fold_partials_kernel, static_cast<unsigned>(k + 1), kThreads, 0, stream)
+    int const entry_count = 1 + k + hessian_entries;
+    CIE_LAUNCH(fold_partials_kernel, static_cast<unsigned>(entry_count), kThreads, 0, stream)
     (raw(partials), batches, raw(folded));
     CIE_CUDA_CHECK_LAUNCH();
-    double entries[kStride] = {0.0, 0.0, 0.0, 0.0, 0.0};
-    copy_to_host(stream, raw(folded), static_cast<std::size_t>(k + 1), entries);
+    double entries[kStride] = {};
+    copy_to_host(stream, raw(folded), static_cast<std::size_t>(entry_count), entries);
     stats.log_likelihood = entries[0];
     for (int j = 0; j < k; ++j) stats.gradient[static_cast<std::size_t>(j)] = entries[1 + j];
+    for (int e = 0; e < hessian_entries; ++e) {
+      stats.hessian[static_cast<std::size_t>(e)] = entries[1 + k + e];
+    }
     return stats;
   });
 }

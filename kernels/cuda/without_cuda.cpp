@@ -28,7 +28,7 @@ DeviceMemory cuda_memory_info(int) { no_cuda(); }
 
 namespace cuda_impl {
 ClvPassStats clv_log_likelihood_pass(Context const&, ClvLikelihood, std::span<double const>,
-                                     ClvRows const&) {
+                                     ClvRows const&, bool) {
   no_cuda();
 }
 std::vector<double> bootstrap_differences(Context const&, BootstrapInput const&) { no_cuda(); }

@@ -5,12 +5,17 @@
 //   f(θ) = −Σ w_i ℓ_i(e^θ) / Σ w_i + penalizer · Σ_k (e^{θ_k})²
 // with L-BFGS (models/optim) on analytic gradients; each evaluation is one
 // kernels::clv_log_likelihood_pass over rows collapsed by equal (x, t_x, T) (or (x, m)).
+// BG/NBD, the modified BG/NBD and Gamma-Gamma (whose pass also gives the Hessian) then take
+// Newton steps on every row until ‖∇f‖∞ <= tol; above 16,384 collapsed rows their L-BFGS runs on
+// a systematic sample of the rows (every ⌈rows / 16,384⌉-th, weights kept), so a fit makes a few
+// passes over all rows instead of ~25. `iterations` counts both optimizers' iterations.
 // BG/NBD's penalty, as lifetimes', takes α in the time unit lifetimes fits in (T rescaled so that
 // its maximum is 10), so a penalized fit matches lifetimes' for any time unit. Start: every
 // parameter 1 (α: 1 in that rescaled unit), as lifetimes.
 //
-// Standard errors: from the observed information n·∇²f at the optimum (a central difference of
-// the analytic gradient, step 1e-4 in θ), inverted for the covariance of θ, then the delta method
+// Standard errors: from the observed information n·∇²f at the optimum (the pass's analytic
+// Hessian where it has one; else a central difference of the analytic gradient, step 1e-4 in θ),
+// inverted for the covariance of θ, then the delta method
 // se(e^θ) = e^θ · se(θ). A fit reports, instead of failing silently:
 //   converged = false  when ‖∇f‖∞ > tol after max_iter iterations or when the line search stalls;
 //   warnings           a parameter below 1e-6 or above 1e6 (a boundary of the parameter space:

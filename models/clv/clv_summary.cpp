@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <numeric>
+#include <utility>
 
 namespace cie {
 
@@ -121,14 +122,16 @@ ClvKeyGroups<K> group_clv_keys(ClvSummary const& in, std::vector<std::size_t> co
       for (std::size_t g = 0; g < keys.size(); ++g) place(g);
     }
   }
-  std::vector<std::size_t> order(keys.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
+  // The keys are distinct, so any sort gives the same order; sorting them with their group
+  // numbers beside them reads memory in order (an index sort would chase keys at random).
+  std::vector<std::pair<Key, std::size_t>> order(keys.size());
+  for (std::size_t g = 0; g < keys.size(); ++g) order[g] = {keys[g], g};
   std::sort(order.begin(), order.end(),
-            [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+            [](auto const& a, auto const& b) { return a.first < b.first; });
   ClvKeyGroups<K> sorted;
   sorted.first.reserve(order.size());
   sorted.weight.reserve(order.size());
-  for (std::size_t const g : order) {
+  for (auto const& [key, g] : order) {
     sorted.first.push_back(groups.first[g]);
     sorted.weight.push_back(groups.weight[g]);
   }

@@ -70,6 +70,26 @@ double row_rule(ClvLikelihood model, std::vector<double> const& p, Columns const
   return NAN;
 }
 
+/// The packed Hessian of row i (models with an analytic Hessian), from the count terms computed
+/// for the row.
+void row_hessian(ClvLikelihood model, std::vector<double> const& p, Columns const& c, std::size_t i,
+                 double* hess) {
+  double grad[4];
+  switch (model) {
+    case ClvLikelihood::kBgNbd:
+      bgnbd_log_likelihood(bgnbd_count_terms(p[0], p[1], p[2], p[3], c.x[i]), p[0], p[1], p[2],
+                           p[3], c.x[i], c.t_x[i], c.age[i], grad, false, NAN, hess);
+      return;
+    case ClvLikelihood::kMbgNbd:
+      mbgnbd_log_likelihood(mbgnbd_count_terms(p[0], p[1], p[2], p[3], c.x[i]), p[0], p[1], p[2],
+                            p[3], c.x[i], c.t_x[i], c.age[i], grad, NAN, hess);
+      return;
+    default:
+      gamma_gamma_log_likelihood(gamma_gamma_count_terms(p[0], p[1], p[2], c.x[i]), p[0], p[1],
+                                 p[2], c.x[i], c.m[i], grad, hess);
+  }
+}
+
 struct Case {
   std::string name;
   ClvLikelihood model;
@@ -122,8 +142,8 @@ TEST_P(ClvKernelBackends, PassEqualsAPlainLoopForEveryModelWithTheSameBitsTwice)
       }
       for (int j = k; j < 4; ++j) EXPECT_EQ(a.gradient[j], 0.0) << j;
       if (context().is_cuda()) {  // the CPU twin: the same terms summed in another order
-        ClvPassStats const cpu = cpu_impl::clv_log_likelihood_pass(Context::cpu(2), test.model,
-                                                                   test.params, c.rows(weighted));
+        ClvPassStats const cpu = cpu_impl::clv_log_likelihood_pass(
+            Context::cpu(2), test.model, test.params, c.rows(weighted), false);
         EXPECT_NEAR(a.log_likelihood, cpu.log_likelihood, 1e-13 * static_cast<double>(scale));
         for (int j = 0; j < k; ++j) {
           EXPECT_NEAR(a.gradient[j], cpu.gradient[j], 1e-13 * static_cast<double>(grad_scale[j]))
@@ -148,6 +168,42 @@ TEST_P(ClvKernelBackends, PassOverNoRowsOrOneRowIsThatSum) {
   EXPECT_NEAR(one.log_likelihood, 7.0 * ll, 1e-14 * std::abs(7.0 * ll));
   for (int j = 0; j < 4; ++j)
     EXPECT_NEAR(one.gradient[j], 7.0 * grad[j], 1e-14 * std::abs(grad[j]));
+}
+
+TEST_P(ClvKernelBackends, HessianPassEqualsAPlainLoopAndLeavesTheOtherSumsUnchanged) {
+  for (Case const& test : cases()) {
+    if (!has_analytic_hessian(test.model)) continue;
+    for (bool weighted : {true, false}) {
+      SCOPED_TRACE(test.name + (weighted ? " weighted" : " unweighted"));
+      Columns const c = make_columns(test.model, test.rows, 29 + test.rows);
+      long double sum[kClvHessianEntries] = {}, scale[kClvHessianEntries] = {};
+      for (std::size_t i = 0; i < test.rows; ++i) {
+        double hess[kClvHessianEntries] = {};
+        row_hessian(test.model, test.params, c, i, hess);
+        double const w = weighted ? c.w[i] : 1.0;
+        for (int e = 0; e < kClvHessianEntries; ++e) {
+          sum[e] += w * hess[e];
+          scale[e] += std::abs(w * hess[e]);
+        }
+      }
+      ClvPassStats const plain =
+          clv_log_likelihood_pass(context(), test.model, test.params, c.rows(weighted));
+      ClvPassStats const with =
+          clv_log_likelihood_pass(context(), test.model, test.params, c.rows(weighted), true);
+      EXPECT_EQ(with.log_likelihood, plain.log_likelihood);
+      EXPECT_EQ(with.gradient, plain.gradient);
+      EXPECT_EQ(plain.hessian, (std::array<double, kClvHessianEntries>{}));
+      ClvPassStats const cpu = cpu_impl::clv_log_likelihood_pass(
+          Context::cpu(2), test.model, test.params, c.rows(weighted), true);
+      for (int e = 0; e < kClvHessianEntries; ++e) {
+        EXPECT_NEAR(with.hessian[e], static_cast<double>(sum[e]),
+                    1e-12 * static_cast<double>(scale[e]))
+            << e;
+        // The CUDA twin against the CPU twin: the same terms summed in another order.
+        EXPECT_NEAR(with.hessian[e], cpu.hessian[e], 1e-13 * static_cast<double>(scale[e])) << e;
+      }
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ClvKernelBackends,

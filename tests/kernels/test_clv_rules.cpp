@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/clv.hpp"
+#include "kernels/clv_mbgnbd_rules.hpp"
 #include "kernels/clv_rules.hpp"
 
 namespace cie::kernels {
@@ -90,6 +91,85 @@ TEST(ClvRules, GammaGammaGradientMatchesFiniteDifferences) {
       for (int j = 0; j < 3; ++j) {
         EXPECT_NEAR(grad[j], expected[j], 1e-6 * (1.0 + std::abs(expected[j]))) << x << " " << m;
       }
+    }
+  }
+}
+
+TEST(ClvRules, TrigammaMatchesKnownValuesAndRecurrence) {
+  double const pi = 3.14159265358979324;
+  EXPECT_NEAR(trigamma(1.0), pi * pi / 6.0, 1e-15);
+  EXPECT_NEAR(trigamma(0.5), pi * pi / 2.0, 1e-14);
+  for (double v : {1e-6, 0.01, 0.3, 2.7, 7.9, 9.5, 10.0, 55.5, 1e6}) {
+    double const step = trigamma(v) - trigamma(v + 1.0);
+    EXPECT_NEAR(step, 1.0 / (v * v), 1e-14 / (v * v) + 1e-16) << v;
+    double const h = 1e-5 * v;
+    double const derivative = (digamma(v + h) - digamma(v - h)) / (2.0 * h);
+    EXPECT_NEAR(trigamma(v), derivative, 1e-7 * derivative) << v;
+  }
+}
+
+/// Checks `hess` (packed, clv_hessian_index) against central differences of the analytic
+/// gradient `gradient(params, grad)` in the log-parameters.
+template <typename Gradient>
+void expect_hessian_of_gradient(Gradient gradient, std::vector<double> const& params,
+                                double const* hess) {
+  int const k = static_cast<int>(params.size());
+  for (int j = 0; j < k; ++j) {
+    std::vector<double> up = params, down = params;
+    double const h = 1e-5;
+    up[static_cast<std::size_t>(j)] *= std::exp(h);
+    down[static_cast<std::size_t>(j)] *= std::exp(-h);
+    double grad_up[4], grad_down[4];
+    gradient(up, grad_up);
+    gradient(down, grad_down);
+    for (int i = 0; i < k; ++i) {
+      double const expected = (grad_up[i] - grad_down[i]) / (2.0 * h);
+      EXPECT_NEAR(hess[clv_hessian_index(i, j)], expected, 1e-6 * (1.0 + std::abs(expected)))
+          << "entry " << i << "," << j;
+    }
+  }
+}
+
+TEST(ClvRules, BgNbdFamilyAndGammaGammaHessiansMatchFiniteDifferencesOfTheGradient) {
+  struct Customer {
+    double x, t_x, age;
+  };
+  for (bool modified : {false, true}) {
+    for (Customer c : {Customer{0, 0, 38.9}, Customer{1, 1.7, 38.9}, Customer{7, 29.4, 31.0},
+                       Customer{40, 12.0, 12.5}, Customer{2, 0.0, 0.0}}) {
+      for (std::vector<double> p : {std::vector<double>{0.243, 4.414, 0.793, 2.426},
+                                    std::vector<double>{2.0, 0.5, 3.0, 0.2}}) {
+        SCOPED_TRACE(::testing::Message() << "modified " << modified << " x=" << c.x);
+        auto const gradient = [&](std::vector<double> const& q, double* grad) {
+          ClvCountTerms const terms = modified ? mbgnbd_count_terms(q[0], q[1], q[2], q[3], c.x)
+                                               : bgnbd_count_terms(q[0], q[1], q[2], q[3], c.x);
+          return bgnbd_log_likelihood(terms, q[0], q[1], q[2], q[3], c.x, c.t_x, c.age, grad,
+                                      modified);
+        };
+        double grad[4], hess[kClvHessianEntries] = {}, plain[4];
+        ClvCountTerms const terms = modified ? mbgnbd_count_terms(p[0], p[1], p[2], p[3], c.x)
+                                             : bgnbd_count_terms(p[0], p[1], p[2], p[3], c.x);
+        double const ll = bgnbd_log_likelihood(terms, p[0], p[1], p[2], p[3], c.x, c.t_x, c.age,
+                                               grad, modified, NAN, hess);
+        EXPECT_EQ(ll, gradient(p, plain));  // the Hessian changes neither ℓ nor the gradient
+        for (int j = 0; j < 4; ++j) EXPECT_EQ(grad[j], plain[j]);
+        expect_hessian_of_gradient(gradient, p, hess);
+      }
+    }
+  }
+  for (double x : {1.0, 3.0, 25.0}) {
+    for (double m : {0.5, 35.2, 900.0}) {
+      SCOPED_TRACE(::testing::Message() << "gamma-gamma x=" << x << " m=" << m);
+      std::vector<double> const p = {6.25, 3.74, 15.44};
+      double grad[3], hess[kClvHessianEntries] = {};
+      gamma_gamma_log_likelihood(gamma_gamma_count_terms(p[0], p[1], p[2], x), p[0], p[1], p[2], x,
+                                 m, grad, hess);
+      expect_hessian_of_gradient(
+          [&](std::vector<double> const& q, double* g) {
+            gamma_gamma_log_likelihood(q[0], q[1], q[2], x, m, g);
+          },
+          p, hess);
+      for (int i = 0; i < 4; ++i) EXPECT_EQ(hess[clv_hessian_index(i, 3)], 0.0);
     }
   }
 }

@@ -2,12 +2,19 @@
 // their standard errors, collapsed rows equal to the raw ones, thread-independent results,
 // exclusion of non-positive spend, refusals of data that cannot identify a model, and the model
 // document's round trip.
+#include <Eigen/Dense>
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <random>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "core/error.hpp"
+#include "kernels/clv.hpp"
+#include "kernels/clv_rules.hpp"
 #include "models/clv/clv_fit.hpp"
 #include "models/clv/clv_model.hpp"
 #include "tests/test_support.hpp"
@@ -169,6 +176,113 @@ TEST(ClvFit, ABoundaryFitIsReported) {
   }
   FittedDistribution const fit = fit_purchases(ctx, {}, "bgnbd", s);
   EXPECT_FALSE(fit.warnings.empty());
+}
+
+/// The CDNOW summary with its mean repeat values (x, t_x, T, zbar).
+ClvSummary read_cdnow_summary() {
+  std::ifstream in(CIE_REAL_DATA_DIR "/cdnow/cdnow_customers_summary_with_transactions.csv");
+  std::string line;
+  std::getline(in, line);  // ID,x,t_x,T,zbar
+  ClvSummary s;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string field;
+    std::vector<double> v;
+    while (std::getline(fields, field, ',')) v.push_back(std::stod(field));
+    s.frequency.push_back(v.at(1));
+    s.recency.push_back(v.at(2));
+    s.age.push_back(v.at(3));
+    s.value.push_back(v.at(4));
+  }
+  return s;
+}
+
+/// Standard errors e^θ·sqrt(diag(I⁻¹)) from an information matrix in θ.
+std::vector<double> standard_errors(Eigen::MatrixXd const& information,
+                                    std::vector<double> const& values) {
+  Eigen::MatrixXd const covariance = information.inverse();
+  std::vector<double> se;
+  for (std::size_t j = 0; j < values.size(); ++j) {
+    se.push_back(values[j] *
+                 std::sqrt(covariance(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(j))));
+  }
+  return se;
+}
+
+/// The pass's analytic Hessian at a fit against central differences (step 1e-4 in θ) of its
+/// gradient, entry by entry to 1e-6 of the entry's scale, and the fit's standard errors against
+/// those of the differenced information.
+void expect_information_equals_finite_differences(kernels::ClvLikelihood model,
+                                                  ClvSummary const& rows,
+                                                  FittedDistribution const& fit) {
+  Context const ctx = Context::cpu(2);
+  int const k = kernels::parameter_count(model);
+  kernels::ClvPassStats const at =
+      kernels::clv_log_likelihood_pass(ctx, model, fit.values, rows.rows(), true);
+  Eigen::MatrixXd analytic(k, k), differenced(k, k);
+  for (int j = 0; j < k; ++j) {
+    std::vector<double> up = fit.values, down = fit.values;
+    up[static_cast<std::size_t>(j)] *= std::exp(1e-4);
+    down[static_cast<std::size_t>(j)] *= std::exp(-1e-4);
+    kernels::ClvPassStats const plus =
+        kernels::clv_log_likelihood_pass(ctx, model, up, rows.rows());
+    kernels::ClvPassStats const minus =
+        kernels::clv_log_likelihood_pass(ctx, model, down, rows.rows());
+    for (int i = 0; i < k; ++i) {
+      analytic(i, j) = -at.hessian[static_cast<std::size_t>(kernels::clv_hessian_index(i, j))];
+      differenced(i, j) = -(plus.gradient[static_cast<std::size_t>(i)] -
+                            minus.gradient[static_cast<std::size_t>(i)]) /
+                          2e-4;
+    }
+  }
+  for (int i = 0; i < k; ++i) {
+    for (int j = 0; j < k; ++j) {
+      double const scale = std::sqrt(std::abs(analytic(i, i) * analytic(j, j)));
+      EXPECT_NEAR(analytic(i, j), differenced(i, j), 1e-6 * scale) << i << "," << j;
+    }
+  }
+  std::vector<double> const se =
+      standard_errors(0.5 * (differenced + differenced.transpose()), fit.values);
+  for (int j = 0; j < k; ++j) {
+    EXPECT_NEAR(fit.std_errors[static_cast<std::size_t>(j)], se[static_cast<std::size_t>(j)],
+                1e-6 * se[static_cast<std::size_t>(j)])
+        << fit.names[static_cast<std::size_t>(j)];
+  }
+}
+
+TEST(ClvFit, AnalyticInformationEqualsFiniteDifferencesOnCdnow) {
+  Context const ctx = Context::cpu(2);
+  ClvSummary const s = read_cdnow_summary();
+  ASSERT_EQ(s.size(), 2357u);
+  for (std::string const model : {"bgnbd", "mbgnbd"}) {
+    SCOPED_TRACE(model);
+    FittedDistribution const fit = fit_purchases(ctx, {}, model, s);
+    ASSERT_TRUE(fit.converged);
+    expect_information_equals_finite_differences(purchase_likelihood(model),
+                                                 collapse_purchase_rows(s), fit);
+  }
+  SpendFit const spend = fit_gamma_gamma(ctx, {}, s);
+  ASSERT_TRUE(spend.fit.converged);
+  EXPECT_NEAR(spend.fit["p"], 6.25, 0.01);  // Fader & Hardie's 6.25, 3.74, 15.44
+  double excluded = 0.0;
+  expect_information_equals_finite_differences(kernels::ClvLikelihood::kGammaGamma,
+                                               collapse_spend_rows(s, excluded), spend.fit);
+}
+
+TEST(ClvFit, LargeFitsStartFromASampleAndReachTheMaximum) {
+  // Continuous recency: more distinct rows than the sample, so the fit runs L-BFGS on a sample
+  // and Newton on every row.
+  ClvSummary const s = simulate(60000, 11);
+  ClvSummary const rows = collapse_purchase_rows(s);
+  ASSERT_GT(rows.size(), 20000u);
+  Context const ctx = Context::cpu(2);
+  FittedDistribution const fit = fit_purchases(ctx, {}, "bgnbd", s);
+  ASSERT_TRUE(fit.converged);
+  kernels::ClvPassStats const at = kernels::clv_log_likelihood_pass(
+      ctx, kernels::ClvLikelihood::kBgNbd, fit.values, rows.rows());
+  EXPECT_EQ(at.log_likelihood, fit.log_likelihood);
+  for (int j = 0; j < 4; ++j) EXPECT_LE(std::abs(at.gradient[j]) / 60000.0, 1e-9) << j;
+  expect_information_equals_finite_differences(kernels::ClvLikelihood::kBgNbd, rows, fit);
 }
 
 TEST(ClvModel, DocumentRoundTripsAndPredictsTheSame) {
