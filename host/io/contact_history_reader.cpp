@@ -7,7 +7,8 @@
 
 namespace cie {
 
-ContactHistoryRead read_contact_history(std::string const& path, IdDictionary const& customers,
+ContactHistoryRead read_contact_history(Context const& ctx, std::string const& path,
+                                        IdDictionary const& customers,
                                         offers::Catalog const& catalog) {
   CustomerTableRequest request;
   request.id_column = "";
@@ -15,7 +16,7 @@ ContactHistoryRead read_contact_history(std::string const& path, IdDictionary co
   request.categorical = request.columns;
   request.missing_tokens = {};
   request.needed_by = "the contact history";
-  CustomerTable const table = read_customer_table(path, request);
+  CustomerTable const table = read_customer_table(ctx, path, request);
   TableColumn const& id = *table.find("customer_id");
   TableColumn const& date = *table.find("date");
   TableColumn const& channel = *table.find("channel");
@@ -35,10 +36,13 @@ ContactHistoryRead read_contact_history(std::string const& path, IdDictionary co
   // The customers' ids are keyed hashes under `cie --pseudonymize-ids`: the history's are too.
   std::vector<std::string> id_levels = id.levels;
   pseudonymize_ids(id_levels);
-  std::vector<std::int64_t> customer_of;
-  customer_of.reserve(id_levels.size());
-  for (std::string const& level : id_levels) {
-    customer_of.push_back(static_cast<std::int64_t>(customers.find(level, hash_id(level))));
+  // Millions of levels, each a lookup that misses the cache: on all threads.
+  std::vector<std::int64_t> customer_of(id_levels.size());
+  auto const level_count = static_cast<std::ptrdiff_t>(id_levels.size());
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static)
+  for (std::ptrdiff_t level = 0; level < level_count; ++level) {
+    std::string const& id = id_levels[static_cast<std::size_t>(level)];
+    customer_of[static_cast<std::size_t>(level)] = customers.find(id, hash_id(id));
   }
   std::vector<std::int64_t> const day_of_level = map_levels(date, [](std::string const& level) {
     std::optional<std::int32_t> day = parse_date(level);

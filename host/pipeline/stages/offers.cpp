@@ -102,7 +102,7 @@ class OffersStage final : public NightlyStage {
     });
     ContactHistoryRead history;
     if (!settings_.history.empty()) {
-      history = read_contact_history(settings_.history, ids, catalog);
+      history = read_contact_history(run.ctx, settings_.history, ids, catalog);
       if (history.unknown_customers > 0) {
         run.logger->info("offers: {} history rows name customers who are not tonight's",
                          history.unknown_customers);
