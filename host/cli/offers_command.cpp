@@ -79,7 +79,7 @@ void run_assign(GlobalOptions const& global, AssignOptions const& options) {
                         side.matched, side.unmatched);
     }
   }
-  IdDictionary const ids = index_ids(table, [&](std::size_t row, std::size_t first) {
+  IdDictionary const ids = index_ids(ctx, table, [&](std::size_t row, std::size_t first) {
     fail(ExitCode::kInputData, "{}: duplicate customer id (first on {})", table.describe_row(row),
          table.describe_row(first));
   });

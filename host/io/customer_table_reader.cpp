@@ -342,7 +342,7 @@ CustomerTable parse_customer_table(Context const& ctx, std::string_view text,
   }
 
   if (plan.id_field) {
-    (void)index_ids(table, [&](std::size_t row, std::size_t first) {
+    (void)index_ids(ctx, table, [&](std::size_t row, std::size_t first) {
       plan.fail_at(
           table.line_numbers[row], *plan.id_field,
           fmt::format("duplicate customer id (first on line {})", table.line_numbers[first]));

@@ -9,11 +9,13 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/context.hpp"
 #include "core/customer_table.hpp"
 #include "core/error.hpp"
+#include "core/id_dictionary.hpp"
 #include "host/io/customer_table_reader.hpp"
 #include "tests/test_support.hpp"
 
@@ -238,6 +240,49 @@ TEST(CustomerTableChunks, TheFirstBadRowInFileOrderWhateverTheSplit) {
               fmt::format("t.csv:{}: column 4 (code): cannot parse 'x' as a number (the column is "
                           "read as numeric)",
                           late));
+  }
+}
+
+TEST(CustomerTableChunks, IdsIndexedOnSeveralThreadsFindTheirRows) {
+  CustomerTable table;
+  // Short ids (compared whole in the slots), long ones sharing their first 8 bytes, an empty one.
+  for (std::size_t row = 0; row < 60000; ++row) {
+    table.ids.push_back(row % 3 == 0 ? fmt::format("{}", row)
+                                     : fmt::format("customer-{:09}-{}", row, row % 7));
+  }
+  table.ids.push_back("");
+  std::size_t const rows = table.ids.size();
+  for (int const threads : {1, 2, 3}) {
+    SCOPED_TRACE(fmt::format("{} threads", threads));
+    Context const ctx = Context::cpu(threads);
+    IdDictionary index = index_ids(ctx, table, [](std::size_t, std::size_t) {
+      ADD_FAILURE() << "a duplicate among distinct ids";
+    });
+    ASSERT_EQ(index.size(), rows);
+    for (std::size_t row = 0; row < rows; ++row) {
+      ASSERT_EQ(index.find(table.ids[row], hash_id(table.ids[row])), static_cast<int>(row));
+    }
+    EXPECT_EQ(index.find("customer-000000001-2", hash_id("customer-000000001-2")), -1);
+    EXPECT_EQ(index.find("7", hash_id("7")), -1);
+    EXPECT_EQ(index.insert("new", hash_id("new")), static_cast<int>(rows));
+    EXPECT_EQ(index.find("new", hash_id("new")), static_cast<int>(rows));
+    // Repeated ids: the first repeat in row order and its first row, as one thread finds them.
+    for (std::size_t const first : {std::size_t{0}, std::size_t{1}, rows / 2, rows - 1}) {
+      CustomerTable repeated = table;
+      repeated.ids.insert(repeated.ids.begin() + 40000, table.ids[first]);
+      repeated.ids.push_back(table.ids[3]);
+      std::vector<std::pair<std::size_t, std::size_t>> duplicates;
+      EXPECT_THROW((void)index_ids(ctx, repeated,
+                                   [&](std::size_t row, std::size_t earlier) {
+                                     duplicates.emplace_back(row, earlier);
+                                     throw Error(ExitCode::kInputData, "repeated");
+                                   }),
+                   Error);
+      // The copy on row 40000 comes after the original, or before it (then on row first + 1).
+      EXPECT_THAT(duplicates,
+                  ElementsAre(first < 40000 ? std::pair{std::size_t{40000}, first}
+                                            : std::pair{first + 1, std::size_t{40000}}));
+    }
   }
 }
 
