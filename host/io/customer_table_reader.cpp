@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
-#include <limits>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -16,13 +15,14 @@
 #include "core/id_dictionary.hpp"
 #include "core/privacy.hpp"
 #include "core/pseudonymize.hpp"
-#include "core/text_file.hpp"
 #include "host/io/customer_table_chunks.hpp"
 #include "host/io/delimited_text.hpp"
 #include "host/io/input_text.hpp"
+#include "host/io/mapped_file.hpp"
 
 namespace cie {
 namespace {
+
 // Two chunks per thread even out chunks that parse at different speeds.
 constexpr std::size_t kTableChunksPerThread = 2;
 
@@ -221,37 +221,72 @@ std::vector<std::size_t> row_offsets(std::vector<TableChunk> const& chunks) {
   return offsets;
 }
 
-/// Fills column c of the table from the chunks: numbers in file order, or, for a categorical
-/// column, the parts' levels merged in file order and their codes renumbered. Frees the chunks'
-/// copies.
-void merge_column(Context const& ctx, std::vector<TableChunk>& chunks,
-                  std::vector<std::size_t> const& offsets, std::size_t c, TableColumn& column) {
-  std::size_t const rows = offsets.back();
-  auto const chunk_count = static_cast<std::ptrdiff_t>(chunks.size());
-  column.missing.resize(rows);
-  if (column.type == ColumnType::kNumeric) {
-    column.numbers.resize(rows);
-#pragma omp parallel for num_threads(ctx.threads()) schedule(dynamic, 1)
-    for (std::ptrdiff_t k = 0; k < chunk_count; ++k) {
-      ChunkColumn& part = chunks[static_cast<std::size_t>(k)].columns[c];
-      std::copy(part.numbers.begin(), part.numbers.end(),
-                column.numbers.begin() + static_cast<std::ptrdiff_t>(offsets[k]));
-      std::copy(part.missing.begin(), part.missing.end(),
-                column.missing.begin() + static_cast<std::ptrdiff_t>(offsets[k]));
-      part = ChunkColumn{};
-    }
+/// Puts each chunk's vector part(chunk) into `out` from the chunk's row offset on, emptying it;
+/// a single chunk's is moved whole.
+template <typename T, typename Part>
+void concatenate(Context const& ctx, std::vector<TableChunk>& chunks,
+                 std::vector<std::size_t> const& offsets, Part&& part, std::vector<T>& out) {
+  if (chunks.size() == 1) {
+    out = std::move(part(chunks.front()));
     return;
   }
-  // Each chunk's rows before categorical_from are in its prefix, the rest in its suffix.
+  out.resize(offsets.back());
+  auto const chunk_count = static_cast<std::ptrdiff_t>(chunks.size());
+#pragma omp parallel for num_threads(ctx.threads()) schedule(dynamic, 1)
+  for (std::ptrdiff_t k = 0; k < chunk_count; ++k) {
+    std::vector<T>& values = part(chunks[static_cast<std::size_t>(k)]);
+    std::move(values.begin(), values.end(),
+              out.begin() + static_cast<std::ptrdiff_t>(offsets[static_cast<std::size_t>(k)]));
+    std::vector<T>().swap(values);
+  }
+}
+
+/// The levels of column c merged over the chunks' parts in file order (each chunk's prefix, then
+/// its suffix), and per part the merged index of each of its levels.
+std::vector<std::string_view> merge_levels(Context const& ctx,
+                                           std::vector<TableChunk> const& chunks, std::size_t c,
+                                           std::vector<std::vector<std::int32_t>>& to_merged) {
   std::vector<IdDictionary const*> parts;
   for (TableChunk const& chunk : chunks) {
     parts.push_back(&chunk.columns[c].prefix.levels);
     parts.push_back(&chunk.columns[c].suffix.levels);
   }
+  auto const has_levels = [](IdDictionary const* part) { return part->size() > 0; };
+  if (std::count_if(parts.begin(), parts.end(), has_levels) > 1) {
+    return merge_in_order(ctx, parts, to_merged);
+  }
+  // One part holds every level (one chunk, or a column read as categorical): in its own order.
+  to_merged.assign(parts.size(), {});
+  std::vector<std::string_view> levels;
+  for (std::size_t p = 0; p < parts.size(); ++p) {
+    for (std::size_t level = 0; level < parts[p]->size(); ++level) {
+      levels.push_back(parts[p]->id(level));
+      to_merged[p].push_back(static_cast<std::int32_t>(level));
+    }
+  }
+  return levels;
+}
+
+/// Fills column c of the table from the chunks: numbers in file order, or, for a categorical
+/// column, the levels merged in file order and the codes renumbered. Frees the chunks' copies.
+void merge_column(Context const& ctx, std::vector<TableChunk>& chunks,
+                  std::vector<std::size_t> const& offsets, std::size_t c, TableColumn& column) {
+  if (column.type == ColumnType::kNumeric) {
+    concatenate(
+        ctx, chunks, offsets, [c](TableChunk & chunk) -> auto& { return chunk.columns[c].numbers; },
+        column.numbers);
+    concatenate(
+        ctx, chunks, offsets, [c](TableChunk & chunk) -> auto& { return chunk.columns[c].missing; },
+        column.missing);
+    return;
+  }
   std::vector<std::vector<std::int32_t>> to_merged;
-  std::vector<std::string_view> const levels = merge_in_order(ctx, parts, to_merged);
+  std::vector<std::string_view> const levels = merge_levels(ctx, chunks, c, to_merged);
   column.levels.assign(levels.begin(), levels.end());
+  std::size_t const rows = offsets.back();
   column.codes.resize(rows);
+  column.missing.resize(rows);
+  auto const chunk_count = static_cast<std::ptrdiff_t>(chunks.size());
 #pragma omp parallel for num_threads(ctx.threads()) schedule(dynamic, 1)
   for (std::ptrdiff_t k = 0; k < chunk_count; ++k) {
     auto const chunk = static_cast<std::size_t>(k);
@@ -291,8 +326,9 @@ CustomerTable parse_customer_table(Context const& ctx, std::string_view text,
 
   std::string_view const body = text.substr(plan.data_position);
   std::vector<TableChunk> chunks;
-  for (TextRange const range :
-       cut_at_line_ends(body, ctx.threads(), min_chunk_bytes, kTableChunksPerThread)) {
+  // One thread has nothing to balance: one chunk, whose vectors become the table's.
+  std::size_t const per_thread = ctx.threads() == 1 ? 1 : kTableChunksPerThread;
+  for (TextRange const range : cut_at_line_ends(body, ctx.threads(), min_chunk_bytes, per_thread)) {
     chunks.emplace_back(range.begin, range.end, n_columns);
   }
   std::vector<std::size_t> const line_offset = parse_rows(ctx, plan, body, chunks);
@@ -318,20 +354,18 @@ CustomerTable parse_customer_table(Context const& ctx, std::string_view text,
   table.source = source;
   std::vector<std::size_t> const offsets = row_offsets(chunks);
   std::size_t const rows = offsets.back();
-  if (plan.id_field) table.ids.resize(rows);
-  table.line_numbers.resize(rows);
   auto const chunk_count = static_cast<std::ptrdiff_t>(chunks.size());
 #pragma omp parallel for num_threads(ctx.threads()) schedule(dynamic, 1)
   for (std::ptrdiff_t k = 0; k < chunk_count; ++k) {
     auto const chunk = static_cast<std::size_t>(k);
-    TableChunk& part = chunks[chunk];
-    std::move(part.ids.begin(), part.ids.end(),
-              table.ids.begin() + static_cast<std::ptrdiff_t>(plan.id_field ? offsets[chunk] : 0));
-    for (std::size_t row = 0; row < part.lines.size(); ++row) {
-      table.line_numbers[offsets[chunk] + row] = line_offset[chunk] + part.lines[row];
-    }
-    std::vector<std::string>().swap(part.ids);
-    std::vector<std::size_t>().swap(part.lines);
+    for (std::size_t& line : chunks[chunk].lines) line += line_offset[chunk];
+  }
+  concatenate(
+      ctx, chunks, offsets, [](TableChunk & chunk) -> auto& { return chunk.lines; },
+      table.line_numbers);
+  if (plan.id_field) {
+    concatenate(
+        ctx, chunks, offsets, [](TableChunk & chunk) -> auto& { return chunk.ids; }, table.ids);
   }
   table.columns.resize(n_columns);
   for (std::size_t c = 0; c < n_columns; ++c) {
@@ -349,8 +383,12 @@ CustomerTable parse_customer_table(Context const& ctx, std::string_view text,
     });
     pseudonymize_ids(table.ids);  // after the check: messages name lines, not ids
   } else {
-    table.ids.reserve(rows);
-    for (std::size_t row = 0; row < rows; ++row) table.ids.push_back(std::to_string(row + 1));
+    table.ids.resize(rows);
+    auto const row_count = static_cast<std::ptrdiff_t>(rows);
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static)
+    for (std::ptrdiff_t row = 0; row < row_count; ++row) {
+      table.ids[static_cast<std::size_t>(row)] = std::to_string(row + 1);
+    }
   }
   return table;
 }
@@ -367,9 +405,19 @@ CustomerTable read_customer_table(Context const& ctx, std::string const& path,
     if (is_gzip(text)) text = gunzip(text, "<standard input>");
     return parse_customer_table(ctx, text, "<standard input>", request);
   }
-  std::string text = read_text_file(path, std::numeric_limits<std::size_t>::max());
-  if (is_gzip(text)) text = gunzip(text, path);
-  return parse_customer_table(ctx, text, path, request);
+  // Mapped, not copied: the chunks' threads fault its pages in as they parse.
+  MappedFile const file(path, "table");
+  try {
+    CustomerTable table = is_gzip(file.text())
+                              ? parse_customer_table(ctx, gunzip(file.text(), path), path, request)
+                              : parse_customer_table(ctx, file.text(), path, request);
+    file.check_unchanged();
+    return table;
+  } catch (...) {
+    // Whatever a damaged mapping made the parse do, the damage is the error to report.
+    file.check_unchanged();
+    throw;
+  }
 }
 
 CustomerTable read_customer_table(std::string const& path, CustomerTableRequest const& request) {

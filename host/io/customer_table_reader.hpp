@@ -13,10 +13,10 @@
 // the file has none and rows are numbered "1", "2", ... (a table that is itself the training set,
 // such as bank.csv). A duplicate id is an input error naming both lines.
 //
-// Memory and threads, for tables of millions of rows: the file is read whole, cut at line ends
-// into chunks (two per thread, of at least `min_chunk_bytes`), and each chunk is scanned once or
-// twice on one of ctx's threads (host/io/customer_table_chunks.hpp). The first pass checks the
-// structure, keeps ids, encodes the categorical columns through a level dictionary per column
+// Memory and threads, for tables of millions of rows: the file is mapped (or read whole), cut at
+// line ends into chunks (two per thread, of at least `min_chunk_bytes`), and each chunk is scanned
+// once or twice on one of ctx's threads (host/io/customer_table_chunks.hpp). The first pass checks
+// the structure, keeps ids, encodes the categorical columns through a level dictionary per column
 // and chunk and parses numbers for every other column that may be numeric (a column turns
 // categorical at its first value that is not a number: its numbers are dropped and its values
 // from there on encoded); a second pass, only where a column turned categorical after the start
@@ -78,7 +78,8 @@ CustomerTable parse_customer_table(Context const& ctx, std::string_view text,
 CustomerTable parse_customer_table(std::string_view text, std::string const& source,
                                    CustomerTableRequest const& request);
 /// Reads `path` ("-": standard input; gzip data, recognised by its magic bytes, is inflated) and
-/// parse_customer_table()s it on ctx's threads; a usage error if it cannot be read.
+/// parse_customer_table()s it on ctx's threads; a usage error if it cannot be read, an input
+/// error if it changes while it is read (the file is mapped: host/io/mapped_file.hpp).
 CustomerTable read_customer_table(Context const& ctx, std::string const& path,
                                   CustomerTableRequest const& request);
 /// The same on one thread.
