@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/context.hpp"
 #include "core/feature_matrix.hpp"
 #include "core/id_dictionary.hpp"
 
@@ -94,6 +95,15 @@ IdDictionary index_ids(CustomerTable const& table, OnDuplicate&& on_duplicate) {
     }
   }
   return index;
+}
+
+/// The same on ctx's threads (IdDictionary::of_distinct), the same lookups; a table with a
+/// repeated id is indexed again one id at a time to find the first repeat.
+template <typename OnDuplicate>
+IdDictionary index_ids(Context const& ctx, CustomerTable const& table, OnDuplicate&& on_duplicate) {
+  std::optional<IdDictionary> index = IdDictionary::of_distinct(ctx, table.ids);
+  if (index) return std::move(*index);
+  return index_ids(table, on_duplicate);
 }
 
 /// The given rows of `table`, in the given order, with every column (categorical levels are kept

@@ -1,5 +1,6 @@
 #include "core/id_dictionary.hpp"
 
+#include <atomic>
 #include <exception>
 #include <limits>
 #include <numeric>
@@ -117,6 +118,53 @@ class PartitionedMerge {
 };
 
 }  // namespace
+
+std::optional<IdDictionary> IdDictionary::of_distinct(Context const& ctx,
+                                                      std::span<std::string const> ids) {
+  CIE_EXPECTS_DATA(ids.size() <= kMaxIds, "more than {} distinct customer ids", kMaxIds);
+  IdDictionary dictionary;
+  dictionary.reserve(ids.size());
+  dictionary.ids_.resize(ids.size());
+  dictionary.hashes_.resize(ids.size());
+  auto const count = static_cast<std::ptrdiff_t>(ids.size());
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static)
+  for (std::ptrdiff_t i = 0; i < count; ++i) {
+    auto const index = static_cast<std::size_t>(i);
+    dictionary.ids_[index] = ids[index];
+    dictionary.hashes_[index] = hash_id(ids[index]);
+  }
+  // Each id claims the first free slot from its home slot with a compare-and-swap of the slot's
+  // index; a thread that finds a slot taken compares the ids through the index, so the slot's
+  // copy of the key, written by its owner after the claim, is never read before the end.
+  std::atomic<bool> repeated{false};
+  std::size_t const mask = dictionary.mask();
+  std::vector<Slot>& slots = dictionary.slots_;
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static)
+  for (std::ptrdiff_t i = 0; i < count; ++i) {
+    auto const index = static_cast<std::size_t>(i);
+    if (i + static_cast<std::ptrdiff_t>(kLookAhead) < count) {
+      dictionary.prefetch(dictionary.hashes_[index + kLookAhead]);
+    }
+    std::uint64_t const hash = dictionary.hashes_[index];
+    for (std::size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+      std::atomic_ref<std::uint32_t> const claimed(slots[slot].index_plus_one);
+      std::uint32_t other = 0;
+      if (claimed.compare_exchange_strong(other, static_cast<std::uint32_t>(index + 1),
+                                          std::memory_order_relaxed)) {
+        Slot const key = key_of(ids[index], hash);
+        slots[slot].check = key.check;
+        slots[slot].prefix = key.prefix;
+        break;
+      }
+      if (dictionary.hashes_[other - 1] == hash && ids[other - 1] == ids[index]) {
+        repeated.store(true, std::memory_order_relaxed);
+        break;
+      }
+    }
+  }
+  if (repeated.load()) return std::nullopt;
+  return dictionary;
+}
 
 std::vector<std::string_view> merge_in_order(Context const& ctx,
                                              std::vector<IdDictionary const*> const& parts,

@@ -13,6 +13,9 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -59,6 +62,13 @@ class IdDictionary {
   /// Starts loading the slot where a lookup of `hash` begins: lookups issued a little later then
   /// find it in cache, instead of each waiting for memory in turn.
   void prefetch(std::uint64_t hash) const noexcept { __builtin_prefetch(&slots_[hash & mask()]); }
+
+  /// The dictionary of `ids` in which ids[i] has index i, built on ctx's threads, or nullopt
+  /// when some id appears twice (core/customer_table.hpp's index_ids then names the first
+  /// repeat). Lookups find what inserting the ids one by one would give; only the slots' order
+  /// may differ. The ids must outlive it.
+  static std::optional<IdDictionary> of_distinct(Context const& ctx,
+                                                 std::span<std::string const> ids);
 
   /// Adds an id that find() does not know and returns its index (the previous size). A data
   /// error (exit 3) past 2^31 - 1 ids, the range of the int32 indices.

@@ -65,27 +65,27 @@ void run_assign(GlobalOptions const& global, AssignOptions const& options) {
   CustomerTable table;
   if (options.customers_paths.size() == 1) {  // one table: read only the catalogue's columns
     request.columns = catalog.columns();
-    table = read_customer_table(options.customers_paths[0], request);
+    table = read_customer_table(ctx, options.customers_paths[0], request);
   } else {  // several: every column of each, joined on the id (customers in all tables)
     std::vector<CustomerTable> others;
     for (std::size_t t = 1; t < options.customers_paths.size(); ++t) {
-      others.push_back(read_customer_table(options.customers_paths[t], request));
+      others.push_back(read_customer_table(ctx, options.customers_paths[t], request));
     }
     std::vector<JoinSide> sides;
-    table = join_tables(read_customer_table(options.customers_paths[0], request), std::move(others),
-                        sides);
+    table = join_tables(read_customer_table(ctx, options.customers_paths[0], request),
+                        std::move(others), sides);
     for (JoinSide const& side : sides) {
       ctx.logger().info("{}: {} rows, {} matched, {} left out", side.source, side.rows,
                         side.matched, side.unmatched);
     }
   }
-  IdDictionary const ids = index_ids(table, [&](std::size_t row, std::size_t first) {
+  IdDictionary const ids = index_ids(ctx, table, [&](std::size_t row, std::size_t first) {
     fail(ExitCode::kInputData, "{}: duplicate customer id (first on {})", table.describe_row(row),
          table.describe_row(first));
   });
   ContactHistoryRead history;
   if (!options.history_path.empty()) {
-    history = read_contact_history(options.history_path, ids, catalog);
+    history = read_contact_history(ctx, options.history_path, ids, catalog);
     if (history.unknown_customers > 0) {
       ctx.logger().info("{} history rows name customers not in the customer table (not counted)",
                         history.unknown_customers);

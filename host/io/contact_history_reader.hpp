@@ -10,6 +10,7 @@
 
 #include <string>
 
+#include "core/context.hpp"
 #include "core/customer_table.hpp"
 #include "core/id_dictionary.hpp"
 #include "models/offers/catalog.hpp"
@@ -22,7 +23,10 @@ struct ContactHistoryRead {
   std::size_t unknown_customers = 0;  ///< rows whose customer is not in the table
 };
 
-ContactHistoryRead read_contact_history(std::string const& path, IdDictionary const& customers,
+/// Reads `path` on ctx's threads (host/io/customer_table_reader.hpp): the same history for any
+/// thread count.
+ContactHistoryRead read_contact_history(Context const& ctx, std::string const& path,
+                                        IdDictionary const& customers,
                                         offers::Catalog const& catalog);
 
 }  // namespace cie

@@ -4,9 +4,8 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <cmath>
-#include <deque>
-#include <functional>
+#include <atomic>
+#include <exception>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -16,79 +15,36 @@
 #include "core/id_dictionary.hpp"
 #include "core/privacy.hpp"
 #include "core/pseudonymize.hpp"
-#include "core/text_file.hpp"
+#include "host/io/customer_table_chunks.hpp"
 #include "host/io/delimited_text.hpp"
 #include "host/io/input_text.hpp"
+#include "host/io/mapped_file.hpp"
 
 namespace cie {
 namespace {
 
-/// A column's levels by text: an open-addressing dictionary (core/id_dictionary.hpp) over texts
-/// kept at stable addresses; codes are the dictionary's indices, in first-appearance order.
-struct LevelCodes {
-  std::deque<std::string> texts;
-  IdDictionary index;
-};
+// Two chunks per thread even out chunks that parse at different speeds.
+constexpr std::size_t kTableChunksPerThread = 2;
 
-/// The file being read: its header and where its rows start, shared by both passes.
-struct Layout {
-  std::string const& source;
-  std::vector<std::string> header;
-  std::size_t data_position = 0;  ///< offset of the line after the header
-  std::size_t data_line = 0;      ///< line number of the header
-  char delimiter = ',';
-
-  [[noreturn]] void fail_at(std::size_t line, std::size_t field, std::string_view reason) const {
-    fail(ExitCode::kInputData, "{}:{}: column {} ({}): {}", source, line, field + 1,
-         field < header.size() ? std::string_view(header[field]) : "beyond the header", reason);
-  }
-
-  /// Calls on_row(line_number, fields) for each non-blank line after the header; an input error
-  /// for a broken quote or a wrong field count.
-  template <typename OnRow>
-  void for_each_row(std::string_view text, OnRow&& on_row) const {
-    LineSplitter const splitter(delimiter);
-    std::vector<Field> fields(header.size());
-    std::size_t position = data_position;
-    std::size_t line_number = data_line;
-    while (position < text.size()) {
-      std::string_view const line = next_line(text, position);
-      ++line_number;
-      if (splitter.is_blank(line)) continue;
-      SplitResult const split = splitter.split(line, [&](std::size_t field, Field const& value) {
-        if (field < fields.size()) fields[field] = value;
-      });
-      if (split.error != SplitError::kNone) {
-        fail_at(line_number, split.field_count - 1, describe(split.error));
-      }
-      if (split.field_count != header.size()) {
-        fail_at(line_number, std::min(split.field_count, header.size()),
-                fmt::format("expected {} fields, found {}", header.size(), split.field_count));
-      }
-      on_row(line_number, fields);
-    }
-  }
-};
-
-Layout read_header(std::string_view text, std::string const& source, char delimiter) {
-  Layout layout{source, {}, 0, 0, delimiter};
+TableReadPlan read_header(std::string_view text, std::string const& source, char delimiter) {
+  TableReadPlan plan(source);
+  plan.delimiter = delimiter;
   LineSplitter const splitter(delimiter);
   std::string buffer;
-  while (layout.data_position < text.size() && layout.header.empty()) {
-    std::string_view const line = next_line(text, layout.data_position);
-    ++layout.data_line;
+  while (plan.data_position < text.size() && plan.header.empty()) {
+    std::string_view const line = next_line(text, plan.data_position);
+    ++plan.header_line;
     if (splitter.is_blank(line)) continue;
     SplitResult const split = splitter.split(line, [&](std::size_t, Field const& field) {
-      layout.header.emplace_back(unescape(field, buffer));
+      plan.header.emplace_back(unescape(field, buffer));
     });
     if (split.error != SplitError::kNone) {
-      fail(ExitCode::kInputData, "{}:{}: header column {}: {}", source, layout.data_line,
+      fail(ExitCode::kInputData, "{}:{}: header column {}: {}", source, plan.header_line,
            split.field_count, describe(split.error));
     }
   }
-  CIE_EXPECTS_DATA(!layout.header.empty(), "{}: the file is empty (a header line is needed)",
-                   source);
-  return layout;
+  CIE_EXPECTS_DATA(!plan.header.empty(), "{}: the file is empty (a header line is needed)", source);
+  return plan;
 }
 
 bool contains(std::vector<std::string> const& names, std::string_view name) {
@@ -103,9 +59,9 @@ struct Selection {
 };
 
 /// Every check here is a hash lookup, so a header of a million columns is handled in linear time.
-Selection select_columns(Layout const& layout, CustomerTableRequest const& request) {
-  std::vector<std::string> const& header = layout.header;
-  std::string const& source = layout.source;
+Selection select_columns(TableReadPlan const& plan, CustomerTableRequest const& request) {
+  std::vector<std::string> const& header = plan.header;
+  std::string const& source = plan.source;
   std::unordered_map<std::string_view, std::size_t> first_field, second_field;
   first_field.reserve(header.size());
   for (std::size_t field = 0; field < header.size(); ++field) {
@@ -118,9 +74,9 @@ Selection select_columns(Layout const& layout, CustomerTableRequest const& reque
     if (found == first_field.end()) return std::nullopt;
     auto const again = second_field.find(name);
     if (again != second_field.end()) {
-      layout.fail_at(layout.data_line, found->second,
-                     fmt::format("the header names it twice (columns {} and {})", found->second + 1,
-                                 again->second + 1));
+      plan.fail_at(plan.header_line, found->second,
+                   fmt::format("the header names it twice (columns {} and {})", found->second + 1,
+                               again->second + 1));
     }
     return found->second;
   };
@@ -185,173 +141,287 @@ Selection select_columns(Layout const& layout, CustomerTableRequest const& reque
   return selection;
 }
 
-/// A numeric-looking column's first NaN or Inf: an error only if the column stays numeric.
-struct NonFinite {
-  std::size_t line = 0;  ///< 0: none seen
-  std::size_t field = 0;
-  bool is_nan = false;
-};
+/// Lowers `target` to `value` if that is smaller.
+void lower_to(std::atomic<std::size_t>& target, std::size_t value) noexcept {
+  std::size_t current = target.load();
+  while (value < current && !target.compare_exchange_weak(current, value)) {
+  }
+}
 
-std::string non_finite_reason(bool is_nan, std::vector<std::string> const& missing_tokens) {
-  if (!is_nan) return "Inf is not allowed in a numeric column";
-  return fmt::format(
-      "NaN is not allowed in a numeric column (a missing value is empty or one "
-      "of: {})",
-      fmt::join(missing_tokens, ", "));
+/// Runs work(chunk, index) for every chunk on ctx's threads; then rethrows the first exception in
+/// file order, unless a chunk before it stopped at a bad row.
+template <typename Work>
+void for_each_chunk(Context const& ctx, std::vector<TableChunk>& chunks, Work&& work) {
+  auto const count = static_cast<std::ptrdiff_t>(chunks.size());
+#pragma omp parallel for num_threads(ctx.threads()) schedule(dynamic, 1)
+  for (std::ptrdiff_t c = 0; c < count; ++c) {
+    TableChunk& chunk = chunks[static_cast<std::size_t>(c)];
+    try {
+      work(chunk, static_cast<std::size_t>(c));
+    } catch (...) {
+      chunk.failure = std::current_exception();
+    }
+  }
+  for (TableChunk const& chunk : chunks) {
+    if (chunk.error) break;  // a bad row comes before anything thrown later in the file
+    if (chunk.failure) std::rethrow_exception(chunk.failure);
+  }
+}
+
+/// Pass 1 on every chunk. Only the first bad row in the file matters: chunks after one that
+/// failed are skipped, and the first failure in file order is thrown with its file line.
+/// Returns each chunk's line number offset (its lines are numbered from offset + 1).
+std::vector<std::size_t> parse_rows(Context const& ctx, TableReadPlan const& plan,
+                                    std::string_view body, std::vector<TableChunk>& chunks) {
+  std::atomic<std::size_t> first_failed{chunks.size()};
+  for_each_chunk(ctx, chunks, [&](TableChunk& chunk, std::size_t index) {
+    if (index > first_failed.load()) return;
+    parse_table_rows(plan, body, chunk);
+    if (chunk.error) lower_to(first_failed, index);
+  });
+  std::vector<std::size_t> line_offset(chunks.size());
+  std::size_t lines = plan.header_line;
+  for (std::size_t c = 0; c < chunks.size(); ++c) {
+    line_offset[c] = lines;
+    if (RowError const* error = chunks[c].error ? &*chunks[c].error : nullptr) {
+      plan.fail_at(lines + error->line, error->field, error->reason);
+    }
+    lines += chunks[c].line_count;
+  }
+  return line_offset;
+}
+
+/// The first NaN or Inf in file order of the columns that stay numeric (the leftmost column of
+/// its line), as an input error.
+void check_finite(TableReadPlan const& plan, std::vector<TableChunk> const& chunks,
+                  std::vector<std::size_t> const& line_offset,
+                  std::vector<std::uint8_t> const& categorical) {
+  std::optional<NonFinite> first_bad;
+  for (std::size_t c = 0; c < categorical.size(); ++c) {
+    if (categorical[c] != 0) continue;
+    for (std::size_t k = 0; k < chunks.size(); ++k) {
+      NonFinite bad = chunks[k].columns[c].non_finite;
+      if (bad.line == 0) continue;
+      bad.line += line_offset[k];
+      if (!first_bad || bad.line < first_bad->line) first_bad = bad;
+      break;
+    }
+  }
+  if (first_bad) {
+    plan.fail_at(first_bad->line, first_bad->field, plan.non_finite_reason(first_bad->is_nan));
+  }
+}
+
+/// Where each chunk's rows start in the table; the last entry is the row count.
+std::vector<std::size_t> row_offsets(std::vector<TableChunk> const& chunks) {
+  std::vector<std::size_t> offsets(chunks.size() + 1, 0);
+  for (std::size_t c = 0; c < chunks.size(); ++c) {
+    offsets[c + 1] = offsets[c] + chunks[c].lines.size();
+  }
+  return offsets;
+}
+
+/// Puts each chunk's vector part(chunk) into `out` from the chunk's row offset on, emptying it;
+/// a single chunk's is moved whole.
+template <typename T, typename Part>
+void concatenate(Context const& ctx, std::vector<TableChunk>& chunks,
+                 std::vector<std::size_t> const& offsets, Part&& part, std::vector<T>& out) {
+  if (chunks.size() == 1) {
+    out = std::move(part(chunks.front()));
+    return;
+  }
+  out.resize(offsets.back());
+  auto const chunk_count = static_cast<std::ptrdiff_t>(chunks.size());
+#pragma omp parallel for num_threads(ctx.threads()) schedule(dynamic, 1)
+  for (std::ptrdiff_t k = 0; k < chunk_count; ++k) {
+    std::vector<T>& values = part(chunks[static_cast<std::size_t>(k)]);
+    std::move(values.begin(), values.end(),
+              out.begin() + static_cast<std::ptrdiff_t>(offsets[static_cast<std::size_t>(k)]));
+    std::vector<T>().swap(values);
+  }
+}
+
+/// The levels of column c merged over the chunks' parts in file order (each chunk's prefix, then
+/// its suffix), and per part the merged index of each of its levels.
+std::vector<std::string_view> merge_levels(Context const& ctx,
+                                           std::vector<TableChunk> const& chunks, std::size_t c,
+                                           std::vector<std::vector<std::int32_t>>& to_merged) {
+  std::vector<IdDictionary const*> parts;
+  for (TableChunk const& chunk : chunks) {
+    parts.push_back(&chunk.columns[c].prefix.levels);
+    parts.push_back(&chunk.columns[c].suffix.levels);
+  }
+  auto const has_levels = [](IdDictionary const* part) { return part->size() > 0; };
+  if (std::count_if(parts.begin(), parts.end(), has_levels) > 1) {
+    return merge_in_order(ctx, parts, to_merged);
+  }
+  // One part holds every level (one chunk, or a column read as categorical): in its own order.
+  to_merged.assign(parts.size(), {});
+  std::vector<std::string_view> levels;
+  for (std::size_t p = 0; p < parts.size(); ++p) {
+    for (std::size_t level = 0; level < parts[p]->size(); ++level) {
+      levels.push_back(parts[p]->id(level));
+      to_merged[p].push_back(static_cast<std::int32_t>(level));
+    }
+  }
+  return levels;
+}
+
+/// Fills column c of the table from the chunks: numbers in file order, or, for a categorical
+/// column, the levels merged in file order and the codes renumbered. Frees the chunks' copies.
+void merge_column(Context const& ctx, std::vector<TableChunk>& chunks,
+                  std::vector<std::size_t> const& offsets, std::size_t c, TableColumn& column) {
+  if (column.type == ColumnType::kNumeric) {
+    concatenate(
+        ctx, chunks, offsets, [c](TableChunk & chunk) -> auto& { return chunk.columns[c].numbers; },
+        column.numbers);
+    concatenate(
+        ctx, chunks, offsets, [c](TableChunk & chunk) -> auto& { return chunk.columns[c].missing; },
+        column.missing);
+    return;
+  }
+  std::vector<std::vector<std::int32_t>> to_merged;
+  std::vector<std::string_view> const levels = merge_levels(ctx, chunks, c, to_merged);
+  column.levels.assign(levels.begin(), levels.end());
+  std::size_t const rows = offsets.back();
+  column.codes.resize(rows);
+  column.missing.resize(rows);
+  auto const chunk_count = static_cast<std::ptrdiff_t>(chunks.size());
+#pragma omp parallel for num_threads(ctx.threads()) schedule(dynamic, 1)
+  for (std::ptrdiff_t k = 0; k < chunk_count; ++k) {
+    auto const chunk = static_cast<std::size_t>(k);
+    std::size_t row = offsets[chunk];
+    auto const renumber = [&](LevelPart const& part, std::vector<std::int32_t> const& map) {
+      for (std::int32_t const code : part.codes) {
+        column.codes[row] = code < 0 ? -1 : map[static_cast<std::size_t>(code)];
+        column.missing[row] = code < 0 ? 1 : 0;
+        ++row;
+      }
+    };
+    ChunkColumn& part = chunks[chunk].columns[c];
+    renumber(part.prefix, to_merged[2 * chunk]);
+    renumber(part.suffix, to_merged[2 * chunk + 1]);
+    CIE_ASSERT(row == offsets[chunk + 1]);
+  }
+  for (TableChunk& chunk : chunks) chunk.columns[c] = ChunkColumn{};
 }
 
 }  // namespace
 
-CustomerTable parse_customer_table(std::string_view text, std::string const& source,
-                                   CustomerTableRequest const& request) {
+CustomerTable parse_customer_table(Context const& ctx, std::string_view text,
+                                   std::string const& source, CustomerTableRequest const& request,
+                                   std::size_t min_chunk_bytes) {
   constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
   if (text.starts_with(kUtf8Bom)) text.remove_prefix(kUtf8Bom.size());
-  Layout const layout = read_header(text, source, request.delimiter);
-  Selection const selection = select_columns(layout, request);
+  TableReadPlan plan = read_header(text, source, request.delimiter);
+  Selection selection = select_columns(plan, request);
   std::size_t const n_columns = selection.column_names.size();
+  plan.id_field = selection.id_field;
+  plan.column_fields = selection.column_fields;
+  plan.missing_tokens = request.missing_tokens;
+  for (std::string const& name : selection.column_names) {
+    plan.forced_categorical.push_back(contains(request.categorical, name) ? 1 : 0);
+    plan.forced_numeric.push_back(contains(request.numeric, name) ? 1 : 0);
+  }
+
+  std::string_view const body = text.substr(plan.data_position);
+  std::vector<TableChunk> chunks;
+  // One thread has nothing to balance: one chunk, whose vectors become the table's.
+  std::size_t const per_thread = ctx.threads() == 1 ? 1 : kTableChunksPerThread;
+  for (TextRange const range : cut_at_line_ends(body, ctx.threads(), min_chunk_bytes, per_thread)) {
+    chunks.emplace_back(range.begin, range.end, n_columns);
+  }
+  std::vector<std::size_t> const line_offset = parse_rows(ctx, plan, body, chunks);
+
+  // A column is categorical when it is read so or when some chunk met a value that is no number.
+  std::vector<std::uint8_t> categorical(plan.forced_categorical);
+  std::vector<std::size_t> turned;
+  for (std::size_t c = 0; c < n_columns; ++c) {
+    if (categorical[c] != 0) continue;
+    for (TableChunk const& chunk : chunks) {
+      if (chunk.columns[c].categorical_from != ChunkColumn::kNumeric) categorical[c] = 1;
+    }
+    if (categorical[c] != 0) turned.push_back(c);
+  }
+  check_finite(plan, chunks, line_offset, categorical);
+  if (!turned.empty()) {
+    for_each_chunk(ctx, chunks, [&](TableChunk& chunk, std::size_t) {
+      encode_table_prefixes(plan, body, turned, chunk);
+    });
+  }
 
   CustomerTable table;
   table.source = source;
+  std::vector<std::size_t> const offsets = row_offsets(chunks);
+  std::size_t const rows = offsets.back();
+  auto const chunk_count = static_cast<std::ptrdiff_t>(chunks.size());
+#pragma omp parallel for num_threads(ctx.threads()) schedule(dynamic, 1)
+  for (std::ptrdiff_t k = 0; k < chunk_count; ++k) {
+    auto const chunk = static_cast<std::size_t>(k);
+    for (std::size_t& line : chunks[chunk].lines) line += line_offset[chunk];
+  }
+  concatenate(
+      ctx, chunks, offsets, [](TableChunk & chunk) -> auto& { return chunk.lines; },
+      table.line_numbers);
+  if (plan.id_field) {
+    concatenate(
+        ctx, chunks, offsets, [](TableChunk & chunk) -> auto& { return chunk.ids; }, table.ids);
+  }
   table.columns.resize(n_columns);
-  std::vector<std::uint8_t> forced_numeric(n_columns, 0);
-  std::vector<std::uint8_t> forced_categorical(n_columns, 0);
   for (std::size_t c = 0; c < n_columns; ++c) {
     TableColumn& column = table.columns[c];
     column.name = selection.column_names[c];
-    forced_categorical[c] = contains(request.categorical, column.name) ? 1 : 0;
-    if (forced_categorical[c] != 0) column.type = ColumnType::kCategorical;
-    forced_numeric[c] = contains(request.numeric, column.name) ? 1 : 0;
-  }
-  auto const is_missing = [&](std::string_view value) {
-    return value.empty() || contains(request.missing_tokens, value);
-  };
-  std::vector<LevelCodes> codes_of(n_columns);
-  auto const encode = [&](std::size_t c, std::string_view value) {
-    TableColumn& column = table.columns[c];
-    std::int32_t code = -1;
-    if (!is_missing(value)) {
-      // A few levels (segments, flags): comparing them is cheaper than hashing the value.
-      std::size_t const few = column.levels.size() <= 16 ? column.levels.size() : 0;
-      for (std::size_t level = 0; level < few; ++level) {
-        if (column.levels[level] == value) {
-          code = static_cast<std::int32_t>(level);
-          break;
-        }
-      }
-    }
-    if (code < 0 && !is_missing(value)) {  // a level not met yet, or one of many
-      LevelCodes& codes = codes_of[c];
-      std::uint64_t const hash = hash_id(value);
-      code = codes.index.find(value, hash);
-      if (code < 0) {
-        code = codes.index.insert(codes.texts.emplace_back(value), hash);
-        column.levels.emplace_back(value);
-      }
-    }
-    column.codes.push_back(code);
-    column.missing.push_back(code < 0 ? 1 : 0);
-  };
-
-  // Pass 1: structure, ids and line numbers; codes for the columns forced categorical; numbers
-  // for every other column while it may be numeric. A column turns categorical at its first value
-  // that is not a number (or missing), and its numbers are dropped; pass 2 encodes such columns.
-  // No raw text is kept.
-  std::vector<NonFinite> non_finite(n_columns);
-  std::string buffer;
-  layout.for_each_row(text, [&](std::size_t line, std::vector<Field> const& fields) {
-    if (selection.id_field) {
-      std::string_view const id = unescape(fields[*selection.id_field], buffer);
-      if (id.empty()) layout.fail_at(line, *selection.id_field, "empty customer id");
-      table.ids.emplace_back(id);
-    }
-    table.line_numbers.push_back(line);
-    for (std::size_t c = 0; c < n_columns; ++c) {
-      TableColumn& column = table.columns[c];
-      std::size_t const field = selection.column_fields[c];
-      if (forced_categorical[c] != 0) encode(c, unescape(fields[field], buffer));
-      if (column.type == ColumnType::kCategorical) continue;
-      std::string_view const value = unescape(fields[field], buffer);
-      double number = 0.0;
-      bool const missing = is_missing(value);
-      if (!missing && !parse_number(value, number)) {
-        if (forced_numeric[c] != 0) {
-          layout.fail_at(line, field,
-                         fmt::format("cannot parse {} as a number (the column is "
-                                     "read as numeric)",
-                                     message_value(value)));
-        }
-        column.type = ColumnType::kCategorical;
-        std::vector<double>().swap(column.numbers);
-        std::vector<std::uint8_t>().swap(column.missing);
-        continue;
-      }
-      if (!std::isfinite(number)) {
-        if (forced_numeric[c] != 0) {
-          layout.fail_at(line, field,
-                         non_finite_reason(std::isnan(number), request.missing_tokens));
-        }
-        if (non_finite[c].line == 0) non_finite[c] = {line, field, std::isnan(number)};
-      }
-      column.numbers.push_back(missing ? 0.0 : number);
-      column.missing.push_back(missing ? 1 : 0);
-    }
-  });
-  NonFinite const* first_bad = nullptr;
-  for (std::size_t c = 0; c < n_columns; ++c) {
-    NonFinite const& bad = non_finite[c];
-    bool const numeric = table.columns[c].type == ColumnType::kNumeric;
-    if (numeric && bad.line != 0 && (first_bad == nullptr || bad.line < first_bad->line)) {
-      first_bad = &bad;
-    }
-  }
-  if (first_bad != nullptr) {
-    layout.fail_at(first_bad->line, first_bad->field,
-                   non_finite_reason(first_bad->is_nan, request.missing_tokens));
+    column.type = categorical[c] != 0 ? ColumnType::kCategorical : ColumnType::kNumeric;
+    merge_column(ctx, chunks, offsets, c, column);
   }
 
-  // Pass 2: dictionary-encode the columns that turned categorical.
-  std::vector<std::size_t> turned;
-  for (std::size_t c = 0; c < n_columns; ++c) {
-    if (table.columns[c].type == ColumnType::kCategorical && forced_categorical[c] == 0) {
-      turned.push_back(c);
-    }
-  }
-  if (!turned.empty()) {
-    for (std::size_t c : turned) {
-      table.columns[c].codes.reserve(table.line_numbers.size());
-      table.columns[c].missing.reserve(table.line_numbers.size());
-    }
-    layout.for_each_row(text, [&](std::size_t, std::vector<Field> const& fields) {
-      for (std::size_t c : turned) encode(c, unescape(fields[selection.column_fields[c]], buffer));
-    });
-    CIE_ASSERT(table.columns[turned.front()].codes.size() == table.line_numbers.size());
-  }
-
-  if (selection.id_field) {
-    (void)index_ids(table, [&](std::size_t row, std::size_t first) {
-      layout.fail_at(
-          table.line_numbers[row], *selection.id_field,
+  if (plan.id_field) {
+    (void)index_ids(ctx, table, [&](std::size_t row, std::size_t first) {
+      plan.fail_at(
+          table.line_numbers[row], *plan.id_field,
           fmt::format("duplicate customer id (first on line {})", table.line_numbers[first]));
     });
     pseudonymize_ids(table.ids);  // after the check: messages name lines, not ids
   } else {
-    table.ids.reserve(table.line_numbers.size());
-    for (std::size_t row = 0; row < table.line_numbers.size(); ++row) {
-      table.ids.push_back(std::to_string(row + 1));
+    table.ids.resize(rows);
+    auto const row_count = static_cast<std::ptrdiff_t>(rows);
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static)
+    for (std::ptrdiff_t row = 0; row < row_count; ++row) {
+      table.ids[static_cast<std::size_t>(row)] = std::to_string(row + 1);
     }
   }
   return table;
 }
 
-CustomerTable read_customer_table(std::string const& path, CustomerTableRequest const& request) {
+CustomerTable parse_customer_table(std::string_view text, std::string const& source,
+                                   CustomerTableRequest const& request) {
+  return parse_customer_table(Context::cpu(1), text, source, request);
+}
+
+CustomerTable read_customer_table(Context const& ctx, std::string const& path,
+                                  CustomerTableRequest const& request) {
   if (path == kStandardInput) {
     std::string text = read_standard_input();
     if (is_gzip(text)) text = gunzip(text, "<standard input>");
-    return parse_customer_table(text, "<standard input>", request);
+    return parse_customer_table(ctx, text, "<standard input>", request);
   }
-  std::string text = read_text_file(path, std::numeric_limits<std::size_t>::max());
-  if (is_gzip(text)) text = gunzip(text, path);
-  return parse_customer_table(text, path, request);
+  // Mapped, not copied: the chunks' threads fault its pages in as they parse.
+  MappedFile const file(path, "table");
+  try {
+    CustomerTable table = is_gzip(file.text())
+                              ? parse_customer_table(ctx, gunzip(file.text(), path), path, request)
+                              : parse_customer_table(ctx, file.text(), path, request);
+    file.check_unchanged();
+    return table;
+  } catch (...) {
+    // Whatever a damaged mapping made the parse do, the damage is the error to report.
+    file.check_unchanged();
+    throw;
+  }
+}
+
+CustomerTable read_customer_table(std::string const& path, CustomerTableRequest const& request) {
+  return read_customer_table(Context::cpu(1), path, request);
 }
 
 }  // namespace cie

@@ -13,23 +13,31 @@
 // the file has none and rows are numbered "1", "2", ... (a table that is itself the training set,
 // such as bank.csv). A duplicate id is an input error naming both lines.
 //
-// Memory, for tables of millions of rows: the file is read whole, then scanned once or twice.
-// The first pass checks the structure, keeps ids, encodes the columns forced categorical through
-// one hash map (level -> code) per column and parses numbers for every other column that may be
-// numeric (a column turns categorical at its first value that is not a number, dropping its
-// numbers); a second pass, only when some column turned categorical, encodes those columns. No
-// per-row strings are kept except the ids.
+// Memory and threads, for tables of millions of rows: the file is mapped (or read whole), cut at
+// line ends into chunks (two per thread, of at least `min_chunk_bytes`), and each chunk is scanned
+// once or twice on one of ctx's threads (host/io/customer_table_chunks.hpp). The first pass checks
+// the structure, keeps ids, encodes the categorical columns through a level dictionary per column
+// and chunk and parses numbers for every other column that may be numeric (a column turns
+// categorical at its first value that is not a number: its numbers are dropped and its values
+// from there on encoded); a second pass, only where a column turned categorical after the start
+// of a chunk or in another chunk, encodes the rows before. The chunks are then merged in file
+// order (levels by core/id_dictionary.hpp's merge_in_order), so the table, its level order and
+// every error message are the same for any thread count and chunk size. No per-row strings are
+// kept except the ids.
 //
 // Errors (all name the file): a requested column not in the header: usage error (exit 2) listing
 // the missing columns and the header; a row with the wrong field count, a broken quote, an empty
 // or duplicate id, Inf, or a non-number in a column forced numeric: input error (exit 3)
-// "FILE:LINE: column N (NAME): reason". A UTF-8 BOM is ignored; blank lines carry no row.
+// "FILE:LINE: column N (NAME): reason", for the first bad row in file order. A UTF-8 BOM is
+// ignored; blank lines carry no row; a line is a row (a quoted field cannot span lines).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/context.hpp"
 #include "core/customer_table.hpp"
 
 namespace cie {
@@ -59,11 +67,22 @@ struct CustomerTableRequest {
   std::string needed_by;
 };
 
-/// Parses `text` (a whole file); `source` names it in messages.
+/// The least bytes of a chunk that one thread parses (smaller ones only in tests).
+inline constexpr std::size_t kMinTableChunkBytes = std::size_t{1} << 20;
+
+/// Parses `text` (a whole file) on ctx's threads; `source` names it in messages.
+CustomerTable parse_customer_table(Context const& ctx, std::string_view text,
+                                   std::string const& source, CustomerTableRequest const& request,
+                                   std::size_t min_chunk_bytes = kMinTableChunkBytes);
+/// The same on one thread.
 CustomerTable parse_customer_table(std::string_view text, std::string const& source,
                                    CustomerTableRequest const& request);
 /// Reads `path` ("-": standard input; gzip data, recognised by its magic bytes, is inflated) and
-/// parse_customer_table()s it; a usage error if it cannot be read.
+/// parse_customer_table()s it on ctx's threads; a usage error if it cannot be read, an input
+/// error if it changes while it is read (the file is mapped: host/io/mapped_file.hpp).
+CustomerTable read_customer_table(Context const& ctx, std::string const& path,
+                                  CustomerTableRequest const& request);
+/// The same on one thread.
 CustomerTable read_customer_table(std::string const& path, CustomerTableRequest const& request);
 
 }  // namespace cie

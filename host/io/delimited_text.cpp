@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+
 #include "core/error.hpp"
 
 namespace cie {
@@ -16,6 +18,27 @@ std::string_view unescape(Field const& field, std::string& buffer) {
     if (field.text[i] == '"') ++i;
   }
   return buffer;
+}
+
+std::vector<TextRange> cut_at_line_ends(std::string_view text, int threads, std::size_t min_bytes,
+                                        std::size_t parts_per_thread) {
+  std::size_t const count =
+      std::clamp<std::size_t>(text.size() / std::max<std::size_t>(min_bytes, 1), 1,
+                              static_cast<std::size_t>(std::max(threads, 1)) * parts_per_thread);
+  std::vector<TextRange> ranges(count);
+  std::size_t begin = 0;
+  for (std::size_t r = 0; r < count; ++r) {
+    std::size_t end = text.size();
+    if (r + 1 < count) {
+      end = std::max(begin, text.size() / count * (r + 1));
+      auto const* newline =
+          static_cast<char const*>(std::memchr(text.data() + end, '\n', text.size() - end));
+      end = newline != nullptr ? static_cast<std::size_t>(newline - text.data()) + 1 : text.size();
+    }
+    ranges[r] = {begin, end};
+    begin = end;
+  }
+  return ranges;
 }
 
 char parse_delimiter(std::string_view text, std::string_view setting) {

@@ -29,6 +29,19 @@ inline std::string_view next_line(std::string_view text, std::size_t& position) 
   return line;
 }
 
+/// A byte range [begin, end) of a text.
+struct TextRange {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+
+/// Cuts `text` into consecutive ranges for `threads` threads to parse: `parts_per_thread` per
+/// thread, each of at least `min_bytes` (a single range when the text is smaller). Every cut
+/// falls just past a "\n", so each range holds whole lines, and a line is never split whatever
+/// the number of ranges; a range may be empty when one long line covers more than its share.
+std::vector<TextRange> cut_at_line_ends(std::string_view text, int threads, std::size_t min_bytes,
+                                        std::size_t parts_per_thread);
+
 /// One field: its text without the enclosing quotes.
 struct Field {
   std::string_view text;

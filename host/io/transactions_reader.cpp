@@ -34,21 +34,12 @@ constexpr std::size_t kChunksPerThread = 2;
 
 /// Cuts the body at line ends into a few chunks per thread of at least kMinChunkBytes each.
 std::vector<Chunk> cut_into_chunks(std::string_view body, int threads) {
-  std::size_t const count = std::clamp<std::size_t>(
-      body.size() / kMinChunkBytes, 1, static_cast<std::size_t>(threads) * kChunksPerThread);
-  std::vector<Chunk> chunks(count);
-  std::size_t begin = 0;
-  for (std::size_t c = 0; c < count; ++c) {
-    std::size_t end = body.size();
-    if (c + 1 < count) {
-      end = std::max(begin, body.size() / count * (c + 1));
-      auto const* newline =
-          static_cast<char const*>(std::memchr(body.data() + end, '\n', body.size() - end));
-      end = newline != nullptr ? static_cast<std::size_t>(newline - body.data()) + 1 : body.size();
-    }
-    chunks[c].begin = begin;
-    chunks[c].end = end;
-    begin = end;
+  std::vector<TextRange> const ranges =
+      cut_at_line_ends(body, threads, kMinChunkBytes, kChunksPerThread);
+  std::vector<Chunk> chunks(ranges.size());
+  for (std::size_t c = 0; c < ranges.size(); ++c) {
+    chunks[c].begin = ranges[c].begin;
+    chunks[c].end = ranges[c].end;
   }
   return chunks;
 }

@@ -96,13 +96,14 @@ class OffersStage final : public NightlyStage {
     };
     StageProgress stage("offers", run.customers.rows(), *run.logger);
     auto const start = clock();
-    IdDictionary const ids = index_ids(run.customers, [&](std::size_t row, std::size_t first) {
-      fail(ExitCode::kInputData, "{}: duplicate customer id (first on {})",
-           run.customers.describe_row(row), run.customers.describe_row(first));
-    });
+    IdDictionary const ids =
+        index_ids(run.ctx, run.customers, [&](std::size_t row, std::size_t first) {
+          fail(ExitCode::kInputData, "{}: duplicate customer id (first on {})",
+               run.customers.describe_row(row), run.customers.describe_row(first));
+        });
     ContactHistoryRead history;
     if (!settings_.history.empty()) {
-      history = read_contact_history(settings_.history, ids, catalog);
+      history = read_contact_history(run.ctx, settings_.history, ids, catalog);
       if (history.unknown_customers > 0) {
         run.logger->info("offers: {} history rows name customers who are not tonight's",
                          history.unknown_customers);
