@@ -113,6 +113,12 @@ std::size_t first_missing_row(TableColumn const& column, std::size_t begin, std:
   });
 }
 
+/// Whether ColumnTransform::apply changes any value of this column: without floor, clip or log1p
+/// it returns its argument (std::min(x, +Inf) is x), and the encoder's loops skip the call.
+bool transforms(EncodedColumnSpec const& spec, double clip_value) {
+  return spec.transform.floor || spec.transform.log1p || clip_value != kNoClip;
+}
+
 [[noreturn]] void fail_missing(CustomerTable const& table, std::string const& name,
                                std::size_t row) {
   fail(ExitCode::kInputData,
@@ -245,7 +251,7 @@ void TabularEncoder::fit(Context const& /*ctx*/, CustomerTable const& training) 
     } else {
       fitted.clip_value = kNoClip;
     }
-    for (std::size_t k = 0; k < values.size(); ++k) {
+    for (std::size_t k = 0; transforms(spec, fitted.clip_value) && k < values.size(); ++k) {
       values[k] = spec.transform.apply(values[k], fitted.clip_value);
       if (std::isnan(values[k])) fail_log1p(training, spec.name, present_row(column, k));
     }
@@ -378,6 +384,7 @@ void TabularEncoder::apply_rows(Context const& ctx, CustomerTable const& table, 
     }
     float* const values = out + feature * rows;
     float* const indicator = fitted.indicator ? values + rows : nullptr;
+    bool const transform = transforms(spec, fitted.clip_value);
     // The first row whose log1p is undefined and the first beyond float32 once standardized.
     auto const [first_bad, first_huge] = visit_numbers(column, [&](auto numbers) {
       std::size_t bad = table.rows(), huge = table.rows();
@@ -389,7 +396,9 @@ void TabularEncoder::apply_rows(Context const& ctx, CustomerTable const& table, 
         if (indicator != nullptr) indicator[slot] = is_missing ? 1.0F : 0.0F;
         values[slot] = missing_value;  // the training mean standardized, or NaN (native)
         if (is_missing) continue;
-        double const value = spec.transform.apply(numbers.number(row), fitted.clip_value);
+        double const value = transform
+                                 ? spec.transform.apply(numbers.number(row), fitted.clip_value)
+                                 : numbers.number(row);
         if (std::isnan(value)) {
           bad = std::min(bad, row);
           continue;
