@@ -8,8 +8,10 @@
 #include <limits>
 #include <numeric>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "core/error.hpp"
 
@@ -62,15 +64,59 @@ SchemaProblems compare_schema(std::vector<EncodedColumnSpec> const& specs,
   return problems;
 }
 
-std::size_t first_missing_row(TableColumn const& column) {
-  if (column.is_borrowed) {
-    std::size_t row = 0;
-    while (row < column.borrowed.size() && !column.is_missing(row)) ++row;
-    return row;
+// A numeric column's values as its storage holds them, so that the encoder's passes over rows
+// branch on the storage kind once per column rather than once per value (TableColumn::number and
+// is_missing branch on is_borrowed, then on RawColumn's element type).
+struct OwnedNumbers {  // owned: float64 values and one missing flag per value
+  double const* values;
+  std::uint8_t const* missing;
+  [[nodiscard]] bool is_missing(std::size_t row) const noexcept { return missing[row] != 0; }
+  [[nodiscard]] double number(std::size_t row) const noexcept { return values[row]; }
+};
+
+template <typename T>
+struct BorrowedNumbers {  // borrowed float64 or float32, NaN where missing
+  T const* values;
+  [[nodiscard]] bool is_missing(std::size_t row) const noexcept { return std::isnan(values[row]); }
+  [[nodiscard]] double number(std::size_t row) const noexcept {
+    return static_cast<double>(values[row]);
   }
-  return static_cast<std::size_t>(
-      std::find(column.missing.begin(), column.missing.end(), std::uint8_t{1}) -
-      column.missing.begin());
+};
+
+/// f(OwnedNumbers), f(BorrowedNumbers<double>) or f(BorrowedNumbers<float>), whichever storage
+/// `column` (kNumeric) has; each gives number() / is_missing() the values TableColumn's give.
+template <typename F>
+decltype(auto) visit_numbers(TableColumn const& column, F&& f) {
+  if (!column.is_borrowed) return f(OwnedNumbers{column.numbers.data(), column.missing.data()});
+  return column.borrowed.visit([&](auto values) {
+    using Value = std::remove_const_t<typename decltype(values)::element_type>;
+    return f(BorrowedNumbers<Value>{values.data()});
+  });
+}
+
+/// The row of the present value number `k` (from 0) of `column` (kNumeric); it must exist.
+std::size_t present_row(TableColumn const& column, std::size_t k) {
+  return visit_numbers(column, [&](auto numbers) {
+    std::size_t row = 0;
+    for (std::size_t seen = 0;; ++row) {
+      if (!numbers.is_missing(row) && seen++ == k) return row;
+    }
+  });
+}
+
+/// The first row in [begin, end) of `column` (kNumeric) whose value is missing, or end.
+std::size_t first_missing_row(TableColumn const& column, std::size_t begin, std::size_t end) {
+  return visit_numbers(column, [&](auto numbers) {
+    std::size_t row = begin;
+    while (row < end && !numbers.is_missing(row)) ++row;
+    return row;
+  });
+}
+
+/// Whether ColumnTransform::apply changes any value of this column: without floor, clip or log1p
+/// it returns its argument (std::min(x, +Inf) is x), and the encoder's loops skip the call.
+bool transforms(EncodedColumnSpec const& spec, double clip_value) {
+  return spec.transform.floor || spec.transform.log1p || clip_value != kNoClip;
 }
 
 [[noreturn]] void fail_missing(CustomerTable const& table, std::string const& name,
@@ -179,31 +225,35 @@ void TabularEncoder::fit(Context const& /*ctx*/, CustomerTable const& training) 
       for (std::size_t const level : order) fitted.levels.push_back(column.levels[level]);
       continue;
     }
-    std::size_t const first_missing = first_missing_row(column);
-    if (spec.missing == MissingPolicy::kError && first_missing < training.rows()) {
+    std::size_t const rows = training.rows();
+    std::size_t const first_missing = first_missing_row(column, 0, rows);
+    if (spec.missing == MissingPolicy::kError && first_missing < rows) {
       fail_missing(training, spec.name, first_missing);
     }
-    fitted.indicator =
-        spec.missing == MissingPolicy::kMeanImpute && first_missing < training.rows();
-    std::vector<double> values;
-    values.reserve(training.rows());
-    for (std::size_t row = 0; row < training.rows(); ++row) {
-      if (!column.is_missing(row)) values.push_back(column.number(row));
-    }
+    fitted.indicator = spec.missing == MissingPolicy::kMeanImpute && first_missing < rows;
+    // The present values in row order (each value written, the slot kept unless missing), then
+    // transformed in place.
+    std::vector<double> values(rows);
+    std::size_t const present = visit_numbers(column, [&](auto numbers) {
+      std::size_t next = 0;
+      for (std::size_t row = 0; row < rows; ++row) {
+        values[next] = numbers.number(row);
+        next += numbers.is_missing(row) ? 0 : 1;
+      }
+      return next;
+    });
+    values.resize(present);
     CIE_EXPECTS_DATA(!values.empty(), "{}: column {} has no values to fit on (all {} missing)",
-                     training.source, spec.name, training.rows());
+                     training.source, spec.name, rows);
     if (spec.transform.clip_quantile) {
       std::vector<double> scratch = values;
       fitted.clip_value = spec.transform.fit_clip_value(scratch);
     } else {
       fitted.clip_value = kNoClip;
     }
-    values.clear();
-    for (std::size_t row = 0; row < training.rows(); ++row) {
-      if (column.is_missing(row)) continue;
-      double const value = spec.transform.apply(column.number(row), fitted.clip_value);
-      if (std::isnan(value)) fail_log1p(training, spec.name, row);
-      values.push_back(value);
+    for (std::size_t k = 0; transforms(spec, fitted.clip_value) && k < values.size(); ++k) {
+      values[k] = spec.transform.apply(values[k], fitted.clip_value);
+      if (std::isnan(values[k])) fail_log1p(training, spec.name, present_row(column, k));
     }
     Standardization const standardization = fit_standardization(values);
     fitted.mean = standardization.mean;
@@ -329,33 +379,36 @@ void TabularEncoder::apply_rows(Context const& ctx, CustomerTable const& table, 
     float const missing_value =
         spec.missing == MissingPolicy::kNative ? std::numeric_limits<float>::quiet_NaN() : 0.0F;
     if (spec.missing == MissingPolicy::kError) {
-      for (std::size_t row = begin; row < end; ++row) {
-        if (column.is_missing(row)) fail_missing(table, spec.name, row);
-      }
+      std::size_t const row = first_missing_row(column, begin, end);
+      if (row < end) fail_missing(table, spec.name, row);
     }
     float* const values = out + feature * rows;
     float* const indicator = fitted.indicator ? values + rows : nullptr;
-    std::size_t first_bad = table.rows();   // log1p of a value <= -1
-    std::size_t first_huge = table.rows();  // beyond float32 once standardized
-#pragma omp parallel for num_threads(ctx.threads()) schedule(static) \
-    reduction(min                                                    \
-              : first_bad, first_huge)
-    for (std::ptrdiff_t i = 0; i < count; ++i) {
-      auto const slot = static_cast<std::size_t>(i);
-      std::size_t const row = begin + slot;
-      bool const is_missing = column.is_missing(row);
-      if (indicator != nullptr) indicator[slot] = is_missing ? 1.0F : 0.0F;
-      values[slot] = missing_value;  // the training mean standardized, or NaN (native)
-      if (is_missing) continue;
-      double const value = spec.transform.apply(column.number(row), fitted.clip_value);
-      if (std::isnan(value)) {
-        first_bad = std::min(first_bad, row);
-        continue;
+    bool const transform = transforms(spec, fitted.clip_value);
+    // The first row whose log1p is undefined and the first beyond float32 once standardized.
+    auto const [first_bad, first_huge] = visit_numbers(column, [&](auto numbers) {
+      std::size_t bad = table.rows(), huge = table.rows();
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static) reduction(min : bad, huge)
+      for (std::ptrdiff_t i = 0; i < count; ++i) {
+        auto const slot = static_cast<std::size_t>(i);
+        std::size_t const row = begin + slot;
+        bool const is_missing = numbers.is_missing(row);
+        if (indicator != nullptr) indicator[slot] = is_missing ? 1.0F : 0.0F;
+        values[slot] = missing_value;  // the training mean standardized, or NaN (native)
+        if (is_missing) continue;
+        double const value = transform
+                                 ? spec.transform.apply(numbers.number(row), fitted.clip_value)
+                                 : numbers.number(row);
+        if (std::isnan(value)) {
+          bad = std::min(bad, row);
+          continue;
+        }
+        float const standardized = static_cast<float>((value - fitted.mean) / fitted.scale);
+        if (!std::isfinite(standardized)) huge = std::min(huge, row);
+        values[slot] = standardized;
       }
-      float const standardized = static_cast<float>((value - fitted.mean) / fitted.scale);
-      if (!std::isfinite(standardized)) first_huge = std::min(first_huge, row);
-      values[slot] = standardized;
-    }
+      return std::pair{bad, huge};
+    });
     if (first_bad < first_huge) fail_log1p(table, spec.name, first_bad);
     if (first_huge < table.rows()) {
       fail(ExitCode::kInputData,
