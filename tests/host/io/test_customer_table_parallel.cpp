@@ -6,8 +6,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <bit>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -64,8 +65,12 @@ void expect_same_table(CustomerTable const& expected, CustomerTable const& actua
     EXPECT_EQ(a.name, e.name);
     EXPECT_EQ(a.type, e.type);
     ASSERT_EQ(a.numbers.size(), e.numbers.size());
-    EXPECT_EQ(std::memcmp(a.numbers.data(), e.numbers.data(), e.numbers.size() * sizeof(double)),
-              0);
+    // Bit for bit (NaN included); std::equal, not memcmp, which an empty vector's null data()
+    // would make undefined.
+    EXPECT_TRUE(
+        std::equal(a.numbers.begin(), a.numbers.end(), e.numbers.begin(), [](double x, double y) {
+          return std::bit_cast<std::uint64_t>(x) == std::bit_cast<std::uint64_t>(y);
+        }));
     EXPECT_EQ(a.missing, e.missing);
     EXPECT_EQ(a.codes, e.codes);
     EXPECT_EQ(a.levels, e.levels);
