@@ -3,7 +3,6 @@ cie.GradientBoostingClassifier's native categorical splits: the same model file 
 propensity train --categorical ... --model-type gbdt` and the same probabilities bit for bit,
 whatever the input's kind and its categories' order; clear TypeError/ValueError naming the
 column for wrong input."""
-import json
 
 import numpy as np
 import pandas as pd
@@ -12,6 +11,7 @@ import pyarrow as pa
 import pytest
 
 import cie
+from model_documents import comparable
 
 CATEGORICAL = ["job", "marital", "education", "housing", "contact", "month", "poutcome"]
 NUMERIC = ["age", "balance", "campaign", "pdays"]
@@ -20,11 +20,7 @@ FEATURES = ["age", "job", "marital", "education", "balance", "housing", "contact
 
 
 def document(text: str) -> dict:
-    doc = json.loads(text)
-    for key in ("created_utc", "checksum"):
-        doc.pop(key)
-    doc["params"].pop("inputs")
-    return doc
+    return comparable(text, ignore_params=("inputs",))
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 file (every section but the creation time and checksum; the CLI's input list), the same labels
 and probabilities bit for bit, and model files that round-trip both ways. Then scikit-learn
 integration: Pipeline, GridSearchCV, clone, pickle."""
-import json
+
 import pickle
 
 import numpy as np
@@ -16,19 +16,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 import cie
+from model_documents import assert_same
 
 RFM_FEATURES = ["recency_days", "frequency", "monetary_total"]
 BANK_FEATURES = ["age", "balance", "day", "campaign", "pdays", "previous"]
-
-
-def same_document(a_text: str, b_text: str, ignore_params=()):
-    a, b = json.loads(a_text), json.loads(b_text)
-    for doc in (a, b):
-        doc.pop("created_utc")
-        doc.pop("checksum")
-        for key in ignore_params:
-            doc["params"].pop(key, None)
-    assert a == b
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +36,7 @@ def test_kmeans_model_file_equals_cli_both_ways(rfm_csv, run_cie, tmp_path):
             cli_out)
     frame = pd.read_csv(rfm_csv, dtype={"customer_id": str}, float_precision="round_trip")
     km = cie.KMeans(4, transforms="rfm", standardize=True).fit(frame[RFM_FEATURES])
-    same_document(km.model_file_, cli_model.read_text())
+    assert_same(km.model_file_, cli_model.read_text())
     cli_labels = pd.read_csv(cli_out)["cluster"].to_numpy()
     assert np.array_equal(km.labels_, cli_labels)
     assert list(km.feature_names_in_) == RFM_FEATURES and km.n_features_in_ == 3
@@ -98,7 +89,7 @@ def test_logistic_model_file_equals_cli_both_ways(bank, run_cie, tmp_path):
             "y", "--positive", "yes", "--features", ",".join(BANK_FEATURES), "--validation", 0,
             "--model", cli_model)
     lr = cie.LogisticRegression().fit(frame[BANK_FEATURES], frame["y"])
-    same_document(lr.model_file_, cli_model.read_text(), ignore_params=("inputs",))
+    assert_same(lr.model_file_, cli_model.read_text(), ignore_params=("inputs",))
     assert list(lr.classes_) == ["no", "yes"]
 
     cli_scores = tmp_path / "cli_scores.csv"
@@ -126,7 +117,7 @@ def test_gbdt_model_file_equals_cli_both_ways(bank, run_cie, tmp_path):
             "y", "--positive", "yes", "--features", ",".join(BANK_FEATURES), "--validation", 0,
             "--model-type", "gbdt", "--n-trees", 30, "--model", cli_model)
     gb = cie.GradientBoostingClassifier(30).fit(frame[BANK_FEATURES], frame["y"])
-    same_document(gb.model_file_, cli_model.read_text(), ignore_params=("inputs",))
+    assert_same(gb.model_file_, cli_model.read_text(), ignore_params=("inputs",))
     assert gb.n_estimators_ == 30 and gb.feature_importances_.sum() == pytest.approx(1.0)
     cli_scores, py_model, py_scores = (tmp_path / "cli.csv", tmp_path / "py.json",
                                        tmp_path / "py.csv")

@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 
 import cie
 import cie.uplift as up
+from model_documents import assert_same
 
 OUTCOMES = ["visit", "conversion", "spend"]
 TREATED, CONTROL = "Mens E-Mail", "No E-Mail"
@@ -31,13 +32,7 @@ METHODS = {"two-model": up.TwoModels, "class-transformation": up.ClassTransforma
 
 
 def documents_equal(a_text: str, b_text: str, ignore_params=("inputs",)):
-    a, b = json.loads(a_text), json.loads(b_text)
-    for doc in (a, b):
-        doc.pop("created_utc")
-        doc.pop("checksum")
-        for key in ignore_params:
-            doc["params"].pop(key, None)
-    assert a == b
+    assert_same(a_text, b_text, ignore_params)
 
 
 @pytest.fixture(scope="module")
