@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 
 import cie
 import cie.uplift as up
+from gil_probe import ticks_during
 from model_documents import assert_same
 
 OUTCOMES = ["visit", "conversion", "spend"]
@@ -372,8 +373,6 @@ def test_readme_uplift_example(data_dir, run_cie, tmp_path):
 
 
 def test_gil_is_released_while_fitting_and_predicting():
-    import threading
-    import time
     rng = np.random.default_rng(3)
     X = np.asfortranarray(rng.normal(size=(100_000, 4)))
     treatment = rng.integers(0, 2, size=len(X))
@@ -381,20 +380,6 @@ def test_gil_is_released_while_fitting_and_predicting():
     model = up.XLearner(cie.GradientBoostingClassifier(n_estimators=50), threads=1)
     many = np.asfortranarray(np.tile(X, (5, 1)))  # scoring is fast: more rows to score
     for work in (lambda: model.fit(X, y, treatment), lambda: model.predict(many)):
-        ticks, done = [], threading.Event()
-
-        def ticker():
-            while not done.is_set():
-                ticks.append(time.perf_counter())
-                time.sleep(0.001)
-
-        thread = threading.Thread(target=ticker)
-        thread.start()
-        start = time.perf_counter()
-        work()
-        elapsed = time.perf_counter() - start
-        done.set()
-        thread.join()
-        during = [t for t in ticks if start <= t <= start + elapsed]
+        elapsed, during = ticks_during(work)
         # With the GIL held for the whole call the ticker could not run at all.
-        assert elapsed > 0.02 and len(during) >= 3, (elapsed, len(during))
+        assert elapsed > 0.02 and during >= 3, (elapsed, during)

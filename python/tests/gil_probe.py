@@ -1,0 +1,23 @@
+"""Whether a call releases the GIL: a ticker thread appends a timestamp every millisecond while
+`work` runs in this thread. With the GIL held for the whole call the ticker cannot run."""
+import threading
+import time
+
+
+def ticks_during(work):
+    """Runs `work()`; returns its wall time and how many ticks the other thread made meanwhile."""
+    ticks, done = [], threading.Event()
+
+    def ticker():
+        while not done.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.001)
+
+    thread = threading.Thread(target=ticker)
+    thread.start()
+    start = time.perf_counter()
+    work()
+    elapsed = time.perf_counter() - start
+    done.set()
+    thread.join()
+    return elapsed, sum(1 for t in ticks if start <= t <= start + elapsed)
