@@ -89,7 +89,7 @@ void run_evaluate(GlobalOptions const& global, EvaluateOptions options) {
   Context const ctx = make_context(global);
 
   campaigns::CampaignHistory const history =
-      read_campaign_history(options.history_path, options.format);
+      read_campaign_history(ctx, options.history_path, options.format);
   campaigns::CampaignEvaluation const evaluation =
       campaigns::evaluate_campaigns(ctx, history, params, options.history_path);
   nlohmann::ordered_json const records =

@@ -64,7 +64,7 @@ void run_fit(GlobalOptions const& global, FitOptions const& options) {
   Context ctx = make_context(global);
   Customers const customers =
       end ? summary_from_transactions(ctx, options.source, *end + 1, unit_days)
-          : summary_from_file(options.source, with_spend, discrete);
+          : summary_from_file(ctx, options.source, with_spend, discrete);
 
   ClvModel model;
   model.time_unit_days = unit_days;
@@ -136,7 +136,7 @@ void run_predict(GlobalOptions const& global, PredictOptions const& options) {
     }
     customers = summary_from_transactions(ctx, options.source, as_of_day, model.time_unit_days);
   } else {
-    customers = summary_from_file(options.source, model.spend.has_value());
+    customers = summary_from_file(ctx, options.source, model.spend.has_value());
   }
   ClvPredictions const predictions = predict_clv(ctx, model, options.params, customers.summary);
   ClvSummary const& s = customers.summary;

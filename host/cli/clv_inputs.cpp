@@ -72,7 +72,8 @@ Customers summary_from_transactions(Context const& ctx, SummaryOptions const& op
   return customers;
 }
 
-Customers summary_from_file(SummaryOptions const& options, bool need_value, bool discrete) {
+Customers summary_from_file(Context const& ctx, SummaryOptions const& options, bool need_value,
+                            bool discrete) {
   CustomerTableRequest request;
   request.id_column = options.input.id_column;
   request.columns = {options.frequency_column, options.recency_column, options.age_column};
@@ -80,7 +81,7 @@ Customers summary_from_file(SummaryOptions const& options, bool need_value, bool
   if (!options.weights_column.empty()) request.columns.push_back(options.weights_column);
   request.numeric = request.columns;
   request.needed_by = "cie clv";
-  CustomerTable const table = read_customer_table(options.summary_path, request);
+  CustomerTable const table = read_customer_table(ctx, options.summary_path, request);
   CIE_EXPECTS_DATA(table.rows() > 0, "{}: no customer rows", table.source);
   auto const column = [&](std::string const& name) {
     TableColumn const& c = *table.find(name);

@@ -64,7 +64,8 @@ Customers summary_from_transactions(Context const& ctx, SummaryOptions const& op
                                     std::optional<std::int32_t> as_of, int unit_days);
 /// Reads a summary file; `need_value` reads the value column, `discrete` checks BG/BB's rules.
 /// A bad row is an input error naming file and line.
-Customers summary_from_file(SummaryOptions const& options, bool need_value, bool discrete = false);
+Customers summary_from_file(Context const& ctx, SummaryOptions const& options, bool need_value,
+                            bool discrete = false);
 
 /// "BG/NBD", "Pareto/NBD" or "BG/BB".
 std::string model_title(std::string_view model_type);

@@ -78,7 +78,7 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
   PropensityParams const params = options.params(ctx);
   std::vector<JoinSide> sides;
   CustomerTable table =
-      options.inputs.read(split_list(options.categorical), split_list(options.numeric), sides);
+      options.inputs.read(ctx, split_list(options.categorical), split_list(options.numeric), sides);
   CIE_EXPECTS(table.find(options.target) != nullptr,
               "--target: column {} is not in the tables; the columns are: {}", options.target,
               fmt::join(column_names(table), ", "));
@@ -265,7 +265,7 @@ void run_score(GlobalOptions const& global, ScoreOptions const& options) {
     (spec.type == ColumnType::kCategorical ? categorical : numeric).push_back(spec.name);
   }
   std::vector<JoinSide> sides;
-  CustomerTable const table = options.inputs.read(categorical, numeric, sides);
+  CustomerTable const table = options.inputs.read(ctx, categorical, numeric, sides);
   std::vector<double> probability(table.rows());
   model.score(ctx, table, options.model_path, options.batch_rows, probability);
   // A calibrator's steps tie many customers: rank them by the uncalibrated score, which is

@@ -63,8 +63,9 @@ struct Customers {
 
 /// Reads the columns that select, fit and assign need; the features, weights and revenue must be
 /// numbers, while the table's other columns may hold anything.
-Customers read_customers(InputOptions const& input, FeaturePipeline const& pipeline,
-                         std::string const& weights_column, std::string const& needed_by) {
+Customers read_customers(Context const& ctx, InputOptions const& input,
+                         FeaturePipeline const& pipeline, std::string const& weights_column,
+                         std::string const& needed_by) {
   CustomerTableRequest request;
   request.id_column = input.no_id ? "" : input.id_column;
   request.delimiter = parse_delimiter(input.delimiter, "--delimiter");
@@ -83,7 +84,7 @@ Customers read_customers(InputOptions const& input, FeaturePipeline const& pipel
     request.categorical = {input.segment_column};
   }
   request.needed_by = needed_by;
-  Customers customers{read_customer_table(input.input_path, request), pipeline.column_names()};
+  Customers customers{read_customer_table(ctx, input.input_path, request), pipeline.column_names()};
   CIE_EXPECTS_DATA(customers.table.rows() > 0, "{}: no customer rows", customers.table.source);
   if (customers.table.find(input.revenue_column) != nullptr) {
     // Checked now, before any work, although only the profile reads it.
@@ -134,7 +135,8 @@ struct TrainingData {
 
 TrainingData prepare_training(Context const& ctx, TrainingOptions const& options,
                               FeaturePipeline& pipeline) {
-  TrainingData data{read_customers(options.input, pipeline, options.weights_column, ""), {}, {}};
+  TrainingData data{
+      read_customers(ctx, options.input, pipeline, options.weights_column, ""), {}, {}};
   RawColumns const raw = data.customers.raw();
   pipeline.fit(ctx, raw);
   data.prepared = pipeline.apply(ctx, raw);
@@ -230,7 +232,8 @@ void run_fit(GlobalOptions const& global, TrainingOptions const& options, std::s
   params.metrics = options.metrics_params(ctx);
   params.weights_column = options.weights_column;
   FeaturePipeline const untrained = options.pipeline();
-  Customers const customers = read_customers(options.input, untrained, options.weights_column, "");
+  Customers const customers =
+      read_customers(ctx, options.input, untrained, options.weights_column, "");
   std::vector<float> const weights = weights_of(customers, options.weights_column);
   TrainedSegments trained = train_segments(ctx, untrained, params, customers.raw(), weights);
   if (!names.empty()) trained.rename(apply_given_names(trained.model.names(), names, names_path));
@@ -276,7 +279,7 @@ void run_assign(GlobalOptions const& global, InputOptions const& input,
   FeaturePipeline const& pipeline = model.pipeline();
   int const n_clusters = model.n_clusters();
   Context ctx = make_context(global);
-  Customers const customers = read_customers(input, pipeline, "", "model " + model_path);
+  Customers const customers = read_customers(ctx, input, pipeline, "", "model " + model_path);
   RawColumns const raw = customers.raw();
   std::vector<float> prepared;
   double inertia = 0.0;

@@ -32,7 +32,7 @@ void TableInputs::add_to(CLI::App& command) {
                      "not, parentheses");
 }
 
-CustomerTable TableInputs::read(std::vector<std::string> const& categorical,
+CustomerTable TableInputs::read(Context const& ctx, std::vector<std::string> const& categorical,
                                 std::vector<std::string> const& numeric,
                                 std::vector<JoinSide>& sides) const {
   CIE_EXPECTS(!paths.empty(), "--table: at least one table is needed");
@@ -47,7 +47,7 @@ CustomerTable TableInputs::read(std::vector<std::string> const& categorical,
   request.numeric = numeric;
   request.delimiter = parse_delimiter(delimiter, "--delimiter");
   std::vector<CustomerTable> tables;
-  for (std::string const& path : paths) tables.push_back(read_customer_table(path, request));
+  for (std::string const& path : paths) tables.push_back(read_customer_table(ctx, path, request));
   CustomerTable base = std::move(tables.front());
   tables.erase(tables.begin());
   bool const joined = !tables.empty();

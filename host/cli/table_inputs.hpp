@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/context.hpp"
 #include "core/customer_table.hpp"
 
 namespace cie::cli {
@@ -21,13 +22,13 @@ struct TableInputs {
   /// Registers --table (required, repeatable), --id-col, --no-id, --delimiter and --where.
   void add_to(CLI::App& command);
 
-  /// Reads every table (all columns; `categorical` and `numeric` force the type of the columns
-  /// they name wherever they occur) and joins them on the id. `sides` receives the join counts.
-  /// A usage error for --no-id with several tables. With --where, only the joined rows that
+  /// Reads every table on ctx's threads (all columns; `categorical` and `numeric` force the type of
+  /// the columns they name wherever they occur) and joins them on the id. `sides` receives the join
+  /// counts. A usage error for --no-id with several tables. With --where, only the joined rows that
   /// satisfy it are kept (its errors are usage errors naming the column in the expression; no row
   /// kept is an input error), and `sides` gets one more entry, source "--where EXPR", rows before,
   /// matched = rows kept, unmatched = rows left out.
-  [[nodiscard]] CustomerTable read(std::vector<std::string> const& categorical,
+  [[nodiscard]] CustomerTable read(Context const& ctx, std::vector<std::string> const& categorical,
                                    std::vector<std::string> const& numeric,
                                    std::vector<JoinSide>& sides) const;
 };

@@ -117,7 +117,7 @@ void run_train(GlobalOptions const& global, TrainOptions const& options) {
   params.logistic.tol = options.tol;
   params.validate();
   std::vector<JoinSide> sides;
-  CustomerTable table = options.inputs.read({options.treatment_column}, {}, sides);
+  CustomerTable table = options.inputs.read(ctx, {options.treatment_column}, {}, sides);
   for (std::string const* column : {&options.treatment_column, &options.target}) {
     CIE_EXPECTS(table.find(*column) != nullptr, "column {} is not in the tables", *column);
   }
@@ -262,7 +262,7 @@ void run_score(GlobalOptions const& global, ScoreOptions const& options) {
   }
   Context ctx = make_context(global);
   std::vector<JoinSide> sides;
-  CustomerTable const table = options.inputs.read({}, {}, sides);
+  CustomerTable const table = options.inputs.read(ctx, {}, {}, sides);
   if (arms_model) {
     write_arms_scores(ctx, *arms_model, table, options.model_path, options.out_path);
     fmt::print("scored {} customers with {} ({}, arms {} against '{}'); {}\nwrote {}\n",

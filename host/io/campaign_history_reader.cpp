@@ -78,7 +78,7 @@ void decile_levels(CustomerTable const& table, TableColumn const& column,
 
 }  // namespace
 
-campaigns::CampaignHistory read_campaign_history(std::string const& path,
+campaigns::CampaignHistory read_campaign_history(Context const& ctx, std::string const& path,
                                                  CampaignHistoryFormat const& format) {
   CustomerTableRequest request;
   request.id_column = "";
@@ -103,7 +103,7 @@ campaigns::CampaignHistory read_campaign_history(std::string const& path,
     request.columns.push_back(by_column);
     request.numeric.push_back(by_column);
   }
-  CustomerTable const table = read_customer_table(path, request);
+  CustomerTable const table = read_customer_table(ctx, path, request);
 
   campaigns::CampaignHistory history;
   std::size_t const rows = table.rows();

@@ -14,6 +14,7 @@
 
 #include <string>
 
+#include "core/context.hpp"
 #include "models/campaigns/campaign_evaluation.hpp"
 
 namespace cie {
@@ -34,7 +35,8 @@ struct CampaignHistoryFormat {
   std::string by_column;
 };
 
-campaigns::CampaignHistory read_campaign_history(std::string const& path,
+/// Reads the history on ctx's threads (messages and results do not depend on their number).
+campaigns::CampaignHistory read_campaign_history(Context const& ctx, std::string const& path,
                                                  CampaignHistoryFormat const& format);
 
 }  // namespace cie

@@ -69,7 +69,7 @@ CustomerTable read_attributes(NightlyRun const& run) {
   }
   request.categorical = run.categorical_columns;
   request.numeric = run.numeric_columns;
-  return read_customer_table(config.attributes, request);
+  return read_customer_table(run.ctx, config.attributes, request);
 }
 
 class CustomersStage final : public NightlyStage {
