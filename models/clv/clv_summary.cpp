@@ -98,10 +98,12 @@ std::optional<InvalidRow> find_invalid_discrete_row(kernels::ClvRows const& summ
 namespace {
 
 /// Rows with equal keys merged, keys sorted: for each distinct key its first row and the sum of
-/// its rows' weights added in row order (0.0 + w₁ + w₂ + ...). A key is (hi, lo), two unsigned
-/// integers that sort as the key's values; the rows are radix-sorted stably by it (LSD, byte
-/// digits, skipping digits every row shares), so ties keep row order and runs of equal keys
-/// merge in one scan: the same rows and bits as a stable sort by key followed by merging runs.
+/// its rows' weights added in row order (0.0 + w₁ + w₂ + ...). A key is (hi, lo), a 96-bit
+/// unsigned integer that sorts as the key's values. The rows are radix-sorted stably (LSD, byte
+/// digits that vary) by the 32 bits of the key from its highest varying bit down, then each run
+/// of equal such prefixes, if the bits below it vary, sorted by (key, row): ties keep row order
+/// and runs of equal keys merge in one scan, the same rows and bits as a stable sort by key
+/// followed by merging runs. Keys whose varying bits are contiguous need few or no run sorts.
 struct ClvSortKey {
   std::uint64_t lo = 0;
   std::uint32_t hi = 0;
@@ -114,34 +116,60 @@ struct ClvKeyGroups {
 };
 
 ClvKeyGroups group_sorted_keys(kernels::ClvRows const& in, std::vector<ClvSortKey> keys) {
-  constexpr int kDigits = 12;  // 8 bytes of lo, then 4 of hi
-  auto const digit = [](ClvSortKey const& key, int d) {
-    return static_cast<std::size_t>(d < 8 ? (key.lo >> (8 * d)) & 0xFF
-                                          : (key.hi >> (8 * (d - 8))) & 0xFF);
-  };
   if (keys.empty()) return {};
-  // The digits some key differs in from the first; only those need a pass.
   std::uint64_t lo_varies = 0;
   std::uint32_t hi_varies = 0;
   for (ClvSortKey const& key : keys) {
     lo_varies |= key.lo ^ keys.front().lo;
     hi_varies |= key.hi ^ keys.front().hi;
   }
-  std::vector<int> passes;
-  for (int d = 0; d < kDigits; ++d) {
-    if (digit(ClvSortKey{lo_varies, hi_varies, 0}, d) != 0) passes.push_back(d);
+  int const top = hi_varies != 0   ? 64 + std::bit_width(hi_varies) - 1
+                  : lo_varies != 0 ? std::bit_width(lo_varies) - 1
+                                   : 0;
+  int const low = std::max(0, top - 31);  // the prefix: bits low .. low + 31
+  auto const prefix = [low](std::uint64_t lo, std::uint32_t hi) {
+    if (low >= 64) return hi >> (low - 64);
+    if (low == 0) return static_cast<std::uint32_t>(lo);
+    return static_cast<std::uint32_t>((lo >> low) | (std::uint64_t{hi} << (64 - low)));
+  };
+  std::uint32_t const prefix_varies = prefix(lo_varies, hi_varies);
+  std::vector<int> passes;  // the prefix's bytes that vary
+  for (int d = 0; d < 4; ++d) {
+    if (((prefix_varies >> (8 * d)) & 0xFF) != 0) passes.push_back(d);
   }
   std::vector<std::array<std::size_t, 256>> counts(passes.size());
   for (auto& count : counts) count.fill(0);
   for (ClvSortKey const& key : keys) {
-    for (std::size_t p = 0; p < passes.size(); ++p) ++counts[p][digit(key, passes[p])];
+    std::uint32_t const p = prefix(key.lo, key.hi);
+    for (std::size_t d = 0; d < passes.size(); ++d) ++counts[d][(p >> (8 * passes[d])) & 0xFF];
   }
   std::vector<ClvSortKey> sorted(passes.empty() ? 0 : keys.size());
-  for (std::size_t p = 0; p < passes.size(); ++p) {
+  for (std::size_t d = 0; d < passes.size(); ++d) {
     std::size_t offset = 0;
-    for (std::size_t& c : counts[p]) offset += std::exchange(c, offset);
-    for (ClvSortKey const& key : keys) sorted[counts[p][digit(key, passes[p])]++] = key;
+    for (std::size_t& c : counts[d]) offset += std::exchange(c, offset);
+    int const shift = 8 * passes[d];
+    for (ClvSortKey const& key : keys) {
+      sorted[counts[d][(prefix(key.lo, key.hi) >> shift) & 0xFF]++] = key;
+    }
     keys.swap(sorted);
+  }
+  bool const below_varies =
+      low >= 64 ? lo_varies != 0 || (hi_varies & ((std::uint64_t{1} << (low - 64)) - 1)) != 0
+                : low > 0 && (lo_varies << (64 - low)) != 0;
+  if (below_varies) {
+    auto const before = [](ClvSortKey const& a, ClvSortKey const& b) {
+      return a.hi != b.hi ? a.hi < b.hi : a.lo != b.lo ? a.lo < b.lo : a.row < b.row;
+    };
+    for (std::size_t begin = 0; begin < keys.size();) {
+      std::uint32_t const p = prefix(keys[begin].lo, keys[begin].hi);
+      std::size_t end = begin + 1;
+      while (end < keys.size() && prefix(keys[end].lo, keys[end].hi) == p) ++end;
+      if (end - begin > 1) {
+        std::sort(keys.begin() + static_cast<std::ptrdiff_t>(begin),
+                  keys.begin() + static_cast<std::ptrdiff_t>(end), before);
+      }
+      begin = end;
+    }
   }
   ClvKeyGroups groups;
   for (std::size_t k = 0; k < keys.size(); ++k) {
@@ -217,11 +245,13 @@ ClvSummary collapse_purchase_rows(kernels::ClvRows const& summary) {
   ClvValueCodes const age = code_clv_values(summary.age, rows);
   ClvValueCodes const frequency = code_clv_values(summary.frequency, rows);
   ClvValueCodes const recency = code_clv_values(summary.recency, rows);
-  // (T, x, t_x): T's code in hi, x's and t_x's codes packed into lo.
+  // (T, x, t_x): T's code in hi, x's and t_x's codes in the top bits of lo (right below T's,
+  // so that the key's varying bits are contiguous).
+  int const lo_bits = frequency.bits + recency.bits;
   std::vector<ClvSortKey> keys(rows.size());
   for (std::size_t k = 0; k < rows.size(); ++k) {
-    keys[k] = {(std::uint64_t{frequency.code[k]} << recency.bits) | recency.code[k], age.code[k],
-               rows[k]};
+    std::uint64_t const lo = (std::uint64_t{frequency.code[k]} << recency.bits) | recency.code[k];
+    keys[k] = {lo_bits == 0 ? 0 : lo << (64 - lo_bits), age.code[k], rows[k]};
   }
   ClvKeyGroups const groups = group_sorted_keys(summary, std::move(keys));
   ClvSummary out;
