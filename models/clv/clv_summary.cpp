@@ -31,30 +31,7 @@ ClvSummary summary_from_rfm(RfmTable const& table) {
   return summary;
 }
 
-namespace {
-
-/// Whether every row passes find_invalid_row's checks: the same conditions, evaluated without
-/// branches (and x whole without a call to floor: every double >= 2^52 is whole, below that x
-/// is whole when truncating it changes nothing), so that a valid summary costs one quick scan.
-bool clv_rows_valid(kernels::ClvRows const& summary) {
-  bool valid = true;
-  for (std::size_t i = 0; i < summary.size(); ++i) {
-    double const x = summary.frequency[i], t_x = summary.recency[i], age = summary.age[i];
-    double const x_small = x >= 0.0 && x < 0x1p52 ? x : 0.0;
-    bool const whole =
-        (x >= 0x1p52) | (static_cast<double>(static_cast<std::int64_t>(x_small)) == x);
-    valid &= std::isfinite(x) & std::isfinite(t_x) & std::isfinite(age) & (x >= 0.0) & whole &
-             (t_x >= 0.0) & (t_x <= age) & ((x != 0.0) | (t_x == 0.0));
-  }
-  for (double const m : summary.value) valid &= std::isfinite(m);
-  for (double const w : summary.weight) valid &= (w >= 0.0) & std::isfinite(w);
-  return valid;
-}
-
-}  // namespace
-
 std::optional<InvalidRow> find_invalid_row(kernels::ClvRows const& summary) {
-  if (clv_rows_valid(summary)) return std::nullopt;
   for (std::size_t i = 0; i < summary.size(); ++i) {
     double const x = summary.frequency[i], t_x = summary.recency[i], age = summary.age[i];
     if (!std::isfinite(x) || !std::isfinite(t_x) || !std::isfinite(age)) {
