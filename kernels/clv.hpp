@@ -86,8 +86,9 @@ struct ClvPredictionSettings {
   int max_purchases = -1;
 };
 
-/// Per-customer outputs, each with one slot per row. expected_value and clv are NaN when the
-/// spend parameters are empty.
+/// Per-customer outputs, each with one slot per row, or empty: not computed (and what only it
+/// needs is skipped: P(alive) alone groups nothing and sums no series). expected_value and clv
+/// are NaN when the spend parameters are empty.
 struct ClvPredictionOutputs {
   std::span<double> p_alive;
   std::span<double> expected_purchases;

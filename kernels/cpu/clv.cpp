@@ -10,6 +10,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "core/error.hpp"
@@ -170,7 +171,7 @@ FrequencyAgeGroups group_by_frequency_and_age(ClvRows const& rows) {
 std::vector<double> bgnbd_family_brackets(Context const& ctx, bool modified,
                                           std::span<double const> p, ClvRows const& rows,
                                           FrequencyAgeGroups const& groups,
-                                          std::vector<double> const& times) {
+                                          std::span<double const> times) {
   int const count = static_cast<int>(times.size());
   std::int64_t const group_count = static_cast<std::int64_t>(groups.first_row.size());
   std::vector<double> brackets(static_cast<std::size_t>(group_count) * times.size());
@@ -209,43 +210,52 @@ void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double c
              (settings.horizon == std::floor(settings.horizon) && settings.horizon <= 1e6));
   CIE_ASSERT(settings.horizon > 0.0);
   std::int64_t const n = static_cast<std::int64_t>(rows.size());
+  bool const with_alive = !out.p_alive.empty(), with_expected = !out.expected_purchases.empty();
+  bool const with_value = !out.expected_value.empty(), with_clv = !out.clv.empty();
   // times[0] the horizon, times[m] month m's end; discount[m] = (1 + d)^m.
-  int const months = spend.empty() ? 0 : settings.clv_months;
+  int const months = spend.empty() || !with_clv ? 0 : settings.clv_months;
   std::vector<double> times(static_cast<std::size_t>(months) + 1), discount(times.size());
   times[0] = settings.horizon;
   for (int month = 1; month <= months; ++month) {
     times[static_cast<std::size_t>(month)] = month * settings.units_per_month;
     discount[static_cast<std::size_t>(month)] = std::pow(1.0 + settings.monthly_discount, month);
   }
-  // The BG/NBD family's hypergeometric brackets depend on (x, T, t) only: once per (x, T).
+  // The BG/NBD family's hypergeometric brackets depend on (x, T, t) only: once per (x, T), at
+  // the times asked for (from times[first_time] on; each series' bits do not depend on the
+  // others summed beside it).
   bool const bgnbd_family =
       purchases == ClvLikelihood::kBgNbd || purchases == ClvLikelihood::kMbgNbd;
   bool const modified = purchases == ClvLikelihood::kMbgNbd;
+  std::size_t const first_time = with_expected ? 0 : 1;
+  std::span<double const> const bracket_times = std::span<double const>(times).subspan(first_time);
   FrequencyAgeGroups groups;
   std::vector<double> brackets;
-  if (bgnbd_family && n > 0) {
+  if (bgnbd_family && n > 0 && !bracket_times.empty()) {
     groups = group_by_frequency_and_age(rows);
-    brackets = bgnbd_family_brackets(ctx, modified, params, rows, groups, times);
+    brackets = bgnbd_family_brackets(ctx, modified, params, rows, groups, bracket_times);
   }
+  // MBG/NBD's expected purchases are a multiple of P(alive).
+  bool const need_alive = with_alive || (modified && !bracket_times.empty());
   double const r = params[0], alpha = params[1], a = params[2], b = params[3];
 #pragma omp parallel for num_threads(ctx.threads()) schedule(static, 1024)
   for (std::int64_t i = 0; i < n; ++i) {
     double const x = rows.frequency[i], t_x = rows.recency[i], age = rows.age[i];
-    double const alive = p_alive(purchases, params, x, t_x, age);
-    out.p_alive[i] = alive;
+    double const alive = need_alive ? p_alive(purchases, params, x, t_x, age) : 0.0;
+    if (with_alive) out.p_alive[i] = alive;
     // E[X(T, T + times[j])]: the rules' own expressions with the shared bracket.
-    double const denominator =
-        bgnbd_family && !modified ? bgnbd_alive_denominator(r, alpha, a, b, x, t_x, age) : 0.0;
+    double const denominator = bgnbd_family && !modified && !bracket_times.empty()
+                                   ? bgnbd_alive_denominator(r, alpha, a, b, x, t_x, age)
+                                   : 0.0;
     double const c = modified ? a + b + x : a + b + x - 1.0;
     auto const expected = [&](std::size_t j) {
       if (!bgnbd_family) return expected_purchases(purchases, params, x, t_x, age, times[j]);
       double const bracket =
           brackets[static_cast<std::size_t>(groups.group[static_cast<std::size_t>(i)]) *
-                       times.size() +
-                   j];
+                       bracket_times.size() +
+                   (j - first_time)];
       return modified ? c / (a - 1.0) * bracket * alive : c / (a - 1.0) * bracket / denominator;
     };
-    out.expected_purchases[i] = expected(0);
+    if (with_expected) out.expected_purchases[i] = expected(0);
     for (int k = 0; k < pmf_width; ++k) {
       out.p_purchases[static_cast<std::size_t>(i) * static_cast<std::size_t>(pmf_width) +
                       static_cast<std::size_t>(k)] =
@@ -256,15 +266,17 @@ void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double c
                                      static_cast<int>(settings.horizon))
               : bgnbd_conditional_pmf(r, alpha, a, b, x, t_x, age, k, settings.horizon, modified);
     }
+    if (!with_value && !with_clv) continue;
     if (spend.empty()) {
-      out.expected_value[i] = NAN;
-      out.clv[i] = NAN;
+      if (with_value) out.expected_value[i] = NAN;
+      if (with_clv) out.clv[i] = NAN;
       continue;
     }
     double const m = rows.value[i];
     double const spend_x = m > 0.0 ? x : 0.0;
     double const value = gamma_gamma_expected_spend(spend[0], spend[1], spend[2], spend_x, m);
-    out.expected_value[i] = value;
+    if (with_value) out.expected_value[i] = value;
+    if (!with_clv) continue;
     double clv = 0.0;
     double previous = 0.0;
     for (int month = 1; month <= months; ++month) {

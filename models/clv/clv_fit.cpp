@@ -245,11 +245,11 @@ std::vector<std::string> parameter_names(std::string_view model_type) {
 }
 
 FittedDistribution fit_purchases(Context const& ctx, ClvFitParams const& params,
-                                 std::string_view model_type, ClvSummary const& summary) {
+                                 std::string_view model_type, kernels::ClvRows const& summary) {
   params.validate();
   kernels::ClvLikelihood const model = purchase_likelihood(model_type);
   CIE_ASSERT(!find_invalid_row(summary).has_value());
-  CIE_EXPECTS_DATA(summary.customers() > 0.0, "{}: no customers to fit", model_type);
+  CIE_EXPECTS_DATA(total_weight(summary) > 0.0, "{}: no customers to fit", model_type);
   ClvSummary const rows = collapse_purchase_rows(summary);
   double max_age = 0.0;
   bool any_repeat = false;
@@ -281,7 +281,7 @@ FittedDistribution fit_purchases(Context const& ctx, ClvFitParams const& params,
 }
 
 SpendFit fit_gamma_gamma(Context const& ctx, ClvFitParams const& params,
-                         ClvSummary const& summary) {
+                         kernels::ClvRows const& summary) {
   params.validate();
   CIE_ASSERT(summary.value.size() == summary.size());
   SpendFit spend;

@@ -73,7 +73,7 @@ std::vector<std::string> parameter_names(std::string_view model_type);
 /// of them one-time buyers (x = 0 everywhere) is an input-data error (the purchase process cannot
 /// be identified). BG/NBD and Pareto/NBD penalize α (and β) in lifetimes' rescaled time unit.
 FittedDistribution fit_purchases(Context const& ctx, ClvFitParams const& params,
-                                 std::string_view model_type, ClvSummary const& summary);
+                                 std::string_view model_type, kernels::ClvRows const& summary);
 
 /// Gamma-Gamma fit with the customers it used and left out.
 struct SpendFit {
@@ -87,6 +87,7 @@ struct SpendFit {
 
 /// Fits Gamma-Gamma on the customers with x > 0 and a positive mean value. Fewer than two such
 /// customers is an input-data error.
-SpendFit fit_gamma_gamma(Context const& ctx, ClvFitParams const& params, ClvSummary const& summary);
+SpendFit fit_gamma_gamma(Context const& ctx, ClvFitParams const& params,
+                         kernels::ClvRows const& summary);
 
 }  // namespace cie

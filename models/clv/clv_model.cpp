@@ -1,6 +1,11 @@
 #include "models/clv/clv_model.hpp"
 
+#include <xxhash.h>
+
+#include <algorithm>
+#include <array>
 #include <cmath>
+#include <memory>
 
 #include "core/error.hpp"
 #include "kernels/clv_mbgnbd_rules.hpp"
@@ -141,7 +146,7 @@ double expected_purchases_from_start(FittedDistribution const& transactions, dou
 double units_per_month(int time_unit_days) { return time_unit_days == 7 ? 4.345 : 30.0; }
 
 ClvPredictions predict_clv(Context const& ctx, ClvModel const& model,
-                           ClvPredictParams const& params, ClvSummary const& summary) {
+                           ClvPredictParams const& params, kernels::ClvRows const& summary) {
   CIE_EXPECTS(std::isfinite(params.horizon) && params.horizon > 0.0, "horizon must be > 0, got {}",
               params.horizon);
   CIE_EXPECTS(params.clv_months >= 1 && params.clv_months <= 1200,
@@ -158,10 +163,14 @@ ClvPredictions predict_clv(Context const& ctx, ClvModel const& model,
               "P(n purchases) with a bgbb model needs a whole number of future opportunities "
               "as the horizon (at most 1e6), got {}",
               params.horizon);
-  CIE_ASSERT(summary.value.size() == summary.size());
+  CIE_ASSERT(summary.value.size() == summary.size() || (summary.value.empty() && !model.spend));
   std::size_t const n = summary.size();
-  ClvPredictions out{std::vector<double>(n), std::vector<double>(n), std::vector<double>(n),
-                     std::vector<double>(n)};
+  auto const column = [n](bool asked) { return std::vector<double>(asked ? n : 0); };
+  ClvPredictions out{column(params.outputs.p_alive),
+                     column(params.outputs.expected_purchases),
+                     column(params.outputs.expected_value),
+                     column(params.outputs.clv),
+                     {}};
   out.p_purchases.resize(n * static_cast<std::size_t>(params.max_purchases + 1));
   kernels::ClvPredictionSettings settings;
   settings.horizon = params.horizon;
@@ -173,21 +182,29 @@ ClvPredictions predict_clv(Context const& ctx, ClvModel const& model,
   std::span<double const> const spend =
       model.spend ? std::span<double const>(model.spend->fit.values) : std::span<double const>();
   kernels::clv_predict(
-      ctx, purchases, model.transactions.values, spend, settings, summary.rows(),
+      ctx, purchases, model.transactions.values, spend, settings, summary,
       {out.p_alive, out.expected_purchases, out.expected_value, out.clv, out.p_purchases});
   return out;
 }
 
-DataFingerprint fingerprint_summary(ClvSummary const& summary) {
+DataFingerprint fingerprint_summary(kernels::ClvRows const& summary) {
+  // fingerprint_matrix of the 4n-float column-major matrix, hashed in chunks as it is converted.
   std::size_t const n = summary.size();
-  std::vector<float> matrix;
-  matrix.reserve(4 * n);
+  std::unique_ptr<XXH64_state_t, XXH_errorcode (*)(XXH64_state_t*)> const state(XXH64_createState(),
+                                                                                &XXH64_freeState);
+  CIE_ASSERT(state != nullptr);
+  XXH64_reset(state.get(), n);
+  std::array<float, 4096> chunk;
   for (auto const* column : {&summary.frequency, &summary.recency, &summary.age, &summary.value}) {
-    for (std::size_t i = 0; i < n; ++i) {
-      matrix.push_back(column->size() == n ? static_cast<float>((*column)[i]) : 0.0f);
+    for (std::size_t start = 0; start < n; start += chunk.size()) {
+      std::size_t const count = std::min(chunk.size(), n - start);
+      for (std::size_t i = 0; i < count; ++i) {
+        chunk[i] = column->size() == n ? static_cast<float>((*column)[start + i]) : 0.0f;
+      }
+      XXH64_update(state.get(), chunk.data(), count * sizeof(float));
     }
   }
-  return fingerprint_matrix(matrix, n);
+  return {XXH64_digest(state.get()), n, n == 0 ? 0 : std::size_t{4}};
 }
 
 }  // namespace cie

@@ -38,7 +38,7 @@ struct ClvModel {
 };
 
 /// Per-customer predictions (see kernels::clv_predict); expected_value and clv are NaN without
-/// a spend model.
+/// a spend model. An output not asked for (ClvPredictParams::outputs) is empty.
 struct ClvPredictions {
   std::vector<double> p_alive;
   std::vector<double> expected_purchases;
@@ -61,10 +61,21 @@ struct ClvPredictParams {
   /// of opportunities, at most 1e6); -1: none; at most 100 (the pmfs cost O(n) per n; BG/BB's
   /// O(horizon)).
   int max_purchases = -1;
+  /// Which outputs to compute; the others are left empty and cost nothing (e.g. P(alive) alone
+  /// skips the expected purchases' hypergeometric series). The values computed are the same bits
+  /// whatever else is asked for.
+  struct Outputs {
+    bool p_alive = true;
+    bool expected_purchases = true;
+    bool expected_value = true;
+    bool clv = true;
+  } outputs;
 };
 
+/// Predictions for every row of `summary` (a valid summary: find_invalid_row passes; its value
+/// column may be empty when the model has no spend part).
 ClvPredictions predict_clv(Context const& ctx, ClvModel const& model,
-                           ClvPredictParams const& params, ClvSummary const& summary);
+                           ClvPredictParams const& params, kernels::ClvRows const& summary);
 
 /// A new customer's expected repeat purchases over its first t time units (lifetimes'
 /// expected_number_of_purchases_up_to_time): the conditional expectation at x = t_x = T = 0.
@@ -75,7 +86,8 @@ double expected_purchases_from_start(FittedDistribution const& transactions, dou
 /// Time units in a month for the CLV sum, as lifetimes: 30 days or 4.345 weeks.
 double units_per_month(int time_unit_days);
 
-/// The fingerprint of a summary: its four columns as a float32 matrix.
-DataFingerprint fingerprint_summary(ClvSummary const& summary);
+/// The fingerprint of a summary: fingerprint_matrix of its four columns (x, t_x, T, m; m as 0
+/// when empty) as a column-major float32 matrix, hashed in chunks without building it.
+DataFingerprint fingerprint_summary(kernels::ClvRows const& summary);
 
 }  // namespace cie

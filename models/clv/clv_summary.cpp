@@ -8,14 +8,17 @@
 #include <cmath>
 #include <cstdint>
 #include <numeric>
+#include <span>
 #include <utility>
+
+#include "core/error.hpp"
 
 namespace cie {
 
-double ClvSummary::customers() const noexcept {
-  if (weight.empty()) return static_cast<double>(frequency.size());
+double total_weight(kernels::ClvRows const& rows) noexcept {
+  if (rows.weight.empty()) return static_cast<double>(rows.size());
   double total = 0.0;
-  for (double w : weight) total += w;
+  for (double w : rows.weight) total += w;
   return total;
 }
 
@@ -28,7 +31,7 @@ ClvSummary summary_from_rfm(RfmTable const& table) {
   return summary;
 }
 
-std::optional<InvalidRow> find_invalid_row(ClvSummary const& summary) {
+std::optional<InvalidRow> find_invalid_row(kernels::ClvRows const& summary) {
   for (std::size_t i = 0; i < summary.size(); ++i) {
     double const x = summary.frequency[i], t_x = summary.recency[i], age = summary.age[i];
     if (!std::isfinite(x) || !std::isfinite(t_x) || !std::isfinite(age)) {
@@ -55,7 +58,7 @@ std::optional<InvalidRow> find_invalid_row(ClvSummary const& summary) {
   return std::nullopt;
 }
 
-std::optional<InvalidRow> find_invalid_discrete_row(ClvSummary const& summary) {
+std::optional<InvalidRow> find_invalid_discrete_row(kernels::ClvRows const& summary) {
   if (std::optional<InvalidRow> bad = find_invalid_row(summary)) return bad;
   for (std::size_t i = 0; i < summary.size(); ++i) {
     double const x = summary.frequency[i], t_x = summary.recency[i], n = summary.age[i];
@@ -71,109 +74,202 @@ std::optional<InvalidRow> find_invalid_discrete_row(ClvSummary const& summary) {
 
 namespace {
 
-/// Rows with equal keys merged: the distinct keys (each represented by its first row) with the
-/// sum of their rows' weights, added in row order, then sorted by key. The same rows and the same
-/// bits as a stable sort by key followed by merging runs, found with an open-addressing hash
-/// table on the keys' bits (−0.0 counted as 0.0, as == does) in O(n) instead of O(n log n).
-template <std::size_t K>
-struct ClvKeyGroups {
-  std::vector<std::size_t> first;  ///< each group's first row, in key order after sort_by_key
-  std::vector<double> weight;      ///< Σ weight of the group's rows
+/// Rows with equal keys merged, keys sorted: for each distinct key its first row and the sum of
+/// its rows' weights added in row order (0.0 + w₁ + w₂ + ...). A key is (hi, lo), a 96-bit
+/// unsigned integer that sorts as the key's values. The rows are radix-sorted stably (LSD, byte
+/// digits that vary) by the 32 bits of the key from its highest varying bit down, then each run
+/// of equal such prefixes, if the bits below it vary, sorted by (key, row): ties keep row order
+/// and runs of equal keys merge in one scan, the same rows and bits as a stable sort by key
+/// followed by merging runs. Keys whose varying bits are contiguous need few or no run sorts.
+struct ClvSortKey {
+  std::uint64_t lo = 0;
+  std::uint32_t hi = 0;
+  std::uint32_t row = 0;
 };
 
-template <std::size_t K, typename KeyOf>
-ClvKeyGroups<K> group_clv_keys(ClvSummary const& in, std::vector<std::size_t> const& rows,
-                               KeyOf key_of) {
-  using Key = std::array<double, K>;
-  auto const hash = [](Key const& key) {
-    std::uint64_t h = 0x9E3779B97F4A7C15ull;
-    for (double v : key) {
-      h ^= std::bit_cast<std::uint64_t>(v + 0.0) + 0x632BE59BD9B4E019ull + (h << 6) + (h >> 2);
-      h *= 0xBF58476D1CE4E5B9ull;
-      h ^= h >> 31;
-    }
-    return h;
+struct ClvKeyGroups {
+  std::vector<std::uint32_t> first;  ///< each group's first row, in key order
+  std::vector<double> weight;        ///< Σ weight of the group's rows
+};
+
+ClvKeyGroups group_sorted_keys(kernels::ClvRows const& in, std::vector<ClvSortKey> keys) {
+  if (keys.empty()) return {};
+  std::uint64_t lo_varies = 0;
+  std::uint32_t hi_varies = 0;
+  for (ClvSortKey const& key : keys) {
+    lo_varies |= key.lo ^ keys.front().lo;
+    hi_varies |= key.hi ^ keys.front().hi;
+  }
+  int const top = hi_varies != 0   ? 64 + std::bit_width(hi_varies) - 1
+                  : lo_varies != 0 ? std::bit_width(lo_varies) - 1
+                                   : 0;
+  int const low = std::max(0, top - 31);  // the prefix: bits low .. low + 31
+  auto const prefix = [low](std::uint64_t lo, std::uint32_t hi) {
+    if (low >= 64) return hi >> (low - 64);
+    if (low == 0) return static_cast<std::uint32_t>(lo);
+    return static_cast<std::uint32_t>((lo >> low) | (std::uint64_t{hi} << (64 - low)));
   };
-  ClvKeyGroups<K> groups;
-  std::vector<Key> keys;
-  std::vector<std::int64_t> slots(1024, -1);
-  auto const place = [&](std::size_t g) {
-    std::size_t s = hash(keys[g]) & (slots.size() - 1);
-    while (slots[s] >= 0) s = (s + 1) & (slots.size() - 1);
-    slots[s] = static_cast<std::int64_t>(g);
-  };
-  for (std::size_t const i : rows) {
-    Key const key = key_of(i);
-    std::size_t s = hash(key) & (slots.size() - 1);
-    while (slots[s] >= 0 && keys[static_cast<std::size_t>(slots[s])] != key) {
-      s = (s + 1) & (slots.size() - 1);
+  std::uint32_t const prefix_varies = prefix(lo_varies, hi_varies);
+  std::vector<int> passes;  // the prefix's bytes that vary
+  for (int d = 0; d < 4; ++d) {
+    if (((prefix_varies >> (8 * d)) & 0xFF) != 0) passes.push_back(d);
+  }
+  std::vector<std::array<std::size_t, 256>> counts(passes.size());
+  for (auto& count : counts) count.fill(0);
+  for (ClvSortKey const& key : keys) {
+    std::uint32_t const p = prefix(key.lo, key.hi);
+    for (std::size_t d = 0; d < passes.size(); ++d) ++counts[d][(p >> (8 * passes[d])) & 0xFF];
+  }
+  std::vector<ClvSortKey> sorted(passes.empty() ? 0 : keys.size());
+  for (std::size_t d = 0; d < passes.size(); ++d) {
+    std::size_t offset = 0;
+    for (std::size_t& c : counts[d]) offset += std::exchange(c, offset);
+    int const shift = 8 * passes[d];
+    for (ClvSortKey const& key : keys) {
+      sorted[counts[d][(prefix(key.lo, key.hi) >> shift) & 0xFF]++] = key;
     }
-    double const w = in.weight.empty() ? 1.0 : in.weight[i];
-    if (slots[s] >= 0) {
-      groups.weight[static_cast<std::size_t>(slots[s])] += w;
+    keys.swap(sorted);
+  }
+  bool const below_varies =
+      low >= 64 ? lo_varies != 0 || (hi_varies & ((std::uint64_t{1} << (low - 64)) - 1)) != 0
+                : low > 0 && (lo_varies << (64 - low)) != 0;
+  if (below_varies) {
+    auto const before = [](ClvSortKey const& a, ClvSortKey const& b) {
+      return a.hi != b.hi ? a.hi < b.hi : a.lo != b.lo ? a.lo < b.lo : a.row < b.row;
+    };
+    for (std::size_t begin = 0; begin < keys.size();) {
+      std::uint32_t const p = prefix(keys[begin].lo, keys[begin].hi);
+      std::size_t end = begin + 1;
+      while (end < keys.size() && prefix(keys[end].lo, keys[end].hi) == p) ++end;
+      if (end - begin > 1) {
+        std::sort(keys.begin() + static_cast<std::ptrdiff_t>(begin),
+                  keys.begin() + static_cast<std::ptrdiff_t>(end), before);
+      }
+      begin = end;
+    }
+  }
+  ClvKeyGroups groups;
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    double const w = in.weight.empty() ? 1.0 : in.weight[keys[k].row];
+    if (k > 0 && keys[k].lo == keys[k - 1].lo && keys[k].hi == keys[k - 1].hi) {
+      groups.weight.back() += w;
       continue;
     }
-    slots[s] = static_cast<std::int64_t>(keys.size());
-    keys.push_back(key);
-    groups.first.push_back(i);
+    groups.first.push_back(keys[k].row);
     groups.weight.push_back(0.0 + w);
-    if (2 * keys.size() > slots.size()) {
-      slots.assign(2 * slots.size(), -1);
-      for (std::size_t g = 0; g < keys.size(); ++g) place(g);
+  }
+  return groups;
+}
+
+/// Each value of column[rows[k]] as a code: equal values (==, so −0.0 as 0.0) one code, codes
+/// numbered in ascending order of value (0 .. distinct − 1), so they sort as the values. The
+/// values must be finite. An open-addressing table on the values' bits; a column with a few
+/// hundred distinct values (times in days or weeks) keeps it in the L1 cache.
+struct ClvValueCodes {
+  std::vector<std::uint32_t> code;
+  int bits = 0;  ///< bits that hold every code
+};
+
+ClvValueCodes code_clv_values(std::span<double const> column,
+                              std::vector<std::uint32_t> const& rows) {
+  std::vector<double> values;  // distinct, in order of appearance
+  std::vector<std::uint32_t> slots(256, ~std::uint32_t{0});
+  int shift = 64 - 8;
+  auto const home = [&](double v) {
+    return static_cast<std::size_t>((std::bit_cast<std::uint64_t>(v) * 0x9E3779B97F4A7C15ull) >>
+                                    shift);
+  };
+  ClvValueCodes codes;
+  codes.code.resize(rows.size());
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    double const v = column[rows[k]] + 0.0;
+    CIE_ASSERT(std::isfinite(v));
+    std::size_t s = home(v);
+    while (slots[s] != ~std::uint32_t{0} && values[slots[s]] != v) s = (s + 1) & (slots.size() - 1);
+    if (slots[s] == ~std::uint32_t{0}) {
+      slots[s] = static_cast<std::uint32_t>(values.size());
+      values.push_back(v);
+      if (2 * values.size() > slots.size()) {  // rehash into twice the slots
+        slots.assign(2 * slots.size(), ~std::uint32_t{0});
+        --shift;
+        for (std::size_t g = 0; g < values.size(); ++g) {
+          std::size_t t = home(values[g]);
+          while (slots[t] != ~std::uint32_t{0}) t = (t + 1) & (slots.size() - 1);
+          slots[t] = static_cast<std::uint32_t>(g);
+        }
+        s = home(v);
+        while (values[slots[s]] != v) s = (s + 1) & (slots.size() - 1);
+      }
     }
+    codes.code[k] = slots[s];
   }
-  // The keys are distinct, so any sort gives the same order; sorting them with their group
-  // numbers beside them reads memory in order (an index sort would chase keys at random).
-  std::vector<std::pair<Key, std::size_t>> order(keys.size());
-  for (std::size_t g = 0; g < keys.size(); ++g) order[g] = {keys[g], g};
+  std::vector<std::uint32_t> order(values.size()), rank(values.size());
+  std::iota(order.begin(), order.end(), std::uint32_t{0});
   std::sort(order.begin(), order.end(),
-            [](auto const& a, auto const& b) { return a.first < b.first; });
-  ClvKeyGroups<K> sorted;
-  sorted.first.reserve(order.size());
-  sorted.weight.reserve(order.size());
-  for (auto const& [key, g] : order) {
-    sorted.first.push_back(groups.first[g]);
-    sorted.weight.push_back(groups.weight[g]);
-  }
-  return sorted;
+            [&](std::uint32_t a, std::uint32_t b) { return values[a] < values[b]; });
+  for (std::size_t r = 0; r < order.size(); ++r) rank[order[r]] = static_cast<std::uint32_t>(r);
+  for (std::uint32_t& c : codes.code) c = rank[c];
+  codes.bits = values.size() <= 1 ? 0 : std::bit_width(values.size() - 1);
+  return codes;
 }
 
 }  // namespace
 
-ClvSummary collapse_purchase_rows(ClvSummary const& summary) {
-  std::vector<std::size_t> rows(summary.size());
-  std::iota(rows.begin(), rows.end(), std::size_t{0});
-  ClvKeyGroups<3> const groups = group_clv_keys<3>(summary, rows, [&](std::size_t i) {
-    return std::array<double, 3>{summary.age[i], summary.frequency[i], summary.recency[i]};
-  });
+ClvSummary collapse_purchase_rows(kernels::ClvRows const& summary) {
+  CIE_ASSERT(summary.size() < (std::size_t{1} << 32));
+  std::vector<std::uint32_t> rows(summary.size());
+  std::iota(rows.begin(), rows.end(), std::uint32_t{0});
+  ClvValueCodes const age = code_clv_values(summary.age, rows);
+  ClvValueCodes const frequency = code_clv_values(summary.frequency, rows);
+  ClvValueCodes const recency = code_clv_values(summary.recency, rows);
+  // (T, x, t_x): T's code in hi, x's and t_x's codes in the top bits of lo (right below T's,
+  // so that the key's varying bits are contiguous).
+  int const lo_bits = frequency.bits + recency.bits;
+  std::vector<ClvSortKey> keys(rows.size());
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    std::uint64_t const lo = (std::uint64_t{frequency.code[k]} << recency.bits) | recency.code[k];
+    keys[k] = {lo_bits == 0 ? 0 : lo << (64 - lo_bits), age.code[k], rows[k]};
+  }
+  ClvKeyGroups const groups = group_sorted_keys(summary, std::move(keys));
   ClvSummary out;
-  for (std::size_t const i : groups.first) {
-    out.frequency.push_back(summary.frequency[i]);
-    out.recency.push_back(summary.recency[i]);
-    out.age.push_back(summary.age[i]);
+  out.frequency.resize(groups.first.size());
+  out.recency.resize(groups.first.size());
+  out.age.resize(groups.first.size());
+  for (std::size_t g = 0; g < groups.first.size(); ++g) {
+    std::uint32_t const i = groups.first[g];
+    out.frequency[g] = summary.frequency[i];
+    out.recency[g] = summary.recency[i];
+    out.age[g] = summary.age[i];
   }
   out.weight = groups.weight;
   return out;
 }
 
-ClvSummary collapse_spend_rows(ClvSummary const& summary, double& nonpositive) {
+ClvSummary collapse_spend_rows(kernels::ClvRows const& summary, double& nonpositive) {
+  CIE_ASSERT(summary.size() < (std::size_t{1} << 32));
   nonpositive = 0.0;
-  std::vector<std::size_t> rows;
+  std::vector<std::uint32_t> rows;
   for (std::size_t i = 0; i < summary.size(); ++i) {
     if (summary.frequency[i] <= 0.0) continue;
     if (summary.value[i] > 0.0) {
-      rows.push_back(i);
+      rows.push_back(static_cast<std::uint32_t>(i));
     } else {
       nonpositive += summary.weight.empty() ? 1.0 : summary.weight[i];
     }
   }
-  ClvKeyGroups<2> const groups = group_clv_keys<2>(summary, rows, [&](std::size_t i) {
-    return std::array<double, 2>{summary.frequency[i], summary.value[i]};
-  });
+  // (x, m): x's code in hi; m > 0, whose bits sort as its values, in lo.
+  ClvValueCodes const frequency = code_clv_values(summary.frequency, rows);
+  std::vector<ClvSortKey> keys(rows.size());
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    keys[k] = {std::bit_cast<std::uint64_t>(summary.value[rows[k]]), frequency.code[k], rows[k]};
+  }
+  ClvKeyGroups const groups = group_sorted_keys(summary, std::move(keys));
   ClvSummary out;
-  for (std::size_t const i : groups.first) {
-    out.frequency.push_back(summary.frequency[i]);
-    out.value.push_back(summary.value[i]);
+  out.frequency.resize(groups.first.size());
+  out.value.resize(groups.first.size());
+  for (std::size_t g = 0; g < groups.first.size(); ++g) {
+    out.frequency[g] = summary.frequency[groups.first[g]];
+    out.value[g] = summary.value[groups.first[g]];
   }
   out.weight = groups.weight;
   return out;

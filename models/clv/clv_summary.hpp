@@ -12,7 +12,12 @@
 
 namespace cie {
 
-/// One row per customer (or per group of identical customers, with a weight).
+/// Σ weight of the rows (the number of rows when unweighted).
+double total_weight(kernels::ClvRows const& rows) noexcept;
+
+/// One row per customer (or per group of identical customers, with a weight). The functions
+/// below read a summary through its view, kernels::ClvRows (a ClvSummary converts to one), so a
+/// caller whose columns live elsewhere (the Python package's numpy arrays) passes them uncopied.
 struct ClvSummary {
   std::vector<double> frequency;  ///< x: repeat purchases (whole, >= 0)
   std::vector<double> recency;    ///< t_x: time from the first to the last purchase, 0 <= t_x <= T
@@ -22,10 +27,12 @@ struct ClvSummary {
 
   [[nodiscard]] std::size_t size() const noexcept { return frequency.size(); }
   /// Σ weight (the number of rows when unweighted).
-  [[nodiscard]] double customers() const noexcept;
+  [[nodiscard]] double customers() const noexcept { return total_weight(rows()); }
   [[nodiscard]] kernels::ClvRows rows() const noexcept {
     return {frequency, recency, age, value, weight};
   }
+  // NOLINTNEXTLINE(google-explicit-constructor): a summary is read wherever its rows are.
+  operator kernels::ClvRows() const noexcept { return rows(); }
 };
 
 /// RFM's lifetimes summary: repeat_frequency, repeat_recency, T and mean_repeat_value.
@@ -37,17 +44,17 @@ struct InvalidRow {
   std::size_t row = 0;
   std::string reason;
 };
-std::optional<InvalidRow> find_invalid_row(ClvSummary const& summary);
+std::optional<InvalidRow> find_invalid_row(kernels::ClvRows const& summary);
 /// For BG/BB's discrete opportunities, also: t_x and T whole, x <= t_x.
-std::optional<InvalidRow> find_invalid_discrete_row(ClvSummary const& summary);
+std::optional<InvalidRow> find_invalid_discrete_row(kernels::ClvRows const& summary);
 
 /// Rows with equal (x, t_x, T) merged into one whose weight is the sum of theirs, sorted by
 /// (T, x, t_x) (a pass then computes ln(α + T) once per T); value is dropped. The likelihood of
 /// the result equals that of the input.
-ClvSummary collapse_purchase_rows(ClvSummary const& summary);
+ClvSummary collapse_purchase_rows(kernels::ClvRows const& summary);
 
 /// The rows Gamma-Gamma is fitted on (x > 0 and value > 0), rows with equal (x, value) merged as
 /// above; `nonpositive` receives Σ weight of the rows with x > 0 and value <= 0 (left out).
-ClvSummary collapse_spend_rows(ClvSummary const& summary, double& nonpositive);
+ClvSummary collapse_spend_rows(kernels::ClvRows const& summary, double& nonpositive);
 
 }  // namespace cie

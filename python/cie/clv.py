@@ -207,24 +207,26 @@ class _PurchaseModel(BaseEstimator):
 
     # -- predictions ---------------------------------------------------------------------------
 
-    def _predict(self, frequency, recency, T, horizon, max_purchases=-1):
+    def _predict(self, frequency, recency, T, horizon, outputs, max_purchases=-1):
+        """The engine's predictions named in `outputs` (only those are computed)."""
         self._check_fitted()
         x, t_x, age = _summary(frequency, recency, T, T_name=self._T_name)
         horizon = float(horizon)
         if not (horizon > 0):
             raise ValueError(f"t: expected a time > 0, got {horizon}")
         return _core.clv_predict(self.model_, x, t_x, age, None, horizon, 12, 0.01, 1.0,
-                                 int(max_purchases), int(self.threads))
+                                 int(max_purchases), outputs, int(self.threads))
 
     def conditional_probability_alive(self, frequency, recency, T) -> np.ndarray:
         """P(alive at T) per customer (the CLI's p_alive)."""
-        return self._predict(frequency, recency, T, 1.0)["p_alive"]
+        return self._predict(frequency, recency, T, 1.0, ["p_alive"])["p_alive"]
 
     def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency,
                                                             T) -> np.ndarray:
         """Expected repeat purchases in (T, T + t] per customer (the CLI's expected_purchases
         with --horizon t)."""
-        return self._predict(frequency, recency, T, t)["expected_purchases"]
+        return self._predict(frequency, recency, T, t,
+                             ["expected_purchases"])["expected_purchases"]
 
     predict = conditional_expected_number_of_purchases_up_to_time
 
@@ -234,7 +236,8 @@ class _PurchaseModel(BaseEstimator):
         n = int(n)
         if not 0 <= n <= 100:
             raise ValueError(f"n: expected 0..100, got {n}")
-        return np.ascontiguousarray(self._predict(frequency, recency, T, t, n)["p_purchases"][:, n])
+        pmf = self._predict(frequency, recency, T, t, [], n)["p_purchases"]
+        return np.ascontiguousarray(pmf[:, n])
 
     def expected_number_of_purchases_up_to_time(self, t):
         """A new customer's expected repeat purchases over its first t time units (a number for
@@ -368,7 +371,7 @@ class GammaGamma(BaseEstimator):
         m = _monetary(monetary_value, x.shape[0])
         text = _core.clv_join(model.model_, self.spend_)
         return _core.clv_predict(text, x, t_x, age, m, 1.0, int(time), float(discount_rate),
-                                 float(margin), -1, int(self.threads))["clv"]
+                                 float(margin), -1, ["clv"], int(self.threads))["clv"]
 
     def save(self, path, purchases: _PurchaseModel) -> None:
         """Writes `purchases`' model file with this spend fit joined in (what `cie clv fit

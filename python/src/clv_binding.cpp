@@ -7,7 +7,9 @@
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/tuple.h>
+#include <nanobind/stl/vector.h>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,32 +27,30 @@ namespace {
 using nlohmann::json;
 using Column = nb::ndarray<double const, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
 
-std::vector<double> column_vector(Column const& column) {
-  return {column.data(), column.data() + column.shape(0)};
+std::span<double const> column_view(Column const& column) {
+  return {column.data(), column.shape(0)};
 }
 
-/// The summary of the columns (value: the given column, or 0 for every row as the CLI's summary
-/// without --spend); every column as long as frequency.
-ClvSummary make_summary(Column const& frequency, Column const& recency, Column const& age,
-                        std::optional<Column> const& value, std::optional<Column> const& weights) {
+/// The summary of the columns, read in place (the arrays outlive the call): value the given
+/// column or none (as 0 for every row: the CLI's summary without --spend); every column as long
+/// as frequency.
+kernels::ClvRows summary_view(Column const& frequency, Column const& recency, Column const& age,
+                              std::optional<Column> const& value,
+                              std::optional<Column> const& weights) {
   std::size_t const n = frequency.shape(0);
   CIE_EXPECTS(recency.shape(0) == n && age.shape(0) == n, "columns of unequal length");
   CIE_EXPECTS(!value || value->shape(0) == n, "monetary_value: expected {} values, got {}", n,
               value ? value->shape(0) : 0);
   CIE_EXPECTS(!weights || weights->shape(0) == n, "weights: expected {} values, got {}", n,
               weights ? weights->shape(0) : 0);
-  ClvSummary summary;
-  summary.frequency = column_vector(frequency);
-  summary.recency = column_vector(recency);
-  summary.age = column_vector(age);
-  summary.value = value ? column_vector(*value) : std::vector<double>(n, 0.0);
-  if (weights) summary.weight = column_vector(*weights);
-  return summary;
+  return {column_view(frequency), column_view(recency), column_view(age),
+          value ? column_view(*value) : std::span<double const>(),
+          weights ? column_view(*weights) : std::span<double const>()};
 }
 
 /// The Python package checks its inputs column by column first; this is the engine's own check
 /// (its reason names the column, the row is the 0-based index).
-void check_summary(ClvSummary const& summary, bool discrete) {
+void check_summary(kernels::ClvRows const& summary, bool discrete) {
   std::optional<InvalidRow> invalid = find_invalid_row(summary);
   if (!invalid && discrete) invalid = find_invalid_discrete_row(summary);
   CIE_EXPECTS(!invalid, "row {}: {}", invalid ? invalid->row : 0,
@@ -86,7 +86,7 @@ std::string clv_fit_purchases(std::string const& model_type, Column frequency, C
   {
     nb::gil_scoped_release released;
     InterruptScope const interrupts = python_interrupts();
-    ClvSummary const summary = make_summary(frequency, recency, age, std::nullopt, weights);
+    kernels::ClvRows const summary = summary_view(frequency, recency, age, std::nullopt, weights);
     check_summary(summary, model_type == "bgbb");
     ClvModel model;
     model.time_unit_days = time_unit_days;
@@ -114,24 +114,17 @@ std::string clv_fit_spend(Column frequency, Column value, std::optional<Column> 
   {
     nb::gil_scoped_release released;
     InterruptScope const interrupts = python_interrupts();
-    // Recency and T do not enter Gamma-Gamma: 0 passes the summary's checks.
-    std::vector<double> const zeros(frequency.shape(0), 0.0);
-    ClvSummary summary;
-    summary.frequency = column_vector(frequency);
-    summary.recency = zeros;
-    summary.age = zeros;
-    CIE_EXPECTS(value.shape(0) == summary.size(), "monetary_value: expected {} values, got {}",
-                summary.size(), value.shape(0));
-    summary.value = column_vector(value);
-    if (weights) {
-      CIE_EXPECTS(weights->shape(0) == summary.size(), "weights: expected {} values, got {}",
-                  summary.size(), weights->shape(0));
-      summary.weight = column_vector(*weights);
-    }
-    for (std::size_t i = 0; i < summary.size(); ++i) {
-      if (summary.frequency[i] == 0.0) continue;
-      summary.recency[i] = summary.age[i] = 1.0;  // any valid t_x = T for a repeat buyer
-    }
+    // Recency and T do not enter Gamma-Gamma: t_x = T = 0 for x = 0 and 1 (any valid t_x = T)
+    // for a repeat buyer pass the summary's checks.
+    std::size_t const n = frequency.shape(0);
+    CIE_EXPECTS(value.shape(0) == n, "monetary_value: expected {} values, got {}", n,
+                value.shape(0));
+    CIE_EXPECTS(!weights || weights->shape(0) == n, "weights: expected {} values, got {}", n,
+                weights ? weights->shape(0) : 0);
+    std::vector<double> times(n);
+    for (std::size_t i = 0; i < n; ++i) times[i] = frequency.data()[i] == 0.0 ? 0.0 : 1.0;
+    kernels::ClvRows const summary{column_view(frequency), times, times, column_view(value),
+                                   weights ? column_view(*weights) : std::span<double const>()};
     check_summary(summary, false);
     ClvModel model;  // the spend fit's sections as to_document writes them
     model.transactions.model = "bgnbd";
@@ -172,7 +165,8 @@ nb::tuple clv_split(std::string const& text) {
 
 nb::dict clv_predict(std::string const& text, Column frequency, Column recency, Column age,
                      std::optional<Column> value, double horizon, int clv_months,
-                     double monthly_discount, double margin, int max_purchases, int threads) {
+                     double monthly_discount, double margin, int max_purchases,
+                     std::vector<std::string> const& outputs, int threads) {
   ClvModel const model = ClvModel::from_document(read_document(text), "model");
   CIE_EXPECTS(!model.spend || value, "monetary_value is needed with a spend model");
   ClvPredictParams params;
@@ -181,21 +175,36 @@ nb::dict clv_predict(std::string const& text, Column frequency, Column recency, 
   params.monthly_discount = monthly_discount;
   params.margin = margin;
   params.max_purchases = max_purchases;
+  params.outputs = {};
+  for (std::string const& name : outputs) {
+    bool* const asked = name == "p_alive"              ? &params.outputs.p_alive
+                        : name == "expected_purchases" ? &params.outputs.expected_purchases
+                        : name == "expected_value"     ? &params.outputs.expected_value
+                        : name == "clv"                ? &params.outputs.clv
+                                                       : nullptr;
+    CIE_EXPECTS(asked != nullptr,
+                "outputs: '{}' is not p_alive, expected_purchases, expected_value or clv", name);
+    *asked = true;
+  }
   Context ctx = make_context("cpu", threads);
   ClvPredictions predictions;
   std::size_t const n = frequency.shape(0);
   {
     nb::gil_scoped_release released;
     InterruptScope const interrupts = python_interrupts();
-    ClvSummary const summary = make_summary(frequency, recency, age, value, std::nullopt);
+    kernels::ClvRows const summary = summary_view(frequency, recency, age, value, std::nullopt);
     check_summary(summary, false);  // as `cie clv predict --summary`
     predictions = predict_clv(ctx, model, params, summary);
   }
   nb::dict out;
-  out["p_alive"] = to_numpy(std::move(predictions.p_alive));
-  out["expected_purchases"] = to_numpy(std::move(predictions.expected_purchases));
-  out["expected_value"] = to_numpy(std::move(predictions.expected_value));
-  out["clv"] = to_numpy(std::move(predictions.clv));
+  if (params.outputs.p_alive) out["p_alive"] = to_numpy(std::move(predictions.p_alive));
+  if (params.outputs.expected_purchases) {
+    out["expected_purchases"] = to_numpy(std::move(predictions.expected_purchases));
+  }
+  if (params.outputs.expected_value) {
+    out["expected_value"] = to_numpy(std::move(predictions.expected_value));
+  }
+  if (params.outputs.clv) out["clv"] = to_numpy(std::move(predictions.clv));
   if (max_purchases >= 0) {
     out["p_purchases"] = nb::cast(to_numpy_f(std::move(predictions.p_purchases),
                                              static_cast<std::size_t>(max_purchases + 1), n))
@@ -251,9 +260,11 @@ void bind_clv(nb::module_& m) {
         "(purchase model file text with spend null, spend sections JSON or None).");
   m.def("clv_predict", &clv_predict, nb::arg("model"), nb::arg("frequency"), nb::arg("recency"),
         nb::arg("T"), nb::arg("monetary_value").none(), nb::arg("horizon"), nb::arg("clv_months"),
-        nb::arg("discount_rate"), nb::arg("margin"), nb::arg("max_purchases"), nb::arg("threads"),
-        "predict_clv (as `cie clv predict`): p_alive, expected_purchases, expected_value, clv "
-        "and with max_purchases >= 0 p_purchases (rows x max_purchases + 1).");
+        nb::arg("discount_rate"), nb::arg("margin"), nb::arg("max_purchases"), nb::arg("outputs"),
+        nb::arg("threads"),
+        "predict_clv (as `cie clv predict`): of p_alive, expected_purchases, expected_value and "
+        "clv those named in outputs (each the same bits whatever else is asked for), and with "
+        "max_purchases >= 0 p_purchases (rows x max_purchases + 1).");
   m.def("clv_expected_from_start", &clv_expected_from_start, nb::arg("model"), nb::arg("t"),
         "A new customer's expected repeat purchases over its first t time units.");
   m.def("clv_expected_spend", &clv_expected_spend, nb::arg("spend"), nb::arg("frequency"),

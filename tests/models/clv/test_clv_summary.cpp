@@ -1,9 +1,12 @@
-// collapse_purchase_rows and collapse_spend_rows (hash grouping, then the distinct keys sorted)
+// collapse_purchase_rows and collapse_spend_rows (a radix sort of coded keys, then runs merged)
 // against the plain definition: a stable sort by key, then runs of equal keys merged with their
 // weights summed in row order. Equal rows, equal weights to the bit, −0.0 grouped with 0.0.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
 #include <numeric>
 #include <random>
 #include <tuple>
@@ -56,13 +59,48 @@ ClvSummary random_summary(std::size_t n, bool weighted, std::uint64_t seed) {
 
 void expect_same_bits(std::vector<double> const& a, std::vector<double> const& b) {
   ASSERT_EQ(a.size(), b.size());
-  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << "row " << i;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(std::bit_cast<std::uint64_t>(a[i]), std::bit_cast<std::uint64_t>(b[i]))
+        << "row " << i << ": " << a[i] << " vs " << b[i];
+  }
+}
+
+/// Wider keys (thousands of distinct T and t_x, continuous values repeated now and then), T = 0
+/// (also as −0.0), exact zero weights: every radix digit of the collapse's keys varies.
+ClvSummary wide_summary(std::size_t n, bool weighted, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> count(0, 40), day(0, 3000), pick(0, 9);
+  std::uniform_real_distribution<double> value(0.01, 500.0), weight(0.0, 2.0);
+  ClvSummary s;
+  for (std::size_t i = 0; i < n; ++i) {
+    int const kind = pick(rng);
+    double age = kind == 0 ? (i % 2 == 0 ? 0.0 : -0.0) : day(rng) / 7.0;
+    double x = age > 0.0 ? count(rng) : 0.0;
+    double t_x = x > 0.0 ? std::floor(age * 7.0 * (day(rng) / 3000.0)) / 7.0 : 0.0;
+    double m = x > 0.0 ? value(rng) : 0.0;
+    if (kind == 1 && i > 0) {  // a copy of an earlier row: equal keys far apart
+      std::size_t const j = rng() % i;
+      x = s.frequency[j];
+      t_x = s.recency[j];
+      age = s.age[j];
+      m = s.value[j];
+    }
+    if (kind == 2) m = -m;  // left out of the spend rows
+    s.frequency.push_back(x);
+    s.recency.push_back(t_x);
+    s.age.push_back(age);
+    s.value.push_back(m);
+    if (weighted) s.weight.push_back(kind == 3 ? 0.0 : weight(rng));
+  }
+  return s;
 }
 
 TEST(ClvSummary, CollapseEqualsSortingAndMergingRuns) {
   for (bool const weighted : {false, true}) {
-    for (std::size_t const n : {std::size_t{0}, std::size_t{1}, std::size_t{5000}}) {
-      ClvSummary const s = random_summary(n, weighted, 17 + n);
+    for (std::size_t const n : {std::size_t{0}, std::size_t{1}, std::size_t{5000},
+                                std::size_t{5001}, std::size_t{60000}}) {
+      ClvSummary const s =
+          n > 5000 ? wide_summary(n, weighted, 3 + n) : random_summary(n, weighted, 17 + n);
       std::vector<std::size_t> all(n);
       std::iota(all.begin(), all.end(), std::size_t{0});
       ClvSummary const purchases = collapse_purchase_rows(s);
@@ -73,7 +111,7 @@ TEST(ClvSummary, CollapseEqualsSortingAndMergingRuns) {
       expect_same_bits(purchases.recency, expected.recency);
       expect_same_bits(purchases.age, expected.age);
       expect_same_bits(purchases.weight, expected.weight);
-      if (n > 100) EXPECT_LT(purchases.size(), n / 2);  // rows do repeat
+      if (n > 100 && n <= 5000) EXPECT_LT(purchases.size(), n / 2);  // rows do repeat
 
       std::vector<std::size_t> positive;
       double nonpositive_expected = 0.0;
@@ -94,6 +132,49 @@ TEST(ClvSummary, CollapseEqualsSortingAndMergingRuns) {
       expect_same_bits(spend.weight, expected_spend.weight);
       EXPECT_EQ(nonpositive, nonpositive_expected);
     }
+  }
+}
+
+TEST(ClvSummary, FindInvalidRowFindsEachKindOfBadRow) {
+  // A valid summary with whole numbers near 2^52 and beyond, −0.0 and weights of 0; then one bad
+  // value at a time in row 3 (the quick scan must not miss it, the detailed one names it).
+  ClvSummary valid;
+  valid.frequency = {0.0, 2.0, 0x1p52 - 1.0, 0x1p53, -0.0, 1.0};
+  valid.recency = {0.0, 1.5, 3.0, 4.0, 0.0, 0.0};
+  valid.age = {0.0, 2.0, 3.0, 9.0, 1.0, 0.0};
+  valid.value = {0.0, -3.0, 1e300, 2.0, 0.0, 5.0};
+  valid.weight = {1.0, 0.0, 2.5, 1.0, 1.0, 3.0};
+  ASSERT_FALSE(find_invalid_row(valid).has_value());
+  valid.weight.clear();
+  ASSERT_FALSE(find_invalid_row(valid).has_value());
+  double const nan = std::nan(""), inf = INFINITY;
+  struct Bad {
+    std::vector<double> ClvSummary::*column;
+    double value;
+  };
+  Bad const bads[] = {{&ClvSummary::frequency, nan},
+                      {&ClvSummary::frequency, inf},
+                      {&ClvSummary::frequency, -1.0},
+                      {&ClvSummary::frequency, 0.5},
+                      {&ClvSummary::frequency, 0x1p52 - 0.5},
+                      {&ClvSummary::frequency, 0.0},  // recency 4 with x = 0
+                      {&ClvSummary::recency, nan},
+                      {&ClvSummary::recency, -0.5},
+                      {&ClvSummary::recency, 9.5},
+                      {&ClvSummary::age, inf},
+                      {&ClvSummary::age, 3.0},
+                      {&ClvSummary::value, nan},
+                      {&ClvSummary::value, -inf},
+                      {&ClvSummary::weight, -1.0},
+                      {&ClvSummary::weight, nan},
+                      {&ClvSummary::weight, inf}};
+  for (Bad const& bad : bads) {
+    ClvSummary s = valid;
+    s.weight.assign(s.size(), 1.0);
+    (s.*bad.column)[3] = bad.value;
+    std::optional<InvalidRow> const found = find_invalid_row(s);
+    ASSERT_TRUE(found.has_value()) << bad.value;
+    EXPECT_EQ(found->row, 3u) << bad.value;
   }
 }
 

@@ -1,0 +1,108 @@
+// predict_clv computes only the outputs asked for (ClvPredictParams::outputs), each with the bits
+// of the full prediction, for every purchase model, with and without a spend model; and
+// fingerprint_summary, which hashes the summary in chunks, equals fingerprint_matrix of the whole
+// 4n-float matrix.
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "models/clv/clv_model.hpp"
+#include "tests/test_support.hpp"
+
+namespace cie {
+namespace CIE_TEST_FILE_ID {
+
+/// Customers with whole times (valid for BG/BB too), ties, T = 0, x = 0 and values <= 0.
+ClvSummary random_summary(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> age_of(0, 40), count(0, 8);
+  std::uniform_real_distribution<double> value(-5.0, 60.0);
+  ClvSummary s;
+  for (std::size_t i = 0; i < n; ++i) {
+    double const age = age_of(rng);
+    double t_x = age > 0 ? std::uniform_int_distribution<int>(0, static_cast<int>(age))(rng) : 0;
+    double const x = t_x > 0 ? std::min<double>(count(rng) + 1, t_x) : 0.0;
+    if (x == 0.0) t_x = 0.0;
+    s.frequency.push_back(x);
+    s.recency.push_back(t_x);
+    s.age.push_back(age);
+    s.value.push_back(x > 0 ? value(rng) : 0.0);
+  }
+  return s;
+}
+
+void expect_same_bits(std::vector<double> const& got, std::vector<double> const& full,
+                      std::string const& what) {
+  ASSERT_EQ(got.size(), full.size()) << what;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    ASSERT_EQ(std::bit_cast<std::uint64_t>(got[i]), std::bit_cast<std::uint64_t>(full[i]))
+        << what << " row " << i << ": " << got[i] << " vs " << full[i];
+  }
+}
+
+TEST(ClvPredict, EachOutputAloneEqualsTheFullPredictionBitForBit) {
+  struct Case {
+    char const* model;
+    std::vector<double> params;
+  };
+  Case const cases[] = {{"bgnbd", {0.24, 4.4, 0.79, 2.4}},
+                        {"mbgnbd", {0.53, 6.2, 0.89, 1.6}},
+                        {"pareto-nbd", {0.55, 10.6, 0.61, 11.7}},
+                        {"bgbb", {1.2, 0.75, 0.66, 2.8}}};
+  ClvSummary const s = random_summary(3000, 5);
+  Context const ctx = Context::cpu(2);
+  for (Case const& c : cases) {
+    for (bool const with_spend : {false, true}) {
+      ClvModel model;
+      model.transactions.model = c.model;
+      model.transactions.values = c.params;
+      if (with_spend) {
+        model.spend.emplace();
+        model.spend->fit.values = {6.25, 3.74, 15.44};
+      }
+      ClvPredictParams full_params;
+      full_params.horizon = 10.0;
+      full_params.max_purchases = 2;
+      ClvPredictions const full = predict_clv(ctx, model, full_params, s);
+      for (int mask = 0; mask < 16; ++mask) {
+        std::string const what = std::string(c.model) + (with_spend ? " + spend" : "") +
+                                 " outputs " + std::to_string(mask);
+        ClvPredictParams params = full_params;
+        params.outputs = {(mask & 1) != 0, (mask & 2) != 0, (mask & 4) != 0, (mask & 8) != 0};
+        params.max_purchases = mask == 0 ? 2 : -1;
+        ClvPredictions const got = predict_clv(ctx, model, params, s);
+        std::vector<double> const none;
+        expect_same_bits(got.p_alive, (mask & 1) != 0 ? full.p_alive : none, what);
+        expect_same_bits(got.expected_purchases, (mask & 2) != 0 ? full.expected_purchases : none,
+                         what);
+        expect_same_bits(got.expected_value, (mask & 4) != 0 ? full.expected_value : none, what);
+        expect_same_bits(got.clv, (mask & 8) != 0 ? full.clv : none, what);
+        expect_same_bits(got.p_purchases, mask == 0 ? full.p_purchases : none, what);
+      }
+    }
+  }
+}
+
+TEST(ClvPredict, StreamedFingerprintEqualsTheWholeMatrixHash) {
+  for (std::size_t const n : {0, 1, 4095, 4096, 4097, 10000}) {
+    for (bool const with_value : {false, true}) {
+      ClvSummary s = random_summary(n, 9 + n);
+      if (!with_value) s.value.clear();
+      std::vector<float> matrix;
+      for (auto const* column : {&s.frequency, &s.recency, &s.age, &s.value}) {
+        for (std::size_t i = 0; i < n; ++i) {
+          matrix.push_back(column->size() == n ? static_cast<float>((*column)[i]) : 0.0f);
+        }
+      }
+      EXPECT_EQ(fingerprint_summary(s), fingerprint_matrix(matrix, n))
+          << n << " rows, value " << with_value;
+    }
+  }
+}
+
+}  // namespace CIE_TEST_FILE_ID
+}  // namespace cie
