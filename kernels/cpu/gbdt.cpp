@@ -8,6 +8,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <memory>
@@ -25,6 +26,40 @@ constexpr std::int64_t kParallelWork = 1 << 18;
 constexpr std::size_t kHistogramPrefetch = 16;
 /// Features of a row the histogram pass updates per unrolled block.
 constexpr std::size_t kHistogramUnroll = 8;
+
+/// Values a binning search handles side by side (independent searches in lockstep).
+constexpr std::size_t kBinLanes = 8;
+
+/// bins[i] = the number of edges below values[i] (std::lower_bound's index in the ascending
+/// edges[0 .. n)), kMissingBin for NaN. A binary search without data-dependent branches: every
+/// search of a feature takes the same halving steps (they depend on n only), the comparison picks
+/// the half by a conditional add, and kBinLanes values go through the steps together.
+void bin_values(float const* edges, std::size_t n, float const* values, std::size_t rows,
+                std::uint8_t* bins) {
+  auto const search = [edges, n](float value) {
+    std::size_t base = 0;
+    for (std::size_t m = n; m > 1; m -= m / 2) base += edges[base + m / 2] < value ? m / 2 : 0;
+    return n == 0 ? 0 : base + (edges[base] < value ? 1 : 0);
+  };
+  std::size_t i = 0;
+  for (; i + kBinLanes <= rows; i += kBinLanes) {
+    std::array<std::size_t, kBinLanes> base{};
+    for (std::size_t m = n; m > 1; m -= m / 2) {
+      std::size_t const half = m / 2;
+      for (std::size_t l = 0; l < kBinLanes; ++l) {
+        base[l] += edges[base[l] + half] < values[i + l] ? half : 0;
+      }
+    }
+    for (std::size_t l = 0; l < kBinLanes; ++l) {
+      float const value = values[i + l];
+      std::size_t const below = n == 0 ? 0 : base[l] + (edges[base[l]] < value ? 1 : 0);
+      bins[i + l] = static_cast<std::uint8_t>(std::isnan(value) ? kMissingBin : below);
+    }
+  }
+  for (; i < rows; ++i) {
+    bins[i] = static_cast<std::uint8_t>(std::isnan(values[i]) ? kMissingBin : search(values[i]));
+  }
+}
 
 }  // namespace
 
@@ -49,12 +84,7 @@ void gbdt_bin_columns(Context const& ctx, FeatureMatrix x, std::span<float const
       }
       continue;
     }
-    for (std::size_t i = 0; i < x.rows; ++i) {
-      float const value = column[i];
-      bins[i] = std::isnan(value)
-                    ? static_cast<std::uint8_t>(kMissingBin)
-                    : static_cast<std::uint8_t>(std::lower_bound(first, last, value) - first);
-    }
+    bin_values(first, static_cast<std::size_t>(last - first), column, x.rows, bins);
   }
 }
 
@@ -230,7 +260,8 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void accumulate_hist
 /// column-major pass reads a byte of a different cache line per feature and reads the row's pair
 /// once per feature. Threads own contiguous blocks of the listed features, so each bin is still
 /// summed by one thread in row order; the sums are integers anyway. `sums` holds cols ×
-/// kBinsPerFeature slots, reused from pass to pass.
+/// kBinsPerFeature slots, reused from pass to pass: all zero between passes (each pass zeroes
+/// the slots it read as it copies them out).
 void build_histogram_row_major(Context const& ctx, std::uint8_t const* row_bins, std::size_t cols,
                                std::span<std::uint32_t const> rows,
                                std::span<GradientPair const> pairs,
@@ -247,15 +278,12 @@ void build_histogram_row_major(Context const& ctx, std::uint8_t const* row_bins,
     auto const part = static_cast<std::int64_t>(omp_get_thread_num());
     auto const first = static_cast<std::size_t>(count * part / parts);
     auto const last = static_cast<std::size_t>(count * (part + 1) / parts);
-    for (std::size_t k = first; k < last; ++k) {
-      std::size_t const offset = static_cast<std::size_t>(features[k]) * kBinsPerFeature;
-      std::fill_n(sums + offset, kBinsPerFeature, GbdtBinSum{});
-    }
     accumulate_histogram_rows(row_bins, cols, rows, pairs.data(), features, first, last, all, sums);
     for (std::size_t k = first; k < last; ++k) {
       std::size_t const offset = static_cast<std::size_t>(features[k]) * kBinsPerFeature;
       for (std::size_t b = offset; b < offset + kBinsPerFeature; ++b) {
         hist[b] = {sums[b].lanes[0], sums[b].lanes[1], sums[b].lanes[2]};
+        sums[b] = GbdtBinSum{};  // zero for the next pass, while the slot is in cache
       }
     }
   }
@@ -304,7 +332,7 @@ class CpuGbdtWorkspace final : public GbdtWorkspace {
   BinnedMatrix bins_;
   std::vector<std::uint8_t> row_bins_;  ///< the row-major copy the histogram pass reads
   std::span<GradientPair const> pairs_;
-  std::vector<GbdtBinSum> sums_;  ///< the histogram pass's sums, reused
+  std::vector<GbdtBinSum> sums_;  ///< the histogram pass's sums, reused (zero between passes)
 };
 
 }  // namespace

@@ -66,19 +66,11 @@ std::vector<float> quantile_bin_edges(std::span<float const> values, std::span<f
                                       int max_bin, int min_data_in_bin) {
   CIE_ASSERT(max_bin >= 2 && max_bin <= 255 && min_data_in_bin >= 1);
   CIE_ASSERT(weights.empty() || weights.size() == values.size());
-  std::vector<std::pair<float, double>> present;
-  present.reserve(values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    double const w = weights.empty() ? 1.0 : static_cast<double>(weights[i]);
-    if (std::isfinite(values[i]) && w > 0.0) present.emplace_back(values[i], w);
-  }
-  std::sort(present.begin(), present.end(),
-            [](auto const& a, auto const& b) { return a.first < b.first; });
   // Distinct values with their summed weights and row counts.
   std::vector<float> distinct;
   std::vector<double> weight;
   std::vector<std::int64_t> count;
-  for (auto const& [value, w] : present) {
+  auto const add = [&](float value, double w) {
     if (distinct.empty() || distinct.back() != value) {
       distinct.push_back(value);
       weight.push_back(w);
@@ -87,6 +79,28 @@ std::vector<float> quantile_bin_edges(std::span<float const> values, std::span<f
       weight.back() += w;
       count.back() += 1;
     }
+  };
+  if (weights.empty()) {
+    // Every weight 1: the values alone are sorted (4 bytes an element instead of 16). std::sort
+    // makes the same comparisons and moves as on (value, 1.0) pairs compared by value, so equal
+    // values (-0 and +0) end in the same order as in the weighted branch.
+    std::vector<float> present;
+    present.reserve(values.size());
+    for (float const value : values) {
+      if (std::isfinite(value)) present.push_back(value);
+    }
+    std::sort(present.begin(), present.end());
+    for (float const value : present) add(value, 1.0);
+  } else {
+    std::vector<std::pair<float, double>> present;
+    present.reserve(values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      auto const w = static_cast<double>(weights[i]);
+      if (std::isfinite(values[i]) && w > 0.0) present.emplace_back(values[i], w);
+    }
+    std::sort(present.begin(), present.end(),
+              [](auto const& a, auto const& b) { return a.first < b.first; });
+    for (auto const& [value, w] : present) add(value, w);
   }
   Distinct const d{std::move(distinct), std::move(weight), std::move(count)};
   return range_edges(d, 0, d.value.size(), max_bin, min_data_in_bin);

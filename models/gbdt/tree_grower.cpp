@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "core/error.hpp"
+#include "models/gbdt/split_scan.hpp"
 
 namespace cie::gbdt_detail {
 namespace {
@@ -48,6 +49,11 @@ struct Leaf {
   double extra_l2 = 0.0;  ///< added to lambda in this leaf's value (a sorted split's child)
 };
 
+ScanRules scan_rules(GbdtParams const& params, kernels::GradientScales scales) {
+  return {params.lambda,           params.alpha, params.min_child_weight,
+          params.min_data_in_leaf, scales.g,     scales.h};
+}
+
 bool is_power_of_two(double x) {
   int exponent = 0;
   return x > 0.0 && std::frexp(x, &exponent) == 0.5;
@@ -64,7 +70,13 @@ class Grower {
  public:
   Grower(Context const& ctx, GbdtParams const& params, TreeInput const& input,
          std::vector<std::uint32_t>& rows, GbdtModel& model, GrowScratch& scratch)
-      : ctx_(ctx), params_(params), input_(input), rows_(rows), model_(model), scratch_(scratch) {
+      : ctx_(ctx),
+        params_(params),
+        input_(input),
+        rows_(rows),
+        model_(model),
+        scratch_(scratch),
+        scan_(scan_rules(params, input.scales)) {
     CIE_ASSERT(is_power_of_two(input.scales.g) && is_power_of_two(input.scales.h));
   }
 
@@ -95,19 +107,8 @@ class Grower {
   }
 
  private:
-  /// The sum divided by the scale. The scales are powers of two, so multiplying by the reciprocal
-  /// is the same division exactly (while the quotient is a normal number: scale <= 2^1022).
-  [[nodiscard]] double g(HistogramBin const& s) const {
-    return g_reciprocal_ ? static_cast<double>(s.g) * inverse_g_
-                         : static_cast<double>(s.g) / input_.scales.g;
-  }
-  [[nodiscard]] double h(HistogramBin const& s) const {
-    return h_reciprocal_ ? static_cast<double>(s.h) * inverse_h_
-                         : static_cast<double>(s.h) / input_.scales.h;
-  }
-  [[nodiscard]] double score(HistogramBin const& s) const {
-    return kernels::split_score(g(s), h(s), params_.lambda, params_.alpha);
-  }
+  [[nodiscard]] double g(HistogramBin const& s) const { return scan_.g(s); }
+  [[nodiscard]] double h(HistogramBin const& s) const { return scan_.h(s); }
 
   std::int32_t new_node(double cover) {
     model_.nodes.emplace_back();
@@ -170,30 +171,15 @@ class Grower {
     input_.workspace->build_histogram(rows, input_.features, leaf.hist.get());
   }
 
-  /// Whether a child with sums `s` is allowed.
-  [[nodiscard]] bool child_ok(HistogramBin const& s) const {
-    return s.count >= params_.min_data_in_leaf && s.count >= 1 && h(s) >= params_.min_child_weight;
-  }
-
-  void consider(Split& best, double parent_score, HistogramBin const& left,
-                HistogramBin const& total, std::int32_t feature, int bin, bool default_left) const {
-    HistogramBin const right = total - left;
-    if (!child_ok(left) || !child_ok(right)) return;
-    double const gain = score(left) + score(right) - parent_score;
-    if (gain > best.gain) best = {gain, feature, bin, default_left, left};
-  }
-
   /// A categorical candidate: `left` holds the set's rows (missing rows not included).
   void consider_set(Split& best, Leaf const& leaf, HistogramBin const& missing,
                     HistogramBin const& left, std::int32_t feature, CategorySet const& set,
                     double extra_l2) const {
     auto const try_side = [&](HistogramBin const& with, bool default_left) {
       HistogramBin const right = leaf.sum - with;
-      if (!child_ok(with) || !child_ok(right)) return;
-      double const l2 = params_.lambda + extra_l2;
-      double const gain = kernels::split_score(g(with), h(with), l2, params_.alpha) +
-                          kernels::split_score(g(right), h(right), l2, params_.alpha) -
-                          kernels::split_score(g(leaf.sum), h(leaf.sum), l2, params_.alpha);
+      if (!scan_.child_ok(with) || !scan_.child_ok(right)) return;
+      double const gain = scan_.score(with, extra_l2) + scan_.score(right, extra_l2) -
+                          scan_.score(leaf.sum, extra_l2);
       if (gain > best.gain) best = {gain, feature, 0, default_left, with, true, set, extra_l2};
     };
     if (missing.count == 0) {
@@ -260,8 +246,7 @@ class Grower {
     best.gain = params_.min_split_gain;
     if (params_.max_depth >= 0 && leaf.depth >= params_.max_depth) return best;
     if (leaf.sum.count < 2 * static_cast<std::int64_t>(params_.min_data_in_leaf)) return best;
-    double const parent_score = score(leaf.sum);
-    std::int64_t const right_rows_needed = std::max<std::int64_t>(params_.min_data_in_leaf, 1);
+    double const parent_score = scan_.score(leaf.sum);
     for (std::int32_t const feature : input_.features) {
       if (!input_.category_levels.empty() && input_.category_levels[feature] > 0) {
         best_categorical_split(best, leaf, feature);
@@ -270,25 +255,9 @@ class Grower {
       HistogramBin const* slots =
           leaf.hist.get() + static_cast<std::size_t>(feature) * kBinsPerFeature;
       int const value_bins = static_cast<int>((*input_.edges)[feature].size()) + 1;
-      HistogramBin const missing = slots[kMissingBin];
-      HistogramBin left;
-      for (int b = 0; b < value_bins; ++b) {
-        // An empty bin after the first leaves `left` as it was: its candidates repeat the
-        // previous bin's (the same gains), which cannot win (ties keep the first).
-        if (b > 0 && slots[b].count == 0) continue;
-        left = left + slots[b];
-        // The right child only loses rows and hessian from here on (with the missing rows on
-        // either side): once it is too small, no later candidate is allowed.
-        if (leaf.sum.count - left.count < right_rows_needed) break;
-        bool const last = b + 1 == value_bins;
-        if (missing.count == 0) {
-          if (last) break;
-          HistogramBin const right = leaf.sum - left;
-          consider(best, parent_score, left, leaf.sum, feature, b, left.h >= right.h);
-        } else {
-          consider(best, parent_score, left, leaf.sum, feature, b, false);
-          if (!last) consider(best, parent_score, left + missing, leaf.sum, feature, b, true);
-        }
+      NumericSplit numeric{best.gain};
+      if (scan_.scan(slots, value_bins, leaf.sum, parent_score, numeric)) {
+        best = {numeric.gain, feature, numeric.bin, numeric.default_left, numeric.left};
       }
     }
     return best;
@@ -373,11 +342,8 @@ class Grower {
   std::vector<std::uint32_t>& rows_;
   GbdtModel& model_;
   GrowScratch& scratch_;
+  NumericScan scan_;  ///< the numeric split scan, with g(), h() and the score of sums
   std::vector<Leaf> leaves_;
-  bool g_reciprocal_ = input_.scales.g <= 0x1p1022;
-  bool h_reciprocal_ = input_.scales.h <= 0x1p1022;
-  double inverse_g_ = 1.0 / input_.scales.g;
-  double inverse_h_ = 1.0 / input_.scales.h;
 };
 
 }  // namespace

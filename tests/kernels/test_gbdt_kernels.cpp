@@ -85,6 +85,35 @@ TEST(GbdtKernels, BinsCountTheEdgesBelowTheValueAndMissingGoesToItsBin) {
   }
 }
 
+TEST(GbdtKernels, BinningEqualsLowerBoundForEveryNumberOfEdges) {
+  // The branch-free search against std::lower_bound: 0 .. 254 edges, values on, just beside,
+  // between and beyond the edges, ±0, ±Inf and NaN, row counts that are not a multiple of the
+  // search's lane count.
+  std::mt19937_64 rng(151);
+  float const inf = std::numeric_limits<float>::infinity();
+  for (std::size_t n : {0, 1, 2, 3, 7, 8, 9, 100, 128, 200, 253, 254}) {
+    std::vector<float> edges;
+    for (std::size_t k = 0; k < n; ++k) {
+      edges.push_back(static_cast<float>(k) - static_cast<float>(n / 2) + 0.5f);
+    }
+    std::vector<float> x = {0.0f, -0.0f, inf, -inf, std::numeric_limits<float>::quiet_NaN()};
+    for (float const e : edges) {
+      x.insert(x.end(), {e, std::nextafter(e, -inf), std::nextafter(e, inf)});
+    }
+    std::uniform_real_distribution<float> uniform(-200.0f, 200.0f);
+    for (std::size_t k = 0; k < 1000 + n; ++k) x.push_back(uniform(rng));
+    std::vector<std::int32_t> const offsets = {0, static_cast<std::int32_t>(n)};
+    std::vector<std::uint8_t> bins(x.size());
+    gbdt_bin_columns(Context::cpu(1), {x.data(), x.size(), 1}, edges, offsets, bins.data());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      auto const expected =
+          std::isnan(x[i]) ? kMissingBin
+                           : std::lower_bound(edges.begin(), edges.end(), x[i]) - edges.begin();
+      ASSERT_EQ(bins[i], expected) << n << " edges, value " << x[i];
+    }
+  }
+}
+
 struct HistogramData {
   std::vector<std::uint8_t> bins;
   std::vector<GradientPair> pairs;

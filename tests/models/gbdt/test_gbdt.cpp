@@ -3,6 +3,9 @@
 // form and the bin edges. Each hyper-parameter's effect: tests/models/gbdt/test_gbdt_params.cpp.
 #include <gmock/gmock.h>
 
+#include <bit>
+#include <cstdint>
+
 #include "core/error.hpp"
 #include "models/gbdt/bin_edges.hpp"
 #include "tests/models/gbdt/gbdt_test_data.hpp"
@@ -201,6 +204,33 @@ TEST(GbdtBinEdges, DistinctValuesGetTheirOwnBinsAndQuantilesFollowTheWeights) {
   EXPECT_LE(wide.size(), 99u);
   EXPECT_GE(wide.front(), 10.0f);
   EXPECT_TRUE(quantile_bin_edges(std::vector<float>(9, 1.0f), {}, 255).empty());
+}
+
+TEST(GbdtBinEdges, WithoutWeightsTheEdgesEqualThoseOfWeightsOne) {
+  // The unweighted path sorts the values alone: the same edges, bit for bit, as weights of 1,
+  // on data with many ties, ±0, ±Inf and NaN, for quantile and distinct-value binning.
+  std::mt19937_64 rng(7);
+  for (int trial = 0; trial < 20; ++trial) {
+    std::vector<float> values(5000 + trial * 997);
+    for (float& v : values) {
+      int const k = static_cast<int>(rng() % 10);
+      v = k == 0   ? 0.0f
+          : k == 1 ? -0.0f
+          : k == 2 ? static_cast<float>(rng() % 7)
+          : k == 3 ? (rng() % 2 ? kNaN : std::numeric_limits<float>::infinity())
+                   : static_cast<float>(static_cast<double>(rng() % 100000) / 997.0 - 50.0);
+    }
+    std::vector<float> const ones(values.size(), 1.0f);
+    for (int const max_bin : {2, 16, 255}) {
+      std::vector<float> const plain = quantile_bin_edges(values, {}, max_bin, 1 + trial % 4);
+      std::vector<float> const weighted = quantile_bin_edges(values, ones, max_bin, 1 + trial % 4);
+      ASSERT_EQ(plain.size(), weighted.size());
+      for (std::size_t k = 0; k < plain.size(); ++k) {
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(plain[k]),
+                  std::bit_cast<std::uint32_t>(weighted[k]));
+      }
+    }
+  }
 }
 
 }  // namespace CIE_TEST_FILE_ID
