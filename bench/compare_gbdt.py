@@ -150,6 +150,8 @@ def main():
     with tempfile.TemporaryDirectory() as scratch:
         d = pathlib.Path(args.data_dir or scratch)
         d.mkdir(parents=True, exist_ok=True)
+        if args.model_dir:
+            pathlib.Path(args.model_dir).mkdir(parents=True, exist_ok=True)
         cols = write_data(d, args.rows, valid_rows, args.score_rows)
         results = {}
         for _ in range(args.rounds):

@@ -152,7 +152,8 @@ __attribute__((target("avx512f"))) void quick_group_avx512(FeatureMatrix x, Fore
       continue;
     }
     std::uint64_t const* exit_words = words[slot].lane;
-    double const* leaf = chunk.leaf_values.data() + static_cast<std::size_t>(slot) * 64;
+    double const* leaf =
+        chunk.leaf_values.data() + static_cast<std::size_t>(slot) * kQuickScorerMaxLeaves;
     for (std::size_t r = 0; r < lanes; ++r) {
       out[i + r] += leaf[__builtin_ctzll(exit_words[r])];
     }
