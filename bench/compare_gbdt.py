@@ -20,6 +20,7 @@ builds in the same run (e.g. before=... after=...), --rounds R runs every tool R
 (interleaved; the table shows each tool's best), --score-rows S scores a separate set of S
 generated rows (the issue's 10M) instead of the validation rows, --data-dir keeps the generated
 files for the next run, --model-dir writes each cie build's model JSON (compare them bit for bit),
+and the hashes of the cie builds' scored probabilities are printed (one hash: the same bits),
 --tools picks the peers. cie's line also gives the histogram floor (gbdt_driver: bytes of binned
 data its histogram passes must read, and that many bytes' read time on one thread).
 """
@@ -149,6 +150,8 @@ def main():
     with tempfile.TemporaryDirectory() as scratch:
         d = pathlib.Path(args.data_dir or scratch)
         d.mkdir(parents=True, exist_ok=True)
+        if args.model_dir:
+            pathlib.Path(args.model_dir).mkdir(parents=True, exist_ok=True)
         cols = write_data(d, args.rows, valid_rows, args.score_rows)
         results = {}
         for _ in range(args.rounds):
@@ -181,6 +184,11 @@ def main():
         print(f"{tool:<10} {r['train_seconds']:>9.2f} {train_cpu} {r['score_seconds']:>9.3f} "
               f"{score_cpu} {r['valid_log_loss']:>15.5f} {r['peak_rss_bytes'] / 2**20:>9.0f}"
               f"{floor}")
+    hashes = {r["score_hash"] for name, _ in drivers for r in results[name] if "score_hash" in r}
+    if hashes:
+        print(f"cie scored probabilities (FNV-1a of their bytes, every build and round): "
+              f"{', '.join(sorted(hashes))}"
+              f"{' (identical)' if len(hashes) == 1 else ' (DIFFERENT)'}")
     if peers:
         fastest_train = min(best[t]["train_seconds"] for t in peers)
         fastest_score = min(best[t]["score_seconds"] for t in peers)

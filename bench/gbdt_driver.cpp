@@ -4,7 +4,7 @@
 //   gbdt_driver --data X.f32 --labels y.f32 --rows N --valid VX.f32 --valid-labels vy.f32
 //               --valid-rows M --cols D [--trees 200] [--leaves 63] [--learning-rate 0.1]
 //               [--max-bin 255] [--min-data-in-leaf 20] [--threads P]
-//               [--score X.f32 --score-rows S] [--model-out model.json]
+//               [--score X.f32 --score-rows S] [--model-out model.json] [--model-in model.json]
 //
 // X.f32 and VX.f32: column-major (numpy: X.T.astype("<f4").tofile(path)), NaN = missing.
 // Output: {"train_seconds": fit wall time (data in memory), "train_cpu_seconds": the fit's CPU
@@ -17,11 +17,16 @@
 // "read_bytes_per_second" (this process reading a 256 MiB buffer once, one thread) and
 // "floor_seconds" (floor_bytes / read_bytes_per_second)}. With --score, "score_seconds" and
 // "score_cpu_seconds" time the S rows of that file instead. --model-out writes the model's JSON
-// (to compare models bit for bit across builds and thread counts).
+// (to compare models bit for bit across builds and thread counts). "score_hash": FNV-1a (64 bits,
+// hex) of the bytes of the scored probabilities (the S rows with --score, else the M validation
+// rows), to compare predictions bit for bit across builds. --model-in scores the model of that
+// JSON file instead of fitting one (train_seconds 0; the floor then counts that model's
+// histograms over the --data rows).
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -67,6 +72,18 @@ std::size_t histogram_rows(cie::GbdtModel const& model, cie::FeatureMatrix x) {
   return total;
 }
 
+/// FNV-1a over the bytes of `values`, as 16 hex digits.
+std::string fnv1a_hex(std::vector<double> const& values) {
+  std::uint64_t hash = 14695981039346656037ULL;
+  auto const* bytes = reinterpret_cast<unsigned char const*>(values.data());
+  for (std::size_t k = 0; k < values.size() * sizeof(double); ++k) {
+    hash = (hash ^ bytes[k]) * 1099511628211ULL;
+  }
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+  return text;
+}
+
 /// CPU seconds of the whole process (all threads) since `start`.
 double cpu_seconds_since(std::clock_t start) {
   return static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
@@ -90,7 +107,7 @@ double read_bandwidth() {
 
 int main(int argc, char** argv) {
   try {
-    std::string data, labels, valid, valid_labels, score, model_out;
+    std::string data, labels, valid, valid_labels, score, model_out, model_in;
     std::size_t rows = 0, valid_rows = 0, cols = 0, score_rows = 0;
     int threads = 2;
     cie::GbdtParams params;
@@ -134,6 +151,8 @@ int main(int argc, char** argv) {
         score_rows = std::stoull(value());
       else if (arg == "--model-out")
         model_out = value();
+      else if (arg == "--model-in")
+        model_in = value();
       else
         cie::fail(cie::ExitCode::kUsage, "unknown argument {}", arg);
     }
@@ -146,7 +165,10 @@ int main(int argc, char** argv) {
 
     auto start = std::chrono::steady_clock::now();
     std::clock_t cpu_start = std::clock();
-    cie::GbdtModel const model = cie::gbdt_fit(ctx, params, {x.data(), rows, cols}, y);
+    cie::GbdtModel const model =
+        model_in.empty()
+            ? cie::gbdt_fit(ctx, params, {x.data(), rows, cols}, y)
+            : cie::GbdtModel::from_json(nlohmann::json::parse(std::ifstream(model_in)), model_in);
     double const train_seconds = seconds_since(start);
     double const train_cpu_seconds = cpu_seconds_since(cpu_start);
     if (!model_out.empty()) std::ofstream(model_out) << model.to_json().dump() << "\n";
@@ -156,6 +178,7 @@ int main(int argc, char** argv) {
     model.predict(ctx, {vx.data(), valid_rows, cols}, p);
     double score_seconds = seconds_since(start);
     double score_cpu_seconds = cpu_seconds_since(cpu_start);
+    std::string score_hash = fnv1a_hex(p);
     if (!score.empty()) {
       std::vector<float> const sx = read_values<float>(score, score_rows * cols);
       std::vector<double> sp(score_rows);
@@ -164,6 +187,7 @@ int main(int argc, char** argv) {
       model.predict(ctx, {sx.data(), score_rows, cols}, sp);
       score_seconds = seconds_since(start);
       score_cpu_seconds = cpu_seconds_since(cpu_start);
+      score_hash = fnv1a_hex(sp);
     }
     double loss = 0.0;
     for (std::size_t i = 0; i < valid_rows; ++i) {
@@ -178,6 +202,7 @@ int main(int argc, char** argv) {
                                 {"train_cpu_seconds", train_cpu_seconds},
                                 {"score_seconds", score_seconds},
                                 {"score_cpu_seconds", score_cpu_seconds},
+                                {"score_hash", score_hash},
                                 {"valid_log_loss", loss / static_cast<double>(valid_rows)},
                                 {"trees", model.roots.size()},
                                 {"peak_rss_bytes", usage.ru_maxrss * 1024L},

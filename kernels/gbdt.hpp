@@ -11,18 +11,19 @@
 //               so the result is the same bits for any thread count and any order of rows
 //   subtraction sibling = parent − child, exact in integers (LightGBM's histogram subtraction)
 //   update      margin += the tree's leaf value for each row, routing binned values
-//   scoring     margin of raw rows through a forest (blocks of rows through each tree)
+//   scoring     margin of raw rows through a forest (blocks of rows through the trees)
 //
 // Twins: kernels/cpu/gbdt.cpp and gbdt_predict.cpp (OpenMP; the histogram pass over a row-major
 // copy of the bins, parallel over blocks of features, each thread owning whole features; the
-// maps parallel over rows; scoring walks numeric trees several rows at a time in lockstep) and
-// kernels/cuda/gbdt.cu (the histogram pass with integer atomics into shared memory, the tree walks
-// one thread per row). A fit keeps its binned matrix where the passes run through a GbdtWorkspace
-// (uploaded once on CUDA). Every result is defined to the bit and both twins give those bits:
-// histogram sums are integers (order-free), and a row's margin adds the leaf values in tree order
-// from the same double operands. Binning, the gradient pass and TreeSHAP run on the CPU on any
-// Context (the gradient pass is an O(rows) map; on the CPU its quantized pairs are the same bits
-// whatever the device, while a GPU's exp may differ from the C library's in the last place).
+// maps parallel over rows; scoring by QuickScorer on AVX-512 CPUs, else numeric trees walked
+// several rows at a time in lockstep) and kernels/cuda/gbdt.cu (the histogram pass with integer
+// atomics into shared memory, the tree walks one thread per row). A fit keeps its binned matrix
+// where the passes run through a GbdtWorkspace (uploaded once on CUDA). Every result is defined to
+// the bit and both twins give those bits: histogram sums are integers (order-free), and a row's
+// margin adds the leaf values in tree order from the same double operands. Binning, the gradient
+// pass and TreeSHAP run on the CPU on any Context (the gradient pass is an O(rows) map; on the CPU
+// its quantized pairs are the same bits whatever the device, while a GPU's exp may differ from the
+// C library's in the last place).
 #pragma once
 
 #include <cstddef>
@@ -197,9 +198,9 @@ void gbdt_add_tree_binned(Context const& ctx, BinnedMatrix bins, ForestView fore
                           std::int32_t root, std::span<double> margin);
 
 /// out[i] = base + Σ over trees of the leaf value row i of x reaches (raw values, NaN by the
-/// default direction), trees added in order. CPU: blocks of rows go through each tree in turn,
-/// parallel over blocks; CUDA: one thread per row. The same bits on both and for any thread
-/// count.
+/// default direction), trees added in order. CPU: blocks of rows go through the trees, parallel
+/// over blocks (kernels/cpu/gbdt_predict.cpp); CUDA: one thread per row. The same bits on both
+/// and for any thread count.
 inline void gbdt_predict_margin(Context const& ctx, FeatureMatrix x, ForestView forest, double base,
                                 std::span<double> out) {
   ctx.is_cuda() ? cuda_impl::gbdt_predict_margin(ctx, x, forest, base, out)

@@ -1,20 +1,24 @@
 // CPU twin of kernels/gbdt.hpp's scoring: gbdt_predict_margin and score_gbdt_batches.
 //
-// Blocks of rows go through each tree in turn (a block's margins stay in L1 while every tree is
-// walked), parallel over blocks. A tree with numeric splits only is walked by groups of 8 rows
-// in lockstep on a compact copy of its nodes (16 bytes each; a leaf points to itself), with a
-// conditional move per step instead of a branch, until every row of the group is at its leaf
-// (at most the tree's depth + 1 steps): the rows' walks are independent, so their loads overlap
-// and no step mispredicts (8 rows measured faster than 16 or 4: fewer steps wasted on the
-// group's deepest row, enough walks in flight). A tree with a categorical split is walked row by
-// row. Either way each row's margin is base plus its leaves' values added in tree order, the same
-// double additions as before and on the CUDA twin.
+// Blocks of rows go through the forest, parallel over blocks. On a CPU with AVX-512F, a forest
+// whose trees with numeric splits all have at most 64 leaves is scored by QuickScorer
+// (kernels/cpu/gbdt_quickscorer.hpp: no walks; trees with a categorical split walked row by row
+// in their place). Otherwise each tree in turn (a block's margins stay in L1 while every tree is
+// walked): a tree with numeric splits only is walked by groups of 8 rows in lockstep on a
+// compact copy of its nodes (16 bytes each; a leaf points to itself), with a conditional move
+// per step instead of a branch, until every row of the group is at its leaf (at most the tree's
+// depth + 1 steps): the rows' walks are independent, so their loads overlap and no step
+// mispredicts (8 rows measured faster than 16 or 4: fewer steps wasted on the group's deepest
+// row, enough walks in flight). A tree with a categorical split is walked row by row. Either way
+// each row's margin is base plus its leaves' values added in tree order, the same double
+// additions as before and on the CUDA twin.
 #include <omp.h>
 
 #include <algorithm>
 #include <vector>
 
 #include "core/error.hpp"
+#include "kernels/cpu/gbdt_quickscorer.hpp"
 #include "kernels/gbdt.hpp"
 
 namespace cie::kernels {
@@ -81,20 +85,6 @@ LockstepForest make_lockstep_forest(ForestView forest) {
   return out;
 }
 
-/// out[i] += the leaf value of rows [begin, end) in one tree, walked row by row.
-void gbdt_walk_rows(FeatureMatrix x, ForestView forest, std::int32_t root, std::size_t begin,
-                    std::size_t end, double* out) {
-  for (std::size_t i = begin; i < end; ++i) {
-    std::int32_t node = root;
-    while (forest.nodes[node].feature >= 0) {
-      GbdtNode const& split = forest.nodes[node];
-      float const value = x.column(static_cast<std::size_t>(split.feature))[i];
-      node = node_goes_left(split, value, forest.category_bits.data()) ? split.left : split.right;
-    }
-    out[i] += forest.nodes[node].value;
-  }
-}
-
 /// The same for a numeric tree of depth `depth`, kGbdtScoreLanes rows at a time in lockstep.
 void gbdt_walk_lockstep(FeatureMatrix x, ForestView forest, LockstepNode const* nodes,
                         std::int32_t root, int depth, std::size_t begin, std::size_t end,
@@ -119,17 +109,34 @@ void gbdt_walk_lockstep(FeatureMatrix x, ForestView forest, LockstepNode const* 
     }
     for (std::size_t r = 0; r < kGbdtScoreLanes; ++r) out[i + r] += forest.nodes[lane[r]].value;
   }
-  gbdt_walk_rows(x, forest, root, i, end, out);
+  cpu_impl::gbdt_walk_rows(x, forest, root, i, end, out);
 }
 
 }  // namespace
 
 namespace cpu_impl {
 
+void gbdt_walk_rows(FeatureMatrix x, ForestView forest, std::int32_t root, std::size_t begin,
+                    std::size_t end, double* out) {
+  for (std::size_t i = begin; i < end; ++i) {
+    std::int32_t node = root;
+    while (forest.nodes[node].feature >= 0) {
+      GbdtNode const& split = forest.nodes[node];
+      float const value = x.column(static_cast<std::size_t>(split.feature))[i];
+      node = node_goes_left(split, value, forest.category_bits.data()) ? split.left : split.right;
+    }
+    out[i] += forest.nodes[node].value;
+  }
+}
+
 void gbdt_predict_margin(Context const& ctx, FeatureMatrix x, ForestView forest, double base,
                          std::span<double> out) {
   CIE_ASSERT(out.size() == x.rows);
-  LockstepForest const lockstep = make_lockstep_forest(forest);
+  bool const quick_cpu = quickscorer_supported();
+  QuickScorerForest const quick =
+      quick_cpu ? make_quickscorer_forest(forest, x.cols) : QuickScorerForest{};
+  bool const use_quick = quick.quick_trees > 0 && quick.wide_trees == 0;
+  LockstepForest const lockstep = use_quick ? LockstepForest{} : make_lockstep_forest(forest);
   auto const blocks =
       static_cast<std::int64_t>((x.rows + kGbdtScoreBlockRows - 1) / kGbdtScoreBlockRows);
 #pragma omp parallel for num_threads(ctx.threads())                                  \
@@ -140,6 +147,10 @@ void gbdt_predict_margin(Context const& ctx, FeatureMatrix x, ForestView forest,
     std::size_t const end = std::min(x.rows, begin + kGbdtScoreBlockRows);
     std::fill(out.begin() + static_cast<std::ptrdiff_t>(begin),
               out.begin() + static_cast<std::ptrdiff_t>(end), base);
+    if (use_quick) {
+      quickscorer_add_rows(x, forest, quick, begin, end, out.data());
+      continue;
+    }
     for (std::size_t t = 0; t < forest.roots.size(); ++t) {
       std::int32_t const root = forest.roots[t];
       if (lockstep.depth[t] < 0) {
