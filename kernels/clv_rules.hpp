@@ -341,13 +341,18 @@ CIE_HD inline double gamma_gamma_log_likelihood(double p, double q, double gamma
                                     gamma_scale, x, m, grad);
 }
 
+/// BG/NBD's a/(b+x−1), the part of P(alive) and of the expected purchases' denominator that
+/// depends on x only (x > 0): predictions tabulate it per x.
+CIE_HD inline double bgnbd_dropout_odds(double a, double b, double x) { return a / (b + x - 1.0); }
+
 /// BG/NBD probability that the customer is still active at T (Fader, Hardie & Lee 2008 note 021):
-/// 1 for x = 0, else 1 / (1 + a/(b+x−1) · ((α+T)/(α+t_x))^{r+x}).
+/// 1 for x = 0, else 1 / (1 + a/(b+x−1) · ((α+T)/(α+t_x))^{r+x}). `log_odds`: ln
+/// bgnbd_dropout_odds(a, b, x) when the caller has it (a table per x), else NaN: the same bits.
 CIE_HD inline double bgnbd_p_alive(double r, double alpha, double a, double b, double x, double t_x,
-                                   double age) {
+                                   double age, double log_odds = NAN) {
   if (x <= 0.0) return 1.0;
-  double const log_odds_dead =
-      (r + x) * std::log((alpha + age) / (alpha + t_x)) + std::log(a / (b + x - 1.0));
+  if (log_odds != log_odds) log_odds = std::log(bgnbd_dropout_odds(a, b, x));
+  double const log_odds_dead = (r + x) * std::log((alpha + age) / (alpha + t_x)) + log_odds;
   return 1.0 / (1.0 + std::exp(log_odds_dead));
 }
 
@@ -359,11 +364,13 @@ CIE_HD inline double bgnbd_purchases_bracket(double r, double alpha, double x, d
 }
 
 /// BG/NBD's 1 + [x > 0] a/(b+x−1) ((α+T)/(α+t_x))^{r+x}, the denominator of its expected purchases.
+/// `odds`: bgnbd_dropout_odds(a, b, x) when the caller has it, else NaN: the same bits.
 CIE_HD inline double bgnbd_alive_denominator(double r, double alpha, double a, double b, double x,
-                                             double t_x, double age) {
+                                             double t_x, double age, double odds = NAN) {
   double denominator = 1.0;
   if (x > 0.0) {
-    denominator += a / (b + x - 1.0) * std::exp((r + x) * std::log((alpha + age) / (alpha + t_x)));
+    if (odds != odds) odds = bgnbd_dropout_odds(a, b, x);
+    denominator += odds * std::exp((r + x) * std::log((alpha + age) / (alpha + t_x)));
   }
   return denominator;
 }

@@ -246,16 +246,38 @@ void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double c
   }
   // MBG/NBD's expected purchases are a multiple of P(alive).
   bool const need_alive = with_alive || (modified && !bracket_times.empty());
+  bool const need_denominator = purchases == ClvLikelihood::kBgNbd && !bracket_times.empty();
   double const r = params[0], alpha = params[1], a = params[2], b = params[3];
+  // BG/NBD's a/(b+x−1) and its log once per whole x below the table's end (others: NaN, per row).
+  std::vector<double> odds, log_odds;
+  if (purchases == ClvLikelihood::kBgNbd && (need_alive || need_denominator)) {
+    double max_x = 0.0;
+    for (double x : rows.frequency) max_x = std::max(max_x, x);
+    std::size_t const size =
+        static_cast<std::size_t>(std::min(max_x, kClvMaxTabulatedFrequency)) + 1;
+    for (std::size_t j = 0; j < size; ++j) {
+      odds.push_back(bgnbd_dropout_odds(a, b, static_cast<double>(j)));
+      log_odds.push_back(std::log(odds.back()));
+    }
+  }
+  double const table_end = static_cast<double>(odds.size());
 #pragma omp parallel for num_threads(ctx.threads()) schedule(static, 1024)
   for (std::int64_t i = 0; i < n; ++i) {
     double const x = rows.frequency[i], t_x = rows.recency[i], age = rows.age[i];
-    double const alive = need_alive ? p_alive(purchases, params, x, t_x, age) : 0.0;
+    bool const in_table = x >= 0.0 && x < table_end;
+    std::size_t const entry = in_table ? static_cast<std::size_t>(x) : 0;
+    bool const tabled = in_table && x == static_cast<double>(entry);
+    double const alive =
+        !need_alive ? 0.0
+        : purchases == ClvLikelihood::kBgNbd
+            ? bgnbd_p_alive(r, alpha, a, b, x, t_x, age, tabled ? log_odds[entry] : NAN)
+            : p_alive(purchases, params, x, t_x, age);
     if (with_alive) out.p_alive[i] = alive;
     // E[X(T, T + times[j])]: the rules' own expressions with the shared bracket.
-    double const denominator = bgnbd_family && !modified && !bracket_times.empty()
-                                   ? bgnbd_alive_denominator(r, alpha, a, b, x, t_x, age)
-                                   : 0.0;
+    double const denominator =
+        need_denominator
+            ? bgnbd_alive_denominator(r, alpha, a, b, x, t_x, age, tabled ? odds[entry] : NAN)
+            : 0.0;
     double const c = modified ? a + b + x : a + b + x - 1.0;
     auto const expected = [&](std::size_t j) {
       if (!bgnbd_family) return expected_purchases(purchases, params, x, t_x, age, times[j]);
