@@ -51,13 +51,23 @@ constexpr bool has_analytic_hessian(ClvLikelihood model) {
 }
 
 /// Customer rows as columns of equal length (host memory). Columns a likelihood does not use may
-/// be empty; an empty weight means weight 1 for every row.
+/// be empty; an empty weight means weight 1 for every row. The optional tables below (empty:
+/// none) let a pass compute ln(α + t_x) and ln(α + T) once per distinct value and ln m not at
+/// all; they change no bits.
 struct ClvRows {
   std::span<double const> frequency;  ///< x: repeat purchases
   std::span<double const> recency;    ///< t_x
   std::span<double const> age;        ///< T
   std::span<double const> value;      ///< m: mean repeat value
   std::span<double const> weight;     ///< customers each row stands for
+  /// recency[i] == recency_values[recency_code[i]] for every row (==: −0.0 may be 0.0).
+  std::span<std::uint32_t const> recency_code = {};
+  std::span<double const> recency_values = {};
+  /// age[i] == age_values[age_code[i]] for every row.
+  std::span<std::uint32_t const> age_code = {};
+  std::span<double const> age_values = {};
+  /// ln value[i] (std::log) for every row.
+  std::span<double const> log_value = {};
 
   [[nodiscard]] std::size_t size() const noexcept { return frequency.size(); }
 };

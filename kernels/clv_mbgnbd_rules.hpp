@@ -57,11 +57,12 @@ CIE_HD inline ClvCountTerms mbgnbd_count_terms(double r, double alpha, double a,
 
 /// Modified BG/NBD log-likelihood of one customer from its count terms
 /// (mbgnbd_count_terms(r, α, a, b, x)); ∂ℓ/∂(ln r, ln α, ln a, ln b) into grad[0..3] when not null,
-/// and with grad the second derivatives into hess[0..9] (clv_hessian_index) when not null.
+/// and with grad the second derivatives into hess[0..9] (clv_hessian_index) when not null;
+/// `logs` as bgnbd_log_likelihood's.
 CIE_HD inline double mbgnbd_log_likelihood(ClvCountTerms const& c, double r, double alpha, double a,
                                            double b, double x, double t_x, double age, double* grad,
-                                           double log_alpha_age = NAN, double* hess = nullptr) {
-  return bgnbd_log_likelihood(c, r, alpha, a, b, x, t_x, age, grad, true, log_alpha_age, hess);
+                                           ClvRowLogs const& logs = {}, double* hess = nullptr) {
+  return bgnbd_log_likelihood(c, r, alpha, a, b, x, t_x, age, grad, true, logs, hess);
 }
 
 /// The same from the parameters alone.

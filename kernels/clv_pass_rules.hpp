@@ -44,14 +44,15 @@ CIE_HD inline ClvCountTerms clv_count_terms(ClvLikelihood model, ClvParams const
 
 /// ℓ of one row (x, t_x, T, m: the columns the model uses; others ignored) and ∂ℓ/∂ln θ into
 /// grad[0..parameter_count(model) − 1]. `counts` holds clv_count_terms(model, p, j) for
-/// j = 0 .. count_size − 1 (may be empty for Pareto/NBD and BG/BB). `log_alpha_age`: ln(α + T)
-/// for the BG/NBD family when the caller has it (clv_log_alpha_age), else NaN. `hess` (models
+/// j = 0 .. count_size − 1 (may be empty for Pareto/NBD and BG/BB). `logs`: the row's ln(α + T)
+/// and ln(α + t_x) (BG/NBD family) and ln m (Gamma-Gamma) where the caller has them
+/// (clv_log_alpha_table, ClvRows::log_value), else NaN: the same bits either way. `hess` (models
 /// with has_analytic_hessian only; null otherwise): ∂²ℓ/∂ln θ_i ∂ln θ_j packed as
 /// clv_hessian_index.
 CIE_HD inline double clv_row_log_likelihood(ClvLikelihood model, ClvParams const& p,
                                             ClvCountTerms const* counts, std::int64_t count_size,
                                             double x, double t_x, double age, double m,
-                                            double* grad, double log_alpha_age = NAN,
+                                            double* grad, ClvRowLogs const& logs = {},
                                             double* hess = nullptr) {
   auto const terms = [&]() {
     return x < static_cast<double>(count_size) ? counts[static_cast<std::int64_t>(x)]
@@ -60,12 +61,13 @@ CIE_HD inline double clv_row_log_likelihood(ClvLikelihood model, ClvParams const
   switch (model) {
     case ClvLikelihood::kBgNbd:
       return bgnbd_log_likelihood(terms(), p.v[0], p.v[1], p.v[2], p.v[3], x, t_x, age, grad, false,
-                                  log_alpha_age, hess);
+                                  logs, hess);
     case ClvLikelihood::kMbgNbd:
-      return mbgnbd_log_likelihood(terms(), p.v[0], p.v[1], p.v[2], p.v[3], x, t_x, age, grad,
-                                   log_alpha_age, hess);
+      return mbgnbd_log_likelihood(terms(), p.v[0], p.v[1], p.v[2], p.v[3], x, t_x, age, grad, logs,
+                                   hess);
     case ClvLikelihood::kGammaGamma:
-      return gamma_gamma_log_likelihood(terms(), p.v[0], p.v[1], p.v[2], x, m, grad, hess);
+      return gamma_gamma_log_likelihood(terms(), p.v[0], p.v[1], p.v[2], x, m, grad, hess,
+                                        logs.value);
     case ClvLikelihood::kParetoNbd:
       return pareto_nbd_log_likelihood(p.v[0], p.v[1], p.v[2], p.v[3], x, t_x, age, grad);
     case ClvLikelihood::kBgBb:
@@ -74,9 +76,16 @@ CIE_HD inline double clv_row_log_likelihood(ClvLikelihood model, ClvParams const
   return 0.0;
 }
 
-/// ln(α + T) as the BG/NBD family's rule computes it (the same bits).
-CIE_HD inline double clv_log_alpha_age(ClvParams const& p, double age) {
-  return std::log(p.v[1] + age);
+/// ln(α + values[j]) for each j, as the BG/NBD family's rule computes ln(α + T) and ln(α + t_x)
+/// (the same bits): a pass's table over a column's distinct values (ClvRows::recency_values,
+/// age_values). Empty for the other models.
+inline std::vector<double> clv_log_alpha_table(ClvLikelihood model, ClvParams const& p,
+                                               std::span<double const> values) {
+  std::vector<double> logs;
+  if (model != ClvLikelihood::kBgNbd && model != ClvLikelihood::kMbgNbd) return logs;
+  logs.reserve(values.size());
+  for (double v : values) logs.push_back(std::log(p.v[1] + v));
+  return logs;
 }
 
 /// The count-term table of a pass on the host: clv_count_terms(model, p, j) for j = 0 .. min(max

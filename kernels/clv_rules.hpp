@@ -145,6 +145,14 @@ struct ClvCountTerms {
   double log_scale = 0.0;  ///< ln α (BG/NBD family) or ln γ (Gamma-Gamma), once per pass
 };
 
+/// Logarithms of a row that a pass may have tabulated (once per distinct t_x or T, or once per
+/// fit for ln m); NaN: the rule computes it, with the same bits.
+struct ClvRowLogs {
+  double alpha_age = NAN;      ///< ln(α + T) (BG/NBD family)
+  double alpha_recency = NAN;  ///< ln(α + t_x) (BG/NBD family)
+  double value = NAN;          ///< ln m (Gamma-Gamma)
+};
+
 /// Index of ∂²ℓ/∂ln θ_i ∂ln θ_j (i <= j < 4) in a packed upper triangle of 10 entries (row by
 /// row: (0,0) (0,1) (0,2) (0,3) (1,1) (1,2) (1,3) (2,2) (2,3) (3,3)); three-parameter models leave
 /// the entries of j = 3 at 0.
@@ -193,17 +201,18 @@ CIE_HD inline ClvCountTerms bgnbd_count_terms(double r, double alpha, double a, 
 /// x)); writes ∂ℓ/∂(ln r, ln α, ln a, ln b) into grad[0..3] when grad is not null, and with grad
 /// the second derivatives in the log-parameters into hess[0..9] (clv_hessian_index) when hess is
 /// not null. With `modified` (the modified BG/NBD, kernels/clv_mbgnbd_rules.hpp, whose count terms
-/// differ) the A₄ term is present for x = 0 too. `log_alpha_age` is ln(α + T) (a pass over rows
-/// sorted by T computes it once per T; NaN: computed here, the same bits).
+/// differ) the A₄ term is present for x = 0 too. `logs`: ln(α + T) and ln(α + t_x) when the
+/// caller has them (a pass computes them once per distinct T and t_x), else NaN.
 ///
 /// The Hessian: with shares w₃ + w₄ = 1 of the log-sum, ∇²log(e^{A₃} + e^{A₄}) = w₃∇²A₃ + w₄∇²A₄ +
 /// w₃w₄ (∇A₄ − ∇A₃)(∇A₄ − ∇A₃)ᵀ, in the natural parameters, then clv_log_parameter_hessian.
 CIE_HD inline double bgnbd_log_likelihood(ClvCountTerms const& c, double r, double alpha, double a,
                                           double b, double x, double t_x, double age, double* grad,
-                                          bool modified = false, double log_alpha_age = NAN,
+                                          bool modified = false, ClvRowLogs const& logs = {},
                                           double* hess = nullptr) {
   double const log_alpha = c.log_scale;
-  if (log_alpha_age != log_alpha_age) log_alpha_age = std::log(alpha + age);
+  double const log_alpha_age =
+      logs.alpha_age == logs.alpha_age ? logs.alpha_age : std::log(alpha + age);
   double const a3 = -(r + x) * log_alpha_age;
   double mix = a3;
   double w4 = 0.0;  // e^{A₄} / (e^{A₃} + e^{A₄})
@@ -212,7 +221,8 @@ CIE_HD inline double bgnbd_log_likelihood(ClvCountTerms const& c, double r, doub
   if (dropout_term) {
     // One exponential and one log1p: with d = A₄ − A₃ and e = e^{−|d|}, the log-sum is
     // max(A₃, A₄) + log1p(e) and A₄'s share is 1/(1 + e) for d > 0, e/(1 + e) otherwise.
-    log_alpha_tx = std::log(alpha + t_x);
+    log_alpha_tx =
+        logs.alpha_recency == logs.alpha_recency ? logs.alpha_recency : std::log(alpha + t_x);
     double const a4 = c.extra[0] - (r + x) * log_alpha_tx;
     double const d = a4 - a3;
     double const e = std::exp(d > 0.0 ? -d : d);
@@ -290,12 +300,14 @@ CIE_HD inline ClvCountTerms gamma_gamma_count_terms(double p, double q, double g
 /// Gamma-Gamma log-likelihood of one customer with x > 0 repeat purchases of mean value m > 0,
 /// from its count terms (gamma_gamma_count_terms(p, q, γ, x)); writes ∂ℓ/∂(ln p, ln q, ln γ) into
 /// grad[0..2] when grad is not null, and with grad the second derivatives in the log-parameters
-/// into hess (clv_hessian_index, i, j < 3) when hess is not null.
+/// into hess (clv_hessian_index, i, j < 3) when hess is not null. `log_value`: ln m when the
+/// caller has it (a fit computes it once per row), else NaN.
 CIE_HD inline double gamma_gamma_log_likelihood(ClvCountTerms const& c, double p, double q,
                                                 double gamma_scale, double x, double m,
-                                                double* grad, double* hess = nullptr) {
+                                                double* grad, double* hess = nullptr,
+                                                double log_value = NAN) {
   double const px = p * x;
-  double const log_m = std::log(m);
+  double const log_m = log_value == log_value ? log_value : std::log(m);
   double const log_gamma = c.log_scale;
   double const log_total = std::log(x * m + gamma_scale);
   double const value = c.term + q * log_gamma + (px - 1.0) * log_m - (px + q) * log_total;
@@ -329,13 +341,18 @@ CIE_HD inline double gamma_gamma_log_likelihood(double p, double q, double gamma
                                     gamma_scale, x, m, grad);
 }
 
+/// BG/NBD's a/(b+x−1), the part of P(alive) and of the expected purchases' denominator that
+/// depends on x only (x > 0): predictions tabulate it per x.
+CIE_HD inline double bgnbd_dropout_odds(double a, double b, double x) { return a / (b + x - 1.0); }
+
 /// BG/NBD probability that the customer is still active at T (Fader, Hardie & Lee 2008 note 021):
-/// 1 for x = 0, else 1 / (1 + a/(b+x−1) · ((α+T)/(α+t_x))^{r+x}).
+/// 1 for x = 0, else 1 / (1 + a/(b+x−1) · ((α+T)/(α+t_x))^{r+x}). `log_odds`: ln
+/// bgnbd_dropout_odds(a, b, x) when the caller has it (a table per x), else NaN: the same bits.
 CIE_HD inline double bgnbd_p_alive(double r, double alpha, double a, double b, double x, double t_x,
-                                   double age) {
+                                   double age, double log_odds = NAN) {
   if (x <= 0.0) return 1.0;
-  double const log_odds_dead =
-      (r + x) * std::log((alpha + age) / (alpha + t_x)) + std::log(a / (b + x - 1.0));
+  if (log_odds != log_odds) log_odds = std::log(bgnbd_dropout_odds(a, b, x));
+  double const log_odds_dead = (r + x) * std::log((alpha + age) / (alpha + t_x)) + log_odds;
   return 1.0 / (1.0 + std::exp(log_odds_dead));
 }
 
@@ -347,11 +364,13 @@ CIE_HD inline double bgnbd_purchases_bracket(double r, double alpha, double x, d
 }
 
 /// BG/NBD's 1 + [x > 0] a/(b+x−1) ((α+T)/(α+t_x))^{r+x}, the denominator of its expected purchases.
+/// `odds`: bgnbd_dropout_odds(a, b, x) when the caller has it, else NaN: the same bits.
 CIE_HD inline double bgnbd_alive_denominator(double r, double alpha, double a, double b, double x,
-                                             double t_x, double age) {
+                                             double t_x, double age, double odds = NAN) {
   double denominator = 1.0;
   if (x > 0.0) {
-    denominator += a / (b + x - 1.0) * std::exp((r + x) * std::log((alpha + age) / (alpha + t_x)));
+    if (odds != odds) odds = bgnbd_dropout_odds(a, b, x);
+    denominator += odds * std::exp((r + x) * std::log((alpha + age) / (alpha + t_x)));
   }
   return denominator;
 }

@@ -1,9 +1,10 @@
 // CPU twin of kernels/clv.hpp. The pass: batches of kClvBatchRows rows, each summed in row order
 // by one thread into its own partial; partials folded in batch order
-// (kernels/cpu/ordered_batches.hpp). Predictions: a map over customers; for the BG/NBD family
-// the hypergeometric brackets of the horizon and of every CLV month are computed once per
-// distinct (x, T) (customers share far fewer of them than (x, t_x, T)), the series of one
-// (x, T) side by side, with the bits the per-customer rules give.
+// (kernels/cpu/ordered_batches.hpp); the BG/NBD family's ln(α + t_x) and ln(α + T) looked up in
+// tables of the rows' distinct values (ClvRows) when the rows carry them. Predictions: a map over
+// customers; for the BG/NBD family the hypergeometric brackets of the horizon and of every CLV
+// month are computed once per distinct (x, T) (customers share far fewer of them than (x, t_x, T)),
+// the series of one (x, T) side by side, with the bits the per-customer rules give.
 #include "kernels/clv.hpp"
 
 #include <algorithm>
@@ -40,25 +41,34 @@ ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
   std::copy(params.begin(), params.end(), p.v);
   std::vector<ClvCountTerms> const counts = clv_count_table(model, p, rows.frequency);
   std::int64_t const count_size = static_cast<std::int64_t>(counts.size());
+  // The BG/NBD family's ln(α + t_x) and ln(α + T) once per distinct value where the rows carry
+  // the tables; Gamma-Gamma's ln m where they carry it.
+  bool const recency_table = bgnbd_family && !rows.recency_code.empty();
+  bool const age_table = bgnbd_family && !rows.age_code.empty();
+  bool const log_value = with_value && !rows.log_value.empty();
+  CIE_ASSERT(!recency_table || rows.recency_code.size() == rows.size());
+  CIE_ASSERT(!age_table || rows.age_code.size() == rows.size());
+  CIE_ASSERT(!log_value || rows.log_value.size() == rows.size());
+  std::vector<double> const log_recency =
+      recency_table ? clv_log_alpha_table(model, p, rows.recency_values) : std::vector<double>{};
+  std::vector<double> const log_age =
+      age_table ? clv_log_alpha_table(model, p, rows.age_values) : std::vector<double>{};
   ClvPassStats stats;
   auto const reduce = [&](std::int64_t batch, double* partial, int /*scratch*/) {
     std::fill_n(partial, stride, 0.0);
     std::int64_t const end = std::min(n, (batch + 1) * kClvBatchRows);
     double grad[4];
     double hess[kClvHessianEntries] = {};
-    // The BG/NBD family's ln(α + T), once per run of equal T (fitted rows are sorted by T).
-    double cached_age = NAN, cached_log = NAN;
     for (std::int64_t i = batch * kClvBatchRows; i < end; ++i) {
       double const w = weighted ? rows.weight[i] : 1.0;
-      double const age = with_times ? rows.age[i] : 0.0;
-      if (bgnbd_family && !(age == cached_age)) {
-        cached_age = age;
-        cached_log = clv_log_alpha_age(p, age);
-      }
+      ClvRowLogs logs;
+      if (recency_table) logs.alpha_recency = log_recency[rows.recency_code[i]];
+      if (age_table) logs.alpha_age = log_age[rows.age_code[i]];
+      if (log_value) logs.value = rows.log_value[i];
       double const ll = clv_row_log_likelihood(
           model, p, counts.data(), count_size, rows.frequency[i],
-          with_times ? rows.recency[i] : 0.0, age, with_value ? rows.value[i] : 0.0, grad,
-          bgnbd_family ? cached_log : NAN, with_hessian ? hess : nullptr);
+          with_times ? rows.recency[i] : 0.0, with_times ? rows.age[i] : 0.0,
+          with_value ? rows.value[i] : 0.0, grad, logs, with_hessian ? hess : nullptr);
       partial[0] += w * ll;
       for (int j = 0; j < k; ++j) partial[1 + j] += w * grad[j];
       for (int e = 0; e < hessian_entries; ++e) partial[1 + k + e] += w * hess[e];
@@ -236,16 +246,38 @@ void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double c
   }
   // MBG/NBD's expected purchases are a multiple of P(alive).
   bool const need_alive = with_alive || (modified && !bracket_times.empty());
+  bool const need_denominator = purchases == ClvLikelihood::kBgNbd && !bracket_times.empty();
   double const r = params[0], alpha = params[1], a = params[2], b = params[3];
+  // BG/NBD's a/(b+x−1) and its log once per whole x below the table's end (others: NaN, per row).
+  std::vector<double> odds, log_odds;
+  if (purchases == ClvLikelihood::kBgNbd && (need_alive || need_denominator)) {
+    double max_x = 0.0;
+    for (double x : rows.frequency) max_x = std::max(max_x, x);
+    std::size_t const size =
+        static_cast<std::size_t>(std::min(max_x, kClvMaxTabulatedFrequency)) + 1;
+    for (std::size_t j = 0; j < size; ++j) {
+      odds.push_back(bgnbd_dropout_odds(a, b, static_cast<double>(j)));
+      log_odds.push_back(std::log(odds.back()));
+    }
+  }
+  double const table_end = static_cast<double>(odds.size());
 #pragma omp parallel for num_threads(ctx.threads()) schedule(static, 1024)
   for (std::int64_t i = 0; i < n; ++i) {
     double const x = rows.frequency[i], t_x = rows.recency[i], age = rows.age[i];
-    double const alive = need_alive ? p_alive(purchases, params, x, t_x, age) : 0.0;
+    bool const in_table = x >= 0.0 && x < table_end;
+    std::size_t const entry = in_table ? static_cast<std::size_t>(x) : 0;
+    bool const tabled = in_table && x == static_cast<double>(entry);
+    double const alive =
+        !need_alive ? 0.0
+        : purchases == ClvLikelihood::kBgNbd
+            ? bgnbd_p_alive(r, alpha, a, b, x, t_x, age, tabled ? log_odds[entry] : NAN)
+            : p_alive(purchases, params, x, t_x, age);
     if (with_alive) out.p_alive[i] = alive;
     // E[X(T, T + times[j])]: the rules' own expressions with the shared bracket.
-    double const denominator = bgnbd_family && !modified && !bracket_times.empty()
-                                   ? bgnbd_alive_denominator(r, alpha, a, b, x, t_x, age)
-                                   : 0.0;
+    double const denominator =
+        need_denominator
+            ? bgnbd_alive_denominator(r, alpha, a, b, x, t_x, age, tabled ? odds[entry] : NAN)
+            : 0.0;
     double const c = modified ? a + b + x : a + b + x - 1.0;
     auto const expected = [&](std::size_t j) {
       if (!bgnbd_family) return expected_purchases(purchases, params, x, t_x, age, times[j]);

@@ -2,6 +2,11 @@
 //
 // The rows are copied to the device; the count terms of BG/NBD, the modified BG/NBD and
 // Gamma-Gamma are tabulated on the host (clv_count_table, as the CPU twin does) and copied too.
+// Where the rows carry the tables of t_x and T (ClvRows), the BG/NBD family's ln(α + t_x) and
+// ln(α + T) are computed once per distinct value on the device (log_alpha_kernel, the rule's own
+// expression: the same bits as per row) and each row reads its entry. Gamma-Gamma's ln m is
+// computed per row on the device (ClvRows::log_value, the host's logarithm, is not used, so the
+// twin's bits do not change).
 // Block b takes rows [b·kClvBatchRows, (b+1)·kClvBatchRows) (the CPU twin's batches); thread t
 // sums rows t, t + kThreads, ... of it in order with the shared row rule
 // (clv_row_log_likelihood), and block_sum (a fixed shuffle tree per warp, warps in order) folds
@@ -11,6 +16,8 @@
 #include <thrust/device_vector.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <span>
 #include <vector>
 
 #include "kernels/clv.hpp"
@@ -39,8 +46,20 @@ struct DeviceRows {
   double const* age = nullptr;
   double const* value = nullptr;
   double const* weight = nullptr;
+  std::uint32_t const* recency_code = nullptr;  ///< with log_recency, or null
+  double const* log_recency = nullptr;          ///< ln(α + t) per distinct recency
+  std::uint32_t const* age_code = nullptr;      ///< with log_age, or null
+  double const* log_age = nullptr;              ///< ln(α + T) per distinct age
   std::int64_t n = 0;
 };
+
+/// table[j] = ln(α + values[j]) for j < count: the BG/NBD family rule's ln(α + t_x) and
+/// ln(α + T), the same expression.
+__global__ void log_alpha_kernel(double alpha, double const* values, std::int64_t count,
+                                 double* table) {
+  std::int64_t const j = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  if (j < count) table[j] = log(alpha + values[j]);
+}
 
 /// partials[block · kStride + e] for e = 0 (Σ w ℓ), 1 .. k (Σ w ∂ℓ/∂ln θ) and, when
 /// hessian_entries > 0, k + 1 .. k + hessian_entries (Σ w ∂²ℓ, packed) over the block's batch of
@@ -56,11 +75,14 @@ __global__ void batch_sums_kernel(ClvLikelihood model, ClvParams params, int k, 
   double hess[kClvHessianEntries] = {};
   for (std::int64_t i = first + threadIdx.x; i < last; i += kThreads) {
     double const w = rows.weight != nullptr ? rows.weight[i] : 1.0;
+    ClvRowLogs logs;
+    if (rows.recency_code != nullptr) logs.alpha_recency = rows.log_recency[rows.recency_code[i]];
+    if (rows.age_code != nullptr) logs.alpha_age = rows.log_age[rows.age_code[i]];
     double const ll = clv_row_log_likelihood(model, params, counts, count_size, rows.frequency[i],
                                              rows.recency != nullptr ? rows.recency[i] : 0.0,
                                              rows.age != nullptr ? rows.age[i] : 0.0,
-                                             rows.value != nullptr ? rows.value[i] : 0.0, grad, NAN,
-                                             hessian_entries > 0 ? hess : nullptr);
+                                             rows.value != nullptr ? rows.value[i] : 0.0, grad,
+                                             logs, hessian_entries > 0 ? hess : nullptr);
     sums[0] += w * ll;
     for (int j = 0; j < k; ++j) sums[1 + j] += w * grad[j];
     for (int e = 0; e < hessian_entries; ++e) sums[1 + k + e] += w * hess[e];
@@ -89,6 +111,25 @@ void upload(cudaStream_t stream, std::span<double const> column, bool used,
   if (!used || column.empty()) return;
   device.resize(column.size());
   copy_to_device(stream, column.data(), column.size(), raw(device));
+}
+
+/// For the BG/NBD family with a value table (`code` not empty): the codes on the device and
+/// ln(α + v) per distinct value v (log_alpha_kernel); otherwise both left empty.
+void upload_log_alpha_table(cudaStream_t stream, bool bgnbd_family, double alpha,
+                            std::span<std::uint32_t const> code, std::span<double const> values,
+                            thrust::device_vector<std::uint32_t>& device_code,
+                            thrust::device_vector<double>& device_logs) {
+  if (!bgnbd_family || code.empty() || values.empty()) return;
+  device_code.resize(code.size());
+  copy_to_device(stream, code.data(), code.size(), raw(device_code));
+  thrust::device_vector<double> device_values(values.size());
+  copy_to_device(stream, values.data(), values.size(), raw(device_values));
+  device_logs.resize(values.size());
+  std::int64_t const count = static_cast<std::int64_t>(values.size());
+  CIE_LAUNCH(log_alpha_kernel, static_cast<unsigned>((count + kThreads - 1) / kThreads), kThreads,
+             0, stream)
+  (alpha, raw(device_values), count, raw(device_logs));
+  CIE_CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace
@@ -122,7 +163,19 @@ ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
     thrust::device_vector<ClvCountTerms> counts(table.size());
     if (!table.empty()) copy_to_device(stream, table.data(), table.size(), raw(counts));
 
-    DeviceRows device_rows{raw(frequency), raw(recency), raw(age), raw(value), raw(weight), n};
+    bool const bgnbd_family = model == ClvLikelihood::kBgNbd || model == ClvLikelihood::kMbgNbd;
+    CIE_CUDA_ASSERT(rows.recency_code.empty() || rows.recency_code.size() == rows.size());
+    CIE_CUDA_ASSERT(rows.age_code.empty() || rows.age_code.size() == rows.size());
+    thrust::device_vector<std::uint32_t> recency_code, age_code;
+    thrust::device_vector<double> log_recency, log_age;
+    upload_log_alpha_table(stream, bgnbd_family, p.v[1], rows.recency_code, rows.recency_values,
+                           recency_code, log_recency);
+    upload_log_alpha_table(stream, bgnbd_family, p.v[1], rows.age_code, rows.age_values, age_code,
+                           log_age);
+
+    DeviceRows device_rows{
+        raw(frequency),    raw(recency),     raw(age),      raw(value),   raw(weight),
+        raw(recency_code), raw(log_recency), raw(age_code), raw(log_age), n};
     std::int64_t const batches = (n + kClvBatchRows - 1) / kClvBatchRows;
     thrust::device_vector<double> partials(static_cast<std::size_t>(batches) * kStride);
     thrust::device_vector<double> folded(kStride);

@@ -100,23 +100,32 @@ class ClvObjective {
 };
 
 /// Every ⌈rows / kWarmStartRows⌉-th row with its weight (the rows are sorted by their key, so the
-/// sample spreads over it).
+/// sample spreads over it), and its entries of the rows' tables (sharing their values).
 struct RowSample {
-  std::vector<double> frequency, recency, age, value, weight;
+  std::vector<double> frequency, recency, age, value, weight, log_value;
+  std::vector<std::uint32_t> recency_code, age_code;
+  std::span<double const> recency_values, age_values;
   double customers = 0.0;
 
-  explicit RowSample(kernels::ClvRows const& rows) {
+  explicit RowSample(kernels::ClvRows const& rows)
+      : recency_values(rows.recency_values), age_values(rows.age_values) {
     std::size_t const step = (rows.size() + kWarmStartRows - 1) / kWarmStartRows;
     for (std::size_t i = 0; i < rows.size(); i += step) {
       frequency.push_back(rows.frequency[i]);
       if (!rows.recency.empty()) recency.push_back(rows.recency[i]);
       if (!rows.age.empty()) age.push_back(rows.age[i]);
       if (!rows.value.empty()) value.push_back(rows.value[i]);
+      if (!rows.recency_code.empty()) recency_code.push_back(rows.recency_code[i]);
+      if (!rows.age_code.empty()) age_code.push_back(rows.age_code[i]);
+      if (!rows.log_value.empty()) log_value.push_back(rows.log_value[i]);
       weight.push_back(rows.weight.empty() ? 1.0 : rows.weight[i]);
       customers += weight.back();
     }
   }
-  [[nodiscard]] kernels::ClvRows rows() const { return {frequency, recency, age, value, weight}; }
+  [[nodiscard]] kernels::ClvRows rows() const {
+    return {frequency,    recency,        age,      value,      weight,
+            recency_code, recency_values, age_code, age_values, log_value};
+  }
 };
 
 /// Fits `model` on `rows` (collapsed, weighted) from natural-scale `start`; `penalty_scale[k]`

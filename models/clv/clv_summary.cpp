@@ -167,7 +167,8 @@ ClvKeyGroups group_sorted_keys(kernels::ClvRows const& in, std::vector<ClvSortKe
 /// hundred distinct values (times in days or weeks) keeps it in the L1 cache.
 struct ClvValueCodes {
   std::vector<std::uint32_t> code;
-  int bits = 0;  ///< bits that hold every code
+  std::vector<double> values;  ///< the distinct values, ascending (−0.0 as 0.0): values[code]
+  int bits = 0;                ///< bits that hold every code
 };
 
 ClvValueCodes code_clv_values(std::span<double const> column,
@@ -207,7 +208,11 @@ ClvValueCodes code_clv_values(std::span<double const> column,
   std::iota(order.begin(), order.end(), std::uint32_t{0});
   std::sort(order.begin(), order.end(),
             [&](std::uint32_t a, std::uint32_t b) { return values[a] < values[b]; });
-  for (std::size_t r = 0; r < order.size(); ++r) rank[order[r]] = static_cast<std::uint32_t>(r);
+  codes.values.resize(values.size());
+  for (std::size_t r = 0; r < order.size(); ++r) {
+    rank[order[r]] = static_cast<std::uint32_t>(r);
+    codes.values[r] = values[order[r]];
+  }
   for (std::uint32_t& c : codes.code) c = rank[c];
   codes.bits = values.size() <= 1 ? 0 : std::bit_width(values.size() - 1);
   return codes;
@@ -232,16 +237,23 @@ ClvSummary collapse_purchase_rows(kernels::ClvRows const& summary) {
   }
   ClvKeyGroups const groups = group_sorted_keys(summary, std::move(keys));
   ClvSummary out;
-  out.frequency.resize(groups.first.size());
-  out.recency.resize(groups.first.size());
-  out.age.resize(groups.first.size());
-  for (std::size_t g = 0; g < groups.first.size(); ++g) {
-    std::uint32_t const i = groups.first[g];
+  std::size_t const count = groups.first.size();
+  out.frequency.resize(count);
+  out.recency.resize(count);
+  out.age.resize(count);
+  out.recency_code.resize(count);
+  out.age_code.resize(count);
+  for (std::size_t g = 0; g < count; ++g) {
+    std::uint32_t const i = groups.first[g];  // rows[i] = i: codes are indexed by row
     out.frequency[g] = summary.frequency[i];
     out.recency[g] = summary.recency[i];
     out.age[g] = summary.age[i];
+    out.recency_code[g] = recency.code[i];
+    out.age_code[g] = age.code[i];
   }
   out.weight = groups.weight;
+  out.recency_values = recency.values;
+  out.age_values = age.values;
   return out;
 }
 
@@ -267,9 +279,11 @@ ClvSummary collapse_spend_rows(kernels::ClvRows const& summary, double& nonposit
   ClvSummary out;
   out.frequency.resize(groups.first.size());
   out.value.resize(groups.first.size());
+  out.log_value.resize(groups.first.size());
   for (std::size_t g = 0; g < groups.first.size(); ++g) {
     out.frequency[g] = summary.frequency[groups.first[g]];
     out.value[g] = summary.value[groups.first[g]];
+    out.log_value[g] = std::log(out.value[g]);
   }
   out.weight = groups.weight;
   return out;

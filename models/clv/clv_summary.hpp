@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,12 +25,17 @@ struct ClvSummary {
   std::vector<double> age;        ///< T: time from the first purchase to the end of the window
   std::vector<double> value;      ///< mean repeat value; 0 when x = 0 (may be empty: no spend)
   std::vector<double> weight;     ///< customers each row stands for; empty: 1 each
+  /// Optional tables of the collapsed rows (kernels::ClvRows; empty: none).
+  std::vector<std::uint32_t> recency_code = {}, age_code = {};
+  std::vector<double> recency_values = {}, age_values = {};
+  std::vector<double> log_value = {};
 
   [[nodiscard]] std::size_t size() const noexcept { return frequency.size(); }
   /// Σ weight (the number of rows when unweighted).
   [[nodiscard]] double customers() const noexcept { return total_weight(rows()); }
   [[nodiscard]] kernels::ClvRows rows() const noexcept {
-    return {frequency, recency, age, value, weight};
+    return {frequency,    recency,        age,      value,      weight,
+            recency_code, recency_values, age_code, age_values, log_value};
   }
   // NOLINTNEXTLINE(google-explicit-constructor): a summary is read wherever its rows are.
   operator kernels::ClvRows() const noexcept { return rows(); }
@@ -49,12 +55,14 @@ std::optional<InvalidRow> find_invalid_row(kernels::ClvRows const& summary);
 std::optional<InvalidRow> find_invalid_discrete_row(kernels::ClvRows const& summary);
 
 /// Rows with equal (x, t_x, T) merged into one whose weight is the sum of theirs, sorted by
-/// (T, x, t_x) (a pass then computes ln(α + T) once per T); value is dropped. The likelihood of
-/// the result equals that of the input.
+/// (T, x, t_x); value is dropped. With the tables of t_x and T (their distinct values ascending
+/// and each row's index into them), so that a pass computes ln(α + t_x) and ln(α + T) once per
+/// value. The likelihood of the result equals that of the input.
 ClvSummary collapse_purchase_rows(kernels::ClvRows const& summary);
 
 /// The rows Gamma-Gamma is fitted on (x > 0 and value > 0), rows with equal (x, value) merged as
-/// above; `nonpositive` receives Σ weight of the rows with x > 0 and value <= 0 (left out).
+/// above, with log_value (so that the passes of a fit take no logarithm of m);
+/// `nonpositive` receives Σ weight of the rows with x > 0 and value <= 0 (left out).
 ClvSummary collapse_spend_rows(kernels::ClvRows const& summary, double& nonpositive);
 
 }  // namespace cie

@@ -4,7 +4,10 @@
 // bits on a second run, and the CUDA twin against the CPU twin.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
@@ -78,11 +81,11 @@ void row_hessian(ClvLikelihood model, std::vector<double> const& p, Columns cons
   switch (model) {
     case ClvLikelihood::kBgNbd:
       bgnbd_log_likelihood(bgnbd_count_terms(p[0], p[1], p[2], p[3], c.x[i]), p[0], p[1], p[2],
-                           p[3], c.x[i], c.t_x[i], c.age[i], grad, false, NAN, hess);
+                           p[3], c.x[i], c.t_x[i], c.age[i], grad, false, {}, hess);
       return;
     case ClvLikelihood::kMbgNbd:
       mbgnbd_log_likelihood(mbgnbd_count_terms(p[0], p[1], p[2], p[3], c.x[i]), p[0], p[1], p[2],
-                            p[3], c.x[i], c.t_x[i], c.age[i], grad, NAN, hess);
+                            p[3], c.x[i], c.t_x[i], c.age[i], grad, {}, hess);
       return;
     default:
       gamma_gamma_log_likelihood(gamma_gamma_count_terms(p[0], p[1], p[2], c.x[i]), p[0], p[1],
@@ -201,6 +204,74 @@ TEST_P(ClvKernelBackends, HessianPassEqualsAPlainLoopAndLeavesTheOtherSumsUnchan
             << e;
         // The CUDA twin against the CPU twin: the same terms summed in another order.
         EXPECT_NEAR(with.hessian[e], cpu.hessian[e], 1e-13 * static_cast<double>(scale[e])) << e;
+      }
+    }
+  }
+}
+
+/// The rows' value tables as the collapse builds them (ClvRows): the distinct values of `column`
+/// ascending, and each row's index into them.
+struct ValueTable {
+  std::vector<std::uint32_t> code;
+  std::vector<double> values;
+};
+
+ValueTable value_table(std::vector<double> const& column) {
+  ValueTable table;
+  table.values = column;
+  std::sort(table.values.begin(), table.values.end());
+  table.values.erase(std::unique(table.values.begin(), table.values.end()), table.values.end());
+  for (double v : column) {
+    table.code.push_back(static_cast<std::uint32_t>(
+        std::lower_bound(table.values.begin(), table.values.end(), v) - table.values.begin()));
+  }
+  return table;
+}
+
+TEST_P(ClvKernelBackends, TabledLogarithmsGiveTheBitsOfThePerRowPass) {
+  // ln(α + t_x) and ln(α + T) per distinct value, and ln m per row: the same bits as the pass
+  // that computes them for each row, with many distinct values (continuous times) and few (times
+  // rounded to whole units, runs of equal T and t_x, T = t_x and t_x = 0 included).
+  for (Case const& test : cases()) {
+    if (test.model == ClvLikelihood::kParetoNbd || test.model == ClvLikelihood::kBgBb) continue;
+    for (bool few : {false, true}) {
+      SCOPED_TRACE(test.name + (few ? " few distinct times" : " many distinct times"));
+      Columns c = make_columns(test.model, test.rows, 41 + test.rows);
+      if (few) {
+        for (std::size_t i = 0; i < c.x.size(); ++i) {
+          c.age[i] = std::floor(c.age[i] / 4.0);
+          c.t_x[i] = c.x[i] > 0.0 ? std::floor(c.t_x[i] / 4.0) : 0.0;
+          if (i % 5 == 0) c.t_x[i] = c.x[i] > 0.0 ? c.age[i] : 0.0;
+        }
+      }
+      ValueTable const recency = value_table(c.t_x), age = value_table(c.age);
+      EXPECT_EQ(few, recency.values.size() < 20);
+      std::vector<double> log_value;
+      for (double m : c.m) log_value.push_back(std::log(m));
+      for (bool hessian : {false, true}) {
+        ClvRows plain = c.rows(true);
+        ClvRows tabled = plain;
+        tabled.recency_code = recency.code;
+        tabled.recency_values = recency.values;
+        tabled.age_code = age.code;
+        tabled.age_values = age.values;
+        tabled.log_value = log_value;
+        ClvPassStats const want =
+            clv_log_likelihood_pass(context(), test.model, test.params, plain, hessian);
+        ClvPassStats const got =
+            clv_log_likelihood_pass(context(), test.model, test.params, tabled, hessian);
+        EXPECT_EQ(std::bit_cast<std::uint64_t>(got.log_likelihood),
+                  std::bit_cast<std::uint64_t>(want.log_likelihood));
+        for (std::size_t j = 0; j < 4; ++j) {
+          EXPECT_EQ(std::bit_cast<std::uint64_t>(got.gradient[j]),
+                    std::bit_cast<std::uint64_t>(want.gradient[j]))
+              << j;
+        }
+        for (std::size_t e = 0; e < kClvHessianEntries; ++e) {
+          EXPECT_EQ(std::bit_cast<std::uint64_t>(got.hessian[e]),
+                    std::bit_cast<std::uint64_t>(want.hessian[e]))
+              << e;
+        }
       }
     }
   }

@@ -150,7 +150,7 @@ TEST(ClvRules, BgNbdFamilyAndGammaGammaHessiansMatchFiniteDifferencesOfTheGradie
         ClvCountTerms const terms = modified ? mbgnbd_count_terms(p[0], p[1], p[2], p[3], c.x)
                                              : bgnbd_count_terms(p[0], p[1], p[2], p[3], c.x);
         double const ll = bgnbd_log_likelihood(terms, p[0], p[1], p[2], p[3], c.x, c.t_x, c.age,
-                                               grad, modified, NAN, hess);
+                                               grad, modified, {}, hess);
         EXPECT_EQ(ll, gradient(p, plain));  // the Hessian changes neither ℓ nor the gradient
         for (int j = 0; j < 4; ++j) EXPECT_EQ(grad[j], plain[j]);
         expect_hessian_of_gradient(gradient, p, hess);

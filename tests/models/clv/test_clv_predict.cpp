@@ -1,5 +1,6 @@
 // predict_clv computes only the outputs asked for (ClvPredictParams::outputs), each with the bits
-// of the full prediction, for every purchase model, with and without a spend model; and
+// of the full prediction, for every purchase model, with and without a spend model; BG/NBD's
+// P(alive) and expected purchases with the bits of the per-customer rules; and
 // fingerprint_summary, which hashes the summary in chunks, equals fingerprint_matrix of the whole
 // 4n-float matrix.
 #include <gtest/gtest.h>
@@ -10,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/clv.hpp"
+#include "kernels/clv_rules.hpp"
 #include "models/clv/clv_model.hpp"
 #include "tests/test_support.hpp"
 
@@ -84,6 +87,34 @@ TEST(ClvPredict, EachOutputAloneEqualsTheFullPredictionBitForBit) {
         expect_same_bits(got.p_purchases, mask == 0 ? full.p_purchases : none, what);
       }
     }
+  }
+}
+
+TEST(ClvPredict, BgNbdPAliveAndExpectedPurchasesEqualTheRowRulesBitForBit) {
+  // The kernel's tables per x (a/(b+x−1) and its log) against the per-customer rules, which
+  // compute them for each row; x up to 300, x = 0 and T = 0 included.
+  ClvSummary s = random_summary(2000, 11);
+  for (std::size_t i = 0; i < s.size(); i += 37) {
+    s.frequency[i] = 100.0 + static_cast<double>(i % 201);
+    s.age[i] = 60.0;
+    s.recency[i] = 30.0 + static_cast<double>(i % 30);
+  }
+  double const p[4] = {0.24, 4.4, 0.79, 2.4};
+  std::vector<double> alive(s.size()), expected(s.size());
+  kernels::ClvPredictionSettings settings;
+  settings.horizon = 10.0;
+  kernels::clv_predict(Context::cpu(2), kernels::ClvLikelihood::kBgNbd, p, {}, settings, s,
+                       {alive, expected, {}, {}, {}});
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    double const x = s.frequency[i], t_x = s.recency[i], age = s.age[i];
+    ASSERT_EQ(
+        std::bit_cast<std::uint64_t>(alive[i]),
+        std::bit_cast<std::uint64_t>(kernels::bgnbd_p_alive(p[0], p[1], p[2], p[3], x, t_x, age)))
+        << "row " << i;
+    ASSERT_EQ(std::bit_cast<std::uint64_t>(expected[i]),
+              std::bit_cast<std::uint64_t>(
+                  kernels::bgnbd_expected_purchases(p[0], p[1], p[2], p[3], x, t_x, age, 10.0)))
+        << "row " << i;
   }
 }
 

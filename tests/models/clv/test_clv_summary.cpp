@@ -95,6 +95,20 @@ ClvSummary wide_summary(std::size_t n, bool weighted, std::uint64_t seed) {
   return s;
 }
 
+void expect_value_table(std::vector<double> const& column, std::vector<std::uint32_t> const& code,
+                        std::vector<double> const& values) {
+  ASSERT_EQ(code.size(), column.size());
+  for (std::size_t v = 1; v < values.size(); ++v) EXPECT_LT(values[v - 1], values[v]);
+  for (double v : values) EXPECT_FALSE(std::signbit(v));
+  std::vector<bool> used(values.size(), false);
+  for (std::size_t g = 0; g < column.size(); ++g) {
+    ASSERT_LT(code[g], values.size());
+    EXPECT_EQ(values[code[g]], column[g]);
+    used[code[g]] = true;
+  }
+  EXPECT_TRUE(std::all_of(used.begin(), used.end(), [](bool u) { return u; }));  // no stray values
+}
+
 TEST(ClvSummary, CollapseEqualsSortingAndMergingRuns) {
   for (bool const weighted : {false, true}) {
     for (std::size_t const n : {std::size_t{0}, std::size_t{1}, std::size_t{5000},
@@ -112,6 +126,9 @@ TEST(ClvSummary, CollapseEqualsSortingAndMergingRuns) {
       expect_same_bits(purchases.age, expected.age);
       expect_same_bits(purchases.weight, expected.weight);
       if (n > 100 && n <= 5000) EXPECT_LT(purchases.size(), n / 2);  // rows do repeat
+      // The tables of t_x and T: distinct values ascending (−0.0 as 0.0), each row's entry == it.
+      expect_value_table(purchases.recency, purchases.recency_code, purchases.recency_values);
+      expect_value_table(purchases.age, purchases.age_code, purchases.age_values);
 
       std::vector<std::size_t> positive;
       double nonpositive_expected = 0.0;
@@ -130,6 +147,11 @@ TEST(ClvSummary, CollapseEqualsSortingAndMergingRuns) {
       expect_same_bits(spend.frequency, expected_spend.frequency);
       expect_same_bits(spend.value, expected_spend.value);
       expect_same_bits(spend.weight, expected_spend.weight);
+      ASSERT_EQ(spend.log_value.size(), spend.size());
+      for (std::size_t g = 0; g < spend.size(); ++g) {
+        EXPECT_EQ(std::bit_cast<std::uint64_t>(spend.log_value[g]),
+                  std::bit_cast<std::uint64_t>(std::log(spend.value[g])));
+      }
       EXPECT_EQ(nonpositive, nonpositive_expected);
     }
   }
