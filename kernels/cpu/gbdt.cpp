@@ -26,6 +26,11 @@ constexpr std::int64_t kParallelWork = 1 << 18;
 constexpr std::size_t kHistogramPrefetch = 16;
 /// Features of a row the histogram pass updates per unrolled block.
 constexpr std::size_t kHistogramUnroll = 8;
+/// Columns the histogram pass sums per pass over the rows: their slots (16 × 8 KiB) stay nearer
+/// the core than all columns' slots, at the price of reading the row list and pairs once per
+/// block (200,000 rows, 1 thread: about 4% less training CPU time than one pass over all 28
+/// columns; blocks of 8 were in between).
+constexpr std::size_t kHistogramBlock = 16;
 
 void build_histogram_cpu(Context const& ctx, BinnedMatrix bins, std::span<std::uint32_t const> rows,
                          std::span<GradientPair const> pairs,
@@ -90,7 +95,8 @@ struct alignas(32) GbdtBinSum {
 
 /// Adds the listed rows' (g, h, 1) to sum[column * kBinsPerFeature + bin] for the histogram
 /// columns columns[first .. last) (all: they are first .. last − 1), row by row in list order.
-/// With all columns, blocks of them are unrolled in full and the rows ahead are prefetched.
+/// With all columns, the rows are passed over once per block of kHistogramBlock columns, each
+/// block's columns unrolled in full and the rows ahead prefetched.
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void accumulate_histogram_rows(
     std::uint8_t const* row_bins, std::size_t stride, std::span<std::uint32_t const> rows,
     GradientPair const* pairs, std::span<std::int32_t const> columns, std::size_t first,
@@ -106,29 +112,32 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void accumulate_hist
     }
     return;
   }
-  std::size_t const width = last - first;
   std::size_t const n = rows.size();
-  for (std::size_t k = 0; k < n; ++k) {
-    if (k + kHistogramPrefetch < n) {  // a later row's bins and pair, to hide the gather
-      std::uint32_t const ahead = rows[k + kHistogramPrefetch];
-      __builtin_prefetch(row_bins + static_cast<std::size_t>(ahead) * stride + first);
-      __builtin_prefetch(pairs + ahead);
-    }
-    std::uint32_t const row = rows[k];
-    std::uint8_t const* bins = row_bins + static_cast<std::size_t>(row) * stride + first;
-    GbdtLanes const add{pairs[row].g, pairs[row].h, 1, 0};
-    GbdtBinSum* column_sum = sum + first * kBinsPerFeature;
-    std::size_t f = 0;
-    for (; f + kHistogramUnroll <= width; f += kHistogramUnroll) {
-#pragma GCC unroll 16
-      for (std::size_t u = 0; u < kHistogramUnroll; ++u) {
-        column_sum[u * kBinsPerFeature + bins[f + u]].lanes += add;
+  for (std::size_t block = first; block < last; block += kHistogramBlock) {
+    std::size_t const block_last = std::min(last, block + kHistogramBlock);
+    std::size_t const width = block_last - block;
+    for (std::size_t k = 0; k < n; ++k) {
+      if (k + kHistogramPrefetch < n) {  // a later row's bins and pair, to hide the gather
+        std::uint32_t const ahead = rows[k + kHistogramPrefetch];
+        __builtin_prefetch(row_bins + static_cast<std::size_t>(ahead) * stride + block);
+        __builtin_prefetch(pairs + ahead);
       }
-      column_sum += kHistogramUnroll * kBinsPerFeature;
-    }
-    for (; f < width; ++f) {
-      column_sum[bins[f]].lanes += add;
-      column_sum += kBinsPerFeature;
+      std::uint32_t const row = rows[k];
+      std::uint8_t const* bins = row_bins + static_cast<std::size_t>(row) * stride + block;
+      GbdtLanes const add{pairs[row].g, pairs[row].h, 1, 0};
+      GbdtBinSum* column_sum = sum + block * kBinsPerFeature;
+      std::size_t f = 0;
+      for (; f + kHistogramUnroll <= width; f += kHistogramUnroll) {
+#pragma GCC unroll 16
+        for (std::size_t u = 0; u < kHistogramUnroll; ++u) {
+          column_sum[u * kBinsPerFeature + bins[f + u]].lanes += add;
+        }
+        column_sum += kHistogramUnroll * kBinsPerFeature;
+      }
+      for (; f < width; ++f) {
+        column_sum[bins[f]].lanes += add;
+        column_sum += kBinsPerFeature;
+      }
     }
   }
 }
