@@ -186,17 +186,31 @@ TEST(GbdtKernels, HistogramEqualsBruteForceForAnyThreadCountAndSubtractionIsExac
   }
 }
 
-TEST(GbdtKernels, WorkspaceHistogramsAreTheSameForAnyThreadCountAndFeatureList) {
-  // Enough rows × features that the workspace's pass runs on several threads.
-  HistogramData const d = make_histogram_data(160001, 5, 11);
+/// Data whose features have few bins, so that the workspace sums some of them in pairs (joint
+/// columns): value bins 0 .. bins[f] − 1, with missing values where missing[f].
+HistogramData make_small_feature_data(std::size_t rows, std::uint64_t seed) {
+  std::vector<int> const bins = {10, 40, 5, 15, 15, 7, 0, 3};
+  std::vector<bool> const missing = {false, true, true, true, false, false, true, true};
+  HistogramData d = make_histogram_data(rows, bins.size(), seed);
+  std::mt19937_64 rng(seed + 1);
+  for (std::size_t f = 0; f < bins.size(); ++f) {
+    for (std::size_t i = 0; i < rows; ++i) {
+      bool const miss = missing[f] && (bins[f] == 0 || rng() % 7 == 0);
+      d.bins[f * rows + i] =
+          miss ? kMissingBin : static_cast<std::uint8_t>(rng() % static_cast<unsigned>(bins[f]));
+    }
+  }
+  return d;
+}
+
+void expect_workspace_histograms(HistogramData const& d, std::vector<std::int32_t> const& every,
+                                 std::vector<std::int32_t> const& some) {
   BinnedMatrix const bins{d.bins.data(), d.rows, d.cols};
   std::vector<std::uint32_t> rows, part;
   for (std::uint32_t i = 0; i < d.rows; ++i) {
     rows.push_back(i);
     if (i % 3 == 1) part.push_back(i);
   }
-  std::vector<std::int32_t> const every = {0, 1, 2, 3, 4};
-  std::vector<std::int32_t> const some = {1, 2, 4};
   for (auto const& [list, features] :
        {std::pair{&rows, &every}, std::pair{&part, &every}, std::pair{&rows, &some}}) {
     std::vector<HistogramBin> expected(d.cols * kBinsPerFeature);
@@ -228,6 +242,20 @@ TEST(GbdtKernels, WorkspaceHistogramsAreTheSameForAnyThreadCountAndFeatureList) 
       }
     }
   }
+}
+
+TEST(GbdtKernels, WorkspaceHistogramsAreTheSameForAnyThreadCountAndFeatureList) {
+  // Enough rows × features that the workspace's pass runs on several threads.
+  expect_workspace_histograms(make_histogram_data(160001, 5, 11), {0, 1, 2, 3, 4}, {1, 2, 4});
+}
+
+TEST(GbdtKernels, WorkspaceHistogramsOfFeaturesSummedInPairsEqualTheirOwnSums) {
+  // Features 0 and 2 (11 × 6 codes: value bins and the missing code), 3 and 4 (16 × 16: all 256
+  // joint bins), 5 and 6 (8 × 1: 6 is all missing) are summed as joint columns; 1 (40 bins) and
+  // 7 (the odd small one) by themselves. The subset lists one feature of a pair without the
+  // other (0 and 3 are left out).
+  expect_workspace_histograms(make_small_feature_data(160001, 17), {0, 1, 2, 3, 4, 5, 6, 7},
+                              {1, 2, 4, 5, 6, 7});
 }
 
 TEST(GbdtKernels, GradientPassQuantizesEveryRowWithOneScale) {
