@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "core/error.hpp"
 #include "core/privacy.hpp"
@@ -44,6 +45,32 @@ std::size_t for_each_chunk_row(TableReadPlan const& plan, std::string_view text,
     if (!on_row(line, fields)) return line;
   }
   return line;
+}
+
+/// The levels of column c merged over the chunks' parts in file order (each chunk's prefix, then
+/// its suffix), and per part the merged index of each of its levels.
+std::vector<std::string_view> merge_levels(Context const& ctx,
+                                           std::vector<TableChunk> const& chunks, std::size_t c,
+                                           std::vector<std::vector<std::int32_t>>& to_merged) {
+  std::vector<IdDictionary const*> parts;
+  for (TableChunk const& chunk : chunks) {
+    parts.push_back(&chunk.columns[c].prefix.levels);
+    parts.push_back(&chunk.columns[c].suffix.levels);
+  }
+  auto const has_levels = [](IdDictionary const* part) { return part->size() > 0; };
+  if (std::count_if(parts.begin(), parts.end(), has_levels) > 1) {
+    return merge_in_order(ctx, parts, to_merged);
+  }
+  // One part holds every level (one chunk, or a column read as categorical): in its own order.
+  to_merged.assign(parts.size(), {});
+  std::vector<std::string_view> levels;
+  for (std::size_t p = 0; p < parts.size(); ++p) {
+    for (std::size_t level = 0; level < parts[p]->size(); ++level) {
+      levels.push_back(parts[p]->id(level));
+      to_merged[p].push_back(static_cast<std::int32_t>(level));
+    }
+  }
+  return levels;
 }
 
 }  // namespace
@@ -181,6 +208,52 @@ void encode_table_prefixes(TableReadPlan const& plan, std::string_view text,
   auto const on_split_error = [](std::size_t, SplitResult const&) { CIE_ASSERT(false); };
   for_each_chunk_row(plan, text, chunk, on_row, on_split_error);
   CIE_ASSERT(row == rows_needed);
+}
+
+std::vector<std::size_t> table_row_offsets(std::vector<TableChunk> const& chunks) {
+  std::vector<std::size_t> offsets(chunks.size() + 1, 0);
+  for (std::size_t c = 0; c < chunks.size(); ++c) {
+    offsets[c + 1] = offsets[c] + chunks[c].lines.size();
+  }
+  return offsets;
+}
+
+void merge_table_column(Context const& ctx, std::vector<TableChunk>& chunks,
+                        std::vector<std::size_t> const& offsets, std::size_t c,
+                        TableColumn& column) {
+  if (column.type == ColumnType::kNumeric) {
+    concatenate_chunks(
+        ctx, chunks, offsets, [c](TableChunk & chunk) -> auto& { return chunk.columns[c].numbers; },
+        column.numbers);
+    concatenate_chunks(
+        ctx, chunks, offsets, [c](TableChunk & chunk) -> auto& { return chunk.columns[c].missing; },
+        column.missing);
+    return;
+  }
+  std::vector<std::vector<std::int32_t>> to_merged;
+  std::vector<std::string_view> const levels = merge_levels(ctx, chunks, c, to_merged);
+  column.levels.assign(levels.begin(), levels.end());
+  std::size_t const rows = offsets.back();
+  column.codes.resize(rows);
+  column.missing.resize(rows);
+  auto const chunk_count = static_cast<std::ptrdiff_t>(chunks.size());
+#pragma omp parallel for num_threads(ctx.threads()) schedule(dynamic, 1)
+  for (std::ptrdiff_t k = 0; k < chunk_count; ++k) {
+    auto const chunk = static_cast<std::size_t>(k);
+    std::size_t row = offsets[chunk];
+    auto const renumber = [&](LevelPart const& part, std::vector<std::int32_t> const& map) {
+      for (std::int32_t const code : part.codes) {
+        column.codes[row] = code < 0 ? -1 : map[static_cast<std::size_t>(code)];
+        column.missing[row] = code < 0 ? 1 : 0;
+        ++row;
+      }
+    };
+    ChunkColumn& part = chunks[chunk].columns[c];
+    renumber(part.prefix, to_merged[2 * chunk]);
+    renumber(part.suffix, to_merged[2 * chunk + 1]);
+    CIE_ASSERT(row == offsets[chunk + 1]);
+  }
+  for (TableChunk& chunk : chunks) chunk.columns[c] = ChunkColumn{};
 }
 
 }  // namespace cie

@@ -1,6 +1,7 @@
 // One chunk of a customer table file (a run of whole lines) and its parsing, for
 // host/io/customer_table_reader.cpp, which cuts the file at line ends, parses the chunks on all
-// threads and merges them in file order into the table a single pass over the file would give.
+// threads and merges them in file order into the table a single pass over the file would give
+// (the merge of the chunks' columns is here too).
 //
 // Lines are rows: a quoted field cannot span lines (host/io/delimited_text.hpp), so a cut at a
 // line end never falls inside a row and a chunk sees exactly the lines the whole file's reader
@@ -26,8 +27,11 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "core/context.hpp"
+#include "core/customer_table.hpp"
 #include "core/id_dictionary.hpp"
 
 namespace cie {
@@ -115,5 +119,35 @@ void parse_table_rows(TableReadPlan const& plan, std::string_view text, TableChu
 /// (all rows for a column still numeric in this chunk). The chunk must have been parsed whole.
 void encode_table_prefixes(TableReadPlan const& plan, std::string_view text,
                            std::span<std::size_t const> columns, TableChunk& chunk);
+
+/// Where each chunk's rows start in the table; the last entry is the row count.
+std::vector<std::size_t> table_row_offsets(std::vector<TableChunk> const& chunks);
+
+/// Puts each chunk's vector part(chunk) into `out` from the chunk's row offset on, emptying it;
+/// a single chunk's is moved whole.
+template <typename T, typename Part>
+void concatenate_chunks(Context const& ctx, std::vector<TableChunk>& chunks,
+                        std::vector<std::size_t> const& offsets, Part&& part, std::vector<T>& out) {
+  if (chunks.size() == 1) {
+    out = std::move(part(chunks.front()));
+    return;
+  }
+  out.resize(offsets.back());
+  auto const chunk_count = static_cast<std::ptrdiff_t>(chunks.size());
+#pragma omp parallel for num_threads(ctx.threads()) schedule(dynamic, 1)
+  for (std::ptrdiff_t k = 0; k < chunk_count; ++k) {
+    std::vector<T>& values = part(chunks[static_cast<std::size_t>(k)]);
+    std::move(values.begin(), values.end(),
+              out.begin() + static_cast<std::ptrdiff_t>(offsets[static_cast<std::size_t>(k)]));
+    std::vector<T>().swap(values);
+  }
+}
+
+/// Fills column c of the table from the chunks (parsed, and for a categorical column encoded by
+/// pass 2): numbers in file order, or, for a categorical column, the levels merged in file order
+/// and the codes renumbered; on ctx's threads. Frees the chunks' copies of the column.
+void merge_table_column(Context const& ctx, std::vector<TableChunk>& chunks,
+                        std::vector<std::size_t> const& offsets, std::size_t c,
+                        TableColumn& column);
 
 }  // namespace cie

@@ -212,100 +212,6 @@ void check_finite(TableReadPlan const& plan, std::vector<TableChunk> const& chun
   }
 }
 
-/// Where each chunk's rows start in the table; the last entry is the row count.
-std::vector<std::size_t> row_offsets(std::vector<TableChunk> const& chunks) {
-  std::vector<std::size_t> offsets(chunks.size() + 1, 0);
-  for (std::size_t c = 0; c < chunks.size(); ++c) {
-    offsets[c + 1] = offsets[c] + chunks[c].lines.size();
-  }
-  return offsets;
-}
-
-/// Puts each chunk's vector part(chunk) into `out` from the chunk's row offset on, emptying it;
-/// a single chunk's is moved whole.
-template <typename T, typename Part>
-void concatenate(Context const& ctx, std::vector<TableChunk>& chunks,
-                 std::vector<std::size_t> const& offsets, Part&& part, std::vector<T>& out) {
-  if (chunks.size() == 1) {
-    out = std::move(part(chunks.front()));
-    return;
-  }
-  out.resize(offsets.back());
-  auto const chunk_count = static_cast<std::ptrdiff_t>(chunks.size());
-#pragma omp parallel for num_threads(ctx.threads()) schedule(dynamic, 1)
-  for (std::ptrdiff_t k = 0; k < chunk_count; ++k) {
-    std::vector<T>& values = part(chunks[static_cast<std::size_t>(k)]);
-    std::move(values.begin(), values.end(),
-              out.begin() + static_cast<std::ptrdiff_t>(offsets[static_cast<std::size_t>(k)]));
-    std::vector<T>().swap(values);
-  }
-}
-
-/// The levels of column c merged over the chunks' parts in file order (each chunk's prefix, then
-/// its suffix), and per part the merged index of each of its levels.
-std::vector<std::string_view> merge_levels(Context const& ctx,
-                                           std::vector<TableChunk> const& chunks, std::size_t c,
-                                           std::vector<std::vector<std::int32_t>>& to_merged) {
-  std::vector<IdDictionary const*> parts;
-  for (TableChunk const& chunk : chunks) {
-    parts.push_back(&chunk.columns[c].prefix.levels);
-    parts.push_back(&chunk.columns[c].suffix.levels);
-  }
-  auto const has_levels = [](IdDictionary const* part) { return part->size() > 0; };
-  if (std::count_if(parts.begin(), parts.end(), has_levels) > 1) {
-    return merge_in_order(ctx, parts, to_merged);
-  }
-  // One part holds every level (one chunk, or a column read as categorical): in its own order.
-  to_merged.assign(parts.size(), {});
-  std::vector<std::string_view> levels;
-  for (std::size_t p = 0; p < parts.size(); ++p) {
-    for (std::size_t level = 0; level < parts[p]->size(); ++level) {
-      levels.push_back(parts[p]->id(level));
-      to_merged[p].push_back(static_cast<std::int32_t>(level));
-    }
-  }
-  return levels;
-}
-
-/// Fills column c of the table from the chunks: numbers in file order, or, for a categorical
-/// column, the levels merged in file order and the codes renumbered. Frees the chunks' copies.
-void merge_column(Context const& ctx, std::vector<TableChunk>& chunks,
-                  std::vector<std::size_t> const& offsets, std::size_t c, TableColumn& column) {
-  if (column.type == ColumnType::kNumeric) {
-    concatenate(
-        ctx, chunks, offsets, [c](TableChunk & chunk) -> auto& { return chunk.columns[c].numbers; },
-        column.numbers);
-    concatenate(
-        ctx, chunks, offsets, [c](TableChunk & chunk) -> auto& { return chunk.columns[c].missing; },
-        column.missing);
-    return;
-  }
-  std::vector<std::vector<std::int32_t>> to_merged;
-  std::vector<std::string_view> const levels = merge_levels(ctx, chunks, c, to_merged);
-  column.levels.assign(levels.begin(), levels.end());
-  std::size_t const rows = offsets.back();
-  column.codes.resize(rows);
-  column.missing.resize(rows);
-  auto const chunk_count = static_cast<std::ptrdiff_t>(chunks.size());
-#pragma omp parallel for num_threads(ctx.threads()) schedule(dynamic, 1)
-  for (std::ptrdiff_t k = 0; k < chunk_count; ++k) {
-    auto const chunk = static_cast<std::size_t>(k);
-    std::size_t row = offsets[chunk];
-    auto const renumber = [&](LevelPart const& part, std::vector<std::int32_t> const& map) {
-      for (std::int32_t const code : part.codes) {
-        column.codes[row] = code < 0 ? -1 : map[static_cast<std::size_t>(code)];
-        column.missing[row] = code < 0 ? 1 : 0;
-        ++row;
-      }
-    };
-    ChunkColumn& part = chunks[chunk].columns[c];
-    renumber(part.prefix, to_merged[2 * chunk]);
-    renumber(part.suffix, to_merged[2 * chunk + 1]);
-    CIE_ASSERT(row == offsets[chunk + 1]);
-  }
-  for (TableChunk& chunk : chunks) chunk.columns[c] = ChunkColumn{};
-}
-
 }  // namespace
 
 CustomerTable parse_customer_table(Context const& ctx, std::string_view text,
@@ -352,7 +258,7 @@ CustomerTable parse_customer_table(Context const& ctx, std::string_view text,
 
   CustomerTable table;
   table.source = source;
-  std::vector<std::size_t> const offsets = row_offsets(chunks);
+  std::vector<std::size_t> const offsets = table_row_offsets(chunks);
   std::size_t const rows = offsets.back();
   auto const chunk_count = static_cast<std::ptrdiff_t>(chunks.size());
 #pragma omp parallel for num_threads(ctx.threads()) schedule(dynamic, 1)
@@ -360,11 +266,11 @@ CustomerTable parse_customer_table(Context const& ctx, std::string_view text,
     auto const chunk = static_cast<std::size_t>(k);
     for (std::size_t& line : chunks[chunk].lines) line += line_offset[chunk];
   }
-  concatenate(
+  concatenate_chunks(
       ctx, chunks, offsets, [](TableChunk & chunk) -> auto& { return chunk.lines; },
       table.line_numbers);
   if (plan.id_field) {
-    concatenate(
+    concatenate_chunks(
         ctx, chunks, offsets, [](TableChunk & chunk) -> auto& { return chunk.ids; }, table.ids);
   }
   table.columns.resize(n_columns);
@@ -372,7 +278,7 @@ CustomerTable parse_customer_table(Context const& ctx, std::string_view text,
     TableColumn& column = table.columns[c];
     column.name = selection.column_names[c];
     column.type = categorical[c] != 0 ? ColumnType::kCategorical : ColumnType::kNumeric;
-    merge_column(ctx, chunks, offsets, c, column);
+    merge_table_column(ctx, chunks, offsets, c, column);
   }
 
   if (plan.id_field) {
