@@ -1,7 +1,7 @@
 // CPU twin of kernels/gbdt.hpp's scoring: gbdt_predict_margin and score_gbdt_batches.
 //
-// Blocks of rows go through the forest, parallel over blocks. On a CPU with AVX-512F, a forest
-// whose trees with numeric splits all have at most 64 leaves is scored by QuickScorer
+// Blocks of rows go through the forest, parallel over blocks. On a CPU with AVX-512F or AVX2, a
+// forest whose trees with numeric splits all have at most 64 leaves is scored by QuickScorer
 // (kernels/cpu/gbdt_quickscorer.hpp: no walks; trees with a categorical split walked row by row
 // in their place). Otherwise each tree in turn (a block's margins stay in L1 while every tree is
 // walked): a tree with numeric splits only is walked by groups of 8 rows in lockstep on a
@@ -131,10 +131,14 @@ void gbdt_walk_rows(FeatureMatrix x, ForestView forest, std::int32_t root, std::
 
 void gbdt_predict_margin(Context const& ctx, FeatureMatrix x, ForestView forest, double base,
                          std::span<double> out) {
-  CIE_ASSERT(out.size() == x.rows);
-  bool const quick_cpu = quickscorer_supported();
+  gbdt_predict_margin_isa(ctx, x, forest, base, out, quickscorer_isa());
+}
+
+void gbdt_predict_margin_isa(Context const& ctx, FeatureMatrix x, ForestView forest, double base,
+                             std::span<double> out, QuickScorerIsa isa) {
+  CIE_ASSERT(out.size() == x.rows && quickscorer_cpu_has(isa));
   QuickScorerForest const quick =
-      quick_cpu ? make_quickscorer_forest(forest, x.cols) : QuickScorerForest{};
+      isa != QuickScorerIsa::none ? make_quickscorer_forest(forest, x.cols) : QuickScorerForest{};
   bool const use_quick = quick.quick_trees > 0 && quick.wide_trees == 0;
   LockstepForest const lockstep = use_quick ? LockstepForest{} : make_lockstep_forest(forest);
   auto const blocks =
@@ -148,7 +152,7 @@ void gbdt_predict_margin(Context const& ctx, FeatureMatrix x, ForestView forest,
     std::fill(out.begin() + static_cast<std::ptrdiff_t>(begin),
               out.begin() + static_cast<std::ptrdiff_t>(end), base);
     if (use_quick) {
-      quickscorer_add_rows(x, forest, quick, begin, end, out.data());
+      quickscorer_add_rows(x, forest, quick, begin, end, out.data(), isa);
       continue;
     }
     for (std::size_t t = 0; t < forest.roots.size(); ++t) {

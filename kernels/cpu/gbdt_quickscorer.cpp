@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <string_view>
 #include <tuple>
 
 #include "core/error.hpp"
@@ -72,79 +75,18 @@ void quick_chunk_lists(std::vector<QuickPending>& pending, std::size_t cols,
   pending.clear();
 }
 
-/// Rows scored together: 16 per value vector (AVX-512), kQuickVectors vectors per group.
-constexpr std::size_t kQuickVectors = 2;
-constexpr std::size_t kQuickGroupRows = 16 * kQuickVectors;
+/// Rows scored together: two AVX-512 vectors of 16 floats, or eight AVX2 vectors of 4 doubles.
+constexpr std::size_t kQuickGroupRows = 32;
 
 /// One tree's words of a group of rows (lane r: the leaves row r may still reach).
 struct alignas(64) QuickWords {
   std::uint64_t lane[kQuickGroupRows];
 };
 
-#if defined(__x86_64__)
-/// words[n.tree] &= n.mask in the lanes where right[v] is set.
-__attribute__((target("avx512f"))) inline void quick_clear(QuickWords* words,
-                                                           QuickScorerNode const& n,
-                                                           __mmask16 const* right) {
-  __m512i const mask = _mm512_set1_epi64(static_cast<long long>(n.mask));
-  std::uint64_t* w = words[n.tree].lane;
-  for (std::size_t v = 0; v < kQuickVectors; ++v) {
-    __m512i const lo = _mm512_load_si512(w + 16 * v);
-    __m512i const hi = _mm512_load_si512(w + 16 * v + 8);
-    _mm512_store_si512(w + 16 * v,
-                       _mm512_mask_and_epi64(lo, static_cast<__mmask8>(right[v]), lo, mask));
-    _mm512_store_si512(w + 16 * v + 8,
-                       _mm512_mask_and_epi64(hi, static_cast<__mmask8>(right[v] >> 8), hi, mask));
-  }
-}
-
-/// One chunk's trees added to the rows i .. i + lanes − 1 (lanes <= kQuickGroupRows).
-__attribute__((target("avx512f"))) void quick_group_avx512(FeatureMatrix x, ForestView forest,
-                                                           QuickScorerChunk const& chunk,
-                                                           std::size_t i, std::size_t lanes,
-                                                           QuickWords* words, double* out) {
-  __mmask16 live[kQuickVectors];
-  for (std::size_t v = 0; v < kQuickVectors; ++v) {
-    std::size_t const n = std::min<std::size_t>(16, lanes > 16 * v ? lanes - 16 * v : 0);
-    live[v] = static_cast<__mmask16>((1u << n) - 1);
-  }
-  __m512i const all = _mm512_set1_epi64(-1);
-  for (std::size_t s = 0; s < chunk.slots; ++s) {
-    for (std::size_t r = 0; r < kQuickGroupRows; r += 8) _mm512_store_si512(words[s].lane + r, all);
-  }
-  QuickScorerNode const* nodes = chunk.nodes.data();
-  std::uint32_t const* offsets = chunk.offsets.data();
-  for (std::size_t j = 0; j < x.cols; ++j, offsets += 2) {
-    if (offsets[0] == offsets[2]) continue;
-    __m512 value[kQuickVectors];
-    for (std::size_t v = 0; v < kQuickVectors; ++v) {
-      value[v] = _mm512_maskz_loadu_ps(live[v], x.column(j) + i + 16 * v);
-    }
-    // Default-left nodes: false when value > threshold (NaN: never).
-    for (std::uint32_t k = offsets[0]; k < offsets[1]; ++k) {
-      __mmask16 right[kQuickVectors];
-      unsigned any = 0;
-      for (std::size_t v = 0; v < kQuickVectors; ++v) {
-        right[v] = _mm512_mask_cmp_ps_mask(live[v], value[v], _mm512_set1_ps(nodes[k].threshold),
-                                           _CMP_GT_OQ);
-        any |= right[v];
-      }
-      if (any == 0) break;
-      quick_clear(words, nodes[k], right);
-    }
-    // Default-right nodes: false when !(value <= threshold) (NaN: always).
-    for (std::uint32_t k = offsets[1]; k < offsets[2]; ++k) {
-      __mmask16 right[kQuickVectors];
-      unsigned any = 0;
-      for (std::size_t v = 0; v < kQuickVectors; ++v) {
-        right[v] = _mm512_mask_cmp_ps_mask(live[v], value[v], _mm512_set1_ps(nodes[k].threshold),
-                                           _CMP_NLE_UQ);
-        any |= right[v];
-      }
-      if (any == 0) break;
-      quick_clear(words, nodes[k], right);
-    }
-  }
+/// out[i + r] += the chunk's trees' leaf values of rows r < lanes, in tree order (the exit leaf
+/// of a QuickScorer tree: the lowest bit left in its word; other trees walked row by row).
+void quick_add_leaves(FeatureMatrix x, ForestView forest, QuickScorerChunk const& chunk,
+                      std::size_t i, std::size_t lanes, QuickWords const* words, double* out) {
   for (std::size_t t = chunk.first_tree; t < chunk.last_tree; ++t) {
     std::int32_t const slot = chunk.slot[t - chunk.first_tree];
     if (slot < 0) {
@@ -159,17 +101,167 @@ __attribute__((target("avx512f"))) void quick_group_avx512(FeatureMatrix x, Fore
     }
   }
 }
+
+#if defined(__x86_64__)
+/// Feature j's values of rows i .. i + lanes − 1 (lanes <= kQuickGroupRows), the lanes past
+/// them −infinity: no threshold (not NaN) is passed by −infinity in either list.
+float const* quick_values(FeatureMatrix x, std::size_t j, std::size_t i, std::size_t lanes,
+                          float* padded) {
+  if (lanes == kQuickGroupRows) return x.column(j) + i;
+  std::fill(padded, padded + kQuickGroupRows, -std::numeric_limits<float>::infinity());
+  std::copy_n(x.column(j) + i, lanes, padded);
+  return padded;
+}
+
+/// AVX-512: words[n.tree] &= n.mask in the lanes where right[v] is set.
+__attribute__((target("avx512f"))) inline void quick_clear_avx512(QuickWords* words,
+                                                                  QuickScorerNode const& n,
+                                                                  __mmask16 const* right) {
+  __m512i const mask = _mm512_set1_epi64(static_cast<long long>(n.mask));
+  std::uint64_t* w = words[n.tree].lane;
+  for (std::size_t v = 0; v < 2; ++v) {
+    __m512i const lo = _mm512_load_si512(w + 16 * v);
+    __m512i const hi = _mm512_load_si512(w + 16 * v + 8);
+    _mm512_store_si512(w + 16 * v,
+                       _mm512_mask_and_epi64(lo, static_cast<__mmask8>(right[v]), lo, mask));
+    _mm512_store_si512(w + 16 * v + 8,
+                       _mm512_mask_and_epi64(hi, static_cast<__mmask8>(right[v] >> 8), hi, mask));
+  }
+}
+
+/// AVX-512: the false nodes of nodes[first .. last) (sorted by threshold) cleared in the group's
+/// words, comparing by `kPredicate` (_CMP_GT_OQ for default-left, _CMP_NLE_UQ for default-right).
+template <int kPredicate>
+__attribute__((target("avx512f"))) inline void quick_scan_avx512(QuickScorerNode const* nodes,
+                                                                 std::uint32_t first,
+                                                                 std::uint32_t last,
+                                                                 __m512 const* value,
+                                                                 QuickWords* words) {
+  for (std::uint32_t k = first; k < last; ++k) {
+    __m512 const threshold = _mm512_set1_ps(nodes[k].threshold);
+    __mmask16 const right[2] = {_mm512_cmp_ps_mask(value[0], threshold, kPredicate),
+                                _mm512_cmp_ps_mask(value[1], threshold, kPredicate)};
+    if ((right[0] | right[1]) == 0) break;
+    quick_clear_avx512(words, nodes[k], right);
+  }
+}
+
+/// AVX-512: one chunk's false nodes cleared in the words of rows i .. i + lanes − 1.
+__attribute__((target("avx512f"))) void quick_group_avx512(FeatureMatrix x,
+                                                           QuickScorerChunk const& chunk,
+                                                           std::size_t i, std::size_t lanes,
+                                                           QuickWords* words) {
+  __m512i const all = _mm512_set1_epi64(-1);
+  for (std::size_t s = 0; s < chunk.slots; ++s) {
+    for (std::size_t r = 0; r < kQuickGroupRows; r += 8) _mm512_store_si512(words[s].lane + r, all);
+  }
+  alignas(64) float padded[kQuickGroupRows];
+  std::uint32_t const* offsets = chunk.offsets.data();
+  for (std::size_t j = 0; j < x.cols; ++j, offsets += 2) {
+    if (offsets[0] == offsets[2]) continue;
+    float const* values = quick_values(x, j, i, lanes, padded);
+    __m512 const value[2] = {_mm512_loadu_ps(values), _mm512_loadu_ps(values + 16)};
+    // Default-left nodes: false when value > threshold (NaN: never).
+    quick_scan_avx512<_CMP_GT_OQ>(chunk.nodes.data(), offsets[0], offsets[1], value, words);
+    // Default-right nodes: false when !(value <= threshold) (NaN: always).
+    quick_scan_avx512<_CMP_NLE_UQ>(chunk.nodes.data(), offsets[1], offsets[2], value, words);
+  }
+}
+
+/// AVX2: the false nodes of nodes[first .. last) (sorted by threshold) cleared in the group's
+/// words, comparing by `kPredicate`, up to the first threshold that `top` does not pass, i.e. no
+/// lane passes: top is the largest non-NaN value, or NaN (passes every node) when the list is
+/// default-right and a lane is NaN. The values are widened to doubles (exact, NaN kept), so a
+/// compare of 4 of them is the 64-bit lane mask of their 4 words: word &= ~(lane & ~mask).
+template <int kPredicate>
+__attribute__((target("avx2"))) inline void quick_scan_avx2(QuickScorerNode const* nodes,
+                                                            std::uint32_t first, std::uint32_t last,
+                                                            float top, __m256d const* value,
+                                                            QuickWords* words) {
+  for (std::uint32_t k = first; k < last && !(top <= nodes[k].threshold); ++k) {
+    __m256d const threshold = _mm256_set1_pd(static_cast<double>(nodes[k].threshold));
+    __m256i const clear = _mm256_set1_epi64x(static_cast<long long>(~nodes[k].mask));
+    auto* w = reinterpret_cast<__m256i*>(words[nodes[k].tree].lane);
+    for (std::size_t v = 0; v < 8; ++v) {
+      __m256i const lanes = _mm256_and_si256(
+          _mm256_castpd_si256(_mm256_cmp_pd(value[v], threshold, kPredicate)), clear);
+      _mm256_store_si256(w + v, _mm256_andnot_si256(lanes, _mm256_load_si256(w + v)));
+    }
+  }
+}
+
+/// AVX2: one chunk's false nodes cleared in the words of rows i .. i + lanes − 1.
+__attribute__((target("avx2"))) void quick_group_avx2(FeatureMatrix x,
+                                                      QuickScorerChunk const& chunk, std::size_t i,
+                                                      std::size_t lanes, QuickWords* words) {
+  __m256i const all = _mm256_set1_epi64x(-1);
+  for (std::size_t s = 0; s < chunk.slots; ++s) {
+    for (std::size_t r = 0; r < kQuickGroupRows; r += 4) {
+      _mm256_store_si256(reinterpret_cast<__m256i*>(words[s].lane + r), all);
+    }
+  }
+  alignas(64) float padded[kQuickGroupRows];
+  float const inf = std::numeric_limits<float>::infinity();
+  std::uint32_t const* offsets = chunk.offsets.data();
+  for (std::size_t j = 0; j < x.cols; ++j, offsets += 2) {
+    if (offsets[0] == offsets[2]) continue;
+    float const* values = quick_values(x, j, i, lanes, padded);
+    __m256d value[8];
+    // The largest non-NaN value (_mm256_max_ps gives its second operand when one is NaN).
+    __m256 top = _mm256_set1_ps(-inf);
+    __m256 nan = _mm256_setzero_ps();
+    for (std::size_t v = 0; v < 4; ++v) {
+      __m256 const eight = _mm256_loadu_ps(values + 8 * v);
+      top = _mm256_max_ps(eight, top);
+      nan = _mm256_or_ps(nan, _mm256_cmp_ps(eight, eight, _CMP_UNORD_Q));
+      value[2 * v] = _mm256_cvtps_pd(_mm256_castps256_ps128(eight));
+      value[2 * v + 1] = _mm256_cvtps_pd(_mm256_extractf128_ps(eight, 1));
+    }
+    alignas(32) float tops[8];
+    _mm256_store_ps(tops, top);
+    float const largest = *std::max_element(tops, tops + 8);
+    // Default-left nodes: false when value > threshold (NaN: never).
+    quick_scan_avx2<_CMP_GT_OQ>(chunk.nodes.data(), offsets[0], offsets[1], largest, value, words);
+    // Default-right nodes: false when !(value <= threshold) (NaN: always).
+    quick_scan_avx2<_CMP_NLE_UQ>(
+        chunk.nodes.data(), offsets[1], offsets[2],
+        _mm256_movemask_ps(nan) != 0 ? std::numeric_limits<float>::quiet_NaN() : largest, value,
+        words);
+  }
+}
 #endif
+
+/// CIE_GBDT_QUICKSCORER as an ISA (unset or unknown: avx512, i.e. no cap).
+QuickScorerIsa quick_isa_cap() {
+  char const* text = std::getenv("CIE_GBDT_QUICKSCORER");
+  if (text == nullptr) return QuickScorerIsa::avx512;
+  std::string_view const name = text;
+  if (name == "off") return QuickScorerIsa::none;
+  if (name == "avx2") return QuickScorerIsa::avx2;
+  return QuickScorerIsa::avx512;
+}
 
 }  // namespace
 
-bool quickscorer_supported() {
+bool quickscorer_cpu_has(QuickScorerIsa isa) {
 #if defined(__x86_64__)
-  static bool const supported = __builtin_cpu_supports("avx512f");
-  return supported;
+  static bool const avx512 = __builtin_cpu_supports("avx512f");
+  static bool const avx2 = __builtin_cpu_supports("avx2");
+  return isa == QuickScorerIsa::none || (isa == QuickScorerIsa::avx2 && avx2) ||
+         (isa == QuickScorerIsa::avx512 && avx512);
 #else
-  return false;
+  return isa == QuickScorerIsa::none;
 #endif
+}
+
+QuickScorerIsa quickscorer_isa() {
+  static QuickScorerIsa const isa = [] {
+    QuickScorerIsa best = QuickScorerIsa::none;
+    if (quickscorer_cpu_has(QuickScorerIsa::avx2)) best = QuickScorerIsa::avx2;
+    if (quickscorer_cpu_has(QuickScorerIsa::avx512)) best = QuickScorerIsa::avx512;
+    return std::min(best, quick_isa_cap());
+  }();
+  return isa;
 }
 
 QuickScorerForest make_quickscorer_forest(ForestView forest, std::size_t cols) {
@@ -206,27 +298,24 @@ QuickScorerForest make_quickscorer_forest(ForestView forest, std::size_t cols) {
 }
 
 void quickscorer_add_rows(FeatureMatrix x, ForestView forest, QuickScorerForest const& quick,
-                          std::size_t begin, std::size_t end, double* out) {
-#if defined(__x86_64__)
-  CIE_ASSERT(quickscorer_supported());
+                          std::size_t begin, std::size_t end, double* out, QuickScorerIsa isa) {
+  CIE_ASSERT(isa != QuickScorerIsa::none && quickscorer_cpu_has(isa));
   std::size_t slots = 0;
   for (QuickScorerChunk const& chunk : quick.chunks) slots = std::max(slots, chunk.slots);
   std::vector<QuickWords> words(slots);
   for (std::size_t i = begin; i < end; i += kQuickGroupRows) {
     std::size_t const lanes = std::min(kQuickGroupRows, end - i);
     for (QuickScorerChunk const& chunk : quick.chunks) {
-      quick_group_avx512(x, forest, chunk, i, lanes, words.data(), out);
+#if defined(__x86_64__)
+      if (isa == QuickScorerIsa::avx512) {
+        quick_group_avx512(x, chunk, i, lanes, words.data());
+      } else {
+        quick_group_avx2(x, chunk, i, lanes, words.data());
+      }
+#endif
+      quick_add_leaves(x, forest, chunk, i, lanes, words.data(), out);
     }
   }
-#else
-  static_cast<void>(x);
-  static_cast<void>(forest);
-  static_cast<void>(quick);
-  static_cast<void>(begin);
-  static_cast<void>(end);
-  static_cast<void>(out);
-  CIE_ASSERT(false);
-#endif
 }
 
 }  // namespace cie::kernels::cpu_impl

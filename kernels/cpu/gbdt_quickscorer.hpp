@@ -19,17 +19,24 @@
 // its leaves' values added in tree order (trees QuickScorer cannot take are walked row by row
 // in their place), so the result is the same bits as the tree walk.
 //
-// Cost per group of 32 rows (two vectors of 16 values): two compares and four masked 64-byte
-// ANDs per node whose threshold some lane's value passes (with 10% missing values nearly every
-// node: a group's largest value passes most thresholds), instead of depth steps per row and
-// tree. The groups' words of a chunk of 128 trees take 32 KiB (L1); the node lists, 16 bytes per
-// inner node, stay in L2. 32-row groups measured faster than 16, 48 or 64 (200 trees of 63
-// leaves, 32 features: 2.1x less CPU time than the lockstep walk). Requires AVX-512F at run
-// time (quickscorer_supported); elsewhere the caller walks the trees (lockstep).
+// Cost per group of 32 rows: per node whose threshold some lane's value passes (with 10% missing
+// values nearly every node: a group's largest value passes most thresholds), compares and ANDs
+// of the 32 words (256 bytes) under the lanes' masks, instead of depth steps per row and tree.
+// AVX-512: two compares of 16 floats, four masked 64-byte ANDs, the stop test on the compare
+// masks. AVX2: the values widened to doubles (exact, NaN kept) so that a compare of 4 of them
+// (_CMP_GT_OQ / _CMP_NLE_UQ, as for AVX-512) is the 64-bit lane mask of their 4 words; eight
+// compares and eight word &= ~(lanes & ~mask); the stop test a scalar compare with the group's
+// largest non-NaN value (+infinity for the default-right list when a lane is NaN). The lists
+// and the leaf sums are shared. The groups' words of a chunk of 128 trees take 32 KiB (L1); the
+// node lists, 16 bytes per inner node, stay in L2. 32-row groups measured faster than 16, 48 or
+// 64 (AVX-512). Requires AVX2 at run time (quickscorer_isa); elsewhere the caller walks the
+// trees (lockstep). CIE_GBDT_QUICKSCORER (avx512, avx2 or off; read once) caps the ISA used,
+// for benchmarks.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "core/feature_matrix.hpp"
@@ -71,16 +78,30 @@ struct QuickScorerForest {
   std::size_t wide_trees = 0;   ///< numeric trees with more than 64 leaves (walked row by row)
 };
 
-/// Whether this CPU runs QuickScorer (AVX-512F).
-bool quickscorer_supported();
+/// The instruction sets of the QuickScorer scan, in order of preference.
+enum class QuickScorerIsa : std::uint8_t { none, avx2, avx512 };
+
+/// Whether this CPU has `isa` (none: always).
+bool quickscorer_cpu_has(QuickScorerIsa isa);
+
+/// The ISA gbdt_predict_margin uses: the best this CPU has, capped by CIE_GBDT_QUICKSCORER
+/// (none: the lockstep walk). Read once.
+QuickScorerIsa quickscorer_isa();
 
 /// The QuickScorer form of `forest`, whose split features are below `cols`. O(nodes log nodes).
 QuickScorerForest make_quickscorer_forest(ForestView forest, std::size_t cols);
 
 /// out[i] += Σ over the forest's trees, in order, of row i's leaf value, for rows [begin, end)
-/// of x (quickscorer_supported() must hold). The same bits as adding gbdt_walk_rows tree by tree.
+/// of x, scanned with `isa` (not none; quickscorer_cpu_has(isa) must hold). The same bits as
+/// adding gbdt_walk_rows tree by tree, whichever the ISA.
 void quickscorer_add_rows(FeatureMatrix x, ForestView forest, QuickScorerForest const& quick,
-                          std::size_t begin, std::size_t end, double* out);
+                          std::size_t begin, std::size_t end, double* out, QuickScorerIsa isa);
+
+/// gbdt_predict_margin (kernels/gbdt.hpp) with QuickScorer scanning by `isa` (none: the
+/// lockstep walk; quickscorer_cpu_has(isa) must hold); gbdt_predict_margin passes
+/// quickscorer_isa(). For tests and benchmarks of each path (gbdt_predict.cpp).
+void gbdt_predict_margin_isa(Context const& ctx, FeatureMatrix x, ForestView forest, double base,
+                             std::span<double> out, QuickScorerIsa isa);
 
 /// out[i] += the leaf value of rows [begin, end) of x in the tree rooted at nodes[root], walked
 /// row by row (any split; gbdt_predict.cpp).

@@ -1,9 +1,10 @@
 // The CPU twin's forest scoring (kernels/gbdt.hpp gbdt_predict_margin; QuickScorer in
-// kernels/cpu/gbdt_quickscorer.hpp on CPUs with AVX-512, the lockstep walk elsewhere) against a
-// plain walk, bit for bit: random leaf-wise trees of depth 0 to 15 and up to 64 leaves, values
-// that tie the thresholds, NaN (both default directions), ±0 and ±infinity, forests mixing
-// categorical trees and wider trees, more trees than one QuickScorer chunk, row counts and row
-// ranges that are no multiple of the 8-row groups or the blocks, 1 to 3 threads.
+// kernels/cpu/gbdt_quickscorer.hpp on CPUs with AVX-512 or AVX2, the lockstep walk elsewhere;
+// each path forced in turn, those the CPU lacks skipped) against a plain walk, bit for bit: random
+// leaf-wise trees of depth 0 to 15 and up to 64 leaves, values that tie the thresholds, NaN (both
+// default directions), ±0 and ±infinity (values and thresholds), forests mixing categorical trees
+// and wider trees, more trees than one QuickScorer chunk, row counts and row ranges that are no
+// multiple of the 8-row groups or the blocks, 1 to 3 threads.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -18,6 +19,8 @@
 
 namespace cie::kernels {
 namespace CIE_TEST_FILE_ID {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
 
 /// Values that tie the thresholds below, plus ±0 and ±infinity.
 constexpr float kGrid[] = {-2.0f, -1.0f, -0.5f, -0.0f, 0.0f, 0.5f, 1.0f, 2.0f};
@@ -57,6 +60,7 @@ std::int32_t grow_tree(Forest& f, std::mt19937_64& rng, int leaves, int depth, i
     } else {
       split.threshold = kGrid[rng() % std::size(kGrid)];
       if (rng() % 4 == 0) split.threshold = std::normal_distribution<float>(0.0f, 1.0f)(rng);
+      if (rng() % 16 == 0) split.threshold = (rng() % 2 == 0 ? 1.0f : -1.0f) * kInf;
     }
     split.left = add_leaf(f, rng);
     split.right = add_leaf(f, rng);
@@ -113,6 +117,17 @@ std::vector<double> walk(Forest const& f, std::vector<float> const& x, std::size
   return margin;
 }
 
+/// Every scoring path: the lockstep walk, QuickScorer by AVX2 and by AVX-512.
+constexpr cpu_impl::QuickScorerIsa kIsas[] = {cpu_impl::QuickScorerIsa::none,
+                                              cpu_impl::QuickScorerIsa::avx2,
+                                              cpu_impl::QuickScorerIsa::avx512};
+
+char const* isa_name(cpu_impl::QuickScorerIsa isa) {
+  return isa == cpu_impl::QuickScorerIsa::none   ? "lockstep"
+         : isa == cpu_impl::QuickScorerIsa::avx2 ? "QuickScorer AVX2"
+                                                 : "QuickScorer AVX-512";
+}
+
 void expect_same_bits(std::vector<double> const& got, std::vector<double> const& want,
                       char const* what) {
   ASSERT_EQ(got.size(), want.size()) << what;
@@ -151,13 +166,19 @@ TEST(GbdtScoring, ForestsEqualAPlainWalkBitForBit) {
         std::vector<double> out(rows);
         gbdt_predict_margin(Context::cpu(threads), {x.data(), rows, cols}, f.view(), -0.125, out);
         expect_same_bits(out, want, c.what);
+        for (cpu_impl::QuickScorerIsa const isa : kIsas) {
+          if (!cpu_impl::quickscorer_cpu_has(isa)) continue;
+          std::vector<double> forced(rows);
+          cpu_impl::gbdt_predict_margin_isa(Context::cpu(threads), {x.data(), rows, cols}, f.view(),
+                                            -0.125, forced, isa);
+          expect_same_bits(forced, want, isa_name(isa));
+        }
       }
     }
   }
 }
 
 TEST(GbdtScoring, QuickScorerAddsEveryTreeInOrderOverAnyRowRange) {
-  if (!cpu_impl::quickscorer_supported()) GTEST_SKIP() << "no AVX-512 on this CPU";
   std::mt19937_64 rng(77);
   std::size_t const cols = 4;
   std::size_t const rows = 301;
@@ -175,13 +196,20 @@ TEST(GbdtScoring, QuickScorerAddsEveryTreeInOrderOverAnyRowRange) {
   cpu_impl::QuickScorerForest const quick = cpu_impl::make_quickscorer_forest(f.view(), cols);
   EXPECT_GT(quick.quick_trees, 0u);
   EXPECT_GT(quick.wide_trees, 0u);
-  // Three ranges that start and end inside 8-row groups.
-  std::vector<double> out(rows, 0.0);
-  for (auto const& [begin, end] :
-       {std::pair<std::size_t, std::size_t>{0, 3}, {3, 150}, {150, 301}}) {
-    cpu_impl::quickscorer_add_rows({x.data(), rows, cols}, f.view(), quick, begin, end, out.data());
+  int scanned = 0;
+  for (cpu_impl::QuickScorerIsa const isa : kIsas) {
+    if (isa == cpu_impl::QuickScorerIsa::none || !cpu_impl::quickscorer_cpu_has(isa)) continue;
+    // Three ranges that start and end inside 32-row groups.
+    std::vector<double> out(rows, 0.0);
+    for (auto const& [begin, end] :
+         {std::pair<std::size_t, std::size_t>{0, 3}, {3, 150}, {150, 301}}) {
+      cpu_impl::quickscorer_add_rows({x.data(), rows, cols}, f.view(), quick, begin, end,
+                                     out.data(), isa);
+    }
+    expect_same_bits(out, want, isa_name(isa));
+    scanned += 1;
   }
-  expect_same_bits(out, want, "quickscorer_add_rows");
+  if (scanned == 0) GTEST_SKIP() << "neither AVX2 nor AVX-512 on this CPU";
 }
 
 }  // namespace CIE_TEST_FILE_ID
