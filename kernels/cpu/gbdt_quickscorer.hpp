@@ -26,12 +26,12 @@
 // masks. AVX2: the values widened to doubles (exact, NaN kept) so that a compare of 4 of them
 // (_CMP_GT_OQ / _CMP_NLE_UQ, as for AVX-512) is the 64-bit lane mask of their 4 words; eight
 // compares and eight word &= ~(lanes & ~mask); the stop test a scalar compare with the group's
-// largest non-NaN value (+infinity for the default-right list when a lane is NaN). The lists
-// and the leaf sums are shared. The groups' words of a chunk of 128 trees take 32 KiB (L1); the
-// node lists, 16 bytes per inner node, stay in L2. 32-row groups measured faster than 16, 48 or
-// 64 (AVX-512). Requires AVX2 at run time (quickscorer_isa); elsewhere the caller walks the
-// trees (lockstep). CIE_GBDT_QUICKSCORER (avx512, avx2 or off; read once) caps the ISA used,
-// for benchmarks.
+// largest non-NaN value (NaN, which passes every node, for the default-right list when a lane
+// is NaN). The lists and the leaf sums are shared. The groups' words of a chunk of 128 trees
+// take 32 KiB (L1); the node lists, 16 bytes per inner node, stay in L2. 32-row groups measured
+// faster than 16, 48 or 64 (AVX-512). Requires AVX2 at run time (quickscorer_isa); elsewhere the
+// caller walks the trees (lockstep). CIE_GBDT_QUICKSCORER (avx512, avx2 or off; read once) caps
+// the ISA used, for benchmarks.
 #pragma once
 
 #include <cstddef>
