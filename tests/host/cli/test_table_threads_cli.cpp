@@ -114,7 +114,7 @@ TEST_F(TableThreadsCli, TheTableIsLargeEnoughForSeveralChunks) {
   EXPECT_EQ(cie::testing::lines_of(clv_summary()).size(), kSummaryCopies * 2357 + 1);
 }
 
-TEST_F(TableThreadsCli, PropensityAndUpliftScoresDoNotDependOnTheReadingThreads) {
+TEST_F(TableThreadsCli, PropensityScoresDoNotDependOnTheReadingThreads) {
   spit(dir.file("c.csv"), customers_table());
   RunResult const trained =
       run(1, "propensity train --table " + dir.file("c.csv") +
