@@ -12,7 +12,7 @@
 
 #include "kernels/clv_rules.hpp"
 #include "kernels/hd.hpp"
-#include "kernels/log_gamma.hpp"
+#include "kernels/special_functions.hpp"
 
 namespace cie::kernels {
 

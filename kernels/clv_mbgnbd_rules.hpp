@@ -29,7 +29,7 @@
 #include "kernels/clv_bgbb_rules.hpp"
 #include "kernels/clv_rules.hpp"
 #include "kernels/hd.hpp"
-#include "kernels/log_gamma.hpp"
+#include "kernels/special_functions.hpp"
 
 namespace cie::kernels {
 

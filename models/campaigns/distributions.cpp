@@ -4,7 +4,7 @@
 #include <limits>
 #include <numbers>
 
-#include "kernels/log_gamma.hpp"
+#include "kernels/special_functions.hpp"
 
 namespace cie::stats {
 namespace {

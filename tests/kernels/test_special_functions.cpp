@@ -1,5 +1,5 @@
-// kernels/log_gamma.hpp: the C library's lgamma to the bit, without writing the global signgam
-// (the race ThreadSanitizer found when the CLV pass ran on several CPU threads).
+// kernels/special_functions.hpp log_gamma: the C library's lgamma to the bit, without writing the
+// global signgam (the race ThreadSanitizer found when the CLV pass ran on several CPU threads).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,7 +7,7 @@
 #include <math.h>
 #include <vector>
 
-#include "kernels/log_gamma.hpp"
+#include "kernels/special_functions.hpp"
 
 namespace cie::kernels {
 namespace CIE_TEST_FILE_ID {

@@ -1,0 +1,138 @@
+// Special functions for the per-element rules that the CPU and CUDA twins share
+// (kernels/clv_*_rules.hpp, kernels/hd.hpp) and for host code that may run on several threads at
+// once: ln Γ, the digamma and trigamma functions ψ and ψ', and log ₂F₁ by its positive series.
+#pragma once
+
+#include <math.h>
+
+#include <cmath>
+
+#include "kernels/hd.hpp"
+
+namespace cie::kernels {
+
+/// ln |Γ(x)|. The C library's lgamma also stores the sign of Γ(x) in the global `signgam`: two
+/// CPU threads calling it at once race on that global (ThreadSanitizer reported it in the CLV
+/// pass). The host therefore calls the reentrant lgamma_r, the same computation without the
+/// global, so the value is lgamma's to the bit; the device calls CUDA's lgamma, which has no
+/// global.
+CIE_HD inline double log_gamma(double x) {
+#if defined(__CUDA_ARCH__)
+  return lgamma(x);
+#else
+  int sign = 0;
+  return lgamma_r(x, &sign);
+#endif
+}
+
+/// ψ(v) for v > 0, to about 1e-15 absolute beyond the recurrence's rounding: ψ(v) = ψ(v+1) − 1/v
+/// up to v >= 10, then the asymptotic series through the v⁻¹⁴ term (truncation < 1e-16).
+CIE_HD inline double digamma(double v) {
+  double shift = 0.0;
+  while (v < 10.0) {
+    shift -= 1.0 / v;
+    v += 1.0;
+  }
+  double const inv = 1.0 / v;
+  double const inv2 = inv * inv;
+  double const series =
+      inv2 *
+      (1.0 / 12 -
+       inv2 * (1.0 / 120 -
+               inv2 * (1.0 / 252 - inv2 * (1.0 / 240 - inv2 * (1.0 / 132 - inv2 * (691.0 / 32760 -
+                                                                                   inv2 / 12))))));
+  return shift + std::log(v) - 0.5 * inv - series;
+}
+
+/// ψ'(v) (trigamma) for v > 0, to about 1e-15 relative: ψ'(v) = ψ'(v+1) + 1/v² up to v >= 10,
+/// then the asymptotic series through the v⁻¹⁵ term (truncation < 1e-17).
+CIE_HD inline double trigamma(double v) {
+  double shift = 0.0;
+  while (v < 10.0) {
+    shift += 1.0 / (v * v);
+    v += 1.0;
+  }
+  double const inv = 1.0 / v;
+  double const inv2 = inv * inv;
+  double const series =
+      inv *
+      (1.0 +
+       inv * (0.5 +
+              inv * (1.0 / 6 -
+                     inv2 * (1.0 / 30 -
+                             inv2 * (1.0 / 42 -
+                                     inv2 * (1.0 / 30 -
+                                             inv2 * (5.0 / 66 -
+                                                     inv2 * (691.0 / 2730 - inv2 * 7.0 / 6))))))));
+  return shift + series;
+}
+
+/// log ₂F₁(a, b; c; z) for a, b, c > 0 and 0 <= z < 1 by its power series, whose terms are then
+/// all positive (no cancellation). The sum is kept scaled so that terms of any size (they grow
+/// like n^{a+b−c−1} zⁿ before they fall) neither overflow nor underflow. Stops when a term adds
+/// less than 1e-17 of the sum after the terms have started to fall; NaN when that takes more than
+/// `max_terms` terms or an argument is out of range. Cost: about (a + b − c + 40) / (1 − z) terms.
+CIE_HD inline double log_hyp2f1_positive(double a, double b, double c, double z,
+                                         long max_terms = 10000000) {
+  if (!(a > 0.0 && b > 0.0 && c > 0.0 && z >= 0.0 && z < 1.0)) return NAN;
+  double sum = 1.0;
+  double term = 1.0;
+  double log_scale = 0.0;  // the true sum is sum · e^{log_scale}
+  for (long n = 0; n < max_terms; ++n) {
+    double const dn = static_cast<double>(n);
+    double const ratio = (a + dn) * (b + dn) / ((c + dn) * (dn + 1.0)) * z;
+    term *= ratio;
+    sum += term;
+    if (ratio < 1.0 && term <= 1e-17 * sum) return std::log(sum) + log_scale;
+    if (sum > 1e250) {
+      sum *= 1e-250;
+      term *= 1e-250;
+      log_scale += 250.0 * 2.302585092994046;
+    }
+  }
+  return NAN;
+}
+
+/// log ₂F₁(a, b; c; z_j) for j < count, each the bits log_hyp2f1_positive(a, b, c, z_j) gives:
+/// the same series summed side by side, sharing each term's coefficient ratio (one division per
+/// term for all the z_j). `scratch` holds 3·count doubles.
+CIE_HD inline void log_hyp2f1_positive_many(double a, double b, double c, double const* z,
+                                            int count, double* scratch, double* out,
+                                            long max_terms = 10000000) {
+  double* const sum = scratch;
+  double* const term = scratch + count;  // < 0: that series is done
+  double* const log_scale = scratch + 2 * count;
+  int open = 0;
+  for (int j = 0; j < count; ++j) {
+    out[j] = NAN;
+    term[j] = -1.0;
+    if (!(a > 0.0 && b > 0.0 && c > 0.0 && z[j] >= 0.0 && z[j] < 1.0)) continue;
+    sum[j] = 1.0;
+    term[j] = 1.0;
+    log_scale[j] = 0.0;
+    ++open;
+  }
+  for (long n = 0; n < max_terms && open > 0; ++n) {
+    double const dn = static_cast<double>(n);
+    double const common = (a + dn) * (b + dn) / ((c + dn) * (dn + 1.0));
+    for (int j = 0; j < count; ++j) {
+      if (term[j] < 0.0) continue;
+      double const ratio = common * z[j];
+      term[j] *= ratio;
+      sum[j] += term[j];
+      if (ratio < 1.0 && term[j] <= 1e-17 * sum[j]) {
+        out[j] = std::log(sum[j]) + log_scale[j];
+        term[j] = -1.0;
+        --open;
+        continue;
+      }
+      if (sum[j] > 1e250) {
+        sum[j] *= 1e-250;
+        term[j] *= 1e-250;
+        log_scale[j] += 250.0 * 2.302585092994046;
+      }
+    }
+  }
+}
+
+}  // namespace cie::kernels
