@@ -3,9 +3,8 @@
 // once: ln Γ, the digamma and trigamma functions ψ and ψ', and log ₂F₁ by its positive series.
 #pragma once
 
-#include <math.h>
-
 #include <cmath>
+#include <math.h>
 
 #include "kernels/hd.hpp"
 

@@ -5,19 +5,22 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <numeric>
 #include <string_view>
-#include <type_traits>
-#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
 #include "core/error.hpp"
+#include "models/features/encoder_columns.hpp"
 
 namespace cie {
 namespace {
 
+using encoder_detail::fail_log1p;
+using encoder_detail::fail_missing;
+using encoder_detail::first_missing_row;
+using encoder_detail::transforms;
+using encoder_detail::visit_numbers;
 using nlohmann::json;
 
 constexpr std::string_view kOtherLevel = "<other>";
@@ -64,36 +67,6 @@ SchemaProblems compare_schema(std::vector<EncodedColumnSpec> const& specs,
   return problems;
 }
 
-// A numeric column's values as its storage holds them, so that the encoder's passes over rows
-// branch on the storage kind once per column rather than once per value (TableColumn::number and
-// is_missing branch on is_borrowed, then on RawColumn's element type).
-struct OwnedNumbers {  // owned: float64 values and one missing flag per value
-  double const* values;
-  std::uint8_t const* missing;
-  [[nodiscard]] bool is_missing(std::size_t row) const noexcept { return missing[row] != 0; }
-  [[nodiscard]] double number(std::size_t row) const noexcept { return values[row]; }
-};
-
-template <typename T>
-struct BorrowedNumbers {  // borrowed float64 or float32, NaN where missing
-  T const* values;
-  [[nodiscard]] bool is_missing(std::size_t row) const noexcept { return std::isnan(values[row]); }
-  [[nodiscard]] double number(std::size_t row) const noexcept {
-    return static_cast<double>(values[row]);
-  }
-};
-
-/// f(OwnedNumbers), f(BorrowedNumbers<double>) or f(BorrowedNumbers<float>), whichever storage
-/// `column` (kNumeric) has; each gives number() / is_missing() the values TableColumn's give.
-template <typename F>
-decltype(auto) visit_numbers(TableColumn const& column, F&& f) {
-  if (!column.is_borrowed) return f(OwnedNumbers{column.numbers.data(), column.missing.data()});
-  return column.borrowed.visit([&](auto values) {
-    using Value = std::remove_const_t<typename decltype(values)::element_type>;
-    return f(BorrowedNumbers<Value>{values.data()});
-  });
-}
-
 /// The row of the present value number `k` (from 0) of `column` (kNumeric); it must exist.
 std::size_t present_row(TableColumn const& column, std::size_t k) {
   return visit_numbers(column, [&](auto numbers) {
@@ -102,35 +75,6 @@ std::size_t present_row(TableColumn const& column, std::size_t k) {
       if (!numbers.is_missing(row) && seen++ == k) return row;
     }
   });
-}
-
-/// The first row in [begin, end) of `column` (kNumeric) whose value is missing, or end.
-std::size_t first_missing_row(TableColumn const& column, std::size_t begin, std::size_t end) {
-  return visit_numbers(column, [&](auto numbers) {
-    std::size_t row = begin;
-    while (row < end && !numbers.is_missing(row)) ++row;
-    return row;
-  });
-}
-
-/// Whether ColumnTransform::apply changes any value of this column: without floor, clip or log1p
-/// it returns its argument (std::min(x, +Inf) is x), and the encoder's loops skip the call.
-bool transforms(EncodedColumnSpec const& spec, double clip_value) {
-  return spec.transform.floor || spec.transform.log1p || clip_value != kNoClip;
-}
-
-[[noreturn]] void fail_missing(CustomerTable const& table, std::string const& name,
-                               std::size_t row) {
-  fail(ExitCode::kInputData,
-       "column {}, {}: missing value (the model's missing-value policy for {} is error)", name,
-       table.describe_row(row), name);
-}
-
-[[noreturn]] void fail_log1p(CustomerTable const& table, std::string const& name, std::size_t row) {
-  fail(ExitCode::kInputData,
-       "column {}, {}: log1p needs values > -1 (after floor and clip); use floor:0+log1p for a "
-       "column that can be negative",
-       name, table.describe_row(row));
 }
 
 }  // namespace
@@ -324,101 +268,6 @@ void TabularEncoder::warn_unseen_levels(Context const& ctx, CustomerTable const&
           specs_[j].level_codes ? " missing" : "=<other>");
     }
   }
-}
-
-std::vector<float> TabularEncoder::apply(Context const& ctx, CustomerTable const& table) const {
-  std::vector<float> out(table.rows() * names_.size());
-  apply_rows(ctx, table, 0, table.rows(), out.data());
-  return out;
-}
-
-void TabularEncoder::apply_rows(Context const& ctx, CustomerTable const& table, std::size_t begin,
-                                std::size_t end, float* out) const {
-  CIE_ASSERT(fitted_);
-  CIE_ASSERT(begin <= end && end <= table.rows());
-  check_schema(table, "(in memory)");
-  std::size_t const rows = end - begin;
-  auto const count = static_cast<std::ptrdiff_t>(rows);
-  std::size_t feature = 0;
-  for (std::size_t j = 0; j < specs_.size(); ++j) {
-    EncodedColumnSpec const& spec = specs_[j];
-    Fitted const& fitted = fitted_columns_[j];
-    TableColumn const& column = *table.find(spec.name);
-    if (spec.type == ColumnType::kCategorical) {
-      // Table level code -> feature offset; unseen levels and missing values -> <other>.
-      auto const other = static_cast<std::int32_t>(fitted.levels.size());
-      std::unordered_map<std::string_view, std::int32_t> trained;
-      for (std::size_t k = 0; k < fitted.levels.size(); ++k) {
-        trained.emplace(fitted.levels[k], static_cast<std::int32_t>(k));
-      }
-      std::vector<std::int32_t> offset(column.levels.size(), other);
-      for (std::size_t k = 0; k < column.levels.size(); ++k) {
-        auto const found = trained.find(column.levels[k]);
-        if (found != trained.end()) offset[k] = found->second;
-      }
-      float* const block = out + feature * rows;
-      if (spec.level_codes) {
-        for (std::size_t i = 0; i < rows; ++i) {
-          std::int32_t const code = column.codes[begin + i];
-          std::int32_t const k = code < 0 ? other : offset[static_cast<std::size_t>(code)];
-          block[i] = k == other ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(k);
-        }
-        ++feature;
-        continue;
-      }
-      std::fill_n(block, (fitted.levels.size() + 1) * rows, 0.0F);
-#pragma omp parallel for num_threads(ctx.threads()) schedule(static)
-      for (std::ptrdiff_t i = 0; i < count; ++i) {
-        std::int32_t const code = column.codes[begin + static_cast<std::size_t>(i)];
-        std::int32_t const k = code < 0 ? other : offset[static_cast<std::size_t>(code)];
-        block[static_cast<std::size_t>(k) * rows + static_cast<std::size_t>(i)] = 1.0F;
-      }
-      feature += fitted.levels.size() + 1;
-      continue;
-    }
-    float const missing_value =
-        spec.missing == MissingPolicy::kNative ? std::numeric_limits<float>::quiet_NaN() : 0.0F;
-    if (spec.missing == MissingPolicy::kError) {
-      std::size_t const row = first_missing_row(column, begin, end);
-      if (row < end) fail_missing(table, spec.name, row);
-    }
-    float* const values = out + feature * rows;
-    float* const indicator = fitted.indicator ? values + rows : nullptr;
-    bool const transform = transforms(spec, fitted.clip_value);
-    // The first row whose log1p is undefined and the first beyond float32 once standardized.
-    auto const [first_bad, first_huge] = visit_numbers(column, [&](auto numbers) {
-      std::size_t bad = table.rows(), huge = table.rows();
-#pragma omp parallel for num_threads(ctx.threads()) schedule(static) reduction(min : bad, huge)
-      for (std::ptrdiff_t i = 0; i < count; ++i) {
-        auto const slot = static_cast<std::size_t>(i);
-        std::size_t const row = begin + slot;
-        bool const is_missing = numbers.is_missing(row);
-        if (indicator != nullptr) indicator[slot] = is_missing ? 1.0F : 0.0F;
-        values[slot] = missing_value;  // the training mean standardized, or NaN (native)
-        if (is_missing) continue;
-        double const value = transform
-                                 ? spec.transform.apply(numbers.number(row), fitted.clip_value)
-                                 : numbers.number(row);
-        if (std::isnan(value)) {
-          bad = std::min(bad, row);
-          continue;
-        }
-        float const standardized = static_cast<float>((value - fitted.mean) / fitted.scale);
-        if (!std::isfinite(standardized)) huge = std::min(huge, row);
-        values[slot] = standardized;
-      }
-      return std::pair{bad, huge};
-    });
-    if (first_bad < first_huge) fail_log1p(table, spec.name, first_bad);
-    if (first_huge < table.rows()) {
-      fail(ExitCode::kInputData,
-           "column {}, {}: the value standardizes beyond the float32 range (training mean {}, "
-           "scale {}); clip or log1p the column",
-           spec.name, table.describe_row(first_huge), fitted.mean, fitted.scale);
-    }
-    feature += fitted.indicator ? 2 : 1;
-  }
-  CIE_ASSERT(feature == names_.size());
 }
 
 }  // namespace cie
