@@ -9,7 +9,8 @@ penalty (LightGBM's defaults otherwise; XGBoost with grow_policy lossguide, max_
 
 Each tool runs in its own process on the same raw float32 files: training time (data already in
 memory), scoring time of the validation rows, validation log-loss, and the process's peak
-resident memory (getrusage, data included); training and scoring also as CPU seconds of the
+resident memory (VmHWM, data included; not getrusage, whose maximum a child inherits from the
+script that generated the data); training and scoring also as CPU seconds of the
 process (all threads: the driver's std::clock, the peers' time.process_time), which a loaded
 machine disturbs less than wall time. The table gives cie's time ratio to the faster peer.
 
@@ -35,8 +36,15 @@ import tempfile
 import numpy as np
 
 PEER = r"""
-import json, resource, sys, time
+import json, re, sys, time
 import numpy as np
+
+
+def peak_rss_bytes():  # VmHWM: this process's own peak (ru_maxrss carries the parent's over exec)
+    status = open("/proc/self/status").read()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) * 1024
+
+
 tool, directory, rows, valid_rows, cols, threads = sys.argv[1:7]
 rows, valid_rows, cols, threads = int(rows), int(valid_rows), int(cols), int(threads)
 d = directory + "/"
@@ -72,7 +80,7 @@ p = np.clip(p, 1e-15, 1 - 1e-15)
 loss = float(-np.mean(vy * np.log(p) + (1 - vy) * np.log1p(-p)))
 print(json.dumps({"train_seconds": train, "train_cpu_seconds": train_cpu,
                   "score_seconds": score, "score_cpu_seconds": score_cpu, "valid_log_loss": loss,
-                  "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+                  "peak_rss_bytes": peak_rss_bytes()}))
 """
 
 

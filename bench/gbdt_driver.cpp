@@ -9,7 +9,7 @@
 // X.f32 and VX.f32: column-major (numpy: X.T.astype("<f4").tofile(path)), NaN = missing.
 // Output: {"train_seconds": fit wall time (data in memory), "train_cpu_seconds": the fit's CPU
 // time (all threads, std::clock), "score_seconds" and "score_cpu_seconds": scoring the M
-// validation rows, "valid_log_loss", "trees", "peak_rss_bytes" (getrusage: the whole process,
+// validation rows, "valid_log_loss", "trees", "peak_rss_bytes" (VmHWM: the whole process,
 // data included), "threads", "rows", "cols", and the histogram floor: "histogram_rows" (rows
 // summed over every histogram the fit builds: each tree's root plus the smaller child of each
 // split, found by routing the training rows through the trees), "floor_bytes" (histogram_rows ×
@@ -32,7 +32,6 @@
 #include <iostream>
 #include <numeric>
 #include <string>
-#include <sys/resource.h>
 #include <vector>
 
 #include "bench/driver_support.hpp"
@@ -194,8 +193,7 @@ int main(int argc, char** argv) {
       double const q = std::clamp(p[i], 1e-15, 1.0 - 1e-15);
       loss -= vy[i] == 1.0f ? std::log(q) : std::log1p(-q);
     }
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);  // before the bandwidth buffer
+    std::size_t const peak_rss = cie::bench::peak_rss_bytes();  // before the bandwidth buffer
     std::size_t const floor_rows = histogram_rows(model, {x.data(), rows, cols});
     double const bandwidth = read_bandwidth();
     std::cout << nlohmann::json{{"train_seconds", train_seconds},
@@ -205,7 +203,7 @@ int main(int argc, char** argv) {
                                 {"score_hash", score_hash},
                                 {"valid_log_loss", loss / static_cast<double>(valid_rows)},
                                 {"trees", model.roots.size()},
-                                {"peak_rss_bytes", usage.ru_maxrss * 1024L},
+                                {"peak_rss_bytes", peak_rss},
                                 {"threads", threads},
                                 {"rows", rows},
                                 {"cols", cols},
