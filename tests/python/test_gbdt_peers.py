@@ -1,6 +1,6 @@
 """`cie propensity train --model-type gbdt` against XGBoost and LightGBM (accuracy).
 
-Checks, on the same 5 stratified folds (scikit-learn's StratifiedKFold, shuffled, seed 42) for
+Checks, on the same stratified folds (scikit-learn's StratifiedKFold, 5 folds, shuffled) for
 all three libraries, with equivalent parameters (LightGBM's defaults: 100 trees, learning rate
 0.1, 31 leaves grown leaf-wise, no depth limit, min 20 rows and 1e-3 hessian per leaf, no L1/L2
 penalty, 255 bins; XGBoost `hist` with grow_policy lossguide, max_leaves 31, max_depth 0,
@@ -8,15 +8,16 @@ min_child_weight 1e-3, reg_lambda 0, max_bin 255), each on 1 thread (ctest runs 
 features (numeric columns as they are, categoricals one-hot as cie encodes them with
 --categorical-splits one-hot; native categorical splits are compared with LightGBM's in
 test_gbdt_categorical.py):
-  * UCI bank marketing (y = "yes", `duration` excluded: it leaks the outcome).
+  * UCI bank marketing (y = "yes", `duration` excluded: it leaks the outcome), 5-fold CV
+    repeated with the fold seeds 42 .. 46 (25 test folds): one 5-fold mean on 3,617 training
+    rows per fold moves by ~0.006 with the fold seed alone (the cie − LightGBM difference of
+    one seed's mean has a standard deviation of ~0.006 over fold seeds), so one seed cannot
+    resolve the issue's 0.002.
   * Hillstrom e-mail, treated customers only, target `visit` (`conversion` and `spend`
-    excluded: they are outcomes).
+    excluded: they are outcomes), 5 folds of seed 42.
   cie's mean test-fold ROC AUC (computed here with scikit-learn from the probabilities that
-  `cie propensity score` writes) must be no more than 0.002 below the better peer's on
-  Hillstrom (the issue's target). On bank marketing (3,617 training rows per fold) the bound
-  checked is 0.005: binning details alone move every library's AUC by ~0.004 there (LightGBM
-  with min_data_in_bin 1 instead of 3: 0.7300 instead of 0.7345; XGBoost: 0.7261), and cie
-  measured 0.0037 below LightGBM, so the issue's 0.002 is not met on bank (README).
+  `cie propensity score` writes) must be no more than 0.002 below the better peer's on both (the
+  issue's target).
   * Generated data (`cie gen`, two seeds): a gbdt trained on one set scores the other with an
     AUC within 0.005 of the AUC of the generator's true probabilities.
 Every number is printed, so a run is also the measurement the README quotes.
@@ -75,14 +76,16 @@ def peer_probabilities(x_train, y_train, x_test):
     return {"lightgbm": lgb.predict_proba(x_test)[:, 1], "xgboost": xgb.predict_proba(x_test)[:, 1]}
 
 
-def compare(cie, tmp, name, frame, target, positive, categorical, bound):
-    """5-fold comparison; frame holds customer_id, the target and the features."""
+def compare(cie, tmp, name, frame, target, positive, categorical, bound, seeds=(42,)):
+    """5-fold comparison for each fold seed; frame holds customer_id, the target and the
+    features. The means are over every test fold of every seed."""
     y = (frame[target].astype(str) == positive).astype(int).to_numpy()
     features = frame.drop(columns=["customer_id", target])
     design = one_hot(features, categorical)
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=42)
     auc = {"cie": [], "lightgbm": [], "xgboost": []}
-    for k, (train, test) in enumerate(folds.split(design, y)):
+    splits = [(seed, k, train, test) for seed in seeds for k, (train, test) in enumerate(
+        StratifiedKFold(n_splits=5, shuffle=True, random_state=seed).split(design, y))]
+    for seed, k, train, test in splits:
         train_csv, test_csv = tmp / f"{name}-train{k}.csv", tmp / f"{name}-test{k}.csv"
         frame.iloc[train].to_csv(train_csv, index=False)
         frame.iloc[test].drop(columns=[target]).to_csv(test_csv, index=False)
@@ -98,18 +101,22 @@ def compare(cie, tmp, name, frame, target, positive, categorical, bound):
         scores = pd.read_csv(tmp / f"{name}-scores{k}.csv", dtype={"customer_id": str})
         expected_ids = frame.iloc[test]["customer_id"].astype(str).to_numpy()
         check((scores["customer_id"].to_numpy() == expected_ids).all(),
-              f"{name} fold {k + 1}: cie scores every test customer in input order")
+              f"{name} seed {seed} fold {k + 1}: cie scores every test customer in input order")
         auc["cie"].append(roc_auc_score(y[test], scores["probability"]))
         for peer, p in peer_probabilities(design.iloc[train], y[train], design.iloc[test]).items():
             auc[peer].append(roc_auc_score(y[test], p))
-        print(f"     {name} fold {k + 1}: " +
+        print(f"     {name} seed {seed} fold {k + 1}: " +
               ", ".join(f"{lib} {values[-1]:.4f}" for lib, values in auc.items()))
+    for seed in seeds if len(seeds) > 1 else ():
+        of_seed = [i for i, split in enumerate(splits) if split[0] == seed]
+        print(f"     {name} seed {seed} mean: " + ", ".join(
+            f"{lib} {np.mean([values[i] for i in of_seed]):.4f}" for lib, values in auc.items()))
     mean = {lib: float(np.mean(values)) for lib, values in auc.items()}
     best_peer = max(mean["lightgbm"], mean["xgboost"])
     check(mean["cie"] >= best_peer - bound,
           f"{name}: mean AUC cie {mean['cie']:.4f}, LightGBM {mean['lightgbm']:.4f}, "
-          f"XGBoost {mean['xgboost']:.4f} (cie at most {bound} below the better peer; "
-          f"{best_peer - mean['cie']:+.4f})")
+          f"XGBoost {mean['xgboost']:.4f} (cie at most {bound} below the better peer; cie − better "
+          f"peer {mean['cie'] - best_peer:+.4f})")
     return mean
 
 
@@ -118,7 +125,8 @@ def bank(cie, data, tmp):
     frame.insert(0, "customer_id", [f"B{i}" for i in range(len(frame))])
     categorical = ["job", "marital", "education", "default", "housing", "loan", "contact",
                    "month", "poutcome"]
-    return compare(cie, tmp, "bank", frame, "y", "yes", categorical, 0.005)
+    return compare(cie, tmp, "bank", frame, "y", "yes", categorical, 0.002,
+                   seeds=(42, 43, 44, 45, 46))
 
 
 def hillstrom(cie, data, tmp):
