@@ -201,6 +201,8 @@ GbdtModel gbdt_fit(Context const& ctx, GbdtParams const& params, FeatureMatrix x
   std::vector<double> tree_margin;
   gbdt_detail::GrowScratch scratch;
   std::vector<gbdt_detail::GrownLeaf> leaves;
+  std::vector<std::uint8_t> leaf_of_row;  // the margin update's: each row's leaf number
+  std::vector<double> leaf_values;
   double best_loss = 0.0;
   int best_tree = -1;
 
@@ -210,8 +212,12 @@ GbdtModel gbdt_fit(Context const& ctx, GbdtParams const& params, FeatureMatrix x
         kernels::gbdt_gradients(ctx, params.objective, margin, y, w, pairs);
     workspace->set_pairs(pairs);
     rows.clear();
+    if (w.empty() && params.subsample >= 1.0) {
+      rows.resize(x.rows);
+      std::iota(rows.begin(), rows.end(), std::uint32_t{0});
+    }
     Random random(params.seed, static_cast<std::uint64_t>(tree));
-    for (std::size_t i = 0; i < x.rows; ++i) {
+    for (std::size_t i = rows.size(); i < x.rows; ++i) {
       bool const weighted = w.empty() || w[i] > 0.0f;
       if (weighted && (params.subsample >= 1.0 || random.bernoulli(params.subsample))) {
         rows.push_back(static_cast<std::uint32_t>(i));
@@ -227,10 +233,25 @@ GbdtModel gbdt_fit(Context const& ctx, GbdtParams const& params, FeatureMatrix x
     if (rows.size() == x.rows && !ctx.is_cuda()) {
       // Every row is in the tree's sample, so its leaf is known: add the leaf values directly
       // (the same additions add_tree makes, without routing the rows again). On CUDA the
-      // workspace's add_tree runs on the device.
-      for (gbdt_detail::GrownLeaf const& leaf : leaves) {
-        double const value = model.nodes[leaf.node].value;
-        for (std::size_t k = leaf.begin; k < leaf.end; ++k) margin[rows[k]] += value;
+      // workspace's add_tree runs on the device. With at most 256 leaves, each row's leaf number
+      // is written first (a byte per row: these random writes stay in cache) and the margins are
+      // then updated in row order, not read and written at random.
+      if (leaves.size() <= 256) {
+        leaf_of_row.resize(x.rows);
+        leaf_values.clear();
+        for (gbdt_detail::GrownLeaf const& leaf : leaves) {
+          auto const number = static_cast<std::uint8_t>(leaf_values.size());
+          std::uint32_t const* const first = rows.data() + leaf.begin;
+          std::uint32_t const* const last = rows.data() + leaf.end;
+          for (std::uint32_t const* row = first; row != last; ++row) leaf_of_row[*row] = number;
+          leaf_values.push_back(model.nodes[leaf.node].value);
+        }
+        for (std::size_t i = 0; i < x.rows; ++i) margin[i] += leaf_values[leaf_of_row[i]];
+      } else {
+        for (gbdt_detail::GrownLeaf const& leaf : leaves) {
+          double const value = model.nodes[leaf.node].value;
+          for (std::size_t k = leaf.begin; k < leaf.end; ++k) margin[rows[k]] += value;
+        }
       }
     } else {
       workspace->add_tree(model.forest(), root, margin);

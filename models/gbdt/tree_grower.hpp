@@ -48,7 +48,7 @@ struct TreeInput {
 };
 
 /// Buffers a fit reuses from tree to tree: spare histograms (their contents are not read before
-/// they are rebuilt) and the partition's scratch rows.
+/// they are rebuilt) and the partition's scratch rows (as many as the largest sample so far).
 struct GrowScratch {
   std::vector<std::unique_ptr<kernels::HistogramBin[]>> histograms;
   std::vector<std::uint32_t> right_rows;

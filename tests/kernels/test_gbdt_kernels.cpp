@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <random>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -273,6 +274,55 @@ TEST(GbdtKernels, GradientPassQuantizesEveryRowWithOneScale) {
     EXPECT_NEAR(static_cast<double>(pairs[i].g) / s.g, g, 1e-15);
   }
   EXPECT_EQ(pairs[2].g, 0);  // weight 0
+}
+
+TEST(GbdtKernels, VectorizedGradientPassGivesTheScalarRulesBitsOverTheWholeMarginRange) {
+  // The pass runs in vector clones (AVX-512F, AVX2) of a branch-free loop: every row must be
+  // the bits of the scalar rules, for margins from the exp's underflow (|z| > 745) to ±1e300,
+  // zero and signed-zero weights, and row counts that leave a vector tail in each 4096-row block.
+  std::mt19937_64 random(20261207);
+  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
+  for (std::size_t const rows : {std::size_t{1}, std::size_t{13}, std::size_t{10007}}) {
+    std::vector<double> margin(rows);
+    std::vector<float> y(rows), w(rows);
+    double const specials[] = {0.0,    -0.0,  1e-300, -1e-300, 36.0,   -36.0, 709.0,
+                               -709.0, 745.2, -745.2, 746.0,   -746.0, 1e300, -1e300};
+    for (std::size_t i = 0; i < rows; ++i) {
+      double const scale = std::pow(10.0, 3.0 * uniform(random));  // 1e-3 .. 1e3
+      margin[i] = i < std::size(specials) ? specials[i] : scale * uniform(random);
+      y[i] = static_cast<float>(random() & 1);
+      w[i] = i % 11 == 3 ? 0.0f : i % 11 == 7 ? -0.0f : static_cast<float>(1.0 + uniform(random));
+    }
+    for (GbdtObjective const objective :
+         {GbdtObjective::kBinaryLogloss, GbdtObjective::kSquaredError}) {
+      for (bool const weighted : {false, true}) {
+        std::span<float const> const weight =
+            weighted ? std::span<float const>(w) : std::span<float const>();
+        std::vector<GradientPair> pairs(rows);
+        GradientScales const s =
+            gbdt_gradients(Context::cpu(1), objective, margin, y, weight, pairs);
+        std::vector<double> g(rows), h(rows);
+        double max_g = 0.0, max_h = 0.0;
+        for (std::size_t i = 0; i < rows; ++i) {
+          double const wi = weighted ? w[i] : 1.0;
+          if (objective == GbdtObjective::kBinaryLogloss) {
+            logloss_gradient(margin[i], y[i], wi, g[i], h[i]);
+          } else {
+            squared_gradient(margin[i], y[i], wi, g[i], h[i]);
+          }
+          max_g = std::max(max_g, std::abs(g[i]));
+          max_h = std::max(max_h, h[i]);
+        }
+        double const n = static_cast<double>(rows);
+        ASSERT_EQ(s.g, quantization_scale(max_g, n)) << rows << " rows";
+        ASSERT_EQ(s.h, quantization_scale(max_h, n)) << rows << " rows";
+        for (std::size_t i = 0; i < rows; ++i) {
+          ASSERT_EQ(pairs[i].g, quantize(g[i], s.g)) << "row " << i << " of " << rows;
+          ASSERT_EQ(pairs[i].h, quantize(h[i], s.h)) << "row " << i << " of " << rows;
+        }
+      }
+    }
+  }
 }
 
 TEST(GbdtKernels, ForestScoringWalksEveryTreeAndSendsMissingTheDefaultWay) {
