@@ -22,8 +22,8 @@
 // the bit and both twins give those bits: histogram sums are integers (order-free), and a row's
 // margin adds the leaf values in tree order from the same double operands. Binning, the gradient
 // pass and TreeSHAP run on the CPU on any Context (the gradient pass is an O(rows) map; on the CPU
-// its quantized pairs are the same bits whatever the device, while a GPU's exp may differ from the
-// C library's in the last place).
+// its quantized pairs are the same bits whatever the device, while nvcc fuses the multiply-adds of
+// kernels/linear_rules.hpp's exp and would differ in the last place).
 #pragma once
 
 #include <cstddef>
