@@ -110,5 +110,28 @@ TEST(GbdtFitCuda, DepthwiseSquaredErrorWithCategoricalFeaturesEqualsTheCpuFit) {
   EXPECT_TRUE(categorical_split) << "the categorical paths ran";
 }
 
+TEST(GbdtFitCuda, TreesOfMoreThan256LeavesOnEveryRowEqualTheCpuFit) {
+  // Every row in every tree's sample: the CPU fit adds the leaf values to the margins from the
+  // leaves' row ranges (above 256 leaves, range by range), the CUDA fit routes the rows on the
+  // device; the next trees' gradients come from those margins, so the models must be equal.
+  std::unique_ptr<Context> const cuda = cuda_context();
+  if (!cuda) GTEST_SKIP() << "no usable CUDA device";
+  TestData const d = make_test_data(emulated_size<std::size_t>(8000, 3000), 6, 41, 0.1);
+  GbdtParams params;
+  params.n_trees = 3;
+  params.num_leaves = 300;
+  params.min_data_in_leaf = 2;
+  params.min_child_weight = 0.0;
+  GbdtModel const on_cpu = gbdt_fit(Context::cpu(2), params, d.matrix(), d.y);
+  GbdtModel const on_cuda = gbdt_fit(*cuda, params, d.matrix(), d.y);
+  expect_same_models(on_cpu, on_cuda);
+  ASSERT_EQ(on_cpu.roots.size(), 3u);
+  int first_tree_leaves = 0;  // tree 0's nodes are nodes[0 .. roots[1])
+  for (std::int32_t n = on_cpu.roots[0]; n < on_cpu.roots[1]; ++n) {
+    first_tree_leaves += on_cpu.nodes[static_cast<std::size_t>(n)].feature < 0 ? 1 : 0;
+  }
+  EXPECT_GT(first_tree_leaves, 256) << "the margins after tree 0 took the path above 256 leaves";
+}
+
 }  // namespace CIE_TEST_FILE_ID
 }  // namespace cie
