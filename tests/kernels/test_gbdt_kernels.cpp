@@ -212,8 +212,11 @@ void expect_workspace_histograms(HistogramData const& d, std::vector<std::int32_
     rows.push_back(i);
     if (i % 3 == 1) part.push_back(i);
   }
-  for (auto const& [list, features] :
-       {std::pair{&rows, &every}, std::pair{&part, &every}, std::pair{&rows, &some}}) {
+  // Every row in order (the workspace's pass over all rows, counts taken once), every row in
+  // another order (a node's pass), and a part.
+  std::vector<std::uint32_t> reversed(rows.rbegin(), rows.rend());
+  for (auto const& [list, features] : {std::pair{&rows, &every}, std::pair{&reversed, &every},
+                                       std::pair{&part, &every}, std::pair{&rows, &some}}) {
     std::vector<HistogramBin> expected(d.cols * kBinsPerFeature);
     for (std::int32_t const f : *features) {
       for (std::uint32_t const i : *list) {
