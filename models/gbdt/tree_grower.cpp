@@ -249,7 +249,8 @@ class Grower {
       HistogramBin const* slots =
           leaf.hist.get() + static_cast<std::size_t>(feature) * kBinsPerFeature;
       int const value_bins = static_cast<int>((*input_.edges)[feature].size()) + 1;
-      NumericSplit numeric{best.gain};
+      NumericSplit numeric;
+      numeric.gain = best.gain;
       if (scan_.scan(slots, value_bins, leaf.sum, parent_score, numeric)) {
         best = {numeric.gain, feature, numeric.bin, numeric.default_left, numeric.left};
       }
