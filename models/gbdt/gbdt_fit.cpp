@@ -17,6 +17,8 @@ namespace {
 /// Random streams of a fit, apart from the per-tree streams (index = tree).
 constexpr std::uint64_t kBinSampleStream = 0xB1A5'0000'0000'0001ULL;
 constexpr std::uint64_t kColumnStreamSalt = 0xC01A'5A3F'0000'0000ULL;
+/// Rows from which the margin update runs on the context's threads.
+constexpr std::size_t kParallelRows = std::size_t{1} << 16;
 
 void check_labels(GbdtObjective objective, std::span<float const> y) {
   for (std::size_t i = 0; i < y.size(); ++i) {
@@ -236,17 +238,24 @@ GbdtModel gbdt_fit(Context const& ctx, GbdtParams const& params, FeatureMatrix x
       // workspace's add_tree runs on the device. With at most 256 leaves, each row's leaf number
       // is written first (a byte per row: these random writes stay in cache) and the margins are
       // then updated in row order, not read and written at random.
+      // Both loops run on the context's threads (leaves hold disjoint rows; rows are independent).
       if (leaves.size() <= 256) {
         leaf_of_row.resize(x.rows);
-        leaf_values.clear();
-        for (gbdt_detail::GrownLeaf const& leaf : leaves) {
-          auto const number = static_cast<std::uint8_t>(leaf_values.size());
+        leaf_values.resize(leaves.size());
+        auto const leaf_count = static_cast<std::int64_t>(leaves.size());
+        bool const parallel = x.rows >= kParallelRows;
+#pragma omp parallel for num_threads(ctx.threads()) schedule(dynamic, 1) if (parallel)
+        for (std::int64_t k = 0; k < leaf_count; ++k) {
+          gbdt_detail::GrownLeaf const& leaf = leaves[static_cast<std::size_t>(k)];
+          auto const number = static_cast<std::uint8_t>(k);
           std::uint32_t const* const first = rows.data() + leaf.begin;
           std::uint32_t const* const last = rows.data() + leaf.end;
           for (std::uint32_t const* row = first; row != last; ++row) leaf_of_row[*row] = number;
-          leaf_values.push_back(model.nodes[leaf.node].value);
+          leaf_values[static_cast<std::size_t>(k)] = model.nodes[leaf.node].value;
         }
-        for (std::size_t i = 0; i < x.rows; ++i) margin[i] += leaf_values[leaf_of_row[i]];
+        auto const n = static_cast<std::int64_t>(x.rows);
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static) if (parallel)
+        for (std::int64_t i = 0; i < n; ++i) margin[i] += leaf_values[leaf_of_row[i]];
       } else {
         for (gbdt_detail::GrownLeaf const& leaf : leaves) {
           double const value = model.nodes[leaf.node].value;

@@ -5,6 +5,7 @@
 #include <cfloat>
 #include <cmath>
 #include <memory>
+#include <vector>
 
 #include "core/error.hpp"
 #include "models/gbdt/split_scan.hpp"
@@ -19,6 +20,9 @@ using kernels::kBinsPerFeature;
 using kernels::kMissingBin;
 
 using CategorySet = std::array<std::uint64_t, kernels::kCategoryWords>;
+
+/// Rows from which a node's partition runs on several threads (fewer: starting them costs more).
+constexpr std::size_t kParallelPartition = std::size_t{1} << 16;
 
 struct Split {
   double gain = 0.0;
@@ -137,7 +141,11 @@ class Grower {
   /// side in its order (std::stable_partition's result); returns the end of the left rows. No
   /// branch on the data (a random split mispredicts half of them): every row is written both to
   /// the next left slot (in place: it never passes the row being read) and to the next slot of
-  /// the right buffer, and the condition, looked up per bin, advances one of the two.
+  /// the right buffer, and the condition, looked up per bin, advances one of the two. A range of
+  /// at least kParallelPartition rows is cut into one chunk per thread, each partitioned so
+  /// (its left rows compacted at the chunk's start, its right rows into the buffer at the chunk's
+  /// offset); the left runs are then moved together in chunk order and the right runs copied
+  /// after them, in parallel: the same result for any thread count.
   std::size_t partition(Split const& s, std::uint8_t const* column, std::size_t begin,
                         std::size_t end) const {
     std::array<std::uint8_t, kBinsPerFeature> goes_left{};
@@ -146,17 +154,52 @@ class Grower {
     }
     std::uint32_t* const right = scratch_.right_rows.data();
     std::uint32_t* const data = rows_.data();
-    std::size_t write = begin;
-    std::size_t right_count = 0;
-    for (std::size_t i = begin; i < end; ++i) {
-      std::uint32_t const row = data[i];
-      std::size_t const left = goes_left[column[row]];
-      data[write] = row;
-      right[right_count] = row;
-      write += left;
-      right_count += 1 - left;
+    // Chunk [first, last): returns its left rows' count (compacted at data + first).
+    auto const partition_chunk = [&](std::size_t first, std::size_t last, std::uint32_t* out) {
+      std::size_t write = first;
+      std::size_t right_count = 0;
+      for (std::size_t i = first; i < last; ++i) {
+        std::uint32_t const row = data[i];
+        std::size_t const left = goes_left[column[row]];
+        data[write] = row;
+        out[right_count] = row;
+        write += left;
+        right_count += 1 - left;
+      }
+      return write - first;
+    };
+    std::size_t const n = end - begin;
+    int const parts = n >= kParallelPartition ? std::max(1, ctx_.threads()) : 1;
+    if (parts == 1) {
+      std::size_t const lefts = partition_chunk(begin, end, right);
+      std::copy_n(right, n - lefts, data + begin + lefts);
+      return begin + lefts;
     }
-    std::copy_n(right, right_count, data + write);
+    auto const chunk_first = [&](int part) { return begin + n * part / parts; };
+    std::vector<std::size_t> lefts(parts);
+#pragma omp parallel for num_threads(parts) schedule(static, 1)
+    for (int part = 0; part < parts; ++part) {
+      std::size_t const first = chunk_first(part);
+      lefts[part] = partition_chunk(first, chunk_first(part + 1), right + (first - begin));
+    }
+    std::size_t write = begin;  // each left run moves towards begin (std::copy: in chunk order)
+    for (int part = 0; part < parts; ++part) {
+      std::uint32_t const* const first = data + chunk_first(part);
+      if (data + write != first) std::copy(first, first + lefts[part], data + write);
+      write += lefts[part];
+    }
+    std::vector<std::size_t> right_at(parts);
+    for (std::size_t part = 0, at = write; part < right_at.size(); ++part) {
+      right_at[part] = at;
+      int const p = static_cast<int>(part);
+      at += chunk_first(p + 1) - chunk_first(p) - lefts[part];
+    }
+#pragma omp parallel for num_threads(parts) schedule(static, 1)
+    for (int part = 0; part < parts; ++part) {
+      std::size_t const first = chunk_first(part);
+      std::copy_n(right + (first - begin), chunk_first(part + 1) - first - lefts[part],
+                  data + right_at[part]);
+    }
     return write;
   }
 
