@@ -26,6 +26,22 @@ constexpr std::size_t kAllRowsChunk = 2048;
 /// Columns per block of the pass over every row (16-byte slots: 64 KiB a block).
 constexpr std::size_t kAllRowsBlock = 16;
 
+/// Threads for a pass of `columns` columns over `rows` rows: one (the work is too small to share)
+/// or up to one per column.
+int column_threads(Context const& ctx, std::int64_t columns, std::size_t rows) {
+  return columns * static_cast<std::int64_t>(rows) >= kHistogramParallelWork
+             ? static_cast<int>(std::min<std::int64_t>(ctx.threads(), columns))
+             : 1;
+}
+
+/// This thread's contiguous share [first, last) of `count` columns, inside a parallel region.
+std::pair<std::size_t, std::size_t> thread_columns(std::int64_t count) {
+  auto const parts = static_cast<std::int64_t>(omp_get_num_threads());
+  auto const part = static_cast<std::int64_t>(omp_get_thread_num());
+  return {static_cast<std::size_t>(count * part / parts),
+          static_cast<std::size_t>(count * (part + 1) / parts)};
+}
+
 /// column_sum[u · kBinsPerFeature + bins[u]] += add for the columns u of [0, width).
 template <class Slot, class Lanes>
 [[gnu::always_inline]] inline void add_row(std::uint8_t const* bins, std::size_t width,
@@ -182,15 +198,9 @@ std::vector<std::int64_t> count_all_rows(Context const& ctx, std::uint8_t const*
                                          std::size_t rows, std::size_t stride, std::size_t width) {
   std::vector<std::int64_t> counts(width * kBinsPerFeature, 0);
   auto const cols = static_cast<std::int64_t>(width);
-  int const threads = cols * static_cast<std::int64_t>(rows) >= kHistogramParallelWork
-                          ? static_cast<int>(std::min<std::int64_t>(ctx.threads(), cols))
-                          : 1;
-#pragma omp parallel num_threads(threads)
+#pragma omp parallel num_threads(column_threads(ctx, cols, rows))
   {
-    auto const parts = static_cast<std::int64_t>(omp_get_num_threads());
-    auto const part = static_cast<std::int64_t>(omp_get_thread_num());
-    auto const first = static_cast<std::size_t>(cols * part / parts);
-    auto const last = static_cast<std::size_t>(cols * (part + 1) / parts);
+    auto const [first, last] = thread_columns(cols);
     for (std::size_t i = 0; i < rows; ++i) {
       for (std::size_t c = first; c < last; ++c)
         ++counts[c * kBinsPerFeature + row_bins[i * stride + c]];
@@ -265,15 +275,9 @@ void RowMajorHistograms::build(std::span<std::uint32_t const> rows,
   auto const count = static_cast<std::int64_t>(needed.size());
   bool const all = needed.size() == plan_.columns.size();  // the columns are then 0 .. width − 1
   bool const every_row = all && every_row_in_order(rows, rows_);
-  int const threads = count * static_cast<std::int64_t>(rows.size()) >= kHistogramParallelWork
-                          ? static_cast<int>(std::min<std::int64_t>(ctx_.threads(), count))
-                          : 1;
-#pragma omp parallel num_threads(threads)
+#pragma omp parallel num_threads(column_threads(ctx_, count, rows.size()))
   {
-    auto const parts = static_cast<std::int64_t>(omp_get_num_threads());
-    auto const part = static_cast<std::int64_t>(omp_get_thread_num());
-    auto const first = static_cast<std::size_t>(count * part / parts);
-    auto const last = static_cast<std::size_t>(count * (part + 1) / parts);
+    auto const [first, last] = thread_columns(count);
     if (every_row) {
       accumulate_all_rows(row_bins_.data(), stride_, rows_, pairs.data(), first, last,
                           pair_sums_.data());
