@@ -88,11 +88,13 @@ namespace {
 /// the scalar rules' bits. The largest values are taken over bit patterns: |g| and h are never NaN
 /// (finite margins, labels and weights) and never below −0, and such doubles order as their bits
 /// do as signed integers (an integer max reduction vectorizes; a floating-point one needs
-/// -ffast-math).
+/// -ffast-math). The body is a template inlined into one non-template clone set per objective
+/// and weighting (Clang does not multiversion function templates).
 template <GbdtObjective kObjective, bool kWeighted>
-__attribute__((target_clones("avx512f", "avx2", "default"))) void gradient_rows(
-    double const* margin, float const* y, float const* weight, std::int64_t begin, std::int64_t end,
-    GradientPair* out, double& max_g, double& max_h) {
+[[gnu::always_inline]] inline void gradient_rows(double const* margin, float const* y,
+                                                 float const* weight, std::int64_t begin,
+                                                 std::int64_t end, GradientPair* out, double& max_g,
+                                                 double& max_h) {
   auto largest_g = std::bit_cast<std::int64_t>(max_g);
   auto largest_h = std::bit_cast<std::int64_t>(max_h);
   for (std::int64_t i = begin; i < end; ++i) {
@@ -110,6 +112,18 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void gradient_rows(
   max_g = std::bit_cast<double>(largest_g);
   max_h = std::bit_cast<double>(largest_h);
 }
+
+#define CIE_GRADIENT_ROWS(name, objective, weighted)                                      \
+  __attribute__((target_clones("avx512f", "avx2", "default"))) void name(                 \
+      double const* margin, float const* y, float const* weight, std::int64_t begin,      \
+      std::int64_t end, GradientPair* out, double& max_g, double& max_h) {                \
+    gradient_rows<objective, weighted>(margin, y, weight, begin, end, out, max_g, max_h); \
+  }
+CIE_GRADIENT_ROWS(logloss_rows, GbdtObjective::kBinaryLogloss, false)
+CIE_GRADIENT_ROWS(weighted_logloss_rows, GbdtObjective::kBinaryLogloss, true)
+CIE_GRADIENT_ROWS(squared_rows, GbdtObjective::kSquaredError, false)
+CIE_GRADIENT_ROWS(weighted_squared_rows, GbdtObjective::kSquaredError, true)
+#undef CIE_GRADIENT_ROWS
 
 /// The second half on rows [begin, end): the doubles' bits in out[i] replaced by their quantized
 /// values. The x86-64-v4 clone converts 8 doubles to int64 per instruction (AVX-512DQ).
@@ -129,10 +143,8 @@ GradientScales gbdt_gradients(Context const& ctx, GbdtObjective objective,
   std::size_t const rows = margin.size();
   CIE_ASSERT(y.size() == rows && out.size() == rows && (weight.empty() || weight.size() == rows));
   auto const rows_of = objective == GbdtObjective::kBinaryLogloss
-                           ? (weight.empty() ? gradient_rows<GbdtObjective::kBinaryLogloss, false>
-                                             : gradient_rows<GbdtObjective::kBinaryLogloss, true>)
-                           : (weight.empty() ? gradient_rows<GbdtObjective::kSquaredError, false>
-                                             : gradient_rows<GbdtObjective::kSquaredError, true>);
+                           ? (weight.empty() ? logloss_rows : weighted_logloss_rows)
+                           : (weight.empty() ? squared_rows : weighted_squared_rows);
   double max_g = 0.0, max_h = 0.0;
   auto const n = static_cast<std::int64_t>(rows);
   constexpr std::int64_t kBlock = 4096;
