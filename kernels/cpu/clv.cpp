@@ -4,7 +4,9 @@
 // tables of the rows' distinct values (ClvRows) when the rows carry them. Predictions: a map over
 // customers; for the BG/NBD family the hypergeometric brackets of the horizon and of every CLV
 // month are computed once per distinct (x, T) (customers share far fewer of them than (x, t_x, T)),
-// the series of one (x, T) side by side, with the bits the per-customer rules give.
+// the series of one (x, T) side by side, with the bits the per-customer rules give; so is CLV's
+// discounted sum of the monthly brackets, which a customer scales by its value and the
+// c/(a−1)/denominator (BG/NBD) or c/(a−1)·P(alive) (MBG/NBD) of the expected purchases.
 #include "kernels/clv.hpp"
 
 #include <algorithm>
@@ -244,6 +246,22 @@ void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double c
     groups = group_by_frequency_and_age(rows);
     brackets = bgnbd_family_brackets(ctx, modified, params, rows, groups, bracket_times);
   }
+  // The BG/NBD family's CLV is value · c/(a−1) · (1/denominator or P(alive)) · Σ_m (bracket_m −
+  // bracket_{m−1}) / (1 + d)^m: the discounted sum depends on (x, T) only, once per group.
+  std::vector<double> discounted_brackets;
+  if (bgnbd_family && months > 0) {
+    std::size_t const group_count = groups.first_row.size();
+    discounted_brackets.resize(group_count);
+    for (std::size_t g = 0; g < group_count; ++g) {
+      double sum = 0.0, previous = 0.0;
+      for (std::size_t j = 1; j <= static_cast<std::size_t>(months); ++j) {
+        double const bracket = brackets[g * bracket_times.size() + (j - first_time)];
+        sum += (bracket - previous) / discount[j];
+        previous = bracket;
+      }
+      discounted_brackets[g] = sum;
+    }
+  }
   // MBG/NBD's expected purchases are a multiple of P(alive).
   bool const need_alive = with_alive || (modified && !bracket_times.empty());
   bool const need_denominator = purchases == ClvLikelihood::kBgNbd && !bracket_times.empty();
@@ -309,6 +327,14 @@ void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double c
     double const value = gamma_gamma_expected_spend(spend[0], spend[1], spend[2], spend_x, m);
     if (with_value) out.expected_value[i] = value;
     if (!with_clv) continue;
+    if (bgnbd_family) {
+      double const per_bracket = modified ? c / (a - 1.0) * alive : c / (a - 1.0) / denominator;
+      double const discounted = months > 0 ? discounted_brackets[static_cast<std::size_t>(
+                                                 groups.group[static_cast<std::size_t>(i)])]
+                                           : 0.0;
+      out.clv[i] = months > 0 ? settings.margin * (value * (per_bracket * discounted)) : 0.0;
+      continue;
+    }
     double clv = 0.0;
     double previous = 0.0;
     for (int month = 1; month <= months; ++month) {
