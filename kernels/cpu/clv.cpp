@@ -87,6 +87,17 @@ ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
   return stats;
 }
 
+/// log_hyp2f1_positive_many compiled for AVX2 (without FMA, so no product is fused: the bits of
+/// the baseline clone and of the per-customer rule) and for the baseline ISA, picked at load time:
+/// the step over the side-by-side series vectorizes with AVX2.
+void clv_log_hyp2f1_many(double a, double b, double c, double const* z, int count, double* scratch,
+                         double* out);
+
+__attribute__((target_clones("avx2", "default"))) void clv_log_hyp2f1_many(
+    double a, double b, double c, double const* z, int count, double* scratch, double* out) {
+  log_hyp2f1_positive_many(a, b, c, z, count, scratch, out);
+}
+
 namespace {
 
 double p_alive(ClvLikelihood model, std::span<double const> p, double x, double t_x, double age) {
@@ -179,7 +190,7 @@ FrequencyAgeGroups group_by_frequency_and_age(ClvRows const& rows) {
 
 /// The BG/NBD family's brackets (bgnbd_purchases_bracket) of every (x, T) group at every time
 /// in `times`: brackets[g · times.size() + j]. The hypergeometric series of one group run side
-/// by side (log_hyp2f1_positive_many), each with the bits the per-customer rule gives.
+/// by side (clv_log_hyp2f1_many), each with the bits the per-customer rule gives.
 std::vector<double> bgnbd_family_brackets(Context const& ctx, bool modified,
                                           std::span<double const> p, ClvRows const& rows,
                                           FrequencyAgeGroups const& groups,
@@ -197,8 +208,8 @@ std::vector<double> bgnbd_family_brackets(Context const& ctx, bool modified,
       double const x = rows.frequency[row], age = rows.age[row];
       for (int j = 0; j < count; ++j) z[j] = times[j] / (alpha + age + times[j]);
       double const c = modified ? a + b + x : a + b + x - 1.0;
-      log_hyp2f1_positive_many(r + x, modified ? b + x + 1.0 : b + x, c, z.data(), count,
-                               scratch.data(), log_hyp.data());
+      clv_log_hyp2f1_many(r + x, modified ? b + x + 1.0 : b + x, c, z.data(), count, scratch.data(),
+                          log_hyp.data());
       for (int j = 0; j < count; ++j) {
         brackets[static_cast<std::size_t>(g) * times.size() + static_cast<std::size_t>(j)] =
             bgnbd_purchases_bracket(r, alpha, x, age, times[j], log_hyp[j]);
