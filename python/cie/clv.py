@@ -65,6 +65,8 @@ def _summary(frequency, recency, T, *, discrete=False, T_name="T"):
     t_x = _column(recency, "recency")
     age = _column(T, T_name)
     n = x.shape[0]
+    if t_x.shape[0] == n and age.shape[0] == n and _core.clv_summary_valid(x, t_x, age, discrete):
+        return x, t_x, age  # the engine's one screen passed: the checks below find nothing
     for array, name in ((x, "frequency"), (t_x, "recency"), (age, T_name)):
         _check_finite(array, name, n)
         if (array < 0).any():

@@ -57,6 +57,18 @@ void check_summary(kernels::ClvRows const& summary, bool discrete) {
               invalid ? invalid->reason : std::string());
 }
 
+/// Whether every row passes check_summary (one branch-free screen of the columns; the same
+/// checks as the Python package's column-by-column ones, which name the column and run only
+/// when this says false).
+bool clv_summary_valid(Column frequency, Column recency, Column age, bool discrete) {
+  CIE_EXPECTS(recency.shape(0) == frequency.shape(0) && age.shape(0) == frequency.shape(0),
+              "columns of unequal length");
+  nb::gil_scoped_release released;
+  kernels::ClvRows const summary{
+      column_view(frequency), column_view(recency), column_view(age), {}, {}};
+  return !(discrete ? find_invalid_discrete_row(summary) : find_invalid_row(summary)).has_value();
+}
+
 ClvFitParams fit_params(double penalizer, int max_iter, double tol) {
   ClvFitParams params;
   params.penalizer = penalizer;
@@ -254,6 +266,9 @@ void bind_clv(nb::module_& m) {
         nb::arg("weights").none(), nb::arg("penalizer"), nb::arg("max_iter"), nb::arg("tol"),
         nb::arg("threads"),
         "fit_gamma_gamma (as `cie clv fit --spend gamma-gamma`): the JSON of the spend sections.");
+  m.def("clv_summary_valid", &clv_summary_valid, nb::arg("frequency"), nb::arg("recency"),
+        nb::arg("T"), nb::arg("discrete"),
+        "Whether every row of the summary passes the engine's checks (BG/BB's too with discrete).");
   m.def("clv_join", &clv_join, nb::arg("purchases"), nb::arg("spend"),
         "A purchase model's file text with the spend sections added (as the CLI writes it).");
   m.def("clv_split", &clv_split, nb::arg("model"),

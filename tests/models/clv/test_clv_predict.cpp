@@ -102,12 +102,13 @@ TEST(ClvPredict, BgNbdPAliveAndExpectedPurchasesEqualTheRowRulesBitForBit) {
     s.age[i] = 60.0;
     s.recency[i] = 30.0 + static_cast<double>(i % 30);
   }
-  double const p[4] = {0.24, 4.4, 0.79, 2.4};
-  std::vector<double> alive(s.size()), expected(s.size());
+  double const p[4] = {0.24, 4.4, 0.79, 2.4}, spend[3] = {6.0, 4.0, 15.0};
+  std::vector<double> alive(s.size()), expected(s.size()), clv(s.size());
   kernels::ClvPredictionSettings settings;
   settings.horizon = 10.0;
-  kernels::clv_predict(Context::cpu(2), kernels::ClvLikelihood::kBgNbd, p, {}, settings, s,
-                       {alive, expected, {}, {}, {}});
+  // With the CLV asked for too, the horizon's series runs beside the 12 months' (vectorized).
+  kernels::clv_predict(Context::cpu(2), kernels::ClvLikelihood::kBgNbd, p, spend, settings, s,
+                       {alive, expected, {}, clv, {}});
   for (std::size_t i = 0; i < s.size(); ++i) {
     double const x = s.frequency[i], t_x = s.recency[i], age = s.age[i];
     ASSERT_EQ(
