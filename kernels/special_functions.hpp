@@ -123,7 +123,7 @@ CIE_HD inline void log_hyp2f1_positive_many(double a, double b, double c, double
   for (long n = 0; n < max_terms && open > 0; ++n) {
     double const dn = static_cast<double>(n);
     double const common = (a + dn) * (b + dn) / ((c + dn) * (dn + 1.0));
-    std::int64_t settle = 0;  // 64 bits wide like the doubles: the step vectorizes with SSE2
+    std::int64_t settle = 0;  // as wide as a double: AVX2 vectorizes the step (CPU clone)
     for (int j = 0; j < count; ++j) {
       double const ratio = common * z[j];
       double const next = term[j] * ratio;
