@@ -16,7 +16,9 @@ estimators cie.clv.BetaGeo and GammaGamma with --cie-python, whose `import cie` 
 package; lifetimes with --lifetimes-python), each in its own process, alternately. The second
 table is the CLI end to end (two `cie` processes reading the CSV). cie runs on --threads threads
 (default 1, a one-core comparison: cie's default, 0, takes every core whatever OMP_NUM_THREADS
-says); set OMP_NUM_THREADS=1 too, for lifetimes' numpy.
+says); set OMP_NUM_THREADS=1 too, for lifetimes' numpy. In process, RSS is the process's own
+from /proc/self/status: VmRSS before the fits, then VmHWM after the predictions, the peak reset to
+the current RSS (/proc/self/clear_refs) before the fits so that reading the CSV does not count.
 """
 
 import argparse
@@ -56,7 +58,7 @@ print(json.dumps({"bgnbd": list(bgf.params_.values), "gg": list(ggf.params_.valu
 
 
 IN_PROCESS = r'''
-import json, resource, sys, time, warnings
+import json, re, sys, time, warnings
 warnings.filterwarnings("ignore")
 import pandas as pd
 s = pd.read_csv(sys.argv[2], usecols=["repeat_frequency", "repeat_recency", "T", "mean_repeat_value"])
@@ -72,7 +74,13 @@ if sys.argv[1] == "cie":
 else:
     from lifetimes import BetaGeoFitter as BG, GammaGammaFitter as GG
     clv_args = {"freq": "W"}
-rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def status_mib(field):  # /proc/self/status: this process's own (ru_maxrss carries the parent's)
+    return int(re.search(field + r":\s+(\d+) kB", open("/proc/self/status").read()).group(1)) / 1024
+rss_before = status_mib("VmRSS")
+try:  # reset VmHWM to the current RSS, so that the peak is the fits' and predictions', not the CSV's
+    open("/proc/self/clear_refs", "w").write("5")
+except OSError:
+    pass
 c0, w0 = time.process_time(), time.perf_counter()
 bgf = BG().fit(x, tx, T)
 ggf = GG().fit(x[rep], m[rep])
@@ -86,7 +94,7 @@ print(json.dumps({"bgnbd": [float(v) for v in bgf.params_.values],
                   "gg": [float(v) for v in ggf.params_.values],
                   "fit_s": c1 - c0, "predict_s": c2 - c1, "wall_s": w2 - w0,
                   "rss_before": rss_before,
-                  "rss_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "rss_peak": status_mib("VmHWM"),
                   "sum_e": float(sum(e)), "sum_clv": float(sum(clv))}))
 '''
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 #include <math.h>
 
 #include "kernels/hd.hpp"
@@ -94,38 +95,52 @@ CIE_HD inline double log_hyp2f1_positive(double a, double b, double c, double z,
 
 /// log ₂F₁(a, b; c; z_j) for j < count, each the bits log_hyp2f1_positive(a, b, c, z_j) gives:
 /// the same series summed side by side, sharing each term's coefficient ratio (one division per
-/// term for all the z_j). `scratch` holds 3·count doubles.
+/// term for all the z_j). A finished series keeps its sum and a term of 0 (0 · ratio adds 0), so
+/// the step over the z_j has no branch and vectorizes; the rare steps where a series finishes or
+/// is rescaled are finished one series at a time, as log_hyp2f1_positive does (its terms are > 0
+/// until it stops: the sum is >= 1, so a term reaches 1e-17 of it long before underflowing).
+/// `scratch` holds 3·count doubles.
 CIE_HD inline void log_hyp2f1_positive_many(double a, double b, double c, double const* z,
                                             int count, double* scratch, double* out,
                                             long max_terms = 10000000) {
   double* const sum = scratch;
-  double* const term = scratch + count;  // < 0: that series is done
+  double* const term = scratch + count;  // 0: that series is done (or was never started)
   double* const log_scale = scratch + 2 * count;
   int open = 0;
   for (int j = 0; j < count; ++j) {
     out[j] = NAN;
-    term[j] = -1.0;
-    if (!(a > 0.0 && b > 0.0 && c > 0.0 && z[j] >= 0.0 && z[j] < 1.0)) continue;
     sum[j] = 1.0;
-    term[j] = 1.0;
+    term[j] = 0.0;
     log_scale[j] = 0.0;
+    if (!(a > 0.0 && b > 0.0 && c > 0.0 && z[j] >= 0.0 && z[j] < 1.0)) continue;
+    if (z[j] == 0.0) {  // the series' first ratio is 0: it stops there at log 1
+      out[j] = std::log(1.0);
+      continue;
+    }
+    term[j] = 1.0;
     ++open;
   }
   for (long n = 0; n < max_terms && open > 0; ++n) {
     double const dn = static_cast<double>(n);
     double const common = (a + dn) * (b + dn) / ((c + dn) * (dn + 1.0));
+    std::int64_t settle = 0;  // as wide as a double: AVX2 vectorizes the step (CPU clone)
     for (int j = 0; j < count; ++j) {
-      if (term[j] < 0.0) continue;
       double const ratio = common * z[j];
-      term[j] *= ratio;
-      sum[j] += term[j];
-      if (ratio < 1.0 && term[j] <= 1e-17 * sum[j]) {
+      double const next = term[j] * ratio;
+      double const total = sum[j] + next;
+      term[j] = next;
+      sum[j] = total;
+      std::int64_t const live = next > 0.0, falling = ratio < 1.0, small = next <= 1e-17 * total;
+      settle |= live & ((falling & small) | static_cast<std::int64_t>(total > 1e250));
+    }
+    if (settle == 0) continue;
+    for (int j = 0; j < count; ++j) {
+      if (!(term[j] > 0.0)) continue;
+      if (common * z[j] < 1.0 && term[j] <= 1e-17 * sum[j]) {
         out[j] = std::log(sum[j]) + log_scale[j];
-        term[j] = -1.0;
+        term[j] = 0.0;
         --open;
-        continue;
-      }
-      if (sum[j] > 1e250) {
+      } else if (sum[j] > 1e250) {
         sum[j] *= 1e-250;
         term[j] *= 1e-250;
         log_scale[j] += 250.0 * 2.302585092994046;

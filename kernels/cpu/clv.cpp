@@ -4,7 +4,9 @@
 // tables of the rows' distinct values (ClvRows) when the rows carry them. Predictions: a map over
 // customers; for the BG/NBD family the hypergeometric brackets of the horizon and of every CLV
 // month are computed once per distinct (x, T) (customers share far fewer of them than (x, t_x, T)),
-// the series of one (x, T) side by side, with the bits the per-customer rules give.
+// the series of one (x, T) side by side, with the bits the per-customer rules give; so is CLV's
+// discounted sum of the monthly brackets, which a customer scales by its value and the
+// c/(a−1)/denominator (BG/NBD) or c/(a−1)·P(alive) (MBG/NBD) of the expected purchases.
 #include "kernels/clv.hpp"
 
 #include <algorithm>
@@ -83,6 +85,17 @@ ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
       ctx.threads(), (n + kClvBatchRows - 1) / kClvBatchRows, stride, [] { return 0; }, reduce,
       fold);
   return stats;
+}
+
+/// log_hyp2f1_positive_many compiled for AVX2 (without FMA, so no product is fused: the bits of
+/// the baseline clone and of the per-customer rule) and for the baseline ISA, picked at load time:
+/// the step over the side-by-side series vectorizes with AVX2.
+void clv_log_hyp2f1_many(double a, double b, double c, double const* z, int count, double* scratch,
+                         double* out);
+
+__attribute__((target_clones("avx2", "default"))) void clv_log_hyp2f1_many(
+    double a, double b, double c, double const* z, int count, double* scratch, double* out) {
+  log_hyp2f1_positive_many(a, b, c, z, count, scratch, out);
 }
 
 namespace {
@@ -177,7 +190,7 @@ FrequencyAgeGroups group_by_frequency_and_age(ClvRows const& rows) {
 
 /// The BG/NBD family's brackets (bgnbd_purchases_bracket) of every (x, T) group at every time
 /// in `times`: brackets[g · times.size() + j]. The hypergeometric series of one group run side
-/// by side (log_hyp2f1_positive_many), each with the bits the per-customer rule gives.
+/// by side (clv_log_hyp2f1_many), each with the bits the per-customer rule gives.
 std::vector<double> bgnbd_family_brackets(Context const& ctx, bool modified,
                                           std::span<double const> p, ClvRows const& rows,
                                           FrequencyAgeGroups const& groups,
@@ -195,8 +208,8 @@ std::vector<double> bgnbd_family_brackets(Context const& ctx, bool modified,
       double const x = rows.frequency[row], age = rows.age[row];
       for (int j = 0; j < count; ++j) z[j] = times[j] / (alpha + age + times[j]);
       double const c = modified ? a + b + x : a + b + x - 1.0;
-      log_hyp2f1_positive_many(r + x, modified ? b + x + 1.0 : b + x, c, z.data(), count,
-                               scratch.data(), log_hyp.data());
+      clv_log_hyp2f1_many(r + x, modified ? b + x + 1.0 : b + x, c, z.data(), count, scratch.data(),
+                          log_hyp.data());
       for (int j = 0; j < count; ++j) {
         brackets[static_cast<std::size_t>(g) * times.size() + static_cast<std::size_t>(j)] =
             bgnbd_purchases_bracket(r, alpha, x, age, times[j], log_hyp[j]);
@@ -243,6 +256,22 @@ void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double c
   if (bgnbd_family && n > 0 && !bracket_times.empty()) {
     groups = group_by_frequency_and_age(rows);
     brackets = bgnbd_family_brackets(ctx, modified, params, rows, groups, bracket_times);
+  }
+  // The BG/NBD family's CLV is value · c/(a−1) · (1/denominator or P(alive)) · Σ_m (bracket_m −
+  // bracket_{m−1}) / (1 + d)^m: the discounted sum depends on (x, T) only, once per group.
+  std::vector<double> discounted_brackets;
+  if (bgnbd_family && months > 0) {
+    std::size_t const group_count = groups.first_row.size();
+    discounted_brackets.resize(group_count);
+    for (std::size_t g = 0; g < group_count; ++g) {
+      double sum = 0.0, previous = 0.0;
+      for (std::size_t j = 1; j <= static_cast<std::size_t>(months); ++j) {
+        double const bracket = brackets[g * bracket_times.size() + (j - first_time)];
+        sum += (bracket - previous) / discount[j];
+        previous = bracket;
+      }
+      discounted_brackets[g] = sum;
+    }
   }
   // MBG/NBD's expected purchases are a multiple of P(alive).
   bool const need_alive = with_alive || (modified && !bracket_times.empty());
@@ -309,6 +338,14 @@ void clv_predict(Context const& ctx, ClvLikelihood purchases, std::span<double c
     double const value = gamma_gamma_expected_spend(spend[0], spend[1], spend[2], spend_x, m);
     if (with_value) out.expected_value[i] = value;
     if (!with_clv) continue;
+    if (bgnbd_family) {
+      double const per_bracket = modified ? c / (a - 1.0) * alive : c / (a - 1.0) / denominator;
+      double const discounted = months > 0 ? discounted_brackets[static_cast<std::size_t>(
+                                                 groups.group[static_cast<std::size_t>(i)])]
+                                           : 0.0;
+      out.clv[i] = months > 0 ? settings.margin * (value * (per_bracket * discounted)) : 0.0;
+      continue;
+    }
     double clv = 0.0;
     double previous = 0.0;
     for (int month = 1; month <= months; ++month) {

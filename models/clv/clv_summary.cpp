@@ -7,6 +7,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <numeric>
 #include <span>
 #include <utility>
@@ -31,8 +32,43 @@ ClvSummary summary_from_rfm(RfmTable const& table) {
   return summary;
 }
 
+namespace {
+
+/// Rows a block of find_invalid_row's screen covers.
+constexpr std::size_t kScreenRows = 4096;
+
+/// Whether any row of [begin, end) breaks a check of find_invalid_row: the same checks without
+/// branches (whole x: x + 2⁵² − 2⁵² rounds x below 2⁵² to the nearest whole number; above it
+/// every double is whole), so that the compiler vectorizes them. NaN fails every comparison.
+bool screen_has_invalid_row(kernels::ClvRows const& summary, std::size_t begin, std::size_t end) {
+  constexpr double kMax = std::numeric_limits<double>::max(), kTwo52 = 0x1p52;
+  bool const with_value = !summary.value.empty(), with_weight = !summary.weight.empty();
+  int bad = 0;
+  for (std::size_t i = begin; i < end; ++i) {
+    double const x = summary.frequency[i], t_x = summary.recency[i], age = summary.age[i];
+    double const v = with_value ? summary.value[i] : 0.0, w = with_weight ? summary.weight[i] : 0.0;
+    bool const whole = !(x < kTwo52) || (x + kTwo52) - kTwo52 == x;
+    bad |= static_cast<int>(!(x >= 0.0 && x <= kMax && whole));
+    bad |= static_cast<int>(!(t_x >= 0.0 && t_x <= age && age <= kMax));
+    bad |= static_cast<int>(x == 0.0 && t_x != 0.0);
+    bad |= static_cast<int>(!(std::abs(v) <= kMax && w >= 0.0 && w <= kMax));
+  }
+  return bad != 0;
+}
+
+}  // namespace
+
 std::optional<InvalidRow> find_invalid_row(kernels::ClvRows const& summary) {
-  for (std::size_t i = 0; i < summary.size(); ++i) {
+  // Screen blocks without branches; a block that fails is searched row by row for the reason.
+  std::size_t first = summary.size();
+  for (std::size_t begin = 0; begin < summary.size(); begin += kScreenRows) {
+    std::size_t const end = std::min(summary.size(), begin + kScreenRows);
+    if (screen_has_invalid_row(summary, begin, end)) {
+      first = begin;
+      break;
+    }
+  }
+  for (std::size_t i = first; i < summary.size(); ++i) {
     double const x = summary.frequency[i], t_x = summary.recency[i], age = summary.age[i];
     if (!std::isfinite(x) || !std::isfinite(t_x) || !std::isfinite(age)) {
       return InvalidRow{i, "frequency, recency and T must be finite numbers"};

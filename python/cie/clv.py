@@ -60,11 +60,14 @@ def _check_finite(array: np.ndarray, name: str, n: int) -> None:
 
 def _summary(frequency, recency, T, *, discrete=False, T_name="T"):
     """The checked columns (x, t_x, T): ValueError naming the column and the first bad row (no
-    values: they are customer data)."""
+    values: they are customer data). The checks are the engine's (find_invalid_row, and
+    find_invalid_discrete_row with discrete), so the engine calls skip theirs (checked=True)."""
     x = _column(frequency, "frequency")
     t_x = _column(recency, "recency")
     age = _column(T, T_name)
     n = x.shape[0]
+    if t_x.shape[0] == n and age.shape[0] == n and _core.clv_summary_valid(x, t_x, age, discrete):
+        return x, t_x, age  # the engine's one screen passed: the checks below find nothing
     for array, name in ((x, "frequency"), (t_x, "recency"), (age, T_name)):
         _check_finite(array, name, n)
         if (array < 0).any():
@@ -158,7 +161,7 @@ class _PurchaseModel(BaseEstimator):
         text = _core.clv_fit_purchases(self._model_type, x, t_x, age, w,
                                        float(self.penalizer_coef), int(self.max_iter),
                                        float(self.tol), _TIME_UNITS[self.time_unit],
-                                       int(self.threads))
+                                       int(self.threads), checked=True)
         self._set_model(text)
         return self
 
@@ -215,7 +218,7 @@ class _PurchaseModel(BaseEstimator):
         if not (horizon > 0):
             raise ValueError(f"t: expected a time > 0, got {horizon}")
         return _core.clv_predict(self.model_, x, t_x, age, None, horizon, 12, 0.01, 1.0,
-                                 int(max_purchases), outputs, int(self.threads))
+                                 int(max_purchases), outputs, int(self.threads), checked=True)
 
     def conditional_probability_alive(self, frequency, recency, T) -> np.ndarray:
         """P(alive at T) per customer (the CLI's p_alive)."""
@@ -371,7 +374,8 @@ class GammaGamma(BaseEstimator):
         m = _monetary(monetary_value, x.shape[0])
         text = _core.clv_join(model.model_, self.spend_)
         return _core.clv_predict(text, x, t_x, age, m, 1.0, int(time), float(discount_rate),
-                                 float(margin), -1, ["clv"], int(self.threads))["clv"]
+                                 float(margin), -1, ["clv"], int(self.threads),
+                                 checked=True)["clv"]
 
     def save(self, path, purchases: _PurchaseModel) -> None:
         """Writes `purchases`' model file with this spend fit joined in (what `cie clv fit

@@ -57,6 +57,18 @@ void check_summary(kernels::ClvRows const& summary, bool discrete) {
               invalid ? invalid->reason : std::string());
 }
 
+/// Whether every row passes check_summary (one branch-free screen of the columns; the same
+/// checks as the Python package's column-by-column ones, which name the column and run only
+/// when this says false).
+bool clv_summary_valid(Column frequency, Column recency, Column age, bool discrete) {
+  CIE_EXPECTS(recency.shape(0) == frequency.shape(0) && age.shape(0) == frequency.shape(0),
+              "columns of unequal length");
+  nb::gil_scoped_release released;
+  kernels::ClvRows const summary{
+      column_view(frequency), column_view(recency), column_view(age), {}, {}};
+  return !(discrete ? find_invalid_discrete_row(summary) : find_invalid_row(summary)).has_value();
+}
+
 ClvFitParams fit_params(double penalizer, int max_iter, double tol) {
   ClvFitParams params;
   params.penalizer = penalizer;
@@ -77,7 +89,8 @@ void require_fit_converged(FittedDistribution const& fit, std::string_view title
 
 std::string clv_fit_purchases(std::string const& model_type, Column frequency, Column recency,
                               Column age, std::optional<Column> weights, double penalizer,
-                              int max_iter, double tol, int time_unit_days, int threads) {
+                              int max_iter, double tol, int time_unit_days, int threads,
+                              bool checked) {
   (void)purchase_likelihood(model_type);
   CIE_EXPECTS(time_unit_days == 1 || time_unit_days == 7, "time unit: expected days or weeks");
   ClvFitParams const params = fit_params(penalizer, max_iter, tol);
@@ -87,7 +100,7 @@ std::string clv_fit_purchases(std::string const& model_type, Column frequency, C
     nb::gil_scoped_release released;
     InterruptScope const interrupts = python_interrupts();
     kernels::ClvRows const summary = summary_view(frequency, recency, age, std::nullopt, weights);
-    check_summary(summary, model_type == "bgbb");
+    if (!checked) check_summary(summary, model_type == "bgbb");
     ClvModel model;
     model.time_unit_days = time_unit_days;
     model.penalizer = penalizer;
@@ -166,7 +179,7 @@ nb::tuple clv_split(std::string const& text) {
 nb::dict clv_predict(std::string const& text, Column frequency, Column recency, Column age,
                      std::optional<Column> value, double horizon, int clv_months,
                      double monthly_discount, double margin, int max_purchases,
-                     std::vector<std::string> const& outputs, int threads) {
+                     std::vector<std::string> const& outputs, int threads, bool checked) {
   ClvModel const model = ClvModel::from_document(read_document(text), "model");
   CIE_EXPECTS(!model.spend || value, "monetary_value is needed with a spend model");
   ClvPredictParams params;
@@ -193,7 +206,7 @@ nb::dict clv_predict(std::string const& text, Column frequency, Column recency, 
     nb::gil_scoped_release released;
     InterruptScope const interrupts = python_interrupts();
     kernels::ClvRows const summary = summary_view(frequency, recency, age, value, std::nullopt);
-    check_summary(summary, false);  // as `cie clv predict --summary`
+    if (!checked) check_summary(summary, false);  // as `cie clv predict --summary`
     predictions = predict_clv(ctx, model, params, summary);
   }
   nb::dict out;
@@ -248,12 +261,18 @@ void bind_clv(nb::module_& m) {
   m.def("clv_fit_purchases", &clv_fit_purchases, nb::arg("model_type"), nb::arg("frequency"),
         nb::arg("recency"), nb::arg("T"), nb::arg("weights").none(), nb::arg("penalizer"),
         nb::arg("max_iter"), nb::arg("tol"), nb::arg("time_unit_days"), nb::arg("threads"),
+        nb::arg("checked") = false,
         "fit_purchases (as `cie clv fit --summary`) on float64 columns: the model file's text "
-        "(spend null). The GIL is released while it computes; Ctrl-C stops it.");
+        "(spend null). The GIL is released while it computes; Ctrl-C stops it. checked: the "
+        "caller has checked the columns as the engine does (the Python package's _summary and "
+        "_weights), so it skips its own scan.");
   m.def("clv_fit_spend", &clv_fit_spend, nb::arg("frequency"), nb::arg("monetary_value"),
         nb::arg("weights").none(), nb::arg("penalizer"), nb::arg("max_iter"), nb::arg("tol"),
         nb::arg("threads"),
         "fit_gamma_gamma (as `cie clv fit --spend gamma-gamma`): the JSON of the spend sections.");
+  m.def("clv_summary_valid", &clv_summary_valid, nb::arg("frequency"), nb::arg("recency"),
+        nb::arg("T"), nb::arg("discrete"),
+        "Whether every row of the summary passes the engine's checks (BG/BB's too with discrete).");
   m.def("clv_join", &clv_join, nb::arg("purchases"), nb::arg("spend"),
         "A purchase model's file text with the spend sections added (as the CLI writes it).");
   m.def("clv_split", &clv_split, nb::arg("model"),
@@ -261,10 +280,11 @@ void bind_clv(nb::module_& m) {
   m.def("clv_predict", &clv_predict, nb::arg("model"), nb::arg("frequency"), nb::arg("recency"),
         nb::arg("T"), nb::arg("monetary_value").none(), nb::arg("horizon"), nb::arg("clv_months"),
         nb::arg("discount_rate"), nb::arg("margin"), nb::arg("max_purchases"), nb::arg("outputs"),
-        nb::arg("threads"),
+        nb::arg("threads"), nb::arg("checked") = false,
         "predict_clv (as `cie clv predict`): of p_alive, expected_purchases, expected_value and "
         "clv those named in outputs (each the same bits whatever else is asked for), and with "
-        "max_purchases >= 0 p_purchases (rows x max_purchases + 1).");
+        "max_purchases >= 0 p_purchases (rows x max_purchases + 1). checked: as for "
+        "clv_fit_purchases (with _monetary for monetary_value).");
   m.def("clv_expected_from_start", &clv_expected_from_start, nb::arg("model"), nb::arg("t"),
         "A new customer's expected repeat purchases over its first t time units.");
   m.def("clv_expected_spend", &clv_expected_spend, nb::arg("spend"), nb::arg("frequency"),

@@ -164,6 +164,16 @@ def test_bad_input_names_the_column(cdnow):
         BetaGeo().conditional_probability_alive(x, t_x, T)
     with pytest.raises(ValueError, match="time_unit"):
         BetaGeo(time_unit="months").fit(x, t_x, T)
+    # The engine's one screen (which lets valid columns skip the column-by-column checks) agrees
+    # with them: each bad value above fails it.
+    assert cie._core.clv_summary_valid(x, t_x, T, False)
+    for column, row, value in ((1, 5, np.nan), (0, 3, -1.0), (1, 0, T[0] + 1), (0, 7, 0.5),
+                               (2, 4, np.inf)):
+        cols = [x.astype(float), t_x.astype(float), T.astype(float)]
+        cols[column][row] = value
+        assert not cie._core.clv_summary_valid(*cols, False)
+    assert not cie._core.clv_summary_valid(np.array([2.0]), np.array([1.0]), np.array([3.0]),
+                                           True)
 
 
 def test_sklearn_params_clone_and_pickle(cdnow, tmp_path):

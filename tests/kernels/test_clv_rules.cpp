@@ -3,7 +3,9 @@
 // for any thread count).
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <random>
 #include <vector>
 
@@ -38,6 +40,24 @@ TEST(ClvRules, Hyp2f1MatchesClosedForms) {
   }
   EXPECT_TRUE(std::isnan(log_hyp2f1_positive(1.0, 1.0, -0.5, 0.3)));
   EXPECT_TRUE(std::isnan(log_hyp2f1_positive(1.0, 1.0, 2.0, 1.0)));
+}
+
+TEST(ClvRules, Hyp2f1SideBySideGivesTheBitsOfEachSeries) {
+  // z = 0, invalid z, series that finish at different terms, and a = 900 (rescaled terms), with
+  // valid and invalid (c <= 0) parameters.
+  std::vector<double> const z = {0.5, 0.0, 0.99, 1.0, -0.1, NAN, 0.9, 1e-9, 0.3, 0.999, 0.7};
+  int const count = static_cast<int>(z.size());
+  for (double const a : {0.3, 4.0, 900.0}) {
+    for (double const c : {2.5, 0.7, -1.0}) {
+      std::vector<double> scratch(3 * z.size()), out(z.size());
+      log_hyp2f1_positive_many(a, 2.5, c, z.data(), count, scratch.data(), out.data());
+      for (std::size_t j = 0; j < z.size(); ++j) {
+        double const one = log_hyp2f1_positive(a, 2.5, c, z[j]);
+        EXPECT_TRUE(std::bit_cast<std::uint64_t>(out[j]) == std::bit_cast<std::uint64_t>(one))
+            << a << " " << c << " " << z[j] << ": " << out[j] << " vs " << one;
+      }
+    }
+  }
 }
 
 /// ∂ℓ/∂ln θ by central differences.

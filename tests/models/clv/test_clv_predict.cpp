@@ -1,17 +1,20 @@
 // predict_clv computes only the outputs asked for (ClvPredictParams::outputs), each with the bits
 // of the full prediction, for every purchase model, with and without a spend model; BG/NBD's
-// P(alive) and expected purchases with the bits of the per-customer rules; and
+// P(alive) and expected purchases with the bits of the per-customer rules, the BG/NBD family's
+// CLV equal to its definition from those rules; and
 // fingerprint_summary, which hashes the summary in chunks, equals fingerprint_matrix of the whole
 // 4n-float matrix.
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "kernels/clv.hpp"
+#include "kernels/clv_mbgnbd_rules.hpp"
 #include "kernels/clv_rules.hpp"
 #include "models/clv/clv_model.hpp"
 #include "tests/test_support.hpp"
@@ -99,12 +102,13 @@ TEST(ClvPredict, BgNbdPAliveAndExpectedPurchasesEqualTheRowRulesBitForBit) {
     s.age[i] = 60.0;
     s.recency[i] = 30.0 + static_cast<double>(i % 30);
   }
-  double const p[4] = {0.24, 4.4, 0.79, 2.4};
-  std::vector<double> alive(s.size()), expected(s.size());
+  double const p[4] = {0.24, 4.4, 0.79, 2.4}, spend[3] = {6.0, 4.0, 15.0};
+  std::vector<double> alive(s.size()), expected(s.size()), clv(s.size());
   kernels::ClvPredictionSettings settings;
   settings.horizon = 10.0;
-  kernels::clv_predict(Context::cpu(2), kernels::ClvLikelihood::kBgNbd, p, {}, settings, s,
-                       {alive, expected, {}, {}, {}});
+  // With the CLV asked for too, the horizon's series runs beside the 12 months' (vectorized).
+  kernels::clv_predict(Context::cpu(2), kernels::ClvLikelihood::kBgNbd, p, spend, settings, s,
+                       {alive, expected, {}, clv, {}});
   for (std::size_t i = 0; i < s.size(); ++i) {
     double const x = s.frequency[i], t_x = s.recency[i], age = s.age[i];
     ASSERT_EQ(
@@ -115,6 +119,44 @@ TEST(ClvPredict, BgNbdPAliveAndExpectedPurchasesEqualTheRowRulesBitForBit) {
               std::bit_cast<std::uint64_t>(
                   kernels::bgnbd_expected_purchases(p[0], p[1], p[2], p[3], x, t_x, age, 10.0)))
         << "row " << i;
+  }
+}
+
+TEST(ClvPredict, BgNbdFamilyClvEqualsTheDiscountedMonthlyExpectedPurchasesOfTheRowRules) {
+  // The kernel sums the discounted monthly brackets once per (x, T) and scales the sum per
+  // customer; the definition: Σ_m value (E(t_m) − E(t_{m−1})) / (1 + d)^m from the row rules.
+  ClvSummary const s = random_summary(3000, 5);
+  double const p[4] = {0.24, 4.4, 0.79, 2.4}, spend[3] = {6.0, 4.0, 15.0};
+  kernels::ClvPredictionSettings settings;
+  settings.clv_months = 7;
+  settings.monthly_discount = 0.02;
+  settings.margin = 0.3;
+  settings.units_per_month = 2.5;
+  for (bool const modified : {false, true}) {
+    std::vector<double> clv(s.size()), value(s.size());
+    kernels::clv_predict(
+        Context::cpu(2),
+        modified ? kernels::ClvLikelihood::kMbgNbd : kernels::ClvLikelihood::kBgNbd, p, spend,
+        settings, s, {{}, {}, value, clv, {}});
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      double const x = s.frequency[i], t_x = s.recency[i], age = s.age[i], m = s.value[i];
+      auto const expected = [&](double t) {
+        return modified ? kernels::mbgnbd_expected_purchases(p[0], p[1], p[2], p[3], x, t_x, age, t)
+                        : kernels::bgnbd_expected_purchases(p[0], p[1], p[2], p[3], x, t_x, age, t);
+      };
+      double const v =
+          kernels::gamma_gamma_expected_spend(spend[0], spend[1], spend[2], m > 0.0 ? x : 0.0, m);
+      ASSERT_EQ(std::bit_cast<std::uint64_t>(value[i]), std::bit_cast<std::uint64_t>(v));
+      double want = 0.0;
+      for (int month = 1; month <= settings.clv_months; ++month) {
+        want += v *
+                (expected(month * settings.units_per_month) -
+                 expected((month - 1) * settings.units_per_month)) /
+                std::pow(1.0 + settings.monthly_discount, month);
+      }
+      want *= settings.margin;
+      ASSERT_NEAR(clv[i], want, 1e-13 * std::abs(want)) << "modified " << modified << " row " << i;
+    }
   }
 }
 

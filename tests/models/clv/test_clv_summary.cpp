@@ -197,6 +197,23 @@ TEST(ClvSummary, FindInvalidRowFindsEachKindOfBadRow) {
     std::optional<InvalidRow> const found = find_invalid_row(s);
     ASSERT_TRUE(found.has_value()) << bad.value;
     EXPECT_EQ(found->row, 3u) << bad.value;
+    // The same bad value in row 9,003 of 12,000 (the valid rows repeated: the screen's third
+    // block of 4,096 rows) and again in row 11,000: the first is named.
+    ClvSummary big;
+    for (std::size_t i = 0; i < 12000; ++i) {
+      big.frequency.push_back(valid.frequency[i % 6]);
+      big.recency.push_back(valid.recency[i % 6]);
+      big.age.push_back(valid.age[i % 6]);
+      big.value.push_back(valid.value[i % 6]);
+    }
+    big.weight.assign(big.size(), 1.0);
+    ASSERT_FALSE(find_invalid_row(big).has_value());
+    (big.*bad.column)[9003] = bad.value;
+    (big.*bad.column)[11000] = bad.value;
+    std::optional<InvalidRow> const far = find_invalid_row(big);
+    ASSERT_TRUE(far.has_value()) << bad.value;
+    EXPECT_EQ(far->row, 9003u) << bad.value;
+    EXPECT_EQ(far->reason, found->reason) << bad.value;
   }
 }
 
