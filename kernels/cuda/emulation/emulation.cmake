@@ -21,14 +21,14 @@ target_include_directories(cie_engine SYSTEM PUBLIC ${CUDAToolkit_INCLUDE_DIRS}
 target_compile_definitions(cie_engine PUBLIC THRUST_DEVICE_SYSTEM=THRUST_DEVICE_SYSTEM_CPP)
 target_link_libraries(cie_engine PUBLIC Threads::Threads PRIVATE Boost::context)
 # Under ThreadSanitizer, the ifunc resolvers GCC makes for target_clones (the CPU k-means tiles,
-# the GBDT gradient and histogram passes) run before TSan's runtime is up and crash at start-up; those files go
-# uninstrumented there (their OpenMP loops are outside what TSan checks here anyway: libgomp is
-# not instrumented). gbdt_rows.cpp has compile options of its own (CMakeLists.txt): appended to.
+# the GBDT gradient and histogram passes, the CLV predictions' series) run before TSan's runtime
+# is up and crash at start-up; those files go uninstrumented there (their OpenMP loops are outside
+# what TSan checks here anyway: libgomp is not instrumented). gbdt_rows.cpp has compile options of its own (CMakeLists.txt): appended to.
 if(CMAKE_CXX_FLAGS MATCHES "-fsanitize=thread")
   set_source_files_properties(${PROJECT_SOURCE_DIR}/kernels/cpu/kmeans_tiles.cpp PROPERTIES
     COMPILE_OPTIONS "-fno-sanitize=thread")
   set_property(SOURCE ${PROJECT_SOURCE_DIR}/kernels/cpu/gbdt_rows.cpp APPEND PROPERTY
     COMPILE_OPTIONS "-fno-sanitize=thread")
-  set_source_files_properties(${PROJECT_SOURCE_DIR}/kernels/cpu/gbdt_histogram.cpp PROPERTIES
-    COMPILE_OPTIONS "-fno-sanitize=thread")
+  set_source_files_properties(${PROJECT_SOURCE_DIR}/kernels/cpu/gbdt_histogram.cpp
+    ${PROJECT_SOURCE_DIR}/kernels/cpu/clv.cpp PROPERTIES COMPILE_OPTIONS "-fno-sanitize=thread")
 endif()
