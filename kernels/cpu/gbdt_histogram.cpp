@@ -245,12 +245,17 @@ void copy_out_column(HistogramColumns::Column const& c, std::vector<std::uint8_t
 }
 
 /// Whether rows lists every row of n in order (the root of a tree without row sampling).
-bool every_row_in_order(std::span<std::uint32_t const> rows, std::size_t n) {
+/// On the context's threads from kHistogramParallelWork rows.
+bool every_row_in_order(Context const& ctx, std::span<std::uint32_t const> rows, std::size_t n) {
   if (rows.size() != n) return false;
-  for (std::size_t k = 0; k < n; ++k) {
-    if (rows[k] != k) return false;
+  auto const count = static_cast<std::int64_t>(n);
+  std::int64_t out_of_order = 0;
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static) reduction(+ : out_of_order) \
+    if (count >= kHistogramParallelWork)
+  for (std::int64_t k = 0; k < count; ++k) {
+    out_of_order += rows[static_cast<std::size_t>(k)] != static_cast<std::uint64_t>(k) ? 1 : 0;
   }
-  return true;
+  return out_of_order == 0;
 }
 
 }  // namespace
@@ -279,7 +284,7 @@ void RowMajorHistograms::build(std::span<std::uint32_t const> rows,
   }
   std::size_t const count = needed.size();
   bool const all = count == plan_.columns.size();  // the columns are then 0 .. count − 1
-  bool const every_row = all && every_row_in_order(rows, rows_);
+  bool const every_row = all && every_row_in_order(ctx_, rows, rows_);
   int const threads = pass_threads(ctx_, static_cast<std::int64_t>(count), rows.size());
   std::size_t const slots = plan_.columns.size() * kBinsPerFeature;  // one part's
   std::size_t const most = static_cast<std::size_t>(threads) * slots;
