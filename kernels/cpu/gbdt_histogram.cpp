@@ -26,20 +26,25 @@ constexpr std::size_t kAllRowsChunk = 2048;
 /// Columns per block of the pass over every row (16-byte slots: 64 KiB a block).
 constexpr std::size_t kAllRowsBlock = 16;
 
-/// Threads for a pass of `columns` columns over `rows` rows: one (the work is too small to share)
-/// or up to one per column.
-int column_threads(Context const& ctx, std::int64_t columns, std::size_t rows) {
-  return columns * static_cast<std::int64_t>(rows) >= kHistogramParallelWork
-             ? static_cast<int>(std::min<std::int64_t>(ctx.threads(), columns))
-             : 1;
+/// Threads for a pass of `columns` columns over `rows` rows: one per kHistogramParallelWork / 2
+/// element operations, at least one and at most the context's threads (so 2 threads from
+/// kHistogramParallelWork on).
+int pass_threads(Context const& ctx, std::int64_t columns, std::size_t rows) {
+  std::int64_t const parts =
+      columns * static_cast<std::int64_t>(rows) / (kHistogramParallelWork / 2);
+  return static_cast<int>(std::clamp<std::int64_t>(parts, 1, std::max(1, ctx.threads())));
 }
 
-/// This thread's contiguous share [first, last) of `count` columns, inside a parallel region.
-std::pair<std::size_t, std::size_t> thread_columns(std::int64_t count) {
-  auto const parts = static_cast<std::int64_t>(omp_get_num_threads());
-  auto const part = static_cast<std::int64_t>(omp_get_thread_num());
-  return {static_cast<std::size_t>(count * part / parts),
-          static_cast<std::size_t>(count * (part + 1) / parts)};
+/// Part `part` [first, last) of `count` items cut into `parts` contiguous parts.
+std::pair<std::size_t, std::size_t> share(std::size_t count, int part, int parts) {
+  auto const n = static_cast<std::int64_t>(count);
+  return {static_cast<std::size_t>(n * part / parts),
+          static_cast<std::size_t>(n * (part + 1) / parts)};
+}
+
+/// This thread's contiguous share [first, last) of `count` items, inside a parallel region.
+std::pair<std::size_t, std::size_t> thread_share(std::size_t count) {
+  return share(count, omp_get_thread_num(), omp_get_num_threads());
 }
 
 /// column_sum[u · kBinsPerFeature + bins[u]] += add for the columns u of [0, width).
@@ -61,27 +66,27 @@ template <class Slot, class Lanes>
 }
 
 /// Adds the listed rows' (g, h, 1) to sum[column * kBinsPerFeature + bin] for the histogram
-/// columns columns[first .. last) (all: they are first .. last − 1), row by row in list order.
-/// With all columns, the rows are passed over once per block of kHistogramBlock columns, each
-/// block's columns unrolled and the rows ahead prefetched.
+/// columns columns[0 .. count) (all: they are 0 .. count − 1), row by row in list order. With all
+/// columns, the rows are passed over once per block of kHistogramBlock columns, each block's
+/// columns unrolled and the rows ahead prefetched.
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void accumulate_listed_rows(
     std::uint8_t const* row_bins, std::size_t stride, std::span<std::uint32_t const> rows,
-    GradientPair const* pairs, std::span<std::int32_t const> columns, std::size_t first,
-    std::size_t last, bool all, GbdtBinSum* sum) {
+    GradientPair const* pairs, std::span<std::int32_t const> columns, bool all, GbdtBinSum* sum) {
   if (!all) {
     for (std::uint32_t const row : rows) {
       std::uint8_t const* bins = row_bins + static_cast<std::size_t>(row) * stride;
       GbdtBinLanes const add{pairs[row].g, pairs[row].h, 1, 0};
-      for (std::size_t k = first; k < last; ++k) {
-        auto const column = static_cast<std::size_t>(columns[k]);
+      for (std::int32_t const c : columns) {
+        auto const column = static_cast<std::size_t>(c);
         sum[column * kBinsPerFeature + bins[column]].lanes += add;
       }
     }
     return;
   }
   std::size_t const n = rows.size();
-  for (std::size_t block = first; block < last; block += kHistogramBlock) {
-    std::size_t const width = std::min(last, block + kHistogramBlock) - block;
+  std::size_t const count = columns.size();
+  for (std::size_t block = 0; block < count; block += kHistogramBlock) {
+    std::size_t const width = std::min(count, block + kHistogramBlock) - block;
     for (std::size_t k = 0; k < n; ++k) {
       if (k + kHistogramPrefetch < n) {  // a later row's bins and pair, to hide the gather
         std::uint32_t const ahead = rows[k + kHistogramPrefetch];
@@ -96,20 +101,20 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void accumulate_list
   }
 }
 
-/// Adds every row's (g, h) to sum[column * kBinsPerFeature + bin] for the columns [first, last),
-/// rows 0 .. n − 1 in order: chunks of kAllRowsChunk rows (their bins and pairs stay in L2), each
+/// Adds the (g, h) of rows [first, last) to sum[column * kBinsPerFeature + bin] for the columns
+/// [0, width), in order: chunks of kAllRowsChunk rows (their bins and pairs stay in L2), each
 /// passed over once per block of kAllRowsBlock columns. No row list, no gather, no prefetch.
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void accumulate_all_rows(
-    std::uint8_t const* row_bins, std::size_t stride, std::size_t n, GradientPair const* pairs,
-    std::size_t first, std::size_t last, GbdtPairSum* sum) {
-  for (std::size_t begin = 0; begin < n; begin += kAllRowsChunk) {
-    std::size_t const end = std::min(n, begin + kAllRowsChunk);
-    for (std::size_t block = first; block < last; block += kAllRowsBlock) {
-      std::size_t const width = std::min(last, block + kAllRowsBlock) - block;
+    std::uint8_t const* row_bins, std::size_t stride, std::size_t first, std::size_t last,
+    GradientPair const* pairs, std::size_t width, GbdtPairSum* sum) {
+  for (std::size_t begin = first; begin < last; begin += kAllRowsChunk) {
+    std::size_t const end = std::min(last, begin + kAllRowsChunk);
+    for (std::size_t block = 0; block < width; block += kAllRowsBlock) {
+      std::size_t const block_width = std::min(width, block + kAllRowsBlock) - block;
       GbdtPairSum* const block_sum = sum + block * kBinsPerFeature;
       for (std::size_t i = begin; i < end; ++i) {
         GbdtPairLanes const add{pairs[i].g, pairs[i].h};
-        add_row(row_bins + i * stride + block, width, add, block_sum);
+        add_row(row_bins + i * stride + block, block_width, add, block_sum);
       }
     }
   }
@@ -198,9 +203,9 @@ std::vector<std::int64_t> count_all_rows(Context const& ctx, std::uint8_t const*
                                          std::size_t rows, std::size_t stride, std::size_t width) {
   std::vector<std::int64_t> counts(width * kBinsPerFeature, 0);
   auto const cols = static_cast<std::int64_t>(width);
-#pragma omp parallel num_threads(column_threads(ctx, cols, rows))
+#pragma omp parallel num_threads(pass_threads(ctx, cols, rows))
   {
-    auto const [first, last] = thread_columns(cols);
+    auto const [first, last] = thread_share(width);
     for (std::size_t i = 0; i < rows; ++i) {
       for (std::size_t c = first; c < last; ++c)
         ++counts[c * kBinsPerFeature + row_bins[i * stride + c]];
@@ -240,12 +245,17 @@ void copy_out_column(HistogramColumns::Column const& c, std::vector<std::uint8_t
 }
 
 /// Whether rows lists every row of n in order (the root of a tree without row sampling).
-bool every_row_in_order(std::span<std::uint32_t const> rows, std::size_t n) {
+/// On the context's threads from kHistogramParallelWork rows.
+bool every_row_in_order(Context const& ctx, std::span<std::uint32_t const> rows, std::size_t n) {
   if (rows.size() != n) return false;
-  for (std::size_t k = 0; k < n; ++k) {
-    if (rows[k] != k) return false;
+  auto const count = static_cast<std::int64_t>(n);
+  std::int64_t out_of_order = 0;
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static) reduction(+ : out_of_order) \
+    if (count >= kHistogramParallelWork)
+  for (std::int64_t k = 0; k < count; ++k) {
+    out_of_order += rows[static_cast<std::size_t>(k)] != static_cast<std::uint64_t>(k) ? 1 : 0;
   }
-  return true;
+  return out_of_order == 0;
 }
 
 }  // namespace
@@ -272,40 +282,63 @@ void RowMajorHistograms::build(std::span<std::uint32_t const> rows,
       needed.push_back(static_cast<std::int32_t>(c));
     }
   }
-  auto const count = static_cast<std::int64_t>(needed.size());
-  bool const all = needed.size() == plan_.columns.size();  // the columns are then 0 .. width − 1
-  bool const every_row = all && every_row_in_order(rows, rows_);
-#pragma omp parallel num_threads(column_threads(ctx_, count, rows.size()))
+  std::size_t const count = needed.size();
+  bool const all = count == plan_.columns.size();  // the columns are then 0 .. count − 1
+  bool const every_row = all && every_row_in_order(ctx_, rows, rows_);
+  int const threads = pass_threads(ctx_, static_cast<std::int64_t>(count), rows.size());
+  std::size_t const slots = plan_.columns.size() * kBinsPerFeature;  // one part's
+  std::size_t const most = static_cast<std::size_t>(threads) * slots;
+  if (every_row && pair_sums_.size() < most) pair_sums_.resize(most);
+  if (!every_row && sums_.size() < most) sums_.resize(most);
+#pragma omp parallel num_threads(threads)
   {
-    auto const [first, last] = thread_columns(count);
+    // One part of the rows per thread (the threads the runtime gave), each into its own sums.
+    int const parts = omp_get_num_threads();
+    int const part = omp_get_thread_num();
     if (every_row) {
-      accumulate_all_rows(row_bins_.data(), stride_, rows_, pairs.data(), first, last,
-                          pair_sums_.data());
+      auto const [first, last] = share(rows_, part, parts);
+      accumulate_all_rows(row_bins_.data(), stride_, first, last, pairs.data(), count,
+                          pair_sums_.data() + static_cast<std::size_t>(part) * slots);
     } else {
-      accumulate_listed_rows(row_bins_.data(), stride_, rows, pairs.data(), needed, first, last,
-                             all, sums_.data());
+      auto const [first, last] = share(rows.size(), part, parts);
+      accumulate_listed_rows(row_bins_.data(), stride_, rows.subspan(first, last - first),
+                             pairs.data(), needed, all,
+                             sums_.data() + static_cast<std::size_t>(part) * slots);
     }
+#pragma omp barrier
+    // Each thread adds up the parts' sums of its share of the columns (integers: the same
+    // result for any number of parts) and copies them out.
+    auto const [first, last] = thread_share(count);
     for (std::size_t k = first; k < last; ++k) {
       auto const c = static_cast<std::size_t>(needed[k]);
       std::size_t const offset = c * kBinsPerFeature;
       if (every_row) {
-        GbdtPairSum* const sums = pair_sums_.data() + offset;
         std::int64_t const* counts = all_counts_.data() + offset;
         copy_out_column(
             plan_.columns[c], listed,
             [&](int j) {
-              HistogramBin const bin{sums[j].lanes[0], sums[j].lanes[1], counts[j]};
-              sums[j] = GbdtPairSum{};
+              HistogramBin bin{0, 0, counts[j]};
+              for (std::size_t p = 0; p < static_cast<std::size_t>(parts); ++p) {
+                GbdtPairSum& sum = pair_sums_[p * slots + offset + static_cast<std::size_t>(j)];
+                bin.g += sum.lanes[0];
+                bin.h += sum.lanes[1];
+                sum = GbdtPairSum{};
+              }
               return bin;
             },
             hist);
       } else {
-        GbdtBinSum* const sums = sums_.data() + offset;
         copy_out_column(
             plan_.columns[c], listed,
             [&](int j) {
-              HistogramBin const bin{sums[j].lanes[0], sums[j].lanes[1], sums[j].lanes[2]};
-              sums[j] = GbdtBinSum{};
+              HistogramBin bin{};
+              for (std::size_t p = 0; p < static_cast<std::size_t>(parts); ++p) {
+                GbdtBinSum& sum = sums_[p * slots + offset + static_cast<std::size_t>(j)];
+                bin.g += sum.lanes[0];
+                bin.h += sum.lanes[1];
+                bin.count += sum.lanes[2];
+                sum = GbdtBinSum{};
+              }
               return bin;
             },
             hist);

@@ -8,8 +8,11 @@
 // A listed row's column bins are then one contiguous read and its pair is read once for all
 // columns (LightGBM's row-wise histograms), and a row updates fewer slots; a pair's sums are split
 // back into its two features' bins exactly (integer sums, marginalized over the other feature's
-// codes). Threads own contiguous blocks of the needed columns, so each bin is summed by one
-// thread; the sums are integers anyway, so no result depends on the thread count or the order.
+// codes). Threads own contiguous parts of the rows (of the list), each summing all needed columns
+// into sums of its own, so each listed row is read by one thread (LightGBM's way; owning blocks of
+// columns instead, every thread read every listed row); then each thread adds up the parts' sums
+// of its share of the columns and copies them out. The sums are integers, so no result depends on
+// the thread count or the order.
 //
 // Two accumulations:
 //   a node's rows (any list)   each row's (g, h, 1) into an aligned 32-byte slot (Σg, Σh, count,
@@ -65,8 +68,8 @@ struct HistogramColumns {
 
 /// The histogram pass over one binned matrix: the column plan, the row-major copy (rows × cols
 /// bytes, the stride staying the feature count), each column's bin counts over all rows, and the
-/// sums reused from pass to pass (all zero between passes: a pass zeroes the slots it read as it
-/// copies them out, while they are in cache).
+/// sums reused from pass to pass, one set per thread of the largest pass so far (all zero between
+/// passes: a pass zeroes the slots it read as it adds them up and copies them out).
 class RowMajorHistograms {
  public:
   RowMajorHistograms(Context const& ctx, BinnedMatrix bins);
@@ -81,8 +84,9 @@ class RowMajorHistograms {
   HistogramColumns plan_;
   std::vector<std::uint8_t> row_bins_;
   std::vector<std::int64_t> all_counts_;  ///< column c's bin b over all rows at c · 256 + b
+  /// Thread part p's sums of column c's bin b at (p · columns + c) · 256 + b.
   std::vector<GbdtBinSum> sums_;
-  std::vector<GbdtPairSum> pair_sums_;
+  std::vector<GbdtPairSum> pair_sums_;  ///< the same, for the pass over every row
 };
 
 }  // namespace cie::kernels::cpu_impl

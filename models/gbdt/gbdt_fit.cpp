@@ -165,23 +165,29 @@ GbdtModel gbdt_fit(Context const& ctx, GbdtParams const& params, FeatureMatrix x
                 "gbdt: categorical feature {} is out of range ({} features)", feature, x.cols);
     model.categorical[feature] = 1;
   }
-  std::vector<float> values, sample_weight;
-  for (std::size_t j = 0; j < x.cols; ++j) {
-    if (model.categorical[j] != 0) continue;  // a level code is its own bin
-    std::span<float const> column(x.column(j), x.rows);
-    std::span<float const> column_weight = w;
-    if (!sample.empty()) {
-      values.clear();
-      sample_weight.clear();
-      for (std::size_t const i : sample) {
-        values.push_back(column[i]);
-        if (!w.empty()) sample_weight.push_back(w[i]);
+  auto const cols = static_cast<std::int64_t>(x.cols);
+#pragma omp parallel num_threads(ctx.threads()) if (x.cols > 1)
+  {
+    std::vector<float> values, sample_weight;  // each column's edges alone: one per thread
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t jj = 0; jj < cols; ++jj) {
+      auto const j = static_cast<std::size_t>(jj);
+      if (model.categorical[j] != 0) continue;  // a level code is its own bin
+      std::span<float const> column(x.column(j), x.rows);
+      std::span<float const> column_weight = w;
+      if (!sample.empty()) {
+        values.clear();
+        sample_weight.clear();
+        for (std::size_t const i : sample) {
+          values.push_back(column[i]);
+          if (!w.empty()) sample_weight.push_back(w[i]);
+        }
+        column = values;
+        column_weight = sample_weight;
       }
-      column = values;
-      column_weight = sample_weight;
+      model.bin_edges[j] =
+          quantile_bin_edges(column, column_weight, params.max_bin, params.min_data_in_bin);
     }
-    model.bin_edges[j] =
-        quantile_bin_edges(column, column_weight, params.max_bin, params.min_data_in_bin);
   }
   std::vector<float> edges;
   std::vector<std::int32_t> offsets{0};
@@ -213,10 +219,13 @@ GbdtModel gbdt_fit(Context const& ctx, GbdtParams const& params, FeatureMatrix x
     kernels::GradientScales const scales =
         kernels::gbdt_gradients(ctx, params.objective, margin, y, w, pairs);
     workspace->set_pairs(pairs);
-    rows.clear();
-    if (w.empty() && params.subsample >= 1.0) {
+    if (w.empty() && params.subsample >= 1.0) {  // every row, in order (on the threads)
       rows.resize(x.rows);
-      std::iota(rows.begin(), rows.end(), std::uint32_t{0});
+      auto const n = static_cast<std::int64_t>(x.rows);
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static) if (x.rows >= kParallelRows)
+      for (std::int64_t i = 0; i < n; ++i) rows[i] = static_cast<std::uint32_t>(i);
+    } else {
+      rows.clear();
     }
     Random random(params.seed, static_cast<std::uint64_t>(tree));
     for (std::size_t i = rows.size(); i < x.rows; ++i) {

@@ -213,23 +213,27 @@ void expect_workspace_histograms(HistogramData const& d, std::vector<std::int32_
     if (i % 3 == 1) part.push_back(i);
   }
   // Every row in order (the workspace's pass over all rows, counts taken once), every row in
-  // another order (a node's pass), and a part.
+  // another order (a node's pass), and a part, passed by one workspace in turn (each thread sums
+  // its own part of the rows into its own slots, which a pass leaves zero; the part takes fewer
+  // threads than the whole list).
   std::vector<std::uint32_t> reversed(rows.rbegin(), rows.rend());
-  for (auto const& [list, features] : {std::pair{&rows, &every}, std::pair{&reversed, &every},
-                                       std::pair{&part, &every}, std::pair{&rows, &some}}) {
-    std::vector<HistogramBin> expected(d.cols * kBinsPerFeature);
-    for (std::int32_t const f : *features) {
-      for (std::uint32_t const i : *list) {
-        HistogramBin& slot = expected[f * kBinsPerFeature + d.bins[f * d.rows + i]];
-        slot.g += d.pairs[i].g;
-        slot.h += d.pairs[i].h;
-        slot.count += 1;
+  std::vector<std::pair<std::vector<std::uint32_t> const*, std::vector<std::int32_t> const*>> const
+      passes = {{&rows, &every}, {&reversed, &every}, {&part, &every},
+                {&rows, &some},  {&part, &some},      {&reversed, &every}};
+  for (int threads : {1, 2, 3}) {
+    Context const ctx = Context::cpu(threads);
+    std::unique_ptr<GbdtWorkspace> const workspace = make_gbdt_workspace(ctx, bins);
+    workspace->set_pairs(d.pairs);
+    for (auto const& [list, features] : passes) {
+      std::vector<HistogramBin> expected(d.cols * kBinsPerFeature);
+      for (std::int32_t const f : *features) {
+        for (std::uint32_t const i : *list) {
+          HistogramBin& slot = expected[f * kBinsPerFeature + d.bins[f * d.rows + i]];
+          slot.g += d.pairs[i].g;
+          slot.h += d.pairs[i].h;
+          slot.count += 1;
+        }
       }
-    }
-    for (int threads : {1, 2, 3}) {
-      Context const ctx = Context::cpu(threads);
-      std::unique_ptr<GbdtWorkspace> const workspace = make_gbdt_workspace(ctx, bins);
-      workspace->set_pairs(d.pairs);
       std::vector<HistogramBin> hist(d.cols * kBinsPerFeature, HistogramBin{-3, -3, -3});
       workspace->build_histogram(*list, *features, hist.data());
       for (std::size_t f = 0; f < d.cols; ++f) {
