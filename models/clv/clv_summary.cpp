@@ -7,12 +7,15 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <numeric>
 #include <span>
+#include <string>
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/privacy.hpp"
 
 namespace cie {
 
@@ -33,6 +36,18 @@ ClvSummary summary_from_rfm(RfmTable const& table) {
 }
 
 namespace {
+
+/// What a reason adds about the row's values: nothing but a hint unless `cie --show-values`
+/// (customer values stay out of messages by default).
+std::string values_note(std::initializer_list<std::pair<char const*, double>> values) {
+  if (!show_values()) return " (--show-values shows the values)";
+  std::string note = " (";
+  for (auto const& [name, value] : values) {
+    if (note.size() > 2) note += ", ";
+    note += fmt::format("{} {}", name, message_value(fmt::format("{}", value)));
+  }
+  return note + ")";
+}
 
 /// Rows a block of find_invalid_row's screen covers.
 constexpr std::size_t kScreenRows = 4096;
@@ -74,13 +89,16 @@ std::optional<InvalidRow> find_invalid_row(kernels::ClvRows const& summary) {
       return InvalidRow{i, "frequency, recency and T must be finite numbers"};
     }
     if (x < 0.0 || x != std::floor(x)) {
-      return InvalidRow{i, fmt::format("frequency must be a whole number >= 0, got {}", x)};
+      return InvalidRow{i,
+                        "frequency must be a whole number >= 0" + values_note({{"frequency", x}})};
     }
     if (t_x < 0.0 || t_x > age) {
-      return InvalidRow{i, fmt::format("recency must be in [0, T], got {} with T = {}", t_x, age)};
+      return InvalidRow{i,
+                        "recency must be in [0, T]" + values_note({{"recency", t_x}, {"T", age}})};
     }
     if (x == 0.0 && t_x != 0.0) {
-      return InvalidRow{i, fmt::format("recency must be 0 when frequency is 0, got {}", t_x)};
+      return InvalidRow{i,
+                        "recency must be 0 when frequency is 0" + values_note({{"recency", t_x}})};
     }
     if (!summary.value.empty() && !std::isfinite(summary.value[i])) {
       return InvalidRow{i, "the mean repeat value must be a finite number"};
@@ -88,7 +106,7 @@ std::optional<InvalidRow> find_invalid_row(kernels::ClvRows const& summary) {
     if (!summary.weight.empty() &&
         !(summary.weight[i] >= 0.0 && std::isfinite(summary.weight[i]))) {
       return InvalidRow{
-          i, fmt::format("the weight must be finite and >= 0, got {}", summary.weight[i])};
+          i, "the weight must be finite and >= 0" + values_note({{"weight", summary.weight[i]}})};
     }
   }
   return std::nullopt;
@@ -102,7 +120,8 @@ std::optional<InvalidRow> find_invalid_discrete_row(kernels::ClvRows const& summ
       return InvalidRow{i, "BG/BB: recency and T (opportunities) must be whole numbers"};
     }
     if (x > t_x) {
-      return InvalidRow{i, fmt::format("BG/BB: frequency {} exceeds recency {}", x, t_x)};
+      return InvalidRow{i, "BG/BB: frequency must not exceed recency" +
+                               values_note({{"frequency", x}, {"recency", t_x}})};
     }
   }
   return std::nullopt;

@@ -233,7 +233,7 @@ TEST_F(ClvCli, BadSummaryRowsNameTheLine) {
       dir, "clv fit --summary " + dir.file("s.csv") + " --id-col id --model " + dir.file("m.json"));
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_THAT(r.err, HasSubstr(":4"));
-  EXPECT_THAT(r.err, HasSubstr("recency must be in [0, T]"));
+  EXPECT_THAT(r.err, HasSubstr("recency must be in [0, T] (--show-values shows the values)"));
   spit(dir.file("one.csv"), "id,frequency,recency,T\na,0,0,10\nb,0,0,3\n");
   r = run_on_cpu(dir, "clv fit --summary " + dir.file("one.csv") + " --id-col id --model " +
                           dir.file("m.json"));

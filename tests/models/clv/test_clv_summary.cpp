@@ -217,5 +217,33 @@ TEST(ClvSummary, FindInvalidRowFindsEachKindOfBadRow) {
   }
 }
 
+TEST(ClvSummary, InvalidRowReasonsShowValuesOnlyWhenAsked) {
+  // No customer values in messages by default (a hint instead); `--show-values` shows them.
+  ClvSummary s;
+  s.frequency = {1.0, 2.0, 3.0};
+  s.recency = {1.0, 17.25, 2.0};
+  s.age = {4.0, 9.75, 5.0};
+  std::optional<InvalidRow> const hidden = find_invalid_row(s);
+  ASSERT_TRUE(hidden.has_value());
+  EXPECT_EQ(hidden->row, 1u);
+  EXPECT_EQ(hidden->reason, "recency must be in [0, T] (--show-values shows the values)");
+  {
+    cie::testing::ShowValues const showing;
+    EXPECT_EQ(find_invalid_row(s)->reason, "recency must be in [0, T] (recency '17.25', T '9.75')");
+  }
+  s.recency[1] = 2.0;
+  s.weight = {1.0, 1.0, -2.5};
+  EXPECT_EQ(find_invalid_row(s)->reason,
+            "the weight must be finite and >= 0 (--show-values shows the values)");
+  s.weight.clear();
+  s.age[1] = 9.0;
+  s.frequency[2] = 7.0;  // more purchases than opportunities
+  ASSERT_FALSE(find_invalid_row(s).has_value());
+  std::optional<InvalidRow> const discrete = find_invalid_discrete_row(s);
+  ASSERT_TRUE(discrete.has_value());
+  EXPECT_EQ(discrete->row, 2u);
+  EXPECT_EQ(discrete->reason.find('7'), std::string::npos) << discrete->reason;
+}
+
 }  // namespace CIE_TEST_FILE_ID
 }  // namespace cie
