@@ -14,7 +14,9 @@ test_gbdt_categorical.py):
     one seed's mean has a standard deviation of ~0.006 over fold seeds), so one seed cannot
     resolve the issue's 0.002.
   * Hillstrom e-mail, treated customers only, target `visit` (`conversion` and `spend`
-    excluded: they are outcomes), 5 folds of seed 42.
+    excluded: they are outcomes), 5-fold CV repeated with the fold seeds 42 .. 46 as well: on
+    34,154 training rows per fold one seed's cie − better-peer difference still ranged from
+    −0.0037 to +0.0017 over these seeds (2026-12-07), so one seed would pass or fail by chance.
   cie's mean test-fold ROC AUC (computed here with scikit-learn from the probabilities that
   `cie propensity score` writes) must be no more than 0.002 below the better peer's on both (the
   issue's target).
@@ -135,7 +137,8 @@ def hillstrom(cie, data, tmp):
     frame = frame.reset_index(drop=True)
     frame.insert(0, "customer_id", [f"H{i}" for i in range(len(frame))])
     categorical = ["history_segment", "zip_code", "channel", "segment"]
-    return compare(cie, tmp, "hillstrom", frame, "visit", "1", categorical, 0.002)
+    return compare(cie, tmp, "hillstrom", frame, "visit", "1", categorical, 0.002,
+                   seeds=(42, 43, 44, 45, 46))
 
 
 def generated(cie, tmp):
