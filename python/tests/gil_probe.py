@@ -5,7 +5,8 @@ import time
 
 
 def ticks_during(work):
-    """Runs `work()`; returns its wall time and how many ticks the other thread made meanwhile."""
+    """Runs `work()`; returns its wall time and how many ticks the other thread made meanwhile.
+    The ticker stops even when `work()` raises (a ticker left running kept pytest from exiting)."""
     ticks, done = [], threading.Event()
 
     def ticker():
@@ -15,9 +16,11 @@ def ticks_during(work):
 
     thread = threading.Thread(target=ticker)
     thread.start()
-    start = time.perf_counter()
-    work()
-    elapsed = time.perf_counter() - start
-    done.set()
-    thread.join()
+    try:
+        start = time.perf_counter()
+        work()
+        elapsed = time.perf_counter() - start
+    finally:
+        done.set()
+        thread.join()
     return elapsed, sum(1 for t in ticks if start <= t <= start + elapsed)
