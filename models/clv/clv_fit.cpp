@@ -34,6 +34,8 @@ constexpr double kBoundaryHigh = 1e6;
 constexpr double kHessianStep = 1e-4;
 /// Rows above which a fit with an analytic Hessian starts from a fit on a systematic sample.
 constexpr std::size_t kWarmStartRows = 1 << 14;
+/// Newton stops once the maximum is closer than this many standard errors (see clv_fit.hpp).
+constexpr double kNewtonStopStdErrors = 0.05;
 
 /// f(θ) = −Σ w ℓ / customers + penalizer · Σ (e^{θ_j} · penalty_scale_j)² over `rows`, its
 /// gradient and (when asked; models with an analytic Hessian only) its Hessian, each one pass.
@@ -165,7 +167,12 @@ FittedDistribution fit_likelihood(Context const& ctx, ClvFitParams const& params
   }
   if (analytic) {
     // Newton from there: at a point L-BFGS converged to, one pass (which gives the information).
+    // Newton's step p = −H⁻¹g is (θ* − θ) to second order, and the information is customers · H,
+    // so the maximum is √(customers · gᵀH⁻¹g) standard errors away (in the metric of θ's
+    // covariance): below kNewtonStopStdErrors the step is not taken (nor the pass that would
+    // only confirm it).
     int const lbfgs_iterations = result.iterations + warm_iterations;
+    options.newton_decrement_tol = kNewtonStopStdErrors * kNewtonStopStdErrors / customers;
     result = optim::minimize_newton(full, theta0, options);
     result.iterations += lbfgs_iterations;
   }

@@ -6,7 +6,10 @@
 // with L-BFGS (models/optim) on analytic gradients; each evaluation is one
 // kernels::clv_log_likelihood_pass over rows collapsed by equal (x, t_x, T) (or (x, m)).
 // BG/NBD, the modified BG/NBD and Gamma-Gamma (whose pass also gives the Hessian) then take
-// Newton steps on every row until ‖∇f‖∞ <= tol; above 16,384 collapsed rows their L-BFGS runs on
+// Newton steps on every row until ‖∇f‖∞ <= tol or the maximum is within 0.05 standard errors:
+// customers · gᵀH⁻¹g <= 0.0025 (the Newton decrement; H = ∇²f positive definite), which then
+// needs no further pass, and the point, its log-likelihood and standard errors are that last
+// pass's. Above 16,384 collapsed rows their L-BFGS runs on
 // a systematic sample of the rows (every ⌈rows / 16,384⌉-th, weights kept), so a fit makes a few
 // passes over all rows instead of ~25. `iterations` counts both optimizers' iterations.
 // BG/NBD's penalty, as lifetimes', takes α in the time unit lifetimes fits in (T rescaled so that
@@ -17,7 +20,9 @@
 // Hessian where it has one; else a central difference of the analytic gradient, step 1e-4 in θ),
 // inverted for the covariance of θ, then the delta method
 // se(e^θ) = e^θ · se(θ). A fit reports, instead of failing silently:
-//   converged = false  when ‖∇f‖∞ > tol after max_iter iterations or when the line search stalls;
+//   converged = false  when neither test above holds after max_iter iterations or when the line
+//                      search stalls (gradient_norm is ‖∇f‖∞ at the point returned, which can
+//                      exceed tol when the decrement test stopped Newton);
 //   warnings           a parameter below 1e-6 or above 1e6 (a boundary of the parameter space:
 //                      e.g. a, b → ∞ when nobody drops out), or an information matrix that is not
 //                      positive definite (standard errors are then NaN).
@@ -36,7 +41,7 @@ struct ClvFitParams {
   double penalizer = 0.0;
   /// L-BFGS iterations at most; >= 1.
   int max_iter = 2000;
-  /// Converged when ‖∇f‖∞ <= tol (f is per customer); > 0.
+  /// Converged when ‖∇f‖∞ <= tol (f is per customer; or by the Newton decrement, above); > 0.
   double tol = 1e-9;
 
   /// Throws a usage error naming the field and its allowed range.

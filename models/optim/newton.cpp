@@ -21,8 +21,9 @@ constexpr double kMinReciprocalCondition = 1e-13;
 
 /// The Newton direction p solving (H + μI)p = −g, with μ = 0 when H is numerically positive
 /// definite and otherwise the smallest of 1e-10·scale·10^k that makes it so; −g if none does.
+/// `undamped` tells whether p is the plain Newton step (μ = 0).
 std::vector<double> newton_direction(std::vector<double> const& hessian,
-                                     std::span<double const> gradient) {
+                                     std::span<double const> gradient, bool& undamped) {
   Eigen::Index const n = static_cast<Eigen::Index>(gradient.size());
   Eigen::Map<Eigen::MatrixXd const> h(hessian.data(), n, n);  // symmetric: layout is moot
   Eigen::Map<Eigen::VectorXd const> g(gradient.data(), n);
@@ -34,10 +35,14 @@ std::vector<double> newton_direction(std::vector<double> const& hessian,
     Eigen::LLT<Eigen::MatrixXd> llt(damped);
     if (llt.info() == Eigen::Success && llt.rcond() > kMinReciprocalCondition) {
       Eigen::VectorXd const p = llt.solve(-g);
-      if (p.allFinite() && p.dot(g) < 0.0) return {p.data(), p.data() + n};
+      if (p.allFinite() && p.dot(g) < 0.0) {
+        undamped = damping == 0.0;
+        return {p.data(), p.data() + n};
+      }
     }
     damping = damping == 0.0 ? 1e-10 * scale : damping * 10.0;
   }
+  undamped = false;
   std::vector<double> steepest(gradient.begin(), gradient.end());
   for (double& v : steepest) v = -v;
   return steepest;
@@ -62,8 +67,14 @@ MinimizeResult minimize_newton(SmoothFunction const& f, std::vector<double> x0,
       break;
     }
     if (result.iterations >= options.max_iter) break;
-    std::vector<double> const p = newton_direction(hessian, gradient);
+    bool undamped = false;
+    std::vector<double> const p = newton_direction(hessian, gradient, undamped);
     double const slope = dot(gradient, p);
+    // −slope = gᵀH⁻¹g, the squared Newton decrement: twice the decrease the step would bring.
+    if (undamped && -slope <= options.newton_decrement_tol) {
+      result.converged = true;
+      break;
+    }
     // Backtracking from the full step. Trials evaluate the Hessian too: the full step is
     // almost always accepted, and its Hessian is the next iteration's.
     bool accepted = false;

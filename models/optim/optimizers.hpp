@@ -10,6 +10,8 @@
 //
 // All stop when the infinity norm of the gradient (the pseudo-gradient for OWL-QN) is <= tol
 // (converged), after max_iter iterations, or when the line search can make no more progress.
+// Newton also stops as converged, at the current point, when its squared decrement is <=
+// newton_decrement_tol (off by default).
 //
 // Near a minimum f changes by less than its own rounding, so a decrease test on f alone would
 // reject good steps long before a tight tol is met. Every line search therefore also accepts the
@@ -37,6 +39,10 @@ struct MinimizeOptions {
   int max_iter = 1000;  ///< iterations at most; >= 1
   double tol = 1e-8;    ///< converged when ‖(pseudo-)gradient‖∞ <= tol; > 0
   int memory = 10;      ///< L-BFGS / OWL-QN history length; >= 1
+  /// Newton only: also converged, without taking the step, when H is positive definite and the
+  /// squared Newton decrement gᵀH⁻¹g (twice the decrease the next step would bring) is <= this;
+  /// >= 0 (0: only the gradient test).
+  double newton_decrement_tol = 0.0;
 };
 
 struct MinimizeResult {

@@ -257,7 +257,8 @@ class BetaGeo(_PurchaseModel):
 
     Parameters: penalizer_coef (lifetimes' L2 penalty, alpha in lifetimes' rescaled time),
     max_iter and tol (L-BFGS; converged when the largest gradient entry of the per-customer
-    objective is <= tol), time_unit ("weeks" | "days": the unit of recency, T and t, and of the
+    objective is <= tol, or when the Newton steps that follow are within 0.05 standard errors of
+    the maximum), time_unit ("weeks" | "days": the unit of recency, T and t, and of the
     CLV's months: 4.345 weeks or 30 days), threads (0: all cores).
     Fitted: params_ and standard_errors_ (pandas Series; standard errors from the observed
     information), log_likelihood_ (the total over customers, without the penalty), n_iter_,
