@@ -171,9 +171,9 @@ std::uint8_t joint_bin(HistogramColumns::Column const& c, std::uint8_t a, std::u
 
 /// The row-major copy of bins in the plan's columns (row i's at out[i * bins.cols ...]).
 /// Parallel over blocks of rows.
-HugePageVector<std::uint8_t> transpose_bins(Context const& ctx, BinnedMatrix bins,
-                                            HistogramColumns const& plan) {
-  HugePageVector<std::uint8_t> out(bins.rows * bins.cols);
+std::vector<std::uint8_t> transpose_bins(Context const& ctx, BinnedMatrix bins,
+                                         HistogramColumns const& plan) {
+  std::vector<std::uint8_t> out(bins.rows * bins.cols);
   constexpr std::size_t kBlock = 4096;
   auto const blocks = static_cast<std::int64_t>((bins.rows + kBlock - 1) / kBlock);
 #pragma omp parallel for num_threads(ctx.threads()) schedule( \

@@ -35,7 +35,6 @@
 #include <vector>
 
 #include "core/context.hpp"
-#include "core/huge_pages.hpp"
 #include "kernels/gbdt.hpp"
 
 namespace cie::kernels::cpu_impl {
@@ -68,10 +67,9 @@ struct HistogramColumns {
 };
 
 /// The histogram pass over one binned matrix: the column plan, the row-major copy (rows × cols
-/// bytes, the stride staying the feature count; in huge pages, as node passes gather its rows),
-/// each column's bin counts over all rows, and the sums reused from pass to pass, one set per
-/// thread of the largest pass so far (all zero between passes: a pass zeroes the slots it read as
-/// it adds them up and copies them out).
+/// bytes, the stride staying the feature count), each column's bin counts over all rows, and the
+/// sums reused from pass to pass, one set per thread of the largest pass so far (all zero between
+/// passes: a pass zeroes the slots it read as it adds them up and copies them out).
 class RowMajorHistograms {
  public:
   RowMajorHistograms(Context const& ctx, BinnedMatrix bins);
@@ -84,7 +82,7 @@ class RowMajorHistograms {
   std::size_t rows_ = 0;
   std::size_t stride_ = 0;
   HistogramColumns plan_;
-  HugePageVector<std::uint8_t> row_bins_;
+  std::vector<std::uint8_t> row_bins_;
   std::vector<std::int64_t> all_counts_;  ///< column c's bin b over all rows at c · 256 + b
   /// Thread part p's sums of column c's bin b at (p · columns + c) · 256 + b.
   std::vector<GbdtBinSum> sums_;

@@ -195,23 +195,21 @@ GbdtModel gbdt_fit(Context const& ctx, GbdtParams const& params, FeatureMatrix x
     edges.insert(edges.end(), feature_edges.begin(), feature_edges.end());
     offsets.push_back(static_cast<std::int32_t>(edges.size()));
   }
-  // The per-row arrays that partitions, histogram passes and margin updates read at random are
-  // HugePageVectors: at millions of rows, 4 KiB pages would cost a TLB miss per gathered row.
-  HugePageVector<std::uint8_t> binned(x.rows * x.cols);
+  std::vector<std::uint8_t> binned(x.rows * x.cols);
   kernels::gbdt_bin_columns(ctx, x, edges, offsets, binned.data(), model.categorical);
   kernels::BinnedMatrix const bins{binned.data(), x.rows, x.cols};
   std::vector<int> const levels = category_levels(bins, model.categorical);
   std::unique_ptr<kernels::GbdtWorkspace> const workspace = kernels::make_gbdt_workspace(ctx, bins);
 
-  HugePageVector<double> margin(x.rows, model.base_score);
+  std::vector<double> margin(x.rows, model.base_score);
   std::vector<double> valid_margin;
   if (validation != nullptr) valid_margin.assign(validation->x.rows, model.base_score);
-  HugePageVector<kernels::GradientPair> pairs(x.rows);
-  HugePageVector<std::uint32_t> rows;
+  std::vector<kernels::GradientPair> pairs(x.rows);
+  std::vector<std::uint32_t> rows;
   std::vector<double> tree_margin;
   gbdt_detail::GrowScratch scratch;
   std::vector<gbdt_detail::GrownLeaf> leaves;
-  HugePageVector<std::uint8_t> leaf_of_row;  // the margin update's: each row's leaf number
+  std::vector<std::uint8_t> leaf_of_row;  // the margin update's: each row's leaf number
   std::vector<double> leaf_values;
   double best_loss = 0.0;
   int best_tree = -1;

@@ -73,7 +73,7 @@ HistogramBin operator-(HistogramBin a, HistogramBin const& b) {
 class Grower {
  public:
   Grower(Context const& ctx, GbdtParams const& params, TreeInput const& input,
-         HugePageVector<std::uint32_t>& rows, GbdtModel& model, GrowScratch& scratch)
+         std::vector<std::uint32_t>& rows, GbdtModel& model, GrowScratch& scratch)
       : ctx_(ctx),
         params_(params),
         input_(input),
@@ -377,7 +377,7 @@ class Grower {
   Context const& ctx_;
   GbdtParams const& params_;
   TreeInput const& input_;
-  HugePageVector<std::uint32_t>& rows_;
+  std::vector<std::uint32_t>& rows_;
   GbdtModel& model_;
   GrowScratch& scratch_;
   NumericScan scan_;  ///< the numeric split scan, with g(), h() and the score of sums
@@ -387,7 +387,7 @@ class Grower {
 }  // namespace
 
 std::int32_t grow_tree(Context const& ctx, GbdtParams const& params, TreeInput const& input,
-                       HugePageVector<std::uint32_t>& rows, GbdtModel& model, GrowScratch& scratch,
+                       std::vector<std::uint32_t>& rows, GbdtModel& model, GrowScratch& scratch,
                        std::vector<GrownLeaf>& leaves) {
   CIE_ASSERT(!input.features.empty() && !rows.empty() && input.workspace != nullptr);
   leaves.clear();

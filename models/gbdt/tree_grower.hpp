@@ -30,7 +30,6 @@
 #include <vector>
 
 #include "core/context.hpp"
-#include "core/huge_pages.hpp"
 #include "kernels/gbdt.hpp"
 #include "models/gbdt/gbdt.hpp"
 
@@ -52,7 +51,7 @@ struct TreeInput {
 /// they are rebuilt) and the partition's scratch rows (as many as the largest sample so far).
 struct GrowScratch {
   std::vector<std::unique_ptr<kernels::HistogramBin[]>> histograms;
-  HugePageVector<std::uint32_t> right_rows;
+  std::vector<std::uint32_t> right_rows;
 };
 
 /// A leaf of the grown tree: its node and its rows, rows[begin .. end) of grow_tree's `rows`.
@@ -66,7 +65,7 @@ struct GrownLeaf {
 /// rows are a range of it, listed in `leaves`) and appends its nodes to model.nodes (with their
 /// gain and cover); returns the root's index.
 std::int32_t grow_tree(Context const& ctx, GbdtParams const& params, TreeInput const& input,
-                       HugePageVector<std::uint32_t>& rows, GbdtModel& model, GrowScratch& scratch,
+                       std::vector<std::uint32_t>& rows, GbdtModel& model, GrowScratch& scratch,
                        std::vector<GrownLeaf>& leaves);
 
 }  // namespace cie::gbdt_detail
