@@ -41,10 +41,10 @@ namespace {
 /// (customer values stay out of messages by default).
 std::string values_note(std::initializer_list<std::pair<char const*, double>> values) {
   if (!show_values()) return " (--show-values shows the values)";
-  std::string note = " (";
+  std::string note;
   for (auto const& [name, value] : values) {
-    if (note.size() > 2) note += ", ";
-    note += fmt::format("{} {}", name, message_value(fmt::format("{}", value)));
+    note += fmt::format("{}{} {}", note.empty() ? " (" : ", ", name,
+                        message_value(fmt::format("{}", value)));
   }
   return note + ")";
 }

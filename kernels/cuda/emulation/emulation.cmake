@@ -23,7 +23,8 @@ target_link_libraries(cie_engine PUBLIC Threads::Threads PRIVATE Boost::context)
 # Under ThreadSanitizer, the ifunc resolvers GCC makes for target_clones (the CPU k-means tiles,
 # the GBDT gradient and histogram passes, the CLV predictions' series) run before TSan's runtime
 # is up and crash at start-up; those files go uninstrumented there (their OpenMP loops are outside
-# what TSan checks here anyway: libgomp is not instrumented). gbdt_rows.cpp has compile options of its own (CMakeLists.txt): appended to.
+# what TSan checks here anyway: libgomp is not instrumented). gbdt_rows.cpp has compile options
+# of its own (CMakeLists.txt): appended to.
 if(CMAKE_CXX_FLAGS MATCHES "-fsanitize=thread")
   set_source_files_properties(${PROJECT_SOURCE_DIR}/kernels/cpu/kmeans_tiles.cpp PROPERTIES
     COMPILE_OPTIONS "-fno-sanitize=thread")
