@@ -84,9 +84,8 @@ CIE_HD inline double mbgnbd_expected_purchases(double r, double alpha, double a,
                                                double t_x, double age, double t) {
   if (t <= 0.0) return 0.0;
   double const c = a + b + x;
-  double const z = t / (alpha + age + t);
   double const bracket =
-      bgnbd_purchases_bracket(r, alpha, x, age, t, log_hyp2f1_positive(r + x, b + x + 1.0, c, z));
+      bgnbd_purchases_bracket(bgnbd_bracket_series(r, a, x, b + x + 1.0, c), c, alpha, age, t);
   return c / (a - 1.0) * bracket * mbgnbd_p_alive(r, alpha, a, b, x, t_x, age);
 }
 

@@ -246,11 +246,57 @@ CIE_HD inline double bgnbd_p_alive(double r, double alpha, double a, double b, d
   return 1.0 / (1.0 + std::exp(log_odds_dead));
 }
 
-/// 1 − ₂F₁(h) ((α+T)/(α+T+t))^{r+x} from h = ln ₂F₁: the bracket of the BG/NBD family's expected
-/// purchases, which depends on (x, T, t) only.
-CIE_HD inline double bgnbd_purchases_bracket(double r, double alpha, double x, double age, double t,
-                                             double log_hyp) {
-  return -expm1(log_hyp + (r + x) * std::log((alpha + age) / (alpha + age + t)));
+/// The series behind the BG/NBD family's bracket 1 − ₂F₁(r+x, b'; c; z) ((α+T)/(α+T+t))^{r+x},
+/// b' = b+x and c = a+b+x−1 (BG/NBD) or b' = b+x+1 and c = a+b+x (MBG/NBD), z = t/(α+T+t), which
+/// depends on (x, T, t) only. Euler's transformation ₂F₁(r+x, b'; c; z) = (1−z)^{c−r−x−b'}
+/// ₂F₁(c−r−x, c−b'; c; z), with c − b' = a − 1 and 1 − z = (α+T)/(α+T+t), makes it 1 −
+/// ₂F₁(c−r−x, a−1; c; z) ((α+T)/(α+T+t))^{a−1}: where 0 < a < 2 and c >= r + x, that series is
+/// log_hyp2f1_small_b's, whose terms fall from the first (~39 / −ln z terms at most, a handful
+/// for large x) where the direct one's grow first (~(r + x + 40) / (1 − z) terms); elsewhere, and
+/// where log_hyp2f1_small_b declines for cancellation (z near 1, 1 − tail < 1/4), the direct
+/// series (log_hyp2f1_positive). The bracket is a difference of two terms ~c / (r + x) times
+/// its size, for small z, so it carries that many roundings; the direct form also loses ~1e-16 /
+/// (ln ₂F₁) in its log (log of 1 + a small sum), Euler's form does not (log1p of the tail). At the
+/// bench's fit the direct form was off by up to ~1e-12 relative for x ≈ 150 at t = 1 (against a
+/// 50-digit sum), Euler's by ~1e-14.
+struct ClvBracketSeries {
+  bool euler = false;                     ///< Euler's series applies
+  double euler_a = 0.0, euler_b = 0.0;    ///< c − r − x and a − 1 (also the power)
+  double direct_a = 0.0, direct_b = 0.0;  ///< r + x (also the power) and b'
+};
+
+/// The bracket's series at x, with `second` = b' and `c` as above.
+CIE_HD inline ClvBracketSeries bgnbd_bracket_series(double r, double a, double x, double second,
+                                                    double c) {
+  double const lead = c - (r + x);
+  return {a > 0.0 && a < 2.0 && lead >= 0.0, lead, a - 1.0, r + x, second};
+}
+
+/// ln((α+T)/(α+T+t)), exact for small t: the bracket's log-ratio, which depends on (T, t) only.
+CIE_HD inline double bgnbd_log_age_ratio(double alpha, double age, double t) {
+  return -log1p(t / (alpha + age));
+}
+
+/// 1 − e^h ((α+T)/(α+T+t))^{power} from h, the log of the series that goes with that power, and
+/// log_ratio = bgnbd_log_age_ratio(α, T, t).
+CIE_HD inline double bgnbd_bracket_from_log(double power, double log_ratio, double log_series) {
+  return -expm1(log_series + power * log_ratio);
+}
+
+/// The bracket at t (z = t/(α+T+t)): Euler's series where it applies and log_hyp2f1_small_b does
+/// not decline, else the direct one.
+CIE_HD inline double bgnbd_purchases_bracket(ClvBracketSeries const& series, double c, double alpha,
+                                             double age, double t) {
+  double const z = t / (alpha + age + t);
+  double const log_ratio = bgnbd_log_age_ratio(alpha, age, t);
+  if (series.euler) {
+    double const log_series = log_hyp2f1_small_b(series.euler_a, series.euler_b, c, z);
+    if (log_series == log_series) {
+      return bgnbd_bracket_from_log(series.euler_b, log_ratio, log_series);
+    }
+  }
+  return bgnbd_bracket_from_log(series.direct_a, log_ratio,
+                                log_hyp2f1_positive(series.direct_a, series.direct_b, c, z));
 }
 
 /// BG/NBD's 1 + [x > 0] a/(b+x−1) ((α+T)/(α+t_x))^{r+x}, the denominator of its expected purchases.
@@ -268,16 +314,15 @@ CIE_HD inline double bgnbd_alive_denominator(double r, double alpha, double a, d
 /// BG/NBD expected repeat purchases in (T, T + t] given the history (FHL 2005, equation 10):
 ///   (a+b+x−1)/(a−1) · [1 − ₂F₁(r+x, b+x; a+b+x−1; z) ((α+T)/(α+T+t))^{r+x}]
 ///   / (1 + [x > 0] a/(b+x−1) ((α+T)/(α+t_x))^{r+x}),   z = t/(α+T+t).
-/// 0 for t = 0; NaN where the series cannot be summed (a+b+x−1 <= 0, or a = 1). Predictions over
-/// many customers and horizons share the bracket per (x, T) (kernels/cpu/clv.cpp) with the same
-/// bits.
+/// 0 for t = 0; NaN where the series cannot be summed (a+b+x−1 <= 0, or a = 1). The bracket's
+/// series: bgnbd_bracket_series. Predictions over many customers and horizons share the bracket
+/// per (x, T) (kernels/cpu/clv.cpp) with the same bits.
 CIE_HD inline double bgnbd_expected_purchases(double r, double alpha, double a, double b, double x,
                                               double t_x, double age, double t) {
   if (t <= 0.0) return 0.0;
   double const c = a + b + x - 1.0;
-  double const z = t / (alpha + age + t);
   double const bracket =
-      bgnbd_purchases_bracket(r, alpha, x, age, t, log_hyp2f1_positive(r + x, b + x, c, z));
+      bgnbd_purchases_bracket(bgnbd_bracket_series(r, a, x, b + x, c), c, alpha, age, t);
   return c / (a - 1.0) * bracket / bgnbd_alive_denominator(r, alpha, a, b, x, t_x, age);
 }
 

@@ -149,4 +149,79 @@ CIE_HD inline void log_hyp2f1_positive_many(double a, double b, double c, double
   }
 }
 
+/// log ₂F₁(a, b; c; z) for a >= 0, −1 < b < 1, c >= a, c > 0 and 0 <= z < 1 by its power series,
+/// whose terms after the first then all have b's sign and each is at most z times the one before
+/// ((a+n)/(c+n) <= 1, (b+n)/(n+1) < 1): 1 ± tail, the tail summed in absolute value, the log as
+/// log1p. Stops when a term adds less than 1e-17 of the tail (at most ~39 / −ln z terms); NaN
+/// when that takes more than `max_terms` terms, an argument is out of range, or (b < 0) 1 − tail
+/// < 1/4, where the subtraction would cancel more than ~0.6 digits (the caller then sums another
+/// form). The BG/NBD family's brackets sum these after Euler's transformation
+/// (kernels/clv_rules.hpp).
+CIE_HD inline double log_hyp2f1_small_b_finish(double b, double tail) {
+  return b < 0.0 ? (tail > 0.75 ? NAN : log1p(-tail)) : log1p(tail);
+}
+
+CIE_HD inline double log_hyp2f1_small_b(double a, double b, double c, double z,
+                                        long max_terms = 10000000) {
+  if (!(a >= 0.0 && b > -1.0 && b < 1.0 && c >= a && c > 0.0 && z >= 0.0 && z < 1.0)) return NAN;
+  double term = a * (b < 0.0 ? -b : b) / c * z;
+  double tail = term;
+  if (term <= 1e-17 * tail) return log_hyp2f1_small_b_finish(b, tail);
+  for (long n = 1; n < max_terms; ++n) {
+    double const dn = static_cast<double>(n);
+    double const common = (a + dn) * (b + dn) / ((c + dn) * (dn + 1.0));
+    term = term * (common * z);
+    tail = tail + term;
+    if (term <= 1e-17 * tail) return log_hyp2f1_small_b_finish(b, tail);
+  }
+  return NAN;
+}
+
+/// log_hyp2f1_small_b(a, b, c, z_j) for j < count, each with its bits: the series side by side,
+/// sharing each term's coefficient ratio, as log_hyp2f1_positive_many. A finished (or invalid)
+/// series keeps a term of 0 and a NaN tail, so the step has no branch and vectorizes; the rare
+/// steps where one finishes are settled one series at a time. `scratch` holds 2·count doubles.
+CIE_HD inline void log_hyp2f1_small_b_many(double a, double b, double c, double const* z, int count,
+                                           double* scratch, double* out,
+                                           long max_terms = 10000000) {
+  double* const tail = scratch;
+  double* const term = scratch + count;
+  bool const valid = a >= 0.0 && b > -1.0 && b < 1.0 && c >= a && c > 0.0;
+  int open = 0;
+  for (int j = 0; j < count; ++j) {
+    out[j] = NAN;
+    term[j] = 0.0;
+    tail[j] = NAN;
+    if (!(valid && z[j] >= 0.0 && z[j] < 1.0)) continue;
+    double const first = a * (b < 0.0 ? -b : b) / c * z[j];
+    if (first <= 1e-17 * first) {
+      out[j] = log_hyp2f1_small_b_finish(b, first);
+      continue;
+    }
+    term[j] = first;
+    tail[j] = first;
+    ++open;
+  }
+  for (long n = 1; n < max_terms && open > 0; ++n) {
+    double const dn = static_cast<double>(n);
+    double const common = (a + dn) * (b + dn) / ((c + dn) * (dn + 1.0));
+    std::int64_t settle = 0;  // as wide as a double: AVX2 vectorizes the step (CPU clone)
+    for (int j = 0; j < count; ++j) {
+      double const next = term[j] * (common * z[j]);
+      double const total = tail[j] + next;
+      term[j] = next;
+      tail[j] = total;
+      settle |= static_cast<std::int64_t>(next <= 1e-17 * total);  // false for a NaN tail
+    }
+    if (settle == 0) continue;
+    for (int j = 0; j < count; ++j) {
+      if (!(term[j] <= 1e-17 * tail[j])) continue;
+      out[j] = log_hyp2f1_small_b_finish(b, tail[j]);
+      term[j] = 0.0;
+      tail[j] = NAN;
+      --open;
+    }
+  }
+}
+
 }  // namespace cie::kernels

@@ -22,6 +22,7 @@
 #include "kernels/clv_pareto_rules.hpp"
 #include "kernels/clv_pass_rules.hpp"
 #include "kernels/clv_rules.hpp"
+#include "kernels/cpu/clv_groups.hpp"
 #include "kernels/cpu/ordered_batches.hpp"
 
 namespace cie::kernels::cpu_impl {
@@ -87,15 +88,22 @@ ClvPassStats clv_log_likelihood_pass(Context const& ctx, ClvLikelihood model,
   return stats;
 }
 
-/// log_hyp2f1_positive_many compiled for AVX2 (without FMA, so no product is fused: the bits of
-/// the baseline clone and of the per-customer rule) and for the baseline ISA, picked at load time:
-/// the step over the side-by-side series vectorizes with AVX2.
+/// log_hyp2f1_positive_many and log_hyp2f1_small_b_many compiled for AVX2 (without FMA, so no
+/// product is fused: the bits of the baseline clone and of the per-customer rule) and for the
+/// baseline ISA, picked at load time: the step over the side-by-side series vectorizes with AVX2.
 void clv_log_hyp2f1_many(double a, double b, double c, double const* z, int count, double* scratch,
                          double* out);
+void clv_log_hyp2f1_small_b_many(double a, double b, double c, double const* z, int count,
+                                 double* scratch, double* out);
 
 __attribute__((target_clones("avx2", "default"))) void clv_log_hyp2f1_many(
     double a, double b, double c, double const* z, int count, double* scratch, double* out) {
   log_hyp2f1_positive_many(a, b, c, z, count, scratch, out);
+}
+
+__attribute__((target_clones("avx2", "default"))) void clv_log_hyp2f1_small_b_many(
+    double a, double b, double c, double const* z, int count, double* scratch, double* out) {
+  log_hyp2f1_small_b_many(a, b, c, z, count, scratch, out);
 }
 
 namespace {
@@ -127,70 +135,11 @@ double expected_purchases(ClvLikelihood model, std::span<double const> p, double
   }
 }
 
-/// Rows grouped by equal (x, T): group[i] for every row, and each group's first row. An
-/// open-addressing table on the values' bits (−0.0 and 0.0 are two groups; both are valid),
-/// doubled when half full.
-struct FrequencyAgeGroups {
-  std::vector<std::int32_t> group;
-  std::vector<std::int64_t> first_row;
-};
-
-std::uint64_t frequency_age_hash(std::uint64_t x, std::uint64_t age) {
-  std::uint64_t h = (x * 0x9E3779B97F4A7C15ull) ^ (age + 0x632BE59BD9B4E019ull + (x << 6));
-  h ^= h >> 29;
-  h *= 0xBF58476D1CE4E5B9ull;
-  return h ^ (h >> 32);
-}
-
-FrequencyAgeGroups group_by_frequency_and_age(ClvRows const& rows) {
-  std::size_t const n = rows.size();
-  auto const bits = [&](std::span<double const> column, std::int64_t row) {
-    return std::bit_cast<std::uint64_t>(column[static_cast<std::size_t>(row)]);
-  };
-  std::vector<std::int32_t> slots(1024, -1);
-  auto const home = [&](std::int64_t row) {
-    return static_cast<std::size_t>(
-               frequency_age_hash(bits(rows.frequency, row), bits(rows.age, row))) &
-           (slots.size() - 1);
-  };
-  FrequencyAgeGroups groups;
-  groups.group.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    std::int64_t const row = static_cast<std::int64_t>(i);
-    std::size_t slot = home(row);
-    while (true) {
-      std::int32_t const g = slots[slot];
-      if (g < 0) break;
-      std::int64_t const j = groups.first_row[static_cast<std::size_t>(g)];
-      if (bits(rows.frequency, j) == bits(rows.frequency, row) &&
-          bits(rows.age, j) == bits(rows.age, row)) {
-        break;
-      }
-      slot = (slot + 1) & (slots.size() - 1);
-    }
-    if (slots[slot] >= 0) {
-      groups.group[i] = slots[slot];
-      continue;
-    }
-    std::int32_t const g = static_cast<std::int32_t>(groups.first_row.size());
-    slots[slot] = g;
-    groups.group[i] = g;
-    groups.first_row.push_back(row);
-    if (2 * groups.first_row.size() > slots.size()) {  // rehash into twice the slots
-      slots.assign(2 * slots.size(), -1);
-      for (std::size_t h = 0; h < groups.first_row.size(); ++h) {
-        std::size_t s = home(groups.first_row[h]);
-        while (slots[s] >= 0) s = (s + 1) & (slots.size() - 1);
-        slots[s] = static_cast<std::int32_t>(h);
-      }
-    }
-  }
-  return groups;
-}
-
 /// The BG/NBD family's brackets (bgnbd_purchases_bracket) of every (x, T) group at every time
-/// in `times`: brackets[g · times.size() + j]. The hypergeometric series of one group run side
-/// by side (clv_log_hyp2f1_many), each with the bits the per-customer rule gives.
+/// in `times`: brackets[g · times.size() + j]. z and ln((α+T)/(α+T+t)) once per distinct T; the
+/// hypergeometric series of one group (bgnbd_bracket_series: Euler's, then the direct one where
+/// that declined) run side by side (clv_log_hyp2f1_small_b_many, clv_log_hyp2f1_many), each with
+/// the bits the per-customer rule (bgnbd_purchases_bracket) gives.
 std::vector<double> bgnbd_family_brackets(Context const& ctx, bool modified,
                                           std::span<double const> p, ClvRows const& rows,
                                           FrequencyAgeGroups const& groups,
@@ -199,20 +148,51 @@ std::vector<double> bgnbd_family_brackets(Context const& ctx, bool modified,
   std::int64_t const group_count = static_cast<std::int64_t>(groups.first_row.size());
   std::vector<double> brackets(static_cast<std::size_t>(group_count) * times.size());
   double const r = p[0], alpha = p[1], a = p[2], b = p[3];
+  GroupAges const ages = distinct_group_ages(rows, groups);
+  std::vector<double> age_z(ages.values.size() * times.size());
+  std::vector<double> age_log_ratio(age_z.size());
+  for (std::size_t k = 0; k < ages.values.size(); ++k) {
+    for (std::size_t j = 0; j < times.size(); ++j) {
+      age_z[k * times.size() + j] = times[j] / (alpha + ages.values[k] + times[j]);
+      age_log_ratio[k * times.size() + j] = bgnbd_log_age_ratio(alpha, ages.values[k], times[j]);
+    }
+  }
 #pragma omp parallel num_threads(ctx.threads())
   {
-    std::vector<double> z(times.size()), scratch(3 * times.size()), log_hyp(times.size());
+    std::vector<double> scratch(3 * times.size()), log_euler(times.size());
+    std::vector<double> direct_z(times.size()), log_direct(times.size());
 #pragma omp for schedule(dynamic, 64)
     for (std::int64_t g = 0; g < group_count; ++g) {
       std::int64_t const row = groups.first_row[static_cast<std::size_t>(g)];
-      double const x = rows.frequency[row], age = rows.age[row];
-      for (int j = 0; j < count; ++j) z[j] = times[j] / (alpha + age + times[j]);
+      double const x = rows.frequency[row];
+      std::size_t const age_row =
+          static_cast<std::size_t>(ages.index[static_cast<std::size_t>(g)]) * times.size();
+      double const* const z = age_z.data() + age_row;
+      double const* const log_ratio = age_log_ratio.data() + age_row;
       double const c = modified ? a + b + x : a + b + x - 1.0;
-      clv_log_hyp2f1_many(r + x, modified ? b + x + 1.0 : b + x, c, z.data(), count, scratch.data(),
-                          log_hyp.data());
+      ClvBracketSeries const series =
+          bgnbd_bracket_series(r, a, x, modified ? b + x + 1.0 : b + x, c);
+      std::fill(log_euler.begin(), log_euler.end(), NAN);
+      if (series.euler) {
+        clv_log_hyp2f1_small_b_many(series.euler_a, series.euler_b, c, z, count, scratch.data(),
+                                    log_euler.data());
+      }
+      // The direct series where Euler's does not apply or declined (NaN), side by side too.
+      int direct = 0;
       for (int j = 0; j < count; ++j) {
+        if (log_euler[j] != log_euler[j]) direct_z[direct++] = z[j];
+      }
+      if (direct > 0) {
+        clv_log_hyp2f1_many(series.direct_a, series.direct_b, c, direct_z.data(), direct,
+                            scratch.data(), log_direct.data());
+      }
+      direct = 0;
+      for (int j = 0; j < count; ++j) {
+        bool const euler = log_euler[j] == log_euler[j];
         brackets[static_cast<std::size_t>(g) * times.size() + static_cast<std::size_t>(j)] =
-            bgnbd_purchases_bracket(r, alpha, x, age, times[j], log_hyp[j]);
+            euler ? bgnbd_bracket_from_log(series.euler_b, log_ratio[j], log_euler[j])
+                  : bgnbd_bracket_from_log(series.direct_a, log_ratio[j],
+                                           log_direct[static_cast<std::size_t>(direct++)]);
       }
     }
   }
