@@ -3,7 +3,6 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <span>
 #include <vector>
 
 namespace cie::kernels::cpu_impl {
@@ -19,31 +18,30 @@ std::uint64_t frequency_age_hash(std::uint64_t x, std::uint64_t age) {
 
 }  // namespace
 
-/// The table doubles when half full.
+/// The table holds group numbers and doubles when half full; the groups' keys lie in their own
+/// array (small, unlike the columns a group's first row would be read from at random).
 FrequencyAgeGroups group_by_frequency_and_age(ClvRows const& rows) {
   std::size_t const n = rows.size();
-  auto const bits = [&](std::span<double const> column, std::int64_t row) {
-    return std::bit_cast<std::uint64_t>(column[static_cast<std::size_t>(row)]);
+  struct Key {
+    std::uint64_t frequency, age;
   };
+  std::vector<Key> keys;
   std::vector<std::int32_t> slots(1024, -1);
-  auto const home = [&](std::int64_t row) {
-    return static_cast<std::size_t>(
-               frequency_age_hash(bits(rows.frequency, row), bits(rows.age, row))) &
+  auto const home = [&](Key const& key) {
+    return static_cast<std::size_t>(frequency_age_hash(key.frequency, key.age)) &
            (slots.size() - 1);
   };
   FrequencyAgeGroups groups;
   groups.group.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
-    std::int64_t const row = static_cast<std::int64_t>(i);
-    std::size_t slot = home(row);
+    Key const key{std::bit_cast<std::uint64_t>(rows.frequency[i]),
+                  std::bit_cast<std::uint64_t>(rows.age[i])};
+    std::size_t slot = home(key);
     while (true) {
       std::int32_t const g = slots[slot];
       if (g < 0) break;
-      std::int64_t const j = groups.first_row[static_cast<std::size_t>(g)];
-      if (bits(rows.frequency, j) == bits(rows.frequency, row) &&
-          bits(rows.age, j) == bits(rows.age, row)) {
-        break;
-      }
+      Key const& other = keys[static_cast<std::size_t>(g)];
+      if (other.frequency == key.frequency && other.age == key.age) break;
       slot = (slot + 1) & (slots.size() - 1);
     }
     if (slots[slot] >= 0) {
@@ -53,11 +51,12 @@ FrequencyAgeGroups group_by_frequency_and_age(ClvRows const& rows) {
     std::int32_t const g = static_cast<std::int32_t>(groups.first_row.size());
     slots[slot] = g;
     groups.group[i] = g;
-    groups.first_row.push_back(row);
-    if (2 * groups.first_row.size() > slots.size()) {  // rehash into twice the slots
+    groups.first_row.push_back(static_cast<std::int64_t>(i));
+    keys.push_back(key);
+    if (2 * keys.size() > slots.size()) {  // rehash into twice the slots
       slots.assign(2 * slots.size(), -1);
-      for (std::size_t h = 0; h < groups.first_row.size(); ++h) {
-        std::size_t s = home(groups.first_row[h]);
+      for (std::size_t h = 0; h < keys.size(); ++h) {
+        std::size_t s = home(keys[h]);
         while (slots[s] >= 0) s = (s + 1) & (slots.size() - 1);
         slots[s] = static_cast<std::int32_t>(h);
       }
