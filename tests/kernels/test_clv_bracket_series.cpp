@@ -74,9 +74,9 @@ TEST(ClvBracketSeries, SmallBSeriesMatchesClosedFormsAndEulersTransformation) {
   EXPECT_GT(declined, 0);
   EXPECT_TRUE(std::isnan(log_hyp2f1_small_b(120.0, -0.95, 120.05, 0.99)));  // 1 − tail ≈ 4e-3
   // Out of the domain: NaN.
-  std::vector<std::array<double, 4>> const outside = {{1.0, 1.0, 2.0, 0.5}, {1.0, -1.0, 2.0, 0.5},
-                                                       {-0.1, 0.5, 2.0, 0.5}, {3.0, 0.5, 2.0, 0.5},
-                                                       {1.0, 0.5, 2.0, 1.0},  {1.0, 0.5, 2.0, -0.1}};
+  std::vector<std::array<double, 4>> const outside = {{1.0, 1.0, 2.0, 0.5},  {1.0, -1.0, 2.0, 0.5},
+                                                      {-0.1, 0.5, 2.0, 0.5}, {3.0, 0.5, 2.0, 0.5},
+                                                      {1.0, 0.5, 2.0, 1.0},  {1.0, 0.5, 2.0, -0.1}};
   for (auto const& args : outside) {
     EXPECT_TRUE(std::isnan(log_hyp2f1_small_b(args[0], args[1], args[2], args[3])))
         << args[0] << " " << args[1] << " " << args[2] << " " << args[3];
@@ -171,7 +171,6 @@ TEST(ClvBracketSeries, ExpectedPurchasesMatchTheDirectFormulaInLongDouble) {
   EXPECT_TRUE(bgnbd_bracket_series(0.71, 0.32, 5.0, 12.2, 11.5).euler);
   EXPECT_FALSE(bgnbd_bracket_series(0.71, 2.5, 5.0, 12.2, 13.7).euler);
   EXPECT_FALSE(bgnbd_bracket_series(0.7, 0.3, 0.0, 0.2, -0.5).euler);
-
 }
 
 }  // namespace CIE_TEST_FILE_ID
