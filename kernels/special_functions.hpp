@@ -1,6 +1,7 @@
 // Special functions for the per-element rules that the CPU and CUDA twins share
 // (kernels/clv_*_rules.hpp, kernels/hd.hpp) and for host code that may run on several threads at
-// once: ln Γ, the digamma and trigamma functions ψ and ψ', and log ₂F₁ by its positive series.
+// once: ln Γ, the digamma and trigamma functions ψ and ψ', and log ₂F₁ by its power series (all
+// terms positive, or after the first all of one sign and falling).
 #pragma once
 
 #include <cmath>
@@ -149,6 +150,11 @@ CIE_HD inline void log_hyp2f1_positive_many(double a, double b, double c, double
   }
 }
 
+/// ln(1 ± tail) for log_hyp2f1_small_b (the sign of b); NaN for b < 0 and tail > 3/4.
+CIE_HD inline double log_hyp2f1_small_b_finish(double b, double tail) {
+  return b < 0.0 ? (tail > 0.75 ? NAN : log1p(-tail)) : log1p(tail);
+}
+
 /// log ₂F₁(a, b; c; z) for a >= 0, −1 < b < 1, c >= a, c > 0 and 0 <= z < 1 by its power series,
 /// whose terms after the first then all have b's sign and each is at most z times the one before
 /// ((a+n)/(c+n) <= 1, (b+n)/(n+1) < 1): 1 ± tail, the tail summed in absolute value, the log as
@@ -157,10 +163,6 @@ CIE_HD inline void log_hyp2f1_positive_many(double a, double b, double c, double
 /// < 1/4, where the subtraction would cancel more than ~0.6 digits (the caller then sums another
 /// form). The BG/NBD family's brackets sum these after Euler's transformation
 /// (kernels/clv_rules.hpp).
-CIE_HD inline double log_hyp2f1_small_b_finish(double b, double tail) {
-  return b < 0.0 ? (tail > 0.75 ? NAN : log1p(-tail)) : log1p(tail);
-}
-
 CIE_HD inline double log_hyp2f1_small_b(double a, double b, double c, double z,
                                         long max_terms = 10000000) {
   if (!(a >= 0.0 && b > -1.0 && b < 1.0 && c >= a && c > 0.0 && z >= 0.0 && z < 1.0)) return NAN;

@@ -3,10 +3,11 @@
 // (kernels/cpu/ordered_batches.hpp); the BG/NBD family's ln(α + t_x) and ln(α + T) looked up in
 // tables of the rows' distinct values (ClvRows) when the rows carry them. Predictions: a map over
 // customers; for the BG/NBD family the hypergeometric brackets of the horizon and of every CLV
-// month are computed once per distinct (x, T) (customers share far fewer of them than (x, t_x, T)),
-// the series of one (x, T) side by side, with the bits the per-customer rules give; so is CLV's
-// discounted sum of the monthly brackets, which a customer scales by its value and the
-// c/(a−1)/denominator (BG/NBD) or c/(a−1)·P(alive) (MBG/NBD) of the expected purchases.
+// month are computed once per distinct (x, T) (customers share far fewer of them than (x, t_x, T);
+// kernels/cpu/clv_groups.hpp), z and the log-ratio once per distinct T, the series of one (x, T)
+// side by side, with the bits the per-customer rules give; so is CLV's discounted sum of the
+// monthly brackets, which a customer scales by its value and the c/(a−1)/denominator (BG/NBD) or
+// c/(a−1)·P(alive) (MBG/NBD) of the expected purchases.
 #include "kernels/clv.hpp"
 
 #include <algorithm>
