@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <memory>
 #include <random>
@@ -12,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "kernels/cpu/gbdt_histogram.hpp"
 #include "kernels/gbdt.hpp"
 
 namespace cie::kernels {
@@ -255,6 +257,31 @@ void expect_workspace_histograms(HistogramData const& d, std::vector<std::int32_
 TEST(GbdtKernels, WorkspaceHistogramsAreTheSameForAnyThreadCountAndFeatureList) {
   // Enough rows × features that the workspace's pass runs on several threads.
   expect_workspace_histograms(make_histogram_data(160001, 5, 11), {0, 1, 2, 3, 4}, {1, 2, 4});
+}
+
+TEST(GbdtKernels, WorkspaceHistogramsOfManyColumnsCrossChunksAndBlocks) {
+  // 40 columns: the node pass sums them in blocks of 16, 16 and 8 over each chunk of 1,024 listed
+  // rows (the lists' last chunks partial), so every block must see every row of every chunk.
+  expect_workspace_histograms(make_histogram_data(20001, 40, 12),
+                              [] {
+                                std::vector<std::int32_t> every(40);
+                                for (std::int32_t f = 0; f < 40; ++f) every[f] = f;
+                                return every;
+                              }(),
+                              {0, 15, 16, 17, 33, 39});
+}
+
+TEST(GbdtKernels, RowMajorCopyAllocatorServesCacheLines) {
+  // The histogram pass's row-major copy starts on a cache line (so 32-byte rows never straddle
+  // two), whatever the size, and keeps its values when it grows.
+  for (std::size_t const size : {std::size_t{1}, std::size_t{100}, std::size_t{1} << 22}) {
+    std::vector<std::uint8_t, cpu_impl::CacheLineAllocator<std::uint8_t>> bytes(size, 7);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(bytes.data()) % 64, 0u) << size;
+    bytes.resize(size * 3 + 1, 9);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(bytes.data()) % 64, 0u) << size;
+    EXPECT_EQ(bytes[size - 1], 7);
+    EXPECT_EQ(bytes[size], 9);
+  }
 }
 
 TEST(GbdtKernels, WorkspaceHistogramsOfFeaturesSummedInPairsEqualTheirOwnSums) {
