@@ -55,9 +55,10 @@ std::optional<InvalidRow> find_invalid_row(kernels::ClvRows const& summary);
 std::optional<InvalidRow> find_invalid_discrete_row(kernels::ClvRows const& summary);
 
 /// Rows with equal (x, t_x, T) merged into one whose weight is the sum of theirs, sorted by
-/// (T, x, t_x); value is dropped. With the tables of t_x and T (their distinct values ascending
-/// and each row's index into them), so that a pass computes ln(α + t_x) and ln(α + T) once per
-/// value. The likelihood of the result equals that of the input.
+/// (T, x, t_x), −0.0 written as 0.0 (equal to it in every rule); value is dropped. With the tables
+/// of t_x and T (their distinct values ascending and each row's index into them), so that a pass
+/// computes ln(α + t_x) and ln(α + T) once per value. The likelihood of the result equals that of
+/// the input.
 ClvSummary collapse_purchase_rows(kernels::ClvRows const& summary);
 
 /// The rows Gamma-Gamma is fitted on (x > 0 and value > 0), rows with equal (x, value) merged as

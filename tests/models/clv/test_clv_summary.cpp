@@ -1,6 +1,7 @@
 // collapse_purchase_rows and collapse_spend_rows (a radix sort of coded keys, then runs merged)
 // against the plain definition: a stable sort by key, then runs of equal keys merged with their
-// weights summed in row order. Equal rows, equal weights to the bit, −0.0 grouped with 0.0.
+// weights summed in row order. Equal rows, equal weights to the bit, −0.0 grouped with 0.0 (and
+// written as 0.0 in the purchase rows).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -29,9 +30,9 @@ ClvSummary reference_collapse(ClvSummary const& in, std::vector<std::size_t> row
     for (; k < rows.size() && key(rows[k]) == key(first); ++k) {
       total += in.weight.empty() ? 1.0 : in.weight[rows[k]];
     }
-    out.frequency.push_back(in.frequency[first]);
-    out.recency.push_back(in.recency[first]);
-    out.age.push_back(in.age[first]);
+    out.frequency.push_back(in.frequency[first] + 0.0);  // −0.0 as 0.0
+    out.recency.push_back(in.recency[first] + 0.0);
+    out.age.push_back(in.age[first] + 0.0);
     out.value.push_back(in.value[first]);
     out.weight.push_back(total);
   }
@@ -66,17 +67,23 @@ void expect_same_bits(std::vector<double> const& a, std::vector<double> const& b
 }
 
 /// Wider keys (thousands of distinct T and t_x, continuous values repeated now and then), T = 0
-/// (also as −0.0), exact zero weights: every radix digit of the collapse's keys varies.
-ClvSummary wide_summary(std::size_t n, bool weighted, std::uint64_t seed) {
+/// (also as −0.0), exact zero weights: every radix digit of the collapse's keys varies. With
+/// `continuous` T and t_x take tens of thousands of values: (T, x, t_x)'s codes need more than the
+/// 32 bits of the radix sort's prefix, so runs of equal prefixes are sorted too.
+ClvSummary wide_summary(std::size_t n, bool weighted, std::uint64_t seed, bool continuous = false) {
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<int> count(0, 40), day(0, 3000), pick(0, 9);
-  std::uniform_real_distribution<double> value(0.01, 500.0), weight(0.0, 2.0);
+  std::uniform_real_distribution<double> value(0.01, 500.0), weight(0.0, 2.0), unit(0.0, 1.0);
   ClvSummary s;
   for (std::size_t i = 0; i < n; ++i) {
     int const kind = pick(rng);
-    double age = kind == 0 ? (i % 2 == 0 ? 0.0 : -0.0) : day(rng) / 7.0;
+    double age = kind == 0    ? (i % 2 == 0 ? 0.0 : -0.0)
+                 : continuous ? 400.0 * unit(rng)
+                              : day(rng) / 7.0;
     double x = age > 0.0 ? count(rng) : 0.0;
-    double t_x = x > 0.0 ? std::floor(age * 7.0 * (day(rng) / 3000.0)) / 7.0 : 0.0;
+    double t_x = x <= 0.0     ? 0.0
+                 : continuous ? age * unit(rng)
+                              : std::floor(age * 7.0 * (day(rng) / 3000.0)) / 7.0;
     double m = x > 0.0 ? value(rng) : 0.0;
     if (kind == 1 && i > 0) {  // a copy of an earlier row: equal keys far apart
       std::size_t const j = rng() % i;
@@ -112,9 +119,9 @@ void expect_value_table(std::vector<double> const& column, std::vector<std::uint
 TEST(ClvSummary, CollapseEqualsSortingAndMergingRuns) {
   for (bool const weighted : {false, true}) {
     for (std::size_t const n : {std::size_t{0}, std::size_t{1}, std::size_t{5000},
-                                std::size_t{5001}, std::size_t{60000}}) {
-      ClvSummary const s =
-          n > 5000 ? wide_summary(n, weighted, 3 + n) : random_summary(n, weighted, 17 + n);
+                                std::size_t{5001}, std::size_t{60000}, std::size_t{60001}}) {
+      ClvSummary const s = n > 5000 ? wide_summary(n, weighted, 3 + n, n == 60001)
+                                    : random_summary(n, weighted, 17 + n);
       std::vector<std::size_t> all(n);
       std::iota(all.begin(), all.end(), std::size_t{0});
       ClvSummary const purchases = collapse_purchase_rows(s);
